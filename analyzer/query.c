@@ -1,0 +1,131 @@
+/* query.c: what analyses share: SQL fragments for the filters, a subtitle that names them,
+ * and running a SELECT into a table (binding :source :proto :since :until :tz when the SQL
+ * names them). */
+#include "analyzer/analyzer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void filters_sql_ports(const struct filters *f, struct strbuf *sql, const char *port_col,
+                       const char *proto_col)
+{
+    if (port_col && f->nports > 0) {
+        strbuf_addf(sql, " AND %s IN (", port_col);
+        for (int i = 0; i < f->nports; i++)
+            strbuf_addf(sql, "%s%u", i ? "," : "", f->ports[i]);
+        strbuf_addstr(sql, ")");
+    }
+    if (proto_col && f->proto)
+        strbuf_addf(sql, " AND %s = :proto", proto_col);
+}
+
+void filters_sql_source(const struct filters *f, struct strbuf *sql, const char *source_col)
+{
+    if (f->source)
+        strbuf_addf(sql, " AND %s IN (SELECT id FROM source WHERE CAST(id AS TEXT) = :source "
+                    "OR tag = :source)", source_col);
+}
+
+char *filters_describe(const struct filters *f, unsigned which)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    if ((which & FILTER_PORT) && f->nports > 0) {
+        strbuf_addstr(&sb, f->nports > 1 ? "ports " : "port ");
+        for (int i = 0; i < f->nports; i++)
+            strbuf_addf(&sb, "%s%u", i ? "," : "", f->ports[i]);
+        if (f->proto)
+            strbuf_addf(&sb, "/%s", f->proto);
+    } else if ((which & FILTER_PROTO) && f->proto) {
+        strbuf_addf(&sb, "%s only", f->proto);
+    }
+    if (which & FILTER_PREFIX)
+        strbuf_addf(&sb, "%s/%d subnets", sb.len ? ", " : "", f->prefix ? f->prefix : 24);
+    if ((which & FILTER_DATES) && (f->since || f->until))
+        strbuf_addf(&sb, "%s%s to %s", sb.len ? ", " : "", f->since ? f->since : "start",
+                    f->until ? f->until : "end");
+    if ((which & FILTER_TZ) && f->tz)
+        strbuf_addf(&sb, "%s%s time", sb.len ? ", " : "", f->tz);
+    if ((which & FILTER_SOURCE) && f->source)
+        strbuf_addf(&sb, "%ssource %s", sb.len ? ", " : "", f->source);
+    return strbuf_detach(&sb);
+}
+
+int store_has_rows(struct store *store, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) == SQLITE_OK)
+        found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return found;
+}
+
+static void bind_named(sqlite3_stmt *stmt, const char *name, const char *value)
+{
+    int index = sqlite3_bind_parameter_index(stmt, name);
+    if (index > 0 && value)
+        sqlite3_bind_text(stmt, index, value, -1, SQLITE_TRANSIENT);
+}
+
+enum tally_error query_into_table(struct store *store, const char *sql,
+                                  const struct filters *f, struct table *t,
+                                  struct tally_diag *diag)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum tally_error err = TALLY_OK;
+    int rc;
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot run the analysis");
+        goto done;
+    }
+    bind_named(stmt, ":source", f->source);
+    bind_named(stmt, ":proto", f->proto);
+    bind_named(stmt, ":since", f->since);
+    bind_named(stmt, ":until", f->until);
+    bind_named(stmt, ":tz", f->tz);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        size_t row = table_add_row(t);
+        for (int c = 0; c < t->ncols && c < sqlite3_column_count(stmt); c++) {
+            switch (sqlite3_column_type(stmt, c)) {
+            case SQLITE_NULL:
+                break;
+            case SQLITE_INTEGER:
+                table_set_int(t, row, c, sqlite3_column_int64(stmt, c));
+                break;
+            case SQLITE_FLOAT:
+                table_set_real(t, row, c, sqlite3_column_double(stmt, c));
+                break;
+            default:
+                table_set_textn(t, row, c, (const char *)sqlite3_column_text(stmt, c),
+                                (size_t)sqlite3_column_bytes(stmt, c));
+            }
+        }
+    }
+    if (rc != SQLITE_DONE)
+        err = store_fail(store, diag, "cannot run the analysis");
+
+done:
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+enum tally_error analysis_run(const struct analysis *a, struct store *store,
+                              const struct filters *filters, struct table **out,
+                              struct tally_diag *diag)
+{
+    *out = NULL;
+    enum tally_error err = a->run(store, filters, out, diag);
+    if (err) {
+        table_free(*out);
+        *out = NULL;
+        return err;
+    }
+    if (!(*out)->subtitle) {
+        char *subtitle = filters_describe(filters, a->filters);
+        if (*subtitle)
+            table_set_subtitle(*out, subtitle);
+        free(subtitle);
+    }
+    return TALLY_OK;
+}

@@ -1,0 +1,163 @@
+/* import.c: runs one import: opens the input, picks the importer (named or sniffed), wraps
+ * the records in one transaction, and reports malformed records, warnings and progress. */
+#include "importers/importers.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static enum tally_error bad_record(struct import_ctx *ctx, long long offset, const char *fmt,
+                                   va_list ap)
+{
+    if (ctx->opt->lenient) {
+        ctx->skipped++;
+        return TALLY_OK;
+    }
+    snprintf(ctx->diag->file, sizeof(ctx->diag->file), "%s", input_path(ctx->in));
+    if (offset >= 0) {
+        ctx->diag->line = 0;
+        ctx->diag->offset = offset;
+    } else {
+        ctx->diag->line = input_line_number(ctx->in);
+    }
+    return diag_setv(ctx->diag, TALLY_ERROR_DATA, fmt, ap);
+}
+
+enum tally_error import_bad_record(struct import_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum tally_error err = bad_record(ctx, -1, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+enum tally_error import_bad_record_at(struct import_ctx *ctx, long long offset,
+                                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum tally_error err = bad_record(ctx, offset, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+void import_warn(struct import_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->warnings++ == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->warning, sizeof(ctx->warning), fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* The bar redraws at most every 2^16 records and only when a terminal is watching. */
+void import_progress(struct import_ctx *ctx)
+{
+    static unsigned long calls;
+    if (!ctx->opt->progress || (++calls & 0xffff))
+        return;
+    unsigned long long total = input_size_hint(ctx->in);
+    unsigned long long done = input_bytes_read(ctx->in);
+    if (total == 0)
+        fprintf(stderr, "\r%s: %llu MiB read", input_path(ctx->in), done >> 20);
+    else {
+        int pct = (int)(done * 100 / total);
+        if (pct > 100)
+            pct = 100;
+        char bar[41];
+        memset(bar, '#', (size_t)pct * 40 / 100);
+        memset(bar + pct * 40 / 100, '.', 40 - (size_t)pct * 40 / 100);
+        bar[40] = '\0';
+        fprintf(stderr, "\r[%s] %3d%%", bar, pct);
+    }
+    fflush(stderr);
+}
+
+enum tally_error import_file(struct store *store, const char *path,
+                             const struct import_options *opt, struct import_result *result,
+                             struct tally_diag *diag)
+{
+    struct input *in = NULL;
+    const struct importer *importer;
+    enum tally_error err;
+    double started = now_seconds();
+    char sha[65];
+
+    memset(result, 0, sizeof(*result));
+    diag_clear(diag);
+    err = input_open(path, &in, diag);
+    if (err)
+        return err;
+
+    if (opt->format) {
+        importer = importer_find(opt->format);
+        if (!importer) {
+            err = diag_set(diag, TALLY_ERROR_USAGE, "unknown format '%s' (see tally import "
+                           "--help for the list)", opt->format);
+            goto done;
+        }
+    } else {
+        size_t len;
+        const unsigned char *head = input_head(in, &len);
+        if (len == 0) {
+            snprintf(diag->file, sizeof(diag->file), "%s", input_path(in));
+            err = diag_set(diag, TALLY_ERROR_DATA, "the file is empty: nothing to import "
+                           "(masscan writes an empty file when it found nothing)");
+            goto done;
+        }
+        importer = importer_sniff(head, len, path);
+        if (!importer) {
+            snprintf(diag->file, sizeof(diag->file), "%s", input_path(in));
+            err = diag_set(diag, TALLY_ERROR_DATA, "cannot tell the format from the first "
+                           "bytes; name it with -f FORMAT (see tally import --help)");
+            goto done;
+        }
+    }
+    result->format = importer->name;
+
+    struct source_info info = { .path = path, .format = importer->name, .tag = opt->tag,
+                                .owner = opt->owner };
+    err = store_import_begin(store, &info, diag);
+    if (err)
+        goto done;
+    struct import_ctx ctx = { .in = in, .store = store, .opt = opt, .diag = diag };
+    err = importer->run(&ctx);
+    if (!err)
+        err = input_drain(in, diag);
+    if (opt->progress)
+        fprintf(stderr, "\r%60s\r", "");
+    if (err) {
+        if (!diag->file[0])
+            snprintf(diag->file, sizeof(diag->file), "%s", input_path(in));
+        store_import_rollback(store);
+        goto done;
+    }
+    result->counts = *store_import_counts(store);
+    result->skipped = ctx.skipped;
+    result->warnings = ctx.warnings;
+    memcpy(result->warning, ctx.warning, sizeof(result->warning));
+    result->bytes = input_bytes_read(in);
+    result->seconds = now_seconds() - started;
+    input_sha256(in, sha);
+    err = store_import_commit(store, sha, (long long)result->bytes, ctx.skipped,
+                              result->seconds, &result->source_id, diag);
+    if (err == TALLY_ERROR_DUPLICATE) {
+        result->duplicate = 1;
+        err = TALLY_OK;
+    }
+
+done:
+    input_close(in);
+    return err;
+}

@@ -1,0 +1,270 @@
+/* input.c: every importer reads through this: a file or stdin, decompressed by libarchive
+ * when it is .gz .xz .bz2 .zst .lz4 (by content, not by name), with the first bytes kept
+ * for sniffing, lines cut at a bounded length, a SHA-256 of the content, and a stdio view
+ * for libraries that want a FILE * (libpcap). */
+#include "importers/importers.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define INPUT_CHUNK (256u * 1024)
+
+struct input {
+    struct archive *archive;
+    char *path;
+    GChecksum *sha256;
+    unsigned char *buf;         /* unconsumed content is buf[pos, end) */
+    size_t pos, end, alloc;
+    int eof;
+    long line;
+    int unterminated;
+    unsigned long long consumed;    /* content bytes handed out */
+    unsigned long long produced;    /* content bytes pulled from libarchive */
+    unsigned long long size_hint;
+    FILE *stdio;
+    struct tally_diag last_error;
+};
+
+static enum tally_error archive_fail(struct input *in, struct tally_diag *diag)
+{
+    const char *msg = archive_error_string(in->archive);
+    return diag_set(diag, TALLY_ERROR_IO, "cannot read: %s", msg ? msg : "unknown error");
+}
+
+/* Pulls more content from libarchive into buf (growing it up to `need` bytes free). */
+static enum tally_error input_fill(struct input *in, size_t need, struct tally_diag *diag)
+{
+    if (in->eof)
+        return TALLY_OK;
+    if (in->pos > 0 && in->pos == in->end)
+        in->pos = in->end = 0;
+    if (in->alloc - in->end < need && in->pos > 0) {
+        memmove(in->buf, in->buf + in->pos, in->end - in->pos);
+        in->end -= in->pos;
+        in->pos = 0;
+    }
+    if (in->alloc - in->end < need) {
+        size_t want = in->alloc;
+        while (want - in->end < need)
+            want *= 2;
+        in->buf = xrealloc(in->buf, want);
+        in->alloc = want;
+    }
+    la_ssize_t n = archive_read_data(in->archive, in->buf + in->end, in->alloc - in->end);
+    if (n < 0)
+        return archive_fail(in, diag);
+    if (n == 0) {
+        in->eof = 1;
+        return TALLY_OK;
+    }
+    g_checksum_update(in->sha256, in->buf + in->end, (gssize)n);
+    in->end += (size_t)n;
+    in->produced += (unsigned long long)n;
+    if (in->produced > INPUT_MAX_BYTES)
+        return diag_set(diag, TALLY_ERROR_LIMIT,
+                        "more than %llu GiB after decompression: refusing to go on",
+                        INPUT_MAX_BYTES >> 30);
+    return TALLY_OK;
+}
+
+enum tally_error input_open(const char *path, struct input **out, struct tally_diag *diag)
+{
+    struct input *in = xcalloc(1, sizeof(*in));
+    struct archive_entry *entry;
+    enum tally_error err;
+    int is_stdin = strcmp(path, "-") == 0;
+    struct stat st;
+
+    *out = NULL;
+    in->path = xstrdup(is_stdin ? "(stdin)" : path);
+    in->sha256 = g_checksum_new(G_CHECKSUM_SHA256);
+    in->alloc = INPUT_CHUNK;
+    in->buf = xmalloc(in->alloc);
+    in->archive = archive_read_new();
+    archive_read_support_filter_all(in->archive);
+    archive_read_support_format_raw(in->archive);
+    archive_read_support_format_empty(in->archive);
+    int rc = is_stdin ? archive_read_open_fd(in->archive, 0, 64 * 1024)
+                      : archive_read_open_filename(in->archive, path, 64 * 1024);
+    if (rc != ARCHIVE_OK) {
+        if (!is_stdin && stat(path, &st) != 0)
+            err = diag_set(diag, TALLY_ERROR_IO, "cannot open: %s", strerror(errno));
+        else
+            err = archive_fail(in, diag);
+        goto fail;
+    }
+    rc = archive_read_next_header(in->archive, &entry);
+    if (rc == ARCHIVE_EOF) {
+        in->eof = 1;                    /* an empty file */
+    } else if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+        err = archive_fail(in, diag);
+        goto fail;
+    }
+    if (!is_stdin && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        in->size_hint = (unsigned long long)st.st_size;
+    err = input_fill(in, INPUT_HEAD_SIZE, diag);
+    while (!err && !in->eof && in->end - in->pos < INPUT_HEAD_SIZE)
+        err = input_fill(in, INPUT_HEAD_SIZE, diag);
+    if (err)
+        goto fail;
+    *out = in;
+    return TALLY_OK;
+
+fail:
+    snprintf(diag->file, sizeof(diag->file), "%s", in->path);
+    input_close(in);
+    return err;
+}
+
+void input_close(struct input *in)
+{
+    if (!in)
+        return;
+    if (in->stdio)
+        fclose(in->stdio);
+    archive_read_free(in->archive);
+    g_checksum_free(in->sha256);
+    free(in->buf);
+    free(in->path);
+    free(in);
+}
+
+const char *input_path(const struct input *in)
+{
+    return in->path;
+}
+
+const unsigned char *input_head(struct input *in, size_t *len)
+{
+    *len = in->end - in->pos;
+    if (*len > INPUT_HEAD_SIZE)
+        *len = INPUT_HEAD_SIZE;
+    return in->buf + in->pos;
+}
+
+long input_read(struct input *in, void *buf, size_t size, struct tally_diag *diag)
+{
+    if (in->pos == in->end && !in->eof) {
+        if (input_fill(in, INPUT_CHUNK, diag))
+            return -1;
+    }
+    size_t n = in->end - in->pos;
+    if (n > size)
+        n = size;
+    memcpy(buf, in->buf + in->pos, n);
+    in->pos += n;
+    in->consumed += n;
+    return (long)n;
+}
+
+int input_getline(struct input *in, char **line, size_t *len, struct tally_diag *diag)
+{
+    size_t scanned = 0;
+    for (;;) {
+        unsigned char *start = in->buf + in->pos;
+        size_t avail = in->end - in->pos;
+        unsigned char *nl = memchr(start + scanned, '\n', avail - scanned);
+        if (nl || (in->eof && avail > 0)) {
+            size_t n = nl ? (size_t)(nl - start) : avail;
+            in->unterminated = nl == NULL;
+            in->pos += n + (nl ? 1 : 0);
+            in->consumed += n + (nl ? 1 : 0);
+            in->line++;
+            if (n > 0 && start[n - 1] == '\r')
+                n--;
+            /* The byte after the line is '\n' (or spare room): make it the terminator. */
+            if (nl)
+                *nl = '\0';
+            else if (in->end < in->alloc)
+                start[n] = '\0';
+            else {
+                in->buf = xrealloc(in->buf, in->alloc + 1);
+                in->alloc++;
+                start = in->buf + in->pos - n;
+                start[n] = '\0';
+            }
+            start[n] = '\0';
+            *line = (char *)start;
+            *len = n;
+            return 1;
+        }
+        if (in->eof)
+            return 0;
+        scanned = avail;
+        if (avail > INPUT_MAX_LINE) {
+            in->line++;
+            diag->line = in->line;
+            diag_set(diag, TALLY_ERROR_LIMIT, "a line longer than %u MiB: not a text format "
+                     "tally reads", INPUT_MAX_LINE >> 20);
+            return -1;
+        }
+        if (input_fill(in, INPUT_CHUNK, diag))
+            return -1;
+    }
+}
+
+long input_line_number(const struct input *in)
+{
+    return in->line;
+}
+
+int input_last_line_unterminated(const struct input *in)
+{
+    return in->unterminated;
+}
+
+unsigned long long input_bytes_read(const struct input *in)
+{
+    return in->consumed;
+}
+
+unsigned long long input_size_hint(const struct input *in)
+{
+    return in->size_hint;
+}
+
+void input_sha256(struct input *in, char out[65])
+{
+    GChecksum *copy = g_checksum_copy(in->sha256);
+    snprintf(out, 65, "%s", g_checksum_get_string(copy));
+    g_checksum_free(copy);
+}
+
+enum tally_error input_drain(struct input *in, struct tally_diag *diag)
+{
+    while (!in->eof) {
+        in->consumed += in->end - in->pos;
+        in->pos = in->end = 0;
+        enum tally_error err = input_fill(in, INPUT_CHUNK, diag);
+        if (err)
+            return err;
+    }
+    in->consumed += in->end - in->pos;
+    in->pos = in->end;
+    return TALLY_OK;
+}
+
+static ssize_t stdio_read(void *cookie, char *buf, size_t size)
+{
+    struct input *in = cookie;
+    long n = input_read(in, buf, size, &in->last_error);
+    if (n < 0) {
+        errno = EIO;
+        return -1;
+    }
+    return n;
+}
+
+FILE *input_stdio(struct input *in)
+{
+    if (!in->stdio) {
+        cookie_io_functions_t io = { .read = stdio_read };
+        in->stdio = fopencookie(in, "r", io);
+    }
+    return in->stdio;
+}

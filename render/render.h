@@ -1,0 +1,136 @@
+/* render.h: turns tables into text (table, csv, tsv, json), charts (PNG, SVG, PDF through
+ * cairo and pango), workbooks (XLSX through libxlsxwriter) and an HTML report page.
+ * render/ knows tables and chart specs only: not SQLite, scans or calendars.
+ *
+ * Ownership: a struct table owns its strings (copied in); table_free() releases them. */
+#ifndef TALLY_RENDER_H
+#define TALLY_RENDER_H
+
+#include <stdio.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+/* ---- the table: typed columns and rows, the hinge between analyzer and render ---- */
+
+enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL, COLUMN_TIMESTAMP };
+
+struct cell {
+    int is_null;
+    union {
+        char *text;             /* COLUMN_TEXT */
+        int64_t integer;        /* COLUMN_INTEGER, COLUMN_TIMESTAMP (unix seconds) */
+        double real;            /* COLUMN_REAL */
+    } v;
+};
+
+struct column {
+    char *name;                 /* the CSV header: part of the contract */
+    enum column_type type;
+};
+
+#define TABLE_MAX_NOTES 16
+struct table {
+    char *name;                 /* analysis name, e.g. "top-subnets" */
+    char *title;                /* "Top 10 subnets with port 9543/tcp open" */
+    char *subtitle;             /* what produced it: filters, sources; may be NULL */
+    int ncols;
+    struct column *cols;
+    size_t nrows;
+    size_t alloc_rows;
+    struct cell *cells;         /* nrows * ncols, row-major */
+    int nnotes;                 /* extra "key: value" lines (e.g. a five-number summary) */
+    char *note_key[TABLE_MAX_NOTES];
+    double note_value[TABLE_MAX_NOTES];
+    int truncated;              /* rows were left out (say so when shown) */
+};
+
+struct table *table_new(const char *name, const char *title);
+void table_free(struct table *t);               /* accepts NULL */
+void table_set_subtitle(struct table *t, const char *subtitle);
+int table_add_column(struct table *t, const char *name, enum column_type type);
+/* Appends an empty row and returns its index; fill it with table_set_*(). */
+size_t table_add_row(struct table *t);
+void table_set_text(struct table *t, size_t row, int col, const char *text);
+void table_set_textn(struct table *t, size_t row, int col, const char *text, size_t len);
+void table_set_int(struct table *t, size_t row, int col, int64_t value);
+void table_set_real(struct table *t, size_t row, int col, double value);
+void table_set_null(struct table *t, size_t row, int col);
+const struct cell *table_cell(const struct table *t, size_t row, int col);
+/* The cell as a number (text parsed, NULL as 0) and as text (into buf). */
+double table_number(const struct table *t, size_t row, int col);
+const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size);
+int table_column_index(const struct table *t, const char *name);
+void table_add_note(struct table *t, const char *key, double value);
+
+/* ---- text output ---- */
+
+enum text_format { TEXT_TABLE, TEXT_CSV, TEXT_TSV, TEXT_JSON };
+/* Parses "table", "csv", "tsv", "json"; returns -1 when unknown. */
+int text_format_parse(const char *name);
+enum tally_error table_write_text(const struct table *t, enum text_format format, FILE *out);
+
+/* ---- charts ---- */
+
+enum chart_kind {
+    CHART_NONE,                 /* shown as a table only */
+    CHART_BAR,                  /* vertical bars, one per category */
+    CHART_HBAR,                 /* horizontal bars, categories top to bottom */
+    CHART_STACKED_BAR,          /* category x series, stacked */
+    CHART_GROUPED_BAR,          /* category x series, side by side */
+    CHART_HISTOGRAM,            /* bins + a box summary from the table's notes */
+    CHART_LINE,                 /* category (dates) x series */
+    CHART_HEATMAP,              /* category (rows) x series (columns) */
+    CHART_TREEMAP,              /* squarified, labels inside */
+    CHART_SANKEY,               /* category -> series flows */
+    CHART_ADDRESS_MAP,          /* Hilbert curve of /24s */
+    CHART_KIND_COUNT
+};
+const char *chart_kind_name(enum chart_kind kind);
+enum chart_kind chart_kind_parse(const char *name);      /* CHART_NONE when unknown */
+
+struct chart_spec {
+    enum chart_kind kind;
+    const char *title;          /* default: the table's title */
+    const char *subtitle;       /* default: the table's subtitle */
+    const char *x_title;        /* axis titles (category axis, value axis) */
+    const char *y_title;
+    int category_col;           /* column giving categories (x, or rows) */
+    int series_col;             /* column giving series, or -1 */
+    int value_col;              /* column giving the value */
+    int width, height;          /* in points; 0 = the default 800 x 500 */
+};
+
+enum chart_format { CHART_PNG, CHART_SVG, CHART_PDF };
+/* From the file name's extension; -1 when none matches. */
+int chart_format_from_path(const char *path);
+/* Draws t as spec says into path, in the format its extension names. */
+enum tally_error chart_render(const struct table *t, const struct chart_spec *spec,
+                              const char *path, struct tally_diag *diag);
+/* PNG bytes in memory (for workbooks); *png is malloc'd. */
+enum tally_error chart_render_png(const struct table *t, const struct chart_spec *spec,
+                                  unsigned char **png, size_t *len, struct tally_diag *diag);
+
+/* ---- workbooks ---- */
+
+struct workbook_sheet {
+    const struct table *table;
+    const struct chart_spec *chart;   /* NULL = no chart */
+};
+/* One sheet per entry, then "Summary" and "Sources" sheets from the two tables given
+ * (either may be NULL). */
+enum tally_error workbook_write(const char *path, const struct workbook_sheet *sheets,
+                                int nsheets, const struct table *summary,
+                                const struct table *sources, struct tally_diag *diag);
+
+/* ---- the HTML report page ---- */
+
+struct report_entry {
+    const struct table *table;
+    const char *image;          /* file name of its chart in the report folder, or NULL */
+};
+enum tally_error report_write_html(const char *path, const char *title,
+                                   const struct report_entry *entries, int n,
+                                   const struct table *sources, struct tally_diag *diag);
+
+#endif

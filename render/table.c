@@ -1,0 +1,196 @@
+/* table.c: the typed table analyses fill and renderers read. */
+#include "render/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct table *table_new(const char *name, const char *title)
+{
+    struct table *t = xcalloc(1, sizeof(*t));
+    t->name = xstrdup(name ? name : "table");
+    t->title = xstrdup(title ? title : t->name);
+    return t;
+}
+
+void table_free(struct table *t)
+{
+    if (!t)
+        return;
+    for (size_t r = 0; r < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++)
+            if (t->cols[c].type == COLUMN_TEXT)
+                free(t->cells[r * (size_t)t->ncols + (size_t)c].v.text);
+    for (int c = 0; c < t->ncols; c++)
+        free(t->cols[c].name);
+    for (int i = 0; i < t->nnotes; i++)
+        free(t->note_key[i]);
+    free(t->cols);
+    free(t->cells);
+    free(t->name);
+    free(t->title);
+    free(t->subtitle);
+    free(t);
+}
+
+void table_set_subtitle(struct table *t, const char *subtitle)
+{
+    free(t->subtitle);
+    t->subtitle = subtitle ? xstrdup(subtitle) : NULL;
+}
+
+int table_add_column(struct table *t, const char *name, enum column_type type)
+{
+    /* Columns are fixed before the first row. */
+    if (t->nrows > 0)
+        return -1;
+    t->cols = xrealloc(t->cols, sizeof(*t->cols) * (size_t)(t->ncols + 1));
+    t->cols[t->ncols].name = xstrdup(name);
+    t->cols[t->ncols].type = type;
+    return t->ncols++;
+}
+
+size_t table_add_row(struct table *t)
+{
+    if (t->nrows == t->alloc_rows) {
+        t->alloc_rows = t->alloc_rows ? t->alloc_rows * 2 : 16;
+        t->cells = xrealloc(t->cells, sizeof(*t->cells) * t->alloc_rows * (size_t)t->ncols);
+    }
+    struct cell *row = t->cells + t->nrows * (size_t)t->ncols;
+    memset(row, 0, sizeof(*row) * (size_t)t->ncols);
+    for (int c = 0; c < t->ncols; c++)
+        row[c].is_null = 1;
+    return t->nrows++;
+}
+
+static struct cell *cell_at(struct table *t, size_t row, int col)
+{
+    return t->cells + row * (size_t)t->ncols + (size_t)col;
+}
+
+const struct cell *table_cell(const struct table *t, size_t row, int col)
+{
+    return t->cells + row * (size_t)t->ncols + (size_t)col;
+}
+
+void table_set_textn(struct table *t, size_t row, int col, const char *text, size_t len)
+{
+    struct cell *c = cell_at(t, row, col);
+    if (t->cols[col].type == COLUMN_TEXT) {
+        free(c->v.text);
+        c->v.text = utf8_repair(text, len);
+    } else {
+        char *copy = xstrndup(text, len);
+        if (t->cols[col].type == COLUMN_REAL)
+            c->v.real = strtod(copy, NULL);
+        else
+            c->v.integer = strtoll(copy, NULL, 10);
+        free(copy);
+    }
+    c->is_null = 0;
+}
+
+void table_set_text(struct table *t, size_t row, int col, const char *text)
+{
+    if (!text) {
+        table_set_null(t, row, col);
+        return;
+    }
+    table_set_textn(t, row, col, text, strlen(text));
+}
+
+void table_set_int(struct table *t, size_t row, int col, int64_t value)
+{
+    struct cell *c = cell_at(t, row, col);
+    if (t->cols[col].type == COLUMN_TEXT) {
+        free(c->v.text);
+        c->v.text = xasprintf("%lld", (long long)value);
+    } else if (t->cols[col].type == COLUMN_REAL) {
+        c->v.real = (double)value;
+    } else {
+        c->v.integer = value;
+    }
+    c->is_null = 0;
+}
+
+void table_set_real(struct table *t, size_t row, int col, double value)
+{
+    struct cell *c = cell_at(t, row, col);
+    if (t->cols[col].type == COLUMN_TEXT) {
+        free(c->v.text);
+        c->v.text = xasprintf("%g", value);
+    } else if (t->cols[col].type == COLUMN_REAL) {
+        c->v.real = value;
+    } else {
+        c->v.integer = (int64_t)value;
+    }
+    c->is_null = 0;
+}
+
+void table_set_null(struct table *t, size_t row, int col)
+{
+    struct cell *c = cell_at(t, row, col);
+    if (t->cols[col].type == COLUMN_TEXT) {
+        free(c->v.text);
+        c->v.text = NULL;
+    }
+    c->is_null = 1;
+}
+
+double table_number(const struct table *t, size_t row, int col)
+{
+    const struct cell *c = table_cell(t, row, col);
+    if (c->is_null)
+        return 0;
+    switch (t->cols[col].type) {
+    case COLUMN_TEXT:
+        return strtod(c->v.text, NULL);
+    case COLUMN_REAL:
+        return c->v.real;
+    default:
+        return (double)c->v.integer;
+    }
+}
+
+const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size)
+{
+    const struct cell *c = table_cell(t, row, col);
+    if (c->is_null) {
+        snprintf(buf, size, "%s", "");
+        return buf;
+    }
+    switch (t->cols[col].type) {
+    case COLUMN_TEXT:
+        return c->v.text;
+    case COLUMN_REAL:
+        snprintf(buf, size, "%.10g", c->v.real);
+        return buf;
+    case COLUMN_TIMESTAMP: {
+        time_t when = (time_t)c->v.integer;
+        struct tm tm;
+        gmtime_r(&when, &tm);
+        strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return buf;
+    }
+    default:
+        snprintf(buf, size, "%lld", (long long)c->v.integer);
+        return buf;
+    }
+}
+
+int table_column_index(const struct table *t, const char *name)
+{
+    for (int c = 0; c < t->ncols; c++)
+        if (strcmp(t->cols[c].name, name) == 0)
+            return c;
+    return -1;
+}
+
+void table_add_note(struct table *t, const char *key, double value)
+{
+    if (t->nnotes == TABLE_MAX_NOTES)
+        return;
+    t->note_key[t->nnotes] = xstrdup(key);
+    t->note_value[t->nnotes++] = value;
+}

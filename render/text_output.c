@@ -1,0 +1,225 @@
+/* text_output.c: a table as an aligned terminal table, CSV, TSV or JSON.
+ * CSV/TSV: a header row of column names, RFC 4180 quoting, and text cells that a
+ * spreadsheet would run as a formula (starting with = + - @ or a tab/CR) prefixed with a
+ * single quote. Terminal output shows control bytes as \xHH. */
+#include "render/render.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TABLE_CELL_MAX 60       /* terminal columns a text cell may take */
+
+int text_format_parse(const char *name)
+{
+    static const char *const names[] = { "table", "csv", "tsv", "json" };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int is_numeric(const struct table *t, int col)
+{
+    return t->cols[col].type == COLUMN_INTEGER || t->cols[col].type == COLUMN_REAL;
+}
+
+/* The cell as shown in a terminal: numbers with thousands separators, text made safe. */
+static char *display_cell(const struct table *t, size_t row, int col)
+{
+    const struct cell *c = table_cell(t, row, col);
+    char buf[64];
+    if (c->is_null)
+        return xstrdup("");
+    if (t->cols[col].type == COLUMN_INTEGER) {
+        format_thousands(c->v.integer, buf, sizeof(buf));
+        return xstrdup(buf);
+    }
+    if (t->cols[col].type != COLUMN_TEXT)
+        return xstrdup(table_text(t, row, col, buf, sizeof(buf)));
+    struct strbuf sb;
+    strbuf_init(&sb);
+    long chars = 0;
+    for (const char *p = c->v.text; *p; p = g_utf8_next_char(p)) {
+        unsigned char ch = (unsigned char)*p;
+        if (chars >= TABLE_CELL_MAX - 1 && g_utf8_strlen(p, -1) > 1) {
+            strbuf_addstr(&sb, "\xe2\x80\xa6");      /* an ellipsis */
+            break;
+        }
+        if (ch < 0x20 || ch == 0x7f) {
+            strbuf_addf(&sb, "\\x%02x", ch);
+            chars += 4;
+        } else {
+            strbuf_add(&sb, p, (size_t)(g_utf8_next_char(p) - p));
+            chars++;
+        }
+    }
+    return strbuf_detach(&sb);
+}
+
+static void write_table(const struct table *t, FILE *out)
+{
+    size_t nrows = t->nrows;
+    int ncols = t->ncols;
+    char **cells = xcalloc(nrows * (size_t)ncols + 1, sizeof(char *));
+    long *width = xcalloc((size_t)ncols + 1, sizeof(long));
+    for (int c = 0; c < ncols; c++)
+        width[c] = g_utf8_strlen(t->cols[c].name, -1);
+    for (size_t r = 0; r < nrows; r++)
+        for (int c = 0; c < ncols; c++) {
+            char *s = display_cell(t, r, c);
+            cells[r * (size_t)ncols + (size_t)c] = s;
+            long w = g_utf8_strlen(s, -1);
+            if (w > width[c])
+                width[c] = w;
+        }
+    for (int c = 0; c < ncols; c++) {
+        long pad = width[c] - g_utf8_strlen(t->cols[c].name, -1);
+        if (is_numeric(t, c))
+            fprintf(out, "%s%*s%s", c ? "  " : "", (int)pad, "", t->cols[c].name);
+        else
+            fprintf(out, "%s%s%*s", c ? "  " : "", t->cols[c].name,
+                    c == ncols - 1 ? 0 : (int)pad, "");
+    }
+    fputc('\n', out);
+    for (int c = 0; c < ncols; c++) {
+        fprintf(out, "%s", c ? "  " : "");
+        for (long i = 0; i < width[c]; i++)
+            fputc('-', out);
+    }
+    fputc('\n', out);
+    for (size_t r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++) {
+            const char *s = cells[r * (size_t)ncols + (size_t)c];
+            long pad = width[c] - g_utf8_strlen(s, -1);
+            if (is_numeric(t, c))
+                fprintf(out, "%s%*s%s", c ? "  " : "", (int)pad, "", s);
+            else
+                fprintf(out, "%s%s%*s", c ? "  " : "", s, c == ncols - 1 ? 0 : (int)pad, "");
+        }
+        fputc('\n', out);
+    }
+    for (int i = 0; i < t->nnotes; i++)
+        fprintf(out, "%s%s: %g\n", i ? "" : "\n", t->note_key[i], t->note_value[i]);
+    if (t->truncated)
+        fprintf(out, "(more rows were left out)\n");
+    for (size_t i = 0; i < nrows * (size_t)ncols; i++)
+        free(cells[i]);
+    free(cells);
+    free(width);
+}
+
+static int looks_like_formula(const char *s)
+{
+    return *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
+}
+
+static void write_delimited_cell(const struct table *t, size_t r, int c, char sep, FILE *out)
+{
+    char buf[64];
+    const char *s = table_text(t, r, c, buf, sizeof(buf));
+    int guard = t->cols[c].type == COLUMN_TEXT && looks_like_formula(s);
+    if (sep == '\t') {
+        /* TSV has no quoting: tabs and line breaks inside a value become spaces. */
+        if (guard)
+            fputc('\'', out);
+        for (const char *p = s; *p; p++)
+            fputc(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, out);
+        return;
+    }
+    int quote = guard || strpbrk(s, ",\"\r\n") != NULL;
+    if (!quote) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    if (guard)
+        fputc('\'', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void write_delimited(const struct table *t, char sep, FILE *out)
+{
+    for (int c = 0; c < t->ncols; c++) {
+        if (c)
+            fputc(sep, out);
+        fputs(t->cols[c].name, out);
+    }
+    fputc('\n', out);
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++) {
+            if (c)
+                fputc(sep, out);
+            write_delimited_cell(t, r, c, sep, out);
+        }
+        fputc('\n', out);
+    }
+}
+
+static void write_json_string(const char *s, FILE *out)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
+        }
+    }
+    fputc('"', out);
+}
+
+static void write_json(const struct table *t, FILE *out)
+{
+    char buf[64];
+    fputs("[", out);
+    for (size_t r = 0; r < t->nrows; r++) {
+        fputs(r ? ",\n {" : "\n {", out);
+        for (int c = 0; c < t->ncols; c++) {
+            const struct cell *cell = table_cell(t, r, c);
+            if (c)
+                fputs(", ", out);
+            write_json_string(t->cols[c].name, out);
+            fputs(": ", out);
+            if (cell->is_null)
+                fputs("null", out);
+            else if (is_numeric(t, c))
+                fputs(table_text(t, r, c, buf, sizeof(buf)), out);
+            else
+                write_json_string(table_text(t, r, c, buf, sizeof(buf)), out);
+        }
+        fputs("}", out);
+    }
+    fputs(t->nrows ? "\n]\n" : "]\n", out);
+}
+
+enum tally_error table_write_text(const struct table *t, enum text_format format, FILE *out)
+{
+    switch (format) {
+    case TEXT_TABLE:
+        write_table(t, out);
+        break;
+    case TEXT_CSV:
+        write_delimited(t, ',', out);
+        break;
+    case TEXT_TSV:
+        write_delimited(t, '\t', out);
+        break;
+    case TEXT_JSON:
+        write_json(t, out);
+        break;
+    }
+    return ferror(out) ? TALLY_ERROR_IO : TALLY_OK;
+}

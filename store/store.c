@@ -1,0 +1,381 @@
+/* store.c: opening and migrating the SQLite file, provenance (the source table), the
+ * one-transaction-per-import protocol, and forgetting an import. */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Bump with a new entry in migrations[] whenever the schema changes. */
+static const char source_schema[] =
+    "CREATE TABLE source (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  path TEXT NOT NULL,          -- as given on the command line ('-' = stdin)\n"
+    "  format TEXT NOT NULL,        -- importer name\n"
+    "  tag TEXT,\n"
+    "  owner TEXT,                  -- --owner e-mail for calendars\n"
+    "  bytes INTEGER,               -- content bytes (after decompression)\n"
+    "  sha256 TEXT,                 -- of the content\n"
+    "  imported_at TEXT NOT NULL,   -- ISO-8601 UTC\n"
+    "  seconds REAL,\n"
+    "  records INTEGER,\n"
+    "  skipped INTEGER,\n"
+    "  counts TEXT                  -- records by kind, e.g. 'open=12 banner=3'\n"
+    ");\n"
+    "CREATE INDEX source_sha256 ON source(sha256);\n";
+
+#define SCHEMA_VERSION 1
+
+sqlite3 *store_db(struct store *store)
+{
+    return store->db;
+}
+
+enum tally_error store_fail(struct store *store, struct tally_diag *diag, const char *what)
+{
+    const char *msg = store && store->db ? sqlite3_errmsg(store->db) : "cannot open";
+    return diag_set(diag, TALLY_ERROR_DATABASE, "%s: %s", what, msg);
+}
+
+static enum tally_error exec_sql(struct store *store, const char *sql, struct tally_diag *diag,
+                                 const char *what)
+{
+    char *err = NULL;
+    if (sqlite3_exec(store->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        diag_set(diag, TALLY_ERROR_DATABASE, "%s: %s", what, err ? err : "failed");
+        sqlite3_free(err);
+        return TALLY_ERROR_DATABASE;
+    }
+    return TALLY_OK;
+}
+
+static int user_version(struct store *store)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return version;
+}
+
+static enum tally_error migrate(struct store *store, enum store_mode mode,
+                                struct tally_diag *diag)
+{
+    int version = user_version(store);
+    if (version < 0)
+        return diag_set(diag, TALLY_ERROR_DATABASE,
+                        "%s is not a tally database (or is damaged): %s", store->path,
+                        sqlite3_errmsg(store->db));
+    if (version > SCHEMA_VERSION)
+        return diag_set(diag, TALLY_ERROR_DATABASE,
+                        "%s was written by a newer tally (schema %d, this one knows %d)",
+                        store->path, version, SCHEMA_VERSION);
+    if (version == SCHEMA_VERSION)
+        return TALLY_OK;
+    if (mode == STORE_READ_ONLY)
+        return diag_set(diag, TALLY_ERROR_DATABASE,
+                        "%s has no tally data yet: import something first", store->path);
+    enum tally_error err = exec_sql(store, "BEGIN IMMEDIATE", diag, "cannot lock the database");
+    if (err)
+        return err;
+    if (version == 0) {
+        const char *parts[] = { source_schema, store_scan_schema, store_capture_schema,
+                                store_personal_schema };
+        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && !err; i++)
+            err = exec_sql(store, parts[i], diag, "cannot create the schema");
+    }
+    if (!err)
+        err = exec_sql(store, "PRAGMA user_version = 1", diag, "cannot set the schema version");
+    if (err) {
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+        return err;
+    }
+    return exec_sql(store, "COMMIT", diag, "cannot commit the schema");
+}
+
+enum tally_error store_open(const char *path, enum store_mode mode, struct store **out,
+                            struct tally_diag *diag)
+{
+    struct store *store = xcalloc(1, sizeof(*store));
+    enum tally_error err = TALLY_OK;
+    struct stat st;
+    store->path = xstrdup(path);
+    *out = NULL;
+
+    if (mode == STORE_READ_ONLY && stat(path, &st) != 0) {
+        err = diag_set(diag, TALLY_ERROR_IO, "no database at %s: import something first "
+                       "(tally import FILE), or name one with -d", path);
+        goto fail;
+    }
+    int flags = mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY
+                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
+        err = diag_set(diag, TALLY_ERROR_DATABASE, "cannot open %s: %s", path,
+                       store->db ? sqlite3_errmsg(store->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    /* Another tally writing the same file is waited for, then reported. */
+    sqlite3_busy_timeout(store->db, 30000);
+    sqlite3_exec(store->db, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
+                 "PRAGMA temp_store = FILE", NULL, NULL, NULL);
+    err = migrate(store, mode, diag);
+    if (err)
+        goto fail;
+    *out = store;
+    return TALLY_OK;
+
+fail:
+    store_close(store);
+    return err;
+}
+
+void store_close(struct store *store)
+{
+    if (!store)
+        return;
+    if (store->in_import)
+        store_import_rollback(store);
+    for (int i = 0; i < store->nstatements; i++)
+        sqlite3_finalize(store->statements[i]);
+    sqlite3_close(store->db);
+    free(store->path);
+    free(store);
+}
+
+sqlite3_stmt *store_statement(struct store *store, const char *sql)
+{
+    for (int i = 0; i < store->nstatements; i++) {
+        if (store->statement_sql[i] == sql) {
+            sqlite3_reset(store->statements[i]);
+            sqlite3_clear_bindings(store->statements[i]);
+            return store->statements[i];
+        }
+    }
+    if (store->nstatements == STORE_MAX_STATEMENTS)
+        return NULL;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
+        SQLITE_OK)
+        return NULL;
+    store->statement_sql[store->nstatements] = sql;
+    store->statements[store->nstatements++] = stmt;
+    return stmt;
+}
+
+enum tally_error store_step_done(sqlite3_stmt *stmt)
+{
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? TALLY_OK : TALLY_ERROR_DATABASE;
+}
+
+void store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (text)
+        sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(stmt, index);
+}
+
+void store_bind_addr(sqlite3_stmt *stmt, int first, const struct ip_addr *addr)
+{
+    char text[64];
+    ip_format(addr, text, sizeof(text));
+    sqlite3_bind_text(stmt, first, text, -1, SQLITE_TRANSIENT);
+    if (addr->family == 4) {
+        sqlite3_bind_int64(stmt, first + 1, ip_v4_value(addr));
+        sqlite3_bind_null(stmt, first + 2);
+    } else {
+        sqlite3_bind_null(stmt, first + 1);
+        sqlite3_bind_blob(stmt, first + 2, addr->bytes, 16, SQLITE_TRANSIENT);
+    }
+}
+
+/* ---- imports ---- */
+
+enum tally_error store_import_begin(struct store *store, const struct source_info *info,
+                                    struct tally_diag *diag)
+{
+    static const char insert_source[] =
+        "INSERT INTO source (path, format, tag, owner, imported_at) VALUES (?, ?, ?, ?, ?)";
+    char now[32];
+    time_t t = time(NULL);
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch)
+        t = (time_t)strtoll(epoch, NULL, 10);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+
+    enum tally_error err = exec_sql(store, "BEGIN IMMEDIATE", diag, "cannot lock the database");
+    if (err)
+        return err;
+    store->in_import = 1;
+    memset(&store->counts, 0, sizeof(store->counts));
+    sqlite3_stmt *stmt = store_statement(store, insert_source);
+    if (!stmt)
+        goto fail;
+    store_bind_text(stmt, 1, info->path);
+    store_bind_text(stmt, 2, info->format);
+    store_bind_text(stmt, 3, info->tag);
+    store_bind_text(stmt, 4, info->owner);
+    store_bind_text(stmt, 5, now);
+    if (store_step_done(stmt))
+        goto fail;
+    store->source_id = sqlite3_last_insert_rowid(store->db);
+    return TALLY_OK;
+
+fail:
+    err = store_fail(store, diag, "cannot record the import");
+    store_import_rollback(store);
+    return err;
+}
+
+void store_count(struct store *store, const char *kind, long long n)
+{
+    struct store_counts *c = &store->counts;
+    for (int i = 0; i < c->n; i++) {
+        if (c->kind[i] == kind || strcmp(c->kind[i], kind) == 0) {
+            c->count[i] += n;
+            return;
+        }
+    }
+    if (c->n == STORE_MAX_KINDS)
+        return;
+    c->kind[c->n] = kind;
+    c->count[c->n++] = n;
+}
+
+const struct store_counts *store_import_counts(const struct store *store)
+{
+    return &store->counts;
+}
+
+int64_t store_import_source(const struct store *store)
+{
+    return store->source_id;
+}
+
+enum tally_error store_import_commit(struct store *store, const char *sha256_hex,
+                                     long long bytes, long long skipped, double seconds,
+                                     int64_t *source_id, struct tally_diag *diag)
+{
+    static const char find_same[] = "SELECT id FROM source WHERE sha256 = ? AND id <> ?";
+    static const char finish_source[] =
+        "UPDATE source SET sha256 = ?, bytes = ?, skipped = ?, seconds = ?, records = ?, "
+        "counts = ? WHERE id = ?";
+    enum tally_error err;
+    sqlite3_stmt *stmt = store_statement(store, find_same);
+    if (!stmt)
+        goto fail;
+    sqlite3_bind_text(stmt, 1, sha256_hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 2, store->source_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *source_id = sqlite3_column_int64(stmt, 0);
+        sqlite3_reset(stmt);
+        store_import_rollback(store);
+        return TALLY_ERROR_DUPLICATE;
+    }
+    sqlite3_reset(stmt);
+
+    struct strbuf counts;
+    long long records = 0;
+    strbuf_init(&counts);
+    for (int i = 0; i < store->counts.n; i++) {
+        strbuf_addf(&counts, "%s%s=%lld", i ? " " : "", store->counts.kind[i],
+                    store->counts.count[i]);
+        records += store->counts.count[i];
+    }
+    stmt = store_statement(store, finish_source);
+    if (!stmt) {
+        strbuf_release(&counts);
+        goto fail;
+    }
+    sqlite3_bind_text(stmt, 1, sha256_hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 2, bytes);
+    sqlite3_bind_int64(stmt, 3, skipped);
+    sqlite3_bind_double(stmt, 4, seconds);
+    sqlite3_bind_int64(stmt, 5, records);
+    sqlite3_bind_text(stmt, 6, counts.buf, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 7, store->source_id);
+    err = store_step_done(stmt);
+    strbuf_release(&counts);
+    if (err)
+        goto fail;
+    if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    store->in_import = 0;
+    *source_id = store->source_id;
+    return TALLY_OK;
+
+fail:
+    err = store_fail(store, diag, "cannot finish the import");
+    store_import_rollback(store);
+    return err;
+}
+
+void store_import_rollback(struct store *store)
+{
+    for (int i = 0; i < store->nstatements; i++)
+        sqlite3_reset(store->statements[i]);
+    if (store->in_import)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    store->in_import = 0;
+}
+
+/* ---- forget ---- */
+
+static enum tally_error delete_rows(struct store *store, const char *const *tables,
+                                    struct tally_diag *diag)
+{
+    for (int i = 0; tables[i]; i++) {
+        char *sql = xasprintf("DELETE FROM %s WHERE source_id IN (SELECT id FROM forget_ids)",
+                              tables[i]);
+        enum tally_error err = exec_sql(store, sql, diag, "cannot forget");
+        free(sql);
+        if (err)
+            return err;
+    }
+    return TALLY_OK;
+}
+
+enum tally_error store_forget(struct store *store, const char *which, int *removed,
+                              struct tally_diag *diag)
+{
+    enum tally_error err;
+    sqlite3_stmt *stmt = NULL;
+    *removed = 0;
+    err = exec_sql(store, "BEGIN IMMEDIATE; CREATE TEMP TABLE IF NOT EXISTS forget_ids(id); "
+                   "DELETE FROM forget_ids", diag, "cannot lock the database");
+    if (err)
+        return err;
+    if (sqlite3_prepare_v2(store->db, "INSERT INTO forget_ids SELECT id FROM source "
+                           "WHERE CAST(id AS TEXT) = ?1 OR tag = ?1", -1, &stmt, NULL) !=
+            SQLITE_OK ||
+        (sqlite3_bind_text(stmt, 1, which, -1, SQLITE_TRANSIENT), sqlite3_step(stmt)) !=
+            SQLITE_DONE) {
+        err = store_fail(store, diag, "cannot find the source");
+        goto done;
+    }
+    *removed = sqlite3_changes(store->db);
+    if ((err = delete_rows(store, store_scan_tables, diag)) ||
+        (err = delete_rows(store, store_capture_tables, diag)) ||
+        (err = delete_rows(store, store_personal_tables, diag)))
+        goto done;
+    err = exec_sql(store, "DELETE FROM source WHERE id IN (SELECT id FROM forget_ids)", diag,
+                   "cannot forget");
+
+done:
+    sqlite3_finalize(stmt);
+    if (err)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        err = exec_sql(store, "COMMIT", diag, "cannot commit");
+    return err;
+}

@@ -1,0 +1,115 @@
+/* store.h: the SQLite file tally keeps everything in. The store owns the schema and every
+ * INSERT; importers hand it records, analyses read it with SELECT through store_db().
+ *
+ * One import is one transaction: store_import_begin() ... store_import_commit() or
+ * store_import_rollback(), so a failed or interrupted import leaves the file unchanged.
+ * Ownership: struct store is owned by whoever opened it; records passed in are copied. */
+#ifndef TALLY_STORE_H
+#define TALLY_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct store;
+
+enum store_mode { STORE_READ_WRITE, STORE_READ_ONLY };
+
+/* Opens (creating if needed, in read-write mode) and migrates the database at path. */
+enum tally_error store_open(const char *path, enum store_mode mode, struct store **out,
+                            struct tally_diag *diag);
+void store_close(struct store *store);          /* accepts NULL */
+sqlite3 *store_db(struct store *store);
+/* Fills diag with SQLite's last message for `what` and returns TALLY_ERROR_DATABASE. */
+enum tally_error store_fail(struct store *store, struct tally_diag *diag, const char *what);
+
+/* ---- provenance ---- */
+
+struct source_info {
+    const char *path;           /* as the user named it; "-" for stdin */
+    const char *format;         /* importer name */
+    const char *tag;            /* --tag, may be NULL */
+    const char *owner;          /* --owner e-mail, may be NULL */
+};
+
+/* Per-import record counts by kind ("open", "closed", "banner", "event", ...). */
+#define STORE_MAX_KINDS 24
+struct store_counts {
+    int n;
+    const char *kind[STORE_MAX_KINDS];   /* static strings */
+    long long count[STORE_MAX_KINDS];
+};
+
+enum tally_error store_import_begin(struct store *store, const struct source_info *info,
+                                    struct tally_diag *diag);
+/* Finishes the source row. If a source with the same content hash exists, rolls back and
+ * returns TALLY_ERROR_DUPLICATE with *source_id set to the earlier import. */
+enum tally_error store_import_commit(struct store *store, const char *sha256_hex,
+                                     long long bytes, long long skipped, double seconds,
+                                     int64_t *source_id, struct tally_diag *diag);
+void store_import_rollback(struct store *store);
+int64_t store_import_source(const struct store *store);
+const struct store_counts *store_import_counts(const struct store *store);
+/* Adds n to the count of `kind` (a static string) for the import under way. */
+void store_count(struct store *store, const char *kind, long long n);
+/* Removes an import and every row it brought; `which` is a source id or a tag.
+ * *removed receives how many sources were removed. */
+enum tally_error store_forget(struct store *store, const char *which, int *removed,
+                              struct tally_diag *diag);
+
+/* ---- scans (store_scan.c) ---- */
+
+struct scan_record {
+    struct ip_addr addr;
+    const char *proto;          /* "tcp", "udp", "sctp", "icmp", "arp" */
+    unsigned port;
+    const char *status;         /* "open", "closed", "up" */
+    const char *reason;         /* "syn-ack", ... or NULL */
+    int ttl;                    /* -1 when unknown */
+    int64_t seen;               /* unix seconds, 0 when unknown */
+};
+enum tally_error store_add_observation(struct store *store, const struct scan_record *rec);
+
+struct banner_record {
+    struct ip_addr addr;
+    const char *proto;
+    unsigned port;
+    const char *service;        /* masscan's app name ("http", "http.server", "ssh", ...) */
+    const unsigned char *data;  /* raw bytes, escaping already decoded */
+    size_t len;
+    int64_t seen;
+};
+enum tally_error store_add_banner(struct store *store, const struct banner_record *rec);
+
+/* An HTTP response header of one service: name is "server", "x-powered-by" or
+ * "x-aspnet-version". The store derives product and version from value. */
+struct header_record {
+    struct ip_addr addr;
+    const char *proto;
+    unsigned port;
+    const char *name;
+    const char *value;
+    size_t len;
+    int64_t seen;
+};
+enum tally_error store_add_header(struct store *store, const struct header_record *rec);
+
+/* "nginx/1.4.4" -> product "nginx", version "1.4.4"; "Apache/2.2.22 (Ubuntu)" ->
+ * "Apache", "2.2.22". Both outputs are malloc'd; version may be NULL. */
+void store_split_product(const char *value, char **product, char **version);
+
+/* The schema pieces each part of the store contributes (applied in order on migration). */
+extern const char store_scan_schema[];
+extern const char store_capture_schema[];
+extern const char store_personal_schema[];
+/* Tables a source's rows live in, for store_forget(): NULL-terminated lists. */
+extern const char *const store_scan_tables[];
+extern const char *const store_capture_tables[];
+extern const char *const store_personal_tables[];
+
+/* Captures and personal exports have their own record types. */
+#include "store/store_capture.h"
+#include "store/store_personal.h"
+
+#endif

@@ -1,0 +1,154 @@
+/* store_scan.c: the tables scans and captures of scans write: observations (a port seen
+ * open or closed), banners, and the HTTP headers that name a service's application and
+ * stack. Addresses are kept as text (readable in the sqlite3 shell) and, for IPv4, as an
+ * integer so that grouping by any prefix is arithmetic (ip4 >> (32 - prefix)). */
+#include "store/store_internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char store_scan_schema[] =
+    "CREATE TABLE observation (\n"
+    "  source_id INTEGER NOT NULL,  -- source.id\n"
+    "  addr TEXT NOT NULL,          -- address as text\n"
+    "  ip4 INTEGER,                 -- IPv4 as an unsigned 32-bit number, else NULL\n"
+    "  ip6 BLOB,                    -- IPv6 as 16 bytes, else NULL\n"
+    "  proto TEXT NOT NULL,         -- tcp, udp, sctp, icmp, arp\n"
+    "  port INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL,        -- open, closed, up\n"
+    "  reason TEXT,                 -- syn-ack, rst-ack, ...\n"
+    "  ttl INTEGER,\n"
+    "  seen INTEGER                 -- unix seconds\n"
+    ");\n"
+    "CREATE TABLE banner (\n"
+    "  source_id INTEGER NOT NULL,\n"
+    "  addr TEXT NOT NULL, ip4 INTEGER, ip6 BLOB,\n"
+    "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
+    "  service TEXT NOT NULL,       -- masscan's name: http, http.server, ssh, ssl, title, ...\n"
+    "  banner BLOB NOT NULL,        -- the bytes as received (escaping decoded)\n"
+    "  seen INTEGER\n"
+    ");\n"
+    "CREATE TABLE http_header (\n"
+    "  source_id INTEGER NOT NULL,\n"
+    "  addr TEXT NOT NULL, ip4 INTEGER, ip6 BLOB,\n"
+    "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,          -- server, x-powered-by, x-aspnet-version\n"
+    "  raw TEXT NOT NULL,           -- the header value as sent\n"
+    "  product TEXT NOT NULL,       -- text before the first '/', '(', ';' or space\n"
+    "  version TEXT,                -- what follows a '/', if anything\n"
+    "  seen INTEGER\n"
+    ");\n"
+    "CREATE INDEX observation_source ON observation(source_id);\n"
+    "CREATE INDEX banner_service ON banner(addr, port);\n"
+    "CREATE INDEX http_header_service ON http_header(addr, port);\n"
+    "CREATE VIEW service AS SELECT DISTINCT addr, proto, port FROM observation "
+    "WHERE status = 'open';\n";
+
+const char *const store_scan_tables[] = { "observation", "banner", "http_header", NULL };
+
+static void bind_service(sqlite3_stmt *stmt, const struct ip_addr *addr, const char *proto,
+                         unsigned port)
+{
+    sqlite3_bind_int64(stmt, 1, 0);     /* replaced by the caller's source id */
+    store_bind_addr(stmt, 2, addr);
+    store_bind_text(stmt, 5, proto);
+    sqlite3_bind_int(stmt, 6, (int)port);
+}
+
+enum tally_error store_add_observation(struct store *store, const struct scan_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO observation (source_id, addr, ip4, ip6, proto, port, status, reason, "
+        "ttl, seen) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    bind_service(stmt, &rec->addr, rec->proto, rec->port);
+    sqlite3_bind_int64(stmt, 1, store->source_id);
+    store_bind_text(stmt, 7, rec->status);
+    store_bind_text(stmt, 8, rec->reason);
+    if (rec->ttl >= 0)
+        sqlite3_bind_int(stmt, 9, rec->ttl);
+    if (rec->seen)
+        sqlite3_bind_int64(stmt, 10, rec->seen);
+    store_count(store, rec->status, 1);
+    return store_step_done(stmt);
+}
+
+enum tally_error store_add_banner(struct store *store, const struct banner_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO banner (source_id, addr, ip4, ip6, proto, port, service, banner, seen) "
+        "VALUES (?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    bind_service(stmt, &rec->addr, rec->proto, rec->port);
+    sqlite3_bind_int64(stmt, 1, store->source_id);
+    store_bind_text(stmt, 7, rec->service);
+    sqlite3_bind_blob(stmt, 8, rec->len ? (const void *)rec->data : "", (int)rec->len,
+                      SQLITE_TRANSIENT);
+    if (rec->seen)
+        sqlite3_bind_int64(stmt, 9, rec->seen);
+    store_count(store, "banner", 1);
+    return store_step_done(stmt);
+}
+
+void store_split_product(const char *value, char **product, char **version)
+{
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t n = strcspn(value, "/(; \t");
+    *product = xstrndup(value, n);
+    *version = NULL;
+    if (value[n] == '/') {
+        const char *v = value + n + 1;
+        size_t vn = strcspn(v, "( ;\t");
+        if (vn)
+            *version = xstrndup(v, vn);
+    } else if (value[n] == '(') {                 /* Jetty(8.1.14) */
+        const char *v = value + n + 1;
+        size_t vn = strcspn(v, ")");
+        if (vn)
+            *version = xstrndup(v, vn);
+    }
+}
+
+enum tally_error store_add_header(struct store *store, const struct header_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO http_header (source_id, addr, ip4, ip6, proto, port, name, raw, "
+        "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    char *raw = utf8_repair(rec->value, rec->len);
+    char *product, *version;
+    /* Trim surrounding blanks of the raw value. */
+    size_t n = strlen(raw);
+    while (n && isspace((unsigned char)raw[n - 1]))
+        raw[--n] = '\0';
+    store_split_product(raw, &product, &version);
+    enum tally_error err = TALLY_OK;
+    if (*product == '\0')
+        goto done;          /* an empty header names nothing */
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt) {
+        err = TALLY_ERROR_DATABASE;
+        goto done;
+    }
+    bind_service(stmt, &rec->addr, rec->proto, rec->port);
+    sqlite3_bind_int64(stmt, 1, store->source_id);
+    store_bind_text(stmt, 7, rec->name);
+    store_bind_text(stmt, 8, raw);
+    store_bind_text(stmt, 9, product);
+    store_bind_text(stmt, 10, version);
+    if (rec->seen)
+        sqlite3_bind_int64(stmt, 11, rec->seen);
+    store_count(store, "header", 1);
+    err = store_step_done(stmt);
+
+done:
+    free(raw);
+    free(product);
+    free(version);
+    return err;
+}

@@ -1,0 +1,7 @@
+/* tally.c: the program's entry point; everything else lives in the libraries. */
+#include "analyzer/analyzer.h"
+
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}

@@ -1,0 +1,65 @@
+/* ip.c: IPv4 and IPv6 addresses: parsing, canonical text, prefixes (inet_pton/inet_ntop
+ * do the text work). */
+#include "util/util.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+int ip_parse(const char *text, struct ip_addr *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (strchr(text, ':')) {
+        if (inet_pton(AF_INET6, text, out->bytes) != 1)
+            return -1;
+        out->family = 6;
+        return 0;
+    }
+    if (inet_pton(AF_INET, text, out->bytes) != 1)
+        return -1;
+    out->family = 4;
+    return 0;
+}
+
+void ip_format(const struct ip_addr *addr, char *out, size_t size)
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (!inet_ntop(addr->family == 6 ? AF_INET6 : AF_INET, addr->bytes, buf, sizeof(buf)))
+        buf[0] = '\0';
+    snprintf(out, size, "%s", buf);
+}
+
+uint32_t ip_v4_value(const struct ip_addr *addr)
+{
+    const uint8_t *b = addr->bytes;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+void ip_from_v4(uint32_t value, struct ip_addr *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->family = 4;
+    out->bytes[0] = (uint8_t)(value >> 24);
+    out->bytes[1] = (uint8_t)(value >> 16);
+    out->bytes[2] = (uint8_t)(value >> 8);
+    out->bytes[3] = (uint8_t)value;
+}
+
+void ip_format_prefix(const struct ip_addr *addr, int prefix, char *out, size_t size)
+{
+    struct ip_addr masked = *addr;
+    int bits = addr->family == 6 ? 128 : 32;
+    if (prefix < 0)
+        prefix = 0;
+    if (prefix > bits)
+        prefix = bits;
+    for (int i = 0; i < bits / 8; i++) {
+        int keep = prefix - i * 8;
+        if (keep >= 8)
+            continue;
+        masked.bytes[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+    }
+    char text[INET6_ADDRSTRLEN];
+    ip_format(&masked, text, sizeof(text));
+    snprintf(out, size, "%s/%d", text, prefix);
+}
