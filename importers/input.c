@@ -7,7 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <glib.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,7 +17,7 @@
 struct input {
     struct archive *archive;
     char *path;
-    GChecksum *sha256;
+    struct sha256_ctx sha256;
     unsigned char *buf;         /* unconsumed content is buf[pos, end) */
     size_t pos, end, alloc;
     int eof;
@@ -62,7 +62,7 @@ static enum tally_error input_fill(struct input *in, size_t need, struct tally_d
         in->eof = 1;
         return TALLY_OK;
     }
-    g_checksum_update(in->sha256, in->buf + in->end, (gssize)n);
+    sha256_update(&in->sha256, (size_t)n, in->buf + in->end);
     in->end += (size_t)n;
     in->produced += (unsigned long long)n;
     if (in->produced > INPUT_MAX_BYTES)
@@ -82,7 +82,7 @@ enum tally_error input_open(const char *path, struct input **out, struct tally_d
 
     *out = NULL;
     in->path = xstrdup(is_stdin ? "(stdin)" : path);
-    in->sha256 = g_checksum_new(G_CHECKSUM_SHA256);
+    sha256_init(&in->sha256);
     in->alloc = INPUT_CHUNK;
     in->buf = xmalloc(in->alloc);
     in->archive = archive_read_new();
@@ -128,7 +128,6 @@ void input_close(struct input *in)
     if (in->stdio)
         fclose(in->stdio);
     archive_read_free(in->archive);
-    g_checksum_free(in->sha256);
     free(in->buf);
     free(in->path);
     free(in);
@@ -230,9 +229,11 @@ unsigned long long input_size_hint(const struct input *in)
 
 void input_sha256(struct input *in, char out[65])
 {
-    GChecksum *copy = g_checksum_copy(in->sha256);
-    snprintf(out, 65, "%s", g_checksum_get_string(copy));
-    g_checksum_free(copy);
+    struct sha256_ctx copy = in->sha256;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&copy, sizeof(digest), digest);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
 enum tally_error input_drain(struct input *in, struct tally_diag *diag)

@@ -112,8 +112,11 @@ enum tally_error store_open(const char *path, enum store_mode mode, struct store
                        "(tally import FILE), or name one with -d", path);
         goto fail;
     }
-    int flags = mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY
-                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    /* One connection per process, used from one thread: no mutexes needed. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    int flags = (mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY
+                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
         err = diag_set(diag, TALLY_ERROR_DATABASE, "cannot open %s: %s", path,
                        store->db ? sqlite3_errmsg(store->db) : "out of memory");
@@ -185,17 +188,16 @@ void store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
         sqlite3_bind_null(stmt, index);
 }
 
-void store_bind_addr(sqlite3_stmt *stmt, int first, const struct ip_addr *addr)
+void store_bind_addr(sqlite3_stmt *stmt, int first, const struct ip_addr *addr, char *text)
 {
-    char text[64];
-    ip_format(addr, text, sizeof(text));
-    sqlite3_bind_text(stmt, first, text, -1, SQLITE_TRANSIENT);
+    ip_format(addr, text, 64);
+    sqlite3_bind_text(stmt, first, text, -1, SQLITE_STATIC);
     if (addr->family == 4) {
         sqlite3_bind_int64(stmt, first + 1, ip_v4_value(addr));
         sqlite3_bind_null(stmt, first + 2);
     } else {
         sqlite3_bind_null(stmt, first + 1);
-        sqlite3_bind_blob(stmt, first + 2, addr->bytes, 16, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(stmt, first + 2, addr->bytes, 16, SQLITE_STATIC);
     }
 }
 

@@ -39,7 +39,6 @@ const char store_scan_schema[] =
     "  version TEXT,                -- what follows a '/', if anything\n"
     "  seen INTEGER\n"
     ");\n"
-    "CREATE INDEX observation_source ON observation(source_id);\n"
     "CREATE INDEX banner_service ON banner(addr, port);\n"
     "CREATE INDEX http_header_service ON http_header(addr, port);\n"
     "CREATE VIEW service AS SELECT DISTINCT addr, proto, port FROM observation "
@@ -47,12 +46,14 @@ const char store_scan_schema[] =
 
 const char *const store_scan_tables[] = { "observation", "banner", "http_header", NULL };
 
-static void bind_service(sqlite3_stmt *stmt, const struct ip_addr *addr, const char *proto,
-                         unsigned port)
+/* Binds the columns every scan table starts with: source_id, addr, ip4, ip6, proto, port.
+ * addr_text receives the address text and must live until the statement is stepped. */
+static void bind_service(struct store *store, sqlite3_stmt *stmt, const struct ip_addr *addr,
+                         const char *proto, unsigned port, char *addr_text)
 {
-    sqlite3_bind_int64(stmt, 1, 0);     /* replaced by the caller's source id */
-    store_bind_addr(stmt, 2, addr);
-    store_bind_text(stmt, 5, proto);
+    sqlite3_bind_int64(stmt, 1, store->source_id);
+    store_bind_addr(stmt, 2, addr, addr_text);
+    sqlite3_bind_text(stmt, 5, proto, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 6, (int)port);
 }
 
@@ -61,13 +62,14 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
     static const char sql[] =
         "INSERT INTO observation (source_id, addr, ip4, ip6, proto, port, status, reason, "
         "ttl, seen) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    char addr_text[64];
     sqlite3_stmt *stmt = store_statement(store, sql);
     if (!stmt)
         return TALLY_ERROR_DATABASE;
-    bind_service(stmt, &rec->addr, rec->proto, rec->port);
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 7, rec->status);
-    store_bind_text(stmt, 8, rec->reason);
+    bind_service(store, stmt, &rec->addr, rec->proto, rec->port, addr_text);
+    sqlite3_bind_text(stmt, 7, rec->status, -1, SQLITE_STATIC);
+    if (rec->reason)
+        sqlite3_bind_text(stmt, 8, rec->reason, -1, SQLITE_STATIC);
     if (rec->ttl >= 0)
         sqlite3_bind_int(stmt, 9, rec->ttl);
     if (rec->seen)
@@ -81,11 +83,11 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
     static const char sql[] =
         "INSERT INTO banner (source_id, addr, ip4, ip6, proto, port, service, banner, seen) "
         "VALUES (?,?,?,?,?,?,?,?,?)";
+    char addr_text[64];
     sqlite3_stmt *stmt = store_statement(store, sql);
     if (!stmt)
         return TALLY_ERROR_DATABASE;
-    bind_service(stmt, &rec->addr, rec->proto, rec->port);
-    sqlite3_bind_int64(stmt, 1, store->source_id);
+    bind_service(store, stmt, &rec->addr, rec->proto, rec->port, addr_text);
     store_bind_text(stmt, 7, rec->service);
     sqlite3_bind_blob(stmt, 8, rec->len ? (const void *)rec->data : "", (int)rec->len,
                       SQLITE_TRANSIENT);
@@ -120,6 +122,7 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
     static const char sql[] =
         "INSERT INTO http_header (source_id, addr, ip4, ip6, proto, port, name, raw, "
         "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    char addr_text[64];
     char *raw = utf8_repair(rec->value, rec->len);
     char *product, *version;
     /* Trim surrounding blanks of the raw value. */
@@ -135,8 +138,7 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
         err = TALLY_ERROR_DATABASE;
         goto done;
     }
-    bind_service(stmt, &rec->addr, rec->proto, rec->port);
-    sqlite3_bind_int64(stmt, 1, store->source_id);
+    bind_service(store, stmt, &rec->addr, rec->proto, rec->port, addr_text);
     store_bind_text(stmt, 7, rec->name);
     store_bind_text(stmt, 8, raw);
     store_bind_text(stmt, 9, product);

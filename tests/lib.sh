@@ -12,6 +12,7 @@ CORPORA="${TALLY_CORPORA:-$top_srcdir/../shared/corpora}"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tally-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export TALLY_DB="$TMP/tally.db"
+export TMP TALLY SAMPLES FIXTURES GOLDEN CORPORA PYTHON3 SQLITE3
 export TZ=UTC LC_ALL=C
 tap_n=0
 tap_failed=0
@@ -19,8 +20,13 @@ tap_failed=0
 ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
 not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
-# check DESCRIPTION COMMAND...: passes when the command succeeds.
-check() { local what=$1; shift; if "$@" >"$TMP/check.out" 2>&1; then ok "$what"; else not_ok "$what"; sed 's/^/#   /' "$TMP/check.out" | head -20; fi; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds. Its output (stdout and
+# stderr) is kept in $TMP/last.out for the checks that follow.
+check() {
+    local what=$1; shift
+    if "$@" >"$TMP/run.out" 2>&1; then ok "$what"; else not_ok "$what"; sed 's/^/#   /' "$TMP/run.out" | head -20; fi
+    mv "$TMP/run.out" "$TMP/last.out"
+}
 # check_eq DESCRIPTION GOT WANT
 check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3"; fi; }
 # check_exit DESCRIPTION CODE COMMAND...: the command exits with CODE.

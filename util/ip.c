@@ -21,9 +21,29 @@ int ip_parse(const char *text, struct ip_addr *out)
     return 0;
 }
 
+/* Writes one octet in decimal; returns the characters written. */
+static int put_octet(char *out, unsigned v)
+{
+    int n = 0;
+    if (v >= 100)
+        out[n++] = (char)('0' + v / 100);
+    if (v >= 10)
+        out[n++] = (char)('0' + v / 10 % 10);
+    out[n++] = (char)('0' + v % 10);
+    return n;
+}
+
 void ip_format(const struct ip_addr *addr, char *out, size_t size)
 {
     char buf[INET6_ADDRSTRLEN];
+    if (addr->family == 4 && size >= 16) {      /* the hot path of every import */
+        int n = 0;
+        for (int i = 0; i < 4; i++) {
+            n += put_octet(out + n, addr->bytes[i]);
+            out[n++] = i < 3 ? '.' : '\0';
+        }
+        return;
+    }
     if (!inet_ntop(addr->family == 6 ? AF_INET6 : AF_INET, addr->bytes, buf, sizeof(buf)))
         buf[0] = '\0';
     snprintf(out, size, "%s", buf);

@@ -1,0 +1,32 @@
+#!/bin/sh
+# cli-basics.sh: the command-line contract: help, version, exit codes, messages.
+. "$top_srcdir/tests/lib.sh"
+
+check "tally --version names the version" sh -c '"$TALLY" --version | grep -q "^tally [0-9]"'
+check "tally --help lists the commands" sh -c '"$TALLY" --help | grep -q "workbook"'
+for cmd in import sources forget analyses show chart workbook report; do
+    check "tally $cmd --help" sh -c "\"$TALLY\" $cmd --help | grep -q 'usage: tally'"
+done
+check "import --help lists the list format" sh -c '"$TALLY" import --help | grep -q "^  list "'
+check_exit "an unknown command exits 2" 2 "$TALLY" frobnicate
+check "and says so" grep -q "^tally: 'frobnicate' is not a tally command" "$TMP/exit.err"
+check_exit "an unknown option exits 2" 2 "$TALLY" show ports --frob
+check_exit "a bad --port exits 2" 2 "$TALLY" show ports --port 70000
+check_exit "a bad --prefix exits 2" 2 "$TALLY" show subnets --prefix 4
+check_exit "a bad --since exits 2" 2 "$TALLY" show ports --since yesterday
+check_exit "an unknown analysis exits 2" 2 "$TALLY" show nosuch
+check_exit "show without a database exits 3" 3 "$TALLY" -d "$TMP/none.db" show ports
+check "and says what to do" grep -q "import something first" "$TMP/exit.err"
+check "no database file was created by a read" test ! -e "$TMP/none.db"
+check_exit "import without files exits 2" 2 "$TALLY" import
+check_exit "import of a missing file exits 3" 3 "$TALLY" import "$TMP/missing.oL"
+check "naming the file" grep -q "^tally: $TMP/missing.oL: cannot open" "$TMP/exit.err"
+check_exit "chart without -o exits 2" 2 "$TALLY" chart ports
+check_exit "chart to an unknown extension exits 2" 2 "$TALLY" chart ports -o "$TMP/x.gif"
+check "analyses lists the catalogue without a database" \
+    sh -c '"$TALLY" -d "$TMP/none.db" analyses --format csv | grep -q "^top-subnets,scan,no,"'
+check "-d names the database" sh -c \
+    '"$TALLY" -d "$TMP/d.db" import "$SAMPLES/cloud-scan.oL" 2>/dev/null && test -s "$TMP/d.db"'
+check "TALLY_DB names the database" sh -c \
+    'TALLY_DB="$TMP/e.db" "$TALLY" import "$SAMPLES/cloud-scan.oL" 2>/dev/null && test -s "$TMP/e.db"'
+done_testing

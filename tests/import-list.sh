@@ -1,0 +1,94 @@
+#!/bin/sh
+# import-list.sh: masscan -oL import end to end: counts, compression, stdin, strictness,
+# --lenient, duplicates, forget, and real files written by masscan.
+. "$top_srcdir/tests/lib.sh"
+
+q() { "$SQLITE3" "$TALLY_DB" "$1"; }
+
+check "the sample imports" "$TALLY" import "$SAMPLES/cloud-scan.oL"
+check "with a summary line" grep -q "imported as list (source 1): 1,572 open, 372 banner, 346 header, 5 closed; 0 skipped" "$TMP/last.out"
+check_eq "open observations" "$(q "SELECT COUNT(*) FROM observation WHERE status='open'")" \
+    "$(grep -c '^open ' "$SAMPLES/cloud-scan.oL")"
+check_eq "banners" "$(q "SELECT COUNT(*) FROM banner")" "$(grep -c '^banner ' "$SAMPLES/cloud-scan.oL")"
+check_eq "hosts with 9543 open" "$(q "SELECT COUNT(DISTINCT addr) FROM observation WHERE port=9543 AND status='open'")" \
+    "$(grep '^open tcp 9543 ' "$SAMPLES/cloud-scan.oL" | cut -d' ' -f4 | sort -u | wc -l)"
+check_eq "addresses are readable text beside their number" \
+    "$(q "SELECT DISTINCT addr FROM observation WHERE ip4 = 3323101820")" "198.18.130.124"
+check_eq "every ip4 equals its text" "$(q "SELECT COUNT(*) FROM observation WHERE ip4 IS NOT NULL AND addr <> ((ip4>>24)||'.'||((ip4>>16)&255)||'.'||((ip4>>8)&255)||'.'||(ip4&255))")" "0"
+check_eq "the source row records the content hash" "$(q "SELECT sha256 FROM source WHERE id=1")" \
+    "$(sha256sum < "$SAMPLES/cloud-scan.oL" | cut -d' ' -f1)"
+
+before=$(db_dump "$TALLY_DB")
+check "importing the same content again" "$TALLY" import "$SAMPLES/cloud-scan.oL"
+check "is a no-op that says so" grep -q "already imported as source 1" "$TMP/last.out"
+check_eq "and changes nothing" "$(db_dump "$TALLY_DB")" "$before"
+
+gzip -c "$SAMPLES/cloud-scan.oL" > "$TMP/scan.oL.gz"
+xz -c "$SAMPLES/cloud-scan.oL" > "$TMP/scan.oL.xz" 2>/dev/null || true
+check "a gzip-compressed copy is the same content" "$TALLY" import "$TMP/scan.oL.gz"
+check "recognised as already imported" grep -q "already imported" "$TMP/last.out"
+if [ -s "$TMP/scan.oL.xz" ]; then
+    check "an xz-compressed copy too" sh -c '"$TALLY" import "$TMP/scan.oL.xz" 2>&1 | grep -q "already imported"'
+else
+    skip "xz not installed"
+fi
+
+printf 'open tcp 9543 198.51.100.200 1389312000\n' > "$TMP/one.txt"
+check "stdin imports with '-'" sh -c '"$TALLY" import --tag piped - < "$TMP/one.txt"'
+check_eq "tagged" "$(q "SELECT format || ',' || tag || ',' || path FROM source WHERE tag='piped'")" "list,piped,-"
+
+# Strict by default: a malformed record names FILE:LINE, exits 1, changes nothing.
+before=$(db_dump "$TALLY_DB")
+printf '#masscan\nopen tcp 80 192.0.2.1 1389312000\nopen tcp 80 192.0.2.300 1389312000\nopen tcp 81 192.0.2.2 1389312000\n' > "$TMP/bad.oL"
+check_exit "a bad address fails the import" 1 "$TALLY" import "$TMP/bad.oL"
+check "naming file and line" grep -q "^tally: $TMP/bad.oL:3: expected an IPv4 or IPv6 address" "$TMP/exit.err"
+check_eq "the database is unchanged" "$(db_dump "$TALLY_DB")" "$before"
+printf '#masscan\nopen tcp 99999 192.0.2.1 1\n' > "$TMP/port.oL"
+check_exit "a bad port fails" 1 "$TALLY" import "$TMP/port.oL"
+check "saying what was expected" grep -q ":2: expected a port number 0-65535" "$TMP/exit.err"
+printf '#masscan\nopen tcp 80 192.0.2.1\n' > "$TMP/short.oL"
+check_exit "a short line fails" 1 "$TALLY" import "$TMP/short.oL"
+printf '#masscan\nbanner tcp 80 192.0.2.1 1\n' > "$TMP/banner.oL"
+check_exit "a banner without a service fails" 1 "$TALLY" import "$TMP/banner.oL"
+printf '#masscan\nopen tcp 80 192.0.2.1 1 extra\n' > "$TMP/extra.oL"
+check_exit "trailing words on a status line fail" 1 "$TALLY" import "$TMP/extra.oL"
+check_eq "none of them changed the database" "$(db_dump "$TALLY_DB")" "$before"
+
+check "--lenient skips bad lines" "$TALLY" import --lenient "$TMP/bad.oL"
+check "and counts them" grep -q "1 skipped" "$TMP/last.out"
+check_eq "the good lines landed" "$(q "SELECT COUNT(*) FROM observation WHERE addr LIKE '192.0.2._' AND port IN (80,81)")" "2"
+
+printf '#masscan\nopen tcp 80 192.0.2.9 1389312000\nopen tcp 80 192.0.' > "$TMP/cut.oL"
+check "a cut-off last record imports the rest" "$TALLY" import "$TMP/cut.oL"
+check "with a warning" grep -q "warning: .*cut.oL:3: the last record is cut off" "$TMP/last.out"
+
+: > "$TMP/empty.oL"
+check_exit "an empty file exits 1" 1 "$TALLY" import "$TMP/empty.oL"
+check "saying it is empty" grep -q "empty" "$TMP/exit.err"
+
+check_exit "a binary blob is not guessed at" 1 "$TALLY" import /bin/true
+printf 'garbage first line\nopen tcp 80 192.0.2.10 1\n' > "$TMP/forced.txt"
+check_exit "-f list on a file it cannot sniff reads it strictly" 1 "$TALLY" import -f list "$TMP/forced.txt"
+check "line 1 named" grep -q "forced.txt:1:" "$TMP/exit.err"
+
+check "forget by tag" "$TALLY" forget piped
+check_eq "its rows are gone" "$(q "SELECT COUNT(*) FROM observation WHERE addr='198.51.100.200'")" "0"
+check_exit "forgetting an unknown source exits 2" 2 "$TALLY" forget nosuchtag
+
+# Real files written by masscan (see ../shared/corpora/README.md).
+if [ -d "$CORPORA/scan" ]; then
+    export TALLY_DB="$TMP/corpus.db"
+    check "postmodern_masscan.list imports" "$TALLY" import "$CORPORA/scan/postmodern_masscan.list"
+    check "3 open and 5 banners" grep -q "3 open, 5 banner" "$TMP/last.out"
+    check_golden "its ports" "$GOLDEN/postmodern-list-ports.csv" "$TALLY" show ports --format csv
+    check_eq "its Server header comes from http.server and the http banner" \
+        "$(q "SELECT group_concat(DISTINCT product) FROM http_header WHERE name='server'")" "ECS"
+    export TALLY_DB="$TMP/lab.db"
+    check "the lab scan (-oL) imports" "$TALLY" import "$CORPORA/lab-scan/scan.oL"
+    check "28 open and 60 banners" grep -q "28 open, 60 banner" "$TMP/last.out"
+    check_golden "its ports" "$GOLDEN/lab-ports.csv" "$TALLY" show ports --format csv
+    check_eq "11 hosts" "$(q "SELECT COUNT(DISTINCT addr) FROM observation")" "11"
+else
+    skip "corpora absent: $CORPORA"
+fi
+done_testing
