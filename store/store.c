@@ -36,8 +36,17 @@ sqlite3 *store_db(struct store *store)
 
 enum tally_error store_fail(struct store *store, struct tally_diag *diag, const char *what)
 {
-    const char *msg = store && store->db ? sqlite3_errmsg(store->db) : "cannot open";
-    return diag_set(diag, TALLY_ERROR_DATABASE, "%s: %s", what, msg);
+    if (!store || !store->db)
+        return diag_set(diag, TALLY_ERROR_DATABASE, "%s: cannot open the database", what);
+    /* SQLite says "disk I/O error"; the system error says why (disk full, file too large). */
+    int sys = sqlite3_system_errno(store->db);
+    int code = sqlite3_extended_errcode(store->db);
+    const char *hint = "";
+    if (sys == 0 && ((code & 0xff) == SQLITE_IOERR || code == SQLITE_FULL))
+        hint = " (is the disk full, or a file size limit reached?)";
+    return diag_set(diag, TALLY_ERROR_DATABASE, "%s: %s%s%s%s%s (database %s)", what,
+                    sqlite3_errmsg(store->db), sys ? " (" : "", sys ? strerror(sys) : "",
+                    sys ? ")" : "", hint, store->path);
 }
 
 static enum tally_error exec_sql(struct store *store, const char *sql, struct tally_diag *diag,
@@ -123,8 +132,10 @@ enum tally_error store_open(const char *path, enum store_mode mode, struct store
         goto fail;
     }
     sqlite3_extended_result_codes(store->db, 1);
-    /* Another tally writing the same file is waited for, then reported. */
-    sqlite3_busy_timeout(store->db, 30000);
+    /* Another tally writing the same file is waited for (30 s, or $TALLY_BUSY_TIMEOUT
+     * milliseconds), then reported. */
+    const char *busy = getenv("TALLY_BUSY_TIMEOUT");
+    sqlite3_busy_timeout(store->db, busy && *busy ? atoi(busy) : 30000);
     sqlite3_exec(store->db, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
                  "PRAGMA temp_store = FILE", NULL, NULL, NULL);
     err = migrate(store, mode, diag);
