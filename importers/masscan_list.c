@@ -50,6 +50,7 @@ static int parse_uint(const char *text, unsigned long long max, unsigned long lo
 static enum tally_error list_record(struct import_ctx *ctx, char *line, size_t len,
                                     const char **why)
 {
+    size_t line_len = strlen(line);
     char *cursor = line;
     char *kind = next_field(&cursor);
     char *proto = next_field(&cursor);
@@ -59,6 +60,10 @@ static enum tally_error list_record(struct import_ctx *ctx, char *line, size_t l
     unsigned long long port_value, when_value;
     struct ip_addr addr;
 
+    if (line_len != len) {
+        *why = "a NUL byte inside a line (masscan escapes every unprintable byte)";
+        return TALLY_ERROR_DATA;
+    }
     if (!when) {
         *why = "expected 'STATUS PROTO PORT ADDRESS TIME' or 'banner PROTO PORT ADDRESS TIME "
                "SERVICE TEXT'";

@@ -1,0 +1,50 @@
+#!/bin/sh
+# run.sh: builds tally's parsers with clang's libFuzzer, ASan and UBSan, and runs one
+# harness per importer (plus the unescaping harness) for SECONDS each, seeded from
+# samples/, tests/fixtures/ and the shared corpora. Crashes are kept in
+# BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/.
+# Usage: run.sh SRCDIR BUILDDIR TALLY SECONDS
+set -eu
+src=$1 build=$2 tally=$3 seconds=$4
+out="$build/fuzz-build"
+cc=${FUZZ_CC:-clang}
+flags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+ -I$src -I$build -include config.h $(pkg-config --cflags sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle)"
+libs="$(pkg-config --libs sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle) -lm"
+mkdir -p "$out/obj" "$out/crashes"
+
+objects=""
+for f in "$src"/util/*.c "$src"/store/*.c "$src"/importers/*.c; do
+    o="$out/obj/$(basename "$(dirname "$f")")-$(basename "$f" .c).o"
+    $cc $flags -c "$f" -o "$o"
+    objects="$objects $o"
+done
+link() { $cc $flags -fsanitize=fuzzer "$1" $objects $libs -o "$2"; }
+
+seeds="$out/seeds"
+rm -rf "$seeds" && mkdir -p "$seeds"
+for dir in "$src/samples" "$src/tests/fixtures" "$src/tests/fuzz-regressions" "$src/../shared/corpora"; do
+    [ -d "$dir" ] && find "$dir" -type f -size -256k -exec cp {} "$seeds/" \; 2>/dev/null || true
+done
+
+formats=${FUZZ_FORMATS:-$("$tally" import --help | awk '/^Formats/ { on = 1; next } on && /^  [a-z]/ { print $1 }')}
+status=0
+printf '%-28s %12s %8s\n' harness executions crashes
+run() {
+    name=$1
+    corpus="$out/corpus-$name"
+    mkdir -p "$corpus"
+    if "$out/$name" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=65536 \
+        -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+        -artifact_prefix="$out/crashes/$name-" >"$out/$name.log" 2>&1; then crashes=0
+    else crashes=1; status=1; tail -40 "$out/$name.log"; fi
+    execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$out/$name.log")
+    printf '%-28s %12s %8s\n' "$name" "${execs:-?}" "$crashes"
+}
+link "$src/fuzz/fuzz_unescape.c" "$out/fuzz-unescape"
+run fuzz-unescape
+for format in $formats; do
+    link "$src/fuzz/fuzz_import.c" "$out/fuzz-import-$format"
+    run "fuzz-import-$format"
+done
+exit $status
