@@ -1,0 +1,53 @@
+#!/bin/sh
+# workbook.sh: `tally workbook` end to end, read back with openpyxl (python3-openpyxl):
+# a sheet per analysis with its values, bold frozen header, autofilter, native charts or
+# images, Summary and Sources sheets; a banner that looks like a formula stays text.
+. "$top_srcdir/tests/lib.sh"
+
+if ! "$PYTHON3" -c 'import openpyxl' 2>/dev/null; then
+    skip "python3-openpyxl is not installed"
+    done_testing
+    exit 0
+fi
+"$TALLY" import "$SAMPLES/cloud-scan.oL" 2>/dev/null
+# A web server whose Server header is a spreadsheet formula.
+printf 'open tcp 80 192.0.2.99 1389312000\nbanner tcp 80 192.0.2.99 1389312000 http.server =HYPERLINK("http://example.invalid","x")\n' > "$TMP/formula.oL"
+"$TALLY" import "$TMP/formula.oL" 2>/dev/null
+
+check "workbook with chosen analyses" "$TALLY" workbook -o "$TMP/some.xlsx" ports top-subnets --port 9543
+cat > "$TMP/some.json" <<'JSON'
+{"sheets": ["ports", "top-subnets", "Summary", "Sources"],
+ "sheet": {
+  "ports": {"header": ["port", "proto", "hosts"],
+            "cells": {"A2": 9543, "B2": "tcp", "C2": 1440},
+            "numbers": ["A2", "C2"], "strings": ["B2"],
+            "frozen": "A2", "autofilter": "A1:C2",
+            "charts": [{"type": "BarChart", "barDir": "col"}]},
+  "top-subnets": {"header": ["subnet", "hosts"],
+            "cells": {"A2": "198.18.4.0/24", "B2": 182, "A11": "198.18.250.0/24", "B11": 22},
+            "formats": {"B2": "#,##0"}, "frozen": "A2", "autofilter": "A1:B11",
+            "charts": [{"type": "BarChart", "barDir": "bar"}]},
+  "Sources": {"header": ["id", "path", "format", "tag", "bytes", "sha256", "imported_at",
+                         "records", "skipped", "counts"],
+              "cells": {"C2": "list", "C3": "list"}}}}
+JSON
+check "its sheets, values, formats and charts read back" "$PYTHON3" "$top_srcdir/tests/workbook-read.py" "$TMP/some.xlsx" "$TMP/some.json"
+
+check "workbook of every analysis with data" "$TALLY" workbook -o "$TMP/all.xlsx"
+check "formula-looking text is written as text" "$PYTHON3" - "$TMP/all.xlsx" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["apps"]
+cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+assert cells, "the =HYPERLINK product is missing from the apps sheet"
+assert all(c.data_type == "s" for c in cells), [(c.coordinate, c.data_type) for c in cells]
+assert "subnet-squares" in wb.sheetnames and wb["subnet-squares"]._images, "treemap image missing"
+assert wb.sheetnames[-2:] == ["Summary", "Sources"], wb.sheetnames
+assert ws["A1"].font.b, "header not bold"
+PY
+check "identical input gives identical workbook bytes" sh -c \
+    '"$TALLY" workbook -o "$TMP/a.xlsx" ports && "$TALLY" workbook -o "$TMP/b.xlsx" ports && cmp "$TMP/a.xlsx" "$TMP/b.xlsx"'
+check_exit "workbook without -o exits 2" 2 "$TALLY" workbook ports
+check_exit "workbook of an unknown analysis exits 2" 2 "$TALLY" workbook -o "$TMP/x.xlsx" nosuch
+check_exit "workbook into a missing folder exits 3" 3 "$TALLY" workbook -o "$TMP/no/dir/x.xlsx"
+done_testing
