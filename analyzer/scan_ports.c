@@ -14,7 +14,7 @@ static enum tally_error ports_run(struct store *store, const struct filters *f,
     filters_sql_source(f, &sql, "source_id");
     strbuf_addstr(&sql, " GROUP BY port, proto ORDER BY hosts DESC, port, proto");
     *out = table_new("ports", "Open ports: hosts per port");
-    table_add_column(*out, "port", COLUMN_INTEGER);
+    table_set_ungrouped(*out, table_add_column(*out, "port", COLUMN_INTEGER));
     table_add_column(*out, "proto", COLUMN_TEXT);
     table_add_column(*out, "hosts", COLUMN_INTEGER);
     if (f->top > 0)

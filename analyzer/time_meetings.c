@@ -367,7 +367,7 @@ static enum tally_error hours_run(struct store *store, const struct filters *f,
         return err;
     struct table *t = table_new("meeting-hours", "When meetings happen: weekday and hour");
     table_add_column(t, "weekday", COLUMN_TEXT);
-    table_add_column(t, "hour", COLUMN_INTEGER);
+    table_set_ungrouped(t, table_add_column(t, "hour", COLUMN_INTEGER));
     table_add_column(t, "meetings", COLUMN_INTEGER);
     *out = t;
     describe(t, &ev, f, FILTER_DATES | FILTER_TZ | FILTER_SOURCE);

@@ -32,8 +32,11 @@ const unsigned char *input_head(struct input *in, size_t *len);
 long input_read(struct input *in, void *buf, size_t size, struct tally_diag *diag);
 /* Next line without its "\n" (a "\r\n" ending is also removed): *line points into an
  * internal buffer valid until the next call, NUL-terminated, *len excludes it. Returns 1
- * for a line, 0 at end of input, -1 on error (too long: TALLY_ERROR_LIMIT). */
+ * for a line, 0 at end of input, -1 on error (diag filled; input_error() says which). */
 int input_getline(struct input *in, char **line, size_t *len, struct tally_diag *diag);
+/* The error behind the last -1 from input_getline() or input_read(): TALLY_ERROR_LIMIT
+ * for a line or file over a limit, TALLY_ERROR_IO for a read that failed. */
+enum tally_error input_error(const struct input *in);
 long input_line_number(const struct input *in);   /* of the line last returned */
 /* True when the line last returned was not ended by "\n" (the file stopped mid-line). */
 int input_last_line_unterminated(const struct input *in);

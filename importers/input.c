@@ -28,11 +28,13 @@ struct input {
     unsigned long long size_hint;
     FILE *stdio;
     struct tally_diag last_error;
+    enum tally_error error;     /* behind the last failure */
 };
 
 static enum tally_error archive_fail(struct input *in, struct tally_diag *diag)
 {
     const char *msg = archive_error_string(in->archive);
+    in->error = TALLY_ERROR_IO;
     return diag_set(diag, TALLY_ERROR_IO, "cannot read: %s", msg ? msg : "unknown error");
 }
 
@@ -65,10 +67,12 @@ static enum tally_error input_fill(struct input *in, size_t need, struct tally_d
     sha256_update(&in->sha256, (size_t)n, in->buf + in->end);
     in->end += (size_t)n;
     in->produced += (unsigned long long)n;
-    if (in->produced > INPUT_MAX_BYTES)
+    if (in->produced > INPUT_MAX_BYTES) {
+        in->error = TALLY_ERROR_LIMIT;
         return diag_set(diag, TALLY_ERROR_LIMIT,
                         "more than %llu GiB after decompression: refusing to go on",
                         INPUT_MAX_BYTES >> 30);
+    }
     return TALLY_OK;
 }
 
@@ -198,6 +202,7 @@ int input_getline(struct input *in, char **line, size_t *len, struct tally_diag 
         if (avail > INPUT_MAX_LINE) {
             in->line++;
             diag->line = in->line;
+            in->error = TALLY_ERROR_LIMIT;
             diag_set(diag, TALLY_ERROR_LIMIT, "a line longer than %u MiB: not a text format "
                      "tally reads", INPUT_MAX_LINE >> 20);
             return -1;
@@ -205,6 +210,11 @@ int input_getline(struct input *in, char **line, size_t *len, struct tally_diag 
         if (input_fill(in, INPUT_CHUNK, diag))
             return -1;
     }
+}
+
+enum tally_error input_error(const struct input *in)
+{
+    return in->error ? in->error : TALLY_ERROR_IO;
 }
 
 long input_line_number(const struct input *in)

@@ -140,7 +140,7 @@ static enum tally_error list_run(struct import_ctx *ctx)
         if (err)
             return err;
     }
-    return rc < 0 ? TALLY_ERROR_LIMIT : TALLY_OK;
+    return rc < 0 ? input_error(ctx->in) : TALLY_OK;
 }
 
 /* "#masscan" at the top, or a first line shaped like a list record. */

@@ -27,6 +27,8 @@ struct cell {
 struct column {
     char *name;                 /* the CSV header: part of the contract */
     enum column_type type;
+    int ungrouped;              /* an integer that names something (a port, an hour):
+                                   shown without thousands separators */
 };
 
 #define TABLE_MAX_NOTES 16
@@ -49,6 +51,8 @@ struct table *table_new(const char *name, const char *title);
 void table_free(struct table *t);               /* accepts NULL */
 void table_set_subtitle(struct table *t, const char *subtitle);
 int table_add_column(struct table *t, const char *name, enum column_type type);
+/* Marks an integer column as a name (port 8080, not 8,080) for every renderer. */
+void table_set_ungrouped(struct table *t, int col);
 /* Appends an empty row and returns its index; fill it with table_set_*(). */
 size_t table_add_row(struct table *t);
 void table_set_text(struct table *t, size_t row, int col, const char *text);
@@ -112,6 +116,10 @@ enum tally_error chart_render_png(const struct table *t, const struct chart_spec
                                   unsigned char **png, size_t *len, struct tally_diag *diag);
 
 /* ---- workbooks ---- */
+
+/* Whether an integer column names things (port, hour, year, id, source) rather than counts
+ * them: workbooks and the report show those without thousands separators. */
+int column_is_identifier(const struct column *col);
 
 struct workbook_sheet {
     const struct table *table;

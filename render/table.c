@@ -48,7 +48,13 @@ int table_add_column(struct table *t, const char *name, enum column_type type)
     t->cols = xrealloc(t->cols, sizeof(*t->cols) * (size_t)(t->ncols + 1));
     t->cols[t->ncols].name = xstrdup(name);
     t->cols[t->ncols].type = type;
+    t->cols[t->ncols].ungrouped = 0;
     return t->ncols++;
+}
+
+void table_set_ungrouped(struct table *t, int col)
+{
+    t->cols[col].ungrouped = 1;
 }
 
 size_t table_add_row(struct table *t)

@@ -31,7 +31,7 @@ static char *display_cell(const struct table *t, size_t row, int col)
     char buf[64];
     if (c->is_null)
         return xstrdup("");
-    if (t->cols[col].type == COLUMN_INTEGER) {
+    if (t->cols[col].type == COLUMN_INTEGER && !t->cols[col].ungrouped) {
         format_thousands(c->v.integer, buf, sizeof(buf));
         return xstrdup(buf);
     }

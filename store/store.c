@@ -254,14 +254,14 @@ void store_count(struct store *store, const char *kind, long long n)
 {
     struct store_counts *c = &store->counts;
     for (int i = 0; i < c->n; i++) {
-        if (c->kind[i] == kind || strcmp(c->kind[i], kind) == 0) {
+        if (strcmp(c->kind[i], kind) == 0) {
             c->count[i] += n;
             return;
         }
     }
     if (c->n == STORE_MAX_KINDS)
         return;
-    c->kind[c->n] = kind;
+    snprintf(c->kind[c->n], sizeof(c->kind[c->n]), "%s", kind);
     c->count[c->n++] = n;
 }
 

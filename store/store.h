@@ -37,7 +37,7 @@ struct source_info {
 #define STORE_MAX_KINDS 24
 struct store_counts {
     int n;
-    const char *kind[STORE_MAX_KINDS];   /* static strings */
+    char kind[STORE_MAX_KINDS][24];      /* copied: callers may pass any string */
     long long count[STORE_MAX_KINDS];
 };
 
@@ -51,7 +51,7 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
 void store_import_rollback(struct store *store);
 int64_t store_import_source(const struct store *store);
 const struct store_counts *store_import_counts(const struct store *store);
-/* Adds n to the count of `kind` (a static string) for the import under way. */
+/* Adds n to the count of `kind` for the import under way. */
 void store_count(struct store *store, const char *kind, long long n);
 /* Removes an import and every row it brought; `which` is a source id or a tag.
  * *removed receives how many sources were removed. */

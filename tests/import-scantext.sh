@@ -1,0 +1,119 @@
+#!/bin/sh
+# import-scantext.sh: masscan JSON (-oJ, every shape it has had), NDJSON (-oD) and grepable
+# (-oG) imports: record counts of real files and fixtures, strict errors naming FILE:LINE
+# with the database unchanged, --lenient, cut-off files, and the lab scan giving the same
+# ports / apps / stacks / app-stack / services whichever format it was saved in.
+. "$top_srcdir/tests/lib.sh"
+
+FIX="$FIXTURES/scantext"
+
+import_stdin() { "$TALLY" import - <"$1"; }
+
+# "OPEN BANNERS HEADERS" of a database.
+counts() {
+    "$SQLITE3" "$1" "SELECT (SELECT COUNT(*) FROM observation WHERE status = 'open') || ' ' ||
+                            (SELECT COUNT(*) FROM banner) || ' ' ||
+                            (SELECT COUNT(*) FROM http_header)"
+}
+
+# ---- every file of the counts golden, each into its own database ----
+n=0
+while read -r file format open banners headers; do
+    case $file in '#'* | '') continue ;; esac
+    case $file in
+    fixtures/*) path="$FIX/${file#fixtures/}" ;;
+    *) path="$CORPORA/$file" ;;
+    esac
+    if [ ! -f "$path" ]; then
+        skip "$file: corpus not present"
+        continue
+    fi
+    n=$((n + 1))
+    db="$TMP/count$n.db"
+    if TALLY_DB="$db" "$TALLY" import "$path" >"$TMP/out" 2>"$TMP/err"; then
+        check_eq "$file imports $open open, $banners banners, $headers headers" \
+            "$(counts "$db")" "$open $banners $headers"
+        check_eq "$file is sniffed as $format" \
+            "$(sed -n 's/.*imported as \([a-z]*\) .*/\1/p' "$TMP/err")" "$format"
+    else
+        not_ok "$file imports"
+        sed 's/^/#   /' "$TMP/err" | head -5
+    fi
+done <"$GOLDEN/scantext-counts.txt"
+
+# ---- files that end early ----
+export TALLY_DB="$TMP/cut.db"
+for f in masscan-cutoff.json:4 masscan-cutoff.ndjson:2; do
+    name=${f%:*} line=${f#*:}
+    check_exit "$name (cut off mid-record) is not an error" 0 "$TALLY" import "$FIX/$name"
+    check "its warning names $name:$line" \
+        grep -q "warning: .*$name:$line: the last record is cut off" "$TMP/exit.err"
+done
+check_exit "a killed -oJ scan (no closing ']') imports" 0 "$TALLY" import "$FIX/masscan-killed.json"
+check_eq "without a warning" "$(grep -c warning "$TMP/exit.err")" 0
+
+# ---- malformed files: exit 1, FILE:LINE, database unchanged; --lenient skips ----
+export TALLY_DB="$TMP/strict.db"
+"$TALLY" import "$FIX/masscan-2016.json" 2>/dev/null
+for f in masscan-truncated.json:4 masscan-corrupt.json:4 masscan-truncated.ndjson:2 \
+    masscan-corrupt.ndjson:3 masscan-corrupt.oG:4; do
+    name=${f%:*} line=${f#*:}
+    before=$(db_dump "$TALLY_DB")
+    check_exit "$name fails" 1 "$TALLY" import "$FIX/$name"
+    check "naming $name:$line" grep -q "^tally: .*$name:$line: expected" "$TMP/exit.err"
+    check_eq "the database is unchanged after $name" "$(db_dump "$TALLY_DB")" "$before"
+    check_exit "$name --lenient imports" 0 "$TALLY" import --lenient "$FIX/$name"
+    check "skipping one record" grep -q "; 1 skipped;" "$TMP/exit.err"
+done
+check_exit "-f ndjson on a JSON array fails" 1 "$TALLY" import -f ndjson "$FIX/masscan-2017.json"
+check "at line 1" grep -q "masscan-2017.json:1: expected" "$TMP/exit.err"
+
+# ---- the 2014 shape: X-AspNet-Version counts as the stack ASP.NET ----
+export TALLY_DB="$TMP/2014.db"
+"$TALLY" import "$FIX/masscan-2014.json" 2>/dev/null
+check_golden "2014 bare-key JSON: app-stack" "$GOLDEN/scantext-2014-app-stack.csv" \
+    "$TALLY" show app-stack --format csv
+check_eq "the title banner's \\u00HH escapes are bytes" \
+    "$("$SQLITE3" "$TALLY_DB" "SELECT hex(banner) FROM banner WHERE service = 'title'")" \
+    "436166C3A92026203C623E"
+
+# ---- the lab scan in five formats gives the same analyses ----
+LAB="$CORPORA/lab-scan"
+if [ -f "$LAB/scan.oJ" ]; then
+    for ext in oJ oD oG oL; do
+        export TALLY_DB="$TMP/lab-$ext.db"
+        check "lab scan.$ext imports" "$TALLY" import "$LAB/scan.$ext"
+        check_golden "lab scan.$ext: ports" "$GOLDEN/scantext-lab-ports.csv" \
+            "$TALLY" show ports --format csv
+        for a in apps stacks app-stack services; do
+            check_golden "lab scan.$ext: $a" "$GOLDEN/scantext-lab-$a.csv" \
+                "$TALLY" show "$a" --format csv
+        done
+    done
+    export TALLY_DB="$TMP/lab-oJ.db"
+    check_golden "apps --port 80" "$GOLDEN/scantext-lab-apps-port80.csv" \
+        "$TALLY" show apps --port 80 --format csv
+    check_golden "apps --port 8080 --top 2 (ties by name)" \
+        "$GOLDEN/scantext-lab-apps-port8080-top2.csv" \
+        "$TALLY" show apps --port 8080 --top 2 --format csv
+    check_eq "apps --proto udp is empty" \
+        "$("$TALLY" show apps --proto udp --format csv)" "app,services"
+    check_eq "apps --source 1 is the whole scan" \
+        "$("$TALLY" show apps --source 1 --format csv | md5sum)" \
+        "$(md5sum <"$GOLDEN/scantext-lab-apps.csv")"
+    check_eq "apps --source 2 (no such import) is empty" \
+        "$("$TALLY" show apps --source 2 --format csv)" "app,services"
+
+    # Streams: stdin and gzip go through the same readers.
+    export TALLY_DB="$TMP/lab-stdin.db"
+    check "scan.oG from stdin" import_stdin "$LAB/scan.oG"
+    check_eq "same counts from stdin" "$(counts "$TALLY_DB")" "28 60 49"
+    export TALLY_DB="$TMP/lab-gz.db"
+    gzip -c "$LAB/scan.oJ" >"$TMP/scan.json.gz"
+    check "scan.oJ gzipped" "$TALLY" import "$TMP/scan.json.gz"
+    check_eq "same counts gzipped" "$(counts "$TALLY_DB")" "28 60 49"
+else
+    skip "lab scan not present"
+fi
+
+done_testing
