@@ -58,6 +58,9 @@ void chart_text(struct chart_ctx *ctx, const struct chart_font *font, const char
                 double x, double y, enum chart_align align, enum chart_valign valign,
                 double degrees, double max_width);
 
+/* text as SVG character data: valid UTF-8, no control characters, markup escaped. */
+void chart_svg_escape(struct strbuf *sb, const char *text);
+
 /* Categorical colour i (Okabe-Ito order, then repeated lighter); "other" is grey. */
 void chart_palette(int i, double *r, double *g, double *b);
 void chart_palette_other(double *r, double *g, double *b);
@@ -82,13 +85,14 @@ void chart_format_value(double value, char *out, size_t size);
 
 #define CHART_MAX_TICKS 24
 struct chart_value_axis {
-    double lo, hi;              /* the range drawn: the first and last tick */
+    double lo, hi;              /* the range drawn: the ticks' and the data's */
     int nticks;
     double ticks[CHART_MAX_TICKS];
     double step;
 };
 /* Fits nice ticks to data in [dmin, dmax], always including 0 (bars start at 0), about
- * one tick per `spacing` points of an axis `length` points long. */
+ * one tick per `spacing` points of an axis `length` points long. The range drawn reaches
+ * the data when the last tick falls short of it. */
 void chart_value_axis_fit(struct chart_value_axis *ax, double dmin, double dmax,
                           int integers, double length, double spacing);
 /* Where v falls between a (at ax->lo) and b (at ax->hi). */
@@ -131,6 +135,26 @@ double chart_line_height(struct chart_ctx *ctx, const struct chart_font *font);
 void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last_is_other);
 /* The centred "No data" message in ctx->plot. */
 void chart_no_data(struct chart_ctx *ctx);
+
+/* The layout of a chart with categories along the bottom and values upwards (bars,
+ * stacked and grouped bars, lines). */
+struct chart_columns {
+    struct chart_rect area;     /* inside the axes */
+    struct chart_value_axis vax;
+    struct chart_category_axis cax;
+    double slot;                /* width per category */
+    double below;               /* room under the area for labels of negative bars */
+};
+struct chart_data;
+/* Fits the axes into ctx->plot for values in [dmin, dmax], leaving top_pad points above
+ * the highest value for labels (and below the lowest, when it is negative). */
+void chart_columns_fit(struct chart_ctx *ctx, const struct chart_data *d, double dmin,
+                       double dmax, double top_pad, struct chart_columns *c);
+/* Gridlines, tick labels, the zero line, category labels and axis titles. */
+void chart_columns_draw_axes(struct chart_ctx *ctx, const struct chart_data *d,
+                             const struct chart_columns *c);
+/* The zero line over the bars. */
+void chart_columns_draw_baseline(struct chart_ctx *ctx, const struct chart_columns *c);
 
 /* The table pivoted into categories x series (rows in long form: category, series,
  * value). Categories keep the order they first appear in; series are ordered by total,

@@ -1,0 +1,581 @@
+/* chart_addressmap.c: the address map (CHART_ADDRESS_MAP): IPv4 blocks (subnet text,
+ * hosts) drawn on a Hilbert curve over the smallest block enclosing them, so that every
+ * CIDR block in it is a contiguous square or 2:1 rectangle, coloured by hosts on a log
+ * scale, with block labels, a legend and a caption naming the enclosing block. */
+#include "render/chart_layout.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AMAP_GAP 24.0                   /* between map and legend */
+#define AMAP_BAR_W 12.0
+#define AMAP_BAR_H 160.0                /* colour bar height, when there is room */
+#define AMAP_BAR_MIN 60.0               /* below this the caption gives way */
+#define AMAP_T_MIN 0.25                 /* sequential position of a one-host cell */
+#define AMAP_EMPTY 0.92                 /* grey of an empty cell */
+#define AMAP_MIN_MARK 2.5               /* smallest square drawn for a non-empty cell */
+
+void layout_hilbert_d2xy(int order, uint32_t d, uint32_t *x, uint32_t *y)
+{
+    uint32_t cx = 0, cy = 0;
+
+    /* Build the point from the finest level up. At level s the two bits of d pick the
+     * quadrant (0 bottom-left, 1 top-left, 2 top-right, 3 bottom-right, y up); the
+     * sub-curve found so far is turned to fit it: transposed in quadrant 0,
+     * anti-transposed in quadrant 3, and shifted into place. */
+    for (uint32_t s = 1; order > 0; s <<= 1, order--, d >>= 2) {
+        uint32_t q = d & 3, t;
+        if (q == 0) {
+            t = cx;
+            cx = cy;
+            cy = t;
+        } else if (q == 3) {
+            t = cx;
+            cx = s - 1 - cy;
+            cy = s - 1 - t;
+        }
+        cx += (q == 2 || q == 3) ? s : 0;
+        cy += (q == 1 || q == 2) ? s : 0;
+    }
+    *x = cx;
+    *y = cy;
+}
+
+static uint32_t amap_mask(int prefix)
+{
+    return prefix <= 0 ? 0 : prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+}
+
+void addrmap_init(struct addrmap *map, uint32_t base, int prefix, int cell_prefix)
+{
+    map->prefix = prefix;
+    map->base = base & amap_mask(prefix);
+    map->cell_prefix = cell_prefix;
+    map->order = (cell_prefix - prefix) / 2;
+    map->wide = (cell_prefix - prefix) % 2;
+}
+
+void addrmap_fit(const uint32_t *nets, const int *lens, size_t n, struct addrmap *map)
+{
+    int cell = 32, common = 32;
+    uint32_t first = n ? nets[0] : 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] < cell)
+            cell = lens[i] < 0 ? 0 : lens[i];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t diff = (first ^ nets[i]) & amap_mask(cell);
+        int bits = diff ? __builtin_clz(diff) : 32;
+        if (bits < common)
+            common = bits;
+    }
+    if (common > cell)
+        common = cell;
+    if (cell - common < ADDRMAP_MIN_BITS)
+        common = cell > ADDRMAP_MIN_BITS ? cell - ADDRMAP_MIN_BITS : 0;
+    if (cell - common > ADDRMAP_MAX_BITS)
+        cell = common + ADDRMAP_MAX_BITS;
+    addrmap_init(map, first, common, cell);
+}
+
+int addrmap_contains(const struct addrmap *map, uint32_t addr)
+{
+    return (addr & amap_mask(map->prefix)) == map->base;
+}
+
+void addrmap_cell(const struct addrmap *map, uint32_t addr, uint32_t *x, uint32_t *y)
+{
+    uint64_t offset = (uint64_t)(addr - map->base);
+    uint64_t d = offset >> (32 - map->cell_prefix);
+    uint32_t square = (uint32_t)(d >> (2 * map->order));
+
+    layout_hilbert_d2xy(map->order, (uint32_t)(d & ((1ull << (2 * map->order)) - 1)), x, y);
+    *x += square << map->order;
+}
+
+/* ---- drawing ---- */
+
+struct amap_block {
+    uint32_t net;
+    int len;
+    double hosts;
+};
+
+/* Parses "a.b.c.d/len" or a bare address (a /32). Returns 1 for IPv4, 0 for IPv6, -1
+ * when the text is neither. */
+static int amap_parse(const char *text, uint32_t *net, int *len)
+{
+    char addr[64];
+    const char *slash = strchr(text, '/');
+    size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+    struct ip_addr ip;
+    long plen = -1;
+
+    if (alen == 0 || alen >= sizeof addr)
+        return -1;
+    memcpy(addr, text, alen);
+    addr[alen] = '\0';
+    if (ip_parse(addr, &ip) != 0)
+        return -1;
+    if (slash) {
+        char *end;
+        plen = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end != '\0' || plen < 0)
+            return -1;
+    }
+    if (ip.family != 4)
+        return 0;
+    if (plen > 32)
+        return -1;
+    *len = plen < 0 ? 32 : (int)plen;
+    *net = ip_v4_value(&ip) & amap_mask(*len);
+    return 1;
+}
+
+static void amap_prefix_text(uint32_t net, int len, char *out, size_t size)
+{
+    struct ip_addr ip;
+
+    ip_from_v4(net, &ip);
+    ip_format_prefix(&ip, len, out, size);
+}
+
+/* A non-empty cell, for drawing in value order. */
+struct amap_cell {
+    uint32_t index;             /* y * cols + x */
+    double value;
+};
+
+static int amap_cell_cmp(const void *a, const void *b)
+{
+    const struct amap_cell *x = a, *y = b;
+
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Colour scale position of a cell holding v hosts when the fullest holds max. */
+static double amap_scale(double v, double max)
+{
+    if (max <= 1)
+        return 1.0;
+    return AMAP_T_MIN + (1 - AMAP_T_MIN) * log1p(v - 1) / log1p(max - 1);
+}
+
+/* Where the grid is drawn: top-left corner, cell size, cells across and down. */
+struct amap_geom {
+    double x0, y0, cell;
+    uint32_t cols, rows;
+};
+
+/* The top-left corner of the square of an aligned block of length len. */
+static void amap_block_corner(const struct addrmap *map, const struct amap_geom *g,
+                              uint32_t net, int len, double *bx, double *by)
+{
+    int k = (len - map->prefix - map->wide) / 2;
+    uint32_t per = 1u << (map->order - k), cx, cy;
+
+    /* Any cell of the block tells which aligned square it is. */
+    addrmap_cell(map, net, &cx, &cy);
+    *bx = g->x0 + (cx / per) * per * g->cell;
+    *by = g->y0 + (cy / per) * per * g->cell;
+}
+
+/* The coarsest squares: a 2:1 map's two halves, or a square map's four quadrants. */
+static int amap_edge_level(const struct addrmap *map)
+{
+    return map->wide ? 0 : map->order >= 1 ? 1 : -1;
+}
+
+/* Labels the coarsest squares on the map's edges: those in the top row above the map,
+ * the others below it; a label wider than its square is left out. */
+static void amap_draw_edges(struct chart_ctx *ctx, const struct addrmap *map,
+                            const struct amap_geom *g)
+{
+    struct chart_font font = CHART_FONT_TICK;
+    int k = amap_edge_level(map);
+    char text[64];
+
+    if (k < 0)
+        return;
+    int len = map->prefix + map->wide + 2 * k;
+    uint32_t nblocks = 1u << (map->wide + 2 * k);
+    double side = g->cell * (double)(1u << (map->order - k));
+    for (uint32_t i = 0; i < nblocks; i++) {
+        uint32_t net = map->base + (uint32_t)((uint64_t)i << (32 - len));
+        double bx, by, tw, th;
+        amap_block_corner(map, g, net, len, &bx, &by);
+        amap_prefix_text(net, len, text, sizeof text);
+        chart_text_size(ctx, &font, text, &tw, &th);
+        if (tw > side - 4)
+            continue;
+        if (by <= g->y0)
+            chart_text(ctx, &font, text, bx + side / 2, g->y0 - 5, ALIGN_CENTER,
+                       VALIGN_BOTTOM, 0, 0);
+        else
+            chart_text(ctx, &font, text, bx + side / 2, g->y0 + g->rows * g->cell + 5,
+                       ALIGN_CENTER, VALIGN_TOP, 0, 0);
+    }
+}
+
+/* Inside the edge squares: the finest level of sub-blocks (at most three levels down)
+ * whose labels fit, octet boundaries (/8, /16, /24) first. Returns the level, -1 when
+ * none fits. */
+static int amap_inner_level(struct chart_ctx *ctx, const struct addrmap *map,
+                            const struct amap_geom *g, const struct chart_font *font)
+{
+    int edge = amap_edge_level(map), best = -1;
+    char text[64];
+
+    if (edge < 0)
+        return -1;
+    for (int pass = 0; pass < 2 && best < 0; pass++) {
+        for (int k = edge + 1; k <= map->order && k <= edge + 3; k++) {
+            int len = map->prefix + map->wide + 2 * k;
+            uint32_t nblocks = 1u << (map->wide + 2 * k);
+            double side = g->cell * (double)(1u << (map->order - k)), tw, th, widest = 0;
+            if (pass == 0 && len % 8)
+                continue;
+            for (uint32_t i = 0; i < nblocks; i++) {
+                amap_prefix_text(map->base + (uint32_t)((uint64_t)i << (32 - len)), len, text,
+                                 sizeof text);
+                chart_text_size(ctx, font, text, &tw, &th);
+                widest = fmax(widest, tw);
+            }
+            if (widest + 10 <= side && th * 2 + 8 <= side)
+                best = k;
+        }
+    }
+    return best;
+}
+
+/* Whether no data cell lies under the box (x, y, w, h). */
+static int amap_box_clear(const struct amap_geom *g, const double *grid, double x, double y,
+                          double w, double h)
+{
+    double fx0 = floor((x - g->x0) / g->cell), fx1 = floor((x + w - g->x0) / g->cell);
+    double fy0 = floor((y - g->y0) / g->cell), fy1 = floor((y + h - g->y0) / g->cell);
+
+    for (double fy = fmax(fy0, 0); fy <= fy1 && fy < g->rows; fy++)
+        for (double fx = fmax(fx0, 0); fx <= fx1 && fx < g->cols; fx++)
+            if (grid[(size_t)fy * g->cols + (size_t)fx] > 0)
+                return 0;
+    return 1;
+}
+
+/* Inner labels sit in a corner of their block (top left first) on top of the cells,
+ * but only where no data is under them: a label never hides a cell. */
+static void amap_draw_inner_labels(struct chart_ctx *ctx, const struct addrmap *map,
+                                   const struct amap_geom *g, const double *grid, int k)
+{
+    struct chart_font font = CHART_FONT_TICK;
+    char text[64];
+
+    font.r = font.g = font.b = 0.45;
+    int len = map->prefix + map->wide + 2 * k;
+    uint32_t nblocks = 1u << (map->wide + 2 * k);
+    double side = g->cell * (double)(1u << (map->order - k));
+    for (uint32_t i = 0; i < nblocks; i++) {
+        uint32_t net = map->base + (uint32_t)((uint64_t)i << (32 - len));
+        double bx, by, tw, th;
+        amap_block_corner(map, g, net, len, &bx, &by);
+        amap_prefix_text(net, len, text, sizeof text);
+        chart_text_size(ctx, &font, text, &tw, &th);
+        for (int corner = 0; corner < 4; corner++) {
+            int right = corner & 1, bottom = corner >> 1;
+            double x = right ? bx + side - 4 - tw : bx + 4;
+            double y = bottom ? by + side - 3 - th : by + 3;
+            if (!amap_box_clear(g, grid, x - 2, y - 1, tw + 4, th + 2))
+                continue;
+            chart_text(ctx, &font, text, x, y, ALIGN_LEFT, VALIGN_TOP, 0, 0);
+            break;
+        }
+    }
+}
+
+/* White outlines: thin around the inner blocks, thicker around the edge squares. */
+static void amap_draw_outlines(struct chart_ctx *ctx, const struct addrmap *map,
+                               const struct amap_geom *g, int k, double width)
+{
+    if (k < 0)
+        return;
+    int len = map->prefix + map->wide + 2 * k;
+    uint32_t nblocks = 1u << (map->wide + 2 * k);
+    double side = g->cell * (double)(1u << (map->order - k));
+    cairo_set_line_width(ctx->cr, width);
+    cairo_set_source_rgb(ctx->cr, 1, 1, 1);
+    for (uint32_t i = 0; i < nblocks; i++) {
+        double bx, by;
+        amap_block_corner(map, g, map->base + (uint32_t)((uint64_t)i << (32 - len)), len, &bx,
+                          &by);
+        cairo_rectangle(ctx->cr, bx, by, side, side);
+        cairo_stroke(ctx->cr);
+    }
+}
+
+/* The caption lines under the legend. */
+struct amap_caption {
+    int n;
+    char line[4][128];
+};
+
+static void amap_caption_build(const struct addrmap *map, int skipped_v6,
+                               struct amap_caption *c)
+{
+    char block[64], num[64];
+
+    c->n = 0;
+    amap_prefix_text(map->base, map->prefix, block, sizeof block);
+    snprintf(c->line[c->n++], sizeof c->line[0], "Block %s", block);
+    format_thousands(1LL << (32 - map->cell_prefix), num, sizeof num);
+    snprintf(c->line[c->n++], sizeof c->line[0], "One cell = /%d (%s address%s)",
+             map->cell_prefix, num, map->cell_prefix == 32 ? "" : "es");
+    snprintf(c->line[c->n++], sizeof c->line[0], "Hilbert curve, %u \xc3\x97 %u cells",
+             (1u << map->order) << map->wide, 1u << map->order);
+    if (skipped_v6)
+        snprintf(c->line[c->n++], sizeof c->line[0], "%d IPv6 block%s not shown",
+                 skipped_v6, skipped_v6 == 1 ? "" : "s");
+}
+
+/* Ticks for the log scale: the maximum, powers of ten below it, and 1. */
+static int amap_ticks(double max, double *ticks)
+{
+    int n = 0;
+
+    ticks[n++] = max;
+    for (double p = pow(10, floor(log10(fmax(max, 1)))); p >= 1 && n < 11; p /= 10)
+        if (p < max)
+            ticks[n++] = p;
+    if (ticks[n - 1] > 1)
+        ticks[n++] = 1;
+    return n;
+}
+
+/* The legend column from (x, y), at most `room` points tall: title, colour bar with log
+ * ticks, the swatch for empty cells and the caption; a short column gets a shorter bar,
+ * then loses the caption. */
+static void amap_draw_legend(struct chart_ctx *ctx, double x, double y, double room,
+                             double max, const char *what, const struct amap_caption *caption)
+{
+    struct chart_font title = CHART_FONT_LABEL, tick = CHART_FONT_TICK,
+                      note = CHART_FONT_TICK;
+    double tw, th, title_h, note_h, bar_y, bar_h, yy, last_y = -1e9, ticks[12];
+    int nt = amap_ticks(max, ticks), ncaption = caption->n;
+    char num[64];
+
+    title.bold = 1;
+    title_h = chart_line_height(ctx, &title);
+    note_h = chart_line_height(ctx, &note) + 3;
+    bar_h = fmin(AMAP_BAR_H, room - (title_h + 10 + 14 + AMAP_BAR_W + 20 + ncaption * note_h));
+    if (bar_h < AMAP_BAR_MIN) {
+        ncaption = 0;
+        bar_h = fmax(AMAP_BAR_MIN / 2, fmin(AMAP_BAR_H, room - (title_h + 10 + 14 + AMAP_BAR_W)));
+    }
+    chart_text(ctx, &title, what, x, y, ALIGN_LEFT, VALIGN_TOP, 0, 0);
+    bar_y = y + title_h + 10;
+
+    /* The bar, the maximum at the top. */
+    for (int i = 0; i < 64; i++) {
+        double r, g, b;
+        chart_sequential(1 - (1 - AMAP_T_MIN) * (i + 0.5) / 64, &r, &g, &b);
+        cairo_rectangle(ctx->cr, x, bar_y + bar_h * i / 64, AMAP_BAR_W, bar_h / 64 + 0.3);
+        cairo_set_source_rgb(ctx->cr, r, g, b);
+        cairo_fill(ctx->cr);
+    }
+    chart_text_size(ctx, &tick, "0", &tw, &th);
+    cairo_set_line_width(ctx->cr, 1.0);
+    for (int i = 0; i < nt; i++) {
+        double ty = bar_y + bar_h * (1 - (amap_scale(ticks[i], max) - AMAP_T_MIN) /
+                                             (1 - AMAP_T_MIN));
+        /* Skip a tick whose label would touch the previous one, but never the last. */
+        if (i + 1 < nt && ty - last_y < th + 2)
+            continue;
+        if (i + 1 == nt && ty - last_y < th + 2 && i > 0)
+            continue;
+        cairo_move_to(ctx->cr, x + AMAP_BAR_W, ty);
+        cairo_line_to(ctx->cr, x + AMAP_BAR_W + 4, ty);
+        cairo_set_source_rgb(ctx->cr, 0.4, 0.4, 0.4);
+        cairo_stroke(ctx->cr);
+        chart_format_value(ticks[i], num, sizeof num);
+        chart_text(ctx, &tick, num, x + AMAP_BAR_W + 7, ty, ALIGN_LEFT, VALIGN_MIDDLE, 0, 0);
+        last_y = ty;
+    }
+
+    /* The swatch for empty cells, then the caption. */
+    yy = bar_y + bar_h + 14;
+    cairo_rectangle(ctx->cr, x, yy, AMAP_BAR_W, AMAP_BAR_W);
+    cairo_set_source_rgb(ctx->cr, AMAP_EMPTY, AMAP_EMPTY, AMAP_EMPTY);
+    cairo_fill(ctx->cr);
+    chart_text(ctx, &tick, "none", x + AMAP_BAR_W + 7, yy + AMAP_BAR_W / 2, ALIGN_LEFT,
+               VALIGN_MIDDLE, 0, 0);
+    note.r = note.g = note.b = 0.35;
+    yy += AMAP_BAR_W + 20;
+    for (int i = 0; i < ncaption; i++) {
+        chart_text(ctx, &note, caption->line[i], x, yy, ALIGN_LEFT, VALIGN_TOP, 0, 0);
+        yy += note_h;
+    }
+}
+
+/* Width the legend column needs. */
+static double amap_legend_width(struct chart_ctx *ctx, const char *what, double max,
+                                const struct amap_caption *caption)
+{
+    struct chart_font title = CHART_FONT_LABEL, tick = CHART_FONT_TICK;
+    double w, tw, th;
+    char num[64];
+
+    title.bold = 1;
+    chart_text_size(ctx, &title, what, &w, &th);
+    chart_format_value(max, num, sizeof num);
+    chart_text_size(ctx, &tick, num, &tw, &th);
+    w = fmax(w, AMAP_BAR_W + 7 + tw);
+    for (int i = 0; i < caption->n; i++) {
+        chart_text_size(ctx, &tick, caption->line[i], &tw, &th);
+        w = fmax(w, tw);
+    }
+    return ceil(w);
+}
+
+static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag)
+{
+    const struct table *t = ctx->table;
+    const struct chart_spec *spec = ctx->spec;
+    const struct chart_rect *p = &ctx->plot;
+    struct amap_block *blocks = NULL;
+    struct amap_caption caption;
+    struct amap_geom g;
+    struct addrmap map;
+    uint32_t *nets = NULL;
+    int *lens = NULL;
+    double *grid = NULL, max = 0, legend_w, unit, tw, band;
+    struct chart_font tick = CHART_FONT_TICK;
+    struct amap_cell *order = NULL;
+    size_t nfull = 0;
+    int inner;
+    size_t n = 0;
+    int skipped_v6 = 0;
+    char what[128];
+    enum tally_error err;
+
+    err = shape_check_columns(ctx, 0, "address map", diag);
+    if (err != TALLY_OK)
+        goto out;
+
+    blocks = xcalloc(t->nrows ? t->nrows : 1, sizeof *blocks);
+    nets = xcalloc(t->nrows ? t->nrows : 1, sizeof *nets);
+    lens = xcalloc(t->nrows ? t->nrows : 1, sizeof *lens);
+    for (size_t i = 0; i < t->nrows; i++) {
+        char buf[128];
+        const struct cell *c = table_cell(t, i, spec->category_col);
+        const char *text;
+        double hosts = table_number(t, i, spec->value_col);
+        int kind;
+
+        if (!c || c->is_null)
+            continue;
+        text = table_text(t, i, spec->category_col, buf, sizeof buf);
+        kind = amap_parse(text, &blocks[n].net, &blocks[n].len);
+        if (kind < 0) {
+            err = diag_set(diag, TALLY_ERROR_DATA,
+                           "address map: row %zu: \"%s\" is not an address block", i + 1,
+                           text);
+            goto out;
+        }
+        if (kind == 0) {
+            skipped_v6++;
+            continue;
+        }
+        if (!isfinite(hosts) || hosts <= 0)
+            continue;
+        blocks[n].hosts = hosts;
+        nets[n] = blocks[n].net;
+        lens[n] = blocks[n].len;
+        n++;
+    }
+    if (n == 0) {
+        chart_no_data(ctx);
+        goto out;
+    }
+    addrmap_fit(nets, lens, n, &map);
+
+    g.rows = 1u << map.order;
+    g.cols = g.rows << map.wide;
+    grid = xcalloc((size_t)g.cols * g.rows, sizeof *grid);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cx, cy;
+        addrmap_cell(&map, blocks[i].net, &cx, &cy);
+        double *v = &grid[(size_t)cy * g.cols + cx];
+        *v += blocks[i].hosts;
+        max = fmax(max, *v);
+    }
+
+    /* "Hosts per /24" from the value column's name (or the value axis title). */
+    const char *value_name = spec->y_title ? spec->y_title : t->cols[spec->value_col].name;
+    snprintf(what, sizeof what, "%s per /%d", value_name, map.cell_prefix);
+    if (what[0] >= 'a' && what[0] <= 'z')
+        what[0] = (char)(what[0] - 'a' + 'A');
+    amap_caption_build(&map, skipped_v6, &caption);
+    legend_w = fmin(amap_legend_width(ctx, what, max, &caption), p->w * 0.4);
+
+    /* The map and legend centred together, with room above and below for the edge
+     * labels. */
+    chart_text_size(ctx, &tick, "0", &tw, &band);
+    band += 8;
+    unit = fmin(p->h - 2 * band, (p->w - legend_w - AMAP_GAP) / (1 + map.wide));
+    g.cell = fmax(unit / g.rows, 0.01);
+    double map_w = g.cell * g.cols, map_h = g.cell * g.rows;
+    double total_w = map_w + AMAP_GAP + legend_w;
+    g.x0 = round(p->x + fmax(0, (p->w - total_w) / 2));
+    g.y0 = round(p->y + (p->h - map_h) / 2);
+
+    cairo_rectangle(ctx->cr, g.x0, g.y0, map_w, map_h);
+    cairo_set_source_rgb(ctx->cr, AMAP_EMPTY, AMAP_EMPTY, AMAP_EMPTY);
+    cairo_fill(ctx->cr);
+
+    /* Cells smaller than AMAP_MIN_MARK are drawn that big, centred, so a lone /24 in a
+     * large block still shows; fuller cells are drawn last, on top. Without
+     * antialiasing, neighbouring cells meet without seams. */
+    double mark = fmax(g.cell, AMAP_MIN_MARK);
+    order = xcalloc((size_t)g.cols * g.rows, sizeof *order);
+    for (uint32_t k = 0; k < g.cols * g.rows; k++)
+        if (grid[k] > 0)
+            order[nfull++] = (struct amap_cell){ k, grid[k] };
+    qsort(order, nfull, sizeof *order, amap_cell_cmp);
+    cairo_save(ctx->cr);
+    cairo_set_antialias(ctx->cr, CAIRO_ANTIALIAS_NONE);
+    for (size_t k = 0; k < nfull; k++) {
+        uint32_t cx = order[k].index % g.cols, cy = order[k].index / g.cols;
+        double r, gr, b;
+        chart_sequential(amap_scale(order[k].value, max), &r, &gr, &b);
+        cairo_rectangle(ctx->cr, g.x0 + (cx + 0.5) * g.cell - mark / 2,
+                        g.y0 + (cy + 0.5) * g.cell - mark / 2, mark, mark);
+        cairo_set_source_rgb(ctx->cr, r, gr, b);
+        cairo_fill(ctx->cr);
+    }
+    cairo_restore(ctx->cr);
+    inner = amap_inner_level(ctx, &map, &g, &tick);
+    if (inner >= 0)
+        amap_draw_inner_labels(ctx, &map, &g, grid, inner);
+    amap_draw_outlines(ctx, &map, &g, inner, 1.0);
+    amap_draw_outlines(ctx, &map, &g, amap_edge_level(&map), 2.0);
+    amap_draw_edges(ctx, &map, &g);
+    amap_draw_legend(ctx, g.x0 + map_w + AMAP_GAP, g.y0, p->y + p->h - g.y0, max, what,
+                     &caption);
+
+out:
+    free(order);
+    free(blocks);
+    free(nets);
+    free(lens);
+    free(grid);
+    return err;
+}
+
+const struct chart_drawer chart_drawer_address_map = {
+    .kind = CHART_ADDRESS_MAP,
+    .name = "address-map",
+    .draw = amap_draw,
+};

@@ -1,0 +1,123 @@
+/* chart_layout.h: the geometry behind the shape charts (treemap, Sankey, address map),
+ * kept free of drawing so it can be tested as numbers. Units are points.
+ *
+ * Ownership: callers own every array passed in and out; nothing here allocates memory
+ * the caller must free, except sankey_layout_free() releasing what sankey_layout() made. */
+#ifndef TALLY_CHART_LAYOUT_H
+#define TALLY_CHART_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "render/chart_internal.h"
+
+/* ---- squarified treemap (Bruls, Huizing, van Wijk 2000; aspect target the golden
+ * ratio, as d3 does) ---- */
+
+/* Lays out n values in area: out[i] is the rectangle of values[i], with area
+ * proportional to the value. Larger values come first (top left); values <= 0 (or not
+ * finite) get an empty rectangle. The rectangles tile area exactly when some value is
+ * positive. */
+void layout_squarify(const double *values, size_t n, struct chart_rect area,
+                     struct chart_rect *out);
+
+/* ---- Hilbert curve ---- */
+
+/* Cell (x, y) of step d along the Hilbert curve filling a 2^order x 2^order grid
+ * (0 <= d < 4^order, order <= 16). Starts at (0, 0) and ends at (2^order - 1, 0); each
+ * aligned run of 4^k steps fills a 2^k x 2^k square. */
+void layout_hilbert_d2xy(int order, uint32_t d, uint32_t *x, uint32_t *y);
+
+/* An IPv4 address block drawn on a Hilbert curve, one cell per 2^(32 - cell_prefix)
+ * addresses. With an even number of bits between block and cell the grid is one
+ * 2^order square; with an odd number it is two such squares side by side (2:1), the
+ * lower half of the block on the left, and the curve runs on from one into the other. */
+struct addrmap {
+    uint32_t base;              /* network address of the enclosing block */
+    int prefix;                 /* its length */
+    int cell_prefix;            /* the length of the block one cell stands for */
+    int order;                  /* grid height = 2^order cells */
+    int wide;                   /* 1: grid width = 2 * 2^order */
+};
+
+#define ADDRMAP_MAX_BITS 16     /* at most 256 x 256 cells */
+#define ADDRMAP_MIN_BITS 8      /* at least 16 x 16 cells when the space allows */
+
+/* The map for blocks (nets[i], lens[i]) (n >= 1): cells are the coarsest of the blocks'
+ * lengths (so a /24 table gets one cell per /24), the enclosing block is the smallest
+ * one covering every block, widened to at least ADDRMAP_MIN_BITS cells' worth, and
+ * cells grow when it would take more than ADDRMAP_MAX_BITS. */
+void addrmap_fit(const uint32_t *nets, const int *lens, size_t n, struct addrmap *map);
+/* The map of one given block with the given cell size (prefix <= cell_prefix). */
+void addrmap_init(struct addrmap *map, uint32_t base, int prefix, int cell_prefix);
+/* Whether addr lies in the map, and its cell. */
+int addrmap_contains(const struct addrmap *map, uint32_t addr);
+void addrmap_cell(const struct addrmap *map, uint32_t addr, uint32_t *x, uint32_t *y);
+
+/* ---- two-column Sankey (left nodes -> right nodes) ---- */
+
+struct sankey_flow {
+    int source;                 /* left node index */
+    int target;                 /* right node index */
+    double value;
+};
+
+/* One column's geometry: per node (by index), its rank from the top, y and height. */
+struct sankey_column {
+    int n;
+    double *value;
+    int *rank;
+    double *y, *h;
+};
+
+struct sankey_layout {
+    struct sankey_column left, right;
+    double ky;                  /* points per unit of value */
+};
+
+/* How to order and place the nodes. */
+struct sankey_options {
+    int sweeps;                 /* barycentre passes; 0 keeps value order */
+    int left_last, right_last;  /* a node kept at the bottom ("Other"), or -1 */
+    double top, height;         /* the band the columns are centred in */
+    double pad;                 /* least gap between nodes */
+    double min_pitch;           /* least distance between node centres (a label) */
+};
+
+/* Ranks nodes to reduce weighted crossings: starting from value order (largest first),
+ * `sweeps` barycentre passes alternate between the right and left columns, each node
+ * moving to the flow-weighted mean position of its partners; the order with the fewest
+ * weighted crossings seen is kept, then adjacent nodes are exchanged while that removes
+ * crossings. left_rank/right_rank (size nleft/nright) receive each node's rank. */
+void sankey_order(int nleft, int nright, const struct sankey_flow *flows, int nflows,
+                  const struct sankey_options *opt, int *left_rank, int *right_rank);
+/* Sum over crossing pairs of flows of the product of their values. */
+double sankey_crossings(const struct sankey_flow *flows, int nflows, const int *left_rank,
+                        const int *right_rank);
+
+/* Full layout: node values are their flow sums, heights are value * ky with one ky for
+ * both columns (the largest that fits), consecutive nodes at least `pad` apart and their
+ * centres at least `min_pitch` apart so labels of that height never overlap, each column
+ * centred in [top, top + height]. Returns TALLY_ERROR_LIMIT when the nodes cannot fit. */
+enum tally_error sankey_layout(int nleft, int nright, const struct sankey_flow *flows,
+                               int nflows, const struct sankey_options *opt,
+                               struct sankey_layout *out);
+void sankey_layout_free(struct sankey_layout *layout);
+
+/* ---- helpers shared by the shape charts (chart_shapes.c) ---- */
+
+/* Categorical colour k for filled areas: the chart palette without black and greys,
+ * which swallow labels, dominate large shapes or read as "Other". */
+void shape_palette(int k, double *r, double *g, double *b);
+/* The WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white). */
+double shape_luminance(double r, double g, double b);
+/* A text colour readable on the fill (r, g, b): near-black or white. */
+void shape_ink(double r, double g, double b, double *ir, double *ig, double *ib);
+/* Text from a table cell, "(none)" when the cell is NULL or empty. */
+const char *shape_cell_text(const struct table *t, size_t row, int col, char *buf,
+                            size_t size);
+/* Checks that the spec's columns exist in the table (series only when need_series). */
+enum tally_error shape_check_columns(const struct chart_ctx *ctx, int need_series,
+                                     const char *kind, struct tally_diag *diag);
+
+#endif

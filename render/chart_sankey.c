@@ -1,0 +1,748 @@
+/* chart_sankey.c: the two-column Sankey diagram (CHART_SANKEY): category -> series flows
+ * (app -> stack) as filled Bezier ribbons between value-sized nodes, ordered by weighted
+ * barycentre sweeps to reduce crossings, every node labelled "name (count)" outside. */
+#include "render/chart_layout.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SANKEY_SWEEPS 8                 /* barycentre passes, alternating columns */
+#define SANKEY_EXCHANGE_PASSES 16       /* neighbour exchange passes at most */
+#define SANKEY_MAX_NODES 40             /* per column; the rest fold into "Other" */
+#define SANKEY_NODE_W 14.0
+#define SANKEY_PAD 8.0                  /* least gap between nodes */
+#define SANKEY_LABEL_GAP 6.0            /* between a node and its label */
+#define SANKEY_LABEL_SHARE 0.28         /* most of the width one label column may take */
+#define SANKEY_FILL_SHARE 0.7           /* labels' share of a column at most, else fold */
+#define SANKEY_ALPHA 0.45
+
+/* ---- layout ---- */
+
+static void sankey_values(int nleft, int nright, const struct sankey_flow *flows,
+                          int nflows, double *left, double *right)
+{
+    for (int i = 0; i < nleft; i++)
+        left[i] = 0;
+    for (int i = 0; i < nright; i++)
+        right[i] = 0;
+    for (int f = 0; f < nflows; f++) {
+        left[flows[f].source] += flows[f].value;
+        right[flows[f].target] += flows[f].value;
+    }
+}
+
+/* Sort keys for ranking a column. */
+struct sankey_key {
+    int node;
+    double key;
+    double tie;
+};
+
+static int sankey_key_cmp(const void *a, const void *b)
+{
+    const struct sankey_key *x = a, *y = b;
+
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    if (x->tie != y->tie)
+        return x->tie < y->tie ? -1 : 1;
+    return x->node - y->node;
+}
+
+static void sankey_rank_by(struct sankey_key *keys, int n, int *rank)
+{
+    qsort(keys, (size_t)n, sizeof *keys, sankey_key_cmp);
+    for (int r = 0; r < n; r++)
+        rank[keys[r].node] = r;
+}
+
+/* Each node's centre when the column is stacked in rank order without gaps. */
+static void sankey_positions(int n, const double *value, const int *rank, double *pos)
+{
+    int *at = xcalloc((size_t)(n ? n : 1), sizeof *at);
+    double acc = 0;
+
+    for (int i = 0; i < n; i++)
+        at[rank[i]] = i;
+    for (int r = 0; r < n; r++) {
+        pos[at[r]] = acc + value[at[r]] / 2;
+        acc += value[at[r]];
+    }
+    free(at);
+}
+
+double sankey_crossings(const struct sankey_flow *flows, int nflows, const int *left_rank,
+                        const int *right_rank)
+{
+    double total = 0;
+
+    for (int i = 0; i < nflows; i++) {
+        for (int j = i + 1; j < nflows; j++) {
+            int dl = left_rank[flows[i].source] - left_rank[flows[j].source];
+            int dr = right_rank[flows[i].target] - right_rank[flows[j].target];
+            if ((dl < 0 && dr > 0) || (dl > 0 && dr < 0))
+                total += flows[i].value * flows[j].value;
+        }
+    }
+    return total;
+}
+
+/* Re-ranks one column (`moving`) by the flow-weighted mean position of its partners in
+ * the other column. */
+static void sankey_sweep(int nmove, int nfixed, const struct sankey_flow *flows, int nflows,
+                         int moving_is_right, const double *move_value,
+                         const double *fixed_value, int *move_rank, const int *fixed_rank,
+                         int pinned)
+{
+    double *fixed_pos = xcalloc((size_t)(nfixed ? nfixed : 1), sizeof *fixed_pos);
+    double *move_pos = xcalloc((size_t)(nmove ? nmove : 1), sizeof *move_pos);
+    double *sum = xcalloc((size_t)(nmove ? nmove : 1), sizeof *sum);
+    double *weight = xcalloc((size_t)(nmove ? nmove : 1), sizeof *weight);
+    struct sankey_key *keys = xcalloc((size_t)(nmove ? nmove : 1), sizeof *keys);
+
+    sankey_positions(nfixed, fixed_value, fixed_rank, fixed_pos);
+    sankey_positions(nmove, move_value, move_rank, move_pos);
+    for (int f = 0; f < nflows; f++) {
+        int m = moving_is_right ? flows[f].target : flows[f].source;
+        int o = moving_is_right ? flows[f].source : flows[f].target;
+        sum[m] += flows[f].value * fixed_pos[o];
+        weight[m] += flows[f].value;
+    }
+    for (int i = 0; i < nmove; i++) {
+        keys[i].node = i;
+        keys[i].key = i == pinned ? INFINITY : weight[i] > 0 ? sum[i] / weight[i] : move_pos[i];
+        keys[i].tie = move_rank[i];
+    }
+    sankey_rank_by(keys, nmove, move_rank);
+    free(fixed_pos);
+    free(move_pos);
+    free(sum);
+    free(weight);
+    free(keys);
+}
+
+/* One pass of neighbour exchanges in a column: two adjacent nodes swap when that lowers
+ * the weighted crossings between their flows; the pinned node stays where it is.
+ * Returns whether anything moved. */
+static int sankey_exchange(int n, const struct sankey_flow *flows, int nflows, int is_right,
+                           int *rank, const int *other_rank, int pinned)
+{
+    int *at = xcalloc((size_t)(n ? n : 1), sizeof *at);
+    int changed = 0;
+
+    for (int i = 0; i < n; i++)
+        at[rank[i]] = i;
+    for (int r = 0; r + 1 < n; r++) {
+        int u = at[r], v = at[r + 1];
+        double delta = 0;
+        if (u == pinned || v == pinned)
+            continue;
+        for (int f = 0; f < nflows; f++) {
+            if ((is_right ? flows[f].target : flows[f].source) != u)
+                continue;
+            int of = other_rank[is_right ? flows[f].source : flows[f].target];
+            for (int g = 0; g < nflows; g++) {
+                if ((is_right ? flows[g].target : flows[g].source) != v)
+                    continue;
+                int og = other_rank[is_right ? flows[g].source : flows[g].target];
+                /* u above v: f and g cross when of > og; after the swap when of < og. */
+                delta += flows[f].value * flows[g].value * ((of < og) - (of > og));
+            }
+        }
+        if (delta < 0) {
+            at[r] = v;
+            at[r + 1] = u;
+            rank[v] = r;
+            rank[u] = r + 1;
+            changed = 1;
+        }
+    }
+    free(at);
+    return changed;
+}
+
+void sankey_order(int nleft, int nright, const struct sankey_flow *flows, int nflows,
+                  const struct sankey_options *opt, int *left_rank, int *right_rank)
+{
+    double *lv = xcalloc((size_t)(nleft ? nleft : 1), sizeof *lv);
+    double *rv = xcalloc((size_t)(nright ? nright : 1), sizeof *rv);
+    int *lr = xcalloc((size_t)(nleft ? nleft : 1), sizeof *lr);
+    int *rr = xcalloc((size_t)(nright ? nright : 1), sizeof *rr);
+    int nkeys = nleft > nright ? nleft : nright;
+    struct sankey_key *keys = xcalloc((size_t)(nkeys ? nkeys : 1), sizeof *keys);
+    double best;
+
+    sankey_values(nleft, nright, flows, nflows, lv, rv);
+    /* Start from value order, largest first, pinned nodes last. */
+    for (int i = 0; i < nleft; i++)
+        keys[i] = (struct sankey_key){ i, i == opt->left_last ? INFINITY : -lv[i], i };
+    sankey_rank_by(keys, nleft, left_rank);
+    for (int i = 0; i < nright; i++)
+        keys[i] = (struct sankey_key){ i, i == opt->right_last ? INFINITY : -rv[i], i };
+    sankey_rank_by(keys, nright, right_rank);
+    memcpy(lr, left_rank, (size_t)nleft * sizeof *lr);
+    memcpy(rr, right_rank, (size_t)nright * sizeof *rr);
+    best = sankey_crossings(flows, nflows, left_rank, right_rank);
+
+    for (int s = 0; s < opt->sweeps && best > 0; s++) {
+        double c;
+        if (s % 2 == 0)
+            sankey_sweep(nright, nleft, flows, nflows, 1, rv, lv, rr, lr, opt->right_last);
+        else
+            sankey_sweep(nleft, nright, flows, nflows, 0, lv, rv, lr, rr, opt->left_last);
+        c = sankey_crossings(flows, nflows, lr, rr);
+        if (c < best) {
+            best = c;
+            memcpy(left_rank, lr, (size_t)nleft * sizeof *lr);
+            memcpy(right_rank, rr, (size_t)nright * sizeof *rr);
+        }
+    }
+    /* Then neighbour exchanges, which only ever remove crossings. */
+    for (int pass = 0; opt->sweeps > 0 && pass < SANKEY_EXCHANGE_PASSES; pass++) {
+        int changed = sankey_exchange(nleft, flows, nflows, 0, left_rank, right_rank,
+                                      opt->left_last);
+        changed |= sankey_exchange(nright, flows, nflows, 1, right_rank, left_rank,
+                                   opt->right_last);
+        if (!changed)
+            break;
+    }
+    free(lv);
+    free(rv);
+    free(lr);
+    free(rr);
+    free(keys);
+}
+
+/* Height a column needs at scale ky: nodes in rank order, consecutive nodes `pad` apart
+ * and centres `pitch` apart at least, the end nodes' labels inside. */
+static double sankey_extent(const struct sankey_column *c, const int *at, double ky,
+                            double pad, double pitch)
+{
+    double e;
+
+    if (c->n == 0)
+        return 0;
+    e = fmax(c->value[at[0]] * ky, pitch) / 2 + fmax(c->value[at[c->n - 1]] * ky, pitch) / 2;
+    for (int r = 0; r + 1 < c->n; r++)
+        e += fmax((c->value[at[r]] + c->value[at[r + 1]]) * ky / 2 + pad, pitch);
+    return e;
+}
+
+/* The largest ky at which the column fits in height (binary search: the extent grows
+ * with ky); -1 when it does not fit even with flat nodes. */
+static double sankey_fit(const struct sankey_column *c, const int *at, double height,
+                         double pad, double pitch)
+{
+    double total = 0, lo = 0, hi;
+
+    for (int i = 0; i < c->n; i++)
+        total += c->value[i];
+    if (sankey_extent(c, at, 0, pad, pitch) > height)
+        return -1;
+    if (total <= 0)
+        return INFINITY;
+    hi = height / total;
+    for (int k = 0; k < 60; k++) {
+        double mid = (lo + hi) / 2;
+        if (sankey_extent(c, at, mid, pad, pitch) <= height)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void sankey_place(struct sankey_column *c, const int *at, double ky, double top,
+                         double height, double pad, double pitch)
+{
+    double extent = sankey_extent(c, at, ky, pad, pitch);
+    double centre;
+
+    if (c->n == 0)
+        return;
+    centre = top + (height - extent) / 2 + fmax(c->value[at[0]] * ky, pitch) / 2;
+    for (int r = 0; r < c->n; r++) {
+        int i = at[r];
+        c->h[i] = c->value[i] * ky;
+        c->y[i] = centre - c->h[i] / 2;
+        if (r + 1 < c->n)
+            centre += fmax((c->value[i] + c->value[at[r + 1]]) * ky / 2 + pad, pitch);
+    }
+}
+
+static void sankey_column_init(struct sankey_column *c, int n)
+{
+    size_t k = (size_t)(n ? n : 1);
+
+    c->n = n;
+    c->value = xcalloc(k, sizeof *c->value);
+    c->rank = xcalloc(k, sizeof *c->rank);
+    c->y = xcalloc(k, sizeof *c->y);
+    c->h = xcalloc(k, sizeof *c->h);
+}
+
+static void sankey_column_free(struct sankey_column *c)
+{
+    free(c->value);
+    free(c->rank);
+    free(c->y);
+    free(c->h);
+    memset(c, 0, sizeof *c);
+}
+
+void sankey_layout_free(struct sankey_layout *layout)
+{
+    if (!layout)
+        return;
+    sankey_column_free(&layout->left);
+    sankey_column_free(&layout->right);
+}
+
+/* at[r] = the node of rank r. */
+static int *sankey_at(const struct sankey_column *c)
+{
+    int *at = xcalloc((size_t)(c->n ? c->n : 1), sizeof *at);
+
+    for (int i = 0; i < c->n; i++)
+        at[c->rank[i]] = i;
+    return at;
+}
+
+enum tally_error sankey_layout(int nleft, int nright, const struct sankey_flow *flows,
+                               int nflows, const struct sankey_options *opt,
+                               struct sankey_layout *out)
+{
+    int *lat = NULL, *rat = NULL;
+    double kl, kr;
+    enum tally_error err = TALLY_OK;
+
+    memset(out, 0, sizeof *out);
+    sankey_column_init(&out->left, nleft);
+    sankey_column_init(&out->right, nright);
+    sankey_values(nleft, nright, flows, nflows, out->left.value, out->right.value);
+    sankey_order(nleft, nright, flows, nflows, opt, out->left.rank, out->right.rank);
+    lat = sankey_at(&out->left);
+    rat = sankey_at(&out->right);
+
+    kl = sankey_fit(&out->left, lat, opt->height, opt->pad, opt->min_pitch);
+    kr = sankey_fit(&out->right, rat, opt->height, opt->pad, opt->min_pitch);
+    if (kl < 0 || kr < 0) {
+        err = TALLY_ERROR_LIMIT;
+        goto out;
+    }
+    out->ky = fmin(kl, kr);
+    if (!isfinite(out->ky))
+        out->ky = 0;
+    sankey_place(&out->left, lat, out->ky, opt->top, opt->height, opt->pad, opt->min_pitch);
+    sankey_place(&out->right, rat, out->ky, opt->top, opt->height, opt->pad, opt->min_pitch);
+
+out:
+    free(lat);
+    free(rat);
+    return err;
+}
+
+/* ---- drawing ---- */
+
+struct sankey_names {
+    int n, alloc;
+    char **name;
+};
+
+static int sankey_names_find(struct sankey_names *names, const char *name)
+{
+    for (int i = 0; i < names->n; i++)
+        if (strcmp(names->name[i], name) == 0)
+            return i;
+    if (names->n == names->alloc) {
+        names->alloc = names->alloc ? names->alloc * 2 : 16;
+        names->name = xrealloc(names->name, (size_t)names->alloc * sizeof *names->name);
+    }
+    names->name[names->n] = xstrdup(name);
+    return names->n++;
+}
+
+static void sankey_names_release(struct sankey_names *names)
+{
+    for (int i = 0; i < names->n; i++)
+        free(names->name[i]);
+    free(names->name);
+    memset(names, 0, sizeof *names);
+}
+
+struct sankey_flows {
+    int n, alloc;
+    struct sankey_flow *flow;
+};
+
+static void sankey_flows_add(struct sankey_flows *fl, int source, int target, double value)
+{
+    for (int i = 0; i < fl->n; i++) {
+        if (fl->flow[i].source == source && fl->flow[i].target == target) {
+            fl->flow[i].value += value;
+            return;
+        }
+    }
+    if (fl->n == fl->alloc) {
+        fl->alloc = fl->alloc ? fl->alloc * 2 : 16;
+        fl->flow = xrealloc(fl->flow, (size_t)fl->alloc * sizeof *fl->flow);
+    }
+    fl->flow[fl->n++] = (struct sankey_flow){ source, target, value };
+}
+
+/* Keeps the `keep` - 1 largest nodes of a column and folds the rest into one "Other"
+ * node; map[i] receives each old node's new index. Returns the new node count. */
+static int sankey_fold(struct sankey_names *names, const double *value, int keep, int *map)
+{
+    struct sankey_key *keys = xcalloc((size_t)names->n, sizeof *keys);
+    struct sankey_names kept = { 0, 0, NULL };
+    int *rank = xcalloc((size_t)names->n, sizeof *rank);
+    int other = -1;
+
+    for (int i = 0; i < names->n; i++)
+        keys[i] = (struct sankey_key){ i, -value[i], i };
+    sankey_rank_by(keys, names->n, rank);
+    for (int i = 0; i < names->n; i++) {
+        if (rank[i] < keep - 1) {
+            map[i] = sankey_names_find(&kept, names->name[i]);
+        } else {
+            if (other < 0)
+                other = -2;
+            map[i] = -1;
+        }
+    }
+    if (other == -2) {
+        other = kept.n;
+        /* A name no real node has: the label is built from it later. */
+        if (kept.n == kept.alloc) {
+            kept.alloc = kept.alloc ? kept.alloc * 2 : 16;
+            kept.name = xrealloc(kept.name, (size_t)kept.alloc * sizeof *kept.name);
+        }
+        kept.name[kept.n++] = xstrdup("Other");
+        for (int i = 0; i < names->n; i++)
+            if (map[i] < 0)
+                map[i] = other;
+    }
+    sankey_names_release(names);
+    *names = kept;
+    free(keys);
+    free(rank);
+    return other;
+}
+
+/* Orders flow indices by (this end's rank, other end's rank). */
+struct sankey_end {
+    int flow;
+    int rank, other;
+};
+
+static int sankey_end_cmp(const void *a, const void *b)
+{
+    const struct sankey_end *x = a, *y = b;
+
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    if (x->other != y->other)
+        return x->other - y->other;
+    return x->flow - y->flow;
+}
+
+/* Offsets of each flow inside its node: ribbons leave a node in the order of the node
+ * they go to, so no two ribbons cross at a node. */
+static void sankey_offsets(const struct sankey_flow *flows, int nflows,
+                           const struct sankey_layout *lay, int at_right, double *offset)
+{
+    struct sankey_end *ends = xcalloc((size_t)(nflows ? nflows : 1), sizeof *ends);
+    double acc = 0;
+    int node = -1;
+
+    for (int f = 0; f < nflows; f++) {
+        int l = lay->left.rank[flows[f].source], r = lay->right.rank[flows[f].target];
+        ends[f] = (struct sankey_end){ f, at_right ? r : l, at_right ? l : r };
+    }
+    qsort(ends, (size_t)nflows, sizeof *ends, sankey_end_cmp);
+    for (int k = 0; k < nflows; k++) {
+        const struct sankey_flow *fl = &flows[ends[k].flow];
+        int n = at_right ? fl->target : fl->source;
+        if (n != node) {
+            node = n;
+            acc = 0;
+        }
+        offset[ends[k].flow] = acc;
+        acc += fl->value * lay->ky;
+    }
+    free(ends);
+}
+
+/* A node's label "name (count)" within width w, right-aligned at x when `at_left`, else
+ * left-aligned there. When it is too wide the name is cut short with an ellipsis and the
+ * count kept. */
+static void sankey_label(struct chart_ctx *ctx, const struct chart_font *font,
+                         const char *label, const char *name, double x, double cy,
+                         int at_left, double w)
+{
+    const char *count = label + strlen(name);
+    enum chart_align align = at_left ? ALIGN_RIGHT : ALIGN_LEFT;
+    size_t nlen = strlen(name), lo = 0, hi;
+    double tw, th;
+    char *shown;
+
+    chart_text_size(ctx, font, label, &tw, &th);
+    if (tw <= w) {
+        chart_text(ctx, font, label, x, cy, align, VALIGN_MIDDLE, 0, 0);
+        return;
+    }
+    /* The longest prefix of the name (whole UTF-8 characters) that fits with the
+     * ellipsis and the count: the width grows with the prefix, so search. */
+    hi = nlen;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        while (mid > 0 && mid < nlen && ((unsigned char)name[mid] & 0xc0) == 0x80)
+            mid--;
+        if (mid <= lo) {
+            hi = lo;
+            break;
+        }
+        shown = xasprintf("%.*s\xe2\x80\xa6%s", (int)mid, name, count);
+        chart_text_size(ctx, font, shown, &tw, &th);
+        free(shown);
+        if (tw <= w)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    while (lo > 0 && lo < nlen && ((unsigned char)name[lo] & 0xc0) == 0x80)
+        lo--;
+    shown = xasprintf("%.*s\xe2\x80\xa6%s", (int)lo, name, count);
+    chart_text(ctx, font, shown, x, cy, align, VALIGN_MIDDLE, 0, w);
+    free(shown);
+}
+
+static void sankey_node_colour(int left, int rank_by_value, int is_other, double *r,
+                               double *g, double *b)
+{
+    if (is_other)
+        chart_palette_other(r, g, b);
+    else if (left)
+        shape_palette(rank_by_value, r, g, b);
+    else
+        *r = *g = *b = 0.42;
+}
+
+/* The ribbons from x0 (the left nodes' right edge) to x1, as filled bands between two
+ * horizontal cubic Beziers, in the source node's colour; largest first so the thin ones
+ * stay visible on top. */
+static void sankey_draw_ribbons(struct chart_ctx *ctx, const struct sankey_flows *flows,
+                                const struct sankey_layout *lay, double x0, double x1,
+                                const int *lcolour, int lother)
+{
+    size_t n = (size_t)(flows->n ? flows->n : 1);
+    double *soff = xcalloc(n, sizeof *soff), *toff = xcalloc(n, sizeof *toff);
+    struct sankey_key *keys = xcalloc(n, sizeof *keys);
+    int *rank = xcalloc(n, sizeof *rank), *order = xcalloc(n, sizeof *order);
+    double xm = (x0 + x1) / 2;
+
+    sankey_offsets(flows->flow, flows->n, lay, 0, soff);
+    sankey_offsets(flows->flow, flows->n, lay, 1, toff);
+    for (int f = 0; f < flows->n; f++)
+        keys[f] = (struct sankey_key){ f, -flows->flow[f].value, f };
+    sankey_rank_by(keys, flows->n, rank);
+    for (int f = 0; f < flows->n; f++)
+        order[rank[f]] = f;
+    for (int k = 0; k < flows->n; k++) {
+        const struct sankey_flow *fl = &flows->flow[order[k]];
+        double w = fl->value * lay->ky;
+        double sy = lay->left.y[fl->source] + soff[order[k]];
+        double ty = lay->right.y[fl->target] + toff[order[k]];
+        double r, g, b, alpha;
+        sankey_node_colour(1, lcolour[fl->source], fl->source == lother, &r, &g, &b);
+        cairo_move_to(ctx->cr, x0, sy);
+        cairo_curve_to(ctx->cr, xm, sy, xm, ty, x1, ty);
+        cairo_line_to(ctx->cr, x1, ty + w);
+        cairo_curve_to(ctx->cr, xm, ty + w, xm, sy + w, x0, sy + w);
+        cairo_close_path(ctx->cr);
+        /* Pale colours (the palette's lighter repeats) need more opacity to show. */
+        alpha = fmin(SANKEY_ALPHA + fmax(0, shape_luminance(r, g, b) - 0.3), 0.8);
+        cairo_set_source_rgba(ctx->cr, r, g, b, alpha);
+        cairo_fill(ctx->cr);
+    }
+    free(soff);
+    free(toff);
+    free(keys);
+    free(rank);
+    free(order);
+}
+
+static enum tally_error sankey_draw(struct chart_ctx *ctx, struct tally_diag *diag)
+{
+    const struct table *t = ctx->table;
+    const struct chart_spec *spec = ctx->spec;
+    const struct chart_rect *p = &ctx->plot;
+    struct sankey_names left = { 0, 0, NULL }, right = { 0, 0, NULL };
+    struct sankey_flows raw = { 0, 0, NULL }, flows = { 0, 0, NULL };
+    struct sankey_layout lay;
+    struct sankey_options opt;
+    struct chart_font label = CHART_FONT_LABEL, heading = CHART_FONT_LABEL;
+    int *lmap = NULL, *rmap = NULL, *lcolour = NULL;
+    double *lv = NULL, *rv = NULL;
+    char *lhead = NULL, *rhead = NULL, **llab = NULL, **rlab = NULL;
+    int lother = -1, rother = -1, keep;
+    double lw = 0, rw = 0, tw, th, head_h, pitch, xl, xr;
+    enum tally_error err;
+
+    memset(&lay, 0, sizeof lay);
+    err = shape_check_columns(ctx, 1, "Sankey", diag);
+    if (err != TALLY_OK)
+        goto out;
+
+    for (size_t i = 0; i < t->nrows; i++) {
+        char a[256], b[256];
+        double v = table_number(t, i, spec->value_col);
+        if (!isfinite(v) || v <= 0)
+            continue;
+        int from = sankey_names_find(&left,
+                                     shape_cell_text(t, i, spec->category_col, a, sizeof a));
+        int to = sankey_names_find(&right,
+                                   shape_cell_text(t, i, spec->series_col, b, sizeof b));
+        sankey_flows_add(&raw, from, to, v);
+    }
+    if (raw.n == 0) {
+        chart_no_data(ctx);
+        goto out;
+    }
+
+    heading.bold = 1;
+    /* Column headings: the axis titles (x for the left column, y for the right), else
+     * the column names. */
+    lhead = chart_axis_title(t, spec->x_title, spec->category_col);
+    rhead = chart_axis_title(t, spec->y_title, spec->series_col);
+    head_h = lhead || rhead ? chart_line_height(ctx, &heading) + 10 : 0;
+    chart_text_size(ctx, &label, "Ag (0)", &tw, &th);
+    pitch = th + 3;
+
+    /* Fold the smallest nodes of a crowded column into "Other" so every label fits. */
+    keep = (int)floor((p->h - head_h) * SANKEY_FILL_SHARE / fmax(pitch, SANKEY_PAD));
+    if (keep > SANKEY_MAX_NODES)
+        keep = SANKEY_MAX_NODES;
+    if (keep < 2)
+        keep = 2;
+    lv = xcalloc((size_t)left.n, sizeof *lv);
+    rv = xcalloc((size_t)right.n, sizeof *rv);
+    sankey_values(left.n, right.n, raw.flow, raw.n, lv, rv);
+    lmap = xcalloc((size_t)left.n, sizeof *lmap);
+    rmap = xcalloc((size_t)right.n, sizeof *rmap);
+    for (int i = 0; i < left.n; i++)
+        lmap[i] = i;
+    for (int i = 0; i < right.n; i++)
+        rmap[i] = i;
+    if (left.n > keep)
+        lother = sankey_fold(&left, lv, keep, lmap);
+    if (right.n > keep)
+        rother = sankey_fold(&right, rv, keep, rmap);
+    for (int f = 0; f < raw.n; f++)
+        sankey_flows_add(&flows, lmap[raw.flow[f].source], rmap[raw.flow[f].target],
+                         raw.flow[f].value);
+
+    opt = (struct sankey_options){ SANKEY_SWEEPS, lother, rother, p->y + head_h, p->h - head_h,
+                                   SANKEY_PAD, pitch };
+    err = sankey_layout(left.n, right.n, flows.flow, flows.n, &opt, &lay);
+    if (err != TALLY_OK) {
+        diag_set(diag, err, "the Sankey diagram does not fit in %.0f points", p->h);
+        goto out;
+    }
+
+    /* Labels: "name (count)"; each label column takes at most a share of the width. */
+    llab = xcalloc((size_t)left.n, sizeof *llab);
+    rlab = xcalloc((size_t)right.n, sizeof *rlab);
+    for (int side = 0; side < 2; side++) {
+        struct sankey_column *c = side ? &lay.right : &lay.left;
+        struct sankey_names *nm = side ? &right : &left;
+        char **lab = side ? rlab : llab;
+        double *w = side ? &rw : &lw;
+        for (int i = 0; i < c->n; i++) {
+            char num[64];
+            chart_format_value(c->value[i], num, sizeof num);
+            lab[i] = xasprintf("%s (%s)", nm->name[i], num);
+            chart_text_size(ctx, &label, lab[i], &tw, &th);
+            *w = fmax(*w, tw);
+        }
+        *w = fmin(*w, p->w * SANKEY_LABEL_SHARE);
+    }
+    xl = p->x + lw + SANKEY_LABEL_GAP;
+    xr = p->x + p->w - rw - SANKEY_LABEL_GAP - SANKEY_NODE_W;
+
+    /* Left colours by value rank, largest first ("Other" is grey and takes none). */
+    lcolour = xcalloc((size_t)left.n, sizeof *lcolour);
+    {
+        struct sankey_key *keys = xcalloc((size_t)left.n, sizeof *keys);
+        for (int i = 0; i < left.n; i++)
+            keys[i] = (struct sankey_key){ i, i == lother ? INFINITY : -lay.left.value[i], i };
+        sankey_rank_by(keys, left.n, lcolour);
+        free(keys);
+    }
+
+    sankey_draw_ribbons(ctx, &flows, &lay, xl + SANKEY_NODE_W, xr, lcolour, lother);
+
+    /* Nodes and their labels. */
+    for (int side = 0; side < 2; side++) {
+        struct sankey_column *c = side ? &lay.right : &lay.left;
+        char **lab = side ? rlab : llab;
+        int other = side ? rother : lother;
+        double x = side ? xr : xl;
+        for (int i = 0; i < c->n; i++) {
+            double r, g, b, h = fmax(c->h[i], 1.0), cy = c->y[i] + c->h[i] / 2;
+            sankey_node_colour(!side, side ? 0 : lcolour[i], i == other, &r, &g, &b);
+            cairo_rectangle(ctx->cr, x, cy - h / 2, SANKEY_NODE_W, h);
+            cairo_set_source_rgb(ctx->cr, r, g, b);
+            cairo_fill(ctx->cr);
+            if (side)
+                sankey_label(ctx, &label, lab[i], right.name[i],
+                             x + SANKEY_NODE_W + SANKEY_LABEL_GAP, cy, 0, rw);
+            else
+                sankey_label(ctx, &label, lab[i], left.name[i], x - SANKEY_LABEL_GAP, cy, 1,
+                             lw);
+        }
+    }
+    /* Headings over the node columns, kept inside the plot. */
+    if (lhead) {
+        chart_text_size(ctx, &heading, lhead, &tw, &th);
+        chart_text(ctx, &heading, lhead,
+                   fmax(xl + SANKEY_NODE_W, p->x + fmin(tw, p->w / 2 - SANKEY_LABEL_GAP)), p->y,
+                   ALIGN_RIGHT, VALIGN_TOP, 0, p->w / 2 - SANKEY_LABEL_GAP);
+    }
+    if (rhead) {
+        chart_text_size(ctx, &heading, rhead, &tw, &th);
+        chart_text(ctx, &heading, rhead,
+                   fmin(xr, p->x + p->w - fmin(tw, p->w / 2 - SANKEY_LABEL_GAP)), p->y,
+                   ALIGN_LEFT, VALIGN_TOP, 0, p->w / 2 - SANKEY_LABEL_GAP);
+    }
+
+out:
+    for (int i = 0; llab && i < left.n; i++)
+        free(llab[i]);
+    for (int i = 0; rlab && i < right.n; i++)
+        free(rlab[i]);
+    free(llab);
+    free(rlab);
+    sankey_layout_free(&lay);
+    sankey_names_release(&left);
+    sankey_names_release(&right);
+    free(raw.flow);
+    free(flows.flow);
+    free(lmap);
+    free(rmap);
+    free(lcolour);
+    free(lv);
+    free(rv);
+    free(lhead);
+    free(rhead);
+    return err;
+}
+
+const struct chart_drawer chart_drawer_sankey = {
+    .kind = CHART_SANKEY,
+    .name = "sankey",
+    .draw = sankey_draw,
+};

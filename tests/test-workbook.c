@@ -1,0 +1,425 @@
+/* test-workbook.c: unit tests for workbook_write() and report_write_html(): return codes,
+ * identical bytes for identical tables, errors naming the path, and HTML escaping read back
+ * from the page. With TALLY_WORKBOOK_KEEP=DIR the files are left in DIR for
+ * tests/workbook-unit.sh, which reads them with openpyxl (tests/workbook-unit.json). */
+#include "tests/tap.h"
+#include "render/render.h"
+
+#include <cairo.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const texts[] = {
+    "=cmd|' /C calc'!A0", "+1", "@x", "-2", "<&>", "ab\xff\xfe" "cd", NULL, "\x01" "ctl",
+};
+#define NTEXTS ((int)(sizeof texts / sizeof texts[0]))
+#define LONG_LEN 40000
+
+static struct table *top_subnets(void)
+{
+    struct table *t = table_new("top-subnets", "Top 12 subnets with port 9543/tcp open");
+    table_set_subtitle(t, "port 9543/tcp, /24, top 12");
+    table_add_column(t, "subnet", COLUMN_TEXT);
+    table_add_column(t, "hosts", COLUMN_INTEGER);
+    for (int i = 0; i < 12; i++) {
+        char buf[32];
+        size_t r = table_add_row(t);
+        snprintf(buf, sizeof buf, "198.51.%d.0/24", i);
+        table_set_text(t, r, 0, buf);
+        table_set_int(t, r, 1, 1200 - 100 * i);
+    }
+    return t;
+}
+
+static struct table *services(void)
+{
+    static const struct { int port; const char *service; int n; } rows[] = {
+        { 80, "http", 5 }, { 80, "ssh", 1 }, { 443, "http", 7 }, { 22, "ssh", 9 },
+        { 8080, "http", 2 },
+    };
+    struct table *t = table_new("services", "Services by port");
+    table_add_column(t, "port", COLUMN_INTEGER);
+    table_add_column(t, "service", COLUMN_TEXT);
+    table_add_column(t, "services", COLUMN_INTEGER);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t r = table_add_row(t);
+        table_set_int(t, r, 0, rows[i].port);
+        table_set_text(t, r, 1, rows[i].service);
+        table_set_int(t, r, 2, rows[i].n);
+    }
+    return t;
+}
+
+/* Hostile text: formula-looking banners, markup, invalid UTF-8 (set directly, as the
+ * table API would repair it), a control byte, a cell longer than Excel allows. */
+static struct table *banners(void)
+{
+    struct table *t = table_new("banners", "Banners <seen> & \"kept\"");
+    table_set_subtitle(t, "it's <b>not</b> markup");
+    table_add_column(t, "host", COLUMN_TEXT);
+    table_add_column(t, "banner", COLUMN_TEXT);
+    table_add_column(t, "seen", COLUMN_TIMESTAMP);
+    table_add_column(t, "score", COLUMN_REAL);
+    for (int i = 0; i < NTEXTS + 1; i++) {
+        char host[32];
+        size_t r = table_add_row(t);
+        snprintf(host, sizeof host, "192.0.2.%d", i + 1);
+        table_set_text(t, r, 0, host);
+        if (i == NTEXTS) {
+            char *big = malloc(LONG_LEN + 1);
+            memset(big, 'x', LONG_LEN);
+            big[LONG_LEN] = '\0';
+            table_set_text(t, r, 1, big);
+            free(big);
+        } else if (texts[i]) {
+            table_set_text(t, r, 1, "placeholder");
+            struct cell *c = &t->cells[r * (size_t)t->ncols + 1];
+            free(c->v.text);
+            c->v.text = strdup(texts[i]);
+        }
+        table_set_int(t, r, 2, 1700000000 + 3600 * i);
+        if (i != 1)
+            table_set_real(t, r, 3, 1234.5 * (i + 1));
+    }
+    return t;
+}
+
+static struct table *durations(void)
+{
+    struct table *t = table_new("meeting-durations", "Distribution of meeting duration");
+    table_add_column(t, "minutes", COLUMN_INTEGER);
+    table_add_column(t, "meetings", COLUMN_INTEGER);
+    static const int counts[] = { 3, 10, 6, 4, 1 };
+    for (int i = 0; i < 5; i++) {
+        size_t r = table_add_row(t);
+        table_set_int(t, r, 0, 15 * (i + 1));
+        table_set_int(t, r, 1, counts[i]);
+    }
+    table_add_note(t, "min", 15);
+    table_add_note(t, "median", 30);
+    table_add_note(t, "mean", 37.5);
+    table_add_note(t, "max", 75);
+    return t;
+}
+
+static struct table *app_stack(void)
+{
+    struct table *t = table_new("app-stack", "Application server to application stack");
+    table_add_column(t, "app", COLUMN_TEXT);
+    table_add_column(t, "stack", COLUMN_TEXT);
+    table_add_column(t, "services", COLUMN_INTEGER);
+    static const char *const rows[][2] = {
+        { "nginx", "PHP" }, { "nginx", "(none)" }, { "Apache", "PHP" }, { "IIS", "ASP.NET" },
+    };
+    for (int i = 0; i < 4; i++) {
+        size_t r = table_add_row(t);
+        table_set_text(t, r, 0, rows[i][0]);
+        table_set_text(t, r, 1, rows[i][1]);
+        table_set_int(t, r, 2, 40 - 10 * i);
+    }
+    return t;
+}
+
+static struct table *linkedin(void)
+{
+    struct table *t = table_new("linkedin-stats", "LinkedIn search stats");
+    table_add_column(t, "day", COLUMN_TEXT);
+    table_add_column(t, "metric", COLUMN_TEXT);
+    table_add_column(t, "value", COLUMN_INTEGER);
+    for (int d = 0; d < 3; d++)
+        for (int m = 0; m < 2; m++) {
+            char day[16];
+            snprintf(day, sizeof day, "2024-01-0%d", d + 1);
+            size_t r = table_add_row(t);
+            table_set_text(t, r, 0, day);
+            table_set_text(t, r, 1, m ? "searches" : "views");
+            table_set_int(t, r, 2, 10 * (d + 1) + m);
+        }
+    return t;
+}
+
+/* More series than a chart shows: the smallest are summed as "Other". The title looks
+ * like a formula. */
+static struct table *applications(void)
+{
+    struct table *t = table_new("applications", "=1+1 applications");
+    table_add_column(t, "week", COLUMN_TEXT);
+    table_add_column(t, "company", COLUMN_TEXT);
+    table_add_column(t, "applications", COLUMN_INTEGER);
+    for (int w = 1; w <= 2; w++)
+        for (int c = 1; c <= 15; c++) {
+            char week[16], company[16];
+            snprintf(week, sizeof week, "2024-W%02d", w);
+            snprintf(company, sizeof company, "c%02d", c);
+            size_t r = table_add_row(t);
+            table_set_text(t, r, 0, week);
+            table_set_text(t, r, 1, company);
+            table_set_int(t, r, 2, c);
+        }
+    return t;
+}
+
+/* Cells at Excel's limit of 32,767 characters (UTF-16 units): one that fits exactly, one
+ * pushed over by an emoji (two units), one of two-byte characters. */
+static struct table *limits(void)
+{
+    struct table *t = table_new("limits", "Cells at the limit");
+    table_add_column(t, "text", COLUMN_TEXT);
+    struct strbuf sb;
+    strbuf_init(&sb);
+    for (int i = 0; i < 32767; i++)
+        strbuf_addch(&sb, 'y');
+    table_set_text(t, table_add_row(t), 0, sb.buf);
+    sb.buf[--sb.len] = '\0';
+    strbuf_addstr(&sb, "\xf0\x9f\x98\x80");
+    table_set_text(t, table_add_row(t), 0, sb.buf);
+    strbuf_reset(&sb);
+    for (int i = 0; i < 40000; i++)
+        strbuf_addstr(&sb, "\xc3\xa9");
+    table_set_text(t, table_add_row(t), 0, sb.buf);
+    strbuf_release(&sb);
+    return t;
+}
+
+/* A table whose name is no valid sheet name: too long, with forbidden characters. */
+static struct table *oddly_named(void)
+{
+    struct table *t = table_new("a/very:long*name?with[brackets]and\\more-than-31", "Odd");
+    table_add_column(t, "n", COLUMN_INTEGER);
+    table_set_int(t, table_add_row(t), 0, 1);
+    return t;
+}
+
+static struct table *summary_table(void)
+{
+    struct table *t = table_new("summary", "What the workbook holds");
+    table_add_column(t, "what", COLUMN_TEXT);
+    table_add_column(t, "count", COLUMN_INTEGER);
+    table_set_text(t, table_add_row(t), 0, "hosts");
+    table_set_int(t, 0, 1, 123456);
+    return t;
+}
+
+static struct table *sources_table(void)
+{
+    struct table *t = table_new("sources", "Sources");
+    table_add_column(t, "id", COLUMN_INTEGER);
+    table_add_column(t, "path", COLUMN_TEXT);
+    table_add_column(t, "imported_at", COLUMN_TIMESTAMP);
+    size_t r = table_add_row(t);
+    table_set_int(t, r, 0, 1);
+    table_set_text(t, r, 1, "scan <1>.json");
+    table_set_int(t, r, 2, 1704067200);
+    return t;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct strbuf sb;
+    char buf[8192];
+    size_t n;
+    strbuf_init(&sb);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_add(&sb, buf, n);
+    fclose(f);
+    if (len)
+        *len = sb.len;
+    return strbuf_detach(&sb);
+}
+
+static int write_png(const char *path, int w, int h)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 0, 0.447, 0.698);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    int ok = cairo_surface_write_to_png(s, path) == CAIRO_STATUS_SUCCESS;
+    cairo_surface_destroy(s);
+    return ok;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+int main(void)
+{
+    const char *keep = getenv("TALLY_WORKBOOK_KEEP");
+    char tmpl[] = "/tmp/test-workbook.XXXXXX";
+    const char *dir = keep && *keep ? keep : mkdtemp(tmpl);
+    char *a = xasprintf("%s/unit.xlsx", dir), *b = xasprintf("%s/unit-again.xlsx", dir);
+    char *html = xasprintf("%s/index.html", dir), *png = xasprintf("%s/top-subnets.png", dir);
+    char *bad = xasprintf("%s/missing/dir/out.xlsx", dir);
+    struct tally_diag diag;
+    diag_clear(&diag);
+    if (!dir) {
+        printf("Bail out! no scratch folder\n");
+        return 1;
+    }
+    unsetenv("SOURCE_DATE_EPOCH");
+
+    struct table *tables[] = { top_subnets(), services(), banners(), durations(), app_stack(),
+                               linkedin(), oddly_named(), oddly_named(), applications(),
+                               limits() };
+    enum { NT = sizeof tables / sizeof tables[0] };
+    struct chart_spec hbar = { .kind = CHART_HBAR, .category_col = 0, .series_col = -1,
+                               .value_col = 1, .x_title = "Subnet", .y_title = "Hosts" };
+    struct chart_spec stacked = { .kind = CHART_STACKED_BAR, .category_col = 0,
+                                  .series_col = 1, .value_col = 2, .x_title = "Port",
+                                  .y_title = "Services" };
+    struct chart_spec hist = { .kind = CHART_HISTOGRAM, .category_col = 0, .series_col = -1,
+                               .value_col = 1, .x_title = "Minutes", .y_title = "Meetings" };
+    struct chart_spec sankey = { .kind = CHART_SANKEY, .category_col = 0, .series_col = 1,
+                                 .value_col = 2 };
+    struct chart_spec line = { .kind = CHART_LINE, .category_col = 0, .series_col = 1,
+                               .value_col = 2, .x_title = "Day", .y_title = "Count" };
+    struct workbook_sheet sheets[NT] = {
+        { tables[0], &hbar }, { tables[1], &stacked }, { tables[2], NULL },
+        { tables[3], &hist }, { tables[4], &sankey }, { tables[5], &line },
+        { tables[6], NULL }, { tables[7], NULL }, { tables[8], &stacked },
+        { tables[9], NULL },
+    };
+    struct table *summary = summary_table(), *sources = sources_table();
+
+    CHECK_INT(workbook_write(a, sheets, NT, summary, sources, &diag), TALLY_OK,
+              "workbook written");
+    if (diag.message[0])
+        printf("#   %s\n", diag.message);
+    CHECK_INT(workbook_write(b, sheets, NT, summary, sources, &diag), TALLY_OK,
+              "workbook written a second time");
+    size_t la = 0, lb = 0;
+    char *da = slurp(a, &la), *db = slurp(b, &lb);
+    CHECK(da && db && la > 1000 && la == lb && memcmp(da, db, la) == 0,
+          "identical tables give identical bytes (%zu and %zu bytes)", la, lb);
+    CHECK(da && memcmp(da, "PK\x03\x04", 4) == 0, "the workbook is a zip file");
+    free(da);
+    free(db);
+
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    char *c = xasprintf("%s/unit-epoch.xlsx", dir);
+    CHECK_INT(workbook_write(c, sheets, NT, summary, sources, &diag), TALLY_OK,
+              "workbook written with SOURCE_DATE_EPOCH");
+    size_t lc = 0;
+    da = slurp(a, &la);
+    char *dc = slurp(c, &lc);
+    CHECK(da && dc && (la != lc || memcmp(da, dc, la) != 0),
+          "SOURCE_DATE_EPOCH changes the creation time stored");
+    free(da);
+    free(dc);
+    unsetenv("SOURCE_DATE_EPOCH");
+    if (!keep)
+        unlink(c);
+    free(c);
+
+    diag_clear(&diag);
+    CHECK_INT(workbook_write(bad, sheets, 1, NULL, NULL, &diag), TALLY_ERROR_IO,
+              "a folder that does not exist is an I/O error");
+    CHECK(strstr(diag.message, bad) != NULL, "the error names the path: %s", diag.message);
+    CHECK(access(bad, F_OK) != 0, "no file is left behind");
+
+    char *empty = xasprintf("%s/empty.xlsx", dir);
+    CHECK_INT(workbook_write(empty, NULL, 0, NULL, NULL, &diag), TALLY_OK,
+              "a workbook without tables is still written");
+    struct stat st;
+    CHECK(stat(empty, &st) == 0 && st.st_size > 1000, "and is a real file");
+    if (!keep)
+        unlink(empty);
+    free(empty);
+
+    /* The HTML report: top-subnets has a chart image and 12 rows, banners 10 rows, and
+     * a 25-row table is cut at 20. */
+    CHECK(write_png(png, 1600, 1000), "chart image written for the report");
+    struct table *many = table_new("many", "Twenty-five rows");
+    table_add_column(many, "n", COLUMN_INTEGER);
+    table_add_column(many, "share", COLUMN_REAL);
+    for (int i = 0; i < 25; i++) {
+        size_t r = table_add_row(many);
+        table_set_int(many, r, 0, 1000 * i + 7);
+        table_set_real(many, r, 1, -1234.565 + i);
+    }
+    struct report_entry entries[] = {
+        { tables[0], "top-subnets.png" }, { tables[2], NULL }, { many, NULL },
+        { tables[3], NULL }, { tables[1], NULL },
+    };
+    diag_clear(&diag);
+    CHECK_INT(report_write_html(html, "Report <for> \"Q1\" & 'more'", entries, 5, sources,
+                                &diag),
+              TALLY_OK, "report page written");
+    char *page = slurp(html, NULL);
+    CHECK(page != NULL, "report page read back");
+    if (!page)
+        page = xstrdup("");
+    CHECK(strncmp(page, "<!DOCTYPE html>\n", 16) == 0, "page starts with the doctype");
+    CHECK(strstr(page, "<title>Report &lt;for&gt; &quot;Q1&quot; &amp; &#39;more&#39;</title>")
+          != NULL, "title escaped");
+    CHECK(strstr(page, "<td>=cmd|&#39; /C calc&#39;!A0</td>") != NULL,
+          "formula-looking text is shown as text, quotes escaped");
+    CHECK(strstr(page, "<td>&lt;&amp;&gt;</td>") != NULL, "markup in cells escaped");
+    CHECK(strstr(page, "<&>") == NULL && strstr(page, "<b>") == NULL,
+          "no raw markup from the data");
+    CHECK(strstr(page, "it&#39;s &lt;b&gt;not&lt;/b&gt; markup") != NULL, "subtitle escaped");
+    CHECK(strstr(page, "<td>ab\xef\xbf\xbd\xef\xbf\xbd" "cd</td>") != NULL,
+          "invalid UTF-8 repaired to U+FFFD");
+    CHECK(strstr(page, "<td>&#x2401;ctl</td>") != NULL, "control bytes shown as pictures");
+    CHECK(utf8_is_valid(page, strlen(page)), "the page is valid UTF-8");
+    CHECK(strstr(page, "<img src=\"top-subnets.png\" alt=\"Chart: Top 12 subnets with port "
+                       "9543/tcp open\" width=\"800\" height=\"500\">") != NULL,
+          "image with alt text and its size at 1x");
+    CHECK_INT(count(page, "<img "), 1, "one image (only one entry has a chart)");
+    CHECK(strstr(page, "<td class=\"num\">1,200</td>") != NULL,
+          "integers with thousands separators, right-aligned");
+    CHECK(strstr(page, "<td class=\"num\">-1,234.57</td>") != NULL,
+          "reals with two decimals and separators");
+    CHECK(strstr(page, "<td>2023-11-14 22:13</td>") != NULL, "timestamps in UTC");
+    CHECK(strstr(page, "5 more rows in report.xlsx") != NULL, "cut tables say so");
+    CHECK(strstr(page, "<td class=\"num\">8080</td>") != NULL, "ports without separators");
+    CHECK_INT(count(page, "<tr>"), 12 + 1 + NTEXTS + 2 + 20 + 1 + 5 + 1 + 5 + 1 + 1 + 1 + 4,
+              "rows: 12+10 in full, 20 of 25, 5 bins, 5 services, 1 source, 4 notes "
+              "(with headers)");
+    CHECK(strstr(page, "<a href=\"#t1-top-subnets\">") && strstr(page, "id=\"t1-top-subnets\"")
+          && strstr(page, "<a href=\"#sources\">Sources</a>"),
+          "table of contents links to the sections");
+    CHECK(strstr(page, "<td>scan &lt;1&gt;.json</td>") != NULL, "sources listed, escaped");
+    CHECK(strstr(page, "<th scope=\"row\">median</th><td class=\"num\">30</td>") != NULL,
+          "notes shown");
+    CHECK(strstr(page, "<script") == NULL && strstr(page, "http://") == NULL
+          && strstr(page, "https://") == NULL, "no scripts, no remote assets");
+    char *longest = xasprintf("<td>%0200d\xe2\x80\xa6</td>", 0);
+    memset(longest + 4, 'x', 200);
+    CHECK(strstr(page, longest) != NULL, "long cells cut at 200 characters");
+    free(longest);
+    free(page);
+
+    diag_clear(&diag);
+    CHECK_INT(report_write_html(bad, "x", entries, 1, NULL, &diag), TALLY_ERROR_IO,
+              "report in a missing folder is an I/O error");
+    CHECK(strstr(diag.message, bad) != NULL, "the error names the path");
+
+    if (!keep) {
+        unlink(a);
+        unlink(b);
+        unlink(html);
+        unlink(png);
+        rmdir(dir);
+    }
+    for (int i = 0; i < NT; i++)
+        table_free(tables[i]);
+    table_free(many);
+    table_free(summary);
+    table_free(sources);
+    free(a);
+    free(b);
+    free(html);
+    free(png);
+    free(bad);
+    return tap_done();
+}
