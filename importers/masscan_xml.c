@@ -1,0 +1,203 @@
+/* masscan_xml.c: masscan's XML output (-oX): an nmap-like <nmaprun> with one <host> per
+ * record, one record per CRLF-ended line:
+ *   <host endtime="T"><address addr="IP" addrtype="ipv4"/><ports><port protocol="tcp"
+ *   portid="80"><state state="open" reason="syn-ack" reason_ttl="54"/>
+ *   [<service name="http.server" banner="nginx"></service>]</port></ports></host>
+ * A <port> with a <service> is a banner record (banner text \xHH-escaped), one without is
+ * a status record. Appended files and files without </nmaprun> are handled by xml_stream. */
+#include "importers/xml_stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MXML_BANNER_MAX (1u << 20)      /* masscan writes at most 64 KiB */
+
+static const char *const mxml_statuses[] = { "open", "closed", "up", "unknown", NULL };
+static const char *const mxml_protos[] = { "tcp", "udp", "sctp", "icmp", "arp", NULL };
+
+/* One record as its attributes arrive; checked and stored at </host> (or at the
+ * next <port>), so that a record on a malformed line is not kept. */
+struct mxml {
+    struct import_ctx *ctx;
+    int in_host, in_port, has_addr, has_state, has_service, pending;
+    char endtime[24];
+    char addr[64];
+    char protocol[16], portid[16];
+    char state[16], reason[32], ttl[16];
+    char service[64];
+    struct strbuf banner;
+    int too_long;               /* an attribute did not fit its field */
+};
+
+static const char *known_word(const char *word, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (strcmp(word, words[i]) == 0)
+            return words[i];
+    return NULL;
+}
+
+static void copy_attr(struct mxml *m, char *dst, size_t size, const char *value)
+{
+    size_t len = value ? strlen(value) : 0;
+    if (len >= size) {
+        m->too_long = 1;
+        len = size - 1;
+    }
+    memcpy(dst, value ? value : "", len);
+    dst[len] = '\0';
+}
+
+static void mxml_document(void *user)
+{
+    struct mxml *m = user;
+    m->in_host = m->in_port = m->has_addr = m->pending = 0;
+}
+
+/* Checks the record gathered for one <port> and stores it. */
+static enum tally_error mxml_record(struct xml_stream *xs, struct mxml *m)
+{
+    struct ip_addr addr;
+    unsigned long long port, when = 0, ttl = 0;
+    const char *proto;
+    enum tally_error err;
+
+    import_progress(m->ctx);
+    if (m->too_long)
+        return xml_stream_bad_record(xs, "an attribute value is too long for a masscan record");
+    if (!m->has_addr || ip_parse(m->addr, &addr))
+        return xml_stream_bad_record(xs, "expected <address addr=\"...\"> with an IPv4 or IPv6 "
+                                     "address before <port>");
+    if (!(proto = known_word(m->protocol, mxml_protos)))
+        return xml_stream_bad_record(xs, "expected <port protocol=\"...\"> to be tcp, udp, sctp, "
+                                     "icmp or arp");
+    if (xml_parse_uint(m->portid, 65535, &port))
+        return xml_stream_bad_record(xs, "expected <port portid=\"...\"> to be a port number "
+                                     "0-65535");
+    if (m->endtime[0] && xml_parse_uint(m->endtime, 0xffffffffull * 16, &when))
+        return xml_stream_bad_record(xs, "expected <host endtime=\"...\"> to be a unix time");
+    if (m->ttl[0] && xml_parse_uint(m->ttl, 255, &ttl))
+        return xml_stream_bad_record(xs, "expected reason_ttl=\"...\" to be 0-255");
+
+    if (m->has_service) {
+        if (!m->service[0])
+            return xml_stream_bad_record(xs, "expected <service name=\"...\">");
+        size_t len = masscan_unescape(m->banner.buf, m->banner.len);
+        struct banner_record rec = { .addr = addr, .proto = proto, .port = (unsigned)port,
+                                     .service = m->service,
+                                     .data = (const unsigned char *)m->banner.buf,
+                                     .len = len, .seen = (int64_t)when };
+        err = import_banner(m->ctx, &rec);
+    } else {
+        const char *status = m->has_state ? known_word(m->state, mxml_statuses) : NULL;
+        if (!status)
+            return xml_stream_bad_record(xs, "expected <state state=\"...\"> to be open, closed "
+                                         "or up");
+        struct scan_record rec = { .addr = addr, .proto = proto, .port = (unsigned)port,
+                                   .status = status, .reason = m->reason[0] ? m->reason : NULL,
+                                   .ttl = m->ttl[0] ? (int)ttl : -1, .seen = (int64_t)when };
+        err = store_add_observation(m->ctx->store, &rec);
+    }
+    if (err)
+        return store_fail(m->ctx->store, m->ctx->diag, "cannot store the record");
+    return TALLY_OK;
+}
+
+static enum tally_error mxml_start(struct xml_stream *xs, void *user, const char *name,
+                                   const char **attrs)
+{
+    struct mxml *m = user;
+    if (strcmp(name, "nmaprun") == 0) {
+        const char *scanner = xml_attr(attrs, "scanner");
+        if (scanner && strcmp(scanner, "nmap") == 0)
+            return xml_stream_bad_record(xs, "this is nmap XML, not masscan's: import it with "
+                                         "-f nmap");
+    } else if (strcmp(name, "host") == 0) {
+        m->in_host = 1;
+        m->has_addr = m->pending = m->too_long = 0;
+        copy_attr(m, m->endtime, sizeof(m->endtime), xml_attr(attrs, "endtime"));
+    } else if (!m->in_host) {
+        return TALLY_OK;
+    } else if (strcmp(name, "address") == 0) {
+        const char *type = xml_attr(attrs, "addrtype");
+        if (type && strcmp(type, "mac") == 0)
+            return TALLY_OK;
+        m->has_addr = 1;
+        copy_attr(m, m->addr, sizeof(m->addr), xml_attr(attrs, "addr"));
+    } else if (strcmp(name, "port") == 0) {
+        enum tally_error err = m->pending ? mxml_record(xs, m) : TALLY_OK;
+        if (err)
+            return err;
+        m->pending = 0;
+        m->in_port = 1;
+        m->has_state = m->has_service = 0;
+        m->state[0] = m->reason[0] = m->ttl[0] = m->service[0] = '\0';
+        strbuf_reset(&m->banner);
+        copy_attr(m, m->protocol, sizeof(m->protocol), xml_attr(attrs, "protocol"));
+        copy_attr(m, m->portid, sizeof(m->portid), xml_attr(attrs, "portid"));
+    } else if (!m->in_port) {
+        return TALLY_OK;
+    } else if (strcmp(name, "state") == 0) {
+        m->has_state = 1;
+        copy_attr(m, m->state, sizeof(m->state), xml_attr(attrs, "state"));
+        copy_attr(m, m->reason, sizeof(m->reason), xml_attr(attrs, "reason"));
+        copy_attr(m, m->ttl, sizeof(m->ttl), xml_attr(attrs, "reason_ttl"));
+    } else if (strcmp(name, "service") == 0) {
+        const char *banner = xml_attr(attrs, "banner");
+        size_t len = banner ? strlen(banner) : 0;
+        m->has_service = 1;
+        copy_attr(m, m->service, sizeof(m->service), xml_attr(attrs, "name"));
+        if (len > MXML_BANNER_MAX)
+            m->too_long = 1;
+        else
+            strbuf_add(&m->banner, banner ? banner : "", len);
+    }
+    return TALLY_OK;
+}
+
+static enum tally_error mxml_end(struct xml_stream *xs, void *user, const char *name)
+{
+    struct mxml *m = user;
+    if (m->in_port && strcmp(name, "port") == 0) {
+        m->in_port = 0;
+        m->pending = 1;
+    } else if (m->in_host && strcmp(name, "host") == 0) {
+        m->in_host = 0;
+        if (m->pending) {
+            m->pending = 0;
+            return mxml_record(xs, m);
+        }
+    }
+    return TALLY_OK;
+}
+
+static enum tally_error mxml_run(struct import_ctx *ctx)
+{
+    static const struct xml_handlers handlers = {
+        .start = mxml_start, .end = mxml_end, .document = mxml_document,
+        .resume_root = "nmaprun", .root = "nmaprun",
+    };
+    struct mxml m = { .ctx = ctx };
+    strbuf_init(&m.banner);
+    enum tally_error err = xml_stream_run(ctx, &handlers, &m);
+    strbuf_release(&m.banner);
+    return err;
+}
+
+static int mxml_sniff(const unsigned char *head, size_t len, const char *path)
+{
+    char tag[512];
+    (void)path;
+    if (!xml_sniff_nmaprun(head, len, tag, sizeof(tag)))
+        return 0;
+    if (strstr(tag, "scanner=\"masscan\"") || strstr(tag, "scanner=\"massscan\""))
+        return 95;
+    return 0;
+}
+
+const struct importer importer_masscan_xml = {
+    .name = "xml",
+    .description = "masscan XML output (-oX), also several appended and cut-off files",
+    .sniff = mxml_sniff,
+    .run = mxml_run,
+};
