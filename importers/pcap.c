@@ -1,0 +1,365 @@
+/* pcap.c: the packet-capture importer (pcap and pcapng, read by libpcap). One pass over the
+ * packets: a SYN-ACK is an open port and a RST answering a SYN a closed one (stored as
+ * scan observations, once per service), DNS answers and HTTP response headers are stored
+ * as they complete, and flows and the capture summary are aggregated in memory and
+ * written at the end. */
+#include "importers/pcap_internal.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+#define READ_BUFFER (256 * 1024)
+#define MAX_SECONDS 9000000000ll        /* packet times are nanoseconds in an int64_t */
+
+/* An observation stored already in this import. */
+struct service_key {
+    uint8_t family;
+    uint8_t closed;
+    uint16_t port;
+    uint8_t addr[16];
+};
+
+static guint service_hash(gconstpointer p)
+{
+    const struct service_key *k = p;
+    guint h = 2166136261u;
+    for (size_t i = 0; i < sizeof(*k); i++)
+        h = (h ^ ((const uint8_t *)k)[i]) * 16777619u;
+    return h;
+}
+
+static gboolean service_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(struct service_key)) == 0;
+}
+
+static int pcap_sniff(const unsigned char *head, size_t len, const char *path)
+{
+    static const uint32_t magics[] = {
+        0xa1b2c3d4, 0xd4c3b2a1,         /* pcap, microseconds */
+        0xa1b23c4d, 0x4d3cb2a1,         /* pcap, nanoseconds */
+        0x0a0d0d0a,                     /* pcapng section header */
+    };
+    (void)path;
+    if (len < 4)
+        return 0;
+    uint32_t magic = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
+                     (uint32_t)head[2] << 8 | head[3];
+    for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+        if (magic == magics[i])
+            return 100;
+    return 0;
+}
+
+/* libpcap reads through stdio and closes its stream on pcap_close(); this one reads from
+ * the input and leaves closing the input to its owner. */
+struct reader {
+    struct input *in;
+    struct tally_diag error;
+    int failed;
+};
+
+static ssize_t reader_read(void *cookie, char *buf, size_t size)
+{
+    struct reader *r = cookie;
+    long n = input_read(r->in, buf, size, &r->error);
+    if (n < 0) {
+        r->failed = 1;
+        errno = EIO;
+        return -1;
+    }
+    return n;
+}
+
+static int reader_close(void *cookie)
+{
+    (void)cookie;
+    return 0;
+}
+
+static enum tally_error observe(struct pcap_state *st, const struct pkt *p, int closed,
+                                const char *reason, int64_t ts_ns)
+{
+    struct service_key key = { .family = p->family, .closed = (uint8_t)closed,
+                               .port = p->sport };
+    memcpy(key.addr, p->src, sizeof(key.addr));
+    if (g_hash_table_contains(st->services, &key))
+        return TALLY_OK;
+    g_hash_table_add(st->services, g_memdup2(&key, sizeof(key)));
+    struct scan_record rec = {
+        .proto = "tcp", .port = p->sport, .status = closed ? "closed" : "open",
+        .reason = reason, .ttl = p->ttl, .seen = ts_ns / 1000000000,
+    };
+    rec.addr.family = p->family;
+    memcpy(rec.addr.bytes, p->src, sizeof(rec.addr.bytes));
+    if (store_add_observation(st->ctx->store, &rec))
+        return store_fail(st->ctx->store, st->ctx->diag, "cannot store an observation");
+    return TALLY_OK;
+}
+
+static enum tally_error handle_tcp(struct pcap_state *st, struct flow *f,
+                                   const struct pkt *p, int64_t ts_ns)
+{
+    unsigned flags = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    enum tally_error err = TALLY_OK;
+    if (flags == TCP_SYN) {
+        f->state |= FLOW_SAW_SYN;
+    } else if (flags == (TCP_SYN | TCP_ACK)) {
+        f->state |= FLOW_SAW_SYNACK;
+        if (!(f->state & FLOW_STREAM_DONE) && !stream_table_find(st->streams, f)) {
+            f->isn = p->seq + 1;
+            f->state |= FLOW_HAS_ISN;
+        }
+        err = observe(st, p, 0, "syn-ack", ts_ns);
+    } else if (flags & TCP_RST) {
+        /* Closed: a RST from a port that was sent a SYN and never answered with SYN-ACK. */
+        struct flow_key back = { .family = f->key.family, .proto = f->key.proto,
+                                 .sport = f->key.dport, .dport = f->key.sport };
+        memcpy(back.src, f->key.dst, 16);
+        memcpy(back.dst, f->key.src, 16);
+        struct flow *r = flow_table_find(st->flows, &back);
+        if (r && (r->state & FLOW_SAW_SYN) && !(f->state & FLOW_SAW_SYNACK))
+            err = observe(st, p, 1, flags & TCP_ACK ? "rst-ack" : "rst", ts_ns);
+    }
+    if (!err && p->payload_len > 0)
+        err = pcap_tcp_payload(st, f, p, ts_ns);
+    return err;
+}
+
+static enum tally_error handle_packet(struct pcap_state *st, const struct pcap_pkthdr *h,
+                                      const uint8_t *data)
+{
+    struct pcap_stats *s = &st->stats;
+    struct pkt p;
+    int64_t sec = h->ts.tv_sec, frac = h->ts.tv_usec;     /* frac: nanoseconds */
+    if (frac < 0 || frac >= 1000000000)             /* a damaged record: whole seconds */
+        frac = 0;
+    if (sec < 0 || sec > MAX_SECONDS)               /* beyond what tally represents */
+        sec = sec < 0 ? 0 : MAX_SECONDS;
+    int64_t ts = sec * 1000000000 + frac;
+
+    if (s->packets == 0 || ts < s->first_ns)
+        s->first_ns = ts;
+    if (s->packets == 0 || ts > s->last_ns)
+        s->last_ns = ts;
+    s->packets++;
+    s->bytes += h->len;
+    switch (pcap_decode(st->dlt, data, h->caplen, &p)) {
+    case PKT_IP:
+        break;
+    case PKT_NOT_IP:
+        s->not_ip++;
+        return TALLY_OK;
+    case PKT_MALFORMED:
+        s->malformed++;
+        return TALLY_OK;
+    case PKT_UNSUPPORTED:
+        s->unsupported++;
+        return TALLY_OK;
+    }
+    if (p.family == 4)
+        s->ipv4++;
+    else
+        s->ipv6++;
+    switch (p.proto) {
+    case 6: s->tcp++; break;
+    case 17: s->udp++; break;
+    case 1: s->icmp++; break;
+    case 58: s->icmpv6++; break;
+    default: s->other_ip++; break;
+    }
+    s->fragments += p.fragment != PKT_FRAG_NONE;
+    s->truncated += p.truncated;
+    s->malformed += p.malformed;
+
+    struct flow_key key = { .family = p.family, .proto = p.proto };
+    if (p.has_ports) {
+        key.sport = p.sport;
+        key.dport = p.dport;
+    }
+    memcpy(key.src, p.src, 16);
+    memcpy(key.dst, p.dst, 16);
+    struct flow *f = flow_table_get(st->flows, &key);
+    if (f->packets++ == 0)
+        f->first_ns = ts;
+    f->last_ns = ts;
+    f->bytes += h->len;
+    if (!p.has_ports)
+        return TALLY_OK;
+    if (p.proto == 6) {
+        f->tcp_flags |= p.tcp_flags;
+        return handle_tcp(st, f, &p, ts);
+    }
+    if (p.proto == 17 && p.payload_len > 0 && (dns_port(p.sport) || dns_port(p.dport)))
+        return pcap_dns_message(st, &key, ts, p.payload, p.payload_len);
+    return TALLY_OK;
+}
+
+static const char *proto_name(unsigned proto, char *buf, size_t size)
+{
+    switch (proto) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1: return "icmp";
+    case 58: return "icmpv6";
+    default:
+        snprintf(buf, size, "%u", proto);
+        return buf;
+    }
+}
+
+static enum tally_error write_flows(struct pcap_state *st)
+{
+    enum { BATCH = 256 };
+    struct store *store = st->ctx->store;
+    struct flow_record recs[BATCH];
+    char protos[BATCH][8];
+    size_t n = flow_table_size(st->flows), used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct flow *f = flow_table_at(st->flows, i);
+        struct flow_record *rec = &recs[used];
+        *rec = (struct flow_record){
+            .proto = proto_name(f->key.proto, protos[used], sizeof(protos[used])),
+            .sport = f->key.sport, .dport = f->key.dport,
+            .packets = (long long)f->packets, .bytes = (long long)f->bytes,
+            .first_seen = (double)f->first_ns / 1e9, .last_seen = (double)f->last_ns / 1e9,
+            .tcp_flags = f->tcp_flags,
+        };
+        rec->src.family = rec->dst.family = f->key.family;
+        memcpy(rec->src.bytes, f->key.src, 16);
+        memcpy(rec->dst.bytes, f->key.dst, 16);
+        if (++used == BATCH || i + 1 == n) {
+            if (store_add_flows(store, recs, used))
+                return store_fail(store, st->ctx->diag, "cannot store a flow");
+            used = 0;
+        }
+    }
+    return TALLY_OK;
+}
+
+static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
+{
+    const struct pcap_stats *s = &st->stats;
+    struct store *store = st->ctx->store;
+    const char *link = pcap_datalink_val_to_name(st->dlt);
+    char link_buf[32];
+    const struct {
+        const char *metric;
+        long long value;
+    } counts[] = {
+        { "packets", s->packets }, { "bytes", s->bytes },
+        { "ipv4", s->ipv4 }, { "ipv6", s->ipv6 },
+        { "tcp", s->tcp }, { "udp", s->udp }, { "icmp", s->icmp }, { "icmpv6", s->icmpv6 },
+        { "other_ip", s->other_ip }, { "not_ip", s->not_ip },
+        { "unsupported_link", s->unsupported }, { "malformed", s->malformed },
+        { "truncated", s->truncated }, { "fragments", s->fragments },
+        { "flows", (long long)flow_table_size(st->flows) },
+        { "dns_queries", s->dns_queries }, { "dns_responses", s->dns_responses },
+        { "dns_malformed", s->dns_malformed }, { "http_responses", s->http_responses },
+        { "snaplen", pcap_snapshot(pc) },
+    };
+    if (!link) {
+        snprintf(link_buf, sizeof(link_buf), "DLT%d", st->dlt);
+        link = link_buf;
+    }
+    if (store_add_capture_text(store, "link_type", link))
+        goto fail;
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+        if (store_add_capture_int(store, counts[i].metric, counts[i].value))
+            goto fail;
+    if (s->packets > 0 &&
+        (store_add_capture_real(store, "first_seen", (double)s->first_ns / 1e9) ||
+         store_add_capture_real(store, "last_seen", (double)s->last_ns / 1e9) ||
+         store_add_capture_real(store, "duration", (double)(s->last_ns - s->first_ns) / 1e9)))
+        goto fail;
+    return TALLY_OK;
+
+fail:
+    return store_fail(store, st->ctx->diag, "cannot store the capture summary");
+}
+
+/* libpcap stopped with an error after `packets` packets. */
+static enum tally_error read_error(struct import_ctx *ctx, const char *msg, long long packets)
+{
+    if (strstr(msg, "truncated")) {
+        import_warn(ctx, "the capture ends in the middle of a packet; the %lld whole packets "
+                    "before it were imported", packets);
+        return TALLY_OK;
+    }
+    return import_bad_record_at(ctx, -1, "libpcap cannot read past packet %lld: %s", packets,
+                                msg);
+}
+
+static enum tally_error pcap_run(struct import_ctx *ctx)
+{
+    struct reader reader = { .in = ctx->in };
+    cookie_io_functions_t io = { .read = reader_read, .close = reader_close };
+    struct pcap_state st = { .ctx = ctx };
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    enum tally_error err = TALLY_OK;
+    pcap_t *pc = NULL;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+
+    FILE *fp = fopencookie(&reader, "r", io);
+    if (!fp)
+        return diag_set(ctx->diag, TALLY_ERROR_MEMORY, "cannot open a stream over the input");
+    setvbuf(fp, NULL, _IOFBF, READ_BUFFER);
+    pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!pc) {
+        fclose(fp);
+        if (reader.failed) {
+            *ctx->diag = reader.error;
+            return TALLY_ERROR_IO;
+        }
+        snprintf(ctx->diag->file, sizeof(ctx->diag->file), "%s", input_path(ctx->in));
+        return diag_set(ctx->diag, TALLY_ERROR_DATA, "not a capture libpcap can read: %s",
+                        errbuf);
+    }
+    st.dlt = pcap_datalink(pc);
+    st.flows = flow_table_new();
+    st.streams = stream_table_new();
+    st.services = g_hash_table_new_full(service_hash, service_equal, g_free, NULL);
+
+    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+        err = handle_packet(&st, h, data);
+        if (err)
+            goto done;
+        import_progress(ctx);
+    }
+    if (rc == PCAP_ERROR) {
+        if (reader.failed) {
+            *ctx->diag = reader.error;
+            err = TALLY_ERROR_IO;
+            goto done;
+        }
+        err = read_error(ctx, pcap_geterr(pc), st.stats.packets);
+        if (err)
+            goto done;
+    }
+    if (st.stats.unsupported > 0)
+        import_warn(ctx, "link type %s is not decoded: %lld packets counted only",
+                    pcap_datalink_val_to_name(st.dlt) ? pcap_datalink_val_to_name(st.dlt)
+                                                      : "unknown", st.stats.unsupported);
+    if ((err = pcap_streams_finish(&st)) || (err = write_flows(&st)) ||
+        (err = write_summary(&st, pc)))
+        goto done;
+
+done:
+    pcap_close(pc);                 /* closes fp */
+    g_hash_table_destroy(st.services);
+    stream_table_free(st.streams);
+    flow_table_free(st.flows);
+    return err;
+}
+
+const struct importer importer_pcap = {
+    .name = "pcap",
+    .description = "packet captures (pcap, pcapng): open ports, DNS answers, HTTP headers, "
+                   "flows",
+    .sniff = pcap_sniff,
+    .run = pcap_run,
+};

@@ -1,0 +1,314 @@
+/* pcap_stream.c: the first STREAM_MAX_BYTES of selected TCP streams, reassembled from
+ * segments that may arrive out of order, twice or overlapping (the first copy of a byte
+ * wins), and what is done with them: DNS messages over TCP, HTTP response headers. At most
+ * STREAM_MAX_TRACKED streams are followed at once; the one idle longest is let go. */
+#include "importers/pcap_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct stream_table {
+    GHashTable *by_flow;        /* struct flow * -> struct stream * */
+    struct stream *oldest, *newest;
+};
+
+struct stream *stream_new(struct flow *flow, enum stream_kind kind, uint32_t base)
+{
+    struct stream *s = xcalloc(1, sizeof(*s));
+    s->flow = flow;
+    s->kind = kind;
+    s->base = base;
+    return s;
+}
+
+void stream_free(struct stream *s)
+{
+    if (!s)
+        return;
+    free(s->data);
+    free(s);
+}
+
+size_t stream_contiguous(const struct stream *s)
+{
+    return s->nranges > 0 && s->ranges[0].start == 0 ? s->ranges[0].end : 0;
+}
+
+int stream_add(struct stream *s, uint32_t seq, const uint8_t *data, size_t len)
+{
+    int64_t off = (int32_t)(seq - s->base);     /* distance in sequence space */
+    struct stream_range merged[STREAM_MAX_RANGES];
+    int n = 0, placed = 0;
+
+    if (off < 0) {                              /* starts before byte 0 */
+        if ((uint64_t)-off >= len)
+            return 0;
+        data += -off;
+        len -= (size_t)-off;
+        off = 0;
+    }
+    if (off >= STREAM_MAX_BYTES || len == 0)
+        return 0;
+    uint32_t start = (uint32_t)off;
+    uint32_t end = len > STREAM_MAX_BYTES - start ? STREAM_MAX_BYTES : start + (uint32_t)len;
+
+    /* The ranges after adding [start, end), merged where they overlap or touch. */
+    struct stream_range add = { start, end };
+    for (int i = 0; i < s->nranges; i++) {
+        struct stream_range r = s->ranges[i];
+        if (r.end < add.start || r.start > add.end) {
+            if (!placed && r.start > add.end) {
+                if (n == STREAM_MAX_RANGES)
+                    return -1;
+                merged[n++] = add;
+                placed = 1;
+            }
+            if (n == STREAM_MAX_RANGES)
+                return -1;
+            merged[n++] = r;
+        } else {
+            add.start = r.start < add.start ? r.start : add.start;
+            add.end = r.end > add.end ? r.end : add.end;
+        }
+    }
+    if (!placed) {
+        if (n == STREAM_MAX_RANGES)
+            return -1;
+        merged[n++] = add;
+    }
+
+    if (s->alloc < end) {
+        size_t want = s->alloc ? s->alloc : 2048;
+        while (want < end)
+            want *= 2;
+        if (want > STREAM_MAX_BYTES)
+            want = STREAM_MAX_BYTES;
+        s->data = xrealloc(s->data, want);
+        s->alloc = want;
+    }
+    /* Copy only the bytes no earlier segment supplied. */
+    uint32_t pos = start;
+    for (int i = 0; i < s->nranges && pos < end; i++) {
+        const struct stream_range *r = &s->ranges[i];
+        if (r->end <= pos)
+            continue;
+        if (r->start >= end)
+            break;
+        if (r->start > pos)
+            memcpy(s->data + pos, data + (pos - start), r->start - pos);
+        pos = r->end;
+    }
+    if (pos < end)
+        memcpy(s->data + pos, data + (pos - start), end - pos);
+    memcpy(s->ranges, merged, (size_t)n * sizeof(merged[0]));
+    s->nranges = n;
+    return 0;
+}
+
+/* ---- the table of streams followed ---- */
+
+struct stream_table *stream_table_new(void)
+{
+    struct stream_table *t = xcalloc(1, sizeof(*t));
+    t->by_flow = g_hash_table_new(g_direct_hash, g_direct_equal);
+    return t;
+}
+
+void stream_table_free(struct stream_table *t)
+{
+    if (!t)
+        return;
+    while (t->oldest)
+        stream_table_remove(t, t->oldest);
+    g_hash_table_destroy(t->by_flow);
+    free(t);
+}
+
+struct stream *stream_table_find(struct stream_table *t, const struct flow *flow)
+{
+    return g_hash_table_lookup(t->by_flow, flow);
+}
+
+static void unlink_stream(struct stream_table *t, struct stream *s)
+{
+    if (s->older)
+        s->older->newer = s->newer;
+    else
+        t->oldest = s->newer;
+    if (s->newer)
+        s->newer->older = s->older;
+    else
+        t->newest = s->older;
+    s->older = s->newer = NULL;
+}
+
+static void append_stream(struct stream_table *t, struct stream *s)
+{
+    s->older = t->newest;
+    s->newer = NULL;
+    if (t->newest)
+        t->newest->newer = s;
+    else
+        t->oldest = s;
+    t->newest = s;
+}
+
+void stream_table_insert(struct stream_table *t, struct stream *s)
+{
+    g_hash_table_insert(t->by_flow, s->flow, s);
+    append_stream(t, s);
+}
+
+void stream_table_touch(struct stream_table *t, struct stream *s, int64_t now_ns)
+{
+    s->last_ns = now_ns;
+    if (t->newest != s) {
+        unlink_stream(t, s);
+        append_stream(t, s);
+    }
+}
+
+void stream_table_remove(struct stream_table *t, struct stream *s)
+{
+    g_hash_table_remove(t->by_flow, s->flow);
+    unlink_stream(t, s);
+    stream_free(s);
+}
+
+size_t stream_table_count(const struct stream_table *t)
+{
+    return g_hash_table_size(t->by_flow);
+}
+
+struct stream *stream_table_oldest(struct stream_table *t)
+{
+    return t->oldest;
+}
+
+/* ---- what is done with the streams ---- */
+
+static void stream_done(struct pcap_state *st, struct stream *s)
+{
+    s->flow->state |= FLOW_STREAM_DONE;
+    stream_table_remove(st->streams, s);
+}
+
+/* An HTTP response cut short (the capture ended, or the stream was let go): its complete
+ * header lines are stored when it began like a response. */
+static enum tally_error finish_partial(struct pcap_state *st, struct stream *s, int64_t ts_ns)
+{
+    size_t have = stream_contiguous(s);
+    if (s->kind != STREAM_HTTP || have < 8 || !http_response_start(s->data, have))
+        return TALLY_OK;
+    const uint8_t *nl = NULL;
+    for (size_t i = have; i > 0; i--) {
+        if (s->data[i - 1] == '\n') {
+            nl = s->data + i - 1;
+            break;
+        }
+    }
+    if (!nl)
+        return TALLY_OK;
+    return pcap_http_response(st, s->flow, ts_ns, s->data, (size_t)(nl - s->data) + 1);
+}
+
+static unsigned be16(const uint8_t *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+/* Acts on what the stream now holds without gaps. */
+static enum tally_error stream_process(struct pcap_state *st, struct stream *s, int64_t ts_ns)
+{
+    size_t have = stream_contiguous(s);
+    enum tally_error err = TALLY_OK;
+    if (s->kind == STREAM_HTTP) {
+        if (have == 0)
+            return TALLY_OK;
+        if (!http_response_start(s->data, have)) {
+            stream_done(st, s);
+            return TALLY_OK;
+        }
+        size_t header = http_header_length(s->data, have);
+        if (header) {
+            err = pcap_http_response(st, s->flow, ts_ns, s->data, header);
+            stream_done(st, s);
+        } else if (have == STREAM_MAX_BYTES) {
+            err = finish_partial(st, s, ts_ns);
+            stream_done(st, s);
+        }
+        return err;
+    }
+    /* DNS over TCP: messages, each after a two-byte length. */
+    while (have - s->consumed >= 2) {
+        size_t len = be16(s->data + s->consumed);
+        if (s->consumed + 2 + len > STREAM_MAX_BYTES) {
+            stream_done(st, s);
+            return TALLY_OK;
+        }
+        if (have - s->consumed - 2 < len)
+            break;
+        err = pcap_dns_message(st, &s->flow->key, ts_ns, s->data + s->consumed + 2, len);
+        s->consumed += 2 + len;
+        if (err)
+            return err;
+    }
+    if (s->consumed >= STREAM_MAX_BYTES - 1)
+        stream_done(st, s);
+    return TALLY_OK;
+}
+
+enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const struct pkt *p,
+                                  int64_t ts_ns)
+{
+    enum tally_error err;
+    if (f->state & FLOW_STREAM_DONE)
+        return TALLY_OK;
+    struct stream *s = stream_table_find(st->streams, f);
+    if (!s) {
+        enum stream_kind kind;
+        uint32_t base = f->state & FLOW_HAS_ISN ? f->isn : p->seq;
+        if (dns_port(f->key.sport))
+            kind = STREAM_DNS;
+        else if ((f->state & FLOW_HAS_ISN) ||
+                 http_response_start(p->payload, p->payload_len))
+            kind = STREAM_HTTP;
+        else
+            return TALLY_OK;
+        if (kind == STREAM_HTTP && p->seq == base &&
+            !http_response_start(p->payload, p->payload_len)) {
+            f->state |= FLOW_STREAM_DONE;       /* the stream starts, and not with HTTP */
+            return TALLY_OK;
+        }
+        if (stream_table_count(st->streams) >= STREAM_MAX_TRACKED) {
+            struct stream *old = stream_table_oldest(st->streams);
+            err = finish_partial(st, old, old->last_ns);
+            stream_done(st, old);
+            st->stats.streams_evicted++;
+            if (err)
+                return err;
+        }
+        s = stream_new(f, kind, base);
+        stream_table_insert(st->streams, s);
+    }
+    stream_table_touch(st->streams, s, ts_ns);
+    if (stream_add(s, p->seq, p->payload, p->payload_len) < 0) {
+        st->stats.streams_abandoned++;
+        err = finish_partial(st, s, ts_ns);
+        stream_done(st, s);
+        return err;
+    }
+    return stream_process(st, s, ts_ns);
+}
+
+enum tally_error pcap_streams_finish(struct pcap_state *st)
+{
+    struct stream *s;
+    while ((s = stream_table_oldest(st->streams))) {
+        enum tally_error err = finish_partial(st, s, s->last_ns);
+        stream_done(st, s);
+        if (err)
+            return err;
+    }
+    return TALLY_OK;
+}

@@ -1,0 +1,201 @@
+/* store_capture.c: the tables a packet-capture import writes besides observations, banners
+ * and headers: flows (per-direction 5-tuple aggregates), DNS answers, and the capture
+ * summary. Addresses are text; times are unix seconds (REAL for flows, INTEGER for DNS). */
+#include "store/store_internal.h"
+
+#include <stddef.h>
+#include <string.h>
+
+const char store_capture_schema[] =
+    "CREATE TABLE flow (\n"
+    "  source_id INTEGER NOT NULL,  -- source.id\n"
+    "  proto TEXT NOT NULL,         -- tcp, udp, icmp, icmpv6, or the IP protocol number\n"
+    "  src TEXT NOT NULL,           -- sender address as text\n"
+    "  sport INTEGER NOT NULL,      -- ICMP: type\n"
+    "  dst TEXT NOT NULL,\n"
+    "  dport INTEGER NOT NULL,      -- ICMP: code\n"
+    "  packets INTEGER NOT NULL,\n"
+    "  bytes INTEGER NOT NULL,      -- frame bytes on the wire\n"
+    "  first_seen REAL NOT NULL,    -- unix seconds\n"
+    "  last_seen REAL NOT NULL,\n"
+    "  tcp_flags INTEGER            -- TCP flags OR'ed: FIN 1 SYN 2 RST 4 PSH 8 ACK 16 URG 32\n"
+    ");\n"
+    "CREATE TABLE dns_answer (\n"
+    "  source_id INTEGER NOT NULL,\n"
+    "  seen INTEGER,                -- unix seconds\n"
+    "  client TEXT NOT NULL,        -- the response's destination\n"
+    "  server TEXT NOT NULL,        -- the response's sender\n"
+    "  qname TEXT,                  -- the question\n"
+    "  qtype TEXT,\n"
+    "  rcode TEXT NOT NULL,         -- NOERROR, NXDOMAIN, ...\n"
+    "  name TEXT,                   -- the answer (NULL: a response without answers)\n"
+    "  type TEXT,                   -- A, AAAA, CNAME, PTR, NS, MX, TXT, ...\n"
+    "  ttl INTEGER,\n"
+    "  data TEXT                    -- address, target name, MX 'pref host', TXT text\n"
+    ");\n"
+    "CREATE TABLE capture_summary (  -- one row per metric per capture\n"
+    "  source_id INTEGER NOT NULL,\n"
+    "  metric TEXT NOT NULL,        -- link_type, packets, bytes (on the wire), first_seen,\n"
+    "                               -- last_seen, duration (unix seconds, seconds), snaplen,\n"
+    "                               -- packets by kind: ipv4 ipv6 tcp udp icmp icmpv6\n"
+    "                               -- other_ip not_ip unsupported_link malformed truncated\n"
+    "                               -- fragments; flows, dns_queries (UDP), dns_responses,\n"
+    "                               -- dns_malformed, http_responses\n"
+    "  value                        -- a number, or text for link_type\n"
+    ");\n"
+    "CREATE INDEX dns_answer_qname ON dns_answer(qname);\n"
+    "CREATE INDEX capture_summary_source ON capture_summary(source_id);\n";
+
+const char *const store_capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
+
+/* inet_ntop is the slow part of writing millions of flows; IPv4 is formatted here.
+ * text must hold 46 bytes. */
+static void format_address(const struct ip_addr *addr, char *text)
+{
+    if (addr->family != 4) {
+        ip_format(addr, text, 46);
+        return;
+    }
+    char *p = text;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = addr->bytes[i];
+        if (i)
+            *p++ = '.';
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+    }
+    *p = '\0';
+}
+
+static void bind_address(sqlite3_stmt *stmt, int index, const struct ip_addr *addr)
+{
+    char text[46];
+    format_address(addr, text);
+    sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+#define FLOW_COLUMNS 11
+#define FLOW_ROW "(?,?,?,?,?,?,?,?,?,?,?)"
+#define FLOW_ROWS4 FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW
+#define FLOW_ROWS16 FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4
+#define FLOW_INSERT "INSERT INTO flow (source_id, proto, src, sport, dst, dport, packets, " \
+    "bytes, first_seen, last_seen, tcp_flags) VALUES "
+
+/* Binds rec as the row whose first parameter is `first`; the address texts go to text
+ * (2 x 46 bytes), which must live until the statement has run. */
+static void bind_flow(struct store *store, sqlite3_stmt *stmt, int first,
+                      const struct flow_record *rec, char *text)
+{
+    format_address(&rec->src, text);
+    format_address(&rec->dst, text + 46);
+    sqlite3_bind_int64(stmt, first, store->source_id);
+    sqlite3_bind_text(stmt, first + 1, rec->proto, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, first + 2, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, first + 3, (int)rec->sport);
+    sqlite3_bind_text(stmt, first + 4, text + 46, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, first + 5, (int)rec->dport);
+    sqlite3_bind_int64(stmt, first + 6, rec->packets);
+    sqlite3_bind_int64(stmt, first + 7, rec->bytes);
+    sqlite3_bind_double(stmt, first + 8, rec->first_seen);
+    sqlite3_bind_double(stmt, first + 9, rec->last_seen);
+    if (strcmp(rec->proto, "tcp") == 0)
+        sqlite3_bind_int(stmt, first + 10, (int)rec->tcp_flags);
+    else
+        sqlite3_bind_null(stmt, first + 10);
+}
+
+enum tally_error store_add_flows(struct store *store, const struct flow_record *recs,
+                                 size_t n)
+{
+    static const char one[] = FLOW_INSERT FLOW_ROW;
+    static const char batch[] = FLOW_INSERT FLOW_ROWS16 "," FLOW_ROWS16;
+    enum { BATCH = 32 };
+    char text[BATCH][2 * 46];
+    while (n > 0) {
+        size_t rows = n >= BATCH ? BATCH : 1;
+        sqlite3_stmt *stmt = store_statement(store, rows == BATCH ? batch : one);
+        if (!stmt)
+            return TALLY_ERROR_DATABASE;
+        for (size_t i = 0; i < rows; i++)
+            bind_flow(store, stmt, (int)(i * FLOW_COLUMNS) + 1, &recs[i], text[i]);
+        if (store_step_done(stmt))
+            return TALLY_ERROR_DATABASE;
+        store_count(store, "flow", (long long)rows);
+        recs += rows;
+        n -= rows;
+    }
+    return TALLY_OK;
+}
+
+enum tally_error store_add_flow(struct store *store, const struct flow_record *rec)
+{
+    return store_add_flows(store, rec, 1);
+}
+
+enum tally_error store_add_dns(struct store *store, const struct dns_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO dns_answer (source_id, seen, client, server, qname, qtype, rcode, name, "
+        "type, ttl, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    sqlite3_bind_int64(stmt, 1, store->source_id);
+    sqlite3_bind_int64(stmt, 2, rec->seen);
+    bind_address(stmt, 3, &rec->client);
+    bind_address(stmt, 4, &rec->server);
+    store_bind_text(stmt, 5, rec->qname);
+    store_bind_text(stmt, 6, rec->qtype);
+    store_bind_text(stmt, 7, rec->rcode);
+    store_bind_text(stmt, 8, rec->name);
+    store_bind_text(stmt, 9, rec->type);
+    if (rec->ttl >= 0)
+        sqlite3_bind_int64(stmt, 10, rec->ttl);
+    store_bind_text(stmt, 11, rec->data);
+    store_count(store, "dns", 1);
+    return store_step_done(stmt);
+}
+
+static sqlite3_stmt *summary_statement(struct store *store, const char *metric)
+{
+    static const char sql[] =
+        "INSERT INTO capture_summary (source_id, metric, value) VALUES (?,?,?)";
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, store->source_id);
+        store_bind_text(stmt, 2, metric);
+    }
+    return stmt;
+}
+
+enum tally_error store_add_capture_int(struct store *store, const char *metric,
+                                       long long value)
+{
+    sqlite3_stmt *stmt = summary_statement(store, metric);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    sqlite3_bind_int64(stmt, 3, value);
+    return store_step_done(stmt);
+}
+
+enum tally_error store_add_capture_real(struct store *store, const char *metric, double value)
+{
+    sqlite3_stmt *stmt = summary_statement(store, metric);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    sqlite3_bind_double(stmt, 3, value);
+    return store_step_done(stmt);
+}
+
+enum tally_error store_add_capture_text(struct store *store, const char *metric,
+                                        const char *value)
+{
+    sqlite3_stmt *stmt = summary_statement(store, metric);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    store_bind_text(stmt, 3, value);
+    return store_step_done(stmt);
+}
