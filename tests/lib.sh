@@ -12,6 +12,12 @@ CORPORA="${TALLY_CORPORA:-$top_srcdir/../shared/corpora}"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tally-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export TALLY_DB="$TMP/tally.db"
+# Under `make check-valgrind` every tally run goes through memcheck.
+if [ -n "${TALLY_VALGRIND:-}" ]; then
+    printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$TALLY_VALGRIND" "$TALLY" > "$TMP/tally-valgrind"
+    chmod +x "$TMP/tally-valgrind"
+    TALLY="$TMP/tally-valgrind"
+fi
 export TMP TALLY SAMPLES FIXTURES GOLDEN CORPORA PYTHON3 SQLITE3
 export TZ=UTC LC_ALL=C
 tap_n=0
