@@ -132,6 +132,27 @@ check "Positions: month dates" "$TALLY" import "$TMP/Positions.csv"
 check_eq "as YYYY-MM, empty = current" "$(q "SELECT group_concat(started_on || '..' || COALESCE(finished_on, 'now'), ',') FROM linkedin_position")" \
     "2022-08..now,2019-01..2022-07"
 
+# ---- long spans: no meeting is lost to the cap on filled days ----
+
+export TALLY_DB="$TMP/span.db"
+printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n' > "$TMP/span.ics"
+for d in 20100104 20100105 20170601 20240301 20240302; do
+    printf 'BEGIN:VEVENT\r\nUID:span-%s\r\nDTSTART:%sT100000Z\r\nDTEND:%sT110000Z\r\nSUMMARY:call\r\nEND:VEVENT\r\n' "$d" "$d" "$d" >> "$TMP/span.ics"
+done
+printf 'END:VCALENDAR\r\n' >> "$TMP/span.ics"
+check "a calendar over fourteen years" "$TALLY" import "$TMP/span.ics"
+check_eq "meetings-per-day keeps every meeting, listing only days with meetings" \
+    "$("$TALLY" show meetings-per-day --format csv | sed 1d | tr '\n' ' ')" \
+    "2010-01-04,1 2010-01-05,1 2017-06-01,1 2024-03-01,1 2024-03-02,1 "
+check "the chart says so" "$TALLY" chart meetings-per-day -o "$TMP/span.svg"
+check "in its subtitle" grep -q "only days with meetings (the span is over 3660 days)" "$TMP/span.svg"
+check_eq "meeting-types too" "$("$TALLY" show meeting-types --format csv | sed 1d | awk -F, '{ n += $3 } END { print n }')" "5"
+check_eq "a span within the cap is filled with zero days" \
+    "$("$TALLY" show meetings-per-day --since 2024-02-28 --format csv | sed 1d | tr '\n' ' ')" \
+    "2024-02-28,0 2024-02-29,0 2024-03-01,1 2024-03-02,1 "
+check_eq "meeting-types gives a day without meetings one row of 0" \
+    "$("$TALLY" show meeting-types --since 2024-02-29 --format csv | sed -n 2p)" "2024-02-29,phone,0"
+
 # ---- malformed files: FILE:LINE, exit 1, database unchanged; --lenient skips ----
 
 bad() {   # bad NAME LINE MESSAGE-PATTERN [import options]: the import fails as described
