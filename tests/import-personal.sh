@@ -108,6 +108,22 @@ check_eq "attendee names with commas, e-mails when given" \
 check_eq "the organizer's address" "$(q "SELECT organizer || ',' || type FROM event WHERE summary LIKE 'Zoom%'")" \
     "sam.lee@globex.example,video"
 
+# All-day rows: the flag in each language, header names in Windows-1252, midnight to midnight.
+for f in outlook-de-allday outlook-nl outlook-noflag; do
+    TALLY_DB="$TMP/$f.db" "$TALLY" import -f outlook-csv "$P/$f.csv" > /dev/null 2>&1
+done
+check_eq "German 'Ein' under a Windows-1252 'Ganztägiges Ereignis' header is all-day" \
+    "$("$SQLITE3" "$TMP/outlook-de-allday.db" "SELECT group_concat(summary || ':' || all_day, ',') FROM event")" \
+    "Urlaub:1,Gespräch:0"
+check_eq "Dutch 'Waar' and 'Aan' are all-day, 'Onwaar' is not" \
+    "$("$SQLITE3" "$TMP/outlook-nl.db" "SELECT group_concat(summary || ':' || all_day, ',') FROM event")" \
+    "Vrije dag:1,Koningsdag:1,Gesprek:0"
+check_eq "with no all-day column, midnight to a later midnight is all-day" \
+    "$("$SQLITE3" "$TMP/outlook-noflag.db" "SELECT group_concat(summary || ':' || all_day, ',') FROM event")" \
+    "Offsite:1,Standup:0"
+check_eq "and all-day rows are not counted as meetings" \
+    "$(TALLY_DB="$TMP/outlook-de-allday.db" "$TALLY" show meeting-durations --format csv | sed 1d)" "30,1"
+
 # Every date format of the LinkedIn files (times with no zone in --tz, here UTC).
 cat > "$TMP/Invitations.csv" <<'EOF'
 From,To,Sent At,Message,Direction
