@@ -195,6 +195,22 @@ check "a calendar cut off inside an event imports the rest" "$TALLY" import "$TM
 check "with a warning naming the cut-off event" sh -c 'grep -q ": 1 event; 0 skipped" "$TMP/last.out" &&
     grep -q "warning: .*cut.ics: the file ends inside the event begun on line 10" "$TMP/last.out"' 
 
+for v in 20240399T100000Z 20240231T100000Z 20241301T100000Z 20240301T250000Z; do
+    printf "$ics_head$ok_event"'BEGIN:VEVENT\r\nUID:r\r\nDTSTART:%s\r\nDTEND:20240310T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$v" > "$TMP/range-$v.ics"
+    bad "$TMP/range-$v.ics" 10 "DTSTART \"$v\" is not a real date or time"
+done
+printf "$ics_head$ok_event"'BEGIN:VEVENT\r\nUID:r2\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T110000Z\r\nEXDATE:20240230T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/range-exdate.ics"
+bad "$TMP/range-exdate.ics" 10 'EXDATE "20240230T100000Z" is not a real date'
+check "--lenient skips an event with an impossible date" "$TALLY" import --lenient "$TMP/range-20240231T100000Z.ics"
+check "and says so" grep -q ": 1 event; 1 skipped" "$TMP/last.out"
+
+# Exchange writes all-day events as midnight-to-midnight date-times with a flag.
+printf "$ics_head"'BEGIN:VEVENT\r\nUID:ex1\r\nSUMMARY:Offsite\r\nDTSTART;TZID=W. Europe Standard Time:20240318T000000\r\nDTEND;TZID=W. Europe Standard Time:20240320T000000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:TRUE\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ex2\r\nSUMMARY:Weekly day off\r\nDTSTART;TZID=W. Europe Standard Time:20240322T000000\r\nDTEND;TZID=W. Europe Standard Time:20240323T000000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;TZID=W. Europe Standard Time:20240329T000000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:TRUE\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ex3\r\nSUMMARY:Late call\r\nDTSTART;TZID=W. Europe Standard Time:20240318T000000\r\nDTEND;TZID=W. Europe Standard Time:20240318T003000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:FALSE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/exchange-allday.ics"
+TALLY_DB="$TMP/exchange.db" "$TALLY" import "$TMP/exchange-allday.ics" > /dev/null 2>&1
+check_eq "X-MICROSOFT-CDO-ALLDAYEVENT:TRUE from midnight to midnight is all-day, on its dates" \
+    "$("$SQLITE3" "$TMP/exchange.db" "SELECT group_concat(summary || ' ' || date(start, 'unixepoch') || '..' || date(end, 'unixepoch') || ' ' || all_day, ', ') FROM (SELECT * FROM event ORDER BY start, summary)")" \
+    "Late call 2024-03-17..2024-03-17 0, Offsite 2024-03-18..2024-03-20 1, Weekly day off 2024-03-22..2024-03-23 1, Weekly day off 2024-04-05..2024-04-06 1"
+
 printf '"Subject","Start Date","Start Time","End Date","End Time"\r\n"a","3/4/2024","10:00 AM","3/4/2024","11:00 AM"\r\n"b","3/32/2024","10:00 AM","","11:00 AM"\r\n' > "$TMP/bad-date.csv"
 bad "$TMP/bad-date.csv" 3 'cannot read the start date' -f outlook-csv
 printf '"Subject","Start Date","Start Time"\r\n"a","13/4/2024","10:00"\r\n"b","4/13/2024","11:00"\r\n' > "$TMP/mixed-order.csv"
