@@ -148,6 +148,26 @@ check "Positions: month dates" "$TALLY" import "$TMP/Positions.csv"
 check_eq "as YYYY-MM, empty = current" "$(q "SELECT group_concat(started_on || '..' || COALESCE(finished_on, 'now'), ',') FROM linkedin_position")" \
     "2022-08..now,2019-01..2022-07"
 
+# ---- importing again: options that change the rows make a new import ----
+
+export TALLY_DB="$TMP/again.db"
+"$TALLY" import "$SAMPLES/calendar.ics" > /dev/null 2>&1
+check "the same calendar again" "$TALLY" import "$SAMPLES/calendar.ics"
+check "is already imported" grep -q "already imported as source 1" "$TMP/last.out"
+check "--tz UTC is the default" "$TALLY" import --tz UTC "$SAMPLES/calendar.ics"
+check "so also already imported" grep -q "already imported as source 1" "$TMP/last.out"
+check "with --owner it is read again" "$TALLY" import --owner "$OWNER" "$SAMPLES/calendar.ics"
+check "as a new source" grep -q "imported as ics (source 2): 21 event" "$TMP/last.out"
+check_eq "where the owner's declined event is declined" \
+    "$(q "SELECT group_concat(source_id || ':' || n, ',') FROM (SELECT source_id, SUM(declined) AS n FROM event GROUP BY source_id)")" "1:0,2:1"
+check "the same --owner in other case is the same import" "$TALLY" import --owner "$(echo "$OWNER" | tr a-z A-Z)" "$SAMPLES/calendar.ics"
+check "already imported" grep -q "already imported as source 2" "$TMP/last.out"
+check "another --tz is read again" "$TALLY" import --tz Europe/Berlin "$SAMPLES/calendar.ics"
+check "as a new source" grep -q "imported as ics (source 3)" "$TMP/last.out"
+check "a file of LinkedIn numbers" "$TALLY" import "$SAMPLES/linkedin-stats.csv"
+check "again with --tz, which does not change its rows" "$TALLY" import --tz Europe/Berlin "$SAMPLES/linkedin-stats.csv"
+check "then already imported" grep -q "already imported as source 4" "$TMP/last.out"
+
 # ---- long spans: no meeting is lost to the cap on filled days ----
 
 export TALLY_DB="$TMP/span.db"
