@@ -189,6 +189,25 @@ check_eq "a span within the cap is filled with zero days" \
 check_eq "meeting-types gives a day without meetings one row of 0" \
     "$("$TALLY" show meeting-types --since 2024-02-29 --format csv | sed -n 2p)" "2024-02-29,phone,0"
 
+# ---- UTF-16 tab-separated LinkedIn files are recognised without -f ----
+
+mkdir -p "$TMP/u16-bom" "$TMP/u16-le" "$TMP/u16-be"
+"$PYTHON3" - "$TMP" <<'EOF'
+import sys
+rows = "First Name\tLast Name\tURL\tEmail Address\tCompany\tPosition\tConnected On\n" \
+       "Ana\tRuiz\t\t\tGlobex\tEng\t05 Dec 2023\nSam\tLee\t\t\tAcme, Inc\tCTO\t06 Dec 2023\n"
+notes = 'Notes:\n"When exporting your connection data, you may notice..."\n\n'
+open(sys.argv[1] + "/u16-bom/Connections.csv", "wb").write((notes + rows).encode("utf-16"))
+open(sys.argv[1] + "/u16-le/Connections.csv", "wb").write(rows.encode("utf-16-le"))
+open(sys.argv[1] + "/u16-be/Connections.csv", "wb").write(rows.encode("utf-16-be"))
+EOF
+for d in u16-bom u16-le u16-be; do
+    check "UTF-16 Connections.csv ($d) is sniffed" env TALLY_DB="$TMP/$d.db" "$TALLY" import "$TMP/$d/Connections.csv"
+    check_eq "$d: read with its tabs" \
+        "$("$SQLITE3" "$TMP/$d.db" "SELECT group_concat(company || '/' || connected_on, ';') FROM linkedin_connection")" \
+        "Globex/2023-12-05;Acme, Inc/2023-12-06"
+done
+
 # ---- malformed files: FILE:LINE, exit 1, database unchanged; --lenient skips ----
 
 bad() {   # bad NAME LINE MESSAGE-PATTERN [import options]: the import fails as described
