@@ -208,6 +208,27 @@ for d in u16-bom u16-le u16-be; do
         "Globex/2023-12-05;Acme, Inc/2023-12-06"
 done
 
+# ---- meeting types: links are never places; phone numbers in descriptions ----
+
+types_event() {   # UID LOCATION DESCRIPTION
+    printf 'BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T110000Z\r\nSUMMARY:Chat\r\nLOCATION:%s\r\nDESCRIPTION:%s\r\nEND:VEVENT\r\n' "$@"
+}
+{
+    printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n'
+    types_event t1 'https://acme.zoomgov.com/j/1' ''
+    types_event t2 'https://portal.example/meeting/123' ''
+    types_event t3 '' 'Dial in: +1 212 555 0199'
+    types_event t4 '' 'Join https://acme.zoom.us/j/123 or dial +1 646 558 8656'
+    types_event t5 'Room 4.01' 'Reception +49 30 1234567'
+    types_event t6 '' 'Agenda for 2024-03-01 and notes 12345678'
+    types_event t7 '' 'Recruiter will call you at (415) 555-0100'
+    printf 'END:VCALENDAR\r\n'
+} > "$TMP/types.ics"
+TALLY_DB="$TMP/types.db" "$TALLY" import "$TMP/types.ics" > /dev/null 2>&1
+check_eq "zoomgov is video, a link is no place, phone numbers in descriptions after links and places" \
+    "$("$SQLITE3" "$TMP/types.db" "SELECT group_concat(uid || '=' || type, ' ') FROM (SELECT uid, type FROM event ORDER BY uid)")" \
+    "t1=video t2=unknown t3=phone t4=video t5=onsite t6=unknown t7=phone"
+
 # ---- malformed files: FILE:LINE, exit 1, database unchanged; --lenient skips ----
 
 bad() {   # bad NAME LINE MESSAGE-PATTERN [import options]: the import fails as described
