@@ -229,6 +229,15 @@ check_eq "zoomgov is video, a link is no place, phone numbers in descriptions af
     "$("$SQLITE3" "$TMP/types.db" "SELECT group_concat(uid || '=' || type, ' ') FROM (SELECT uid, type FROM event ORDER BY uid)")" \
     "t1=video t2=unknown t3=phone t4=video t5=onsite t6=unknown t7=phone"
 
+# ---- linkedin-stats names its metrics as a reader writes them ----
+
+printf 'date,metric,value\n2024-03-01,profile_views,12\n2024-03-01,search-appearances,30\n2024-03-01,SSI,61\n' > "$TMP/stats-a.csv"
+printf 'date,metric,value\n2024-03-01,Profile views,14\n' > "$TMP/stats-b.csv"
+TALLY_DB="$TMP/stats.db" "$TALLY" import "$TMP/stats-a.csv" "$TMP/stats-b.csv" > /dev/null 2>&1
+check_eq "display names in the metric column; one metric however it is written, the larger value" \
+    "$(TALLY_DB="$TMP/stats.db" "$TALLY" show linkedin-stats --format csv | tr '\n' ' ')" \
+    "day,metric,value 2024-03-01,Profile views,14 2024-03-01,SSI,61 2024-03-01,Search appearances,30 "
+
 # ---- malformed files: FILE:LINE, exit 1, database unchanged; --lenient skips ----
 
 bad() {   # bad NAME LINE MESSAGE-PATTERN [import options]: the import fails as described
