@@ -238,6 +238,18 @@ check_eq "display names in the metric column; one metric however it is written, 
     "$(TALLY_DB="$TMP/stats.db" "$TALLY" show linkedin-stats --format csv | tr '\n' ' ')" \
     "day,metric,value 2024-03-01,Profile views,14 2024-03-01,SSI,61 2024-03-01,Search appearances,30 "
 
+# ---- a DTSTART with no DTEND or DURATION lasts 0 minutes: a reminder, not a meeting ----
+
+printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:z1\r\nDTSTART:20240301T090000Z\r\nSUMMARY:Send the thank-you notes\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:z2\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T104500Z\r\nSUMMARY:Interview\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/zero.ics"
+export TALLY_DB="$TMP/zero.db"
+check "a calendar with a 0-minute event" "$TALLY" import "$TMP/zero.ics"
+check_eq "both are stored" "$(q "SELECT group_concat(uid || ':' || ((end - start) / 60), ',') FROM event")" "z1:0,z2:45"
+check_eq "only the one with a length is a meeting" "$(q "SELECT group_concat(uid) FROM meeting")" "z2"
+check_eq "meeting-durations has no 0-minute meeting" \
+    "$("$TALLY" show meeting-durations --format csv | sed 1d | tr '\n' ' ')" "45,1 "
+check "the chart says it was left out" "$TALLY" chart meetings-per-day -o "$TMP/zero.svg"
+check "as 0-minute" grep -q "1 meeting; left out: 1 0-minute" "$TMP/zero.svg"
+
 # ---- malformed files: FILE:LINE, exit 1, database unchanged; --lenient skips ----
 
 bad() {   # bad NAME LINE MESSAGE-PATTERN [import options]: the import fails as described
