@@ -114,6 +114,8 @@ enum tally_error time_events_load(struct store *store, const struct filters *f,
             out->all_day++;
         } else if (sqlite3_column_int(stmt, 7)) {
             out->free++;
+        } else if (ev.end <= ev.start) {
+            out->zero_length++;
         } else {
             if (out->n == alloc) {
                 alloc = alloc ? alloc * 2 : 64;
@@ -144,10 +146,11 @@ char *time_events_describe(const struct time_events *ev, const struct filters *f
     char *filters = filters_describe(f, which);
     strbuf_init(&sb);
     strbuf_addf(&sb, "%zu meeting%s", ev->n, ev->n == 1 ? "" : "s");
-    const char *names[] = { "cancelled", "declined", "all-day", "free" };
-    long long counts[] = { ev->cancelled, ev->declined, ev->all_day, ev->free };
+    const char *names[] = { "cancelled", "declined", "all-day", "free", "0-minute" };
+    long long counts[] = { ev->cancelled, ev->declined, ev->all_day, ev->free,
+                           ev->zero_length };
     int first = 1;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         if (!counts[i])
             continue;
         strbuf_addf(&sb, "%s%lld %s", first ? "; left out: " : ", ", counts[i], names[i]);

@@ -3,7 +3,8 @@
  * --map file of domain renames.
  *
  * Ownership: time_events_load() fills a struct the caller releases with time_events_free().
- * Counted: not cancelled, not declined by the owner, not all-day, not shown as free. */
+ * Counted: not cancelled, not declined by the owner, not all-day, not shown as free, not
+ * of zero length (a DTSTART with no DTEND or DURATION: a reminder, not a meeting). */
 #ifndef TALLY_TIME_EVENTS_H
 #define TALLY_TIME_EVENTS_H
 
@@ -31,7 +32,7 @@ struct time_events {
     struct time_event *v;
     size_t n;
     /* Left out in the same window, by the first reason that applies. */
-    long long cancelled, declined, all_day, free;
+    long long cancelled, declined, all_day, free, zero_length;
 };
 
 /* --tz as a GTimeZone (UTC when NULL); a usage error when the name is unknown. */

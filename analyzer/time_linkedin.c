@@ -15,14 +15,17 @@ static enum tally_error stats_run(struct store *store, const struct filters *f,
 {
     struct strbuf sql;
     strbuf_init(&sql);
-    /* One value per day and metric: the largest, when two imports both give one. */
-    strbuf_addstr(&sql, "SELECT day, metric, MAX(value) FROM linkedin_stat WHERE 1");
+    /* One value per day and metric: the largest, when two imports both give one. The
+     * metric is shown as a reader writes it: search_appearances as "Search appearances". */
+    strbuf_addstr(&sql, "SELECT day, upper(substr(name, 1, 1)) || substr(name, 2) AS shown, "
+                  "MAX(value) FROM (SELECT *, trim(replace(replace(metric, '_', ' '), '-', "
+                  "' ')) AS name FROM linkedin_stat) WHERE 1");
     if (f->since)
         strbuf_addstr(&sql, " AND day >= :since");
     if (f->until)
         strbuf_addstr(&sql, " AND day <= :until");
     filters_sql_source(f, &sql, "source_id");
-    strbuf_addstr(&sql, " GROUP BY day, metric ORDER BY day, metric");
+    strbuf_addstr(&sql, " GROUP BY day, shown ORDER BY day, shown");
     *out = table_new("linkedin-stats", "LinkedIn search stats");
     table_add_column(*out, "day", COLUMN_TEXT);
     table_add_column(*out, "metric", COLUMN_TEXT);

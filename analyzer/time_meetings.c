@@ -58,11 +58,65 @@ static void format_day(const GDate *d, char out[16])
              (unsigned)g_date_get_month(d) % 100u, (unsigned)g_date_get_day(d) % 100u);
 }
 
+/* The days a by-date analysis shows, in order: every day from the first meeting (or
+ * --since) to the last (or --until), zeros included, when that span is at most
+ * MAX_FILLED_DAYS; otherwise only the days with meetings, so that no meeting is ever
+ * lost to the cap. Returns the number of days; *filled says which was done. */
+static size_t day_axis(const struct time_events *ev, const struct filters *f,
+                       char (**out)[16], int *filled)
+{
+    size_t n = 0, alloc = 0;
+    *out = NULL;
+    *filled = 0;
+    if (ev->n == 0)
+        return 0;
+    GDate *day = parse_day(f->since ? f->since : ev->v[0].local.day);
+    GDate *last = parse_day(f->until ? f->until : ev->v[ev->n - 1].local.day);
+    if (g_date_valid(day) && g_date_valid(last) && g_date_compare(day, last) <= 0 &&
+        g_date_days_between(day, last) < MAX_FILLED_DAYS) {
+        *filled = 1;
+        alloc = (size_t)g_date_days_between(day, last) + 1;
+        *out = xmalloc(alloc * sizeof(**out));
+        for (; g_date_compare(day, last) <= 0; g_date_add_days(day, 1))
+            format_day(day, (*out)[n++]);
+    } else {
+        for (size_t i = 0; i < ev->n; i++) {
+            if (n > 0 && strcmp((*out)[n - 1], ev->v[i].local.day) == 0)
+                continue;
+            if (n == alloc) {
+                alloc = alloc ? alloc * 2 : 64;
+                *out = xrealloc(*out, alloc * sizeof(**out));
+            }
+            snprintf((*out)[n++], 16, "%s", ev->v[i].local.day);
+        }
+    }
+    g_date_free(day);
+    g_date_free(last);
+    return n;
+}
+
+/* The subtitle, saying when days without meetings are left out. */
+static void describe_axis(struct table *t, const struct time_events *ev,
+                          const struct filters *f, int filled)
+{
+    char *subtitle = time_events_describe(ev, f, FILTER_DATES | FILTER_TZ | FILTER_SOURCE);
+    if (!filled && ev->n > 0) {
+        char *longer = xasprintf("%s; only days with meetings (the span is over %d days)",
+                                 subtitle, MAX_FILLED_DAYS);
+        free(subtitle);
+        subtitle = longer;
+    }
+    table_set_subtitle(t, subtitle);
+    free(subtitle);
+}
+
 static enum tally_error per_day_run(struct store *store, const struct filters *f,
                                     struct table **out, struct tally_diag *diag)
 {
     struct time_events ev;
     GTimeZone *tz;
+    char (*days)[16];
+    int filled;
     enum tally_error err = load(store, f, &tz, &ev, diag);
     if (err)
         return err;
@@ -70,34 +124,22 @@ static enum tally_error per_day_run(struct store *store, const struct filters *f
     table_add_column(t, "day", COLUMN_TEXT);
     table_add_column(t, "meetings", COLUMN_INTEGER);
     *out = t;
-    describe(t, &ev, f, FILTER_DATES | FILTER_TZ | FILTER_SOURCE);
-    if (ev.n == 0)
-        goto done;
-
-    /* Every day from the first to the last (or the window's ends), zeros included. */
-    GDate *day = parse_day(f->since ? f->since : ev.v[0].local.day);
-    GDate *last = parse_day(f->until ? f->until : ev.v[ev.n - 1].local.day);
+    size_t ndays = day_axis(&ev, f, &days, &filled);
+    describe_axis(t, &ev, f, filled);
     size_t i = 0;
-    for (int filled = 0; g_date_valid(day) && g_date_valid(last) &&
-                         g_date_compare(day, last) <= 0 && filled < MAX_FILLED_DAYS;
-         filled++, g_date_add_days(day, 1)) {
-        char name[16];
-        format_day(day, name);
+    for (size_t d = 0; d < ndays; d++) {
         long long count = 0;
-        while (i < ev.n && strcmp(ev.v[i].local.day, name) < 0)
+        while (i < ev.n && strcmp(ev.v[i].local.day, days[d]) < 0)
             i++;
-        while (i < ev.n && strcmp(ev.v[i].local.day, name) == 0) {
+        while (i < ev.n && strcmp(ev.v[i].local.day, days[d]) == 0) {
             count++;
             i++;
         }
         size_t row = table_add_row(t);
-        table_set_text(t, row, 0, name);
+        table_set_text(t, row, 0, days[d]);
         table_set_int(t, row, 1, count);
     }
-    g_date_free(day);
-    g_date_free(last);
-
-done:
+    free(days);
     time_events_free(&ev);
     g_time_zone_unref(tz);
     return TALLY_OK;
@@ -317,11 +359,16 @@ done:
 
 /* ---- meeting-types ---- */
 
+/* Rows (day, type, meetings) for the types seen that day; a day without meetings gets
+ * one row of 0 under the first type the window has, so the date axis has no gaps and
+ * no series is added. */
 static enum tally_error types_run(struct store *store, const struct filters *f,
                                   struct table **out, struct tally_diag *diag)
 {
     struct time_events ev;
     GTimeZone *tz;
+    char (*days)[16];
+    int filled;
     enum tally_error err = load(store, f, &tz, &ev, diag);
     if (err)
         return err;
@@ -330,24 +377,38 @@ static enum tally_error types_run(struct store *store, const struct filters *f,
     table_add_column(t, "type", COLUMN_TEXT);
     table_add_column(t, "meetings", COLUMN_INTEGER);
     *out = t;
-    describe(t, &ev, f, FILTER_DATES | FILTER_TZ | FILTER_SOURCE);
-    for (size_t i = 0; i < ev.n;) {
-        size_t j = i;
+    size_t ndays = day_axis(&ev, f, &days, &filled);
+    describe_axis(t, &ev, f, filled);
+    int first_type = 3;
+    for (size_t i = 0; i < ev.n; i++)
+        for (int k = 0; k < first_type; k++)
+            if (strcmp(ev.v[i].type, type_order[k]) == 0)
+                first_type = k;
+    size_t i = 0;
+    for (size_t d = 0; d < ndays; d++) {
         long long counts[4] = { 0, 0, 0, 0 };
-        for (; j < ev.n && strcmp(ev.v[j].local.day, ev.v[i].local.day) == 0; j++)
+        while (i < ev.n && strcmp(ev.v[i].local.day, days[d]) < 0)
+            i++;
+        for (; i < ev.n && strcmp(ev.v[i].local.day, days[d]) == 0; i++)
             for (int k = 0; k < 4; k++)
-                if (strcmp(ev.v[j].type, type_order[k]) == 0)
+                if (strcmp(ev.v[i].type, type_order[k]) == 0)
                     counts[k]++;
         for (int k = 0; k < 4; k++) {
             if (!counts[k])
                 continue;
             size_t row = table_add_row(t);
-            table_set_text(t, row, 0, ev.v[i].local.day);
+            table_set_text(t, row, 0, days[d]);
             table_set_text(t, row, 1, type_order[k]);
             table_set_int(t, row, 2, counts[k]);
         }
-        i = j;
+        if (counts[0] + counts[1] + counts[2] + counts[3] == 0) {
+            size_t row = table_add_row(t);
+            table_set_text(t, row, 0, days[d]);
+            table_set_text(t, row, 1, type_order[first_type]);
+            table_set_int(t, row, 2, 0);
+        }
     }
+    free(days);
     time_events_free(&ev);
     g_time_zone_unref(tz);
     return TALLY_OK;

@@ -471,8 +471,28 @@ static void instances_unique(struct instances *list)
     list->n = out;
 }
 
+/* Whether the event says X-MICROSOFT-CDO-ALLDAYEVENT:TRUE, as Exchange does for all-day
+ * events it writes as date-times from one midnight to another. */
+static int exchange_all_day(icalcomponent *comp)
+{
+    for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_X_PROPERTY); p;
+         p = icalcomponent_get_next_property(comp, ICAL_X_PROPERTY)) {
+        const char *name = icalproperty_get_x_name(p);
+        const char *v = icalproperty_get_value_as_string(p);
+        if (name && v && strcasecmp(name, "X-MICROSOFT-CDO-ALLDAYEVENT") == 0)
+            return strcasecmp(v, "TRUE") == 0;
+    }
+    return 0;
+}
+
+static int is_midnight(struct icaltimetype t)
+{
+    return !t.hour && !t.minute && !t.second;
+}
+
 /* Start, end and zone of an event's own DTSTART/DTEND/DURATION. Returns -1 when it has
- * no usable DTSTART, -2 when it ends before it starts. */
+ * no usable DTSTART, -2 when it ends before it starts. An Exchange all-day event written
+ * from midnight to midnight is read as the dates it covers. */
 static int event_times(struct ics_state *s, icalcomponent *comp, struct icaltimetype *dtstart,
                        icaltimezone **zone, int64_t *start, int64_t *duration)
 {
@@ -484,6 +504,7 @@ static int event_times(struct ics_state *s, icalcomponent *comp, struct icaltime
         return -1;
     *zone = zone_of(s, comp, p, *dtstart);
     *start = to_unix(*dtstart, *zone);
+    int ends_at_midnight = 0;
     if ((p = icalcomponent_get_first_property(comp, ICAL_DTEND_PROPERTY)) != NULL) {
         struct icaltimetype e = prop_time(p);
         if (icaltime_is_null_time(e))
@@ -491,12 +512,24 @@ static int event_times(struct ics_state *s, icalcomponent *comp, struct icaltime
         int64_t end = dtstart->is_date && e.is_date ? day_of(e) * 86400
                                                     : to_unix(e, zone_of(s, comp, p, e));
         *duration = end - *start;
+        ends_at_midnight = !e.is_date && is_midnight(e);
     } else if ((p = icalcomponent_get_first_property(comp, ICAL_DURATION_PROPERTY)) != NULL) {
         *duration = icaldurationtype_as_int(icalproperty_get_duration(p));
+        ends_at_midnight = *duration % 86400 == 0;
     } else {
         *duration = dtstart->is_date ? 86400 : 0;
     }
-    return *duration < 0 ? -2 : 0;
+    if (*duration < 0)
+        return -2;
+    /* Whole days (23 or 25 hours across a change of clocks). */
+    int64_t days = (*duration + 43200) / 86400;
+    if (!dtstart->is_date && is_midnight(*dtstart) && ends_at_midnight && days > 0 &&
+        exchange_all_day(comp)) {
+        dtstart->is_date = 1;
+        *start = day_of(*dtstart) * 86400;
+        *duration = days * 86400;
+    }
+    return 0;
 }
 
 /* The zone a date-only series' EXDATE or RDATE names, for reading a date-time UNTIL. */
@@ -881,9 +914,56 @@ static void collect_events(struct ics_state *s, icalcomponent *comp, int depth)
     }
 }
 
-/* A libical parse error on a property the times depend on makes the event malformed. */
+/* Whether t names a real date and time of day: libical reads 20240231 or T250000 as
+ * written and would roll them over into another day. */
+static int time_in_range(struct icaltimetype t)
+{
+    if (icaltime_is_null_time(t))
+        return 1;
+    if (t.month < 1 || t.month > 12 || t.day < 1 ||
+        t.day > icaltime_days_in_month(t.month, t.year))
+        return 0;
+    return t.is_date || (t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59 &&
+                         t.second >= 0 && t.second <= 60);
+}
+
+/* The first date or time of the event's DTSTART, DTEND, RECURRENCE-ID, RDATE or EXDATE
+ * that is out of range, or NULL. */
+static icalproperty *time_out_of_range(icalcomponent *comp)
+{
+    static const icalproperty_kind kinds[] = { ICAL_DTSTART_PROPERTY, ICAL_DTEND_PROPERTY,
+                                               ICAL_RECURRENCEID_PROPERTY,
+                                               ICAL_RDATE_PROPERTY, ICAL_EXDATE_PROPERTY };
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        for (icalproperty *p = icalcomponent_get_first_property(comp, kinds[k]); p;
+             p = icalcomponent_get_next_property(comp, kinds[k])) {
+            if (kinds[k] == ICAL_RDATE_PROPERTY) {
+                struct icaldatetimeperiodtype dp = icalproperty_get_rdate(p);
+                if (!time_in_range(dp.time) || !time_in_range(dp.period.start) ||
+                    !time_in_range(dp.period.end))
+                    return p;
+            } else if (kinds[k] == ICAL_EXDATE_PROPERTY) {
+                if (!time_in_range(icalproperty_get_exdate(p)))
+                    return p;
+            } else if (!time_in_range(prop_time(p))) {
+                return p;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* A libical parse error on a property the times depend on makes the event malformed, and
+ * so does a date or time that does not exist. */
 static enum tally_error check_event(struct ics_state *s, struct ics_event *ev)
 {
+    icalproperty *bad = time_out_of_range(ev->comp);
+    if (bad) {
+        const char *v = icalproperty_get_value_as_string(bad);
+        return bad_event(s, ev, "%s \"%.40s\" is not a real date or time (months 01-12, a "
+                         "day the month has, hours 00-23, minutes and seconds 00-59 "
+                         "expected)", icalproperty_get_property_name(bad), v ? v : "");
+    }
     static const char *const vital[] = { "DTSTART property", "DTEND property",
                                          "DURATION property", "RRULE property",
                                          "RECURRENCE-ID property", NULL };

@@ -142,16 +142,20 @@ static char *decode_text(const char *data, size_t len, size_t *out_len)
 }
 
 /* ',' or a tab, whichever the first line has more of outside quotes. */
+/* Tab or comma, from the first of the first lines with either outside quotes (the
+ * "Notes:" preamble of Connections.csv has neither). */
 static char sniff_delimiter(const char *text, size_t len)
 {
-    int commas = 0, tabs = 0, quoted = 0;
-    for (size_t i = 0; i < len && text[i] != '\n'; i++) {
+    int commas = 0, tabs = 0, quoted = 0, lines = 0;
+    for (size_t i = 0; i < len && lines < 8; i++) {
         if (text[i] == '"')
             quoted = !quoted;
         else if (!quoted && text[i] == ',')
             commas++;
         else if (!quoted && text[i] == '\t')
             tabs++;
+        else if (!quoted && text[i] == '\n' && (lines++, commas || tabs))
+            break;
     }
     return tabs > commas ? '\t' : ',';
 }
@@ -542,7 +546,8 @@ static enum tally_error linkedin_stats_run(struct import_ctx *ctx)
     return run_kind(ctx, KIND_STATS);
 }
 
-/* The first line of head as ASCII (UTF-16 reduced to its low bytes), lower case. */
+/* The first line of head as ASCII (UTF-16, with a byte-order mark or told by its NUL
+ * bytes, reduced to its low bytes), lower case, quotes dropped and tabs read as commas. */
 static void first_line(const unsigned char *head, size_t len, char *out, size_t size)
 {
     size_t i = 0, step = 1, o = 0;
@@ -550,10 +555,16 @@ static void first_line(const unsigned char *head, size_t len, char *out, size_t 
         i = 2, step = 2;
     else if (len >= 2 && head[0] == 0xfe && head[1] == 0xff)
         i = 3, step = 2;
+    else if (len >= 4 && head[0] && !head[1] && head[2] && !head[3])
+        i = 0, step = 2;
+    else if (len >= 4 && !head[0] && head[1] && !head[2] && head[3])
+        i = 1, step = 2;
     else if (len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
         i = 3;
     for (; i < len && o < size - 1 && head[i] != '\n'; i += step)
-        if (head[i] != '\r')
+        if (head[i] == '\t')
+            out[o++] = ',';
+        else if (head[i] != '\r' && head[i] != '"')
             out[o++] = (char)tolower(head[i]);
     out[o] = '\0';
 }
@@ -561,10 +572,9 @@ static void first_line(const unsigned char *head, size_t len, char *out, size_t 
 static int linkedin_sniff(const unsigned char *head, size_t len, const char *path)
 {
     static const char *const headers[] = {
-        "first name,last name,", "\"first name\",\"last name\",", "from,to,sent at",
-        "\"conversation id\",", "conversation id,", "from,to,date,subject,content",
-        "company name,title,description", "application date,", "saved date,",
-        "organization,followed on", "\"time\"\t\"event\"", NULL };
+        "first name,last name,", "from,to,sent at", "conversation id,",
+        "from,to,date,subject,content", "company name,title,description", "application date,",
+        "saved date,", "organization,followed on", "time,event", NULL };
     char line[512];
     size_t plen = path ? strlen(path) : 0;
     if (len >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)

@@ -47,9 +47,14 @@ struct outlook_row {
     char *field[COL_COUNT];
 };
 
+/* The "All day event" value meaning yes, in the languages Outlook writes: English True,
+ * German Ein (the Ein/Aus of its check boxes) or Wahr, Dutch Waar or Aan, French Vrai or
+ * Oui, Spanish Verdadero or Sí, Italian Vero. */
 static int is_true(const char *v)
 {
-    static const char *const yes[] = { "true", "waar", "wahr", "yes", "ja", "1", "x", NULL };
+    static const char *const yes[] = { "true", "yes", "ein", "an", "wahr", "ja", "waar",
+                                       "aan", "vrai", "oui", "verdadero", "s\xc3\xad",
+                                       "vero", "1", "x", NULL };
     for (int i = 0; v && yes[i]; i++)
         if (strcasecmp(v, yes[i]) == 0)
             return 1;
@@ -72,6 +77,22 @@ static char *field_text(const struct csv_record *rec, int index)
         return NULL;
     size_t n = strlen(v);
     return utf8_is_valid(v, n) ? xstrdup(v) : cp1252_to_utf8(v, n);
+}
+
+/* Finds each column by name in the header, whose names are read as the values are (so
+ * "Ganztägiges Ereignis" in Windows-1252 matches its UTF-8 spelling). */
+static void find_columns(const struct csv_record *header, int col[COL_COUNT])
+{
+    for (int c = 0; c < COL_COUNT; c++)
+        col[c] = -1;
+    for (int i = 0; i < header->nfields; i++) {
+        char *name = field_text(header, i);
+        for (int c = 0; name && c < COL_COUNT; c++)
+            for (int k = 0; column_names[c][k] && col[c] < 0; k++)
+                if (strcasecmp(name, column_names[c][k]) == 0)
+                    col[c] = i;
+        free(name);
+    }
 }
 
 static void row_free(struct outlook_row *row)
@@ -149,6 +170,14 @@ static enum tally_error store_row(struct import_ctx *ctx, struct outlook_row *ro
             end.minute = start.minute;
             end.second = start.second;
         }
+        /* Midnight to a later midnight is how all-day events look without the flag. */
+        if (f[COL_END_TIME] && !start.hour && !start.minute && !start.second && !end.hour &&
+            !end.minute && !end.second &&
+            days_from_civil(end.year, end.month, end.day) >
+                days_from_civil(start.year, start.month, start.day))
+            rec.all_day = 1;
+    }
+    if (!rec.all_day) {
         rec.start = when_to_unix(&start, zone);
         rec.end = when_to_unix(&end, zone);
     } else {
@@ -279,11 +308,7 @@ static enum tally_error outlook_run(struct import_ctx *ctx)
         goto done;
     }
     ncols = rec.nfields;
-    for (int c = 0; c < COL_COUNT; c++) {
-        col[c] = -1;
-        for (int k = 0; column_names[c][k] && col[c] < 0; k++)
-            col[c] = csv_find_field(&rec, column_names[c][k]);
-    }
+    find_columns(&rec, col);
     if (col[COL_SUBJECT] < 0 || col[COL_START_DATE] < 0) {
         snprintf(ctx->diag->file, sizeof(ctx->diag->file), "%s", input_path(ctx->in));
         ctx->diag->line = rec.line;

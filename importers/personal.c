@@ -312,7 +312,8 @@ static int url_char_ends(char c)
 static char *video_link(const char *text)
 {
     static const char *const hosts[] = { "meet.google.com", "zoom.us", "teams.microsoft.com",
-                                         "teams.live.com", "webex.com", "whereby.com",
+                                         "teams.live.com", "webex.com", "zoomgov.com",
+                                         "whereby.com",
                                          "gotomeeting.com", "meet.jit.si", NULL };
     if (!text)
         return NULL;
@@ -348,6 +349,61 @@ static int is_phone_number(const char *text)
             return 0;
     }
     return digits >= 7;
+}
+
+/* Whether the text has a phone number: a tel: link, a number written with its country
+ * code (+49 30 1234567), or one of at least 7 digits just after "phone", "tel", "dial",
+ * "call" or their German and Dutch words. Dates and meeting numbers alone are not. */
+static int has_phone_number(const char *text)
+{
+    static const char *const cues[] = { "phone", "tel", "dial", "call", "telefon",
+                                         "telefoon", "anruf", "bellen", NULL };
+    if (!text)
+        return 0;
+    if (find_ci(text, "tel:"))
+        return 1;
+    for (const char *p = text; *p; p++) {
+        if (!(*p == '+' || isdigit((unsigned char)*p)) ||
+            (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '+')))
+            continue;
+        int digits = 0;
+        const char *q = p;
+        for (; *q && (isdigit((unsigned char)*q) || strchr(" +-().", *q)); q++)
+            digits += isdigit((unsigned char)*q) != 0;
+        if (digits < 7)
+            continue;
+        if (*p == '+' && digits <= 15)
+            return 1;
+        /* A cue word in the 24 characters before the number. */
+        const char *from = p - text > 24 ? p - 24 : text;
+        char window[32];
+        snprintf(window, sizeof(window), "%.*s", (int)(p - from), from);
+        for (int i = 0; cues[i]; i++)
+            if (find_ci(window, cues[i]))
+                return 1;
+    }
+    return 0;
+}
+
+/* The location with its URLs blanked out: a link is never a place. */
+static char *without_urls(const char *location)
+{
+    char *out = xstrdup(location);
+    for (char *p = out; *p;) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        char *end = p;
+        while (*end && !isspace((unsigned char)*end))
+            end++;
+        size_t n = (size_t)(end - p);
+        int url = strncasecmp(p, "www.", 4) == 0 || strncasecmp(p, "mailto:", 7) == 0;
+        for (char *c = p; !url && c + 3 <= end; c++)
+            url = c[0] == ':' && c[1] == '/' && c[2] == '/';
+        if (url)
+            memset(p, ' ', n);
+        p = end;
+    }
+    return out;
 }
 
 static int looks_like_place(const char *location)
@@ -397,9 +453,16 @@ const char *meeting_type(const struct meeting_text *t, char **url)
         has_word(summary, "telefonat") || has_word(summary, "anruf") ||
         has_word(summary, "telefoon"))
         return "phone";
-    if (t->has_geo || (*loc && looks_like_place(loc)) || has_word(summary, "onsite") ||
-        has_word(summary, "on-site") || find_ci(summary, "in person") ||
-        find_ci(summary, "in-person"))
+    char *place = without_urls(loc);
+    int onsite = t->has_geo || (*place && looks_like_place(place));
+    free(place);
+    if (onsite)
+        return "onsite";
+    /* After conference links (their invitations list dial-in numbers) and the place. */
+    if (has_phone_number(t->description))
+        return "phone";
+    if (has_word(summary, "onsite") || has_word(summary, "on-site") ||
+        find_ci(summary, "in person") || find_ci(summary, "in-person"))
         return "onsite";
     return "unknown";
 }

@@ -108,6 +108,22 @@ check_eq "attendee names with commas, e-mails when given" \
 check_eq "the organizer's address" "$(q "SELECT organizer || ',' || type FROM event WHERE summary LIKE 'Zoom%'")" \
     "sam.lee@globex.example,video"
 
+# All-day rows: the flag in each language, header names in Windows-1252, midnight to midnight.
+for f in outlook-de-allday outlook-nl outlook-noflag; do
+    TALLY_DB="$TMP/$f.db" "$TALLY" import -f outlook-csv "$P/$f.csv" > /dev/null 2>&1
+done
+check_eq "German 'Ein' under a Windows-1252 'Ganztägiges Ereignis' header is all-day" \
+    "$("$SQLITE3" "$TMP/outlook-de-allday.db" "SELECT group_concat(summary || ':' || all_day, ',') FROM event")" \
+    "Urlaub:1,Gespräch:0"
+check_eq "Dutch 'Waar' and 'Aan' are all-day, 'Onwaar' is not" \
+    "$("$SQLITE3" "$TMP/outlook-nl.db" "SELECT group_concat(summary || ':' || all_day, ',') FROM event")" \
+    "Vrije dag:1,Koningsdag:1,Gesprek:0"
+check_eq "with no all-day column, midnight to a later midnight is all-day" \
+    "$("$SQLITE3" "$TMP/outlook-noflag.db" "SELECT group_concat(summary || ':' || all_day, ',') FROM event")" \
+    "Offsite:1,Standup:0"
+check_eq "and all-day rows are not counted as meetings" \
+    "$(TALLY_DB="$TMP/outlook-de-allday.db" "$TALLY" show meeting-durations --format csv | sed 1d)" "30,1"
+
 # Every date format of the LinkedIn files (times with no zone in --tz, here UTC).
 cat > "$TMP/Invitations.csv" <<'EOF'
 From,To,Sent At,Message,Direction
@@ -131,6 +147,108 @@ printf 'Company Name,Title,Description,Location,Started On,Finished On\nAcme,Eng
 check "Positions: month dates" "$TALLY" import "$TMP/Positions.csv"
 check_eq "as YYYY-MM, empty = current" "$(q "SELECT group_concat(started_on || '..' || COALESCE(finished_on, 'now'), ',') FROM linkedin_position")" \
     "2022-08..now,2019-01..2022-07"
+
+# ---- importing again: options that change the rows make a new import ----
+
+export TALLY_DB="$TMP/again.db"
+"$TALLY" import "$SAMPLES/calendar.ics" > /dev/null 2>&1
+check "the same calendar again" "$TALLY" import "$SAMPLES/calendar.ics"
+check "is already imported" grep -q "already imported as source 1" "$TMP/last.out"
+check "--tz UTC is the default" "$TALLY" import --tz UTC "$SAMPLES/calendar.ics"
+check "so also already imported" grep -q "already imported as source 1" "$TMP/last.out"
+check "with --owner it is read again" "$TALLY" import --owner "$OWNER" "$SAMPLES/calendar.ics"
+check "as a new source" grep -q "imported as ics (source 2): 21 event" "$TMP/last.out"
+check_eq "where the owner's declined event is declined" \
+    "$(q "SELECT group_concat(source_id || ':' || n, ',') FROM (SELECT source_id, SUM(declined) AS n FROM event GROUP BY source_id)")" "1:0,2:1"
+check "the same --owner in other case is the same import" "$TALLY" import --owner "$(echo "$OWNER" | tr a-z A-Z)" "$SAMPLES/calendar.ics"
+check "already imported" grep -q "already imported as source 2" "$TMP/last.out"
+check "another --tz is read again" "$TALLY" import --tz Europe/Berlin "$SAMPLES/calendar.ics"
+check "as a new source" grep -q "imported as ics (source 3)" "$TMP/last.out"
+check "a file of LinkedIn numbers" "$TALLY" import "$SAMPLES/linkedin-stats.csv"
+check "again with --tz, which does not change its rows" "$TALLY" import --tz Europe/Berlin "$SAMPLES/linkedin-stats.csv"
+check "then already imported" grep -q "already imported as source 4" "$TMP/last.out"
+
+# ---- long spans: no meeting is lost to the cap on filled days ----
+
+export TALLY_DB="$TMP/span.db"
+printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n' > "$TMP/span.ics"
+for d in 20100104 20100105 20170601 20240301 20240302; do
+    printf 'BEGIN:VEVENT\r\nUID:span-%s\r\nDTSTART:%sT100000Z\r\nDTEND:%sT110000Z\r\nSUMMARY:call\r\nEND:VEVENT\r\n' "$d" "$d" "$d" >> "$TMP/span.ics"
+done
+printf 'END:VCALENDAR\r\n' >> "$TMP/span.ics"
+check "a calendar over fourteen years" "$TALLY" import "$TMP/span.ics"
+check_eq "meetings-per-day keeps every meeting, listing only days with meetings" \
+    "$("$TALLY" show meetings-per-day --format csv | sed 1d | tr '\n' ' ')" \
+    "2010-01-04,1 2010-01-05,1 2017-06-01,1 2024-03-01,1 2024-03-02,1 "
+check "the chart says so" "$TALLY" chart meetings-per-day -o "$TMP/span.svg"
+check "in its subtitle" grep -q "only days with meetings (the span is over 3660 days)" "$TMP/span.svg"
+check_eq "meeting-types too" "$("$TALLY" show meeting-types --format csv | sed 1d | awk -F, '{ n += $3 } END { print n }')" "5"
+check_eq "a span within the cap is filled with zero days" \
+    "$("$TALLY" show meetings-per-day --since 2024-02-28 --format csv | sed 1d | tr '\n' ' ')" \
+    "2024-02-28,0 2024-02-29,0 2024-03-01,1 2024-03-02,1 "
+check_eq "meeting-types gives a day without meetings one row of 0" \
+    "$("$TALLY" show meeting-types --since 2024-02-29 --format csv | sed -n 2p)" "2024-02-29,phone,0"
+
+# ---- UTF-16 tab-separated LinkedIn files are recognised without -f ----
+
+mkdir -p "$TMP/u16-bom" "$TMP/u16-le" "$TMP/u16-be"
+"$PYTHON3" - "$TMP" <<'EOF'
+import sys
+rows = "First Name\tLast Name\tURL\tEmail Address\tCompany\tPosition\tConnected On\n" \
+       "Ana\tRuiz\t\t\tGlobex\tEng\t05 Dec 2023\nSam\tLee\t\t\tAcme, Inc\tCTO\t06 Dec 2023\n"
+notes = 'Notes:\n"When exporting your connection data, you may notice..."\n\n'
+open(sys.argv[1] + "/u16-bom/Connections.csv", "wb").write((notes + rows).encode("utf-16"))
+open(sys.argv[1] + "/u16-le/Connections.csv", "wb").write(rows.encode("utf-16-le"))
+open(sys.argv[1] + "/u16-be/Connections.csv", "wb").write(rows.encode("utf-16-be"))
+EOF
+for d in u16-bom u16-le u16-be; do
+    check "UTF-16 Connections.csv ($d) is sniffed" env TALLY_DB="$TMP/$d.db" "$TALLY" import "$TMP/$d/Connections.csv"
+    check_eq "$d: read with its tabs" \
+        "$("$SQLITE3" "$TMP/$d.db" "SELECT group_concat(company || '/' || connected_on, ';') FROM linkedin_connection")" \
+        "Globex/2023-12-05;Acme, Inc/2023-12-06"
+done
+
+# ---- meeting types: links are never places; phone numbers in descriptions ----
+
+types_event() {   # UID LOCATION DESCRIPTION
+    printf 'BEGIN:VEVENT\r\nUID:%s\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T110000Z\r\nSUMMARY:Chat\r\nLOCATION:%s\r\nDESCRIPTION:%s\r\nEND:VEVENT\r\n' "$@"
+}
+{
+    printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n'
+    types_event t1 'https://acme.zoomgov.com/j/1' ''
+    types_event t2 'https://portal.example/meeting/123' ''
+    types_event t3 '' 'Dial in: +1 212 555 0199'
+    types_event t4 '' 'Join https://acme.zoom.us/j/123 or dial +1 646 558 8656'
+    types_event t5 'Room 4.01' 'Reception +49 30 1234567'
+    types_event t6 '' 'Agenda for 2024-03-01 and notes 12345678'
+    types_event t7 '' 'Recruiter will call you at (415) 555-0100'
+    printf 'END:VCALENDAR\r\n'
+} > "$TMP/types.ics"
+TALLY_DB="$TMP/types.db" "$TALLY" import "$TMP/types.ics" > /dev/null 2>&1
+check_eq "zoomgov is video, a link is no place, phone numbers in descriptions after links and places" \
+    "$("$SQLITE3" "$TMP/types.db" "SELECT group_concat(uid || '=' || type, ' ') FROM (SELECT uid, type FROM event ORDER BY uid)")" \
+    "t1=video t2=unknown t3=phone t4=video t5=onsite t6=unknown t7=phone"
+
+# ---- linkedin-stats names its metrics as a reader writes them ----
+
+printf 'date,metric,value\n2024-03-01,profile_views,12\n2024-03-01,search-appearances,30\n2024-03-01,SSI,61\n' > "$TMP/stats-a.csv"
+printf 'date,metric,value\n2024-03-01,Profile views,14\n' > "$TMP/stats-b.csv"
+TALLY_DB="$TMP/stats.db" "$TALLY" import "$TMP/stats-a.csv" "$TMP/stats-b.csv" > /dev/null 2>&1
+check_eq "display names in the metric column; one metric however it is written, the larger value" \
+    "$(TALLY_DB="$TMP/stats.db" "$TALLY" show linkedin-stats --format csv | tr '\n' ' ')" \
+    "day,metric,value 2024-03-01,Profile views,14 2024-03-01,SSI,61 2024-03-01,Search appearances,30 "
+
+# ---- a DTSTART with no DTEND or DURATION lasts 0 minutes: a reminder, not a meeting ----
+
+printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:z1\r\nDTSTART:20240301T090000Z\r\nSUMMARY:Send the thank-you notes\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:z2\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T104500Z\r\nSUMMARY:Interview\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/zero.ics"
+export TALLY_DB="$TMP/zero.db"
+check "a calendar with a 0-minute event" "$TALLY" import "$TMP/zero.ics"
+check_eq "both are stored" "$(q "SELECT group_concat(uid || ':' || ((end - start) / 60), ',') FROM event")" "z1:0,z2:45"
+check_eq "only the one with a length is a meeting" "$(q "SELECT group_concat(uid) FROM meeting")" "z2"
+check_eq "meeting-durations has no 0-minute meeting" \
+    "$("$TALLY" show meeting-durations --format csv | sed 1d | tr '\n' ' ')" "45,1 "
+check "the chart says it was left out" "$TALLY" chart meetings-per-day -o "$TMP/zero.svg"
+check "as 0-minute" grep -q "1 meeting; left out: 1 0-minute" "$TMP/zero.svg"
 
 # ---- malformed files: FILE:LINE, exit 1, database unchanged; --lenient skips ----
 
@@ -157,6 +275,22 @@ printf "$ics_head$ok_event"'BEGIN:VEVENT\r\nUID:cut\r\nDTSTART:2024' > "$TMP/cut
 check "a calendar cut off inside an event imports the rest" "$TALLY" import "$TMP/cut.ics"
 check "with a warning naming the cut-off event" sh -c 'grep -q ": 1 event; 0 skipped" "$TMP/last.out" &&
     grep -q "warning: .*cut.ics: the file ends inside the event begun on line 10" "$TMP/last.out"' 
+
+for v in 20240399T100000Z 20240231T100000Z 20241301T100000Z 20240301T250000Z; do
+    printf "$ics_head$ok_event"'BEGIN:VEVENT\r\nUID:r\r\nDTSTART:%s\r\nDTEND:20240310T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$v" > "$TMP/range-$v.ics"
+    bad "$TMP/range-$v.ics" 10 "DTSTART \"$v\" is not a real date or time"
+done
+printf "$ics_head$ok_event"'BEGIN:VEVENT\r\nUID:r2\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T110000Z\r\nEXDATE:20240230T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/range-exdate.ics"
+bad "$TMP/range-exdate.ics" 10 'EXDATE "20240230T100000Z" is not a real date'
+check "--lenient skips an event with an impossible date" "$TALLY" import --lenient "$TMP/range-20240231T100000Z.ics"
+check "and says so" grep -q ": 1 event; 1 skipped" "$TMP/last.out"
+
+# Exchange writes all-day events as midnight-to-midnight date-times with a flag.
+printf "$ics_head"'BEGIN:VEVENT\r\nUID:ex1\r\nSUMMARY:Offsite\r\nDTSTART;TZID=W. Europe Standard Time:20240318T000000\r\nDTEND;TZID=W. Europe Standard Time:20240320T000000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:TRUE\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ex2\r\nSUMMARY:Weekly day off\r\nDTSTART;TZID=W. Europe Standard Time:20240322T000000\r\nDTEND;TZID=W. Europe Standard Time:20240323T000000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;TZID=W. Europe Standard Time:20240329T000000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:TRUE\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ex3\r\nSUMMARY:Late call\r\nDTSTART;TZID=W. Europe Standard Time:20240318T000000\r\nDTEND;TZID=W. Europe Standard Time:20240318T003000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:FALSE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/exchange-allday.ics"
+TALLY_DB="$TMP/exchange.db" "$TALLY" import "$TMP/exchange-allday.ics" > /dev/null 2>&1
+check_eq "X-MICROSOFT-CDO-ALLDAYEVENT:TRUE from midnight to midnight is all-day, on its dates" \
+    "$("$SQLITE3" "$TMP/exchange.db" "SELECT group_concat(summary || ' ' || date(start, 'unixepoch') || '..' || date(end, 'unixepoch') || ' ' || all_day, ', ') FROM (SELECT * FROM event ORDER BY start, summary)")" \
+    "Late call 2024-03-17..2024-03-17 0, Offsite 2024-03-18..2024-03-20 1, Weekly day off 2024-03-22..2024-03-23 1, Weekly day off 2024-04-05..2024-04-06 1"
 
 printf '"Subject","Start Date","Start Time","End Date","End Time"\r\n"a","3/4/2024","10:00 AM","3/4/2024","11:00 AM"\r\n"b","3/32/2024","10:00 AM","","11:00 AM"\r\n' > "$TMP/bad-date.csv"
 bad "$TMP/bad-date.csv" 3 'cannot read the start date' -f outlook-csv
