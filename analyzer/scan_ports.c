@@ -1,26 +1,185 @@
-/* scan_ports.c: the `ports` analysis: how many distinct hosts have each port open. */
+/* scan_ports.c: the `ports` analysis: how many distinct hosts have each port open. IPv4
+ * hosts are counted from the sorted (protocol, port, address) keys of one pass over the
+ * observations, several times faster than SQLite's COUNT(DISTINCT) on millions of rows;
+ * other addresses (IPv6) are few and counted in SQL. */
 #include "analyzer/analyzer.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#define PORTS_MAX_PROTOS 256    /* distinct proto names told apart in one run */
+
+struct port_count {
+    char *proto;
+    unsigned port;
+    long long hosts;
+};
+
+struct port_counts {
+    struct port_count *items;
+    size_t n, alloc;
+    char *protos[PORTS_MAX_PROTOS];
+    int nprotos;
+};
+
+static void port_counts_add(struct port_counts *pc, const char *proto, unsigned port,
+                            long long hosts)
+{
+    for (size_t i = 0; i < pc->n; i++)
+        if (pc->items[i].port == port && strcmp(pc->items[i].proto, proto) == 0) {
+            pc->items[i].hosts += hosts;
+            return;
+        }
+    if (pc->n == pc->alloc) {
+        pc->alloc = pc->alloc ? pc->alloc * 2 : 64;
+        pc->items = xrealloc(pc->items, pc->alloc * sizeof(*pc->items));
+    }
+    pc->items[pc->n++] = (struct port_count){ xstrdup(proto), port, hosts };
+}
+
+/* The index of proto among the names seen so far, or -1 when too many were seen. */
+static int proto_index(struct port_counts *pc, const char *proto)
+{
+    for (int i = 0; i < pc->nprotos; i++)
+        if (strcmp(pc->protos[i], proto) == 0)
+            return i;
+    if (pc->nprotos == PORTS_MAX_PROTOS)
+        return -1;
+    pc->protos[pc->nprotos] = xstrdup(proto);
+    return pc->nprotos++;
+}
+
+static void port_counts_release(struct port_counts *pc)
+{
+    for (size_t i = 0; i < pc->n; i++)
+        free(pc->items[i].proto);
+    free(pc->items);
+    for (int i = 0; i < pc->nprotos; i++)
+        free(pc->protos[i]);
+}
+
+static int by_key(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+static int by_hosts_then_port(const void *pa, const void *pb)
+{
+    const struct port_count *a = pa, *b = pb;
+    if (a->hosts != b->hosts)
+        return a->hosts < b->hosts ? 1 : -1;
+    if (a->port != b->port)
+        return a->port < b->port ? -1 : 1;
+    return strcmp(a->proto, b->proto);
+}
+
+static sqlite3_stmt *prepare(struct store *store, const struct filters *f, const char *select,
+                             const char *tail)
+{
+    struct strbuf sql;
+    sqlite3_stmt *stmt = NULL;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, select);
+    strbuf_addstr(&sql, " FROM observation WHERE status = 'open'");
+    filters_sql_ports(f, &sql, "port", "proto");
+    filters_sql_source(f, &sql, "source_id");
+    strbuf_addstr(&sql, tail);
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK) {
+        if (f->source)
+            sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":source"), f->source,
+                              -1, SQLITE_TRANSIENT);
+        if (f->proto)
+            sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":proto"), f->proto,
+                              -1, SQLITE_TRANSIENT);
+    }
+    strbuf_release(&sql);
+    return stmt;
+}
+
+/* IPv4 hosts per (proto, port), from keys proto << 48 | port << 32 | address. */
+static enum tally_error count_v4(struct store *store, const struct filters *f,
+                                 struct port_counts *pc, struct tally_diag *diag)
+{
+    enum tally_error err = TALLY_OK;
+    uint64_t *keys = NULL;
+    size_t n = 0, alloc = 0;
+    int rc;
+    sqlite3_stmt *stmt = prepare(store, f, "SELECT proto, port, ip4", " AND ip4 IS NOT NULL");
+    if (!stmt) {
+        err = store_fail(store, diag, "cannot count ports");
+        goto done;
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int proto = proto_index(pc, (const char *)sqlite3_column_text(stmt, 0));
+        if (proto < 0) {
+            err = diag_set(diag, TALLY_ERROR_LIMIT, "more than %d protocol names in the "
+                           "observations", PORTS_MAX_PROTOS);
+            goto done;
+        }
+        if (n == alloc) {
+            alloc = alloc ? alloc * 2 : 4096;
+            keys = xrealloc(keys, alloc * sizeof(*keys));
+        }
+        keys[n++] = (uint64_t)proto << 48 | (uint64_t)(sqlite3_column_int(stmt, 1) & 0xffff) << 32 |
+                    (uint32_t)sqlite3_column_int64(stmt, 2);
+    }
+    if (rc != SQLITE_DONE) {
+        err = store_fail(store, diag, "cannot count ports");
+        goto done;
+    }
+    qsort(keys, n, sizeof(*keys), by_key);
+    for (size_t i = 0; i < n;) {
+        uint64_t group = keys[i] >> 32;
+        long long hosts = 0;
+        for (; i < n && keys[i] >> 32 == group; i++)
+            if (hosts == 0 || keys[i] != keys[i - 1])
+                hosts++;
+        port_counts_add(pc, pc->protos[group >> 16], (unsigned)(group & 0xffff), hosts);
+    }
+
+done:
+    free(keys);
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+static enum tally_error count_other(struct store *store, const struct filters *f,
+                                    struct port_counts *pc, struct tally_diag *diag)
+{
+    int rc;
+    sqlite3_stmt *stmt = prepare(store, f, "SELECT proto, port, COUNT(DISTINCT addr)",
+                                 " AND ip4 IS NULL GROUP BY proto, port");
+    if (!stmt)
+        return store_fail(store, diag, "cannot count ports");
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        port_counts_add(pc, (const char *)sqlite3_column_text(stmt, 0),
+                        (unsigned)sqlite3_column_int(stmt, 1), sqlite3_column_int64(stmt, 2));
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot count ports");
+}
 
 static enum tally_error ports_run(struct store *store, const struct filters *f,
                                   struct table **out, struct tally_diag *diag)
 {
-    struct strbuf sql;
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT port, proto, COUNT(DISTINCT addr) AS hosts FROM observation "
-                  "WHERE status = 'open'");
-    filters_sql_ports(f, &sql, "port", "proto");
-    filters_sql_source(f, &sql, "source_id");
-    strbuf_addstr(&sql, " GROUP BY port, proto ORDER BY hosts DESC, port, proto");
+    struct port_counts pc = { 0 };
+    enum tally_error err = count_v4(store, f, &pc, diag);
+    if (!err)
+        err = count_other(store, f, &pc, diag);
     *out = table_new("ports", "Open ports: hosts per port");
     table_set_ungrouped(*out, table_add_column(*out, "port", COLUMN_INTEGER));
     table_add_column(*out, "proto", COLUMN_TEXT);
     table_add_column(*out, "hosts", COLUMN_INTEGER);
-    if (f->top > 0)
-        strbuf_addf(&sql, " LIMIT %d", f->top);
-    enum tally_error err = query_into_table(store, sql.buf, f, *out, diag);
-    strbuf_release(&sql);
+    if (!err) {
+        qsort(pc.items, pc.n, sizeof(*pc.items), by_hosts_then_port);
+        for (size_t i = 0; i < pc.n && (f->top <= 0 || i < (size_t)f->top); i++) {
+            size_t row = table_add_row(*out);
+            table_set_int(*out, row, 0, pc.items[i].port);
+            table_set_text(*out, row, 1, pc.items[i].proto);
+            table_set_int(*out, row, 2, pc.items[i].hosts);
+        }
+    }
+    port_counts_release(&pc);
     return err;
 }
 

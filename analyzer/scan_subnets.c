@@ -1,7 +1,7 @@
 /* scan_subnets.c: hosts with a port open per subnet: `subnets` (every subnet, by address),
  * `top-subnets` and `subnet-squares` (the N fullest, ties broken by address) and
- * `address-map` (every /24, drawn on a Hilbert curve). IPv4 subnets are grouped in SQL by
- * shifting the integer address; IPv6 ones from the sorted 16-byte addresses. */
+ * `address-map` (every /24, drawn on a Hilbert curve). IPv4 subnets are counted from the
+ * sorted integer addresses, IPv6 ones from the sorted 16-byte addresses. */
 #include "analyzer/analyzer.h"
 
 #include <stdlib.h>
@@ -64,17 +64,27 @@ static void where_clause(const struct filters *f, struct strbuf *sql)
     filters_sql_source(f, sql, "source_id");
 }
 
+static int by_value(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* One pass over the open IPv4 observations; the addresses are sorted and counted here,
+ * which is several times faster than SQLite's GROUP BY with COUNT(DISTINCT) on millions
+ * of rows. Memory: four bytes per matching observation while it runs. */
 static enum tally_error collect_v4(struct store *store, const struct filters *f, int prefix,
                                    struct subnet_list *list, struct tally_diag *diag)
 {
     struct strbuf sql;
     sqlite3_stmt *stmt = NULL;
     enum tally_error err = TALLY_OK;
+    uint32_t *addrs = NULL;
+    size_t n = 0, alloc = 0;
     strbuf_init(&sql);
-    strbuf_addf(&sql, "SELECT ip4 >> %d AS net, COUNT(DISTINCT ip4) FROM observation",
-                32 - prefix);
+    strbuf_addstr(&sql, "SELECT ip4 FROM observation");
     where_clause(f, &sql);
-    strbuf_addstr(&sql, " AND ip4 IS NOT NULL GROUP BY net");
+    strbuf_addstr(&sql, " AND ip4 IS NOT NULL");
     if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
         err = store_fail(store, diag, "cannot count subnets");
         goto done;
@@ -87,15 +97,39 @@ static enum tally_error collect_v4(struct store *store, const struct filters *f,
                           SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct subnet s = { .prefix = prefix, .hosts = sqlite3_column_int64(stmt, 1) };
-        uint64_t net = (uint64_t)sqlite3_column_int64(stmt, 0);
-        ip_from_v4(prefix == 0 ? 0 : (uint32_t)(net << (32 - prefix)), &s.net);
-        subnet_push(list, &s);
+        if (n == alloc) {
+            alloc = alloc ? alloc * 2 : 4096;
+            addrs = xrealloc(addrs, alloc * sizeof(*addrs));
+        }
+        addrs[n++] = (uint32_t)sqlite3_column_int64(stmt, 0);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE) {
         err = store_fail(store, diag, "cannot count subnets");
+        goto done;
+    }
+    qsort(addrs, n, sizeof(*addrs), by_value);
+    uint32_t netmask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+    struct subnet current = { .prefix = prefix };
+    uint32_t current_net = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && addrs[i] == addrs[i - 1])
+            continue;
+        uint32_t net = addrs[i] & netmask;
+        if (current.hosts > 0 && net == current_net) {
+            current.hosts++;
+            continue;
+        }
+        if (current.hosts > 0)
+            subnet_push(list, &current);
+        current_net = net;
+        ip_from_v4(net, &current.net);
+        current.hosts = 1;
+    }
+    if (current.hosts > 0)
+        subnet_push(list, &current);
 
 done:
+    free(addrs);
     sqlite3_finalize(stmt);
     strbuf_release(&sql);
     return err;
