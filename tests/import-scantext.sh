@@ -43,7 +43,7 @@ done <"$GOLDEN/scantext-counts.txt"
 
 # ---- files that end early ----
 export TALLY_DB="$TMP/cut.db"
-for f in masscan-cutoff.json:4 masscan-cutoff.ndjson:2; do
+for f in masscan-cutoff.json:4 masscan-cutoff.ndjson:2 masscan-cutoff.oG:4; do
     name=${f%:*} line=${f#*:}
     check_exit "$name (cut off mid-record) is not an error" 0 "$TALLY" import "$FIX/$name"
     check "its warning names $name:$line" \
@@ -56,7 +56,7 @@ check_eq "without a warning" "$(grep -c warning "$TMP/exit.err")" 0
 export TALLY_DB="$TMP/strict.db"
 "$TALLY" import "$FIX/masscan-2016.json" 2>/dev/null
 for f in masscan-truncated.json:4 masscan-corrupt.json:4 masscan-truncated.ndjson:2 \
-    masscan-corrupt.ndjson:3 masscan-corrupt.oG:4; do
+    masscan-corrupt.ndjson:3 masscan-corrupt.oG:4 masscan-badescape.oG:3; do
     name=${f%:*} line=${f#*:}
     before=$(db_dump "$TALLY_DB")
     check_exit "$name fails" 1 "$TALLY" import "$FIX/$name"
