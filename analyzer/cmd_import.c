@@ -30,6 +30,16 @@ static void print_summary(const char *path, const struct import_result *r)
     strbuf_release(&sb);
 }
 
+/* The binary format's application-protocol numbers changed between masscan releases; the
+ * other formats name the protocol and need no version. */
+static const char masscan_version_help[] =
+    "\n--masscan-version V\n"
+    "  the masscan release whose application-protocol numbers a binary (-oB) file uses:\n"
+    "  1.0.3, 1.0.4, 1.0.5, 1.3.0, 1.3.2 or 1.3.9. Default: what the file header tells\n"
+    "  (masscan/1.1.01: 1.0.3, masscan/1.1.02: 1.0.5, masscan/1.6: 1.3.0), else 1.3.2\n"
+    "  (every 1.3.x release writes masscan/1.1: name 1.3.9 for files of 1.3.9 and later).\n"
+    "  The text formats name the protocol and ignore it.\n";
+
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -61,6 +71,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         case OPT_MASSCAN_VERSION: opt.masscan_version = optarg; break;
         case OPT_HELP:
             cli_print_usage(cli_find_command("import"), stdout);
+            fputs(masscan_version_help, stdout);
             return 0;
         default:
             return cli_usage_error("import", "unknown option '%s'", argv[optind - 1]);

@@ -264,13 +264,17 @@ static enum tally_error grep_store_banner(struct import_ctx *ctx, struct grep_li
         if (strcmp(g->service, udp_banner_types[i]) == 0)
             rec.proto = "udp";
     rec.len = masscan_unescape(g->banner, g->banner_len);
+    if (rec.len == (size_t)-1)
+        return import_bad_record(ctx, "expected \\x and two hex digits for each escaped "
+                                 "byte of a banner");
     rec.data = (const unsigned char *)g->banner;
     if (import_banner(ctx, &rec) != TALLY_OK)
         return store_fail(ctx->store, ctx->diag, "storing a banner");
     return TALLY_OK;
 }
 
-/* A last line without its newline that does not parse: masscan was stopped mid-write. */
+/* A last line without its newline: masscan was stopped mid-write (it ends every line with
+ * one), even when what is left still reads as a record. */
 static void warn_cut_off(struct import_ctx *ctx)
 {
     import_warn(ctx, "%s:%ld: the last record is cut off: left out", input_path(ctx->in),
@@ -290,12 +294,12 @@ static enum tally_error masscan_grepable_run(struct import_ctx *ctx)
 
         if (len == 0 || line[0] == '#')
             continue;   /* "# Masscan ... scan initiated", "# Ports scanned", "# ... done" */
+        if (input_last_line_unterminated(ctx->in)) {
+            warn_cut_off(ctx);
+            break;
+        }
         why = grep_line_parse(line, len, &g);
         if (why) {
-            if (input_last_line_unterminated(ctx->in)) {
-                warn_cut_off(ctx);
-                break;
-            }
             err = import_bad_record(ctx, "%s", why);
         } else if (g.ports) {
             err = grep_store_ports(ctx, &g);

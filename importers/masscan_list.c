@@ -94,6 +94,10 @@ static enum tally_error list_record(struct import_ctx *ctx, char *line, size_t l
         }
         char *text = cursor;
         size_t text_len = masscan_unescape(text, len - (size_t)(text - line));
+        if (text_len == (size_t)-1) {
+            *why = "expected \\x and two hex digits for each escaped byte of a banner";
+            return TALLY_ERROR_DATA;
+        }
         struct banner_record rec = { .addr = addr, .proto = proto_name,
                                      .port = (unsigned)port_value, .service = service,
                                      .data = (const unsigned char *)text, .len = text_len,
@@ -120,23 +124,20 @@ static enum tally_error list_run(struct import_ctx *ctx)
         import_progress(ctx);
         if (len == 0 || line[0] == '#')
             continue;
-        const char *why = NULL;
-        char *copy = NULL;
-        /* A bad last line without its newline is a record cut off mid-write: the words
-         * are needed for the warning, so keep a copy of it. */
-        if (input_last_line_unterminated(ctx->in))
-            copy = xstrndup(line, len);
-        enum tally_error err = list_record(ctx, line, len, &why);
-        if (err == TALLY_ERROR_DATA && copy) {
-            import_warn(ctx, "%s:%ld: the last record is cut off (\"%.40s\"): left out",
-                        input_path(ctx->in), input_line_number(ctx->in), copy);
-            err = TALLY_OK;
-        } else if (err == TALLY_ERROR_DATA) {
-            err = import_bad_record(ctx, "%s", why);
-        } else if (err) {
-            err = store_fail(ctx->store, ctx->diag, "cannot store the record");
+        /* masscan ends every record with a newline: a last line without one was cut off
+         * mid-write, even when what is left still reads as a record (a port or a time cut
+         * short, a banner cut inside its text). */
+        if (input_last_line_unterminated(ctx->in)) {
+            import_warn(ctx, "%s:%ld: the last record is cut off: left out",
+                        input_path(ctx->in), input_line_number(ctx->in));
+            break;
         }
-        free(copy);
+        const char *why = NULL;
+        enum tally_error err = list_record(ctx, line, len, &why);
+        if (err == TALLY_ERROR_DATA)
+            err = import_bad_record(ctx, "%s", why);
+        else if (err)
+            err = store_fail(ctx->store, ctx->diag, "cannot store the record");
         if (err)
             return err;
     }

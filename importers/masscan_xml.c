@@ -83,6 +83,9 @@ static enum tally_error mxml_record(struct xml_stream *xs, struct mxml *m)
         if (!m->service[0])
             return xml_stream_bad_record(xs, "expected <service name=\"...\">");
         size_t len = masscan_unescape(m->banner.buf, m->banner.len);
+        if (len == (size_t)-1)
+            return xml_stream_bad_record(xs, "expected \\x and two hex digits for each "
+                                         "escaped byte of <service banner=\"...\">");
         struct banner_record rec = { .addr = addr, .proto = proto, .port = (unsigned)port,
                                      .service = m->service,
                                      .data = (const unsigned char *)m->banner.buf,

@@ -9,6 +9,7 @@ extern const struct importer importer_pcap;
 extern const struct importer importer_masscan_json, importer_masscan_ndjson,
     importer_masscan_grepable;
 extern const struct importer importer_masscan_xml, importer_nmap_xml, importer_masscan_binary;
+extern const struct importer importer_zgrab2;
 
 extern const struct importer importer_ics, importer_outlook_csv, importer_linkedin,
     importer_linkedin_stats;
@@ -17,6 +18,7 @@ const struct importer *const importer_table[] = {
     &importer_masscan_list,
     &importer_masscan_json, &importer_masscan_ndjson, &importer_masscan_grepable,
     &importer_masscan_xml, &importer_nmap_xml, &importer_masscan_binary,
+    &importer_zgrab2,
     &importer_pcap,
     &importer_ics,
     &importer_outlook_csv,

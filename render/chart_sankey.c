@@ -1,6 +1,7 @@
 /* chart_sankey.c: the two-column Sankey diagram (CHART_SANKEY): category -> series flows
- * (app -> stack) as filled Bezier ribbons between value-sized nodes, ordered by weighted
- * barycentre sweeps to reduce crossings, every node labelled "name (count)" outside. */
+ * (app -> stack) as filled Bezier ribbons between value-sized nodes, ordered for the fewest
+ * weighted crossings (every order tried when the chart is small, else barycentre sweeps
+ * from several starts, polished), every node labelled "name (count)" outside. */
 #include "render/chart_layout.h"
 
 #include <math.h>
@@ -9,7 +10,9 @@
 #include <string.h>
 
 #define SANKEY_SWEEPS 8                 /* barycentre passes, alternating columns */
-#define SANKEY_EXCHANGE_PASSES 16       /* neighbour exchange passes at most */
+#define SANKEY_EXCHANGE_PASSES 16       /* polishing passes at most */
+#define SANKEY_EXACT_MAX 12             /* a column this small is ordered exactly */
+#define SANKEY_EXHAUSTIVE_WORK 2e7      /* steps allowed for trying every order */
 #define SANKEY_MAX_NODES 40             /* per column; the rest fold into "Other" */
 #define SANKEY_NODE_W 14.0
 #define SANKEY_PAD 8.0                  /* least gap between nodes */
@@ -163,6 +166,199 @@ static int sankey_exchange(int n, const struct sankey_flow *flows, int nflows, i
     return changed;
 }
 
+/* Weighted crossings between the flows of nodes u and v of one column when u is drawn above
+ * v, the other column's order fixed: cost[u * n + v]. Flows of one node never cross. */
+static double *sankey_pair_costs(int n, const struct sankey_flow *flows, int nflows,
+                                 int is_right, const int *other_rank)
+{
+    double *cost = xcalloc((size_t)(n ? n * n : 1), sizeof *cost);
+
+    for (int f = 0; f < nflows; f++) {
+        int u = is_right ? flows[f].target : flows[f].source;
+        int of = other_rank[is_right ? flows[f].source : flows[f].target];
+        for (int g = 0; g < nflows; g++) {
+            int v = is_right ? flows[g].target : flows[g].source;
+            int og = other_rank[is_right ? flows[g].source : flows[g].target];
+            if (u != v && of > og)
+                cost[u * n + v] += flows[f].value * flows[g].value;
+        }
+    }
+    return cost;
+}
+
+/* Re-ranks one column (of at most SANKEY_EXACT_MAX free nodes) to the fewest weighted
+ * crossings given the other column: a dynamic programme over the subsets of nodes placed
+ * so far, each step putting one more node below them. Among equal orders the current one
+ * wins, so the result is never worse than the order it started from. The pinned node
+ * stays last. */
+static void sankey_exact(int n, const struct sankey_flow *flows, int nflows, int is_right,
+                         int *rank, const int *other_rank, int pinned)
+{
+    double *cost = sankey_pair_costs(n, flows, nflows, is_right, other_rank);
+    int node[SANKEY_EXACT_MAX], m = 0;
+    int *at = xcalloc((size_t)(n ? n : 1), sizeof *at);
+
+    for (int i = 0; i < n; i++)
+        at[rank[i]] = i;
+    for (int r = 0; r < n; r++)
+        if (at[r] != pinned)
+            node[m++] = at[r];
+    unsigned full = (1u << m) - 1;
+    double *best = xcalloc((size_t)full + 1, sizeof *best);
+    signed char *last = xcalloc((size_t)full + 1, sizeof *last);
+    for (unsigned set = 1; set <= full; set++) {
+        best[set] = INFINITY;
+        /* Highest rank first: on a tie the node already lowest stays last. */
+        for (int i = m - 1; i >= 0; i--) {
+            if (!(set & (1u << i)))
+                continue;
+            unsigned rest = set & ~(1u << i);
+            double c = best[rest];
+            for (int j = 0; j < m; j++)
+                if (rest & (1u << j))
+                    c += cost[node[j] * n + node[i]];
+            if (c < best[set]) {
+                best[set] = c;
+                last[set] = (signed char)i;
+            }
+        }
+    }
+    unsigned set = full;
+    for (int r = m - 1; r >= 0; r--) {
+        rank[node[last[set]]] = r;
+        set &= ~(1u << last[set]);
+    }
+    if (pinned >= 0 && pinned < n)
+        rank[pinned] = m;
+    free(cost);
+    free(at);
+    free(best);
+    free(last);
+}
+
+/* Lowers the crossings of a start order: neighbour exchanges, or for a column small
+ * enough its exact best order given the other, the columns in turn until neither improves.
+ * Returns the weighted crossings reached. */
+static double sankey_polish(int nleft, int nright, const struct sankey_flow *flows,
+                            int nflows, const struct sankey_options *opt, int *lr, int *rr)
+{
+    int left_exact = nleft - (opt->left_last >= 0) <= SANKEY_EXACT_MAX;
+    int right_exact = nright - (opt->right_last >= 0) <= SANKEY_EXACT_MAX;
+    double c = sankey_crossings(flows, nflows, lr, rr);
+
+    for (int pass = 0; pass < SANKEY_EXCHANGE_PASSES && c > 0; pass++) {
+        if (right_exact)
+            sankey_exact(nright, flows, nflows, 1, rr, lr, opt->right_last);
+        else
+            sankey_exchange(nright, flows, nflows, 1, rr, lr, opt->right_last);
+        if (left_exact)
+            sankey_exact(nleft, flows, nflows, 0, lr, rr, opt->left_last);
+        else
+            sankey_exchange(nleft, flows, nflows, 0, lr, rr, opt->left_last);
+        double next = sankey_crossings(flows, nflows, lr, rr);
+        if (!(next < c)) {
+            c = next;
+            break;
+        }
+        c = next;
+    }
+    return c;
+}
+
+/* Moves node k to the top of a column, the others keeping their order. */
+static void sankey_to_top(int n, int *rank, int k)
+{
+    for (int i = 0; i < n; i++)
+        if (rank[i] < rank[k])
+            rank[i]++;
+    rank[k] = 0;
+}
+
+/* Advances perm (a permutation of 0..n-1) to the next in lexicographic order; 0 after
+ * the last. */
+static int sankey_next_permutation(int *perm, int n)
+{
+    int i = n - 2, j = n - 1, t;
+
+    while (i >= 0 && perm[i] >= perm[i + 1])
+        i--;
+    if (i < 0)
+        return 0;
+    while (perm[j] <= perm[i])
+        j--;
+    t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+    for (int a = i + 1, b = n - 1; a < b; a++, b--) {
+        t = perm[a];
+        perm[a] = perm[b];
+        perm[b] = t;
+    }
+    return 1;
+}
+
+/* For a small chart, the fewest weighted crossings for certain: every order of the column
+ * with fewer free nodes (starting from the order in its rank, which wins ties), the other
+ * column ordered exactly for each. Returns 0, doing nothing, when that is too much work. */
+static int sankey_exhaustive(int nleft, int nright, const struct sankey_flow *flows,
+                             int nflows, const struct sankey_options *opt, int *left_rank,
+                             int *right_rank)
+{
+    int free_left = nleft - (opt->left_last >= 0), free_right = nright - (opt->right_last >= 0);
+    int perm_left = free_left <= free_right;
+    int na = perm_left ? nleft : nright, nb = perm_left ? nright : nleft;
+    int a = perm_left ? free_left : free_right, b = perm_left ? free_right : free_left;
+    int pin_a = perm_left ? opt->left_last : opt->right_last;
+    int pin_b = perm_left ? opt->right_last : opt->left_last;
+    int *rank_a = perm_left ? left_rank : right_rank, *rank_b = perm_left ? right_rank : left_rank;
+    /* Per order tried: the exact programme and two passes over the pairs of flows. */
+    double work = (double)(1u << (b < 30 ? b : 30)) * b * b + 2.0 * nflows * nflows;
+
+    if (b > SANKEY_EXACT_MAX)
+        return 0;
+    for (int k = 2; k <= a; k++)
+        work *= k;
+    if (work > SANKEY_EXHAUSTIVE_WORK)
+        return 0;
+
+    int *node = xcalloc((size_t)(na ? na : 1), sizeof *node);
+    int *perm = xcalloc((size_t)(na ? na : 1), sizeof *perm);
+    int *ra = xcalloc((size_t)(na ? na : 1), sizeof *ra);
+    int *rb = xcalloc((size_t)(nb ? nb : 1), sizeof *rb);
+    int *start_b = xcalloc((size_t)(nb ? nb : 1), sizeof *start_b);
+    double best = INFINITY;
+    int m = 0;
+
+    for (int r = 0; r < na; r++)
+        for (int i = 0; i < na; i++)
+            if (rank_a[i] == r && i != pin_a)
+                node[m++] = i;
+    for (int i = 0; i < a; i++)
+        perm[i] = i;
+    memcpy(start_b, rank_b, (size_t)nb * sizeof *rb);
+    do {
+        for (int i = 0; i < a; i++)
+            ra[node[perm[i]]] = i;
+        if (pin_a >= 0)
+            ra[pin_a] = a;
+        memcpy(rb, start_b, (size_t)nb * sizeof *rb);
+        sankey_exact(nb, flows, nflows, perm_left, rb, ra, pin_b);
+        double c = perm_left ? sankey_crossings(flows, nflows, ra, rb)
+                             : sankey_crossings(flows, nflows, rb, ra);
+        if (c < best) {
+            best = c;
+            memcpy(rank_a, ra, (size_t)na * sizeof *ra);
+            memcpy(rank_b, rb, (size_t)nb * sizeof *rb);
+        }
+    } while (best > 0 && sankey_next_permutation(perm, a));
+    free(node);
+    free(perm);
+    free(ra);
+    free(rb);
+    free(start_b);
+    return 1;
+}
+
 void sankey_order(int nleft, int nright, const struct sankey_flow *flows, int nflows,
                   const struct sankey_options *opt, int *left_rank, int *right_rank)
 {
@@ -170,6 +366,8 @@ void sankey_order(int nleft, int nright, const struct sankey_flow *flows, int nf
     double *rv = xcalloc((size_t)(nright ? nright : 1), sizeof *rv);
     int *lr = xcalloc((size_t)(nleft ? nleft : 1), sizeof *lr);
     int *rr = xcalloc((size_t)(nright ? nright : 1), sizeof *rr);
+    int *vl = xcalloc((size_t)(nleft ? nleft : 1), sizeof *vl);
+    int *vr = xcalloc((size_t)(nright ? nright : 1), sizeof *vr);
     int nkeys = nleft > nright ? nleft : nright;
     struct sankey_key *keys = xcalloc((size_t)(nkeys ? nkeys : 1), sizeof *keys);
     double best;
@@ -178,40 +376,68 @@ void sankey_order(int nleft, int nright, const struct sankey_flow *flows, int nf
     /* Start from value order, largest first, pinned nodes last. */
     for (int i = 0; i < nleft; i++)
         keys[i] = (struct sankey_key){ i, i == opt->left_last ? INFINITY : -lv[i], i };
-    sankey_rank_by(keys, nleft, left_rank);
+    sankey_rank_by(keys, nleft, vl);
     for (int i = 0; i < nright; i++)
         keys[i] = (struct sankey_key){ i, i == opt->right_last ? INFINITY : -rv[i], i };
-    sankey_rank_by(keys, nright, right_rank);
-    memcpy(lr, left_rank, (size_t)nleft * sizeof *lr);
-    memcpy(rr, right_rank, (size_t)nright * sizeof *rr);
+    sankey_rank_by(keys, nright, vr);
+    memcpy(left_rank, vl, (size_t)nleft * sizeof *vl);
+    memcpy(right_rank, vr, (size_t)nright * sizeof *vr);
     best = sankey_crossings(flows, nflows, left_rank, right_rank);
+    int certain = opt->sweeps > 0 && best > 0 &&
+                  sankey_exhaustive(nleft, nright, flows, nflows, opt, left_rank, right_rank);
 
-    for (int s = 0; s < opt->sweeps && best > 0; s++) {
-        double c;
-        if (s % 2 == 0)
-            sankey_sweep(nright, nleft, flows, nflows, 1, rv, lv, rr, lr, opt->right_last);
-        else
-            sankey_sweep(nleft, nright, flows, nflows, 0, lv, rv, lr, rr, opt->left_last);
-        c = sankey_crossings(flows, nflows, lr, rr);
-        if (c < best) {
-            best = c;
-            memcpy(left_rank, lr, (size_t)nleft * sizeof *lr);
-            memcpy(right_rank, rr, (size_t)nright * sizeof *rr);
+    /* Too big to try every order: sweeps can settle on a local optimum, so several starts
+     * are tried and the order with the fewest weighted crossings kept (the earliest on a
+     * tie): value order swept right column first, then left first; then, when both columns
+     * are small, value order with each node in turn moved to the top of its column. Each
+     * start is polished. */
+    int small = nleft <= SANKEY_EXACT_MAX && nright <= SANKEY_EXACT_MAX;
+    int nstarts = opt->sweeps <= 0 || certain ? 0 : 2 + (small ? nleft + nright : 0);
+    for (int start = 0; start < nstarts && best > 0; start++) {
+        memcpy(lr, vl, (size_t)nleft * sizeof *lr);
+        memcpy(rr, vr, (size_t)nright * sizeof *rr);
+        if (start >= 2) {
+            int k = start - 2;
+            if (k < nleft ? k == opt->left_last || vl[k] == 0
+                          : k - nleft == opt->right_last || vr[k - nleft] == 0)
+                continue;   /* pinned, or already on top: the same as the first start */
+            if (k < nleft)
+                sankey_to_top(nleft, lr, k);
+            else
+                sankey_to_top(nright, rr, k - nleft);
         }
-    }
-    /* Then neighbour exchanges, which only ever remove crossings. */
-    for (int pass = 0; opt->sweeps > 0 && pass < SANKEY_EXCHANGE_PASSES; pass++) {
-        int changed = sankey_exchange(nleft, flows, nflows, 0, left_rank, right_rank,
-                                      opt->left_last);
-        changed |= sankey_exchange(nright, flows, nflows, 1, right_rank, left_rank,
-                                   opt->right_last);
-        if (!changed)
-            break;
+        int *sl = xcalloc((size_t)(nleft ? nleft : 1), sizeof *sl);
+        int *sr = xcalloc((size_t)(nright ? nright : 1), sizeof *sr);
+        memcpy(sl, lr, (size_t)nleft * sizeof *sl);
+        memcpy(sr, rr, (size_t)nright * sizeof *sr);
+        double run_best = sankey_crossings(flows, nflows, lr, rr);
+        for (int s = 0; start < 2 && s < opt->sweeps && run_best > 0; s++) {
+            if ((s + start) % 2 == 0)
+                sankey_sweep(nright, nleft, flows, nflows, 1, rv, lv, rr, lr, opt->right_last);
+            else
+                sankey_sweep(nleft, nright, flows, nflows, 0, lv, rv, lr, rr, opt->left_last);
+            double c = sankey_crossings(flows, nflows, lr, rr);
+            if (c < run_best) {
+                run_best = c;
+                memcpy(sl, lr, (size_t)nleft * sizeof *sl);
+                memcpy(sr, rr, (size_t)nright * sizeof *sr);
+            }
+        }
+        double c = sankey_polish(nleft, nright, flows, nflows, opt, sl, sr);
+        if (c < best || start == 0) {
+            best = c;
+            memcpy(left_rank, sl, (size_t)nleft * sizeof *sl);
+            memcpy(right_rank, sr, (size_t)nright * sizeof *sr);
+        }
+        free(sl);
+        free(sr);
     }
     free(lv);
     free(rv);
     free(lr);
     free(rr);
+    free(vl);
+    free(vr);
     free(keys);
 }
 

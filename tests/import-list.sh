@@ -62,6 +62,30 @@ printf '#masscan\nopen tcp 80 192.0.2.9 1389312000\nopen tcp 80 192.0.' > "$TMP/
 check "a cut-off last record imports the rest" "$TALLY" import "$TMP/cut.oL"
 check "with a warning" grep -q "warning: .*cut.oL:3: the last record is cut off" "$TMP/last.out"
 
+# masscan ends every line with a newline: a last line without one is cut off even when it
+# still reads as a record (a time cut short, a banner cut inside an escape).
+printf 'open tcp 80 192.0.2.11 17000' > "$TMP/cut-time.oL"
+check "a cut line that still parses imports" "$TALLY" import "$TMP/cut-time.oL"
+check "with the warning" grep -q "warning: .*cut-time.oL:1: the last record is cut off" "$TMP/last.out"
+check_eq "and is not stored" "$(q "SELECT COUNT(*) FROM observation WHERE addr='192.0.2.11'")" "0"
+printf '#masscan\nbanner tcp 80 192.0.2.12 1 http HTTP/1.1 200 OK\\x0\nopen tcp 80 192.0.2.12 1\n' > "$TMP/escape.oL"
+before=$(db_dump "$TALLY_DB")
+check_exit "a broken \\x escape on a whole line fails" 1 "$TALLY" import "$TMP/escape.oL"
+check "naming its line" grep -q "escape.oL:2: expected \\\\x and two hex digits" "$TMP/exit.err"
+check_eq "the database is unchanged" "$(db_dump "$TALLY_DB")" "$before"
+if [ -f "$CORPORA/lab-scan/scan.oL" ]; then
+    size=$(wc -c < "$CORPORA/lab-scan/scan.oL")
+    head -c $((size * 60 / 100)) "$CORPORA/lab-scan/scan.oL" > "$TMP/lab-cut.oL"
+    export TALLY_DB="$TMP/lab-cut.db"
+    check "the lab scan cut at 60% imports" "$TALLY" import "$TMP/lab-cut.oL"
+    check "warning about its last line" \
+        grep -q "lab-cut.oL:$(wc -l < "$TMP/lab-cut.oL" | awk '{print $1 + 1}'): the last record is cut off" "$TMP/last.out"
+    check_eq "the banners of its whole lines only" "$(q "SELECT COUNT(*) FROM banner")" \
+        "$(sed '$d' "$TMP/lab-cut.oL" | grep -c '^banner ')"
+    check_eq "none keeps a broken escape" "$(q "SELECT COUNT(*) FROM banner WHERE instr(banner, CAST('\\x' AS BLOB)) > 0")" "0"
+    export TALLY_DB="$TMP/tally.db"
+fi
+
 : > "$TMP/empty.oL"
 check_exit "an empty file exits 1" 1 "$TALLY" import "$TMP/empty.oL"
 check "saying it is empty" grep -q "empty" "$TMP/exit.err"

@@ -34,7 +34,7 @@ while read -r file format open banners headers; do
         check_eq "$file imports $open open, $banners banners, $headers headers" \
             "$(counts "$db")" "$open $banners $headers"
         check_eq "$file is sniffed as $format" \
-            "$(sed -n 's/.*imported as \([a-z]*\) .*/\1/p' "$TMP/err")" "$format"
+            "$(sed -n 's/.*imported as \([a-z0-9-]*\) .*/\1/p' "$TMP/err")" "$format"
     else
         not_ok "$file imports"
         sed 's/^/#   /' "$TMP/err" | head -5
@@ -43,7 +43,7 @@ done <"$GOLDEN/scantext-counts.txt"
 
 # ---- files that end early ----
 export TALLY_DB="$TMP/cut.db"
-for f in masscan-cutoff.json:4 masscan-cutoff.ndjson:2; do
+for f in masscan-cutoff.json:4 masscan-cutoff.ndjson:2 masscan-cutoff.oG:4; do
     name=${f%:*} line=${f#*:}
     check_exit "$name (cut off mid-record) is not an error" 0 "$TALLY" import "$FIX/$name"
     check "its warning names $name:$line" \
@@ -56,7 +56,7 @@ check_eq "without a warning" "$(grep -c warning "$TMP/exit.err")" 0
 export TALLY_DB="$TMP/strict.db"
 "$TALLY" import "$FIX/masscan-2016.json" 2>/dev/null
 for f in masscan-truncated.json:4 masscan-corrupt.json:4 masscan-truncated.ndjson:2 \
-    masscan-corrupt.ndjson:3 masscan-corrupt.oG:4; do
+    masscan-corrupt.ndjson:3 masscan-corrupt.oG:4 masscan-badescape.oG:3; do
     name=${f%:*} line=${f#*:}
     before=$(db_dump "$TALLY_DB")
     check_exit "$name fails" 1 "$TALLY" import "$FIX/$name"
@@ -67,6 +67,25 @@ for f in masscan-truncated.json:4 masscan-corrupt.json:4 masscan-truncated.ndjso
 done
 check_exit "-f ndjson on a JSON array fails" 1 "$TALLY" import -f ndjson "$FIX/masscan-2017.json"
 check "at line 1" grep -q "masscan-2017.json:1: expected" "$TMP/exit.err"
+
+# ---- zgrab2 http results: open ports, Server / X-Powered-By / X-AspNet-Version ----
+export TALLY_DB="$TMP/zgrab2.db"
+check "zgrab2 JSON lines import" "$TALLY" import "$FIX/zgrab2.json"
+check "its cut-off last line is a warning" \
+    grep -q "warning: .*zgrab2.json:5: the last record is cut off" "$TMP/last.out"
+check_eq "zgrab2: the port from the module, the URL, or the scheme" \
+    "$("$TALLY" show ports --format csv | tr '\n' ' ')" "port,proto,hosts 443,tcp,1 3000,tcp,1 8080,tcp,1 "
+check_eq "zgrab2: app-stack from the headers (X-AspNet-Version under \"unknown\")" \
+    "$("$TALLY" show app-stack --format csv | tr '\n' ' ')" \
+    "app,stack,services (none),Express,1 Apache,PHP,1 Microsoft-IIS,ASP.NET,1 "
+check_eq "zgrab2: RFC 3339 times with an offset are UTC" \
+    "$("$SQLITE3" "$TALLY_DB" "SELECT seen FROM observation WHERE port = 443")" "1588334400"
+head -n 1 "$FIX/zgrab2.json" > "$TMP/bad-zgrab2.json"
+printf '{"ip":"192.0.2.300","data":{"http":{"status":"success","protocol":"http"}}}\n' >> "$TMP/bad-zgrab2.json"
+before=$(db_dump "$TALLY_DB")
+check_exit "a zgrab2 record with a bad address fails" 1 "$TALLY" import "$TMP/bad-zgrab2.json"
+check "naming its line" grep -q "bad-zgrab2.json:2: expected \"ip\"" "$TMP/exit.err"
+check_eq "the database is unchanged" "$(db_dump "$TALLY_DB")" "$before"
 
 # ---- the 2014 shape: X-AspNet-Version counts as the stack ASP.NET ----
 export TALLY_DB="$TMP/2014.db"

@@ -198,5 +198,11 @@ check_eq "numbered as 1.3.9 (15 X509)" \
 check_exit "an unknown --masscan-version is a usage error" 2 \
     "$TALLY" -d "$TMP/old2.db" import --masscan-version 2.0 "$F/masscan-1.0.5.bin"
 check "listing the known ones" grep -q "expected 1.0.3, 1.0.4, 1.0.5, 1.3.0, 1.3.2 or 1.3.9" "$TMP/exit.err"
+"$TALLY" import --help > "$TMP/import-help.txt"
+check "import --help names the versions --masscan-version takes" \
+    grep -q "1.0.3, 1.0.4, 1.0.5, 1.3.0, 1.3.2 or 1.3.9" "$TMP/import-help.txt"
+check "and its default" grep -q "else 1.3.2" "$TMP/import-help.txt"
+check "the man page describes the option" \
+    grep -q '^\.BI \\-\\-masscan\\-version " V"$' "$top_srcdir/doc/tally.1"
 
 done_testing

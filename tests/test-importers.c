@@ -31,11 +31,21 @@ static long long count_rows(struct store *store, const char *sql)
 
 static void test_unescape(void)
 {
-    char text[] = "HTTP/1.0 200 OK\\x0d\\x0aServer: x\\x5cy \\u00e9 \\xZZ end\\x4";
+    char text[] = "HTTP/1.0 200 OK\\x0d\\x0aServer: x\\x5cy \\u00e9 \\u00 a\\b end\\x7E";
     size_t n = masscan_unescape(text, sizeof(text) - 1);
-    CHECK_STR(text, "HTTP/1.0 200 OK\r\nServer: x\\y \xe9 \\xZZ end\\x4",
-              "\\xHH and \\u00HH become bytes; malformed escapes stay");
+    CHECK_STR(text, "HTTP/1.0 200 OK\r\nServer: x\\y \xe9 \\u00 a\\b end~",
+              "\\xHH and \\u00HH become bytes; other backslashes stay");
     CHECK_INT(n, strlen(text), "the length shrinks accordingly");
+
+    /* masscan writes an escape whole or not at all: a short one was not written by it. */
+    static const char *const broken[] = { "OK\\x", "OK\\x4", "OK\\xZZ", "\\x4 OK",
+                                          "OK\\x0g" };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        char *copy = xstrdup(broken[i]);
+        CHECK(masscan_unescape(copy, strlen(copy)) == (size_t)-1,
+              "\"%s\" is a broken escape", broken[i]);
+        free(copy);
+    }
 }
 
 static void test_input(void)
@@ -160,6 +170,45 @@ static void test_list_import(void)
               "a cut-off last record is not an error");
     CHECK_INT(result.warnings, 1, "but a warning");
     CHECK(strstr(result.warning, "cut off") != NULL, "saying so: %s", result.warning);
+    free(path);
+
+    /* A last line without its newline is cut off even when what is left still parses:
+     * the time or the banner text may be cut short. */
+    static const char *const cut_but_parses[] = {
+        "#masscan\nopen tcp 80 5.6.7.10 1\nopen tcp 80 5.6.7.11 17000",
+        "#masscan\nopen tcp 80 5.6.7.10 1\nbanner tcp 80 5.6.7.11 1 http HTTP/1.1 200 OK\\x",
+        "#masscan\nopen tcp 80 5.6.7.10 1\nbanner tcp 80 5.6.7.11 1 http HTTP/1.1 200 OK",
+    };
+    for (size_t i = 0; i < sizeof(cut_but_parses) / sizeof(cut_but_parses[0]); i++) {
+        char *name = xasprintf("cut%zu.oL", i);
+        path = write_file(name, cut_but_parses[i], strlen(cut_but_parses[i]));
+        CHECK(import_file(store, path, &strict, &result, &diag) == TALLY_OK,
+              "%s: a cut last line that still parses imports", name);
+        CHECK_INT(result.warnings, 1, "with a warning");
+        char *line3 = xasprintf("%s:3: the last record is cut off", name);
+        CHECK(strstr(result.warning, line3) != NULL, "naming line 3: %s", result.warning);
+        CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM observation WHERE addr='5.6.7.11'") +
+                  count_rows(store, "SELECT COUNT(*) FROM banner WHERE addr='5.6.7.11'"), 0,
+                  "and the cut record is not stored");
+        free(line3);
+        free(path);
+        free(name);
+    }
+
+    static const char escape[] = "#masscan\nopen tcp 80 5.6.7.12 1\n"
+                                 "banner tcp 80 5.6.7.12 1 http HTTP/1.1 200 OK\\x0\n";
+    path = write_file("escape.oL", escape, sizeof(escape) - 1);
+    before = count_rows(store, "SELECT COUNT(*) FROM observation");
+    CHECK_INT(import_file(store, path, &strict, &result, &diag), TALLY_ERROR_DATA,
+              "a broken escape on a whole line fails a strict import");
+    CHECK_INT(diag.line, 3, "naming its line");
+    CHECK(strstr(diag.message, "two hex digits") != NULL, "saying what was expected: %s",
+          diag.message);
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM observation"), before,
+              "the database is unchanged");
+    CHECK_INT(import_file(store, path, &lenient, &result, &diag), TALLY_OK,
+              "--lenient skips the banner");
+    CHECK_INT(result.skipped, 1, "counting it");
     free(path);
 
     static const char noend[] = "#masscan\nopen tcp 80 5.6.7.9 1\n";
