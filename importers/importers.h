@@ -120,7 +120,8 @@ enum tally_error import_file(struct store *store, const char *path,
 /* ---- shared decoders (importers/decode.c, importers/banner.c) ---- */
 
 /* Decodes masscan's escaping in place ("\xHH" and, for JSON, "\u00HH" to one byte).
- * Returns the new length. Malformed escapes are kept as they are. */
+ * Returns the new length, or (size_t)-1 for a "\x" not followed by two hex digits
+ * (masscan writes every escape whole). Other backslashes are kept. */
 size_t masscan_unescape(char *text, size_t len);
 /* Stores a banner and what it tells about the service's HTTP application and stack
  * (an "http.server" banner, or Server / X-Powered-By lines inside an "http" banner). */
