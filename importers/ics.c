@@ -1172,4 +1172,5 @@ const struct importer importer_ics = {
                    "occurrence",
     .sniff = ics_sniff,
     .run = ics_run,
+    .reads = IMPORTER_READS_OWNER | IMPORTER_READS_TZ,
 };

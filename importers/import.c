@@ -86,39 +86,32 @@ void import_progress(struct import_ctx *ctx)
     fflush(stderr);
 }
 
-/* The key that tells a repeated import: the SHA-256 of the content. For the formats whose
+/* The key that tells a repeated import: the SHA-256 of the content. For an importer whose
  * rows depend on --owner (declined events, the owner's company) or --tz (times written
- * without a zone), and when those are given, it is the SHA-256 of the content's hash with
+ * without a zone), when those are given, it is the SHA-256 of the content's hash with
  * them, so that the same calendar read for another owner or zone is a new import. */
-static void import_key(const char *format, const struct import_options *opt, char key[65])
+static void import_key(const struct importer *importer, const struct import_options *opt,
+                       char key[65])
 {
-    static const struct {
-        const char *format;
-        int owner, tz;
-    } depends[] = { { "ics", 1, 1 }, { "outlook-csv", 1, 1 }, { "linkedin", 0, 1 } };
-    for (size_t i = 0; i < sizeof(depends) / sizeof(depends[0]); i++) {
-        if (strcmp(format, depends[i].format) != 0)
-            continue;
-        const char *owner = depends[i].owner && opt->owner && *opt->owner ? opt->owner : NULL;
-        const char *tz = depends[i].tz && opt->tz && *opt->tz && strcmp(opt->tz, "UTC") != 0
-                             ? opt->tz : NULL;
-        if (!owner && !tz)
-            return;
-        GString *text = g_string_new(key);
-        if (owner) {
-            g_string_append(text, "\n--owner ");
-            for (const char *c = owner; *c; c++)
-                g_string_append_c(text, (char)tolower((unsigned char)*c));
-        }
-        if (tz)
-            g_string_append_printf(text, "\n--tz %s", tz);
-        gchar *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text->str,
-                                                   (gssize)text->len);
-        snprintf(key, 65, "%s", sum);
-        g_free(sum);
-        g_string_free(text, TRUE);
+    const char *owner = importer->reads & IMPORTER_READS_OWNER && opt->owner && *opt->owner
+                            ? opt->owner : NULL;
+    const char *tz = importer->reads & IMPORTER_READS_TZ && opt->tz && *opt->tz &&
+                             strcmp(opt->tz, "UTC") != 0
+                         ? opt->tz : NULL;
+    if (!owner && !tz)
         return;
+    GString *text = g_string_new(key);
+    if (owner) {
+        g_string_append(text, "\n--owner ");
+        for (const char *c = owner; *c; c++)
+            g_string_append_c(text, (char)tolower((unsigned char)*c));
     }
+    if (tz)
+        g_string_append_printf(text, "\n--tz %s", tz);
+    gchar *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text->str, (gssize)text->len);
+    snprintf(key, 65, "%s", sum);
+    g_free(sum);
+    g_string_free(text, TRUE);
 }
 
 enum tally_error import_file(struct store *store, const char *path,
@@ -187,7 +180,7 @@ enum tally_error import_file(struct store *store, const char *path,
     result->bytes = input_bytes_read(in);
     result->seconds = now_seconds() - started;
     input_sha256(in, sha);
-    import_key(importer->name, opt, sha);
+    import_key(importer, opt, sha);
     err = store_import_commit(store, sha, (long long)result->bytes, ctx.skipped,
                               result->seconds, &result->source_id, diag);
     if (err == TALLY_ERROR_DUPLICATE) {

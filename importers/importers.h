@@ -94,6 +94,13 @@ struct importer {
     /* 0 = not this format ... 100 = certainly this format. */
     int (*sniff)(const unsigned char *head, size_t len, const char *path);
     enum tally_error (*run)(struct import_ctx *ctx);
+    /* The options that change the rows it writes (enum importer_reads): the same content
+     * imported again with other values of these is a new import. */
+    unsigned reads;
+};
+enum importer_reads {
+    IMPORTER_READS_OWNER = 1 << 0,      /* --owner */
+    IMPORTER_READS_TZ    = 1 << 1       /* --tz */
 };
 
 extern const struct importer *const importer_table[];

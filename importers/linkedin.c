@@ -602,6 +602,7 @@ const struct importer importer_linkedin = {
                    "messages, Invitations, Positions, job applications, ...)",
     .sniff = linkedin_sniff,
     .run = linkedin_run,
+    .reads = IMPORTER_READS_TZ,
 };
 
 const struct importer importer_linkedin_stats = {

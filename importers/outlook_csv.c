@@ -392,4 +392,5 @@ const struct importer importer_outlook_csv = {
     .description = "Outlook calendar exported as CSV (English, German or Dutch headers)",
     .sniff = outlook_sniff,
     .run = outlook_run,
+    .reads = IMPORTER_READS_OWNER | IMPORTER_READS_TZ,
 };
