@@ -348,7 +348,9 @@ void chart_value_axis_fit(struct chart_value_axis *ax, double dmin, double dmax,
         lo = hi = 0;
     if (hi == lo)
         hi = lo + 1;
-    ax->nticks = ticks_compute(lo, hi, target, 0, integers, ax->ticks, CHART_MAX_TICKS);
+    /* Covering ticks: the last gridline is at or above the tallest bar, so every bar can
+     * be read against a labelled line. */
+    ax->nticks = ticks_compute(lo, hi, target, 1, integers, ax->ticks, CHART_MAX_TICKS);
     if (ax->nticks < 2) {
         ax->nticks = 2;
         ax->ticks[0] = lo;

@@ -90,9 +90,9 @@ struct chart_value_axis {
     double ticks[CHART_MAX_TICKS];
     double step;
 };
-/* Fits nice ticks to data in [dmin, dmax], always including 0 (bars start at 0), about
- * one tick per `spacing` points of an axis `length` points long. The range drawn reaches
- * the data when the last tick falls short of it. */
+/* Fits nice ticks covering the data in [dmin, dmax] (the first tick at or below it, the
+ * last at or above), always including 0 (bars start at 0), about one tick per `spacing`
+ * points of an axis `length` points long. */
 void chart_value_axis_fit(struct chart_value_axis *ax, double dmin, double dmax,
                           int integers, double length, double spacing);
 /* Where v falls between a (at ax->lo) and b (at ax->hi). */
