@@ -242,7 +242,7 @@ static enum tally_error address_map_run(struct store *store, const struct filter
     enum tally_error err = collect_v4(store, &per24, 24, &list, diag);
     if (!err) {
         qsort(list.items, list.n, sizeof(*list.items), by_address);
-        char *title = port_title("Address map: hosts per /24", f);
+        char *title = port_title("Address map: hosts", f);
         *out = subnet_table("address-map", title, &list, list.n);
         free(title);
     }
