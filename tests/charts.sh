@@ -40,6 +40,12 @@ for f in png svg pdf; do
     check "identical input gives identical $f bytes" cmp "$TMP/top.$f" "$TMP/again.$f"
 done
 
+"$TALLY" import "$SAMPLES/linkedin-stats.csv" 2>/dev/null
+"$TALLY" chart linkedin-stats -o "$TMP/stats.svg" 2>/dev/null
+svg_texts "$TMP/stats.svg" > "$TMP/stats.txt"
+check "dense dates: the first day is labelled" grep -qx 2024-02-26 "$TMP/stats.txt"
+check_eq "dense dates: every third day, level (only the value axis title turns)" \
+    "$(grep -c '^2024-0[23]-[0-9][0-9]$' "$TMP/stats.txt") $(grep -cx 2024-02-27 "$TMP/stats.txt") $(grep -c 'rotate' "$TMP/stats.svg")" "10 0 1"
 check "subnets (one bar per subnet, many labels)" "$TALLY" chart subnets --port 9543 -o "$TMP/subnets.png"
 check "ports as a bar chart" "$TALLY" chart ports -o "$TMP/ports.svg"
 check "--kind hbar overrides the kind" "$TALLY" chart ports --kind hbar -o "$TMP/ports-h.svg"
