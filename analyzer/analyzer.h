@@ -47,6 +47,12 @@ struct analysis {
                             struct table **out, struct tally_diag *diag);
     /* Whether the database holds data this analysis reads (for `analyses` and `report`). */
     int (*has_data)(struct store *store);
+    /* The store table whose source_id says which imports the analysis reads, and its
+     * column of unix seconds, for the subtitle ("from scan.oL, 2014-01-10"). NULL: the
+     * family's (observation.seen for scans, capture_summary for captures, none for time
+     * analyses). */
+    const char *source_table;
+    const char *time_col;
 };
 
 extern const struct analysis *const analysis_table[];

@@ -233,7 +233,9 @@ static enum tally_error run_sorted(struct store *store, const struct filters *f,
         if (top) {
             limit = (size_t)(f->top > 0 ? f->top : 10);
             qsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
-            char *lead = xasprintf("Top %zu %s", limit, what);
+            /* The count shown, not the one asked for: "Top 2" when there are two. */
+            size_t shown = limit < list.n ? limit : list.n;
+            char *lead = xasprintf("Top %zu %s", shown, what);
             title = port_title(lead, f);
             free(lead);
         } else {
@@ -264,7 +266,7 @@ static enum tally_error top_subnets_run(struct store *store, const struct filter
 static enum tally_error subnet_squares_run(struct store *store, const struct filters *f,
                                            struct table **out, struct tally_diag *diag)
 {
-    return run_sorted(store, f, out, diag, "subnet-squares", "subnets", 1);
+    return run_sorted(store, f, out, diag, "subnet-squares", "subnets with counts: hosts", 1);
 }
 
 static enum tally_error address_map_run(struct store *store, const struct filters *f,
@@ -276,7 +278,7 @@ static enum tally_error address_map_run(struct store *store, const struct filter
     enum tally_error err = collect_v4(store, &per24, 24, &list, diag);
     if (!err) {
         qsort(list.items, list.n, sizeof(*list.items), by_address);
-        char *title = port_title("Address map: hosts per /24", f);
+        char *title = port_title("Address map: hosts", f);
         *out = subnet_table("address-map", title, &list, list.n);
         free(title);
     }

@@ -1,7 +1,8 @@
 /* chart_addressmap.c: the address map (CHART_ADDRESS_MAP): IPv4 blocks (subnet text,
- * hosts) drawn on a Hilbert curve over the smallest block enclosing them, so that every
- * CIDR block in it is a contiguous square or 2:1 rectangle, coloured by hosts on a log
- * scale, with block labels, a legend and a caption naming the enclosing block. */
+ * hosts) drawn on a Hilbert curve over the smallest block enclosing where nearly all
+ * hosts are, so that every CIDR block in it is a contiguous square or 2:1 rectangle,
+ * coloured by hosts on a log scale, with block labels, a legend and a caption naming the
+ * enclosing block and the hosts left outside it. */
 #include "render/chart_layout.h"
 
 #include <math.h>
@@ -13,8 +14,11 @@
 #define AMAP_BAR_W 12.0
 #define AMAP_BAR_H 160.0                /* colour bar height, when there is room */
 #define AMAP_BAR_MIN 60.0               /* below this the caption gives way */
-#define AMAP_T_MIN 0.25                 /* sequential position of a one-host cell */
-#define AMAP_EMPTY 0.92                 /* grey of an empty cell */
+#define AMAP_T_MIN 0.45                 /* sequential position of a one-host cell: a clear
+                                           mid blue, unlike the empty grey */
+#define AMAP_EMPTY 0.93                 /* grey of an empty cell */
+#define AMAP_CAPTION_LINES 8
+#define AMAP_LIST_OUTSIDE 3             /* blocks outside the map named one by one */
 #define AMAP_MIN_MARK 2.5               /* smallest square drawn for a non-empty cell */
 
 void layout_hilbert_d2xy(int order, uint32_t d, uint32_t *x, uint32_t *y)
@@ -78,6 +82,98 @@ void addrmap_fit(const uint32_t *nets, const int *lens, size_t n, struct addrmap
     if (cell - common > ADDRMAP_MAX_BITS)
         cell = common + ADDRMAP_MAX_BITS;
     addrmap_init(map, first, common, cell);
+}
+
+/* A block and its weight, sortable by address. */
+struct amap_weighted {
+    uint32_t net;
+    int len;
+    double w;
+};
+
+static int amap_weighted_cmp(const void *a, const void *b)
+{
+    const struct amap_weighted *x = a, *y = b;
+    return x->net < y->net ? -1 : x->net > y->net;
+}
+
+/* The heaviest block of length len among v (sorted by address, blocks of length >= len
+ * only): masking keeps the order, so each block's members are one run. */
+static double amap_heaviest(const struct amap_weighted *v, size_t n, int len, uint32_t *net)
+{
+    double best = -1, sum = 0;
+    uint32_t mask = amap_mask(len), cur = 0;
+    int open = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && v[i].len < len)
+            continue;
+        if (open && (i == n || (v[i].net & mask) != cur)) {
+            if (sum > best) {
+                best = sum;
+                *net = cur;
+            }
+            open = 0;
+        }
+        if (i == n)
+            break;
+        if (!open) {
+            cur = v[i].net & mask;
+            sum = 0;
+            open = 1;
+        }
+        sum += v[i].w;
+    }
+    return best;
+}
+
+/* The smallest block holding share of v's weight (total). */
+static void amap_smallest_holding(const struct amap_weighted *v, size_t n, double share,
+                                  double total, uint32_t *net, int *len)
+{
+    for (int l = 32; l > 0; l--) {
+        uint32_t at = 0;
+        if (amap_heaviest(v, n, l, &at) >= share * total) {
+            *net = at;
+            *len = l;
+            return;
+        }
+    }
+    *net = 0;
+    *len = 0;
+}
+
+void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_t n,
+                   uint32_t *net, int *len)
+{
+    static const double shares[] = { 0.99, 0.95, 0.90, ADDRMAP_FOCUS_SHARE };
+    enum { NSHARES = sizeof shares / sizeof shares[0] };
+    struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
+    uint32_t at[NSHARES];
+    int at_len[NSHARES];
+    size_t m = 0;
+    double total = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!(w[i] > 0))
+            continue;
+        v[m].len = lens[i] < 0 ? 0 : lens[i] > 32 ? 32 : lens[i];
+        v[m].net = nets[i] & amap_mask(v[m].len);
+        v[m].w = w[i];
+        total += w[i];
+        m++;
+    }
+    qsort(v, m, sizeof *v, amap_weighted_cmp);
+    for (int i = 0; i < NSHARES; i++)
+        amap_smallest_holding(v, m, shares[i], total, &at[i], &at_len[i]);
+    *net = at[NSHARES - 1];
+    *len = at_len[NSHARES - 1];
+    for (int i = 0; i < NSHARES; i++)
+        if (at_len[i] >= at_len[NSHARES - 1] - ADDRMAP_FOCUS_ZOOM_BITS) {
+            *net = at[i];
+            *len = at_len[i];
+            break;
+        }
+    free(v);
 }
 
 int addrmap_contains(const struct addrmap *map, uint32_t addr)
@@ -319,13 +415,21 @@ static void amap_draw_outlines(struct chart_ctx *ctx, const struct addrmap *map,
 /* The caption lines under the legend. */
 struct amap_caption {
     int n;
-    char line[4][128];
+    char line[AMAP_CAPTION_LINES][128];
+};
+
+/* What the map leaves out: blocks outside the enclosing one. */
+struct amap_outside {
+    size_t n;                   /* blocks */
+    double hosts;
+    struct amap_block first[AMAP_LIST_OUTSIDE];
 };
 
 static void amap_caption_build(const struct addrmap *map, int skipped_v6,
+                               const struct amap_outside *out, const char *value_name,
                                struct amap_caption *c)
 {
-    char block[64], num[64];
+    char block[40], num[40];
 
     c->n = 0;
     amap_prefix_text(map->base, map->prefix, block, sizeof block);
@@ -335,6 +439,21 @@ static void amap_caption_build(const struct addrmap *map, int skipped_v6,
              map->cell_prefix, num, map->cell_prefix == 32 ? "" : "es");
     snprintf(c->line[c->n++], sizeof c->line[0], "Hilbert curve, %u \xc3\x97 %u cells",
              (1u << map->order) << map->wide, 1u << map->order);
+    if (out->n > 0) {
+        chart_format_value(out->hosts, num, sizeof num);
+        snprintf(c->line[c->n++], sizeof c->line[0], "Outside it, not shown: %s %s", num,
+                 value_name);
+        if (out->n <= AMAP_LIST_OUTSIDE) {
+            for (size_t i = 0; i < out->n; i++) {
+                amap_prefix_text(out->first[i].net, out->first[i].len, block, sizeof block);
+                chart_format_value(out->first[i].hosts, num, sizeof num);
+                snprintf(c->line[c->n++], sizeof c->line[0], "%s: %s", block, num);
+            }
+        } else {
+            format_thousands((long long)out->n, num, sizeof num);
+            snprintf(c->line[c->n++], sizeof c->line[0], "in %s blocks", num);
+        }
+    }
     if (skipped_v6)
         snprintf(c->line[c->n++], sizeof c->line[0], "%d IPv6 block%s not shown",
                  skipped_v6, skipped_v6 == 1 ? "" : "s");
@@ -454,6 +573,10 @@ static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag
     struct chart_font tick = CHART_FONT_TICK;
     struct amap_cell *order = NULL;
     size_t nfull = 0;
+    struct amap_outside outside = { 0 };
+    double *weights = NULL;
+    uint32_t focus_net;
+    int focus_len;
     int inner;
     size_t n = 0;
     int skipped_v6 = 0;
@@ -499,6 +622,27 @@ static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag
         chart_no_data(ctx);
         goto out;
     }
+    /* The map covers where nearly all hosts are; the blocks outside are named in the
+     * caption. */
+    weights = xcalloc(n, sizeof *weights);
+    for (size_t i = 0; i < n; i++)
+        weights[i] = blocks[i].hosts;
+    addrmap_focus(nets, lens, weights, n, &focus_net, &focus_len);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (blocks[i].len >= focus_len && (blocks[i].net & amap_mask(focus_len)) == focus_net) {
+            blocks[kept] = blocks[i];
+            nets[kept] = blocks[i].net;
+            lens[kept] = blocks[i].len;
+            kept++;
+            continue;
+        }
+        if (outside.n < AMAP_LIST_OUTSIDE)
+            outside.first[outside.n] = blocks[i];
+        outside.n++;
+        outside.hosts += blocks[i].hosts;
+    }
+    n = kept;
     addrmap_fit(nets, lens, n, &map);
 
     g.rows = 1u << map.order;
@@ -517,7 +661,7 @@ static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag
     snprintf(what, sizeof what, "%s per /%d", value_name, map.cell_prefix);
     if (what[0] >= 'a' && what[0] <= 'z')
         what[0] = (char)(what[0] - 'a' + 'A');
-    amap_caption_build(&map, skipped_v6, &caption);
+    amap_caption_build(&map, skipped_v6, &outside, value_name, &caption);
     legend_w = fmin(amap_legend_width(ctx, what, max, &caption), p->w * 0.4);
 
     /* The map and legend centred together, with room above and below for the edge
@@ -534,11 +678,15 @@ static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag
     cairo_rectangle(ctx->cr, g.x0, g.y0, map_w, map_h);
     cairo_set_source_rgb(ctx->cr, AMAP_EMPTY, AMAP_EMPTY, AMAP_EMPTY);
     cairo_fill(ctx->cr);
+    /* Block outlines under the cells: they divide the empty space, never hide data. */
+    inner = amap_inner_level(ctx, &map, &g, &tick);
+    amap_draw_outlines(ctx, &map, &g, inner, 1.0);
+    amap_draw_outlines(ctx, &map, &g, amap_edge_level(&map), 2.0);
 
-    /* Cells smaller than AMAP_MIN_MARK are drawn that big, centred, so a lone /24 in a
-     * large block still shows; fuller cells are drawn last, on top. Without
-     * antialiasing, neighbouring cells meet without seams. */
-    double mark = fmax(g.cell, AMAP_MIN_MARK);
+    /* Cells smaller than AMAP_MIN_MARK are drawn that big, centred but kept inside the
+     * map, so a lone /24 in a large block still shows; fuller cells are drawn last, on
+     * top. Without antialiasing, neighbouring cells meet without seams. */
+    double mark = fmin(fmax(g.cell, AMAP_MIN_MARK), fmin(map_w, map_h));
     order = xcalloc((size_t)g.cols * g.rows, sizeof *order);
     for (uint32_t k = 0; k < g.cols * g.rows; k++)
         if (grid[k] > 0)
@@ -549,23 +697,24 @@ static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag
     for (size_t k = 0; k < nfull; k++) {
         uint32_t cx = order[k].index % g.cols, cy = order[k].index / g.cols;
         double r, gr, b;
+        double mx = g.x0 + (cx + 0.5) * g.cell - mark / 2;
+        double my = g.y0 + (cy + 0.5) * g.cell - mark / 2;
+        mx = fmin(fmax(mx, g.x0), g.x0 + map_w - mark);
+        my = fmin(fmax(my, g.y0), g.y0 + map_h - mark);
         chart_sequential(amap_scale(order[k].value, max), &r, &gr, &b);
-        cairo_rectangle(ctx->cr, g.x0 + (cx + 0.5) * g.cell - mark / 2,
-                        g.y0 + (cy + 0.5) * g.cell - mark / 2, mark, mark);
+        cairo_rectangle(ctx->cr, mx, my, mark, mark);
         cairo_set_source_rgb(ctx->cr, r, gr, b);
         cairo_fill(ctx->cr);
     }
     cairo_restore(ctx->cr);
-    inner = amap_inner_level(ctx, &map, &g, &tick);
     if (inner >= 0)
         amap_draw_inner_labels(ctx, &map, &g, grid, inner);
-    amap_draw_outlines(ctx, &map, &g, inner, 1.0);
-    amap_draw_outlines(ctx, &map, &g, amap_edge_level(&map), 2.0);
     amap_draw_edges(ctx, &map, &g);
     amap_draw_legend(ctx, g.x0 + map_w + AMAP_GAP, g.y0, p->y + p->h - g.y0, max, what,
                      &caption);
 
 out:
+    free(weights);
     free(order);
     free(blocks);
     free(nets);

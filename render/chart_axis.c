@@ -348,7 +348,9 @@ void chart_value_axis_fit(struct chart_value_axis *ax, double dmin, double dmax,
         lo = hi = 0;
     if (hi == lo)
         hi = lo + 1;
-    ax->nticks = ticks_compute(lo, hi, target, 0, integers, ax->ticks, CHART_MAX_TICKS);
+    /* Covering ticks: the last gridline is at or above the tallest bar, so every bar can
+     * be read against a labelled line. */
+    ax->nticks = ticks_compute(lo, hi, target, 1, integers, ax->ticks, CHART_MAX_TICKS);
     if (ax->nticks < 2) {
         ax->nticks = 2;
         ax->ticks[0] = lo;
@@ -428,6 +430,21 @@ void chart_value_axis_draw_bottom(struct chart_ctx *ctx, const struct chart_valu
 
 #define SIN45 0.70710678118654752
 
+/* Whether every label is a date ("2024-01-05", "2024-01", "2024-W03"): an ordered axis
+ * where every k-th label says enough. */
+static int labels_are_dates(char *const *labels, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *l = labels[i];
+        if (!l || strlen(l) < 7 || l[4] != '-')
+            return 0;
+        for (int k = 0; k < 4; k++)
+            if (l[k] < '0' || l[k] > '9')
+                return 0;
+    }
+    return n > 0;
+}
+
 void chart_category_axis_fit(struct chart_ctx *ctx, char *const *labels, size_t n,
                              double slot, double max_extent, struct chart_category_axis *ax)
 {
@@ -445,6 +462,13 @@ void chart_category_axis_fit(struct chart_ctx *ctx, char *const *labels, size_t 
         ax->angle = 0;
         ax->max_label = 0;
         ax->extent = lh + 4;
+    } else if (labels_are_dates(labels, n)) {
+        /* Dates stay level and whole: every k-th, with a gap between labels. */
+        ax->angle = 0;
+        ax->every = (size_t)ceil((widest + 10) / slot);
+        ax->max_label = 0;
+        ax->extent = lh + 4;
+        ax->overhang = fmax(0, widest / 2 - slot / 2);
     } else if (slot >= lh * 1.5) {
         ax->angle = 45;
         ax->max_label = fmin(widest, (max_extent - lh * SIN45) / SIN45);
@@ -470,7 +494,7 @@ void chart_category_axis_draw(struct chart_ctx *ctx, const struct chart_category
         double x = x0 + (i + 0.5) * slot;
         if (ax->angle == 0)
             chart_text(ctx, &CHART_FONT_TICK, labels[i], x, y + 4, ALIGN_CENTER, VALIGN_TOP, 0,
-                       slot - 2);
+                       ax->every > 1 ? 0 : slot - 2);
         else if (ax->angle == 45)
             chart_text(ctx, &CHART_FONT_TICK, labels[i], x + lh * 0.2, y + 2 + lh * 0.45,
                        ALIGN_RIGHT, VALIGN_MIDDLE, 45, ax->max_label);
@@ -516,7 +540,8 @@ double chart_line_height(struct chart_ctx *ctx, const struct chart_font *font)
     return h;
 }
 
-void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last_is_other)
+static void legend_top(struct chart_ctx *ctx, char *const *names, int n, int last_is_other,
+                       int lines)
 {
     const double swatch = 9, gap = 5, spacing = 16;
     double lh = chart_line_height(ctx, &CHART_FONT_LABEL);
@@ -527,7 +552,7 @@ void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last
         double w, h, r, g, b, item;
         chart_text_size(ctx, &CHART_FONT_LABEL, names[i], &w, &h);
         w = fmin(w, ctx->plot.w / 2);
-        item = swatch + gap + w;
+        item = swatch + (lines ? 6 : 0) + gap + w;
         if (x > ctx->plot.x && x + item > right) {
             x = ctx->plot.x;
             y += row_h;
@@ -537,15 +562,39 @@ void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last
         else
             chart_palette(i, &r, &g, &b);
         cairo_set_source_rgb(ctx->cr, r, g, b);
-        cairo_rectangle(ctx->cr, x, y + row_h / 2 - swatch / 2 - 1, swatch, swatch);
-        cairo_fill(ctx->cr);
-        chart_text(ctx, &CHART_FONT_LABEL, names[i], x + swatch + gap, y + row_h / 2 - 1,
+        if (lines) {
+            /* A short stroke as thick as the chart's lines, with its point marker. */
+            double cy = y + row_h / 2 - 1;
+            cairo_set_line_width(ctx->cr, 2.0);
+            cairo_set_line_cap(ctx->cr, CAIRO_LINE_CAP_ROUND);
+            cairo_move_to(ctx->cr, x + 1, cy);
+            cairo_line_to(ctx->cr, x + swatch + 5, cy);
+            cairo_stroke(ctx->cr);
+            cairo_arc(ctx->cr, x + (swatch + 6) / 2, cy, 2.6, 0, 2 * G_PI);
+            cairo_fill(ctx->cr);
+        } else {
+            cairo_rectangle(ctx->cr, x, y + row_h / 2 - swatch / 2 - 1, swatch, swatch);
+            cairo_fill(ctx->cr);
+        }
+        chart_text(ctx, &CHART_FONT_LABEL, names[i], x + swatch + (lines ? 6 : 0) + gap,
+                   y + row_h / 2 - 1,
                    ALIGN_LEFT, VALIGN_MIDDLE, 0, w + 1);
         x += item + spacing;
     }
     y += row_h + 8;
     ctx->plot.h -= y - ctx->plot.y;
     ctx->plot.y = y;
+}
+
+void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last_is_other)
+{
+    legend_top(ctx, names, n, last_is_other, 0);
+}
+
+void chart_legend_top_lines(struct chart_ctx *ctx, char *const *names, int n,
+                            int last_is_other)
+{
+    legend_top(ctx, names, n, last_is_other, 1);
 }
 
 void chart_no_data(struct chart_ctx *ctx)

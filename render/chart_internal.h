@@ -90,9 +90,9 @@ struct chart_value_axis {
     double ticks[CHART_MAX_TICKS];
     double step;
 };
-/* Fits nice ticks to data in [dmin, dmax], always including 0 (bars start at 0), about
- * one tick per `spacing` points of an axis `length` points long. The range drawn reaches
- * the data when the last tick falls short of it. */
+/* Fits nice ticks covering the data in [dmin, dmax] (the first tick at or below it, the
+ * last at or above), always including 0 (bars start at 0), about one tick per `spacing`
+ * points of an axis `length` points long. */
 void chart_value_axis_fit(struct chart_value_axis *ax, double dmin, double dmax,
                           int integers, double length, double spacing);
 /* Where v falls between a (at ax->lo) and b (at ax->hi). */
@@ -107,7 +107,8 @@ void chart_value_axis_draw_bottom(struct chart_ctx *ctx, const struct chart_valu
                                   const struct chart_rect *r);
 
 /* How category labels under a horizontal axis are drawn so that they never collide:
- * level, rotated 45 or 90 degrees, ellipsised, and if need be only every n-th. */
+ * level, rotated 45 or 90 degrees, ellipsised, and if need be only every n-th. Dates
+ * ("2024-01-05", "2024-W03") that do not fit stay level and whole, every n-th. */
 struct chart_category_axis {
     double angle;               /* 0, 45 or 90 */
     size_t every;               /* draw labels 0, every, 2*every, ... */
@@ -133,6 +134,9 @@ double chart_line_height(struct chart_ctx *ctx, const struct chart_font *font);
 
 /* A legend of swatches in rows along the top of ctx->plot, which it then shrinks. */
 void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last_is_other);
+/* The same with a stroke and marker for each name, as line charts draw a series. */
+void chart_legend_top_lines(struct chart_ctx *ctx, char *const *names, int n,
+                            int last_is_other);
 /* The centred "No data" message in ctx->plot. */
 void chart_no_data(struct chart_ctx *ctx);
 

@@ -48,6 +48,16 @@ struct addrmap {
  * one covering every block, widened to at least ADDRMAP_MIN_BITS cells' worth, and
  * cells grow when it would take more than ADDRMAP_MAX_BITS. */
 void addrmap_fit(const uint32_t *nets, const int *lens, size_t n, struct addrmap *map);
+/* Where most hosts are, for the map to cover: of the smallest CIDR blocks holding 99%,
+ * 95%, 90% and ADDRMAP_FOCUS_SHARE of the total weight of blocks (nets[i], lens[i])
+ * weighted by w[i] (w[i] <= 0 counts for nothing), the first whose prefix is at most
+ * ADDRMAP_FOCUS_ZOOM_BITS shorter than the last one's. So a few stray blocks far from
+ * the rest do not shrink every cluster to a dot, and what is left out is a small share
+ * (the caller names it). With no weight, 0.0.0.0/0. */
+#define ADDRMAP_FOCUS_SHARE 0.80
+#define ADDRMAP_FOCUS_ZOOM_BITS 4
+void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_t n,
+                   uint32_t *net, int *len);
 /* The map of one given block with the given cell size (prefix <= cell_prefix). */
 void addrmap_init(struct addrmap *map, uint32_t base, int prefix, int cell_prefix);
 /* Whether addr lies in the map, and its cell. */

@@ -58,7 +58,7 @@ static enum tally_error draw_line(struct chart_ctx *ctx, struct tally_diag *diag
     if (err != TALLY_OK)
         return err;
     if (d.nseries > 1)
-        chart_legend_top(ctx, d.series, d.nseries, d.has_other);
+        chart_legend_top_lines(ctx, d.series, d.nseries, d.has_other);
     for (i = 0; i < d.ncat; i++)
         for (s = 0; s < d.nseries; s++) {
             dmin = fmin(dmin, chart_data_get(&d, i, s));

@@ -125,8 +125,8 @@ struct workbook_sheet {
     const struct table *table;
     const struct chart_spec *chart;   /* NULL = no chart */
 };
-/* One sheet per entry, then "Summary" and "Sources" sheets from the two tables given
- * (either may be NULL). */
+/* "Summary" and "Sources" sheets from the two tables given (either may be NULL), then one
+ * sheet per entry. */
 enum tally_error workbook_write(const char *path, const struct workbook_sheet *sheets,
                                 int nsheets, const struct table *summary,
                                 const struct table *sources, struct tally_diag *diag);

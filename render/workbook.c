@@ -1,7 +1,8 @@
 /* workbook.c: writes tables as an XLSX workbook through libxlsxwriter: one sheet per table
  * (bold frozen header, autofilter, widths and number formats from the content) with a
  * native Excel chart beside the data where Excel has the kind and the rendered PNG where
- * it has not, then the Summary and Sources sheets.
+ * it has not (or where the native one would lose part of the chart: the histogram's box
+ * summary), after the Summary and Sources sheets, so the workbook opens on the Summary.
  *
  * Sheet layout: row 1 is the header (the CSV column names), the data follows. One empty
  * column to the right starts the side panel: title, subtitle, notes, then the chart. Charts
@@ -25,6 +26,7 @@
 #define WB_MAX_WIDTH 60.0               /* column width cap, in characters */
 #define WB_MIN_WIDTH 6.0
 #define WB_CHART_POINTS 4000            /* categories a native chart plots at most */
+#define WB_LABELLED_POINTS 40           /* bars that get their value printed at most */
 #define WB_MAX_SERIES 12                /* series a native chart plots at most */
 #define WB_CHART_SCALE 1.5              /* of Excel's 480 x 288 pixel default chart */
 #define WB_CHART_ROWS 23                /* rows the chart covers, with a margin */
@@ -473,10 +475,18 @@ static void wb_style_series(lxw_chart_series *series, enum chart_kind kind, int 
     }
     lxw_chart_fill fill = { .color = color };
     chart_series_set_fill(series, &fill);
-    if (kind == CHART_HISTOGRAM) {
-        lxw_chart_line edge = { .color = LXW_COLOR_WHITE, .width = 0.75 };
-        chart_series_set_line(series, &edge);
-    }
+}
+
+/* The value printed on each bar, as in the rendered charts: at the end of a plain or
+ * grouped bar, inside a stacked segment. Zeros (empty segments) print nothing. */
+static void wb_label_series(lxw_chart_series *series, enum chart_kind kind, int integer)
+{
+    chart_series_set_labels(series);
+    chart_series_set_labels_num_format(series, integer ? "#,##0;-#,##0;;"
+                                                       : "#,##0.00;-#,##0.00;;");
+    chart_series_set_labels_position(series, kind == CHART_STACKED_BAR
+                                                 ? LXW_CHART_LABEL_POSITION_CENTER
+                                                 : LXW_CHART_LABEL_POSITION_OUTSIDE_END);
 }
 
 static uint8_t wb_excel_type(enum chart_kind kind)
@@ -499,7 +509,7 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
 {
     enum chart_kind kind = spec->kind;
     int cat = spec->category_col, ser = spec->series_col, val = spec->value_col;
-    int pivot = kind != CHART_HISTOGRAM && wb_column_ok(t, ser) && ser != cat && ser != val;
+    int pivot = wb_column_ok(t, ser) && ser != cat && ser != val;
     struct wb_pivot p;
     size_t n = written < WB_CHART_POINTS ? written : WB_CHART_POINTS;
     char *title = NULL, *text = NULL;
@@ -507,6 +517,7 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
 
     if (!wb_column_ok(t, cat) || !wb_column_numeric(t, val) || n == 0)
         return;
+    const char *num = t->cols[val].type == COLUMN_INTEGER ? "#,##0" : "#,##0.00";
     memset(&p, 0, sizeof p);
     lxw_chart *chart = workbook_add_chart(s->wb, wb_excel_type(kind));
     if (!chart) {
@@ -541,6 +552,8 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
             chart_series_set_values(series, s->name, first, vcol, last, vcol);
             chart_series_set_name_range(series, s->name, head + 1, vcol);
             wb_style_series(series, kind, j);
+            if (kind != CHART_LINE && p.ncat <= WB_LABELLED_POINTS)
+                wb_label_series(series, kind, t->cols[val].type == COLUMN_INTEGER);
         }
         chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
         if (p.ncat < (int)written && p.ncat >= WB_CHART_POINTS) {
@@ -556,6 +569,8 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
                                     (lxw_col_t)val);
             chart_series_set_name_range(series, s->name, 0, (lxw_col_t)val);
             wb_style_series(series, kind, 0);
+            if (kind != CHART_LINE && n <= WB_LABELLED_POINTS)
+                wb_label_series(series, kind, t->cols[val].type == COLUMN_INTEGER);
         }
         chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
         if (n < written) {
@@ -563,8 +578,6 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
             text = xasprintf("The chart shows the first %s rows.", count);
         }
     }
-    if (kind == CHART_HISTOGRAM)
-        chart_set_series_gap(chart, 0);
     /* In libxlsxwriter x_axis is the horizontal one: for bar charts, the value axis. */
     lxw_chart_axis *cat_axis = kind == CHART_HBAR ? chart->y_axis : chart->x_axis;
     lxw_chart_axis *val_axis = kind == CHART_HBAR ? chart->x_axis : chart->y_axis;
@@ -592,8 +605,7 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
         chart_axis_set_name(val_axis, name);
         free(name);
     }
-    chart_axis_set_num_format(val_axis,
-                              t->cols[val].type == COLUMN_INTEGER ? "#,##0" : "#,##0.00");
+    chart_axis_set_num_format(val_axis, num);
 
     lxw_chart_options opt = { .x_scale = WB_CHART_SCALE, .y_scale = WB_CHART_SCALE,
                               .description = title };
@@ -664,10 +676,10 @@ static void wb_chart(struct wb_sheet *s, const struct table *t, const struct cha
     case CHART_HBAR:
     case CHART_STACKED_BAR:
     case CHART_GROUPED_BAR:
-    case CHART_HISTOGRAM:
     case CHART_LINE:
         wb_native_chart(s, t, spec, written);
         break;
+    case CHART_HISTOGRAM:       /* Excel's column chart would lose the box summary */
     case CHART_HEATMAP:
     case CHART_TREEMAP:
     case CHART_SANKEY:
@@ -842,15 +854,16 @@ enum tally_error workbook_write(const char *path, const struct workbook_sheet *s
     }
     workbook_set_properties(wb, &props);
     wb_make_formats(wb, &fmt);
+    /* Summary and Sources first: the workbook opens on what was imported. */
+    if (summary)
+        err = wb_add_sheet(wb, &fmt, used, summary, "Summary", NULL, &keep);
+    if (sources && err == LXW_NO_ERROR)
+        err = wb_add_sheet(wb, &fmt, used, sources, "Sources", NULL, &keep);
     for (int i = 0; i < nsheets && err == LXW_NO_ERROR; i++) {
         const struct table *t = sheets[i].table;
         if (t)
             err = wb_add_sheet(wb, &fmt, used, t, t->name, sheets[i].chart, &keep);
     }
-    if (summary && err == LXW_NO_ERROR)
-        err = wb_add_sheet(wb, &fmt, used, summary, "Summary", NULL, &keep);
-    if (sources && err == LXW_NO_ERROR)
-        err = wb_add_sheet(wb, &fmt, used, sources, "Sources", NULL, &keep);
     /* A workbook without sheets is not valid XLSX: give it one empty sheet. */
     if (err == LXW_NO_ERROR && used->len == 0 && !workbook_add_worksheet(wb, "Sheet1"))
         err = LXW_ERROR_MEMORY_MALLOC_FAILED;

@@ -21,6 +21,15 @@ done
 check "the SVG gives the value 182" sh -c "\"$PYTHON3\" \"$top_srcdir/tests/svg-text.py\" \"$TMP/top.svg\" | grep -qxF 182"
 check "the SVG carries the title" sh -c "\"$PYTHON3\" \"$top_srcdir/tests/svg-text.py\" \"$TMP/top.svg\" | grep -q 'Top 10 subnets with port 9543/tcp open'"
 check "the subtitle names the filters" sh -c "\"$PYTHON3\" \"$top_srcdir/tests/svg-text.py\" \"$TMP/top.svg\" | grep -q 'port 9543'"
+svg_texts() { "$PYTHON3" "$top_srcdir/tests/svg-text.py" "$1" > "$TMP/texts.txt"; cat "$TMP/texts.txt"; }
+check_eq "the subtitle names the source and the day scanned" \
+    "$(svg_texts "$TMP/top.svg" | grep -c '^port 9543, /24 subnets; from cloud-scan.oL, 2014-01-10$')" 2
+"$TALLY" chart top-subnets --prefix 8 -o "$TMP/top8.svg" 2>/dev/null
+check_eq "Top N says how many there are (3 /8s, not 10)" \
+    "$(svg_texts "$TMP/top8.svg" | grep -c '^Top 3 subnets with an open port$')" 2
+"$TALLY" chart subnet-squares -o "$TMP/squares.svg" 2>/dev/null
+check_eq "subnet-squares has a title of its own" \
+    "$(svg_texts "$TMP/squares.svg" | grep -c '^Top 10 subnets with counts: hosts with an open port$')" 2
 
 check "top-subnets as PDF" "$TALLY" chart top-subnets --port 9543 -o "$TMP/top.pdf"
 check_eq "is a PDF" "$(head -c 5 "$TMP/top.pdf")" "%PDF-"
@@ -31,6 +40,12 @@ for f in png svg pdf; do
     check "identical input gives identical $f bytes" cmp "$TMP/top.$f" "$TMP/again.$f"
 done
 
+"$TALLY" import "$SAMPLES/linkedin-stats.csv" 2>/dev/null
+"$TALLY" chart linkedin-stats -o "$TMP/stats.svg" 2>/dev/null
+svg_texts "$TMP/stats.svg" > "$TMP/stats.txt"
+check "dense dates: the first day is labelled" grep -qx 2024-02-26 "$TMP/stats.txt"
+check_eq "dense dates: every third day, level (only the value axis title turns)" \
+    "$(grep -c '^2024-0[23]-[0-9][0-9]$' "$TMP/stats.txt") $(grep -cx 2024-02-27 "$TMP/stats.txt") $(grep -c 'rotate' "$TMP/stats.svg")" "10 0 1"
 check "subnets (one bar per subnet, many labels)" "$TALLY" chart subnets --port 9543 -o "$TMP/subnets.png"
 check "ports as a bar chart" "$TALLY" chart ports -o "$TMP/ports.svg"
 check "--kind hbar overrides the kind" "$TALLY" chart ports --kind hbar -o "$TMP/ports-h.svg"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # report-page.sh: the page `tally report` writes: every PNG in the folder is shown and is a
-# whole, valid PNG; every <img> has alt text and a size; names from the data are escaped;
-# and, when chromium is installed, the page renders with its charts (not blank).
+# whole, valid PNG; every <img> names a file of the folder that is a valid PNG or SVG, and
+# has alt text and a size; names from the data are escaped; and, when chromium is
+# installed, the page renders with its charts (not blank) and every image loaded.
 . "$top_srcdir/tests/lib.sh"
 
 # A source whose path needs escaping, and personal data so time charts are drawn too.
@@ -44,6 +45,34 @@ for path in sys.argv[1:]:
     assert w > 0 and h > 0, path + ": empty image"
     row = 1 + (w * CHANNELS[colour] * depth + 7) // 8
     assert len(zlib.decompress(idat)) == h * row, path + ": pixel data size"
+PY
+
+check "every <img> is a file in the folder, a valid PNG or SVG" "$PYTHON3" - "$PAGE" <<'PY'
+import os, sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+class Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.src = []
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.src.append(dict(attrs).get("src", ""))
+p = Images()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+folder = os.path.dirname(sys.argv[1])
+assert len(p.src) > 3, p.src
+for src in p.src:
+    assert src and "/" not in src and ":" not in src, "not a file of the folder: %r" % src
+    path = os.path.join(folder, src)
+    assert os.path.isfile(path), "missing: " + src
+    data = open(path, "rb").read()
+    if src.endswith(".png"):
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", src + ": not a PNG"
+    elif src.endswith(".svg"):
+        assert ET.fromstring(data).tag == "{http://www.w3.org/2000/svg}svg", src + ": not an SVG"
+    else:
+        raise AssertionError("neither PNG nor SVG: " + src)
 PY
 
 check "every <img> has alt text, a width and a height, and each section a heading" \
@@ -93,4 +122,19 @@ blue = sum(1 for (r, g, b) in px if abs(r - 0x00) < 24 and abs(g - 0x72) < 24 an
 assert ink > len(px) // 200, "almost blank: %d dark pixels" % ink
 assert blue > 2000, "no chart colour on the page: %d pixels" % blue
 PY
+
+# Every image loaded: a copy of the page beside it (same folder, same relative links) with
+# a script that marks each <img> by its decoded width once the page has loaded; chromium
+# prints the DOM after that. A missing or undecodable file has no width (a truncated PNG
+# still has its header's: the PNG check above catches that).
+sed 's|</body>|<script>window.addEventListener("load", function () { document.querySelectorAll("img").forEach(function (i) { i.setAttribute("data-loaded", i.complete \&\& i.naturalWidth > 0 ? "yes" : "no"); }); document.body.setAttribute("data-checked", "yes"); });</script></body>|' \
+    "$PAGE" > "$TMP/r/loaded-check.html"
+timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --virtual-time-budget=10000 \
+    --user-data-dir="$TMP/chromium" --dump-dom "file://$TMP/r/loaded-check.html" \
+    >"$TMP/dom.html" 2>"$TMP/chromium-dom.log"
+check_eq "chromium ran the check after the page loaded" \
+    "$(grep -c 'data-checked="yes"' "$TMP/dom.html")" 1
+check_eq "every image loaded in chromium (none broken)" \
+    "$(grep -o '<img [^>]*>' "$TMP/dom.html" | grep -c 'data-loaded="yes"') $(grep -o '<img [^>]*>' "$TMP/dom.html" | grep -vc 'data-loaded="yes"')" \
+    "$(grep -c '<img ' "$PAGE") 0"
 done_testing

@@ -287,6 +287,19 @@ static void test_ticks(void)
     n = chart_ticks(5, 5, 5, ticks, 32);
     CHECK(n >= 2, "equal ends still give ticks");
     CHECK_INT(chart_ticks(0, 1.0 / 0.0, 5, ticks, 32), 0, "infinite range: no ticks");
+    {
+        /* The ports chart of the sample: 1,440 hosts on the tallest bar. */
+        static const double tops[] = { 1440, 182, 96, 7, 0.45, 12345 };
+        size_t i;
+        for (i = 0; i < sizeof tops / sizeof tops[0]; i++) {
+            struct chart_value_axis ax;
+            chart_value_axis_fit(&ax, 0, tops[i], tops[i] == (double)(long)tops[i], 400, 50);
+            CHECK(ax.nticks >= 2 && ax.ticks[0] <= 0 && ax.ticks[ax.nticks - 1] >= tops[i] &&
+                      ax.hi == ax.ticks[ax.nticks - 1] && ax.lo == ax.ticks[0],
+                  "value axis for 0..%g: ticks %g..%g cover it, drawn to the last", tops[i],
+                  ax.ticks[0], ax.ticks[ax.nticks - 1]);
+        }
+    }
     n = chart_ticks(0, 1e12, 5, ticks, 32);
     CHECK(n >= 2 && ticks[n - 1] >= 1e12 * 0.8, "large range");
     n = chart_ticks(1e-9, 3e-9, 4, ticks, 32);

@@ -243,6 +243,47 @@ static void test_addrmap(void)
     addrmap_fit(nets, lens, 2, &m);
     CHECK(m.cell_prefix == 16 && m.prefix == 8 && m.base == v4(10, 0, 0, 0),
           "a /16 and a /24: cells are /16s, in 10.0.0.0/8");
+
+    /* The focus: where most hosts are. */
+    double hosts[600];
+    uint32_t fnet;
+    int flen;
+    for (int i = 0; i < 512; i++) {
+        nets[i] = v4(198, 18 + i / 256, i % 256, 0);
+        lens[i] = 24;
+        hosts[i] = 2 + i % 3;
+    }
+    nets[512] = v4(203, 0, 113, 0);
+    hosts[512] = 93;
+    nets[513] = v4(192, 0, 2, 0);
+    hosts[513] = 41;
+    nets[514] = v4(198, 51, 100, 0);
+    hosts[514] = 64;
+    lens[512] = lens[513] = lens[514] = 24;
+    addrmap_focus(nets, lens, hosts, 515, &fnet, &flen);
+    CHECK(fnet == v4(198, 18, 0, 0) && flen == 15,
+          "a /15 of hosts and three heavy strays: the map is the /15 (got /%d)", flen);
+    hosts[512] = hosts[513] = hosts[514] = 1;
+    addrmap_focus(nets, lens, hosts, 515, &fnet, &flen);
+    CHECK(fnet == v4(198, 18, 0, 0) && flen == 15, "three one-host strays: the /15");
+    hosts[512] = hosts[513] = hosts[514] = 0;
+    nets[515] = v4(10, 0, 0, 0);
+    lens[515] = 8;
+    hosts[515] = -1;
+    addrmap_focus(nets, lens, hosts, 516, &fnet, &flen);
+    CHECK(fnet == v4(198, 18, 0, 0) && flen == 15, "blocks without hosts count for nothing");
+    for (int i = 0; i < 256; i++) {
+        nets[i] = (uint32_t)i << 24;
+        lens[i] = 24;
+        hosts[i] = 1;
+    }
+    addrmap_focus(nets, lens, hosts, 256, &fnet, &flen);
+    CHECK(fnet == 0 && flen == 0, "hosts in every /8: the whole space (got /%d)", flen);
+    addrmap_focus(nets, lens, hosts, 0, &fnet, &flen);
+    CHECK(fnet == 0 && flen == 0, "no blocks: 0.0.0.0/0");
+    nets[0] = v4(203, 0, 113, 0);
+    addrmap_focus(nets, lens, hosts, 1, &fnet, &flen);
+    CHECK(fnet == v4(203, 0, 113, 0) && flen == 24, "one /24: itself");
 }
 
 /* ---- Sankey ---- */
@@ -749,7 +790,18 @@ static void test_render_address_map(void)
     static const char *const v6[] = { "1 IPv6 block not shown", NULL };
     check_render(t, &spec, "address-map", present, NULL);
     check_render(t, &spec, "address-map-v6", v6, NULL);
+    /* A stray /24 far away: the map stays on the cluster and names the stray. */
     add2(t, "203.0.113.0/24", 77);
+    static const char *const stray[] = { "Block 198.18.0.0/15", "Hosts per /24",
+                                         "Outside it, not shown: 77 hosts",
+                                         "203.0.113.0/24: 77", NULL };
+    check_render(t, &spec, "address-map-stray", stray, NULL);
+    /* As many hosts again across 203.0.0.0/8: one map of 192.0.0.0/4, in /20 cells. */
+    for (int i = 0; i < 256; i += 3) {
+        char net[32];
+        snprintf(net, sizeof net, "203.%d.0.0/24", i);
+        add2(t, net, 200);
+    }
     static const char *const wide[] = { "Block 192.0.0.0/4", "Hosts per /20",
                                         "One cell = /20 (4,096 addresses)", NULL };
     check_render(t, &spec, "address-map-wide", wide, NULL);

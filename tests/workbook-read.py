@@ -82,6 +82,11 @@ def check_chart(name, i, chart, want):
             fail("%s: categories reversed %r, want %r" % (where, got, want["reversed"]))
     if "gap" in want and getattr(chart, "gapWidth", None) != want["gap"]:
         fail("%s: gap %r, want %r" % (where, getattr(chart, "gapWidth", None), want["gap"]))
+    if "labels" in want:
+        got = [bool(s.dLbls is not None and s.dLbls.showVal) for s in chart.series]
+        if got != [want["labels"]] * len(chart.series):
+            fail("%s: values on the bars %r, want %r for every series" % (where, got,
+                                                                         want["labels"]))
     if "series_names" in want:
         got = []
         for s in chart.series:

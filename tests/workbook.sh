@@ -13,20 +13,21 @@ fi
 # A web server whose Server header is a spreadsheet formula.
 printf 'open tcp 80 192.0.2.99 1389312000\nbanner tcp 80 192.0.2.99 1389312000 http.server =HYPERLINK("http://example.invalid","x")\n' > "$TMP/formula.oL"
 "$TALLY" import "$TMP/formula.oL" 2>/dev/null
+"$TALLY" import --owner alex@candidate.example "$SAMPLES/calendar.ics" 2>/dev/null
 
 check "workbook with chosen analyses" "$TALLY" workbook -o "$TMP/some.xlsx" ports top-subnets --port 9543
 cat > "$TMP/some.json" <<'JSON'
-{"sheets": ["ports", "top-subnets", "Summary", "Sources"],
+{"sheets": ["Summary", "Sources", "ports", "top-subnets"],
  "sheet": {
   "ports": {"header": ["port", "proto", "hosts"],
             "cells": {"A2": 9543, "B2": "tcp", "C2": 1440},
             "numbers": ["A2", "C2"], "strings": ["B2"],
             "frozen": "A2", "autofilter": "A1:C2",
-            "charts": [{"type": "BarChart", "barDir": "col"}]},
+            "charts": [{"type": "BarChart", "barDir": "col", "labels": true}]},
   "top-subnets": {"header": ["subnet", "hosts"],
             "cells": {"A2": "198.18.4.0/24", "B2": 182, "A11": "198.18.250.0/24", "B11": 22},
             "formats": {"B2": "#,##0"}, "frozen": "A2", "autofilter": "A1:B11",
-            "charts": [{"type": "BarChart", "barDir": "bar"}]},
+            "charts": [{"type": "BarChart", "barDir": "bar", "labels": true}]},
   "Sources": {"header": ["id", "path", "format", "tag", "bytes", "sha256", "imported_at",
                          "records", "skipped", "counts"],
               "cells": {"C2": "list", "C3": "list"}}}}
@@ -42,7 +43,13 @@ cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) an
 assert cells, "the =HYPERLINK product is missing from the apps sheet"
 assert all(c.data_type == "s" for c in cells), [(c.coordinate, c.data_type) for c in cells]
 assert "subnet-squares" in wb.sheetnames and wb["subnet-squares"]._images, "treemap image missing"
-assert wb.sheetnames[-2:] == ["Summary", "Sources"], wb.sheetnames
+assert wb.sheetnames[:2] == ["Summary", "Sources"], wb.sheetnames
+assert wb.active.title == "Summary", wb.active.title
+assert wb["meeting-durations"]._images and not wb["meeting-durations"]._charts, \
+    "the histogram is not the rendered image (with its box summary)"
+for name in ("apps", "stacks"):
+    assert all(s.dLbls is not None and s.dLbls.showVal for s in wb[name]._charts[0].series), \
+        name + ": no values on the bars"
 assert ws["A1"].font.b, "header not bold"
 PY
 check "identical input gives identical workbook bytes" sh -c \
