@@ -94,11 +94,12 @@ struct sankey_options {
     double min_pitch;           /* least distance between node centres (a label) */
 };
 
-/* Ranks nodes to reduce weighted crossings: starting from value order (largest first),
- * `sweeps` barycentre passes alternate between the right and left columns, each node
- * moving to the flow-weighted mean position of its partners; the order with the fewest
- * weighted crossings seen is kept, then adjacent nodes are exchanged while that removes
- * crossings. left_rank/right_rank (size nleft/nright) receive each node's rank. */
+/* Ranks nodes for the fewest weighted crossings. A small chart tries every order of its
+ * smaller column, the other column ordered exactly for each; a larger one runs `sweeps`
+ * barycentre passes from value order (right column first, then left first, and for
+ * columns of at most 12 nodes from each node moved to the top), each start polished by
+ * exchanging neighbours, keeping the fewest crossings (the earliest on a tie). sweeps 0
+ * keeps value order. left_rank/right_rank (size nleft/nright) receive each node's rank. */
 void sankey_order(int nleft, int nright, const struct sankey_flow *flows, int nflows,
                   const struct sankey_options *opt, int *left_rank, int *right_rank);
 /* Sum over crossing pairs of flows of the product of their values. */
