@@ -79,6 +79,39 @@ static const struct analysis *find_analysis(const char *command, const char *nam
     return a;
 }
 
+/* A filter the analysis does not take is a usage error for `show` and `chart` (for
+ * `workbook` and `report` each analysis uses the filters it takes). --tz is a setting
+ * of how times read, accepted everywhere. Returns 0 when all given filters apply. */
+static int check_filters(const char *command, const struct analysis *a, const struct filters *f)
+{
+    static const struct {
+        unsigned flag;
+        const char *option;
+    } names[] = {
+        { FILTER_PORT, "--port" }, { FILTER_PROTO, "--proto" }, { FILTER_PREFIX, "--prefix" },
+        { FILTER_TOP, "--top" }, { FILTER_DATES, "--since/--until" },
+        { FILTER_SOURCE, "--source" }, { FILTER_TZ, "--tz" }, { FILTER_MAP, "--map" },
+    };
+    unsigned given = (f->nports ? FILTER_PORT : 0) | (f->proto ? FILTER_PROTO : 0) |
+                     (f->prefix ? FILTER_PREFIX : 0) | (f->top ? FILTER_TOP : 0) |
+                     (f->since || f->until ? FILTER_DATES : 0) |
+                     (f->source ? FILTER_SOURCE : 0) | (f->map ? FILTER_MAP : 0);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(given & names[i].flag) || (a->filters & names[i].flag))
+            continue;
+        struct strbuf takes;
+        strbuf_init(&takes);
+        for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+            if (a->filters & names[j].flag)
+                strbuf_addf(&takes, "%s%s", takes.len ? " " : "", names[j].option);
+        cli_usage_error(command, "%s does not take %s (it takes %s)", a->name, names[i].option,
+                        takes.len ? takes.buf : "no filters");
+        strbuf_release(&takes);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
     struct output_args args;
@@ -91,7 +124,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
     if (args.first_arg != argc - 1)
         return cli_usage_error("show", "name one ANALYSIS (tally analyses lists them)");
     const struct analysis *a = find_analysis("show", argv[args.first_arg]);
-    if (!a)
+    if (!a || check_filters("show", a, &args.filters))
         return 2;
     diag_clear(&diag);
     enum tally_error err = cli_open_store(cli, STORE_READ_ONLY, &store, &diag);
@@ -140,7 +173,7 @@ int cmd_chart(struct cli *cli, int argc, char **argv)
     if (!args.output || chart_format_from_path(args.output) < 0)
         return cli_usage_error("chart", "name the output with -o FILE.png, .svg or .pdf");
     const struct analysis *a = find_analysis("chart", argv[args.first_arg]);
-    if (!a || chart_spec_for("chart", a, &args, &spec))
+    if (!a || check_filters("chart", a, &args.filters) || chart_spec_for("chart", a, &args, &spec))
         return 2;
     if (spec.kind == CHART_NONE)
         return cli_usage_error("chart", "'%s' is a table only; choose a chart with --kind",

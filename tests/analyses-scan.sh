@@ -53,4 +53,10 @@ check_eq "IPv6 /64 subnets" "$(TALLY_DB="$TMP/v6.db" "$TALLY" show subnets --for
 check_eq "IPv6 /32" "$(TALLY_DB="$TMP/v6.db" "$TALLY" show subnets --prefix 32 --format csv | tail -n +2)" \
     "2001:db8::/32,4"
 check "analyses marks what has data" sh -c '"$TALLY" analyses --format csv | grep -q "^top-subnets,scan,yes,"'
+# A filter the analysis does not take is a usage error, not silently ignored.
+check_exit "show ports --prefix is a usage error" 2 "$TALLY" show ports --prefix 16
+check "... that names what ports takes" grep -q "ports does not take --prefix (it takes --port" "$TMP/exit.err"
+check_exit "chart subnets --top is a usage error" 2 "$TALLY" chart subnets --top 3 -o "$TMP/x.svg"
+check_exit "top-subnets takes --top" 0 "$TALLY" show top-subnets --top 3
+check_exit "--tz is accepted everywhere" 0 "$TALLY" show ports --tz Europe/Berlin
 done_testing
