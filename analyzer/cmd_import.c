@@ -9,6 +9,11 @@ static void print_summary(const char *path, const struct import_result *r)
     struct strbuf sb;
     char number[32];
     strbuf_init(&sb);
+    if (r->empty) {
+        fprintf(stderr, "tally: %s: the file is empty: nothing to import\n", path);
+        strbuf_release(&sb);
+        return;
+    }
     if (r->duplicate) {
         fprintf(stderr, "tally: %s: already imported as source %lld (same content): "
                 "nothing to do\n", path, (long long)r->source_id);
@@ -91,9 +96,12 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             if (!diag.file[0])
                 snprintf(diag.file, sizeof(diag.file), "%s", argv[i]);
             status = cli_fail(err, &diag);
+            if (i + 1 < argc)
+                fprintf(stderr, "tally: stopped: %d more file%s not imported, from %s on\n",
+                        argc - i - 1, argc - i - 1 == 1 ? "" : "s", argv[i + 1]);
             break;
         }
-        print_summary(argv[i], &result);
+        print_summary(strcmp(argv[i], "-") == 0 ? "(stdin)" : argv[i], &result);
     }
     store_close(store);
     return status;

@@ -141,9 +141,8 @@ enum tally_error import_file(struct store *store, const char *path,
         size_t len;
         const unsigned char *head = input_head(in, &len);
         if (len == 0) {
-            snprintf(diag->file, sizeof(diag->file), "%s", input_path(in));
-            err = diag_set(diag, TALLY_ERROR_DATA, "the file is empty: nothing to import "
-                           "(masscan writes an empty file when it found nothing)");
+            /* masscan writes an empty file when it found nothing: not an error. */
+            result->empty = 1;
             goto done;
         }
         importer = importer_sniff(head, len, path);

@@ -112,6 +112,7 @@ struct import_result {
     const char *format;
     int64_t source_id;
     int duplicate;              /* identical content was imported before */
+    int empty;                  /* the file was empty: nothing imported, no source */
     struct store_counts counts;
     long long skipped;
     long long warnings;

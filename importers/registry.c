@@ -35,7 +35,8 @@ const struct importer *importer_find(const char *name)
     return NULL;
 }
 
-const struct importer *importer_sniff(const unsigned char *head, size_t len, const char *path)
+static const struct importer *best_sniff(const unsigned char *head, size_t len,
+                                         const char *path)
 {
     const struct importer *best = NULL;
     int best_score = 0;
@@ -46,5 +47,18 @@ const struct importer *importer_sniff(const unsigned char *head, size_t len, con
             best = importer_table[i];
         }
     }
+    return best;
+}
+
+const struct importer *importer_sniff(const unsigned char *head, size_t len, const char *path)
+{
+    const struct importer *best = best_sniff(head, len, path);
+    /* Blank lines before the first record of a text format say nothing of the format
+     * (a pcapng file does start with CR and LF bytes, so this comes second). */
+    size_t blank = 0;
+    while (blank < len && (head[blank] == '\n' || head[blank] == '\r'))
+        blank++;
+    if (!best && blank > 0 && blank < len)
+        best = best_sniff(head + blank, len - blank, path);
     return best;
 }

@@ -87,8 +87,15 @@ if [ -f "$CORPORA/lab-scan/scan.oL" ]; then
 fi
 
 : > "$TMP/empty.oL"
-check_exit "an empty file exits 1" 1 "$TALLY" import "$TMP/empty.oL"
-check "saying it is empty" grep -q "empty" "$TMP/exit.err"
+check_exit "an empty file (masscan found nothing) is not an error" 0 "$TALLY" import "$TMP/empty.oL"
+check "saying it is empty" grep -q "empty: nothing to import" "$TMP/exit.err"
+check_eq "and it adds no source" "$("$SQLITE3" "$TALLY_DB" "SELECT COUNT(*) FROM source WHERE path LIKE '%empty.oL'")" 0
+printf '\n\nopen tcp 80 192.0.2.1 1700000000\n' > "$TMP/blank-first.oL"
+check_exit "blank lines before the first record still sniff as list" 0 "$TALLY" import "$TMP/blank-first.oL"
+printf 'open tcp 80 192.0.2.77 1700000000\n' > "$TMP/after.oL"
+printf 'open tcp eighty 192.0.2.78 1700000000\n' > "$TMP/broken.oL"
+check_exit "a bad file among several stops the import" 1 "$TALLY" import "$TMP/broken.oL" "$TMP/after.oL"
+check "... and names the files not imported" grep -q "1 more file not imported, from .*after.oL" "$TMP/exit.err"
 
 check_exit "a binary blob is not guessed at" 1 "$TALLY" import /bin/true
 printf 'garbage first line\nopen tcp 80 192.0.2.10 1\n' > "$TMP/forced.txt"

@@ -222,8 +222,10 @@ static void test_list_import(void)
     free(path);
 
     path = write_file("empty.oL", "", 0);
-    CHECK_INT(import_file(store, path, &strict, &result, &diag), TALLY_ERROR_DATA,
-              "an empty file is reported");
+    CHECK_INT(import_file(store, path, &strict, &result, &diag), TALLY_OK,
+              "an empty file (masscan found nothing) is not an error");
+    CHECK(result.empty, "it is reported as empty");
+    CHECK_INT(result.source_id, 0, "and gets no source");
     free(path);
 
     struct import_options named = { .tz = "UTC", .format = "nosuch" };
