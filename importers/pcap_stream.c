@@ -275,10 +275,14 @@ enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const s
             kind = STREAM_HTTP;
         else
             return TALLY_OK;
-        if (kind == STREAM_HTTP && p->seq == base &&
-            !http_response_start(p->payload, p->payload_len)) {
-            f->state |= FLOW_STREAM_DONE;       /* the stream starts, and not with HTTP */
-            return TALLY_OK;
+        if (kind == STREAM_HTTP && p->seq == base) {
+            size_t header = http_header_length(p->payload, p->payload_len);
+            f->state |= FLOW_STREAM_DONE;
+            if (!http_response_start(p->payload, p->payload_len))
+                return TALLY_OK;                /* the stream starts, and not with HTTP */
+            if (header)                         /* the whole header block in one segment */
+                return pcap_http_response(st, f, ts_ns, p->payload, header);
+            f->state &= ~FLOW_STREAM_DONE;
         }
         if (stream_table_count(st->streams) >= STREAM_MAX_TRACKED) {
             struct stream *old = stream_table_oldest(st->streams);
