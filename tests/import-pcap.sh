@@ -53,7 +53,7 @@ www.tcpdump.org,,192.139.46.66;198.199.88.104"
     fresh ppp
     check "a link type tally does not decode is counted" \
         "$TALLY" import "$CORPORA/pcap/tcpdump_truncated-aack.pcap"
-    check "and reported" grep -q "link type PPP is not decoded: 1 packets" "$TMP/last.out"
+    check "and reported" grep -q "tcpdump_truncated-aack.pcap: link type PPP is not decoded: 1 packets" "$TMP/last.out"
 else
     skip "corpora not present: $CORPORA"
 fi
@@ -118,10 +118,19 @@ check_golden "with the same records" "$GOLDEN/pcap/fixture-scan.csv" digest
 
 fresh truncated
 check_exit "a capture cut off mid-record imports" 0 "$TALLY" import "$PCAPS/truncated.pcap"
-check "with a warning" grep -q "ends in the middle of a packet; the 19 whole packets" "$TMP/exit.err"
+check "with a warning naming the file and the record's offset" grep -q \
+    "truncated.pcap: byte 1414: the capture ends in the middle of a packet (its last 56 bytes); the 19 whole packets before it were imported" \
+    "$TMP/exit.err"
 check_eq "keeping the whole records" "$(q "SELECT value FROM capture_summary WHERE metric='packets'")" "19"
 check_eq "the cut SYN-ACK is not an observation" \
     "$(q "SELECT COUNT(*) FROM observation WHERE port = 25")" "0"
+
+fresh user0
+check_exit "a cut-off capture of a link type tally does not decode imports" 0 \
+    "$TALLY" import "$PCAPS/user0-cut.pcap"
+check "warning of both" grep -q \
+    "user0-cut.pcap: byte 136: the capture ends in the middle of a packet (its last 49 bytes); the 2 whole packets before it were imported; and link type DLT147 is not decoded: 2 packets counted only" \
+    "$TMP/exit.err"
 
 fresh dns
 check "the DNS fixture imports" "$TALLY" import "$PCAPS/dns.pcap"
@@ -175,6 +184,13 @@ check_eq "a SYN-ACK found behind every link type" "$("$TALLY" show ports --forma
 80,tcp,4"
 check_eq "link types in the summary" \
     "$("$TALLY" show capture-summary --format csv | grep '^link_type')" "link_type,IPV4;LINUX_SLL2;LOOP;NULL"
+
+fresh modified
+check "a modified pcap (magic 0xa1b2cd34) is recognised" "$TALLY" import "$PCAPS/modified.pcap"
+check "as a capture" grep -q "imported as pcap" "$TMP/last.out"
+check_eq "and read record by record" \
+    "$(q "SELECT addr FROM observation ORDER BY rowid")" "10.6.0.1
+10.6.0.2"
 
 fresh twolinks
 check_exit "a pcapng libpcap refuses is an error" 1 "$TALLY" import "$PCAPS/two-links.pcapng"

@@ -64,15 +64,20 @@ def eth(payload, ethertype=0x0800, tags=()):
     return frame + struct.pack(">H", ethertype) + payload
 
 
-def write_pcap(name, linktype, packets, nano=False, snaplen=65535, cut=0):
-    """packets: (seconds, nanoseconds, frame[, caplen]); cut: bytes removed from the end."""
-    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+def write_pcap(name, linktype, packets, nano=False, snaplen=65535, cut=0, modified=False):
+    """packets: (seconds, nanoseconds, frame[, caplen]); cut: bytes removed from the end.
+    modified: Alexey Kuznetsov's "modified pcap" (magic 0xa1b2cd34), whose record headers
+    add an interface index, a protocol and a packet type (24 bytes instead of 16)."""
+    magic = 0xA1B23C4D if nano else 0xA1B2CD34 if modified else 0xA1B2C3D4
     out = bytearray(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))
     for p in packets:
         sec, ns, frame = p[0], p[1], p[2]
         caplen = p[3] if len(p) > 3 else len(frame)
         frac = ns if nano else ns // 1000
-        out += struct.pack("<IIII", sec, frac, caplen, len(frame)) + frame[:caplen]
+        out += struct.pack("<IIII", sec, frac, caplen, len(frame))
+        if modified:
+            out += struct.pack("<iHBB", 2, 0x0800, 0, 0)
+        out += frame[:caplen]
     if cut:
         out = out[:-cut]
     with open(os.path.join(OUT, name), "wb") as f:
@@ -268,6 +273,13 @@ def link_fixtures():
     sll2 = struct.pack(">HHIHBB8s", 0x0800, 0, 2, 1, 0, 6, b"\2\0\0\0\0\1\0\0")
     write_pcap("link-sll2.pcap", 276, [(T0, 0, sll2 + syn_ack("10.2.0.1"))])
     write_pcap("link-ipv4.pcap", 228, [(T0, 0, syn_ack("10.3.0.1"))])
+    # A link type tally does not decode (USER0), cut off in its third record: both
+    # warnings apply.
+    write_pcap("user0-cut.pcap", 147, [(T0 + i, 0, b"\x55" * 40) for i in range(3)], cut=7)
+    # Two records in the modified format: a record length off by the 8 extra header bytes
+    # would misread the second.
+    write_pcap("modified.pcap", 1, [(T0, 0, eth(syn_ack("10.6.0.1"))),
+                                    (T0 + 1, 0, eth(syn_ack("10.6.0.2")))], modified=True)
 
 
 def pcapng_two_links():
