@@ -284,7 +284,8 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
         { "truncated", s->truncated }, { "fragments", s->fragments },
         { "flows", (long long)flow_table_size(st->flows) },
         { "dns_queries", s->dns_queries }, { "dns_responses", s->dns_responses },
-        { "dns_malformed", s->dns_malformed }, { "http_responses", s->http_responses },
+        { "dns_malformed", s->dns_malformed }, { "dns_other_opcode", s->dns_other_opcode },
+        { "http_responses", s->http_responses },
         { "snaplen", pcap_snapshot(pc) },
     };
     if (store_add_capture_text(store, "link_type", link))

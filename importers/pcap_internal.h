@@ -144,7 +144,7 @@ struct pcap_stats {
     int64_t first_ns, last_ns;
     long long ipv4, ipv6, tcp, udp, icmp, icmpv6, other_ip;
     long long not_ip, unsupported, malformed, truncated, fragments;
-    long long dns_queries, dns_responses, dns_malformed;
+    long long dns_queries, dns_responses, dns_malformed, dns_other_opcode;
     long long http_responses, streams_evicted, streams_abandoned;
 };
 

@@ -269,10 +269,12 @@ enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const s
         enum stream_kind kind;
         uint32_t base = f->state & FLOW_HAS_ISN ? f->isn : p->seq;
         if (dns_port(f->key.sport))
-            kind = STREAM_DNS;
+            kind = STREAM_DNS;                  /* responses */
         else if ((f->state & FLOW_HAS_ISN) ||
                  http_response_start(p->payload, p->payload_len))
             kind = STREAM_HTTP;
+        else if (dns_port(f->key.dport))
+            kind = STREAM_DNS;                  /* queries: counted */
         else
             return TALLY_OK;
         if (kind == STREAM_HTTP && p->seq == base) {

@@ -151,6 +151,10 @@ check_eq "a compression loop is counted, not stored" \
     "$(q "SELECT (SELECT value FROM capture_summary WHERE metric='dns_malformed') || ' ' || (SELECT COUNT(*) FROM dns_answer WHERE qname='loop.example')")" "1 0"
 check_eq "DNS over TCP reassembled from reversed segments" \
     "$(q "SELECT data FROM dns_answer WHERE qname='api.example'")" "198.51.100.7"
+check_eq "queries counted over UDP and TCP" \
+    "$(q "SELECT value FROM capture_summary WHERE metric='dns_queries'")" "2"
+check_eq "a response to a NOTIFY is counted, not stored" \
+    "$(q "SELECT (SELECT value FROM capture_summary WHERE metric='dns_other_opcode') || ' ' || (SELECT COUNT(*) FROM dns_answer WHERE qname='example.net' AND type IS NULL)")" "1 0"
 
 fresh http
 check "the HTTP fixture imports" "$TALLY" import "$PCAPS/http.pcap"

@@ -172,6 +172,10 @@ def dns_fixture():
     c, s = ("192.0.2.10", 41000), ("192.0.2.53", 53)
     packets.append((T0 + 8, 0, eth(ipv4(c[0], s[0], 6, tcp(c[1], s[1], 1000, 0, SYN)))))
     packets.append((T0 + 8, 1000, eth(ipv4(s[0], c[0], 6, tcp(s[1], c[1], 5000, 1001, SYN | ACK)))))
+    q = Dns(8, 0x0100, 1, 0)
+    q.question("api.example", A)
+    query = struct.pack(">H", len(q.buf)) + bytes(q.buf)
+    packets.append((T0 + 8, 2000, eth(ipv4(c[0], s[0], 6, tcp(c[1], s[1], 1001, 5001, PSH | ACK, query)))))
     r = Dns(8, 0x8180, 1, 1)
     r.question("api.example", A)
     r.answer("api.example", A, 30, ip4("198.51.100.7"))
@@ -179,6 +183,10 @@ def dns_fixture():
     first, second = stream[:12], stream[12:]
     packets.append((T0 + 8, 3000, eth(ipv4(s[0], c[0], 6, tcp(s[1], c[1], 5001 + len(first), 1001, PSH | ACK, second)))))
     packets.append((T0 + 8, 4000, eth(ipv4(s[0], c[0], 6, tcp(s[1], c[1], 5001, 1001, ACK, first)))))
+    # A response to a NOTIFY (opcode 4): counted, not stored.
+    r = Dns(9, 0xA400, 1, 0)
+    r.question("example.net", 6)
+    packets.append(dns_udp(9, r.buf, 9))
     write_pcap("dns.pcap", 1, packets)
 
 
