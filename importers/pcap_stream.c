@@ -298,10 +298,13 @@ enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const s
     if (!s) {
         enum stream_kind kind;
         uint32_t base = f->state & FLOW_HAS_ISN ? f->isn : p->seq;
+        /* Without the handshake, a segment too short to hold "HTTP/1." proves nothing: a
+         * later part of the response may begin with "H". */
+        int starts_response = p->payload_len >= sizeof("HTTP/1.") - 1 &&
+                              http_response_start(p->payload, p->payload_len);
         if (dns_port(f->key.sport))
             kind = STREAM_DNS;                  /* responses */
-        else if ((f->state & FLOW_HAS_ISN) ||
-                 http_response_start(p->payload, p->payload_len))
+        else if ((f->state & FLOW_HAS_ISN) || starts_response)
             kind = STREAM_HTTP;
         else if (dns_port(f->key.dport))
             kind = STREAM_DNS;                  /* queries: counted */

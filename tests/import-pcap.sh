@@ -163,10 +163,10 @@ check_eq "headers split over out-of-order, overlapping segments are reassembled"
 "10.0.0.1:80 server=nginx/1.18.0
 10.0.0.1:80 x-powered-by=PHP/7.4.3
 10.0.0.2:8080 server=Apache/2.4.41 (Ubuntu)
-10.0.0.4:80 server=lighttpd/1.4.59"
+10.0.0.4:80 server=HTTPd-lite/2.0"
 check_eq "a response captured mid-stream, its segments in reverse order, is reassembled" \
     "$(q "SELECT CAST(banner AS TEXT) FROM banner WHERE addr = '10.0.0.4'")" \
-    "$(printf 'HTTP/1.1 200 OK\r\nServer: lighttpd/1.4.59\r\nContent-Length: 0\r\n\r\n')"
+    "$(printf 'HTTP/1.1 200 OK\r\nServer: HTTPd-lite/2.0\r\nContent-Length: 0\r\n\r\n')"
 check_eq "the first copy of a byte wins" \
     "$(q "SELECT COUNT(*) FROM banner WHERE CAST(banner AS TEXT) LIKE 'HTTP/1.1 200 OK%nginx%'")" "1"
 check_eq "the header block is stored as masscan's http banner" \
@@ -175,14 +175,14 @@ check_eq "no banner from the SSH server" "$(q "SELECT COUNT(*) FROM banner WHERE
 check_eq "app-stack from the capture" "$("$TALLY" show app-stack --format csv)" \
 "app,stack,services
 Apache,(none),1
-lighttpd,(none),1
+HTTPd-lite,(none),1
 nginx,PHP,1"
 check_eq "talkers sum both directions" "$("$TALLY" show talkers --format csv)" \
 "host,packets,bytes
-10.0.0.9,16,1207
+10.0.0.9,16,1206
 10.0.0.1,7,560
 10.0.0.2,3,239
-10.0.0.4,3,225
+10.0.0.4,3,224
 10.0.0.3,3,183"
 
 fresh links

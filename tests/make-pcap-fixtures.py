@@ -218,12 +218,13 @@ def http_fixture():
     packets.append((T0 + 1, 0, eth(ipv4(client, "10.0.0.2", 6, tcp(50001, 8080, 1, 0, SYN)))))
     packets.append((T0 + 1, 1000, eth(ipv4("10.0.0.2", client, 6, tcp(8080, 50001, 9000, 2, SYN | ACK)))))
     packets.append((T0 + 1, 2000, eth(ipv4("10.0.0.2", client, 6, tcp(8080, 50002, 123456, 77, ACK | PSH, apache)))))
-    # A response on a connection whose start was not captured, its three segments in
-    # reverse order: the lowest sequence number seen becomes the start.
-    lighttpd = b"HTTP/1.1 200 OK\r\nServer: lighttpd/1.4.59\r\nContent-Length: 0\r\n\r\n"
-    cuts = [0, 20, 45, len(lighttpd)]
-    for i in (2, 1, 0):
-        packets.append((T0 + 1, 3000 + i, eth(ipv4("10.0.0.4", client, 6, tcp(80, 50004, 800000 + cuts[i], 9, ACK, lighttpd[cuts[i]:cuts[i + 1]])))))
+    # A response on a connection whose start was not captured, its three segments out of
+    # order: the lowest sequence number seen becomes the start. The first to arrive is the
+    # middle one, "HTTP", which is too short to be taken for the start of a response.
+    lite = b"HTTP/1.1 200 OK\r\nServer: HTTPd-lite/2.0\r\nContent-Length: 0\r\n\r\n"
+    cuts = [0, 25, 29, len(lite)]
+    for i in (1, 2, 0):
+        packets.append((T0 + 1, 3000 + i, eth(ipv4("10.0.0.4", client, 6, tcp(80, 50004, 800000 + cuts[i], 9, ACK, lite[cuts[i]:cuts[i + 1]])))))
     # SSH after a handshake: not HTTP, nothing stored.
     packets.append((T0 + 2, 0, eth(ipv4(client, "10.0.0.3", 6, tcp(50003, 22, 1, 0, SYN)))))
     packets.append((T0 + 2, 1000, eth(ipv4("10.0.0.3", client, 6, tcp(22, 50003, 500, 2, SYN | ACK)))))
