@@ -1,7 +1,9 @@
 /* pcap_stream.c: the first STREAM_MAX_BYTES of selected TCP streams, reassembled from
  * segments that may arrive out of order, twice or overlapping (the first copy of a byte
- * wins), and what is done with them: DNS messages over TCP, HTTP response headers. At most
- * STREAM_MAX_TRACKED streams are followed at once; the one idle longest is let go. */
+ * wins), and what is done with them: DNS messages over TCP, HTTP response headers. A
+ * stream whose handshake was not captured starts at the lowest sequence number seen in its
+ * first STREAM_MAX_EARLY segments. At most STREAM_MAX_TRACKED streams are followed at once;
+ * the one idle longest is let go. */
 #include "importers/pcap_internal.h"
 
 #include <stdlib.h>
