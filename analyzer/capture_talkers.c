@@ -66,7 +66,7 @@ static const struct {
     { "icmpv6", SUM }, { "other_ip", SUM }, { "not_ip", SUM }, { "unsupported_link", SUM },
     { "malformed", SUM }, { "truncated", SUM }, { "fragments", SUM }, { "flows", SUM },
     { "dns_queries", SUM }, { "dns_responses", SUM }, { "dns_malformed", SUM },
-    { "http_responses", SUM }, { "snaplen", MAX },
+    { "dns_other_opcode", SUM }, { "http_responses", SUM }, { "snaplen", MAX },
 };
 
 /* "2026-11-22T02:03:09.166879Z" */

@@ -40,6 +40,7 @@ static int pcap_sniff(const unsigned char *head, size_t len, const char *path)
     static const uint32_t magics[] = {
         0xa1b2c3d4, 0xd4c3b2a1,         /* pcap, microseconds */
         0xa1b23c4d, 0x4d3cb2a1,         /* pcap, nanoseconds */
+        0xa1b2cd34, 0x34cdb2a1,         /* "modified" pcap (longer record headers) */
         0x0a0d0d0a,                     /* pcapng section header */
     };
     (void)path;
@@ -59,6 +60,8 @@ struct reader {
     struct input *in;
     struct tally_diag error;
     int failed;
+    long long bytes;                /* handed to libpcap so far */
+    unsigned char magic[4];         /* the file's first bytes */
 };
 
 static ssize_t reader_read(void *cookie, char *buf, size_t size)
@@ -70,7 +73,21 @@ static ssize_t reader_read(void *cookie, char *buf, size_t size)
         errno = EIO;
         return -1;
     }
+    for (long i = 0; i < n && r->bytes + i < 4; i++)
+        r->magic[r->bytes + i] = (unsigned char)buf[i];
+    r->bytes += n;
     return n;
+}
+
+/* The size of a record header in a pcap file (16, or 24 in the "modified" format), or 0
+ * for pcapng, whose block sizes libpcap does not report. */
+static int record_header_size(const struct reader *r)
+{
+    uint32_t magic = (uint32_t)r->magic[0] << 24 | (uint32_t)r->magic[1] << 16 |
+                     (uint32_t)r->magic[2] << 8 | r->magic[3];
+    if (magic == 0x0a0d0d0a)
+        return 0;
+    return magic == 0xa1b2cd34 || magic == 0x34cdb2a1 ? 24 : 16;
 }
 
 static int reader_close(void *cookie)
@@ -239,12 +256,22 @@ static enum tally_error write_flows(struct pcap_state *st)
     return TALLY_OK;
 }
 
+/* libpcap's name of a link type, or DLT<number> for one it has no name for. */
+static const char *link_name(int dlt, char *buf, size_t size)
+{
+    const char *name = pcap_datalink_val_to_name(dlt);
+    if (name)
+        return name;
+    snprintf(buf, size, "DLT%d", dlt);
+    return buf;
+}
+
 static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
 {
     const struct pcap_stats *s = &st->stats;
     struct store *store = st->ctx->store;
-    const char *link = pcap_datalink_val_to_name(st->dlt);
     char link_buf[32];
+    const char *link = link_name(st->dlt, link_buf, sizeof(link_buf));
     const struct {
         const char *metric;
         long long value;
@@ -257,13 +284,10 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
         { "truncated", s->truncated }, { "fragments", s->fragments },
         { "flows", (long long)flow_table_size(st->flows) },
         { "dns_queries", s->dns_queries }, { "dns_responses", s->dns_responses },
-        { "dns_malformed", s->dns_malformed }, { "http_responses", s->http_responses },
+        { "dns_malformed", s->dns_malformed }, { "dns_other_opcode", s->dns_other_opcode },
+        { "http_responses", s->http_responses },
         { "snaplen", pcap_snapshot(pc) },
     };
-    if (!link) {
-        snprintf(link_buf, sizeof(link_buf), "DLT%d", st->dlt);
-        link = link_buf;
-    }
     if (store_add_capture_text(store, "link_type", link))
         goto fail;
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
@@ -280,16 +304,25 @@ fail:
     return store_fail(store, st->ctx->diag, "cannot store the capture summary");
 }
 
-/* libpcap stopped with an error after `packets` packets. */
-static enum tally_error read_error(struct import_ctx *ctx, const char *msg, long long packets)
+/* libpcap stopped with an error after `packets` packets, the next of which would have
+ * started at byte `offset` (-1: not known). A capture cut off mid-record is a warning,
+ * written to cut[]; anything else is an error. */
+static enum tally_error read_error(struct import_ctx *ctx, const char *msg, long long packets,
+                                   long long offset, long long bytes, char *cut, size_t size)
 {
+    const char *path = input_path(ctx->in);
     if (strstr(msg, "truncated")) {
-        import_warn(ctx, "the capture ends in the middle of a packet; the %lld whole packets "
-                    "before it were imported", packets);
+        if (offset >= 0)
+            snprintf(cut, size, "%s: byte %lld: the capture ends in the middle of a packet "
+                     "(its last %lld bytes); the %lld whole packets before it were imported",
+                     path, offset, bytes - offset, packets);
+        else
+            snprintf(cut, size, "%s: byte %lld: the capture ends in the middle of a block; "
+                     "the %lld whole packets before it were imported", path, bytes, packets);
         return TALLY_OK;
     }
-    return import_bad_record_at(ctx, -1, "libpcap cannot read past packet %lld: %s", packets,
-                                msg);
+    return import_bad_record_at(ctx, offset, "libpcap cannot read past packet %lld: %s",
+                                packets, msg);
 }
 
 static enum tally_error pcap_run(struct import_ctx *ctx)
@@ -324,26 +357,42 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
     st.streams = stream_table_new();
     st.services = g_hash_table_new_full(service_hash, service_equal, g_free, NULL);
 
+    /* Where the next record starts, for the warning about a cut-off one (pcap only). */
+    int record_header = record_header_size(&reader);
+    long long offset = record_header ? 24 : -1;
     while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
         err = handle_packet(&st, h, data);
         if (err)
             goto done;
+        if (record_header)
+            offset += record_header + h->caplen;
         import_progress(ctx);
     }
+    char cut[320] = "";
     if (rc == PCAP_ERROR) {
         if (reader.failed) {
             *ctx->diag = reader.error;
             err = TALLY_ERROR_IO;
             goto done;
         }
-        err = read_error(ctx, pcap_geterr(pc), st.stats.packets);
+        err = read_error(ctx, pcap_geterr(pc), st.stats.packets, offset, reader.bytes, cut,
+                         sizeof(cut));
         if (err)
             goto done;
     }
-    if (st.stats.unsupported > 0)
-        import_warn(ctx, "link type %s is not decoded: %lld packets counted only",
-                    pcap_datalink_val_to_name(st.dlt) ? pcap_datalink_val_to_name(st.dlt)
-                                                      : "unknown", st.stats.unsupported);
+    /* Only one warning is shown: both, when both apply. */
+    if (st.stats.unsupported > 0) {
+        char link_buf[32];
+        const char *link = link_name(st.dlt, link_buf, sizeof(link_buf));
+        if (*cut)
+            import_warn(ctx, "%s; and link type %s is not decoded: %lld packets counted "
+                        "only", cut, link, st.stats.unsupported);
+        else
+            import_warn(ctx, "%s: link type %s is not decoded: %lld packets counted only",
+                        input_path(ctx->in), link, st.stats.unsupported);
+    } else if (*cut) {
+        import_warn(ctx, "%s", cut);
+    }
     if ((err = pcap_streams_finish(&st)) || (err = write_flows(&st)) ||
         (err = write_summary(&st, pc)))
         goto done;

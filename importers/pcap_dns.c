@@ -203,8 +203,10 @@ enum tally_error pcap_dns_message(struct pcap_state *st, const struct flow_key *
         st->stats.dns_queries++;
         return TALLY_OK;
     }
-    if (((flags >> 11) & 0x0f) != 0)            /* not a standard query: NOTIFY, UPDATE */
+    if (((flags >> 11) & 0x0f) != 0) {          /* not a standard query: NOTIFY, UPDATE */
+        st->stats.dns_other_opcode++;
         return TALLY_OK;
+    }
     st->stats.dns_responses++;
     rec.server.family = rec.client.family = key->family;
     memcpy(rec.server.bytes, key->src, 16);

@@ -93,6 +93,7 @@ struct flow *flow_table_at(struct flow_table *t, size_t i);
 #define STREAM_MAX_BYTES (64u * 1024)   /* bytes kept from the start of a stream */
 #define STREAM_MAX_RANGES 32            /* gaps tolerated before a stream is given up */
 #define STREAM_MAX_TRACKED 1024         /* streams followed at once; the idlest is evicted */
+#define STREAM_MAX_EARLY 8              /* segments buffered while a stream's start is unknown */
 
 enum stream_kind { STREAM_HTTP, STREAM_DNS };
 
@@ -111,6 +112,9 @@ struct stream {
     int nranges;
     struct stream_range ranges[STREAM_MAX_RANGES];  /* sorted, disjoint, not touching */
     size_t consumed;            /* bytes already handled (DNS messages) */
+    int unanchored;             /* the connection's start was not captured: byte 0 is the
+                                 * lowest sequence number seen so far (see stream_rebase) */
+    int segments;               /* segments added */
     int64_t last_ns;
     struct stream *older, *newer;
 };
@@ -122,6 +126,10 @@ void stream_free(struct stream *s);                 /* accepts NULL */
 int stream_add(struct stream *s, uint32_t seq, const uint8_t *data, size_t len);
 /* How many bytes are present without a gap from byte 0. */
 size_t stream_contiguous(const struct stream *s);
+/* Makes sequence number seq, which comes before the current byte 0, the new byte 0: the
+ * bytes held move up, and those pushed past STREAM_MAX_BYTES are dropped. Returns 0, or -1
+ * (nothing changed) when seq is STREAM_MAX_BYTES or more before byte 0. */
+int stream_rebase(struct stream *s, uint32_t seq);
 
 struct stream_table;
 struct stream_table *stream_table_new(void);
@@ -144,7 +152,7 @@ struct pcap_stats {
     int64_t first_ns, last_ns;
     long long ipv4, ipv6, tcp, udp, icmp, icmpv6, other_ip;
     long long not_ip, unsupported, malformed, truncated, fragments;
-    long long dns_queries, dns_responses, dns_malformed;
+    long long dns_queries, dns_responses, dns_malformed, dns_other_opcode;
     long long http_responses, streams_evicted, streams_abandoned;
 };
 

@@ -1,7 +1,9 @@
 /* pcap_stream.c: the first STREAM_MAX_BYTES of selected TCP streams, reassembled from
  * segments that may arrive out of order, twice or overlapping (the first copy of a byte
- * wins), and what is done with them: DNS messages over TCP, HTTP response headers. At most
- * STREAM_MAX_TRACKED streams are followed at once; the one idle longest is let go. */
+ * wins), and what is done with them: DNS messages over TCP, HTTP response headers. A
+ * stream whose handshake was not captured starts at the lowest sequence number seen in its
+ * first STREAM_MAX_EARLY segments. At most STREAM_MAX_TRACKED streams are followed at once;
+ * the one idle longest is let go. */
 #include "importers/pcap_internal.h"
 
 #include <stdlib.h>
@@ -102,6 +104,35 @@ int stream_add(struct stream *s, uint32_t seq, const uint8_t *data, size_t len)
         memcpy(s->data + pos, data + (pos - start), end - pos);
     memcpy(s->ranges, merged, (size_t)n * sizeof(merged[0]));
     s->nranges = n;
+    return 0;
+}
+
+int stream_rebase(struct stream *s, uint32_t seq)
+{
+    uint32_t shift = s->base - seq;
+    if (shift == 0 || shift >= STREAM_MAX_BYTES)
+        return shift == 0 ? 0 : -1;
+    int n = 0;
+    for (int i = 0; i < s->nranges; i++) {
+        struct stream_range r = s->ranges[i];
+        if (r.start + shift >= STREAM_MAX_BYTES)
+            break;
+        r.start += shift;
+        r.end = r.end + shift > STREAM_MAX_BYTES ? STREAM_MAX_BYTES : r.end + shift;
+        s->ranges[n++] = r;
+    }
+    size_t end = n ? s->ranges[n - 1].end : 0;
+    if (end > s->alloc) {
+        size_t want = s->alloc ? s->alloc : 2048;
+        while (want < end)
+            want *= 2;
+        s->data = xrealloc(s->data, want > STREAM_MAX_BYTES ? STREAM_MAX_BYTES : want);
+        s->alloc = want > STREAM_MAX_BYTES ? STREAM_MAX_BYTES : want;
+    }
+    if (end > shift)
+        memmove(s->data + shift, s->data, end - shift);
+    s->nranges = n;
+    s->base = seq;
     return 0;
 }
 
@@ -265,20 +296,34 @@ enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const s
     if (f->state & FLOW_STREAM_DONE)
         return TALLY_OK;
     struct stream *s = stream_table_find(st->streams, f);
+    int unanchored = 0;
     if (!s) {
         enum stream_kind kind;
         uint32_t base = f->state & FLOW_HAS_ISN ? f->isn : p->seq;
+        /* Without the handshake, a segment too short to hold "HTTP/1." proves nothing: a
+         * later part of the response may begin with "H". */
+        int starts_response = p->payload_len >= sizeof("HTTP/1.") - 1 &&
+                              http_response_start(p->payload, p->payload_len);
         if (dns_port(f->key.sport))
-            kind = STREAM_DNS;
-        else if ((f->state & FLOW_HAS_ISN) ||
-                 http_response_start(p->payload, p->payload_len))
+            kind = STREAM_DNS;                  /* responses */
+        else if ((f->state & FLOW_HAS_ISN) || starts_response)
             kind = STREAM_HTTP;
-        else
-            return TALLY_OK;
-        if (kind == STREAM_HTTP && p->seq == base &&
-            !http_response_start(p->payload, p->payload_len)) {
-            f->state |= FLOW_STREAM_DONE;       /* the stream starts, and not with HTTP */
-            return TALLY_OK;
+        else if (dns_port(f->key.dport))
+            kind = STREAM_DNS;                  /* queries: counted */
+        else if (f->state & (FLOW_SAW_SYN | FLOW_SAW_SYNACK))
+            return TALLY_OK;                    /* a client's requests */
+        else {
+            kind = STREAM_HTTP;                 /* mid-stream: maybe a later segment */
+            unanchored = 1;                     /* of a response */
+        }
+        if (kind == STREAM_HTTP && !unanchored && p->seq == base) {
+            size_t header = http_header_length(p->payload, p->payload_len);
+            f->state |= FLOW_STREAM_DONE;
+            if (!http_response_start(p->payload, p->payload_len))
+                return TALLY_OK;                /* the stream starts, and not with HTTP */
+            if (header)                         /* the whole header block in one segment */
+                return pcap_http_response(st, f, ts_ns, p->payload, header);
+            f->state &= ~FLOW_STREAM_DONE;
         }
         if (stream_table_count(st->streams) >= STREAM_MAX_TRACKED) {
             struct stream *old = stream_table_oldest(st->streams);
@@ -289,14 +334,30 @@ enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const s
                 return err;
         }
         s = stream_new(f, kind, base);
+        s->unanchored = unanchored;
         stream_table_insert(st->streams, s);
     }
     stream_table_touch(st->streams, s, ts_ns);
+    /* Without the handshake, an earlier segment arriving late becomes the start. */
+    if (s->unanchored && (int32_t)(p->seq - s->base) < 0 && stream_rebase(s, p->seq) < 0)
+        return TALLY_OK;                        /* too far before: not this response */
     if (stream_add(s, p->seq, p->payload, p->payload_len) < 0) {
         st->stats.streams_abandoned++;
         err = finish_partial(st, s, ts_ns);
         stream_done(st, s);
         return err;
+    }
+    s->segments++;
+    if (s->unanchored) {
+        /* Until byte 0 starts like a response, a segment before it may still come; after
+         * STREAM_MAX_EARLY segments the stream is taken not to carry one. */
+        size_t have = stream_contiguous(s);
+        if (have < sizeof("HTTP/1.") - 1 || !http_response_start(s->data, have)) {
+            if (s->segments >= STREAM_MAX_EARLY)
+                stream_done(st, s);
+            return TALLY_OK;
+        }
+        s->unanchored = 0;
     }
     return stream_process(st, s, ts_ns);
 }

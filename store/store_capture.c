@@ -39,8 +39,10 @@ const char store_capture_schema[] =
     "                               -- last_seen, duration (unix seconds, seconds), snaplen,\n"
     "                               -- packets by kind: ipv4 ipv6 tcp udp icmp icmpv6\n"
     "                               -- other_ip not_ip unsupported_link malformed truncated\n"
-    "                               -- fragments; flows, dns_queries (UDP), dns_responses,\n"
-    "                               -- dns_malformed, http_responses\n"
+    "                               -- fragments; flows, dns_queries (UDP and TCP),\n"
+    "                               -- dns_responses, dns_malformed, dns_other_opcode\n"
+    "                               -- (responses to NOTIFY, UPDATE, ...: not stored),\n"
+    "                               -- http_responses\n"
     "  value                        -- a number, or text for link_type\n"
     ");\n"
     "CREATE INDEX dns_answer_qname ON dns_answer(qname);\n"
@@ -81,11 +83,15 @@ static void bind_address(sqlite3_stmt *stmt, int index, const struct ip_addr *ad
 #define FLOW_ROW "(?,?,?,?,?,?,?,?,?,?,?)"
 #define FLOW_ROWS4 FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW
 #define FLOW_ROWS16 FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4
-#define FLOW_INSERT "INSERT INTO flow (source_id, proto, src, sport, dst, dport, packets, " \
-    "bytes, first_seen, last_seen, tcp_flags) VALUES "
+/* OR FAIL: a constraint failing ends the statement without undoing its earlier rows, so
+ * SQLite needs no statement journal for a 32-row statement. A failure fails the import,
+ * whose transaction is then rolled back whole. */
+#define FLOW_INSERT "INSERT OR FAIL INTO flow (source_id, proto, src, sport, dst, dport, " \
+    "packets, bytes, first_seen, last_seen, tcp_flags) VALUES "
 
 /* Binds rec as the row whose first parameter is `first`; the address texts go to text
- * (2 x 46 bytes), which must live until the statement has run. */
+ * (2 x 46 bytes), which must live until the statement has run. Every parameter of the row
+ * is bound, so the statement's earlier bindings need no clearing. */
 static void bind_flow(struct store *store, sqlite3_stmt *stmt, int first,
                       const struct flow_record *rec, char *text)
 {
@@ -114,14 +120,17 @@ enum tally_error store_add_flows(struct store *store, const struct flow_record *
     static const char batch[] = FLOW_INSERT FLOW_ROWS16 "," FLOW_ROWS16;
     enum { BATCH = 32 };
     char text[BATCH][2 * 46];
+    sqlite3_stmt *stmt_one = NULL, *stmt_batch = NULL;
     while (n > 0) {
         size_t rows = n >= BATCH ? BATCH : 1;
-        sqlite3_stmt *stmt = store_statement(store, rows == BATCH ? batch : one);
-        if (!stmt)
+        sqlite3_stmt **stmt = rows == BATCH ? &stmt_batch : &stmt_one;
+        /* Looked up (and reset) once per call, then only re-bound: a caller handing
+         * hundreds of flows at once pays the statement cache once. */
+        if (!*stmt && !(*stmt = store_statement(store, rows == BATCH ? batch : one)))
             return TALLY_ERROR_DATABASE;
         for (size_t i = 0; i < rows; i++)
-            bind_flow(store, stmt, (int)(i * FLOW_COLUMNS) + 1, &recs[i], text[i]);
-        if (store_step_done(stmt))
+            bind_flow(store, *stmt, (int)(i * FLOW_COLUMNS) + 1, &recs[i], text[i]);
+        if (store_step_done(*stmt))
             return TALLY_ERROR_DATABASE;
         store_count(store, "flow", (long long)rows);
         recs += rows;

@@ -53,7 +53,7 @@ www.tcpdump.org,,192.139.46.66;198.199.88.104"
     fresh ppp
     check "a link type tally does not decode is counted" \
         "$TALLY" import "$CORPORA/pcap/tcpdump_truncated-aack.pcap"
-    check "and reported" grep -q "link type PPP is not decoded: 1 packets" "$TMP/last.out"
+    check "and reported" grep -q "tcpdump_truncated-aack.pcap: link type PPP is not decoded: 1 packets" "$TMP/last.out"
 else
     skip "corpora not present: $CORPORA"
 fi
@@ -118,10 +118,19 @@ check_golden "with the same records" "$GOLDEN/pcap/fixture-scan.csv" digest
 
 fresh truncated
 check_exit "a capture cut off mid-record imports" 0 "$TALLY" import "$PCAPS/truncated.pcap"
-check "with a warning" grep -q "ends in the middle of a packet; the 19 whole packets" "$TMP/exit.err"
+check "with a warning naming the file and the record's offset" grep -q \
+    "truncated.pcap: byte 1414: the capture ends in the middle of a packet (its last 56 bytes); the 19 whole packets before it were imported" \
+    "$TMP/exit.err"
 check_eq "keeping the whole records" "$(q "SELECT value FROM capture_summary WHERE metric='packets'")" "19"
 check_eq "the cut SYN-ACK is not an observation" \
     "$(q "SELECT COUNT(*) FROM observation WHERE port = 25")" "0"
+
+fresh user0
+check_exit "a cut-off capture of a link type tally does not decode imports" 0 \
+    "$TALLY" import "$PCAPS/user0-cut.pcap"
+check "warning of both" grep -q \
+    "user0-cut.pcap: byte 136: the capture ends in the middle of a packet (its last 49 bytes); the 2 whole packets before it were imported; and link type DLT147 is not decoded: 2 packets counted only" \
+    "$TMP/exit.err"
 
 fresh dns
 check "the DNS fixture imports" "$TALLY" import "$PCAPS/dns.pcap"
@@ -142,6 +151,10 @@ check_eq "a compression loop is counted, not stored" \
     "$(q "SELECT (SELECT value FROM capture_summary WHERE metric='dns_malformed') || ' ' || (SELECT COUNT(*) FROM dns_answer WHERE qname='loop.example')")" "1 0"
 check_eq "DNS over TCP reassembled from reversed segments" \
     "$(q "SELECT data FROM dns_answer WHERE qname='api.example'")" "198.51.100.7"
+check_eq "queries counted over UDP and TCP" \
+    "$(q "SELECT value FROM capture_summary WHERE metric='dns_queries'")" "2"
+check_eq "a response to a NOTIFY is counted, not stored" \
+    "$(q "SELECT (SELECT value FROM capture_summary WHERE metric='dns_other_opcode') || ' ' || (SELECT COUNT(*) FROM dns_answer WHERE qname='example.net' AND type IS NULL)")" "1 0"
 
 fresh http
 check "the HTTP fixture imports" "$TALLY" import "$PCAPS/http.pcap"
@@ -149,21 +162,27 @@ check_eq "headers split over out-of-order, overlapping segments are reassembled"
     "$(q "SELECT addr || ':' || port || ' ' || name || '=' || raw FROM http_header ORDER BY rowid")" \
 "10.0.0.1:80 server=nginx/1.18.0
 10.0.0.1:80 x-powered-by=PHP/7.4.3
-10.0.0.2:8080 server=Apache/2.4.41 (Ubuntu)"
+10.0.0.2:8080 server=Apache/2.4.41 (Ubuntu)
+10.0.0.4:80 server=HTTPd-lite/2.0"
+check_eq "a response captured mid-stream, its segments in reverse order, is reassembled" \
+    "$(q "SELECT CAST(banner AS TEXT) FROM banner WHERE addr = '10.0.0.4'")" \
+    "$(printf 'HTTP/1.1 200 OK\r\nServer: HTTPd-lite/2.0\r\nContent-Length: 0\r\n\r\n')"
 check_eq "the first copy of a byte wins" \
     "$(q "SELECT COUNT(*) FROM banner WHERE CAST(banner AS TEXT) LIKE 'HTTP/1.1 200 OK%nginx%'")" "1"
 check_eq "the header block is stored as masscan's http banner" \
-    "$(q "SELECT length(banner) FROM banner WHERE port = 80")" "110"
+    "$(q "SELECT length(banner) FROM banner WHERE addr = '10.0.0.1'")" "110"
 check_eq "no banner from the SSH server" "$(q "SELECT COUNT(*) FROM banner WHERE port = 22")" "0"
 check_eq "app-stack from the capture" "$("$TALLY" show app-stack --format csv)" \
 "app,stack,services
 Apache,(none),1
+HTTPd-lite,(none),1
 nginx,PHP,1"
 check_eq "talkers sum both directions" "$("$TALLY" show talkers --format csv)" \
 "host,packets,bytes
-10.0.0.9,13,982
+10.0.0.9,16,1206
 10.0.0.1,7,560
 10.0.0.2,3,239
+10.0.0.4,3,224
 10.0.0.3,3,183"
 
 fresh links
@@ -175,6 +194,13 @@ check_eq "a SYN-ACK found behind every link type" "$("$TALLY" show ports --forma
 80,tcp,4"
 check_eq "link types in the summary" \
     "$("$TALLY" show capture-summary --format csv | grep '^link_type')" "link_type,IPV4;LINUX_SLL2;LOOP;NULL"
+
+fresh modified
+check "a modified pcap (magic 0xa1b2cd34) is recognised" "$TALLY" import "$PCAPS/modified.pcap"
+check "as a capture" grep -q "imported as pcap" "$TMP/last.out"
+check_eq "and read record by record" \
+    "$(q "SELECT addr FROM observation ORDER BY rowid")" "10.6.0.1
+10.6.0.2"
 
 fresh twolinks
 check_exit "a pcapng libpcap refuses is an error" 1 "$TALLY" import "$PCAPS/two-links.pcapng"

@@ -64,15 +64,20 @@ def eth(payload, ethertype=0x0800, tags=()):
     return frame + struct.pack(">H", ethertype) + payload
 
 
-def write_pcap(name, linktype, packets, nano=False, snaplen=65535, cut=0):
-    """packets: (seconds, nanoseconds, frame[, caplen]); cut: bytes removed from the end."""
-    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+def write_pcap(name, linktype, packets, nano=False, snaplen=65535, cut=0, modified=False):
+    """packets: (seconds, nanoseconds, frame[, caplen]); cut: bytes removed from the end.
+    modified: Alexey Kuznetsov's "modified pcap" (magic 0xa1b2cd34), whose record headers
+    add an interface index, a protocol and a packet type (24 bytes instead of 16)."""
+    magic = 0xA1B23C4D if nano else 0xA1B2CD34 if modified else 0xA1B2C3D4
     out = bytearray(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))
     for p in packets:
         sec, ns, frame = p[0], p[1], p[2]
         caplen = p[3] if len(p) > 3 else len(frame)
         frac = ns if nano else ns // 1000
-        out += struct.pack("<IIII", sec, frac, caplen, len(frame)) + frame[:caplen]
+        out += struct.pack("<IIII", sec, frac, caplen, len(frame))
+        if modified:
+            out += struct.pack("<iHBB", 2, 0x0800, 0, 0)
+        out += frame[:caplen]
     if cut:
         out = out[:-cut]
     with open(os.path.join(OUT, name), "wb") as f:
@@ -167,6 +172,10 @@ def dns_fixture():
     c, s = ("192.0.2.10", 41000), ("192.0.2.53", 53)
     packets.append((T0 + 8, 0, eth(ipv4(c[0], s[0], 6, tcp(c[1], s[1], 1000, 0, SYN)))))
     packets.append((T0 + 8, 1000, eth(ipv4(s[0], c[0], 6, tcp(s[1], c[1], 5000, 1001, SYN | ACK)))))
+    q = Dns(8, 0x0100, 1, 0)
+    q.question("api.example", A)
+    query = struct.pack(">H", len(q.buf)) + bytes(q.buf)
+    packets.append((T0 + 8, 2000, eth(ipv4(c[0], s[0], 6, tcp(c[1], s[1], 1001, 5001, PSH | ACK, query)))))
     r = Dns(8, 0x8180, 1, 1)
     r.question("api.example", A)
     r.answer("api.example", A, 30, ip4("198.51.100.7"))
@@ -174,6 +183,10 @@ def dns_fixture():
     first, second = stream[:12], stream[12:]
     packets.append((T0 + 8, 3000, eth(ipv4(s[0], c[0], 6, tcp(s[1], c[1], 5001 + len(first), 1001, PSH | ACK, second)))))
     packets.append((T0 + 8, 4000, eth(ipv4(s[0], c[0], 6, tcp(s[1], c[1], 5001, 1001, ACK, first)))))
+    # A response to a NOTIFY (opcode 4): counted, not stored.
+    r = Dns(9, 0xA400, 1, 0)
+    r.question("example.net", 6)
+    packets.append(dns_udp(9, r.buf, 9))
     write_pcap("dns.pcap", 1, packets)
 
 
@@ -205,6 +218,13 @@ def http_fixture():
     packets.append((T0 + 1, 0, eth(ipv4(client, "10.0.0.2", 6, tcp(50001, 8080, 1, 0, SYN)))))
     packets.append((T0 + 1, 1000, eth(ipv4("10.0.0.2", client, 6, tcp(8080, 50001, 9000, 2, SYN | ACK)))))
     packets.append((T0 + 1, 2000, eth(ipv4("10.0.0.2", client, 6, tcp(8080, 50002, 123456, 77, ACK | PSH, apache)))))
+    # A response on a connection whose start was not captured, its three segments out of
+    # order: the lowest sequence number seen becomes the start. The first to arrive is the
+    # middle one, "HTTP", which is too short to be taken for the start of a response.
+    lite = b"HTTP/1.1 200 OK\r\nServer: HTTPd-lite/2.0\r\nContent-Length: 0\r\n\r\n"
+    cuts = [0, 25, 29, len(lite)]
+    for i in (1, 2, 0):
+        packets.append((T0 + 1, 3000 + i, eth(ipv4("10.0.0.4", client, 6, tcp(80, 50004, 800000 + cuts[i], 9, ACK, lite[cuts[i]:cuts[i + 1]])))))
     # SSH after a handshake: not HTTP, nothing stored.
     packets.append((T0 + 2, 0, eth(ipv4(client, "10.0.0.3", 6, tcp(50003, 22, 1, 0, SYN)))))
     packets.append((T0 + 2, 1000, eth(ipv4("10.0.0.3", client, 6, tcp(22, 50003, 500, 2, SYN | ACK)))))
@@ -268,6 +288,13 @@ def link_fixtures():
     sll2 = struct.pack(">HHIHBB8s", 0x0800, 0, 2, 1, 0, 6, b"\2\0\0\0\0\1\0\0")
     write_pcap("link-sll2.pcap", 276, [(T0, 0, sll2 + syn_ack("10.2.0.1"))])
     write_pcap("link-ipv4.pcap", 228, [(T0, 0, syn_ack("10.3.0.1"))])
+    # A link type tally does not decode (USER0), cut off in its third record: both
+    # warnings apply.
+    write_pcap("user0-cut.pcap", 147, [(T0 + i, 0, b"\x55" * 40) for i in range(3)], cut=7)
+    # Two records in the modified format: a record length off by the 8 extra header bytes
+    # would misread the second.
+    write_pcap("modified.pcap", 1, [(T0, 0, eth(syn_ack("10.6.0.1"))),
+                                    (T0 + 1, 0, eth(syn_ack("10.6.0.2")))], modified=True)
 
 
 def pcapng_two_links():

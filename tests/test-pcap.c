@@ -144,6 +144,24 @@ static void test_streams(void)
     CHECK(s->alloc <= STREAM_MAX_BYTES, "buffer stays within the cap");
     stream_free(s);
 
+    /* A start seen late: byte 0 moves back, what was held moves up, the cap still holds. */
+    s = stream_new(&f, STREAM_HTTP, 1020);
+    CHECK_INT(stream_add(s, 1020, (const uint8_t *)text + 20, n - 20), 0, "the end first");
+    CHECK_INT(stream_rebase(s, 1000), 0, "rebase 20 bytes back");
+    CHECK_INT(s->base, 1000, "new byte 0");
+    CHECK_INT(stream_contiguous(s), 0, "a gap where the start will go");
+    CHECK_INT(s->ranges[0].start, 20, "the bytes held moved up");
+    CHECK_INT(stream_add(s, 1000, (const uint8_t *)text, 20), 0, "then the start");
+    CHECK_INT(stream_contiguous(s), n, "all contiguous");
+    CHECK(memcmp(s->data, text, n) == 0, "in order");
+    CHECK_INT(stream_rebase(s, 1000 - STREAM_MAX_BYTES), -1, "too far back is refused");
+    CHECK_INT(s->base, 1000, "and changes nothing");
+    CHECK_INT(stream_add(s, 1000 + STREAM_MAX_BYTES - 10, big, 10), 0, "a segment at the cap");
+    CHECK_INT(stream_rebase(s, 995), 0, "rebase near the cap");
+    CHECK_INT(s->ranges[s->nranges - 1].end, STREAM_MAX_BYTES, "the last range is cut at the cap");
+    CHECK(memcmp(s->data + 5, text, n) == 0, "the start moved intact");
+    stream_free(s);
+
     /* Too many holes: the segment is refused. */
     s = stream_new(&f, STREAM_DNS, 0);
     int rc = 0;
