@@ -128,7 +128,8 @@ static enum tally_error count_v4(struct store *store, const struct filters *f,
         err = store_fail(store, diag, "cannot count ports");
         goto done;
     }
-    qsort(keys, n, sizeof(*keys), by_key);
+    if (n > 1)
+        qsort(keys, n, sizeof(*keys), by_key);
     for (size_t i = 0; i < n;) {
         uint64_t group = keys[i] >> 32;
         long long hosts = 0;
@@ -171,7 +172,8 @@ static enum tally_error ports_run(struct store *store, const struct filters *f,
     table_add_column(*out, "proto", COLUMN_TEXT);
     table_add_column(*out, "hosts", COLUMN_INTEGER);
     if (!err) {
-        qsort(pc.items, pc.n, sizeof(*pc.items), by_hosts_then_port);
+        if (pc.n > 1)
+            qsort(pc.items, pc.n, sizeof(*pc.items), by_hosts_then_port);
         for (size_t i = 0; i < pc.n && (f->top <= 0 || i < (size_t)f->top); i++) {
             size_t row = table_add_row(*out);
             table_set_int(*out, row, 0, pc.items[i].port);

@@ -107,7 +107,8 @@ static enum tally_error collect_v4(struct store *store, const struct filters *f,
         err = store_fail(store, diag, "cannot count subnets");
         goto done;
     }
-    qsort(addrs, n, sizeof(*addrs), by_value);
+    if (n > 1)
+        qsort(addrs, n, sizeof(*addrs), by_value);
     uint32_t netmask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
     struct subnet current = { .prefix = prefix };
     uint32_t current_net = 0;
