@@ -22,7 +22,7 @@ static enum tally_error talkers_run(struct store *store, const struct filters *f
     /* A packet between two hosts counts for both. */
     strbuf_addf(&sql, "SELECT host, SUM(packets) AS packets, SUM(bytes) AS bytes FROM ("
                 "SELECT src AS host, packets, bytes FROM flow%s UNION ALL "
-                "SELECT dst AS host, packets, bytes FROM flow%s) "
+                "SELECT dst AS host, packets, bytes FROM flow%s AND dst IS NOT NULL) "
                 "GROUP BY host ORDER BY bytes DESC, packets DESC, host LIMIT %d",
                 where.buf, where.buf, f->top > 0 ? f->top : TALKERS_DEFAULT_TOP);
     *out = table_new("talkers", "Top talkers: bytes sent and received per host");

@@ -227,33 +227,121 @@ static const char *proto_name(unsigned proto, char *buf, size_t size)
     }
 }
 
+/* A TCP flow of one SYN that nothing answered: a scan's probe. */
+static int unanswered_probe(struct flow_table *flows, const struct flow *f)
+{
+    if (f->key.proto != 6 || f->packets != 1 || f->tcp_flags != 0x02)
+        return 0;
+    struct flow_key back = f->key;
+    memcpy(back.src, f->key.dst, 16);
+    memcpy(back.dst, f->key.src, 16);
+    back.sport = f->key.dport;
+    back.dport = f->key.sport;
+    return flow_table_find(flows, &back) == NULL;
+}
+
+static void flow_record_from(const struct flow *f, struct flow_record *rec, char *proto,
+                             size_t size)
+{
+    *rec = (struct flow_record){
+        .proto = proto_name(f->key.proto, proto, size),
+        .sport = f->key.sport, .dport = f->key.dport,
+        .packets = (long long)f->packets, .bytes = (long long)f->bytes,
+        .first_seen = (double)f->first_ns / 1e9, .last_seen = (double)f->last_ns / 1e9,
+        .tcp_flags = f->tcp_flags, .destinations = 1,
+    };
+    rec->src.family = rec->dst.family = f->key.family;
+    memcpy(rec->src.bytes, f->key.src, 16);
+    memcpy(rec->dst.bytes, f->key.dst, 16);
+}
+
+/* Unanswered probes from one src:sport to one dport, counted as one row. */
+struct probe_group {
+    struct flow_key key;        /* dst zeroed */
+    struct flow_record rec;
+};
+
+static guint probe_hash(gconstpointer p)
+{
+    const struct flow_key *k = p;
+    guint h = 2166136261u;
+    for (size_t i = 0; i < sizeof(*k); i++)
+        h = (h ^ ((const uint8_t *)k)[i]) * 16777619u;
+    return h;
+}
+
+static gboolean probe_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(struct flow_key)) == 0;
+}
+
+/* Writes every flow, but folds the unanswered one-SYN probes of a scan into one row per
+ * (src, sport, dport): millions of probe rows would say no more than their count and
+ * would cost most of the import. */
 static enum tally_error write_flows(struct pcap_state *st)
 {
     enum { BATCH = 256 };
     struct store *store = st->ctx->store;
     struct flow_record recs[BATCH];
     char protos[BATCH][8];
+    enum tally_error err = TALLY_OK;
+    GHashTable *groups = g_hash_table_new(probe_hash, probe_equal);
+    GPtrArray *order = g_ptr_array_new_with_free_func(g_free);
     size_t n = flow_table_size(st->flows), used = 0;
     for (size_t i = 0; i < n; i++) {
         const struct flow *f = flow_table_at(st->flows, i);
-        struct flow_record *rec = &recs[used];
-        *rec = (struct flow_record){
-            .proto = proto_name(f->key.proto, protos[used], sizeof(protos[used])),
-            .sport = f->key.sport, .dport = f->key.dport,
-            .packets = (long long)f->packets, .bytes = (long long)f->bytes,
-            .first_seen = (double)f->first_ns / 1e9, .last_seen = (double)f->last_ns / 1e9,
-            .tcp_flags = f->tcp_flags,
-        };
-        rec->src.family = rec->dst.family = f->key.family;
-        memcpy(rec->src.bytes, f->key.src, 16);
-        memcpy(rec->dst.bytes, f->key.dst, 16);
-        if (++used == BATCH || i + 1 == n) {
-            if (store_add_flows(store, recs, used))
-                return store_fail(store, st->ctx->diag, "cannot store a flow");
+        if (unanswered_probe(st->flows, f)) {
+            struct flow_key key = f->key;
+            memset(key.dst, 0, sizeof(key.dst));
+            struct probe_group *g = g_hash_table_lookup(groups, &key);
+            if (!g) {
+                g = g_new0(struct probe_group, 1);
+                g->key = key;
+                flow_record_from(f, &g->rec, protos[0], sizeof(protos[0]));
+                g->rec.proto = "tcp";
+                g->rec.dst.family = 0;      /* its bytes keep the first probe's address */
+                g->rec.destinations = 0;
+                g->rec.packets = g->rec.bytes = 0;
+                g_hash_table_insert(groups, &g->key, g);
+                g_ptr_array_add(order, g);
+            }
+            double seen = (double)f->first_ns / 1e9;
+            if (seen < g->rec.first_seen)
+                g->rec.first_seen = seen;
+            if ((double)f->last_ns / 1e9 > g->rec.last_seen)
+                g->rec.last_seen = (double)f->last_ns / 1e9;
+            g->rec.packets += (long long)f->packets;
+            g->rec.bytes += (long long)f->bytes;
+            g->rec.destinations++;
+            continue;
+        }
+        flow_record_from(f, &recs[used], protos[used], sizeof(protos[used]));
+        if (++used == BATCH) {
+            if (store_add_flows(store, recs, used)) {
+                err = store_fail(store, st->ctx->diag, "cannot store a flow");
+                goto done;
+            }
             used = 0;
         }
     }
-    return TALLY_OK;
+    if (used && store_add_flows(store, recs, used)) {
+        err = store_fail(store, st->ctx->diag, "cannot store a flow");
+        goto done;
+    }
+    for (guint i = 0; i < order->len; i++) {
+        struct probe_group *g = g_ptr_array_index(order, i);
+        if (g->rec.destinations == 1)
+            g->rec.dst.family = g->key.family;      /* a lone probe stays its own flow */
+        if (store_add_flows(store, &g->rec, 1)) {
+            err = store_fail(store, st->ctx->diag, "cannot store a flow");
+            goto done;
+        }
+    }
+
+done:
+    g_ptr_array_free(order, TRUE);
+    g_hash_table_destroy(groups);
+    return err;
 }
 
 /* libpcap's name of a link type, or DLT<number> for one it has no name for. */

@@ -12,13 +12,15 @@ const char store_capture_schema[] =
     "  proto TEXT NOT NULL,         -- tcp, udp, icmp, icmpv6, or the IP protocol number\n"
     "  src TEXT NOT NULL,           -- sender address as text\n"
     "  sport INTEGER NOT NULL,      -- ICMP: type\n"
-    "  dst TEXT NOT NULL,\n"
+    "  dst TEXT,                    -- NULL: unanswered SYN probes, see destinations\n"
     "  dport INTEGER NOT NULL,      -- ICMP: code\n"
     "  packets INTEGER NOT NULL,\n"
     "  bytes INTEGER NOT NULL,      -- frame bytes on the wire\n"
     "  first_seen REAL NOT NULL,    -- unix seconds\n"
     "  last_seen REAL NOT NULL,\n"
-    "  tcp_flags INTEGER            -- TCP flags OR'ed: FIN 1 SYN 2 RST 4 PSH 8 ACK 16 URG 32\n"
+    "  tcp_flags INTEGER,           -- TCP flags OR'ed: FIN 1 SYN 2 RST 4 PSH 8 ACK 16 URG 32\n"
+    "  destinations INTEGER NOT NULL DEFAULT 1 -- >1: that many unanswered one-SYN probes\n"
+    "                               -- from src:sport to dport, one row (dst NULL)\n"
     ");\n"
     "CREATE TABLE dns_answer (\n"
     "  source_id INTEGER NOT NULL,\n"
@@ -79,15 +81,15 @@ static void bind_address(sqlite3_stmt *stmt, int index, const struct ip_addr *ad
     sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
-#define FLOW_COLUMNS 11
-#define FLOW_ROW "(?,?,?,?,?,?,?,?,?,?,?)"
+#define FLOW_COLUMNS 12
+#define FLOW_ROW "(?,?,?,?,?,?,?,?,?,?,?,?)"
 #define FLOW_ROWS4 FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW
 #define FLOW_ROWS16 FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4
 /* OR FAIL: a constraint failing ends the statement without undoing its earlier rows, so
  * SQLite needs no statement journal for a 32-row statement. A failure fails the import,
  * whose transaction is then rolled back whole. */
 #define FLOW_INSERT "INSERT OR FAIL INTO flow (source_id, proto, src, sport, dst, dport, " \
-    "packets, bytes, first_seen, last_seen, tcp_flags) VALUES "
+    "packets, bytes, first_seen, last_seen, tcp_flags, destinations) VALUES "
 
 /* Binds rec as the row whose first parameter is `first`; the address texts go to text
  * (2 x 46 bytes), which must live until the statement has run. Every parameter of the row
@@ -96,12 +98,16 @@ static void bind_flow(struct store *store, sqlite3_stmt *stmt, int first,
                       const struct flow_record *rec, char *text)
 {
     format_address(&rec->src, text);
-    format_address(&rec->dst, text + 46);
+    if (rec->dst.family)
+        format_address(&rec->dst, text + 46);
     sqlite3_bind_int64(stmt, first, store->source_id);
     sqlite3_bind_text(stmt, first + 1, rec->proto, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, first + 2, text, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, first + 3, (int)rec->sport);
-    sqlite3_bind_text(stmt, first + 4, text + 46, -1, SQLITE_STATIC);
+    if (rec->dst.family)
+        sqlite3_bind_text(stmt, first + 4, text + 46, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, first + 4);
     sqlite3_bind_int(stmt, first + 5, (int)rec->dport);
     sqlite3_bind_int64(stmt, first + 6, rec->packets);
     sqlite3_bind_int64(stmt, first + 7, rec->bytes);
@@ -111,6 +117,7 @@ static void bind_flow(struct store *store, sqlite3_stmt *stmt, int first,
         sqlite3_bind_int(stmt, first + 10, (int)rec->tcp_flags);
     else
         sqlite3_bind_null(stmt, first + 10);
+    sqlite3_bind_int64(stmt, first + 11, rec->destinations > 1 ? rec->destinations : 1);
 }
 
 enum tally_error store_add_flows(struct store *store, const struct flow_record *recs,

@@ -3,7 +3,9 @@
 #ifndef TALLY_STORE_CAPTURE_H
 #define TALLY_STORE_CAPTURE_H
 
-/* One direction of one conversation (a 5-tuple), aggregated over the whole capture. */
+/* One direction of one conversation (a 5-tuple), aggregated over the whole capture; or,
+ * with destinations > 1 and dst.family 0, that many unanswered one-SYN probes from
+ * src:sport to dport (a scan's probes, which would otherwise be a row each). */
 struct flow_record {
     struct ip_addr src, dst;
     const char *proto;          /* "tcp", "udp", "icmp", "icmpv6" or the protocol number */
@@ -13,6 +15,7 @@ struct flow_record {
     double first_seen;          /* unix seconds */
     double last_seen;
     unsigned tcp_flags;         /* TCP flags of every packet OR'ed (FIN 1, SYN 2, RST 4, ...) */
+    long long destinations;     /* 0 or 1: one flow; more: aggregated probes */
 };
 enum tally_error store_add_flow(struct store *store, const struct flow_record *rec);
 /* The same for n records at once (faster: several rows per statement). */

@@ -84,6 +84,14 @@ if [ -d "$CORPORA/lab-scan" ]; then
     check_eq "talkers: the scanner first" \
         "$("$TALLY" show talkers --top 1 --format csv)" "host,packets,bytes
 198.51.100.200,356,25872"
+    check_eq "unanswered one-SYN probes fold into one row per source port and port" \
+        "$(q "SELECT dport, destinations, packets, dst IS NULL FROM flow WHERE destinations > 1 ORDER BY dport" | tr '\n' ' ')" \
+        "22|5|5|1 80|5|5|1 443|5|5|1 8080|5|5|1 9543|5|5|1 "
+    check_eq "... and every flow is still counted" \
+        "$(q "SELECT SUM(destinations) FROM flow")" \
+        "$(q "SELECT value FROM capture_summary WHERE metric = 'flows'")"
+    check_eq "an answered probe keeps its own flow row" \
+        "$(q "SELECT COUNT(*) FROM flow WHERE src = '198.51.100.200' AND dst = '198.51.100.12' AND dport = 9543")" "1"
 else
     skip "corpora not present: $CORPORA"
 fi
