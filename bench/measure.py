@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""measure.py: runs a command and prints its wall-clock seconds and peak resident memory
-(KiB) as "SECONDS MAXRSS_KIB", for the benchmarks. Usage: measure.py CMD [ARG...]"""
+"""measure.py: runs a command and prints its wall-clock seconds, peak resident memory (KiB)
+and CPU seconds (user + system) as "SECONDS MAXRSS_KIB CPU_SECONDS", for the benchmarks.
+Usage: measure.py CMD [ARG...]"""
 import os
 import sys
 import time
@@ -16,4 +17,4 @@ _, status, usage = os.wait4(pid, 0)
 elapsed = time.monotonic() - start
 if os.waitstatus_to_exitcode(status) != 0:
     sys.exit(f"measure.py: {' '.join(sys.argv[1:])} failed")
-print(f"{elapsed:.2f} {usage.ru_maxrss}")
+print(f"{elapsed:.2f} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.2f}")
