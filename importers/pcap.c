@@ -163,6 +163,8 @@ static enum tally_error handle_packet(struct pcap_state *st, const struct pcap_p
         s->last_ns = ts;
     s->packets++;
     s->bytes += h->len;
+    if (h->caplen > h->len)
+        s->caplen_over_len++;
     switch (pcap_decode(st->dlt, data, h->caplen, &p)) {
     case PKT_IP:
         break;
@@ -370,6 +372,7 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
         { "other_ip", s->other_ip }, { "not_ip", s->not_ip },
         { "unsupported_link", s->unsupported }, { "malformed", s->malformed },
         { "truncated", s->truncated }, { "fragments", s->fragments },
+        { "caplen_over_len", s->caplen_over_len },
         { "flows", (long long)flow_table_size(st->flows) },
         { "dns_queries", s->dns_queries }, { "dns_responses", s->dns_responses },
         { "dns_malformed", s->dns_malformed }, { "dns_other_opcode", s->dns_other_opcode },
@@ -481,6 +484,11 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
     } else if (*cut) {
         import_warn(ctx, "%s", cut);
     }
+    if (st.stats.caplen_over_len > 0)
+        import_warn(ctx, "%s: %lld packet record%s claim%s more bytes captured than the "
+                    "packet had; read as captured", input_path(ctx->in),
+                    st.stats.caplen_over_len, st.stats.caplen_over_len == 1 ? "" : "s",
+                    st.stats.caplen_over_len == 1 ? "s" : "");
     if ((err = pcap_streams_finish(&st)) || (err = write_flows(&st)) ||
         (err = write_summary(&st, pc)))
         goto done;

@@ -154,6 +154,9 @@ struct pcap_stats {
     long long not_ip, unsupported, malformed, truncated, fragments;
     long long dns_queries, dns_responses, dns_malformed, dns_other_opcode;
     long long http_responses, streams_evicted, streams_abandoned;
+    /* Record headers that lie: more bytes captured than the packet had (read as
+     * captured). More than the snapshot length libpcap itself cuts to the snapshot. */
+    long long caplen_over_len;
 };
 
 struct pcap_state {

@@ -228,4 +228,27 @@ check "forgetting a capture" "$TALLY" forget 1
 check_eq "removes its flows, DNS answers and summary" \
     "$(q "SELECT (SELECT COUNT(*) FROM flow) + (SELECT COUNT(*) FROM dns_answer) + (SELECT COUNT(*) FROM capture_summary)")" "0"
 
+# ---- record headers that lie ----
+# One record claims 100 bytes captured of a file whose snapshot length is 64 (libpcap cuts
+# it to 64), one claims 60 bytes captured of a 10-byte packet.
+"$PYTHON3" - "$TMP/lies.pcap" <<'PY'
+import struct, sys
+def frame(n):
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 1, 0, 64, 6, 0, bytes([192, 0, 2, 1]),
+                     bytes([198, 51, 100, 1]))
+    tcp = struct.pack('!HHIIBBHHH', 80, 40000, 1, 2, 0x50, 0x12, 65535, 0, 0)
+    f = b'\0' * 12 + b'\x08\x00' + ip + tcp
+    return f + b'\0' * (n - len(f))
+out = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 64, 1)
+out += struct.pack('<IIII', 1700000000, 0, 100, 100) + frame(100)
+out += struct.pack('<IIII', 1700000001, 0, 60, 10) + frame(60)
+open(sys.argv[1], 'wb').write(out)
+PY
+fresh lies
+check "a capture whose record headers lie imports" "$TALLY" import "$TMP/lies.pcap"
+check "with a warning naming the lie" grep -q "1 packet record claims more bytes captured than the packet had" "$TMP/last.out"
+check_eq "both packets counted, the lie in the summary" \
+    "$(q "SELECT group_concat(metric || '=' || value, ' ') FROM capture_summary WHERE metric IN ('packets', 'caplen_over_len')")" \
+    "packets=2 caplen_over_len=1"
+
 done_testing
