@@ -63,6 +63,12 @@ void import_warn(struct import_ctx *ctx, const char *fmt, ...)
     }
 }
 
+void import_warn_cut_off(struct import_ctx *ctx)
+{
+    import_warn(ctx, "%s:%ld: the last record is cut off: left out", input_path(ctx->in),
+                input_line_number(ctx->in));
+}
+
 /* The bar redraws at most every 2^16 records and only when a terminal is watching. */
 void import_progress(struct import_ctx *ctx)
 {

@@ -83,6 +83,9 @@ enum tally_error import_bad_record_at(struct import_ctx *ctx, long long offset,
 /* Records a warning (shown once in the summary). */
 void import_warn(struct import_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The warning for a last line without its newline: the writer was stopped mid-write
+ * (masscan ends every record with one), so the line is left out. */
+void import_warn_cut_off(struct import_ctx *ctx);
 /* Updates the progress bar, if any (cheap; call per record). */
 void import_progress(struct import_ctx *ctx);
 

@@ -273,14 +273,6 @@ static enum tally_error grep_store_banner(struct import_ctx *ctx, struct grep_li
     return TALLY_OK;
 }
 
-/* A last line without its newline: masscan was stopped mid-write (it ends every line with
- * one), even when what is left still reads as a record. */
-static void warn_cut_off(struct import_ctx *ctx)
-{
-    import_warn(ctx, "%s:%ld: the last record is cut off: left out", input_path(ctx->in),
-                input_line_number(ctx->in));
-}
-
 static enum tally_error masscan_grepable_run(struct import_ctx *ctx)
 {
     enum tally_error err = TALLY_OK;
@@ -295,7 +287,7 @@ static enum tally_error masscan_grepable_run(struct import_ctx *ctx)
         if (len == 0 || line[0] == '#')
             continue;   /* "# Masscan ... scan initiated", "# Ports scanned", "# ... done" */
         if (input_last_line_unterminated(ctx->in)) {
-            warn_cut_off(ctx);
+            import_warn_cut_off(ctx);
             break;
         }
         why = grep_line_parse(line, len, &g);

@@ -221,12 +221,6 @@ enum tally_error masscan_json_store(struct import_ctx *ctx, const struct masscan
 }
 
 /* ---- the -oJ reader ---- */
-/* A last line without its newline that does not parse: masscan was stopped mid-write. */
-static void warn_cut_off(struct import_ctx *ctx)
-{
-    import_warn(ctx, "%s:%ld: the last record is cut off: left out", input_path(ctx->in),
-                input_line_number(ctx->in));
-}
 
 
 static void trim(const char **p, size_t *n)
@@ -302,7 +296,7 @@ static enum tally_error json_line(struct import_ctx *ctx, const char *p, size_t 
     }
     if (!root) {
         if (input_last_line_unterminated(ctx->in)) {
-            warn_cut_off(ctx);
+            import_warn_cut_off(ctx);
             return TALLY_OK;
         }
         return import_bad_record(ctx, "expected a masscan JSON record (%s at column %d)",
@@ -344,7 +338,7 @@ static enum tally_error masscan_json_run(struct import_ctx *ctx)
         }
         if (n == 0 || p[0] != '{') {
             if (input_last_line_unterminated(ctx->in)) {
-                warn_cut_off(ctx);
+                import_warn_cut_off(ctx);
                 break;
             }
             err = import_bad_record(ctx, "expected a masscan JSON record starting with '{'");

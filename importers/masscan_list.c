@@ -128,8 +128,7 @@ static enum tally_error list_run(struct import_ctx *ctx)
          * mid-write, even when what is left still reads as a record (a port or a time cut
          * short, a banner cut inside its text). */
         if (input_last_line_unterminated(ctx->in)) {
-            import_warn(ctx, "%s:%ld: the last record is cut off: left out",
-                        input_path(ctx->in), input_line_number(ctx->in));
+            import_warn_cut_off(ctx);
             break;
         }
         const char *why = NULL;

@@ -1,16 +1,10 @@
 /* masscan_ndjson.c: masscan's NDJSON output (-oD, masscan 1.0.5 and later): one object per
  * line, "rec_type" "status" or "banner", no header and no footer. */
+#include "importers/json_lines.h"
 #include "importers/masscan_json.h"
 
 #include <ctype.h>
 #include <string.h>
-
-/* A last line without its newline that does not parse: masscan was stopped mid-write. */
-static void warn_cut_off(struct import_ctx *ctx)
-{
-    import_warn(ctx, "%s:%ld: the last record is cut off: left out", input_path(ctx->in),
-                input_line_number(ctx->in));
-}
 
 static enum tally_error ndjson_record(struct import_ctx *ctx, json_t *root)
 {
@@ -48,68 +42,21 @@ static enum tally_error ndjson_record(struct import_ctx *ctx, json_t *root)
 
 static enum tally_error masscan_ndjson_run(struct import_ctx *ctx)
 {
-    enum tally_error err = TALLY_OK;
-    json_error_t jerr;
-    char *line;
-    size_t len;
-    int r;
-
-    while ((r = input_getline(ctx->in, &line, &len, ctx->diag)) > 0) {
-        json_t *root;
-        size_t i = 0;
-
-        while (i < len && isspace((unsigned char)line[i]))
-            i++;
-        if (i == len)
-            continue;
-        root = json_loadb(line + i, len - i, JSON_ALLOW_NUL, &jerr);
-        if (!root) {
-            if (input_last_line_unterminated(ctx->in)) {
-                warn_cut_off(ctx);
-                break;
-            }
-            err = import_bad_record(ctx, "expected a masscan NDJSON record (%s at column %d)",
-                                    jerr.text, jerr.column);
-        } else {
-            err = json_is_object(root) ? ndjson_record(ctx, root)
-                                       : import_bad_record(ctx, "expected a JSON object");
-            json_decref(root);
-        }
-        if (err)
-            return err;
-        import_progress(ctx);
-    }
-    return r < 0 ? input_error(ctx->in) : TALLY_OK;   /* diag says why */
-}
-
-static int head_has(const unsigned char *head, size_t len, const char *what)
-{
-    size_t n = strlen(what);
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(head + i, what, n) == 0)
-            return 1;
-    return 0;
+    return json_lines_run(ctx, "a masscan NDJSON record", JSON_ALLOW_NUL, ndjson_record);
 }
 
 static int masscan_ndjson_sniff(const unsigned char *head, size_t len, const char *path)
 {
-    size_t i = 0, end;
+    const unsigned char *line;
+    size_t n;
 
     (void)path;
-    while (i < len && isspace(head[i]))
-        i++;
-    if (i >= len || head[i] != '{')
+    if (!json_first_line(head, len, &line, &n) || !json_line_has(line, n, "\"ip\":"))
         return 0;
-    for (end = i; end < len && head[end] != '\n'; end++)
-        ;
-    head += i;
-    len = end - i;
-    if (!head_has(head, len, "\"ip\":"))
-        return 0;
-    if (head_has(head, len, "\"rec_type\":"))
+    if (json_line_has(line, n, "\"rec_type\":"))
         return 95;
-    if (head_has(head, len, "\"port\":") && head_has(head, len, "\"proto\":") &&
-        !head_has(head, len, "\"ports\":"))
+    if (json_line_has(line, n, "\"port\":") && json_line_has(line, n, "\"proto\":") &&
+        !json_line_has(line, n, "\"ports\":"))
         return 50;
     return 0;
 }

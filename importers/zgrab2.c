@@ -6,7 +6,7 @@
  * Each successful http module result is an open TCP port with its Server, X-Powered-By
  * and X-AspNet-Version headers (zgrab2 lower-cases header names and writes '-' as '_').
  * Failed grabs and other modules are left out: they say nothing about an application. */
-#include "importers/importers.h"
+#include "importers/json_lines.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -23,12 +23,6 @@ static const char *const zgrab2_headers[][2] = {
 #define ZGRAB2_NHEADERS (sizeof(zgrab2_headers) / sizeof(zgrab2_headers[0]))
 
 /* A last line without its newline: zgrab2 was stopped mid-write. */
-static void warn_cut_off(struct import_ctx *ctx)
-{
-    import_warn(ctx, "%s:%ld: the last record is cut off: left out", input_path(ctx->in),
-                input_line_number(ctx->in));
-}
-
 /* Days from 1970-01-01 to the given civil date (proleptic Gregorian). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
@@ -173,65 +167,22 @@ static enum tally_error zgrab2_record(struct import_ctx *ctx, json_t *root)
 
 static enum tally_error zgrab2_run(struct import_ctx *ctx)
 {
-    enum tally_error err = TALLY_OK;
-    json_error_t jerr;
-    char *line;
-    size_t len;
-    int r;
-
-    while ((r = input_getline(ctx->in, &line, &len, ctx->diag)) > 0) {
-        size_t i = 0;
-        while (i < len && isspace((unsigned char)line[i]))
-            i++;
-        if (i == len)
-            continue;
-        json_t *root = json_loadb(line + i, len - i, 0, &jerr);
-        if (!root) {
-            if (input_last_line_unterminated(ctx->in)) {
-                warn_cut_off(ctx);
-                break;
-            }
-            err = import_bad_record(ctx, "expected a zgrab2 JSON record (%s at column %d)",
-                                    jerr.text, jerr.column);
-        } else {
-            err = json_is_object(root) ? zgrab2_record(ctx, root)
-                                       : import_bad_record(ctx, "expected a JSON object");
-            json_decref(root);
-        }
-        if (err)
-            return err;
-        import_progress(ctx);
-    }
-    return r < 0 ? input_error(ctx->in) : TALLY_OK;   /* diag says why */
-}
-
-static int has(const unsigned char *head, size_t len, const char *what)
-{
-    size_t n = strlen(what);
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(head + i, what, n) == 0)
-            return 1;
-    return 0;
+    return json_lines_run(ctx, "a zgrab2 JSON record", 0, zgrab2_record);
 }
 
 /* A first line {"ip":...,"data":{"MODULE":{"status":...}}}: masscan's NDJSON has "data"
  * too, but with "rec_type" beside it. */
 static int zgrab2_sniff(const unsigned char *head, size_t len, const char *path)
 {
-    size_t i = 0, end;
+    const unsigned char *line;
+    size_t n;
 
     (void)path;
-    while (i < len && isspace(head[i]))
-        i++;
-    if (i >= len || head[i] != '{')
+    if (!json_first_line(head, len, &line, &n))
         return 0;
-    for (end = i; end < len && head[end] != '\n'; end++)
-        ;
-    head += i;
-    len = end - i;
-    if ((has(head, len, "\"ip\":") || has(head, len, "\"domain\":")) &&
-        has(head, len, "\"data\":{\"") && has(head, len, "\"status\":\"") &&
-        has(head, len, "\"protocol\":\"") && !has(head, len, "\"rec_type\":"))
+    if ((json_line_has(line, n, "\"ip\":") || json_line_has(line, n, "\"domain\":")) &&
+        json_line_has(line, n, "\"data\":{\"") && json_line_has(line, n, "\"status\":\"") &&
+        json_line_has(line, n, "\"protocol\":\"") && !json_line_has(line, n, "\"rec_type\":"))
         return 85;
     return 0;
 }
