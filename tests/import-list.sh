@@ -33,6 +33,23 @@ else
     skip "xz not installed"
 fi
 
+# A decompression bomb stops at more than 1000 times the compressed size (once past a
+# floor of 1 GiB, lowered here to 16 MiB): 64 MiB of newlines are 81 bytes of bzip2.
+if command -v bzip2 >/dev/null; then
+    head -c 64M /dev/zero | tr '\0' '\n' | bzip2 -9 > "$TMP/bomb.oL.bz2"
+    before=$(db_dump "$TALLY_DB")
+    TALLY_RATIO_FLOOR_MIB=16 timeout 60 "$TALLY" import -f list "$TMP/bomb.oL.bz2" >/dev/null 2>"$TMP/bomb.err"
+    check_eq "a decompression bomb exits 1" "$?" 1
+    check "saying how much came out of how little" grep -Eqx "tally: $TMP/bomb.oL.bz2: (16|17) MiB came out of [0-9]+ bytes of compressed data, more than 1000 times as much: refusing to go on \(a decompression bomb\?\)" "$TMP/bomb.err"
+    check_eq "and changes nothing" "$(db_dump "$TALLY_DB")" "$before"
+    # A real scan compresses by far less: it passes the same low floor.
+    awk 'BEGIN { for (i = 0; i < 60000; i++) printf "open tcp %d 100.64.%d.%d %d\n", 80 + i % 3, int(i / 256) % 256, i % 256, 1389312000 + i }' |
+        bzip2 -9 > "$TMP/scan-big.oL.bz2"
+    check "while a real compressed scan of 2 MiB imports under that floor" env TALLY_RATIO_FLOOR_MIB=1 "$TALLY" import "$TMP/scan-big.oL.bz2"
+else
+    skip "bzip2 not installed"; skip "bomb"; skip "bomb"; skip "bomb"
+fi
+
 printf 'open tcp 9543 198.51.100.200 1389312000\n' > "$TMP/one.txt"
 check "stdin imports with '-'" sh -c '"$TALLY" import --tag piped - < "$TMP/one.txt"'
 check_eq "tagged" "$(q "SELECT format || ',' || tag || ',' || path FROM source WHERE tag='piped'")" "list,piped,-"
