@@ -139,4 +139,15 @@ if [ -d "$CORPORA/scan" ]; then
 else
     skip "corpora absent: $CORPORA"
 fi
+
+# Control bytes in a banner (an ESC sequence that would clear the screen, CR, BEL, DEL)
+# come out of CSV and TSV as \xHH, as in the terminal table: nothing raw reaches a terminal.
+printf '#masscan\nopen tcp 80 192.0.2.9 1700000000\nbanner tcp 80 192.0.2.9 1700000000 http.server \\x1b[2Jnginx\\x0d\\x07\\x7f/1.2\n' > "$TMP/esc.oL"
+TALLY_DB="$TMP/esc.db" "$TALLY" import "$TMP/esc.oL" 2>/dev/null
+for f in csv tsv table; do
+    TALLY_DB="$TMP/esc.db" "$TALLY" show apps --format $f > "$TMP/esc.$f"
+    check_eq "--format $f writes no control byte but tabs and line feeds" "$(tr -d '\t\n' < "$TMP/esc.$f" | LC_ALL=C tr -d '\040-\176' | wc -c)" 0
+done
+check_eq "CSV shows them as \\xHH" "$(sed -n 2p "$TMP/esc.csv")" '\x1b[2Jnginx\x0d\x07\x7f,1'
+check_eq "TSV too (a CR, like a line break, is a space)" "$(sed -n 2p "$TMP/esc.tsv")" "$(printf '\\x1b[2Jnginx \\x07\\x7f\t1')"
 done_testing
