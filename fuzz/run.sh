@@ -3,7 +3,9 @@
 # harness per importer and per shared decoder (masscan unescaping, DNS messages, HTTP
 # response headers, -oB record framing) for SECONDS each, seeded from
 # samples/, tests/fixtures/ and the shared corpora. Crashes are kept in
-# BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/.
+# BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/
+# (a decoder's crash inside a file of a format that reaches it: a DNS message in a pcap, a
+# header block in a list banner, a record in a -oB file).
 # Usage: run.sh SRCDIR BUILDDIR TALLY SECONDS
 # FUZZ_FORMATS and FUZZ_DECODERS (space-separated names) run only some harnesses.
 set -eu
@@ -29,7 +31,7 @@ for dir in "$src/samples" "$src/tests/fixtures" "$src/tests/fuzz-regressions" "$
     [ -d "$dir" ] && find "$dir" -type f -size -256k -exec cp {} "$seeds/" \; 2>/dev/null || true
 done
 
-formats=${FUZZ_FORMATS:-$("$tally" import --help | awk '/^Formats/ { on = 1; next } on && /^  [a-z]/ { print $1 }')}
+formats=${FUZZ_FORMATS:-$("$tally" import --help | awk '/^Formats/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')}
 status=0
 printf '%-28s %12s %8s\n' harness executions crashes
 run() {
