@@ -1,9 +1,13 @@
 #!/bin/sh
 # run.sh: builds tally's parsers with clang's libFuzzer, ASan and UBSan, and runs one
-# harness per importer (plus the unescaping harness) for SECONDS each, seeded from
+# harness per importer and per shared decoder (masscan unescaping, DNS messages, HTTP
+# response headers, -oB record framing) for SECONDS each, seeded from
 # samples/, tests/fixtures/ and the shared corpora. Crashes are kept in
-# BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/.
+# BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/
+# (a decoder's crash inside a file of a format that reaches it: a DNS message in a pcap, a
+# header block in a list banner, a record in a -oB file).
 # Usage: run.sh SRCDIR BUILDDIR TALLY SECONDS
+# FUZZ_FORMATS and FUZZ_DECODERS (space-separated names) run only some harnesses.
 set -eu
 src=$1 build=$2 tally=$3 seconds=$4
 out="$build/fuzz-build"
@@ -27,7 +31,7 @@ for dir in "$src/samples" "$src/tests/fixtures" "$src/tests/fuzz-regressions" "$
     [ -d "$dir" ] && find "$dir" -type f -size -256k -exec cp {} "$seeds/" \; 2>/dev/null || true
 done
 
-formats=${FUZZ_FORMATS:-$("$tally" import --help | awk '/^Formats/ { on = 1; next } on && /^  [a-z]/ { print $1 }')}
+formats=${FUZZ_FORMATS:-$("$tally" import --help | awk '/^Formats/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')}
 status=0
 printf '%-28s %12s %8s\n' harness executions crashes
 run() {
@@ -41,8 +45,12 @@ run() {
     execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$out/$name.log")
     printf '%-28s %12s %8s\n' "$name" "${execs:-?}" "$crashes"
 }
-link "$src/fuzz/fuzz_unescape.c" "$out/fuzz-unescape"
-run fuzz-unescape
+# The decoder harnesses: fuzz-NAME is built from fuzz/fuzz_NAME.c ('-' as '_').
+decoders=${FUZZ_DECODERS:-unescape dns http masscan-record}
+for decoder in $decoders; do
+    link "$src/fuzz/fuzz_$(echo "$decoder" | tr - _).c" "$out/fuzz-$decoder"
+    run "fuzz-$decoder"
+done
 for format in $formats; do
     link "$src/fuzz/fuzz_import.c" "$out/fuzz-import-$format"
     run "fuzz-import-$format"

@@ -634,13 +634,26 @@ static enum tally_error expand_master(struct ics_state *s, struct ics_event *ev,
                               .recurring = recurring, .sequence = -1, .source = ev };
     instances_add(list, &first);
 
+    /* The RRULEs are gathered first: expanding one calls getters (the summary, the zone
+     * of an RDATE) that move the component's one property iterator, so walking the
+     * RRULEs while expanding them would find the same rule again and never end. */
+    size_t nrules = 0;
     for (icalproperty *p = icalcomponent_get_first_property(ev->comp, ICAL_RRULE_PROPERTY);
-         p; p = icalcomponent_get_next_property(ev->comp, ICAL_RRULE_PROPERTY)) {
-        if ((err = expand_rule(s, ev, p, dtstart, zone, duration, list)) != TALLY_OK)
+         p; p = icalcomponent_get_next_property(ev->comp, ICAL_RRULE_PROPERTY))
+        nrules++;
+    icalproperty **rules = nrules ? xmalloc(nrules * sizeof(*rules)) : NULL;
+    size_t r = 0;
+    for (icalproperty *p = icalcomponent_get_first_property(ev->comp, ICAL_RRULE_PROPERTY);
+         p && r < nrules; p = icalcomponent_get_next_property(ev->comp, ICAL_RRULE_PROPERTY))
+        rules[r++] = p;
+    for (r = 0; r < nrules; r++) {
+        err = expand_rule(s, ev, rules[r], dtstart, zone, duration, list);
+        if (err != TALLY_OK || ev->bad) {
+            free(rules);
             return err;
-        if (ev->bad)
-            return TALLY_OK;
+        }
     }
+    free(rules);
     for (icalproperty *p = icalcomponent_get_first_property(ev->comp, ICAL_RDATE_PROPERTY);
          p; p = icalcomponent_get_next_property(ev->comp, ICAL_RDATE_PROPERTY)) {
         struct icaldatetimeperiodtype dp = icalproperty_get_rdate(p);

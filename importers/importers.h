@@ -21,6 +21,12 @@ struct input;
 #define INPUT_HEAD_SIZE 8192            /* bytes given to sniff() */
 #define INPUT_MAX_LINE (4u << 20)       /* longest line accepted: 4 MiB */
 #define INPUT_MAX_BYTES (64ull << 30)   /* decompressed size cap: 64 GiB */
+/* Compressed input stops once it has given more than INPUT_MAX_RATIO times the compressed
+ * bytes read and more than INPUT_RATIO_FLOOR bytes (a decompression bomb). Real scan
+ * results and captures compress by far less; $TALLY_RATIO_FLOOR_MIB lowers the floor for
+ * tests. */
+#define INPUT_MAX_RATIO 1000
+#define INPUT_RATIO_FLOOR (1ull << 30)
 
 /* Opens path ("-" = stdin), undoing .gz .xz .bz2 .zst .lz4 compression when present. */
 enum tally_error input_open(const char *path, struct input **out, struct tally_diag *diag);

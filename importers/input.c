@@ -26,6 +26,8 @@ struct input {
     unsigned long long consumed;    /* content bytes handed out */
     unsigned long long produced;    /* content bytes pulled from libarchive */
     unsigned long long size_hint;
+    int compressed;             /* through a decompressing filter: the ratio cap applies */
+    unsigned long long ratio_floor;
     FILE *stdio;
     struct tally_diag last_error;
     enum tally_error error;     /* behind the last failure */
@@ -73,6 +75,16 @@ static enum tally_error input_fill(struct input *in, size_t need, struct tally_d
                         "more than %llu GiB after decompression: refusing to go on",
                         INPUT_MAX_BYTES >> 30);
     }
+    if (in->compressed && in->produced > in->ratio_floor) {
+        unsigned long long packed = (unsigned long long)archive_filter_bytes(in->archive, -1);
+        if (in->produced / INPUT_MAX_RATIO > packed) {
+            in->error = TALLY_ERROR_LIMIT;
+            return diag_set(diag, TALLY_ERROR_LIMIT,
+                            "%llu MiB came out of %llu bytes of compressed data, more than "
+                            "%d times as much: refusing to go on (a decompression bomb?)",
+                            in->produced >> 20, packed, INPUT_MAX_RATIO);
+        }
+    }
     return TALLY_OK;
 }
 
@@ -111,6 +123,10 @@ enum tally_error input_open(const char *path, struct input **out, struct tally_d
     }
     if (!is_stdin && stat(path, &st) == 0 && S_ISREG(st.st_mode))
         in->size_hint = (unsigned long long)st.st_size;
+    in->compressed = archive_filter_code(in->archive, 0) != ARCHIVE_FILTER_NONE;
+    const char *floor_mib = getenv("TALLY_RATIO_FLOOR_MIB");
+    in->ratio_floor = floor_mib && *floor_mib ? strtoull(floor_mib, NULL, 10) << 20
+                                              : INPUT_RATIO_FLOOR;
     err = input_fill(in, INPUT_HEAD_SIZE, diag);
     while (!err && !in->eof && in->end - in->pos < INPUT_HEAD_SIZE)
         err = input_fill(in, INPUT_HEAD_SIZE, diag);

@@ -235,7 +235,7 @@ int when_leading_numbers(const char *text, int *first, int *second)
     if (!isdigit((unsigned char)*p))
         return -1;
     long a = strtol(p, &end, 10);
-    if (end - p > 2 || !strchr("/.-", *end) || !isdigit((unsigned char)end[1]))
+    if (end - p > 2 || *end == '\0' || !strchr("/.-", *end) || !isdigit((unsigned char)end[1]))
         return -1;
     p = end + 1;
     long b = strtol(p, &end, 10);

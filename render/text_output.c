@@ -1,7 +1,8 @@
 /* text_output.c: a table as an aligned terminal table, CSV, TSV or JSON.
  * CSV/TSV: a header row of column names, RFC 4180 quoting, and text cells that a
  * spreadsheet would run as a formula (starting with = + - @ or a tab/CR) prefixed with a
- * single quote. Terminal output shows control bytes as \xHH. */
+ * single quote. Terminal, CSV and TSV output show control bytes as \xHH (CSV keeps tabs
+ * and line feeds inside quotes; TSV makes them spaces). */
 #include "render/render.h"
 
 #include <glib.h>
@@ -114,6 +115,18 @@ static int looks_like_formula(const char *s)
     return *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
 }
 
+/* A byte of a delimited cell: control bytes other than tab and line feed (which the
+ * caller handles) are written as \xHH, as the terminal table shows them, so that a value
+ * cannot move the cursor, clear a screen or end a field. */
+static void put_cell_byte(char ch, FILE *out)
+{
+    unsigned char u = (unsigned char)ch;
+    if ((u < 0x20 && u != '\t' && u != '\n') || u == 0x7f)
+        fprintf(out, "\\x%02x", u);
+    else
+        fputc(ch, out);
+}
+
 static void write_delimited_cell(const struct table *t, size_t r, int c, char sep, FILE *out)
 {
     char buf[64];
@@ -124,23 +137,22 @@ static void write_delimited_cell(const struct table *t, size_t r, int c, char se
         if (guard)
             fputc('\'', out);
         for (const char *p = s; *p; p++)
-            fputc(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, out);
+            put_cell_byte(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, out);
         return;
     }
-    int quote = guard || strpbrk(s, ",\"\r\n") != NULL;
-    if (!quote) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
+    /* Tabs and line feeds stay (a line feed inside quotes, RFC 4180); CR is \x0d. */
+    int quote = guard || strpbrk(s, ",\"\n") != NULL;
+    if (quote)
+        fputc('"', out);
     if (guard)
         fputc('\'', out);
     for (const char *p = s; *p; p++) {
         if (*p == '"')
             fputc('"', out);
-        fputc(*p, out);
+        put_cell_byte(*p, out);
     }
-    fputc('"', out);
+    if (quote)
+        fputc('"', out);
 }
 
 static void write_delimited(const struct table *t, char sep, FILE *out)

@@ -34,10 +34,33 @@ sqlite3 *store_db(struct store *store)
     return store->db;
 }
 
+/* How long another tally writing the same file is waited for: 30 s, or
+ * $TALLY_BUSY_TIMEOUT milliseconds. */
+static int busy_timeout_ms(void)
+{
+    const char *busy = getenv("TALLY_BUSY_TIMEOUT");
+    return busy && *busy ? atoi(busy) : 30000;
+}
+
+/* SQLITE_BUSY after the busy timeout: another process holds the lock. */
+static int is_locked(struct store *store)
+{
+    return (sqlite3_extended_errcode(store->db) & 0xff) == SQLITE_BUSY;
+}
+
+static enum tally_error locked(struct store *store, struct tally_diag *diag)
+{
+    return diag_set(diag, TALLY_ERROR_DATABASE,
+                    "%s: the database is locked by another process (waited %g s)",
+                    store->path, busy_timeout_ms() / 1000.0);
+}
+
 enum tally_error store_fail(struct store *store, struct tally_diag *diag, const char *what)
 {
     if (!store || !store->db)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s: cannot open the database", what);
+    if (is_locked(store))
+        return locked(store, diag);
     /* SQLite says "disk I/O error"; the system error says why (disk full, file too large). */
     int sys = sqlite3_system_errno(store->db);
     int code = sqlite3_extended_errcode(store->db);
@@ -54,6 +77,10 @@ static enum tally_error exec_sql(struct store *store, const char *sql, struct ta
 {
     char *err = NULL;
     if (sqlite3_exec(store->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        if (is_locked(store)) {
+            sqlite3_free(err);
+            return locked(store, diag);
+        }
         diag_set(diag, TALLY_ERROR_DATABASE, "%s: %s", what, err ? err : "failed");
         sqlite3_free(err);
         return TALLY_ERROR_DATABASE;
@@ -76,6 +103,8 @@ static enum tally_error migrate(struct store *store, enum store_mode mode,
                                 struct tally_diag *diag)
 {
     int version = user_version(store);
+    if (version < 0 && is_locked(store))
+        return locked(store, diag);
     if (version < 0)
         return diag_set(diag, TALLY_ERROR_DATABASE,
                         "%s is not a tally database (or is damaged): %s", store->path,
@@ -132,10 +161,8 @@ enum tally_error store_open(const char *path, enum store_mode mode, struct store
         goto fail;
     }
     sqlite3_extended_result_codes(store->db, 1);
-    /* Another tally writing the same file is waited for (30 s, or $TALLY_BUSY_TIMEOUT
-     * milliseconds), then reported. */
-    const char *busy = getenv("TALLY_BUSY_TIMEOUT");
-    sqlite3_busy_timeout(store->db, busy && *busy ? atoi(busy) : 30000);
+    /* Another tally writing the same file is waited for, then reported. */
+    sqlite3_busy_timeout(store->db, busy_timeout_ms());
     sqlite3_exec(store->db, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; "
                  "PRAGMA temp_store = FILE", NULL, NULL, NULL);
     err = migrate(store, mode, diag);

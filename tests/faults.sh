@@ -33,8 +33,11 @@ check_eq "and intact" "$(q 'PRAGMA integrity_check')" "ok"
 
 # 3. A corrupt database file is refused clearly.
 head -c 4096 /dev/urandom > "$TMP/corrupt.db"
+corrupt=$(md5sum < "$TMP/corrupt.db")
 check_exit "a corrupt database exits 3" 3 "$TALLY" -d "$TMP/corrupt.db" import "$SAMPLES/cloud-scan.oL"
-check "saying it is not a database" grep -q "not a tally database\|not a database" "$TMP/exit.err"
+check "saying it is not a tally database" \
+    grep -qx "tally: $TMP/corrupt.db is not a tally database (or is damaged): file is not a database" "$TMP/exit.err"
+check_eq "and leaving it as it was" "$(md5sum < "$TMP/corrupt.db")" "$corrupt"
 printf 'SQLite format 3\0' > "$TMP/truncated.db"
 check_exit "a truncated database exits 3" 3 "$TALLY" -d "$TMP/truncated.db" show ports
 
@@ -79,11 +82,13 @@ if "$PYTHON3" -c 'import sqlite3' 2>/dev/null; then
     printf 'open tcp 9543 198.51.100.251 1389312000\n' > "$TMP/late.oL"
     TALLY_BUSY_TIMEOUT=500 "$TALLY" import "$TMP/late.oL" >/dev/null 2>"$TMP/locked.err"
     check_eq "and reports a lock that outlasts the timeout (exit 3)" "$?" "3"
-    check "saying it is locked" grep -q "locked" "$TMP/locked.err"
+    check "saying it is locked, and how long it waited" \
+        grep -qx "tally: $TALLY_DB: the database is locked by another process (waited 0.5 s)" "$TMP/locked.err"
+    check "not that the database is damaged" sh -c '! grep -q "not a tally database\|damaged" "$1"' sh "$TMP/locked.err"
     wait $lock
     rm -f "$TALLY_DB.locked"
 else
-    skip "python3 sqlite3 module absent"; skip "lock"; skip "lock"; skip "lock"
+    skip "python3 sqlite3 module absent"; skip "lock"; skip "lock"; skip "lock"; skip "lock"
 fi
 
 # 6. Two imports into one database at the same time both land.
@@ -100,4 +105,21 @@ check_eq "and nothing is lost" "$(q "SELECT COUNT(*) FROM observation WHERE port
 : > "$TMP/afile"
 check_exit "report into a path under a file exits 3" 3 "$TALLY" report -o "$TMP/afile/report"
 check "saying why" grep -q "^tally: $TMP/afile/report: cannot create the folder" "$TMP/exit.err"
+# A folder that cannot be written (mode 555): root ignores the mode, so root runs tally as
+# nobody (the database is readable by all).
+mkdir "$TMP/ro-dir"
+chmod 555 "$TMP/ro-dir"
+chmod 644 "$TALLY_DB"
+if [ "$(id -u)" != 0 ] || [ -n "$as_other" ]; then
+    check_exit "report into a new folder inside a read-only one exits 3" 3 \
+        $as_other "$TALLY" report -o "$TMP/ro-dir/report"
+    check "saying why" grep -qx "tally: $TMP/ro-dir/report: cannot create the folder: Permission denied" "$TMP/exit.err"
+    check_exit "report into the read-only folder itself exits 3" 3 $as_other "$TALLY" report -o "$TMP/ro-dir"
+    check "naming the file it cannot write" grep -q "^tally: $TMP/ro-dir/[a-z-]*\.[a-z]*: cannot write: Permission denied" "$TMP/exit.err"
+    check_eq "and leaving nothing there" "$(ls -A "$TMP/ro-dir")" ""
+else
+    skip "running as root without setpriv: a mode-555 folder is writable to root"
+    skip "read-only folder message"; skip "read-only folder"; skip "read-only folder message"
+    skip "read-only folder left empty"
+fi
 done_testing

@@ -33,6 +33,23 @@ else
     skip "xz not installed"
 fi
 
+# A decompression bomb stops at more than 1000 times the compressed size (once past a
+# floor of 1 GiB, lowered here to 16 MiB): 64 MiB of newlines are 81 bytes of bzip2.
+if command -v bzip2 >/dev/null; then
+    head -c 64M /dev/zero | tr '\0' '\n' | bzip2 -9 > "$TMP/bomb.oL.bz2"
+    before=$(db_dump "$TALLY_DB")
+    TALLY_RATIO_FLOOR_MIB=16 timeout 60 "$TALLY" import -f list "$TMP/bomb.oL.bz2" >/dev/null 2>"$TMP/bomb.err"
+    check_eq "a decompression bomb exits 1" "$?" 1
+    check "saying how much came out of how little" grep -Eqx "tally: $TMP/bomb.oL.bz2: (16|17) MiB came out of [0-9]+ bytes of compressed data, more than 1000 times as much: refusing to go on \(a decompression bomb\?\)" "$TMP/bomb.err"
+    check_eq "and changes nothing" "$(db_dump "$TALLY_DB")" "$before"
+    # A real scan compresses by far less: it passes the same low floor.
+    awk 'BEGIN { for (i = 0; i < 60000; i++) printf "open tcp %d 100.64.%d.%d %d\n", 80 + i % 3, int(i / 256) % 256, i % 256, 1389312000 + i }' |
+        bzip2 -9 > "$TMP/scan-big.oL.bz2"
+    check "while a real compressed scan of 2 MiB imports under that floor" env TALLY_RATIO_FLOOR_MIB=1 "$TALLY" import "$TMP/scan-big.oL.bz2"
+else
+    skip "bzip2 not installed"; skip "bomb"; skip "bomb"; skip "bomb"
+fi
+
 printf 'open tcp 9543 198.51.100.200 1389312000\n' > "$TMP/one.txt"
 check "stdin imports with '-'" sh -c '"$TALLY" import --tag piped - < "$TMP/one.txt"'
 check_eq "tagged" "$(q "SELECT format || ',' || tag || ',' || path FROM source WHERE tag='piped'")" "list,piped,-"
@@ -122,4 +139,15 @@ if [ -d "$CORPORA/scan" ]; then
 else
     skip "corpora absent: $CORPORA"
 fi
+
+# Control bytes in a banner (an ESC sequence that would clear the screen, CR, BEL, DEL)
+# come out of CSV and TSV as \xHH, as in the terminal table: nothing raw reaches a terminal.
+printf '#masscan\nopen tcp 80 192.0.2.9 1700000000\nbanner tcp 80 192.0.2.9 1700000000 http.server \\x1b[2Jnginx\\x0d\\x07\\x7f/1.2\n' > "$TMP/esc.oL"
+TALLY_DB="$TMP/esc.db" "$TALLY" import "$TMP/esc.oL" 2>/dev/null
+for f in csv tsv table; do
+    TALLY_DB="$TMP/esc.db" "$TALLY" show apps --format $f > "$TMP/esc.$f"
+    check_eq "--format $f writes no control byte but tabs and line feeds" "$(tr -d '\t\n' < "$TMP/esc.$f" | LC_ALL=C tr -d '\040-\176' | wc -c)" 0
+done
+check_eq "CSV shows them as \\xHH" "$(sed -n 2p "$TMP/esc.csv")" '\x1b[2Jnginx\x0d\x07\x7f,1'
+check_eq "TSV too (a CR, like a line break, is a space)" "$(sed -n 2p "$TMP/esc.tsv")" "$(printf '\\x1b[2Jnginx \\x07\\x7f\t1')"
 done_testing

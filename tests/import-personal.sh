@@ -285,6 +285,25 @@ bad "$TMP/range-exdate.ics" 10 'EXDATE "20240230T100000Z" is not a real date'
 check "--lenient skips an event with an impossible date" "$TALLY" import --lenient "$TMP/range-20240231T100000Z.ics"
 check "and says so" grep -q ": 1 event; 1 skipped" "$TMP/last.out"
 
+# RRULEs with too many occurrences, or none libical can give, end quickly with a warning;
+# SUMMARY before RRULE, as most writers put it, and two RRULEs so both are read.
+rrule_case() {   # rrule_case NAME RRULE EVENTS WARNING-PATTERN
+    printf "$ics_head"'BEGIN:VEVENT\r\nUID:rr-%s\r\nSUMMARY:Standup\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T101500Z\r\nRRULE:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$1" "$2" > "$TMP/rrule-$1.ics"
+    TALLY_DB="$TMP/rrule-$1.db" timeout 20 "$TALLY" import "$TMP/rrule-$1.ics" > "$TMP/rrule.out" 2>&1
+    check_eq "RRULE $2: ends (exit 0)" "$?" 0
+    check "RRULE $2: $3 events and a warning" sh -c 'grep -q ": $1 event; 0 skipped" "$2" && grep -q "warning: .*rrule-$3.ics:4: event \"Standup\"$4" "$2"' \
+        sh "$3" "$TMP/rrule.out" "$1" "$4"
+}
+rrule_case secondly 'FREQ=SECONDLY' 10,000 ' has more than 10000 occurrences'
+rrule_case weekly-count 'FREQ=WEEKLY;COUNT=999999999' 10,000 ' has more than 10000 occurrences'
+rrule_case daily-10001 'FREQ=DAILY;COUNT=10001' 10,000 ' has more than 10000 occurrences'
+rrule_case feb-30 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30' 1 ': libical cannot expand its RRULE'
+printf "$ics_head"'BEGIN:VEVENT\r\nUID:rr2\r\nSUMMARY:Two rules\r\nDTSTART:20240301T100000Z\r\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\r\nRRULE:FREQ=DAILY;COUNT=3\r\nEXDATE:20240302T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/rrule-two.ics"
+TALLY_DB="$TMP/rrule-two.db" timeout 20 "$TALLY" import "$TMP/rrule-two.ics" > /dev/null 2>&1
+check_eq "two RRULEs, the first one libical cannot expand: the second still counts" \
+    "$("$SQLITE3" "$TMP/rrule-two.db" "SELECT group_concat(date(start, 'unixepoch'), ' ') FROM (SELECT start FROM event ORDER BY start)")" \
+    "2024-03-01 2024-03-03"
+
 # Exchange writes all-day events as midnight-to-midnight date-times with a flag.
 printf "$ics_head"'BEGIN:VEVENT\r\nUID:ex1\r\nSUMMARY:Offsite\r\nDTSTART;TZID=W. Europe Standard Time:20240318T000000\r\nDTEND;TZID=W. Europe Standard Time:20240320T000000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:TRUE\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ex2\r\nSUMMARY:Weekly day off\r\nDTSTART;TZID=W. Europe Standard Time:20240322T000000\r\nDTEND;TZID=W. Europe Standard Time:20240323T000000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;TZID=W. Europe Standard Time:20240329T000000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:TRUE\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ex3\r\nSUMMARY:Late call\r\nDTSTART;TZID=W. Europe Standard Time:20240318T000000\r\nDTEND;TZID=W. Europe Standard Time:20240318T003000\r\nX-MICROSOFT-CDO-ALLDAYEVENT:FALSE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' > "$TMP/exchange-allday.ics"
 TALLY_DB="$TMP/exchange.db" "$TALLY" import "$TMP/exchange-allday.ics" > /dev/null 2>&1

@@ -3,6 +3,7 @@
  * lenient handling through import_file(). */
 #include "tests/tap.h"
 #include "importers/importers.h"
+#include "importers/personal.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -239,6 +240,18 @@ static void test_list_import(void)
     free(db);
 }
 
+/* A date of one number has no second: the scan stops at its end, never past it (the byte
+ * after the terminator here is a digit, as a neighbouring field in memory might be). */
+static void test_leading_numbers(void)
+{
+    int a = -1, b = -1;
+    CHECK_INT(when_leading_numbers("3/14/2024", &a, &b), 0, "3/14/2024 starts with two numbers");
+    CHECK(a == 3 && b == 14, "3 and 14 (got %d and %d)", a, b);
+    static const char one[] = { '1', '\0', '5', '\0' };
+    CHECK_INT(when_leading_numbers(one, &a, &b), -1, "\"1\" is one number, not two");
+    CHECK_INT(when_leading_numbers("1-", &a, &b), -1, "\"1-\" is one number, not two");
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir))
@@ -247,6 +260,7 @@ int main(void)
     test_input();
     test_sniff();
     test_list_import();
+    test_leading_numbers();
     char *cmd = xasprintf("rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
         printf("# could not remove %s\n", tmpdir);
