@@ -26,7 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define LINKEDIN_MAX_FILE (512ull << 20)
+#define LINKEDIN_MAX_FILE (128ull << 20)    /* one CSV of the export, read whole */
 #define LINKEDIN_MAX_PREAMBLE 10        /* records before the header line */
 
 enum linkedin_kind {

@@ -434,4 +434,16 @@ done
 check_eq "UTF-16 tab-separated: Account Status History" \
     "$(q "SELECT datetime(at, 'unixepoch') || ' ' || event FROM linkedin_account")" "2017-03-01 13:23:41 Account Created"
 
+# A calendar is parsed whole, so its size is capped (64 MiB): refused quickly, in bounded memory.
+"$PYTHON3" -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
+    line = "X-PAD:" + "a" * 66 + "\r\n"
+    f.write(line * (65 * 1024 * 1024 // len(line) + 1))
+' "$TMP/huge.ics"
+check_exit "a calendar over 64 MiB is refused" 1 timeout 20 "$TALLY" import "$TMP/huge.ics"
+check "... saying why" grep -q "a calendar larger than 64 MiB" "$TMP/exit.err"
+rm -f "$TMP/huge.ics"
+
 done_testing
