@@ -21,13 +21,18 @@ struct service_key {
     uint8_t addr[16];
 };
 
+/* FNV-1a over a key's bytes, for the GHashTables of keys compared as bytes. */
+static guint bytes_hash(const void *key, size_t size)
+{
+    guint h = 2166136261u;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ ((const uint8_t *)key)[i]) * 16777619u;
+    return h;
+}
+
 static guint service_hash(gconstpointer p)
 {
-    const struct service_key *k = p;
-    guint h = 2166136261u;
-    for (size_t i = 0; i < sizeof(*k); i++)
-        h = (h ^ ((const uint8_t *)k)[i]) * 16777619u;
-    return h;
+    return bytes_hash(p, sizeof(struct service_key));
 }
 
 static gboolean service_equal(gconstpointer a, gconstpointer b)
@@ -265,11 +270,7 @@ struct probe_group {
 
 static guint probe_hash(gconstpointer p)
 {
-    const struct flow_key *k = p;
-    guint h = 2166136261u;
-    for (size_t i = 0; i < sizeof(*k); i++)
-        h = (h ^ ((const uint8_t *)k)[i]) * 16777619u;
-    return h;
+    return bytes_hash(p, sizeof(struct flow_key));
 }
 
 static gboolean probe_equal(gconstpointer a, gconstpointer b)
