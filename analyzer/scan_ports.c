@@ -10,7 +10,7 @@
 #define PORTS_MAX_PROTOS 256    /* distinct proto names told apart in one run */
 
 struct port_count {
-    char *proto;
+    const char *proto;          /* one of port_counts.protos */
     unsigned port;
     long long hosts;
 };
@@ -22,19 +22,16 @@ struct port_counts {
     int nprotos;
 };
 
-static void port_counts_add(struct port_counts *pc, const char *proto, unsigned port,
-                            long long hosts)
+/* Appends a count; the IPv4 and the other counts of one (proto, port) are added up by
+ * port_counts_merge(). */
+static void port_counts_push(struct port_counts *pc, const char *proto, unsigned port,
+                             long long hosts)
 {
-    for (size_t i = 0; i < pc->n; i++)
-        if (pc->items[i].port == port && strcmp(pc->items[i].proto, proto) == 0) {
-            pc->items[i].hosts += hosts;
-            return;
-        }
     if (pc->n == pc->alloc) {
         pc->alloc = pc->alloc ? pc->alloc * 2 : 64;
         pc->items = xrealloc(pc->items, pc->alloc * sizeof(*pc->items));
     }
-    pc->items[pc->n++] = (struct port_count){ xstrdup(proto), port, hosts };
+    pc->items[pc->n++] = (struct port_count){ proto, port, hosts };
 }
 
 /* The index of proto among the names seen so far, or -1 when too many were seen. */
@@ -51,8 +48,6 @@ static int proto_index(struct port_counts *pc, const char *proto)
 
 static void port_counts_release(struct port_counts *pc)
 {
-    for (size_t i = 0; i < pc->n; i++)
-        free(pc->items[i].proto);
     free(pc->items);
     for (int i = 0; i < pc->nprotos; i++)
         free(pc->protos[i]);
@@ -62,6 +57,30 @@ static int by_key(const void *pa, const void *pb)
 {
     uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
     return (a > b) - (a < b);
+}
+
+static int by_proto_then_port(const void *pa, const void *pb)
+{
+    const struct port_count *a = pa, *b = pb;
+    if (a->proto != b->proto)               /* interned: the same name, the same pointer */
+        return a->proto < b->proto ? -1 : 1;
+    return (a->port > b->port) - (a->port < b->port);
+}
+
+/* Adds up the counts of each (proto, port): sorted, then neighbours folded. */
+static void port_counts_merge(struct port_counts *pc)
+{
+    size_t out = 0;
+    if (pc->n > 1)
+        qsort(pc->items, pc->n, sizeof(*pc->items), by_proto_then_port);
+    for (size_t i = 0; i < pc->n; i++) {
+        if (out > 0 && pc->items[out - 1].proto == pc->items[i].proto &&
+            pc->items[out - 1].port == pc->items[i].port)
+            pc->items[out - 1].hosts += pc->items[i].hosts;
+        else
+            pc->items[out++] = pc->items[i];
+    }
+    pc->n = out;
 }
 
 static int by_hosts_then_port(const void *pa, const void *pb)
@@ -136,7 +155,7 @@ static enum tally_error count_v4(struct store *store, const struct filters *f,
         for (; i < n && keys[i] >> 32 == group; i++)
             if (hosts == 0 || keys[i] != keys[i - 1])
                 hosts++;
-        port_counts_add(pc, pc->protos[group >> 16], (unsigned)(group & 0xffff), hosts);
+        port_counts_push(pc, pc->protos[group >> 16], (unsigned)(group & 0xffff), hosts);
     }
 
 done:
@@ -148,16 +167,26 @@ done:
 static enum tally_error count_other(struct store *store, const struct filters *f,
                                     struct port_counts *pc, struct tally_diag *diag)
 {
+    enum tally_error err = TALLY_OK;
     int rc;
     sqlite3_stmt *stmt = prepare(store, f, "SELECT proto, port, COUNT(DISTINCT addr)",
                                  " AND ip4 IS NULL GROUP BY proto, port");
     if (!stmt)
         return store_fail(store, diag, "cannot count ports");
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        port_counts_add(pc, (const char *)sqlite3_column_text(stmt, 0),
-                        (unsigned)sqlite3_column_int(stmt, 1), sqlite3_column_int64(stmt, 2));
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int proto = proto_index(pc, (const char *)sqlite3_column_text(stmt, 0));
+        if (proto < 0) {
+            err = diag_set(diag, TALLY_ERROR_LIMIT, "more than %d protocol names in the "
+                           "observations", PORTS_MAX_PROTOS);
+            break;
+        }
+        port_counts_push(pc, pc->protos[proto], (unsigned)sqlite3_column_int(stmt, 1),
+                         sqlite3_column_int64(stmt, 2));
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = store_fail(store, diag, "cannot count ports");
     sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot count ports");
+    return err;
 }
 
 static enum tally_error ports_run(struct store *store, const struct filters *f,
@@ -172,6 +201,7 @@ static enum tally_error ports_run(struct store *store, const struct filters *f,
     table_add_column(*out, "proto", COLUMN_TEXT);
     table_add_column(*out, "hosts", COLUMN_INTEGER);
     if (!err) {
+        port_counts_merge(&pc);
         if (pc.n > 1)
             qsort(pc.items, pc.n, sizeof(*pc.items), by_hosts_then_port);
         for (size_t i = 0; i < pc.n && (f->top <= 0 || i < (size_t)f->top); i++) {

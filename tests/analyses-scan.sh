@@ -52,6 +52,11 @@ check_eq "IPv6 /64 subnets" "$(TALLY_DB="$TMP/v6.db" "$TALLY" show subnets --for
     "2001:db8:1:2::/64,2 2001:db8:1:3::/64,1 2001:db8:2::/64,1 "
 check_eq "IPv6 /32" "$(TALLY_DB="$TMP/v6.db" "$TALLY" show subnets --prefix 32 --format csv | tail -n +2)" \
     "2001:db8::/32,4"
+printf 'open tcp 443 2001:db8::1 1\nopen tcp 443 2001:db8::2 1\nopen tcp 443 192.0.2.1 1\nopen udp 53 2001:db8::1 1\nopen tcp 22 192.0.2.9 1\n' > "$TMP/mix.oL"
+TALLY_DB="$TMP/mix.db" "$TALLY" import "$TMP/mix.oL" 2>/dev/null
+check_eq "ports adds IPv4 and IPv6 hosts of one port into one row" \
+    "$(TALLY_DB="$TMP/mix.db" "$TALLY" show ports --format csv | tail -n +2 | tr '\n' ' ')" \
+    "443,tcp,3 22,tcp,1 53,udp,1 "
 check "analyses marks what has data" sh -c '"$TALLY" analyses --format csv | grep -q "^top-subnets,scan,yes,"'
 # A filter the analysis does not take is a usage error, not silently ignored.
 check_exit "show ports --prefix is a usage error" 2 "$TALLY" show ports --prefix 16
