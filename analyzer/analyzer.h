@@ -72,6 +72,8 @@ void filters_sql_source(const struct filters *f, struct strbuf *sql, const char 
 char *filters_describe(const struct filters *f, unsigned which);
 /* True when `sql` (a SELECT) returns at least one row. */
 int store_has_rows(struct store *store, const char *sql);
+/* Binds the filters to the statement's :source :proto :since :until :tz, those it has. */
+void filters_bind(sqlite3_stmt *stmt, const struct filters *f);
 /* Runs sql (with the filter's source bound to ?1 where filters_sql_source used it) and
  * appends one table row per result row, columns in order. */
 enum tally_error query_into_table(struct store *store, const char *sql,

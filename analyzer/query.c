@@ -71,6 +71,15 @@ static void bind_named(sqlite3_stmt *stmt, const char *name, const char *value)
         sqlite3_bind_text(stmt, index, value, -1, SQLITE_TRANSIENT);
 }
 
+void filters_bind(sqlite3_stmt *stmt, const struct filters *f)
+{
+    bind_named(stmt, ":source", f->source);
+    bind_named(stmt, ":proto", f->proto);
+    bind_named(stmt, ":since", f->since);
+    bind_named(stmt, ":until", f->until);
+    bind_named(stmt, ":tz", f->tz);
+}
+
 enum tally_error query_into_table(struct store *store, const char *sql,
                                   const struct filters *f, struct table *t,
                                   struct tally_diag *diag)
@@ -82,11 +91,7 @@ enum tally_error query_into_table(struct store *store, const char *sql,
         err = store_fail(store, diag, "cannot run the analysis");
         goto done;
     }
-    bind_named(stmt, ":source", f->source);
-    bind_named(stmt, ":proto", f->proto);
-    bind_named(stmt, ":since", f->since);
-    bind_named(stmt, ":until", f->until);
-    bind_named(stmt, ":tz", f->tz);
+    filters_bind(stmt, f);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         size_t row = table_add_row(t);
         for (int c = 0; c < t->ncols && c < sqlite3_column_count(stmt); c++) {

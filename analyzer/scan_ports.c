@@ -104,14 +104,8 @@ static sqlite3_stmt *prepare(struct store *store, const struct filters *f, const
     filters_sql_ports(f, &sql, "port", "proto");
     filters_sql_source(f, &sql, "source_id");
     strbuf_addstr(&sql, tail);
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK) {
-        if (f->source)
-            sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":source"), f->source,
-                              -1, SQLITE_TRANSIENT);
-        if (f->proto)
-            sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":proto"), f->proto,
-                              -1, SQLITE_TRANSIENT);
-    }
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK)
+        filters_bind(stmt, f);
     strbuf_release(&sql);
     return stmt;
 }

@@ -89,12 +89,7 @@ static enum tally_error collect_v4(struct store *store, const struct filters *f,
         err = store_fail(store, diag, "cannot count subnets");
         goto done;
     }
-    if (f->source)
-        sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":source"), f->source, -1,
-                          SQLITE_TRANSIENT);
-    if (f->proto)
-        sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":proto"), f->proto, -1,
-                          SQLITE_TRANSIENT);
+    filters_bind(stmt, f);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (n == alloc) {
@@ -151,12 +146,7 @@ static enum tally_error collect_v6(struct store *store, const struct filters *f,
         err = store_fail(store, diag, "cannot count subnets");
         goto done;
     }
-    if (f->source)
-        sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":source"), f->source, -1,
-                          SQLITE_TRANSIENT);
-    if (f->proto)
-        sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":proto"), f->proto, -1,
-                          SQLITE_TRANSIENT);
+    filters_bind(stmt, f);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(stmt, 0) != 16)
