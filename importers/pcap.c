@@ -12,6 +12,9 @@
 
 #define READ_BUFFER (256 * 1024)
 #define MAX_SECONDS 9000000000ll        /* packet times are nanoseconds in an int64_t */
+/* Packets decoded ahead of the one handled: the memory holding a packet's flow is fetched
+ * while the packets before it are handled, rather than waited for. */
+#define PIPELINE 8
 
 /* An observation stored already in this import. */
 struct service_key {
@@ -19,6 +22,17 @@ struct service_key {
     uint8_t closed;
     uint16_t port;
     uint8_t addr[16];
+};
+
+/* A packet decoded, waiting its turn to be handled. */
+struct pending {
+    struct pkt pkt;             /* its payload points to payload below */
+    struct flow_key key;
+    uint32_t hash;              /* of key */
+    int64_t ts;                 /* nanoseconds */
+    uint32_t len;               /* on the wire */
+    uint8_t *payload;
+    size_t payload_alloc;
 };
 
 /* FNV-1a over a key's bytes, for the GHashTables of keys compared as bytes. */
@@ -137,11 +151,7 @@ static enum tally_error handle_tcp(struct pcap_state *st, struct flow *f,
         err = observe(st, p, 0, "syn-ack", ts_ns);
     } else if (flags & TCP_RST) {
         /* Closed: a RST from a port that was sent a SYN and never answered with SYN-ACK. */
-        struct flow_key back = { .family = f->key.family, .proto = f->key.proto,
-                                 .sport = f->key.dport, .dport = f->key.sport };
-        memcpy(back.src, f->key.dst, 16);
-        memcpy(back.dst, f->key.src, 16);
-        struct flow *r = flow_table_find(st->flows, &back);
+        struct flow *r = flow_table_reverse(st->flows, f);
         if (r && (r->state & FLOW_SAW_SYN) && !(f->state & FLOW_SAW_SYNACK))
             err = observe(st, p, 1, flags & TCP_ACK ? "rst-ack" : "rst", ts_ns);
     }
@@ -150,11 +160,13 @@ static enum tally_error handle_tcp(struct pcap_state *st, struct flow *f,
     return err;
 }
 
-static enum tally_error handle_packet(struct pcap_state *st, const struct pcap_pkthdr *h,
-                                      const uint8_t *data)
+/* Counts the packet and decodes it into q, copying what q keeps of its data. Returns
+ * whether it is an IP packet, for handle_packet(). */
+static int decode_packet(struct pcap_state *st, const struct pcap_pkthdr *h,
+                         const uint8_t *data, struct pending *q)
 {
     struct pcap_stats *s = &st->stats;
-    struct pkt p;
+    struct pkt *p = &q->pkt;
     int64_t sec = h->ts.tv_sec, frac = h->ts.tv_usec;     /* frac: nanoseconds */
     if (frac < 0 || frac >= 1000000000)             /* a damaged record: whole seconds */
         frac = 0;
@@ -170,54 +182,74 @@ static enum tally_error handle_packet(struct pcap_state *st, const struct pcap_p
     s->bytes += h->len;
     if (h->caplen > h->len)
         s->caplen_over_len++;
-    switch (pcap_decode(st->dlt, data, h->caplen, &p)) {
+    switch (pcap_decode(st->dlt, data, h->caplen, p)) {
     case PKT_IP:
         break;
     case PKT_NOT_IP:
         s->not_ip++;
-        return TALLY_OK;
+        return 0;
     case PKT_MALFORMED:
         s->malformed++;
-        return TALLY_OK;
+        return 0;
     case PKT_UNSUPPORTED:
         s->unsupported++;
-        return TALLY_OK;
+        return 0;
     }
-    if (p.family == 4)
+    if (p->family == 4)
         s->ipv4++;
     else
         s->ipv6++;
-    switch (p.proto) {
+    switch (p->proto) {
     case 6: s->tcp++; break;
     case 17: s->udp++; break;
     case 1: s->icmp++; break;
     case 58: s->icmpv6++; break;
     default: s->other_ip++; break;
     }
-    s->fragments += p.fragment != PKT_FRAG_NONE;
-    s->truncated += p.truncated;
-    s->malformed += p.malformed;
+    s->fragments += p->fragment != PKT_FRAG_NONE;
+    s->truncated += p->truncated;
+    s->malformed += p->malformed;
 
-    struct flow_key key = { .family = p.family, .proto = p.proto };
-    if (p.has_ports) {
-        key.sport = p.sport;
-        key.dport = p.dport;
+    if (p->payload_len > q->payload_alloc) {
+        q->payload_alloc = p->payload_len;
+        q->payload = xrealloc(q->payload, q->payload_alloc);
     }
-    memcpy(key.src, p.src, 16);
-    memcpy(key.dst, p.dst, 16);
-    struct flow *f = flow_table_get(st->flows, &key);
+    if (p->payload_len > 0) {
+        memcpy(q->payload, p->payload, p->payload_len);
+        p->payload = q->payload;
+    }
+    memset(&q->key, 0, sizeof(q->key));
+    q->key.family = p->family;
+    q->key.proto = p->proto;
+    if (p->has_ports) {
+        q->key.sport = p->sport;
+        q->key.dport = p->dport;
+    }
+    memcpy(q->key.src, p->src, 16);
+    memcpy(q->key.dst, p->dst, 16);
+    q->hash = flow_table_hash(&q->key);
+    q->ts = ts;
+    q->len = h->len;
+    return 1;
+}
+
+/* Adds a decoded IP packet to its flow and follows what it says. */
+static enum tally_error handle_packet(struct pcap_state *st, const struct pending *q)
+{
+    const struct pkt *p = &q->pkt;
+    struct flow *f = flow_table_get(st->flows, &q->key, q->hash);
     if (f->packets++ == 0)
-        f->first_ns = ts;
-    f->last_ns = ts;
-    f->bytes += h->len;
-    if (!p.has_ports)
+        f->first_ns = q->ts;
+    f->last_ns = q->ts;
+    f->bytes += q->len;
+    if (!p->has_ports)
         return TALLY_OK;
-    if (p.proto == 6) {
-        f->tcp_flags |= p.tcp_flags;
-        return handle_tcp(st, f, &p, ts);
+    if (p->proto == 6) {
+        f->tcp_flags |= p->tcp_flags;
+        return handle_tcp(st, f, p, q->ts);
     }
-    if (p.proto == 17 && p.payload_len > 0 && (dns_port(p.sport) || dns_port(p.dport)))
-        return pcap_dns_message(st, &key, ts, p.payload, p.payload_len);
+    if (p->proto == 17 && p->payload_len > 0 && (dns_port(p->sport) || dns_port(p->dport)))
+        return pcap_dns_message(st, &q->key, q->ts, p->payload, p->payload_len);
     return TALLY_OK;
 }
 
@@ -235,16 +267,9 @@ static const char *proto_name(unsigned proto, char *buf, size_t size)
 }
 
 /* A TCP flow of one SYN that nothing answered: a scan's probe. */
-static int unanswered_probe(struct flow_table *flows, const struct flow *f)
+static int unanswered_probe(const struct flow *f)
 {
-    if (f->key.proto != 6 || f->packets != 1 || f->tcp_flags != 0x02)
-        return 0;
-    struct flow_key back = f->key;
-    memcpy(back.src, f->key.dst, 16);
-    memcpy(back.dst, f->key.src, 16);
-    back.sport = f->key.dport;
-    back.dport = f->key.sport;
-    return flow_table_find(flows, &back) == NULL;
+    return f->key.proto == 6 && f->packets == 1 && f->tcp_flags == TCP_SYN && !f->reverse;
 }
 
 static void flow_record_from(const struct flow *f, struct flow_record *rec, char *proto,
@@ -270,7 +295,7 @@ struct probe_group {
 
 static guint probe_hash(gconstpointer p)
 {
-    return bytes_hash(p, sizeof(struct flow_key));
+    return flow_table_hash(p);
 }
 
 static gboolean probe_equal(gconstpointer a, gconstpointer b)
@@ -293,7 +318,7 @@ static enum tally_error write_flows(struct pcap_state *st)
     size_t n = flow_table_size(st->flows), used = 0;
     for (size_t i = 0; i < n; i++) {
         const struct flow *f = flow_table_at(st->flows, i);
-        if (unanswered_probe(st->flows, f)) {
+        if (unanswered_probe(f)) {
             struct flow_key key = f->key;
             memset(key.dst, 0, sizeof(key.dst));
             struct probe_group *g = g_hash_table_lookup(groups, &key);
@@ -422,6 +447,9 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
     struct reader reader = { .in = ctx->in };
     cookie_io_functions_t io = { .read = reader_read, .close = reader_close };
     struct pcap_state st = { .ctx = ctx };
+    /* Packets waiting are those numbered [handled, decoded), in ring[number % PIPELINE]. */
+    struct pending ring[PIPELINE] = { 0 };
+    unsigned long long decoded = 0, handled = 0;
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     enum tally_error err = TALLY_OK;
     pcap_t *pc = NULL;
@@ -453,13 +481,20 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
     int record_header = record_header_size(&reader);
     long long offset = record_header ? 24 : -1;
     while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-        err = handle_packet(&st, h, data);
-        if (err)
-            goto done;
+        struct pending *q = &ring[decoded % PIPELINE];
+        if (decode_packet(&st, h, data, q)) {
+            flow_table_prefetch(st.flows, q->hash);
+            if (++decoded - handled == PIPELINE &&
+                (err = handle_packet(&st, &ring[handled++ % PIPELINE])))
+                goto done;
+        }
         if (record_header)
             offset += record_header + h->caplen;
         import_progress(ctx);
     }
+    while (handled < decoded)
+        if ((err = handle_packet(&st, &ring[handled++ % PIPELINE])))
+            goto done;
     char cut[320] = "";
     if (rc == PCAP_ERROR) {
         if (reader.failed) {
@@ -495,6 +530,8 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
         goto done;
 
 done:
+    for (int i = 0; i < PIPELINE; i++)
+        free(ring[i].payload);
     pcap_close(pc);                 /* closes fp */
     g_hash_table_destroy(st.services);
     stream_table_free(st.streams);

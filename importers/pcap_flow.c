@@ -1,15 +1,18 @@
 /* pcap_flow.c: the flow table: one entry per direction of a 5-tuple, found by an
- * open-addressing hash of (hash, index) pairs. Entries live in fixed-size chunks, so
- * pointers to them stay valid and they can be walked in the order they were first seen.
- * Memory grows with distinct flows, never with packets. */
+ * open-addressing hash of (hash, index) pairs. Both directions of a 5-tuple hash alike but
+ * for the lowest bit, so they share a probe sequence: a new flow finds its reverse in the
+ * buckets its own lookup just read. Entries live in fixed-size chunks, so pointers to them
+ * stay valid and they can be walked in the order they were first seen. Memory grows with
+ * distinct flows, never with packets. */
 #include "importers/pcap_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#define CHUNK_BITS 14
-#define CHUNK_FLOWS ((size_t)1 << CHUNK_BITS)
+#define HUGE_PAGE ((size_t)2 << 20)
+/* Flows per chunk: a chunk fills one huge page. */
+#define CHUNK_FLOWS (HUGE_PAGE / sizeof(struct flow))
 
 struct bucket {
     uint32_t hash;
@@ -24,26 +27,53 @@ struct flow_table {
     size_t nchunks, chunks_alloc;
 };
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
-/* A zeroed bucket array. Big ones are asked to live on huge pages: lookups land anywhere
- * in the array, and with small pages nearly every one would also miss the TLB. */
-static struct bucket *buckets_new(size_t count)
+/* Memory asked to live on huge pages when it is that big: flows and buckets are reached
+ * in no order, and with small pages nearly every reach would also miss the TLB and the
+ * first of each would fault. */
+static void *huge_alloc(size_t bytes)
 {
-    size_t bytes = count * sizeof(struct bucket);
     void *p;
     if (bytes < HUGE_PAGE || posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-        return xcalloc(count, sizeof(struct bucket));
+        return xmalloc(bytes);
     madvise(p, bytes, MADV_HUGEPAGE);
-    memset(p, 0, bytes);
     return p;
 }
 
-static uint32_t key_hash(const struct flow_key *key)
+static struct bucket *buckets_new(size_t count)
 {
-    uint64_t words[sizeof(*key) / 8];
+    struct bucket *b = huge_alloc(count * sizeof(struct bucket));
+    memset(b, 0, count * sizeof(struct bucket));
+    return b;
+}
+
+/* Whether key, read from the other end, sorts before itself: its endpoints are then
+ * hashed swapped, so that both directions hash alike. */
+static int key_swapped(const struct flow_key *key)
+{
+    int order = memcmp(key->src, key->dst, sizeof(key->src));
+    return order > 0 || (order == 0 && key->sport > key->dport);
+}
+
+static void key_reverse(const struct flow_key *key, struct flow_key *back)
+{
+    *back = *key;
+    back->sport = key->dport;
+    back->dport = key->sport;
+    memcpy(back->src, key->dst, sizeof(back->src));
+    memcpy(back->dst, key->src, sizeof(back->dst));
+}
+
+uint32_t flow_table_hash(const struct flow_key *key)
+{
+    struct flow_key canonical;
+    int swapped = key_swapped(key);
+    if (swapped)
+        key_reverse(key, &canonical);
+    else
+        canonical = *key;
+    uint64_t words[sizeof(canonical) / 8];
     uint64_t h = 0x243f6a8885a308d3u;
-    memcpy(words, key, sizeof(words));
+    memcpy(words, &canonical, sizeof(words));
     for (size_t i = 0; i < sizeof(words) / 8; i++) {
         h = (h ^ words[i]) * 0x9e3779b97f4a7c15u;
         h ^= h >> 31;
@@ -51,7 +81,18 @@ static uint32_t key_hash(const struct flow_key *key)
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdu;
     h ^= h >> 33;
-    return (uint32_t)h;
+    return ((uint32_t)h & ~1u) | (uint32_t)swapped;
+}
+
+/* Where the probe sequence of a hash starts: the same for both directions. */
+static size_t first_slot(const struct flow_table *t, uint32_t hash)
+{
+    return (hash >> 1) & t->mask;
+}
+
+void flow_table_prefetch(const struct flow_table *t, uint32_t hash)
+{
+    __builtin_prefetch(&t->buckets[first_slot(t, hash)]);
 }
 
 struct flow_table *flow_table_new(void)
@@ -80,21 +121,23 @@ size_t flow_table_size(const struct flow_table *t)
 
 struct flow *flow_table_at(struct flow_table *t, size_t i)
 {
-    return &t->chunks[i >> CHUNK_BITS][i & (CHUNK_FLOWS - 1)];
+    return &t->chunks[i / CHUNK_FLOWS][i % CHUNK_FLOWS];
 }
 
 static struct flow *lookup(struct flow_table *t, const struct flow_key *key, uint32_t hash,
                            size_t *slot)
 {
-    size_t i = hash & t->mask;
+    size_t i = first_slot(t, hash);
     for (;; i = (i + 1) & t->mask) {
         const struct bucket *b = &t->buckets[i];
         if (b->index == 0)
             break;
         if (b->hash == hash) {
             struct flow *f = flow_table_at(t, b->index - 1);
-            if (memcmp(&f->key, key, sizeof(*key)) == 0)
+            if (memcmp(&f->key, key, sizeof(*key)) == 0) {
+                *slot = i;
                 return f;
+            }
         }
     }
     *slot = i;
@@ -104,7 +147,29 @@ static struct flow *lookup(struct flow_table *t, const struct flow_key *key, uin
 struct flow *flow_table_find(struct flow_table *t, const struct flow_key *key)
 {
     size_t slot;
-    return lookup(t, key, key_hash(key), &slot);
+    return lookup(t, key, flow_table_hash(key), &slot);
+}
+
+struct flow *flow_table_reverse(struct flow_table *t, const struct flow *f)
+{
+    return f->reverse ? flow_table_at(t, f->reverse - 1) : NULL;
+}
+
+/* Links a flow just added at index `index` (with that hash) and its reverse, if seen. */
+static void link_reverse(struct flow_table *t, struct flow *f, uint32_t hash, size_t index)
+{
+    struct flow_key back;
+    key_reverse(&f->key, &back);
+    if (memcmp(&back, &f->key, sizeof(back)) == 0) {
+        f->reverse = (uint32_t)index + 1;       /* a host talking to itself, port to port */
+        return;
+    }
+    size_t slot;
+    struct flow *r = lookup(t, &back, hash ^ 1u, &slot);
+    if (r) {
+        f->reverse = t->buckets[slot].index;
+        r->reverse = (uint32_t)index + 1;
+    }
 }
 
 static void grow(struct flow_table *t)
@@ -114,7 +179,7 @@ static void grow(struct flow_table *t)
     for (size_t i = 0; i <= t->mask; i++) {
         if (!t->buckets[i].index)
             continue;
-        size_t j = t->buckets[i].hash & (size - 1);
+        size_t j = (t->buckets[i].hash >> 1) & (size - 1);
         while (buckets[j].index)
             j = (j + 1) & (size - 1);
         buckets[j] = t->buckets[i];
@@ -124,9 +189,8 @@ static void grow(struct flow_table *t)
     t->mask = size - 1;
 }
 
-struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key)
+struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key, uint32_t hash)
 {
-    uint32_t hash = key_hash(key);
     size_t slot;
     struct flow *f = lookup(t, key, hash, &slot);
     if (f)
@@ -135,18 +199,19 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key)
         grow(t);
         lookup(t, key, hash, &slot);
     }
-    if ((t->count >> CHUNK_BITS) == t->nchunks) {
+    if (t->count / CHUNK_FLOWS == t->nchunks) {
         if (t->nchunks == t->chunks_alloc) {
             t->chunks_alloc = t->chunks_alloc ? t->chunks_alloc * 2 : 16;
             t->chunks = xrealloc(t->chunks, t->chunks_alloc * sizeof(*t->chunks));
         }
-        t->chunks[t->nchunks++] = xmalloc(CHUNK_FLOWS * sizeof(struct flow));
+        t->chunks[t->nchunks++] = huge_alloc(HUGE_PAGE);
     }
-    f = flow_table_at(t, t->count);
+    size_t index = t->count++;
+    f = flow_table_at(t, index);
     memset(f, 0, sizeof(*f));
     f->key = *key;
-    t->count++;
     t->buckets[slot].hash = hash;
-    t->buckets[slot].index = (uint32_t)t->count;
+    t->buckets[slot].index = (uint32_t)index + 1;
+    link_reverse(t, f, hash, index);
     return f;
 }

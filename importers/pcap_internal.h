@@ -72,6 +72,7 @@ struct flow {
     uint8_t tcp_flags;          /* OR of every packet's flags */
     uint8_t state;              /* FLOW_* */
     uint32_t isn;
+    uint32_t reverse;           /* index + 1 of the flow the other way; 0: none seen yet */
     uint64_t packets, bytes;
     int64_t first_ns, last_ns;
 };
@@ -79,11 +80,19 @@ struct flow {
 struct flow_table;
 struct flow_table *flow_table_new(void);
 void flow_table_free(struct flow_table *t);        /* accepts NULL */
+/* The hash of key, for flow_table_get(); both directions of a 5-tuple hash alike but for
+ * the lowest bit. */
+uint32_t flow_table_hash(const struct flow_key *key);
+/* Starts fetching from memory where the flow of that hash is looked up, so that a later
+ * flow_table_get() need not wait for it. */
+void flow_table_prefetch(const struct flow_table *t, uint32_t hash);
 /* The flow for key, or NULL. */
 struct flow *flow_table_find(struct flow_table *t, const struct flow_key *key);
-/* The flow for key, created zeroed (but for its key) when new; pointers stay valid until
- * flow_table_free(). */
-struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key);
+/* The flow for key, whose flow_table_hash() is hash, created zeroed (but for its key and
+ * its link to the reverse flow) when new; pointers stay valid until flow_table_free(). */
+struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key, uint32_t hash);
+/* The flow going the other way of f's 5-tuple, or NULL while none has been seen. */
+struct flow *flow_table_reverse(struct flow_table *t, const struct flow *f);
 size_t flow_table_size(const struct flow_table *t);
 /* The i-th flow in the order flows were first seen. */
 struct flow *flow_table_at(struct flow_table *t, size_t i);

@@ -248,13 +248,13 @@ static void test_flows(void)
     int ok = 1;
     for (uint32_t i = 0; i < 100000; i++) {
         memcpy(k.src, &i, 4);
-        struct flow *f = flow_table_get(t, &k);
+        struct flow *f = flow_table_get(t, &k, flow_table_hash(&k));
         f->packets++;
     }
     CHECK_INT(flow_table_size(t), 100000, "100000 distinct flows");
     for (uint32_t i = 0; i < 100000; i += 7) {
         memcpy(k.src, &i, 4);
-        struct flow *f = flow_table_get(t, &k);
+        struct flow *f = flow_table_get(t, &k, flow_table_hash(&k));
         f->packets++;
         if (flow_table_find(t, &k) != f || f->packets != 2)
             ok = 0;
@@ -269,6 +269,54 @@ static void test_flows(void)
     flow_table_free(t);
 }
 
+/* Both directions of a 5-tuple find each other, whichever came first. */
+static void test_flow_reverse(void)
+{
+    struct flow_table *t = flow_table_new();
+    struct flow_key there = { .family = 4, .proto = 6, .sport = 61000, .dport = 80 };
+    struct flow_key back = { .family = 4, .proto = 6, .sport = 80, .dport = 61000 };
+    int ok = 1, hashes_pair = 1;
+    for (uint32_t i = 0; i < 50000; i++) {
+        uint32_t near = i, far = 0xC6120000u + i;
+        memcpy(there.src, &near, 4);
+        memcpy(there.dst, &far, 4);
+        memcpy(back.src, &far, 4);
+        memcpy(back.dst, &near, 4);
+        uint32_t h1 = flow_table_hash(&there), h2 = flow_table_hash(&back);
+        if ((h1 ^ h2) != 1)
+            hashes_pair = 0;
+        /* Odd ones are answered, by a flow seen later; every third the answer comes first. */
+        if (i % 3 == 0) {
+            struct flow *b = flow_table_get(t, &back, h2);
+            struct flow *f = flow_table_get(t, &there, h1);
+            if (flow_table_reverse(t, f) != b || flow_table_reverse(t, b) != f)
+                ok = 0;
+        } else {
+            struct flow *f = flow_table_get(t, &there, h1);
+            if (flow_table_reverse(t, f) != NULL)
+                ok = 0;
+            if (i % 2) {
+                struct flow *b = flow_table_get(t, &back, h2);
+                if (flow_table_reverse(t, f) != b || flow_table_reverse(t, b) != f)
+                    ok = 0;
+            }
+        }
+    }
+    CHECK(hashes_pair, "the two directions hash alike but for the lowest bit");
+    CHECK(ok, "each direction finds the other, whichever came first");
+    uint32_t probe = 2;     /* unanswered, through many rounds of growth */
+    memcpy(there.src, &probe, 4);
+    probe = 0xC6120000u + 2;
+    memcpy(there.dst, &probe, 4);
+    CHECK(flow_table_reverse(t, flow_table_find(t, &there)) == NULL,
+          "an unanswered flow has no reverse");
+    struct flow_key self = { .family = 4, .proto = 17, .sport = 5353, .dport = 5353 };
+    struct flow *f = flow_table_get(t, &self, flow_table_hash(&self));
+    CHECK(flow_table_reverse(t, f) == f,
+          "a host talking to itself, port to port, is its own reverse");
+    flow_table_free(t);
+}
+
 int main(void)
 {
     test_dns_names();
@@ -276,5 +324,6 @@ int main(void)
     test_http();
     test_decode();
     test_flows();
+    test_flow_reverse();
     return tap_done();
 }
