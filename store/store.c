@@ -59,16 +59,21 @@ enum tally_error store_fail(struct store *store, struct tally_diag *diag, const 
 {
     if (!store || !store->db)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s: cannot open the database", what);
+    store_writer_wait(store);           /* the writer leaves the connection alone */
     if (is_locked(store))
         return locked(store, diag);
     /* SQLite says "disk I/O error"; the system error says why (disk full, file too large). */
     int sys = sqlite3_system_errno(store->db);
     int code = sqlite3_extended_errcode(store->db);
+    const char *message = sqlite3_errmsg(store->db);
+    store_writer_failure(store, &code, &sys, &message);     /* a queued row's, if any */
+    if ((code & 0xff) == SQLITE_BUSY)
+        return locked(store, diag);
     const char *hint = "";
     if (sys == 0 && ((code & 0xff) == SQLITE_IOERR || code == SQLITE_FULL))
         hint = " (is the disk full, or a file size limit reached?)";
     return diag_set(diag, TALLY_ERROR_DATABASE, "%s: %s%s%s%s%s (database %s)", what,
-                    sqlite3_errmsg(store->db), sys ? " (" : "", sys ? strerror(sys) : "",
+                    message, sys ? " (" : "", sys ? strerror(sys) : "",
                     sys ? ")" : "", hint, store->path);
 }
 
@@ -140,6 +145,7 @@ enum tally_error store_open(const char *path, enum store_mode mode, struct store
                             struct tally_diag *diag)
 {
     struct store *store = xcalloc(1, sizeof(*store));
+    store->writer = store_writer_new();
     enum tally_error err = TALLY_OK;
     struct stat st;
     store->path = xstrdup(path);
@@ -182,6 +188,9 @@ void store_close(struct store *store)
         return;
     if (store->in_import)
         store_import_rollback(store);
+    if (store->writer)
+        store_writer_stop(store, 1);
+    store_writer_free(store->writer);
     for (int i = 0; i < store->nstatements; i++)
         sqlite3_finalize(store->statements[i]);
     sqlite3_close(store->db);
@@ -189,23 +198,31 @@ void store_close(struct store *store)
     free(store);
 }
 
-sqlite3_stmt *store_statement(struct store *store, const char *sql)
+sqlite3_stmt *store_prepared(struct store *store, const char *sql)
 {
-    for (int i = 0; i < store->nstatements; i++) {
-        if (store->statement_sql[i] == sql) {
-            sqlite3_reset(store->statements[i]);
-            sqlite3_clear_bindings(store->statements[i]);
+    for (int i = 0; i < store->nstatements; i++)
+        if (store->statement_sql[i] == sql)
             return store->statements[i];
-        }
-    }
     if (store->nstatements == STORE_MAX_STATEMENTS)
         return NULL;
+    store_writer_wait(store);           /* the connection is needed */
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
         SQLITE_OK)
         return NULL;
     store->statement_sql[store->nstatements] = sql;
     store->statements[store->nstatements++] = stmt;
+    return stmt;
+}
+
+sqlite3_stmt *store_statement(struct store *store, const char *sql)
+{
+    store_writer_wait(store);
+    sqlite3_stmt *stmt = store_prepared(store, sql);
+    if (stmt) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
     return stmt;
 }
 
@@ -269,6 +286,7 @@ enum tally_error store_import_begin(struct store *store, const struct source_inf
     if (store_step_done(stmt))
         goto fail;
     store->source_id = sqlite3_last_insert_rowid(store->db);
+    store_writer_start(store);
     return TALLY_OK;
 
 fail:
@@ -311,6 +329,8 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
         "UPDATE source SET sha256 = ?, bytes = ?, skipped = ?, seconds = ?, records = ?, "
         "counts = ? WHERE id = ?";
     enum tally_error err;
+    if (store_writer_wait(store))
+        goto fail;
     sqlite3_stmt *stmt = store_statement(store, find_same);
     if (!stmt)
         goto fail;
@@ -350,6 +370,7 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
         goto fail;
     if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
+    store_writer_stop(store, 0);
     store->in_import = 0;
     *source_id = store->source_id;
     return TALLY_OK;
@@ -362,6 +383,7 @@ fail:
 
 void store_import_rollback(struct store *store)
 {
+    store_writer_stop(store, 1);
     for (int i = 0; i < store->nstatements; i++)
         sqlite3_reset(store->statements[i]);
     if (store->in_import)

@@ -74,11 +74,11 @@ static void format_address(const struct ip_addr *addr, char *text)
     *p = '\0';
 }
 
-static void bind_address(sqlite3_stmt *stmt, int index, const struct ip_addr *addr)
+static void row_address(struct store *store, int index, const struct ip_addr *addr)
 {
     char text[46];
     format_address(addr, text);
-    sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+    store_row_text(store, index, text);
 }
 
 #define FLOW_COLUMNS 12
@@ -91,33 +91,23 @@ static void bind_address(sqlite3_stmt *stmt, int index, const struct ip_addr *ad
 #define FLOW_INSERT "INSERT OR FAIL INTO flow (source_id, proto, src, sport, dst, dport, " \
     "packets, bytes, first_seen, last_seen, tcp_flags, destinations) VALUES "
 
-/* Binds rec as the row whose first parameter is `first`; the address texts go to text
- * (2 x 46 bytes), which must live until the statement has run. Every parameter of the row
- * is bound, so the statement's earlier bindings need no clearing. */
-static void bind_flow(struct store *store, sqlite3_stmt *stmt, int first,
-                      const struct flow_record *rec, char *text)
+/* Queues rec as the row whose first parameter is `first`. */
+static void row_flow(struct store *store, int first, const struct flow_record *rec)
 {
-    format_address(&rec->src, text);
+    store_row_int(store, first, store->source_id);
+    store_row_text(store, first + 1, rec->proto);
+    row_address(store, first + 2, &rec->src);
+    store_row_int(store, first + 3, rec->sport);
     if (rec->dst.family)
-        format_address(&rec->dst, text + 46);
-    sqlite3_bind_int64(stmt, first, store->source_id);
-    sqlite3_bind_text(stmt, first + 1, rec->proto, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, first + 2, text, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, first + 3, (int)rec->sport);
-    if (rec->dst.family)
-        sqlite3_bind_text(stmt, first + 4, text + 46, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(stmt, first + 4);
-    sqlite3_bind_int(stmt, first + 5, (int)rec->dport);
-    sqlite3_bind_int64(stmt, first + 6, rec->packets);
-    sqlite3_bind_int64(stmt, first + 7, rec->bytes);
-    sqlite3_bind_double(stmt, first + 8, rec->first_seen);
-    sqlite3_bind_double(stmt, first + 9, rec->last_seen);
+        row_address(store, first + 4, &rec->dst);
+    store_row_int(store, first + 5, rec->dport);
+    store_row_int(store, first + 6, rec->packets);
+    store_row_int(store, first + 7, rec->bytes);
+    store_row_double(store, first + 8, rec->first_seen);
+    store_row_double(store, first + 9, rec->last_seen);
     if (strcmp(rec->proto, "tcp") == 0)
-        sqlite3_bind_int(stmt, first + 10, (int)rec->tcp_flags);
-    else
-        sqlite3_bind_null(stmt, first + 10);
-    sqlite3_bind_int64(stmt, first + 11, rec->destinations > 1 ? rec->destinations : 1);
+        store_row_int(store, first + 10, rec->tcp_flags);
+    store_row_int(store, first + 11, rec->destinations > 1 ? rec->destinations : 1);
 }
 
 enum tally_error store_add_flows(struct store *store, const struct flow_record *recs,
@@ -126,19 +116,15 @@ enum tally_error store_add_flows(struct store *store, const struct flow_record *
     static const char one[] = FLOW_INSERT FLOW_ROW;
     static const char batch[] = FLOW_INSERT FLOW_ROWS16 "," FLOW_ROWS16;
     enum { BATCH = 32 };
-    char text[BATCH][2 * 46];
-    sqlite3_stmt *stmt_one = NULL, *stmt_batch = NULL;
     while (n > 0) {
         size_t rows = n >= BATCH ? BATCH : 1;
-        sqlite3_stmt **stmt = rows == BATCH ? &stmt_batch : &stmt_one;
-        /* Looked up (and reset) once per call, then only re-bound: a caller handing
-         * hundreds of flows at once pays the statement cache once. */
-        if (!*stmt && !(*stmt = store_statement(store, rows == BATCH ? batch : one)))
-            return TALLY_ERROR_DATABASE;
+        enum tally_error err = store_row_begin(store, rows == BATCH ? batch : one);
+        if (err)
+            return err;
         for (size_t i = 0; i < rows; i++)
-            bind_flow(store, *stmt, (int)(i * FLOW_COLUMNS) + 1, &recs[i], text[i]);
-        if (store_step_done(*stmt))
-            return TALLY_ERROR_DATABASE;
+            row_flow(store, (int)(i * FLOW_COLUMNS) + 1, &recs[i]);
+        if ((err = store_row_end(store)))
+            return err;
         store_count(store, "flow", (long long)rows);
         recs += rows;
         n -= rows;
@@ -156,62 +142,63 @@ enum tally_error store_add_dns(struct store *store, const struct dns_record *rec
     static const char sql[] =
         "INSERT INTO dns_answer (source_id, seen, client, server, qname, qtype, rcode, name, "
         "type, ttl, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    sqlite3_bind_int64(stmt, 2, rec->seen);
-    bind_address(stmt, 3, &rec->client);
-    bind_address(stmt, 4, &rec->server);
-    store_bind_text(stmt, 5, rec->qname);
-    store_bind_text(stmt, 6, rec->qtype);
-    store_bind_text(stmt, 7, rec->rcode);
-    store_bind_text(stmt, 8, rec->name);
-    store_bind_text(stmt, 9, rec->type);
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
+    store_row_int(store, 1, store->source_id);
+    store_row_int(store, 2, rec->seen);
+    row_address(store, 3, &rec->client);
+    row_address(store, 4, &rec->server);
+    store_row_text(store, 5, rec->qname);
+    store_row_text(store, 6, rec->qtype);
+    store_row_text(store, 7, rec->rcode);
+    store_row_text(store, 8, rec->name);
+    store_row_text(store, 9, rec->type);
     if (rec->ttl >= 0)
-        sqlite3_bind_int64(stmt, 10, rec->ttl);
-    store_bind_text(stmt, 11, rec->data);
+        store_row_int(store, 10, rec->ttl);
+    store_row_text(store, 11, rec->data);
     store_count(store, "dns", 1);
-    return store_step_done(stmt);
+    return store_row_end(store);
 }
 
-static sqlite3_stmt *summary_statement(struct store *store, const char *metric)
+/* Queues the start of a capture_summary row; the value is parameter 3. */
+static enum tally_error summary_row(struct store *store, const char *metric)
 {
     static const char sql[] =
         "INSERT INTO capture_summary (source_id, metric, value) VALUES (?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (stmt) {
-        sqlite3_bind_int64(stmt, 1, store->source_id);
-        store_bind_text(stmt, 2, metric);
+    enum tally_error err = store_row_begin(store, sql);
+    if (!err) {
+        store_row_int(store, 1, store->source_id);
+        store_row_text(store, 2, metric);
     }
-    return stmt;
+    return err;
 }
 
 enum tally_error store_add_capture_int(struct store *store, const char *metric,
                                        long long value)
 {
-    sqlite3_stmt *stmt = summary_statement(store, metric);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 3, value);
-    return store_step_done(stmt);
+    enum tally_error err = summary_row(store, metric);
+    if (err)
+        return err;
+    store_row_int(store, 3, value);
+    return store_row_end(store);
 }
 
 enum tally_error store_add_capture_real(struct store *store, const char *metric, double value)
 {
-    sqlite3_stmt *stmt = summary_statement(store, metric);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_double(stmt, 3, value);
-    return store_step_done(stmt);
+    enum tally_error err = summary_row(store, metric);
+    if (err)
+        return err;
+    store_row_double(store, 3, value);
+    return store_row_end(store);
 }
 
 enum tally_error store_add_capture_text(struct store *store, const char *metric,
                                         const char *value)
 {
-    sqlite3_stmt *stmt = summary_statement(store, metric);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    store_bind_text(stmt, 3, value);
-    return store_step_done(stmt);
+    enum tally_error err = summary_row(store, metric);
+    if (err)
+        return err;
+    store_row_text(store, 3, value);
+    return store_row_end(store);
 }

@@ -16,11 +16,15 @@ struct store {
     int nstatements;
     const char *statement_sql[STORE_MAX_STATEMENTS];
     sqlite3_stmt *statements[STORE_MAX_STATEMENTS];
+    struct store_writer *writer;    /* store_writer.c */
 };
 
 /* A prepared statement for sql (a string literal: cached by its address), reset and with
- * its bindings cleared; NULL if preparation failed. Finalised by store_close(). */
+ * its bindings cleared, once the writer thread has written what it was given; NULL if
+ * preparation failed. Finalised by store_close(). */
 sqlite3_stmt *store_statement(struct store *store, const char *sql);
+/* The cached statement for sql, prepared when new, as it is: for queuing rows. */
+sqlite3_stmt *store_prepared(struct store *store, const char *sql);
 /* Steps a statement that returns no rows; TALLY_OK or TALLY_ERROR_DATABASE. */
 enum tally_error store_step_done(sqlite3_stmt *stmt);
 
@@ -30,5 +34,31 @@ enum tally_error store_step_done(sqlite3_stmt *stmt);
 void store_bind_addr(sqlite3_stmt *stmt, int first, const struct ip_addr *addr, char *text);
 /* Binds text or NULL. */
 void store_bind_text(sqlite3_stmt *stmt, int index, const char *text);
+
+/* ---- rows queued for the writer thread (store_writer.c) ---- */
+
+struct store_writer *store_writer_new(void);
+void store_writer_free(struct store_writer *w);     /* after store_writer_stop() */
+/* From now on rows are written by a thread of their own (if one can be started). */
+void store_writer_start(struct store *store);
+/* Waits until every row queued so far is written; TALLY_ERROR_DATABASE if any failed. */
+enum tally_error store_writer_wait(struct store *store);
+/* Writes (or, with discard, drops) what is queued, ends the thread and forgets failures. */
+void store_writer_stop(struct store *store, int discard);
+/* Whether a queued row failed, and how. */
+int store_writer_failure(struct store *store, int *code, int *sys, const char **message);
+
+/* Queues a row of the INSERT statement sql: store_row_begin(), then a store_row_*() per
+ * parameter that is not NULL, then store_row_end(). Every value is copied. The errors are
+ * those of the statement, or of an earlier row. */
+enum tally_error store_row_begin(struct store *store, const char *sql);
+void store_row_int(struct store *store, int index, sqlite3_int64 value);
+void store_row_double(struct store *store, int index, double value);
+void store_row_text(struct store *store, int index, const char *text);     /* NULL: NULL */
+void store_row_blob(struct store *store, int index, const void *data, size_t len);
+/* An address as the three columns addr (text), ip4 (integer or NULL), ip6 (blob or NULL)
+ * from parameter index first. */
+void store_row_addr(struct store *store, int first, const struct ip_addr *addr);
+enum tally_error store_row_end(struct store *store);
 
 #endif

@@ -46,15 +46,15 @@ const char store_scan_schema[] =
 
 const char *const store_scan_tables[] = { "observation", "banner", "http_header", NULL };
 
-/* Binds the columns every scan table starts with: source_id, addr, ip4, ip6, proto, port.
- * addr_text receives the address text and must live until the statement is stepped. */
-static void bind_service(struct store *store, sqlite3_stmt *stmt, const struct ip_addr *addr,
-                         const char *proto, unsigned port, char *addr_text)
+/* Queues the columns every scan table starts with: source_id, addr, ip4, ip6, proto,
+ * port. */
+static void row_service(struct store *store, const struct ip_addr *addr, const char *proto,
+                        unsigned port)
 {
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_addr(stmt, 2, addr, addr_text);
-    sqlite3_bind_text(stmt, 5, proto, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 6, (int)port);
+    store_row_int(store, 1, store->source_id);
+    store_row_addr(store, 2, addr);
+    store_row_text(store, 5, proto);
+    store_row_int(store, 6, port);
 }
 
 enum tally_error store_add_observation(struct store *store, const struct scan_record *rec)
@@ -62,20 +62,18 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
     static const char sql[] =
         "INSERT INTO observation (source_id, addr, ip4, ip6, proto, port, status, reason, "
         "ttl, seen) VALUES (?,?,?,?,?,?,?,?,?,?)";
-    char addr_text[64];
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    bind_service(store, stmt, &rec->addr, rec->proto, rec->port, addr_text);
-    sqlite3_bind_text(stmt, 7, rec->status, -1, SQLITE_STATIC);
-    if (rec->reason)
-        sqlite3_bind_text(stmt, 8, rec->reason, -1, SQLITE_STATIC);
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
+    row_service(store, &rec->addr, rec->proto, rec->port);
+    store_row_text(store, 7, rec->status);
+    store_row_text(store, 8, rec->reason);
     if (rec->ttl >= 0)
-        sqlite3_bind_int(stmt, 9, rec->ttl);
+        store_row_int(store, 9, rec->ttl);
     if (rec->seen)
-        sqlite3_bind_int64(stmt, 10, rec->seen);
+        store_row_int(store, 10, rec->seen);
     store_count(store, rec->status, 1);
-    return store_step_done(stmt);
+    return store_row_end(store);
 }
 
 enum tally_error store_add_banner(struct store *store, const struct banner_record *rec)
@@ -83,18 +81,16 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
     static const char sql[] =
         "INSERT INTO banner (source_id, addr, ip4, ip6, proto, port, service, banner, seen) "
         "VALUES (?,?,?,?,?,?,?,?,?)";
-    char addr_text[64];
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    bind_service(store, stmt, &rec->addr, rec->proto, rec->port, addr_text);
-    store_bind_text(stmt, 7, rec->service);
-    sqlite3_bind_blob(stmt, 8, rec->len ? (const void *)rec->data : "", (int)rec->len,
-                      SQLITE_TRANSIENT);
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
+    row_service(store, &rec->addr, rec->proto, rec->port);
+    store_row_text(store, 7, rec->service);
+    store_row_blob(store, 8, rec->data, rec->len);
     if (rec->seen)
-        sqlite3_bind_int64(stmt, 9, rec->seen);
+        store_row_int(store, 9, rec->seen);
     store_count(store, "banner", 1);
-    return store_step_done(stmt);
+    return store_row_end(store);
 }
 
 void store_split_product(const char *value, char **product, char **version)
@@ -122,7 +118,6 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
     static const char sql[] =
         "INSERT INTO http_header (source_id, addr, ip4, ip6, proto, port, name, raw, "
         "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-    char addr_text[64];
     char *raw = utf8_repair(rec->value, rec->len);
     char *product, *version;
     /* Trim surrounding blanks of the raw value. */
@@ -133,20 +128,17 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
     enum tally_error err = TALLY_OK;
     if (*product == '\0')
         goto done;          /* an empty header names nothing */
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt) {
-        err = TALLY_ERROR_DATABASE;
+    if ((err = store_row_begin(store, sql)))
         goto done;
-    }
-    bind_service(store, stmt, &rec->addr, rec->proto, rec->port, addr_text);
-    store_bind_text(stmt, 7, rec->name);
-    store_bind_text(stmt, 8, raw);
-    store_bind_text(stmt, 9, product);
-    store_bind_text(stmt, 10, version);
+    row_service(store, &rec->addr, rec->proto, rec->port);
+    store_row_text(store, 7, rec->name);
+    store_row_text(store, 8, raw);
+    store_row_text(store, 9, product);
+    store_row_text(store, 10, version);
     if (rec->seen)
-        sqlite3_bind_int64(stmt, 11, rec->seen);
+        store_row_int(store, 11, rec->seen);
     store_count(store, "header", 1);
-    err = store_step_done(stmt);
+    err = store_row_end(store);
 
 done:
     free(raw);
