@@ -46,8 +46,7 @@ static struct bucket *buckets_new(size_t count)
     return b;
 }
 
-/* Whether key, read from the other end, sorts before itself: its endpoints are then
- * hashed swapped, so that both directions hash alike. */
+/* Whether key, read from the other end, sorts before itself. */
 static int key_swapped(const struct flow_key *key)
 {
     int order = memcmp(key->src, key->dst, sizeof(key->src));
@@ -63,25 +62,28 @@ static void key_reverse(const struct flow_key *key, struct flow_key *back)
     memcpy(back->dst, key->src, sizeof(back->dst));
 }
 
+/* One end of a flow (address and port), hashed. */
+static uint64_t end_hash(const uint8_t addr[16], uint16_t port)
+{
+    uint64_t high, low;
+    memcpy(&high, addr, 8);
+    memcpy(&low, addr + 8, 8);
+    uint64_t h = (high ^ 0x243f6a8885a308d3u) * 0x9e3779b97f4a7c15u;
+    h = (h ^ (h >> 29) ^ low) * 0xbf58476d1ce4e5b9u;
+    h = (h ^ (h >> 32) ^ port) * 0x94d049bb133111ebu;
+    return h ^ (h >> 31);
+}
+
 uint32_t flow_table_hash(const struct flow_key *key)
 {
-    struct flow_key canonical;
-    int swapped = key_swapped(key);
-    if (swapped)
-        key_reverse(key, &canonical);
-    else
-        canonical = *key;
-    uint64_t words[sizeof(canonical) / 8];
-    uint64_t h = 0x243f6a8885a308d3u;
-    memcpy(words, &canonical, sizeof(words));
-    for (size_t i = 0; i < sizeof(words) / 8; i++) {
-        h = (h ^ words[i]) * 0x9e3779b97f4a7c15u;
-        h ^= h >> 31;
-    }
+    uint64_t from = end_hash(key->src, key->sport), to = end_hash(key->dst, key->dport);
+    /* The sum does not depend on the direction; the order of the two ends does. */
+    uint64_t h = (from + to) ^ ((uint64_t)key->family << 8 | key->proto);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdu;
     h ^= h >> 33;
-    return ((uint32_t)h & ~1u) | (uint32_t)swapped;
+    uint32_t swapped = from > to || (from == to && key_swapped(key));
+    return ((uint32_t)h & ~1u) | swapped;
 }
 
 /* Where the probe sequence of a hash starts: the same for both directions. */
