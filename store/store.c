@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Bump with a new entry in migrations[] whenever the schema changes. */
 static const char source_schema[] =
@@ -156,7 +157,10 @@ enum tally_error store_open(const char *path, enum store_mode mode, struct store
                        "(tally import FILE), or name one with -d", path);
         goto fail;
     }
-    /* One connection per process, used from one thread: no mutexes needed. */
+    store->created = mode == STORE_READ_WRITE && stat(path, &st) != 0 && errno == ENOENT &&
+                     path[0] != '\0' && path[0] != ':';
+    /* One connection per process, used by one thread at a time (the importer's, or the
+     * writer's while the importer waits for it): no mutexes needed. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     int flags = (mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY
                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -182,6 +186,26 @@ fail:
     return err;
 }
 
+/* Whether the database is known to hold no import: no source rows, or no tables at all. */
+static int holds_nothing(struct store *store)
+{
+    static const char *const queries[] = {
+        "SELECT NOT EXISTS (SELECT 1 FROM source)",
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master)",
+    };
+    int nothing = 0;
+    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]) && !nothing; i++) {
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(store->db, queries[i], -1, &stmt, NULL) == SQLITE_OK &&
+            sqlite3_step(stmt) == SQLITE_ROW)
+            nothing = sqlite3_column_int(stmt, 0);
+        sqlite3_finalize(stmt);
+        if (stmt && !nothing)
+            break;                      /* the source table answered: it holds imports */
+    }
+    return nothing;
+}
+
 void store_close(struct store *store)
 {
     if (!store)
@@ -193,7 +217,12 @@ void store_close(struct store *store)
     store_writer_free(store->writer);
     for (int i = 0; i < store->nstatements; i++)
         sqlite3_finalize(store->statements[i]);
+    /* A database created here into which nothing was imported is not left behind: a
+     * failed first import leaves the folder as it was. */
+    int remove_file = store->created && store->db && holds_nothing(store);
     sqlite3_close(store->db);
+    if (remove_file)
+        unlink(store->path);
     free(store->path);
     free(store);
 }

@@ -10,6 +10,7 @@
 struct store {
     sqlite3 *db;
     char *path;
+    int created;                    /* the file did not exist before store_open() */
     int in_import;
     int64_t source_id;
     struct store_counts counts;

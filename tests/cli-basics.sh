@@ -21,6 +21,15 @@ check "no database file was created by a read" test ! -e "$TMP/none.db"
 check_exit "import without files exits 2" 2 "$TALLY" import
 check_exit "import of a missing file exits 3" 3 "$TALLY" import "$TMP/missing.oL"
 check "naming the file" grep -q "^tally: $TMP/missing.oL: cannot open" "$TMP/exit.err"
+printf 'open tcp 80 192.0.2.1 1389312000\nnot a record\n' > "$TMP/bad.oL"
+check_exit "a first import that fails exits 1" 1 \
+    "$TALLY" -d "$TMP/first.db" import -f list "$TMP/bad.oL"
+check "and leaves no database behind" test ! -e "$TMP/first.db"
+check "nor a journal" test ! -e "$TMP/first.db-journal"
+: > "$TMP/kept.db"
+check_exit "a failed import into an empty file that was there exits 1" 1 \
+    "$TALLY" -d "$TMP/kept.db" import -f list "$TMP/bad.oL"
+check "and keeps the file" test -e "$TMP/kept.db"
 check_exit "chart without -o exits 2" 2 "$TALLY" chart ports
 check_exit "chart to an unknown extension exits 2" 2 "$TALLY" chart ports -o "$TMP/x.gif"
 check "analyses lists the catalogue without a database" \
