@@ -11,6 +11,7 @@
 #include "render/chart_internal.h"
 #include "render/render.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glib.h>
 #include <math.h>
@@ -38,7 +39,7 @@
 #define WB_EXCEL_LAST_TIME 253402300799LL
 
 struct wb_formats {
-    lxw_format *header, *integer, *plain, *real, *timestamp;
+    lxw_format *header, *integer, *plain, *real, *timestamp, *date, *month;
     lxw_format *title, *subtitle, *note_key;
 };
 
@@ -184,6 +185,33 @@ static void wb_write_number(struct wb_sheet *s, lxw_row_t row, int col, double v
     wb_need_width(s, col, (double)strlen(buf) + (value < 0) + (decimals ? decimals + 1 : 0) + 1);
 }
 
+/* A text cell of a column named day, date or month that holds an ISO date (YYYY-MM-DD)
+ * or month (YYYY-MM) is written as an Excel date, so that it sorts, filters and adds up
+ * as one. Returns whether text is such a date, with *is_month. */
+static int wb_iso_date(const struct column *col, const char *text, lxw_datetime *dt,
+                       int *is_month)
+{
+    static const char *const names[] = { "day", "date", "month", NULL };
+    int named = 0;
+    for (int i = 0; col->name && names[i]; i++)
+        named |= strcmp(col->name, names[i]) == 0;
+    size_t len = strlen(text);
+    if (!named || (len != 7 && len != 10))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((i == 4 || i == 7) ? text[i] != '-' : !isdigit((unsigned char)text[i]))
+            return 0;
+    int year = atoi(text), month = atoi(text + 5), day = len == 10 ? atoi(text + 8) : 1;
+    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (year < 1900 || month < 1 || month > 12 || day < 1 || day > days[month - 1] ||
+        (month == 2 && day == 29 && !leap))
+        return 0;
+    *dt = (lxw_datetime){ .year = year, .month = month, .day = day };
+    *is_month = len == 7;
+    return 1;
+}
+
 /* Writes one table cell at (row, col); NULL cells stay empty. */
 static void wb_write_cell(struct wb_sheet *s, lxw_row_t row, int col, const struct table *t,
                           size_t r, int c)
@@ -192,8 +220,16 @@ static void wb_write_cell(struct wb_sheet *s, lxw_row_t row, int col, const stru
     char buf[64];
     if (!cell || cell->is_null)
         return;
+    lxw_datetime date;
+    int is_month;
     switch (t->cols[c].type) {
     case COLUMN_TEXT:
+        if (cell->v.text && wb_iso_date(&t->cols[c], cell->v.text, &date, &is_month)) {
+            wb_check(s, worksheet_write_datetime(s->ws, row, (lxw_col_t)col, &date,
+                                                 is_month ? s->fmt->month : s->fmt->date));
+            wb_need_width(s, col, is_month ? 8 : 11);
+            break;
+        }
         wb_write_text(s, row, col, cell->v.text ? cell->v.text : "", NULL, 1);
         break;
     case COLUMN_INTEGER: {
@@ -766,6 +802,10 @@ static void wb_make_formats(lxw_workbook *wb, struct wb_formats *f)
     format_set_num_format(f->real, "#,##0.00");
     f->timestamp = workbook_add_format(wb);
     format_set_num_format(f->timestamp, "yyyy-mm-dd hh:mm");
+    f->date = workbook_add_format(wb);
+    format_set_num_format(f->date, "yyyy-mm-dd");
+    f->month = workbook_add_format(wb);
+    format_set_num_format(f->month, "yyyy-mm");
     f->title = workbook_add_format(wb);
     format_set_bold(f->title);
     format_set_font_size(f->title, 13);

@@ -51,6 +51,31 @@ for name in ("apps", "stacks"):
     assert all(s.dLbls is not None and s.dLbls.showVal for s in wb[name]._charts[0].series), \
         name + ": no values on the bars"
 assert ws["A1"].font.b, "header not bold"
+import datetime
+day = wb["meetings-per-day"]["A2"]
+assert isinstance(day.value, datetime.datetime) and day.number_format == "yyyy-mm-dd", \
+    ("a day is not an Excel date", day.value, day.number_format)
+PY
+"$TALLY" import "$SAMPLES/linkedin-export.zip" 2>/dev/null
+check "days and months are Excel dates, ISO weeks stay text" "$PYTHON3" - "$TALLY" "$TMP" <<'PY'
+import csv, datetime, io, subprocess, sys, openpyxl
+tally, tmp = sys.argv[1:3]
+subprocess.run([tally, "workbook", "-o", tmp + "/dates.xlsx", "meetings-per-day", "connections",
+                "applications"], check=True, stderr=subprocess.DEVNULL)
+wb = openpyxl.load_workbook(tmp + "/dates.xlsx")
+for name, fmt in (("meetings-per-day", "%Y-%m-%d"), ("connections", "%Y-%m")):
+    rows = list(csv.reader(io.StringIO(subprocess.run(
+        [tally, "show", name, "--format", "csv"], check=True, capture_output=True,
+        text=True).stdout)))[1:]
+    ws = wb[name]
+    for i, row in enumerate(rows):
+        cell = ws.cell(row=i + 2, column=1)
+        assert isinstance(cell.value, datetime.datetime), (name, cell.coordinate, cell.value)
+        assert cell.value.strftime(fmt) == row[0], (name, cell.coordinate, cell.value, row[0])
+        assert cell.number_format == fmt.replace("%Y", "yyyy").replace("%m", "mm").replace(
+            "%d", "dd"), (name, cell.number_format)
+week = wb["applications"]["A2"].value
+assert isinstance(week, str) and "-W" in week, week
 PY
 check "identical input gives identical workbook bytes" sh -c \
     '"$TALLY" workbook -o "$TMP/a.xlsx" ports && "$TALLY" workbook -o "$TMP/b.xlsx" ports && cmp "$TMP/a.xlsx" "$TMP/b.xlsx"'
