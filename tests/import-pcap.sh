@@ -213,7 +213,7 @@ check_eq "and read record by record" \
 fresh twolinks
 check_exit "a pcapng libpcap refuses is an error" 1 "$TALLY" import "$PCAPS/two-links.pcapng"
 check "that says why" grep -q "libpcap cannot read past packet 1: an interface has a type 101 different from the type of the first interface" "$TMP/exit.err"
-check_eq "and leaves the database unchanged" "$(q "SELECT COUNT(*) FROM source")" "0"
+check "and leaves no database behind (there was none)" test ! -e "$TALLY_DB"
 check_exit "--lenient keeps the packets before it" 0 "$TALLY" import --lenient "$PCAPS/two-links.pcapng"
 check_eq "one packet" "$(q "SELECT value FROM capture_summary WHERE metric='packets'")" "1"
 
