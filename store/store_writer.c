@@ -103,7 +103,6 @@ static int write_batch(struct store *store, struct batch *b, struct failure *f)
         sqlite3_clear_bindings(stmt);
         for (size_t i = row->first; i < row->first + row->count; i++) {
             const struct param *p = &b->params[i];
-            const void *data = b->bytes + p->value.bytes.offset;
             switch (p->type) {
             case PARAM_INT:
                 sqlite3_bind_int64(stmt, p->index, p->value.i);
@@ -112,12 +111,13 @@ static int write_batch(struct store *store, struct batch *b, struct failure *f)
                 sqlite3_bind_double(stmt, p->index, p->value.d);
                 break;
             case PARAM_TEXT:
-                sqlite3_bind_text(stmt, p->index, data, (int)p->value.bytes.len,
-                                  SQLITE_STATIC);
+                sqlite3_bind_text(stmt, p->index,
+                                  (const char *)b->bytes + p->value.bytes.offset,
+                                  (int)p->value.bytes.len, SQLITE_STATIC);
                 break;
             case PARAM_BLOB:
-                sqlite3_bind_blob(stmt, p->index, data, (int)p->value.bytes.len,
-                                  SQLITE_STATIC);
+                sqlite3_bind_blob(stmt, p->index, b->bytes + p->value.bytes.offset,
+                                  (int)p->value.bytes.len, SQLITE_STATIC);
                 break;
             }
         }
