@@ -61,8 +61,6 @@ enum tally_error store_fail(struct store *store, struct tally_diag *diag, const 
     if (!store || !store->db)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s: cannot open the database", what);
     store_writer_wait(store);           /* the writer leaves the connection alone */
-    if (is_locked(store))
-        return locked(store, diag);
     /* SQLite says "disk I/O error"; the system error says why (disk full, file too large). */
     int sys = sqlite3_system_errno(store->db);
     int code = sqlite3_extended_errcode(store->db);
@@ -186,24 +184,27 @@ fail:
     return err;
 }
 
-/* Whether the database is known to hold no import: no source rows, or no tables at all. */
+/* Runs a query of one integer; returns whether it answered, with the answer in *value. */
+static int query_int(struct store *store, const char *sql, int *value)
+{
+    sqlite3_stmt *stmt = NULL;
+    int answered = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+                   sqlite3_step(stmt) == SQLITE_ROW;
+    if (answered)
+        *value = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return answered;
+}
+
+/* Whether the database is known to hold no import: no source rows or, without a source
+ * table, no tables at all. */
 static int holds_nothing(struct store *store)
 {
-    static const char *const queries[] = {
-        "SELECT NOT EXISTS (SELECT 1 FROM source)",
-        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master)",
-    };
-    int nothing = 0;
-    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]) && !nothing; i++) {
-        sqlite3_stmt *stmt = NULL;
-        if (sqlite3_prepare_v2(store->db, queries[i], -1, &stmt, NULL) == SQLITE_OK &&
-            sqlite3_step(stmt) == SQLITE_ROW)
-            nothing = sqlite3_column_int(stmt, 0);
-        sqlite3_finalize(stmt);
-        if (stmt && !nothing)
-            break;                      /* the source table answered: it holds imports */
-    }
-    return nothing;
+    int empty = 0;
+    if (!query_int(store, "SELECT NOT EXISTS (SELECT 1 FROM source)", &empty) &&
+        !query_int(store, "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master)", &empty))
+        return 0;
+    return empty;
 }
 
 void store_close(struct store *store)
@@ -270,19 +271,6 @@ void store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
         sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(stmt, index);
-}
-
-void store_bind_addr(sqlite3_stmt *stmt, int first, const struct ip_addr *addr, char *text)
-{
-    ip_format(addr, text, 64);
-    sqlite3_bind_text(stmt, first, text, -1, SQLITE_STATIC);
-    if (addr->family == 4) {
-        sqlite3_bind_int64(stmt, first + 1, ip_v4_value(addr));
-        sqlite3_bind_null(stmt, first + 2);
-    } else {
-        sqlite3_bind_null(stmt, first + 1);
-        sqlite3_bind_blob(stmt, first + 2, addr->bytes, 16, SQLITE_STATIC);
-    }
 }
 
 /* ---- imports ---- */

@@ -52,32 +52,10 @@ const char store_capture_schema[] =
 
 const char *const store_capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
 
-/* inet_ntop is the slow part of writing millions of flows; IPv4 is formatted here.
- * text must hold 46 bytes. */
-static void format_address(const struct ip_addr *addr, char *text)
-{
-    if (addr->family != 4) {
-        ip_format(addr, text, 46);
-        return;
-    }
-    char *p = text;
-    for (int i = 0; i < 4; i++) {
-        unsigned v = addr->bytes[i];
-        if (i)
-            *p++ = '.';
-        if (v >= 100)
-            *p++ = (char)('0' + v / 100);
-        if (v >= 10)
-            *p++ = (char)('0' + v / 10 % 10);
-        *p++ = (char)('0' + v % 10);
-    }
-    *p = '\0';
-}
-
 static void row_address(struct store *store, int index, const struct ip_addr *addr)
 {
-    char text[46];
-    format_address(addr, text);
+    char text[64];
+    ip_format(addr, text, sizeof(text));
     store_row_text(store, index, text);
 }
 

@@ -29,10 +29,6 @@ sqlite3_stmt *store_prepared(struct store *store, const char *sql);
 /* Steps a statement that returns no rows; TALLY_OK or TALLY_ERROR_DATABASE. */
 enum tally_error store_step_done(sqlite3_stmt *stmt);
 
-/* Binds an address as the three columns addr (text), ip4 (integer or NULL), ip6 (blob or
- * NULL) starting at parameter index first. The text is formatted into `text` (at least
- * 64 bytes), which must outlive the statement's next step. */
-void store_bind_addr(sqlite3_stmt *stmt, int first, const struct ip_addr *addr, char *text);
 /* Binds text or NULL. */
 void store_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 
