@@ -1,5 +1,5 @@
 /* tally.c: the program's entry point; everything else lives in the libraries. */
-#include "analyzer/analyzer.h"
+#include "cli/cli.h"
 
 int main(int argc, char **argv)
 {

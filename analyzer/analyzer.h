@@ -80,8 +80,4 @@ enum tally_error query_into_table(struct store *store, const char *sql,
                                   const struct filters *f, struct table *t,
                                   struct tally_diag *diag);
 
-/* ---- the CLI ---- */
-
-int cli_main(int argc, char **argv);
-
 #endif

@@ -1,5 +1,5 @@
 /* cmd_listing.c: the listing commands `sources` and `analyses`, and `forget`. */
-#include "analyzer/cli.h"
+#include "cli/cli.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* cmd_import.c: `tally import`: each file in its own transaction, one summary line each. */
-#include "analyzer/cli.h"
+#include "cli/cli.h"
 
 #include <string.h>
 #include <unistd.h>

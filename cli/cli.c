@@ -1,6 +1,6 @@
 /* cli.c: tally's command line: global options, the command table, help, and the shared
  * parsing of filter options. Commands live in cmd_*.c; this file only dispatches. */
-#include "analyzer/cli.h"
+#include "cli/cli.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

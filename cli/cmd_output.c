@@ -1,6 +1,6 @@
 /* cmd_output.c: the commands that run analyses and hand their tables to render/: `show`,
  * `chart`, `workbook` and `report`. */
-#include "analyzer/cli.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
-/* cli.h: what the command files (cmd_*.c) share with cli.c: the parsed global options,
- * printing errors the way the command-line contract says, and filter options. */
+/* cli.h: tally's command line. cli_main() is the program; the rest is what the command
+ * files (cmd_*.c) share with cli.c: the parsed global options, printing errors the way
+ * the command-line contract says, and filter options. */
 #ifndef TALLY_CLI_H
 #define TALLY_CLI_H
 
@@ -7,6 +8,9 @@
 
 #include "analyzer/analyzer.h"
 #include "importers/importers.h"
+
+/* Runs tally with the program's arguments; returns the exit status. */
+int cli_main(int argc, char **argv);
 
 struct cli {
     const char *db_path;        /* -d, $TALLY_DB, or ./tally.db */
