@@ -1,4 +1,5 @@
-/* cmd_import.c: `tally import`: each file in its own transaction, one summary line each. */
+/* cmd_import.c: `tally import`: each file in its own transaction, one summary line each,
+ * and a progress bar while a file is read when stderr is a terminal. */
 #include "cli/cli.h"
 
 #include <string.h>
@@ -35,6 +36,31 @@ static void print_summary(const char *path, const struct import_result *r)
     strbuf_release(&sb);
 }
 
+/* The bar: "[####....]  42%", or the MiB read when the size is unknown; cleared when the
+ * file is read. */
+static void draw_progress(void *data, const char *path, unsigned long long done,
+                          unsigned long long total, int finished)
+{
+    (void)data;
+    if (finished) {
+        fprintf(stderr, "\r%60s\r", "");
+        return;
+    }
+    if (total == 0)
+        fprintf(stderr, "\r%s: %llu MiB read", path, done >> 20);
+    else {
+        int pct = (int)(done * 100 / total);
+        if (pct > 100)
+            pct = 100;
+        char bar[41];
+        memset(bar, '#', (size_t)pct * 40 / 100);
+        memset(bar + pct * 40 / 100, '.', 40 - (size_t)pct * 40 / 100);
+        bar[40] = '\0';
+        fprintf(stderr, "\r[%s] %3d%%", bar, pct);
+    }
+    fflush(stderr);
+}
+
 /* The binary format's application-protocol numbers changed between masscan releases; the
  * other formats name the protocol and need no version. */
 static const char masscan_version_help[] =
@@ -57,7 +83,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 }
     };
-    struct import_options opt = { .tz = "UTC", .progress = isatty(2) };
+    struct import_options opt = { .tz = "UTC", .progress = isatty(2) ? draw_progress : NULL };
     struct store *store = NULL;
     struct tally_diag diag;
     int c, status = 0;

@@ -1,5 +1,6 @@
 /* import.c: runs one import: opens the input, picks the importer (named or sniffed), wraps
- * the records in one transaction, and reports malformed records, warnings and progress. */
+ * the records in one transaction, and reports malformed records, warnings and progress
+ * (to the caller's callback: a library does not print). */
 #include "importers/importers.h"
 
 #include <ctype.h>
@@ -69,27 +70,14 @@ void import_warn_cut_off(struct import_ctx *ctx)
                 input_line_number(ctx->in));
 }
 
-/* The bar redraws at most every 2^16 records and only when a terminal is watching. */
+/* The caller hears of progress at most every 2^16 records. */
 void import_progress(struct import_ctx *ctx)
 {
     static unsigned long calls;
     if (!ctx->opt->progress || (++calls & 0xffff))
         return;
-    unsigned long long total = input_size_hint(ctx->in);
-    unsigned long long done = input_bytes_read(ctx->in);
-    if (total == 0)
-        fprintf(stderr, "\r%s: %llu MiB read", input_path(ctx->in), done >> 20);
-    else {
-        int pct = (int)(done * 100 / total);
-        if (pct > 100)
-            pct = 100;
-        char bar[41];
-        memset(bar, '#', (size_t)pct * 40 / 100);
-        memset(bar + pct * 40 / 100, '.', 40 - (size_t)pct * 40 / 100);
-        bar[40] = '\0';
-        fprintf(stderr, "\r[%s] %3d%%", bar, pct);
-    }
-    fflush(stderr);
+    ctx->opt->progress(ctx->opt->progress_data, input_path(ctx->in),
+                       input_bytes_read(ctx->in), input_size_hint(ctx->in), 0);
 }
 
 /* The key that tells a repeated import: the SHA-256 of the content. For an importer whose
@@ -171,7 +159,8 @@ enum tally_error import_file(struct store *store, const char *path,
     if (!err)
         err = input_drain(in, diag);
     if (opt->progress)
-        fprintf(stderr, "\r%60s\r", "");
+        opt->progress(opt->progress_data, input_path(in), input_bytes_read(in),
+                      input_size_hint(in), 1);
     if (err) {
         if (!diag->file[0])
             snprintf(diag->file, sizeof(diag->file), "%s", input_path(in));

@@ -65,7 +65,11 @@ struct import_options {
     const char *tz;             /* --tz, for times with no zone (default "UTC") */
     const char *masscan_version;/* --masscan-version for -oB app numbers, NULL = guess */
     int lenient;                /* --lenient: skip malformed records */
-    int progress;               /* draw a progress bar on stderr */
+    /* Progress, or NULL: called now and then while a file is read with the bytes read
+     * and its size (0 when unknown), and once with finished = 1 when the reading ends. */
+    void (*progress)(void *data, const char *path, unsigned long long done,
+                     unsigned long long total, int finished);
+    void *progress_data;        /* handed to progress */
 };
 
 struct import_ctx {
@@ -92,7 +96,7 @@ void import_warn(struct import_ctx *ctx, const char *fmt, ...)
 /* The warning for a last line without its newline: the writer was stopped mid-write
  * (masscan ends every record with one), so the line is left out. */
 void import_warn_cut_off(struct import_ctx *ctx);
-/* Updates the progress bar, if any (cheap; call per record). */
+/* Reports progress to the caller's callback, if any (cheap; call per record). */
 void import_progress(struct import_ctx *ctx);
 
 /* ---- the registry ---- */
