@@ -141,4 +141,11 @@ enum tally_error report_write_html(const char *path, const char *title,
                                    const struct report_entry *entries, int n,
                                    const struct table *sources, struct tally_diag *diag);
 
+/* A report folder (render/report.c): dir (created when missing) gets NAME.png and
+ * NAME.svg for each part with a chart, NAME being its table's name, report.xlsx (as
+ * workbook_write() writes parts, summary and sources) and index.html. */
+enum tally_error report_write(const char *dir, const struct workbook_sheet *parts, int n,
+                              const struct table *summary, const struct table *sources,
+                              struct tally_diag *diag);
+
 #endif

@@ -1,0 +1,64 @@
+/* report.c: a report folder: NAME.png and NAME.svg for each table that has a chart (NAME
+ * is the table's name), report.xlsx with every table, and index.html showing them all.
+ * The caller computes the tables; this only writes them. */
+#include "render/render.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static enum tally_error write_charts(const char *dir, const struct workbook_sheet *part,
+                                     struct tally_diag *diag)
+{
+    char *png = xasprintf("%s/%s.png", dir, part->table->name);
+    char *svg = xasprintf("%s/%s.svg", dir, part->table->name);
+    enum tally_error err = chart_render(part->table, part->chart, png, diag);
+    if (!err)
+        err = chart_render(part->table, part->chart, svg, diag);
+    free(png);
+    free(svg);
+    return err;
+}
+
+enum tally_error report_write(const char *dir, const struct workbook_sheet *parts, int n,
+                              const struct table *summary, const struct table *sources,
+                              struct tally_diag *diag)
+{
+    struct report_entry *entries = xcalloc((size_t)n + 1, sizeof(*entries));
+    char **images = xcalloc((size_t)n + 1, sizeof(*images));
+    char *path = NULL;
+    enum tally_error err = TALLY_OK;
+
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        int error = errno;
+        snprintf(diag->file, sizeof(diag->file), "%s", dir);
+        err = diag_set(diag, TALLY_ERROR_IO, "cannot create the folder: %s", strerror(error));
+        goto done;
+    }
+    for (int i = 0; i < n && !err; i++) {
+        entries[i].table = parts[i].table;
+        if (!parts[i].chart)
+            continue;
+        err = write_charts(dir, &parts[i], diag);
+        images[i] = xasprintf("%s.png", parts[i].table->name);
+        entries[i].image = images[i];
+    }
+    if (!err) {
+        path = xasprintf("%s/report.xlsx", dir);
+        err = workbook_write(path, parts, n, summary, sources, diag);
+        free(path);
+    }
+    if (!err) {
+        path = xasprintf("%s/index.html", dir);
+        err = report_write_html(path, "tally report", entries, n, sources, diag);
+        free(path);
+    }
+
+done:
+    for (int i = 0; i < n; i++)
+        free(images[i]);
+    free(images);
+    free(entries);
+    return err;
+}
