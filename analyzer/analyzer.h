@@ -1,6 +1,7 @@
 /* analyzer.h: the analyses (each a `const struct analysis` in its own file, listed once in
- * analysis_table in analyzer/registry.c) and the command-line interface that dispatches to
- * them. An analysis runs SQL against the store and fills a struct table.
+ * analysis_table in analyzer/registry.c), the filters they take (described once, in
+ * filter_table in analyzer/filters.c) and the provenance tables. An analysis runs SQL
+ * against the store and fills a struct table.
  *
  * Ownership: analysis_run() returns a table the caller frees with table_free(). */
 #ifndef TALLY_ANALYZER_H
@@ -22,6 +23,16 @@ enum filter_flags {
     FILTER_MAP    = 1 << 7
 };
 
+/* Domain -> company renames from --map FILE (CSV "domain,company"): domains in lower
+ * case, without a leading '@'. The command line reads the file (analyses read no files). */
+struct company_map {
+    size_t n, alloc;
+    char **domain;
+    char **company;
+};
+void company_map_add(struct company_map *map, const char *domain, const char *company);
+void company_map_free(struct company_map *map);         /* accepts NULL */
+
 #define FILTER_MAX_PORTS 64
 struct filters {
     int nports;
@@ -34,7 +45,40 @@ struct filters {
     const char *source;         /* id or tag, NULL = all */
     const char *tz;             /* zone name, NULL = UTC */
     const char *map;            /* path of a domain,company CSV, or NULL */
+    const struct company_map *companies;        /* --map as read, or NULL */
 };
+
+/* One filter option, as the command line offers it and analyses honour it. Filters that
+ * belong together (--since and --until) share a flag. */
+struct filter_def {
+    const char *option;         /* the long option without "--": "port" */
+    const char *syntax;         /* its value in the FILTERS help: "N[,N..]" */
+    unsigned flag;              /* enum filter_flags: the analyses that take it */
+    int setting;                /* a setting every analysis accepts, never refused (--tz) */
+    const char *sql_param;      /* bound by filters_bind() to this name, or NULL */
+    int subtitle_order;         /* place of its words in a subtitle; 0 = none */
+    /* Where a text value lives: offsetof(struct filters, ...); 0 for other values. */
+    size_t text;
+    /* Checks arg and stores it in f; a usage error (diag filled) when it is invalid.
+     * NULL: any text is stored as it is. */
+    enum tally_error (*parse)(const struct filter_def *def, struct filters *f,
+                              const char *arg, struct tally_diag *diag);
+    /* Whether f gives it; NULL: whether its text is set. */
+    int (*given)(const struct filters *f);
+    /* Appends its words for a subtitle ("port 9543/tcp") when which takes it. */
+    void (*describe)(const struct filters *f, unsigned which, struct strbuf *out);
+};
+extern const struct filter_def filter_table[];
+extern const int filter_count;
+
+/* Stores arg in f as def says (checking it first). */
+enum tally_error filter_parse(const struct filter_def *def, struct filters *f,
+                              const char *arg, struct tally_diag *diag);
+/* Whether f gives the filter (a setting such as --tz never counts). */
+int filter_given(const struct filter_def *def, const struct filters *f);
+/* Appends the options of the filters in which (enum filter_flags), in table order and
+ * separated by spaces, those that share a flag joined by "/": "--since/--until --source". */
+void filters_options(unsigned which, struct strbuf *out);
 
 struct analysis {
     const char *name;
@@ -61,23 +105,40 @@ enum tally_error analysis_run(const struct analysis *a, struct store *store,
                               const struct filters *filters, struct table **out,
                               struct tally_diag *diag);
 
-/* ---- helpers shared by analyses (analyzer/filters.c) ---- */
+/* ---- filters in SQL and subtitles (analyzer/filters.c) ---- */
 
-/* Appends " AND port IN (...) AND proto = ?" style SQL for the filters the analysis takes,
- * on the given column names (NULL to skip one). */
+/* Appends " AND port IN (...) AND proto = :proto" style SQL for the filters the analysis
+ * takes, on the given column names (NULL to skip one). */
 void filters_sql_ports(const struct filters *f, struct strbuf *sql, const char *port_col,
                        const char *proto_col);
 void filters_sql_source(const struct filters *f, struct strbuf *sql, const char *source_col);
-/* A subtitle naming the filters in effect ("port 9543/tcp, /24, top 10"). */
-char *filters_describe(const struct filters *f, unsigned which);
-/* True when `sql` (a SELECT) returns at least one row. */
-int store_has_rows(struct store *store, const char *sql);
 /* Binds the filters to the statement's :source :proto :since :until :tz, those it has. */
 void filters_bind(sqlite3_stmt *stmt, const struct filters *f);
-/* Runs sql (with the filter's source bound to ?1 where filters_sql_source used it) and
- * appends one table row per result row, columns in order. */
+/* A subtitle naming the filters in effect ("port 9543/tcp, /24, top 10"). */
+char *filters_describe(const struct filters *f, unsigned which);
+
+/* ---- what analyses share (analyzer/query.c) ---- */
+
+/* True when `sql` (a SELECT) returns at least one row. */
+int store_has_rows(struct store *store, const char *sql);
+/* Runs sql (with the filters bound by filters_bind()) and appends one table row per
+ * result row, columns in order. */
 enum tally_error query_into_table(struct store *store, const char *sql,
                                   const struct filters *f, struct table *t,
                                   struct tally_diag *diag);
+
+/* ---- provenance (analyzer/provenance.c) ---- */
+
+/* The provenance table (`tally sources`, the workbook's Sources sheet, the report). */
+enum tally_error sources_table(struct store *store, struct table **out,
+                               struct tally_diag *diag);
+/* What was imported, by format (the workbook's Summary sheet). */
+enum tally_error summary_table(struct store *store, struct table **out,
+                               struct tally_diag *diag);
+/* "from cloud-scan.oL", "from a.oL and b.oL" or "from 3 sources", then the UTC days the
+ * data spans when the analysis's table has a time column: the provenance of a chart in
+ * its subtitle. Empty when nothing is known. */
+char *provenance_describe(const struct analysis *a, struct store *store,
+                          const struct filters *f);
 
 #endif

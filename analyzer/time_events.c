@@ -2,7 +2,6 @@
  * where they fall in the local calendar of --tz (glib's GTimeZone), and which companies
  * (e-mail domains, renamed by --map) each involves. */
 #include "analyzer/time_events.h"
-#include "importers/csv.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -164,12 +163,6 @@ char *time_events_describe(const struct time_events *ev, const struct filters *f
 
 /* ---- companies ---- */
 
-struct company_map {
-    size_t n;
-    char **domain;
-    char **company;
-};
-
 static char *lower_dup(const char *s)
 {
     char *out = xstrdup(s);
@@ -178,60 +171,17 @@ static char *lower_dup(const char *s)
     return out;
 }
 
-enum tally_error company_map_load(const char *path, struct company_map **out,
-                                  struct tally_diag *diag)
+void company_map_add(struct company_map *map, const char *domain, const char *company)
 {
-    gchar *data = NULL;
-    gsize len = 0;
-    GError *gerr = NULL;
-    struct company_map *map = xcalloc(1, sizeof(*map));
-    struct csv_reader *csv = NULL;
-    struct csv_record rec;
-    enum tally_error err = TALLY_OK;
-    size_t alloc = 0;
-    int rc;
-
-    *out = NULL;
-    if (!g_file_get_contents(path, &data, &len, &gerr)) {
-        snprintf(diag->file, sizeof(diag->file), "%s", path);
-        err = diag_set(diag, TALLY_ERROR_IO, "cannot read the --map file: %s",
-                       gerr ? gerr->message : "error");
-        g_clear_error(&gerr);
-        goto done;
+    if (*domain == '@')
+        domain++;
+    if (map->n == map->alloc) {
+        map->alloc = map->alloc ? map->alloc * 2 : 16;
+        map->domain = xrealloc(map->domain, map->alloc * sizeof(char *));
+        map->company = xrealloc(map->company, map->alloc * sizeof(char *));
     }
-    csv = csv_open_memory(data, len, ',', path);
-    while ((rc = csv_next(csv, &rec, diag)) > 0) {
-        char *domain = csv_field(&rec, 0);
-        char *company = csv_field(&rec, 1);
-        if (!domain || domain[0] == '#' || (rec.line == 1 && strcasecmp(domain, "domain") == 0))
-            continue;
-        if (!company || rec.nfields > 2) {
-            snprintf(diag->file, sizeof(diag->file), "%s", path);
-            diag->line = rec.line;
-            err = diag_set(diag, TALLY_ERROR_DATA, "a line \"domain,company\" expected");
-            goto done;
-        }
-        if (*domain == '@')
-            domain++;
-        if (map->n == alloc) {
-            alloc = alloc ? alloc * 2 : 16;
-            map->domain = xrealloc(map->domain, alloc * sizeof(char *));
-            map->company = xrealloc(map->company, alloc * sizeof(char *));
-        }
-        map->domain[map->n] = lower_dup(domain);
-        map->company[map->n++] = xstrdup(company);
-    }
-    if (rc < 0)
-        err = TALLY_ERROR_DATA;
-
-done:
-    csv_close(csv);
-    g_free(data);
-    if (err)
-        company_map_free(map);
-    else
-        *out = map;
-    return err;
+    map->domain[map->n] = lower_dup(domain);
+    map->company[map->n++] = xstrdup(company);
 }
 
 void company_map_free(struct company_map *map)

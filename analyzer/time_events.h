@@ -1,6 +1,6 @@
 /* time_events.h: what the time-spent analyses share: the events they count, read from the
- * store with their local date and hour in --tz, the companies each one involves, and the
- * --map file of domain renames.
+ * store with their local date and hour in --tz, and the companies each one involves
+ * (renamed by --map).
  *
  * Ownership: time_events_load() fills a struct the caller releases with time_events_free().
  * Counted: not cancelled, not declined by the owner, not all-day, not shown as free, not
@@ -49,12 +49,6 @@ void time_events_free(struct time_events *ev);
 /* "12 meetings; left out: 1 cancelled, 2 all-day" plus the filters in effect. */
 char *time_events_describe(const struct time_events *ev, const struct filters *f,
                            unsigned which);
-
-/* Domain -> company renames from --map (CSV "domain,company"). */
-struct company_map;
-enum tally_error company_map_load(const char *path, struct company_map **out,
-                                  struct tally_diag *diag);
-void company_map_free(struct company_map *map);         /* accepts NULL */
 
 /* (event id, company) pairs for the counted events, without repeats: the lower-case
  * e-mail domains of organizer and attendees, renamed by the map; the owner's domain and

@@ -200,7 +200,6 @@ static enum tally_error per_company_run(struct store *store, const struct filter
                                         struct table **out, struct tally_diag *diag)
 {
     struct time_events ev;
-    struct company_map *map = NULL;
     struct event_company *pairs = NULL;
     struct company_total *totals = NULL;
     struct interval *iv = NULL;
@@ -210,9 +209,7 @@ static enum tally_error per_company_run(struct store *store, const struct filter
     enum tally_error err = load(store, f, &tz, &ev, diag);
     if (err)
         return err;
-    if (f->map && (err = company_map_load(f->map, &map, diag)) != TALLY_OK)
-        goto done;
-    if ((err = time_companies_load(store, f, map, &pairs, &npairs, diag)) != TALLY_OK)
+    if ((err = time_companies_load(store, f, f->companies, &pairs, &npairs, diag)) != TALLY_OK)
         goto done;
 
     struct table *t = table_new("time-per-company", "Time spent per company (minutes)");
@@ -259,7 +256,6 @@ done:
     free(iv);
     free(totals);
     time_companies_free(pairs, npairs);
-    company_map_free(map);
     time_events_free(&ev);
     g_time_zone_unref(tz);
     return err;

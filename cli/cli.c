@@ -1,37 +1,64 @@
-/* cli.c: tally's command line: global options, the command table, help, and the shared
- * parsing of filter options. Commands live in cmd_*.c; this file only dispatches. */
+/* cli.c: tally's command line: global options, the command table, help, and the filter
+ * options (built from analyzer/filters.c). Commands live in cmd_*.c; this file only
+ * dispatches. */
 #include "cli/cli.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+static void usage_formats(FILE *out)
+{
+    fprintf(out, "\nFormats (detected from the content; -f names one):\n");
+    for (int i = 0; importer_table[i]; i++)
+        fprintf(out, "  %-16s %s\n", importer_table[i]->name, importer_table[i]->description);
+}
+
+static void usage_analyses(FILE *out)
+{
+    fprintf(out, "\nAnalyses:\n");
+    for (int i = 0; analysis_table[i]; i++)
+        fprintf(out, "  %-18s %s\n", analysis_table[i]->name, analysis_table[i]->title);
+}
+
 static const struct cli_command commands[] = {
-    { "import", "import [-f FORMAT] [--tag TAG] [--owner EMAIL] [--tz ZONE] [--lenient] "
-      "[--masscan-version V] FILE...", "read files into the database ('-' = stdin)",
-      cmd_import },
-    { "sources", "sources [--format table|csv|tsv|json]", "list what was imported, and from where",
-      cmd_sources },
-    { "forget", "forget SOURCE...", "remove an import (by id or tag) and all its rows",
-      cmd_forget },
-    { "analyses", "analyses [--format table|csv|tsv|json]",
-      "list the analyses, marking those with data", cmd_analyses },
-    { "show", "show ANALYSIS [FILTERS] [--format table|csv|tsv|json]",
-      "print an analysis as a table", cmd_show },
-    { "chart", "chart ANALYSIS [FILTERS] -o FILE.png|.svg|.pdf [--kind K] [--title T] "
-      "[--size WxH]", "draw an analysis", cmd_chart },
-    { "workbook", "workbook -o FILE.xlsx [ANALYSIS...] [FILTERS]",
-      "write analyses to an Excel workbook", cmd_workbook },
-    { "report", "report -o DIR [FILTERS]",
-      "write every analysis with data as charts, a workbook and index.html", cmd_report },
+    { .name = "import",
+      .usage = "import [-f FORMAT] [--tag TAG] [--owner EMAIL] [--tz ZONE] [--lenient] "
+               "[--masscan-version V] FILE...",
+      .summary = "read files into the database ('-' = stdin)",
+      .store = CLI_STORE_WRITE, .usage_more = usage_formats, .run = cmd_import },
+    { .name = "sources", .usage = "sources [--format table|csv|tsv|json]",
+      .summary = "list what was imported, and from where",
+      .store = CLI_STORE_READ, .run = cmd_sources },
+    { .name = "forget", .usage = "forget SOURCE...",
+      .summary = "remove an import (by id or tag) and all its rows",
+      .store = CLI_STORE_WRITE, .run = cmd_forget },
+    { .name = "analyses", .usage = "analyses [--format table|csv|tsv|json]",
+      .summary = "list the analyses, marking those with data",
+      .store = CLI_STORE_READ_IF_ANY, .run = cmd_analyses },
+    { .name = "show", .usage = "show ANALYSIS [FILTERS] [--format table|csv|tsv|json]",
+      .summary = "print an analysis as a table",
+      .store = CLI_STORE_READ, .takes_filters = 1, .usage_more = usage_analyses,
+      .run = cmd_show },
+    { .name = "chart",
+      .usage = "chart ANALYSIS [FILTERS] -o FILE.png|.svg|.pdf [--kind K] [--title T] "
+               "[--size WxH]",
+      .summary = "draw an analysis",
+      .store = CLI_STORE_READ, .takes_filters = 1, .usage_more = usage_analyses,
+      .run = cmd_chart },
+    { .name = "workbook", .usage = "workbook -o FILE.xlsx [ANALYSIS...] [FILTERS]",
+      .summary = "write analyses to an Excel workbook",
+      .store = CLI_STORE_READ, .takes_filters = 1, .usage_more = usage_analyses,
+      .run = cmd_workbook },
+    { .name = "report", .usage = "report -o DIR [FILTERS]",
+      .summary = "write every analysis with data as charts, a workbook and index.html",
+      .store = CLI_STORE_READ, .takes_filters = 1, .run = cmd_report },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char filters_help[] =
-    "FILTERS: --port N[,N..] --proto tcp|udp --prefix LEN --top N --since DATE --until DATE\n"
-    "         --source ID|TAG --tz ZONE --map FILE\n";
+#define FILTERS_HELP_WIDTH 90   /* the FILTERS lines wrap before this column */
 
-const struct cli_command *cli_find_command(const char *name)
+static const struct cli_command *find_command(const char *name)
 {
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0)
@@ -39,23 +66,35 @@ const struct cli_command *cli_find_command(const char *name)
     return NULL;
 }
 
+/* "FILTERS: --port N[,N..] ...", wrapped, from filter_table. */
+static void usage_filters(FILE *out)
+{
+    struct strbuf line;
+    strbuf_init(&line);
+    strbuf_addstr(&line, "FILTERS:");
+    for (int i = 0; i < filter_count; i++) {
+        const struct filter_def *def = &filter_table[i];
+        size_t len = strlen(def->option) + strlen(def->syntax) + 4;     /* " --O S" */
+        if (line.len + len > FILTERS_HELP_WIDTH) {
+            fprintf(out, "%s\n", line.buf);
+            strbuf_reset(&line);
+            strbuf_addstr(&line, "        ");
+        }
+        strbuf_addf(&line, " --%s %s", def->option, def->syntax);
+    }
+    fprintf(out, "%s\n", line.buf);
+    strbuf_release(&line);
+}
+
 void cli_print_usage(const struct cli_command *cmd, FILE *out)
 {
     fprintf(out, "usage: tally [-d DB] %s\n\n%s.\n", cmd->usage, cmd->summary);
-    if (strstr(cmd->usage, "FILTERS"))
-        fprintf(out, "\n%s", filters_help);
-    if (strcmp(cmd->name, "import") == 0) {
-        fprintf(out, "\nFormats (detected from the content; -f names one):\n");
-        for (int i = 0; importer_table[i]; i++)
-            fprintf(out, "  %-16s %s\n", importer_table[i]->name,
-                    importer_table[i]->description);
+    if (cmd->takes_filters) {
+        fprintf(out, "\n");
+        usage_filters(out);
     }
-    if (strcmp(cmd->name, "show") == 0 || strcmp(cmd->name, "chart") == 0 ||
-        strcmp(cmd->name, "workbook") == 0) {
-        fprintf(out, "\nAnalyses:\n");
-        for (int i = 0; analysis_table[i]; i++)
-            fprintf(out, "  %-18s %s\n", analysis_table[i]->name, analysis_table[i]->title);
-    }
+    if (cmd->usage_more)
+        cmd->usage_more(out);
 }
 
 static void print_help(FILE *out)
@@ -90,100 +129,43 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return 2;
 }
 
-static int parse_int(const char *arg, long min, long max, long *out)
+struct option *cli_filter_options(const struct option *options)
 {
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int valid_date(const char *s)
-{
-    int y, m, d;
-    char extra;
-    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
-           m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    size_t n = 0;
+    while (options[n].name)
+        n++;
+    struct option *all = xcalloc((size_t)filter_count + n + 1, sizeof(*all));
+    for (int i = 0; i < filter_count; i++)
+        all[i] = (struct option){ filter_table[i].option, required_argument, NULL,
+                                  CLI_OPT_FILTER + i };
+    memcpy(all + filter_count, options, n * sizeof(*all));
+    return all;
 }
 
 int cli_filter_option(const char *command, struct filters *f, int opt, const char *arg)
 {
-    long v;
-    switch (opt) {
-    case OPT_PORT: {
-        char *copy = xstrdup(arg), *save = NULL;
-        f->nports = 0;
-        for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-            if (parse_int(p, 0, 65535, &v) || f->nports == FILTER_MAX_PORTS) {
-                free(copy);
-                cli_usage_error(command, "--port takes port numbers 0-65535 separated by "
-                                "commas, not '%s'", arg);
-                return -1;
-            }
-            f->ports[f->nports++] = (unsigned)v;
-        }
-        free(copy);
-        if (f->nports == 0) {
-            cli_usage_error(command, "--port needs at least one port number");
-            return -1;
-        }
-        return 1;
-    }
-    case OPT_PROTO:
-        if (strcmp(arg, "tcp") && strcmp(arg, "udp") && strcmp(arg, "sctp") &&
-            strcmp(arg, "icmp")) {
-            cli_usage_error(command, "--proto takes tcp, udp, sctp or icmp, not '%s'", arg);
-            return -1;
-        }
-        f->proto = arg;
-        return 1;
-    case OPT_PREFIX:
-        if (parse_int(arg, 8, 128, &v)) {
-            cli_usage_error(command, "--prefix takes a length 8..32 (IPv4) or 16..128 "
-                            "(IPv6), not '%s'", arg);
-            return -1;
-        }
-        f->prefix = (int)v;
-        return 1;
-    case OPT_TOP:
-        if (parse_int(arg, 1, 1000000, &v)) {
-            cli_usage_error(command, "--top takes a positive number, not '%s'", arg);
-            return -1;
-        }
-        f->top = (int)v;
-        return 1;
-    case OPT_SINCE:
-    case OPT_UNTIL:
-        if (!valid_date(arg)) {
-            cli_usage_error(command, "--%s takes a date YYYY-MM-DD, not '%s'",
-                            opt == OPT_SINCE ? "since" : "until", arg);
-            return -1;
-        }
-        if (opt == OPT_SINCE)
-            f->since = arg;
-        else
-            f->until = arg;
-        return 1;
-    case OPT_SOURCE:
-        f->source = arg;
-        return 1;
-    case OPT_TZ:
-        f->tz = arg;
-        return 1;
-    case OPT_MAP:
-        f->map = arg;
-        return 1;
-    default:
+    struct tally_diag diag;
+    if (opt < CLI_OPT_FILTER || opt >= CLI_OPT_FILTER + filter_count)
         return 0;
+    diag_clear(&diag);
+    if (filter_parse(&filter_table[opt - CLI_OPT_FILTER], f, arg, &diag)) {
+        cli_usage_error(command, "%s", diag.message);
+        return -1;
     }
+    return 1;
 }
 
-enum tally_error cli_open_store(struct cli *cli, enum store_mode mode, struct store **store,
-                                struct tally_diag *diag)
+enum tally_error cli_open_store(struct cli *cli, struct store **store, struct tally_diag *diag)
 {
-    return store_open(cli->db_path, mode, store, diag);
+    enum cli_store_use use = cli->command->store;
+    enum tally_error err = store_open(cli->db_path, use == CLI_STORE_WRITE ? STORE_READ_WRITE
+                                                                          : STORE_READ_ONLY,
+                                      store, diag);
+    if (err && use == CLI_STORE_READ_IF_ANY) {
+        *store = NULL;
+        return TALLY_OK;
+    }
+    return err;
 }
 
 int cli_main(int argc, char **argv)
@@ -223,17 +205,17 @@ int cli_main(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[i], "help") == 0) {
-        const struct cli_command *cmd = i + 1 < argc ? cli_find_command(argv[i + 1]) : NULL;
+        const struct cli_command *cmd = i + 1 < argc ? find_command(argv[i + 1]) : NULL;
         if (cmd)
             cli_print_usage(cmd, stdout);
         else
             print_help(stdout);
         return 0;
     }
-    const struct cli_command *cmd = cli_find_command(argv[i]);
-    if (!cmd)
+    cli.command = find_command(argv[i]);
+    if (!cli.command)
         return cli_usage_error(NULL, "'%s' is not a tally command", argv[i]);
     optind = 1;
     opterr = 0;
-    return cmd->run(&cli, argc - i, argv + i);
+    return cli.command->run(&cli, argc - i, argv + i);
 }

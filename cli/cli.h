@@ -1,6 +1,6 @@
 /* cli.h: tally's command line. cli_main() is the program; the rest is what the command
- * files (cmd_*.c) share with cli.c: the parsed global options, printing errors the way
- * the command-line contract says, and filter options. */
+ * files (cmd_*.c) share with cli.c: the command entries, the parsed global options,
+ * printing errors the way the command-line contract says, and filter options. */
 #ifndef TALLY_CLI_H
 #define TALLY_CLI_H
 
@@ -12,15 +12,30 @@
 /* Runs tally with the program's arguments; returns the exit status. */
 int cli_main(int argc, char **argv);
 
-struct cli {
-    const char *db_path;        /* -d, $TALLY_DB, or ./tally.db */
+/* How a command opens the database (cli_open_store() follows it). */
+enum cli_store_use {
+    CLI_STORE_READ,             /* read-only; a database that cannot be opened is an error */
+    CLI_STORE_READ_IF_ANY,      /* read-only when it opens; else the command goes on without */
+    CLI_STORE_WRITE             /* read-write, created when missing */
 };
 
+struct cli;
+
+/* One command, as tmux's cmd_entry: everything `tally help NAME` says and how it runs. */
 struct cli_command {
     const char *name;
     const char *usage;          /* the synopsis after "tally [-d DB] NAME" */
     const char *summary;        /* one line for `tally --help` */
+    enum cli_store_use store;
+    int takes_filters;          /* its usage lists the FILTERS */
+    /* Prints the last section of its usage (the formats, the analyses), or NULL. */
+    void (*usage_more)(FILE *out);
     int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+struct cli {
+    const char *db_path;        /* -d, $TALLY_DB, or ./tally.db */
+    const struct cli_command *command;  /* the one running */
 };
 
 /* Prints "tally: <diag>" and returns the exit code for err. */
@@ -29,38 +44,28 @@ int cli_fail(enum tally_error err, const struct tally_diag *diag);
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cli_print_usage(const struct cli_command *cmd, FILE *out);
-const struct cli_command *cli_find_command(const char *name);
 
-/* Filter options: long options common to show, chart, workbook and report. */
+/* Long option values; the filters' are CLI_OPT_FILTER + their index in filter_table. */
 enum {
-    OPT_PORT = 1000, OPT_PROTO, OPT_PREFIX, OPT_TOP, OPT_SINCE, OPT_UNTIL, OPT_SOURCE,
-    OPT_TZ, OPT_MAP, OPT_FORMAT, OPT_KIND, OPT_TITLE, OPT_SIZE, OPT_HELP, OPT_TAG,
-    OPT_OWNER, OPT_LENIENT, OPT_MASSCAN_VERSION, OPT_QUIET
+    OPT_TZ = 1000, OPT_FORMAT, OPT_KIND, OPT_TITLE, OPT_SIZE, OPT_HELP, OPT_TAG,
+    OPT_OWNER, OPT_LENIENT, OPT_MASSCAN_VERSION,
+    CLI_OPT_FILTER = 2000
 };
-#define CLI_FILTER_OPTIONS \
-    { "port", required_argument, NULL, OPT_PORT }, \
-    { "proto", required_argument, NULL, OPT_PROTO }, \
-    { "prefix", required_argument, NULL, OPT_PREFIX }, \
-    { "top", required_argument, NULL, OPT_TOP }, \
-    { "since", required_argument, NULL, OPT_SINCE }, \
-    { "until", required_argument, NULL, OPT_UNTIL }, \
-    { "source", required_argument, NULL, OPT_SOURCE }, \
-    { "tz", required_argument, NULL, OPT_TZ }, \
-    { "map", required_argument, NULL, OPT_MAP }
+/* The filters' long options followed by options (ended by a zero entry), for
+ * getopt_long(); free() the result. */
+struct option *cli_filter_options(const struct option *options);
 /* Applies one filter option; returns 1 if it was one, 0 if not, -1 (message printed) if
  * its value is invalid. */
 int cli_filter_option(const char *command, struct filters *f, int opt, const char *arg);
 
-/* Opens the database the global options name. */
-enum tally_error cli_open_store(struct cli *cli, enum store_mode mode, struct store **store,
+/* Opens the database the global options name, as the running command's entry says. With
+ * CLI_STORE_READ_IF_ANY, *store is NULL when it does not open. */
+enum tally_error cli_open_store(struct cli *cli, struct store **store,
                                 struct tally_diag *diag);
 
-/* The provenance table (`tally sources`, the workbook's Sources sheet, the report). */
-enum tally_error sources_table(struct store *store, struct table **out,
-                               struct tally_diag *diag);
-/* What was imported, by format (the workbook's Summary sheet). */
-enum tally_error summary_table(struct store *store, struct table **out,
-                               struct tally_diag *diag);
+/* Reads a --map file (CSV "domain,company"). */
+enum tally_error cli_read_map(const char *path, struct company_map **out,
+                              struct tally_diag *diag);
 
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_sources(struct cli *cli, int argc, char **argv);

@@ -101,7 +101,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         case OPT_LENIENT: opt.lenient = 1; break;
         case OPT_MASSCAN_VERSION: opt.masscan_version = optarg; break;
         case OPT_HELP:
-            cli_print_usage(cli_find_command("import"), stdout);
+            cli_print_usage(cli->command, stdout);
             fputs(masscan_version_help, stdout);
             return 0;
         default:
@@ -112,7 +112,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         return cli_usage_error("import", "name at least one FILE ('-' for stdin)");
 
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, STORE_READ_WRITE, &store, &diag);
+    enum tally_error err = cli_open_store(cli, &store, &diag);
     if (err)
         return cli_fail(err, &diag);
     for (int i = optind; i < argc; i++) {

@@ -4,58 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum tally_error sources_table(struct store *store, struct table **out,
-                               struct tally_diag *diag)
-{
-    static const struct filters none;
-    struct table *t = table_new("sources", "Sources: what was imported");
-    table_add_column(t, "id", COLUMN_INTEGER);
-    table_add_column(t, "path", COLUMN_TEXT);
-    table_add_column(t, "format", COLUMN_TEXT);
-    table_add_column(t, "tag", COLUMN_TEXT);
-    table_add_column(t, "bytes", COLUMN_INTEGER);
-    table_add_column(t, "sha256", COLUMN_TEXT);
-    table_add_column(t, "imported_at", COLUMN_TEXT);
-    table_add_column(t, "records", COLUMN_INTEGER);
-    table_add_column(t, "skipped", COLUMN_INTEGER);
-    table_add_column(t, "counts", COLUMN_TEXT);
-    *out = t;
-    return query_into_table(store, "SELECT id, path, format, tag, bytes, sha256, imported_at, "
-                            "records, skipped, counts FROM source ORDER BY id", &none, t, diag);
-}
-
-enum tally_error summary_table(struct store *store, struct table **out,
-                               struct tally_diag *diag)
-{
-    static const struct filters none;
-    struct table *t = table_new("summary", "What was imported, by format");
-    table_add_column(t, "format", COLUMN_TEXT);
-    table_add_column(t, "sources", COLUMN_INTEGER);
-    table_add_column(t, "records", COLUMN_INTEGER);
-    table_add_column(t, "bytes", COLUMN_INTEGER);
-    table_add_column(t, "first_imported", COLUMN_TEXT);
-    table_add_column(t, "last_imported", COLUMN_TEXT);
-    *out = t;
-    return query_into_table(store, "SELECT format, COUNT(*), SUM(records), SUM(bytes), "
-                            "MIN(imported_at), MAX(imported_at) FROM source GROUP BY format "
-                            "ORDER BY format", &none, t, diag);
-}
-
 /* Parses the one option listing commands take. Returns the format, or -1 after printing. */
-static int listing_format(const char *command, int argc, char **argv, int *done)
+static int listing_format(const struct cli *cli, int argc, char **argv, int *done)
 {
     static const struct option options[] = {
         { "format", required_argument, NULL, OPT_FORMAT },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 }
     };
+    const char *command = cli->command->name;
     int c, format = TEXT_TABLE;
     *done = 0;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (c == OPT_FORMAT && (format = text_format_parse(optarg)) >= 0)
             continue;
         if (c == OPT_HELP) {
-            cli_print_usage(cli_find_command(command), stdout);
+            cli_print_usage(cli->command, stdout);
             *done = 1;
             return 0;
         }
@@ -75,13 +39,13 @@ int cmd_sources(struct cli *cli, int argc, char **argv)
     struct store *store = NULL;
     struct table *t = NULL;
     struct tally_diag diag;
-    int done, format = listing_format("sources", argc, argv, &done);
+    int done, format = listing_format(cli, argc, argv, &done);
     if (format < 0)
         return 2;
     if (done)
         return 0;
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, STORE_READ_ONLY, &store, &diag);
+    enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)
         err = sources_table(store, &t, &diag);
     if (!err)
@@ -95,15 +59,14 @@ int cmd_analyses(struct cli *cli, int argc, char **argv)
 {
     struct store *store = NULL;
     struct tally_diag diag;
-    int done, format = listing_format("analyses", argc, argv, &done);
+    int done, format = listing_format(cli, argc, argv, &done);
     if (format < 0)
         return 2;
     if (done)
         return 0;
     diag_clear(&diag);
     /* Without a database the catalogue is still listed, with no data marked. */
-    if (cli_open_store(cli, STORE_READ_ONLY, &store, &diag))
-        store = NULL;
+    cli_open_store(cli, &store, &diag);
     struct table *t = table_new("analyses", "Analyses");
     table_add_column(t, "name", COLUMN_TEXT);
     table_add_column(t, "family", COLUMN_TEXT);
@@ -131,14 +94,14 @@ int cmd_forget(struct cli *cli, int argc, char **argv)
     struct tally_diag diag;
     int status = 0;
     if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-        cli_print_usage(cli_find_command("forget"), stdout);
+        cli_print_usage(cli->command, stdout);
         return 0;
     }
     if (argc < 2)
         return cli_usage_error("forget", "name at least one SOURCE (an id or a tag; see "
                                "tally sources)");
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, STORE_READ_WRITE, &store, &diag);
+    enum tally_error err = cli_open_store(cli, &store, &diag);
     if (err)
         return cli_fail(err, &diag);
     for (int i = 1; i < argc && !status; i++) {

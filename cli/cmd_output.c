@@ -2,13 +2,14 @@
  * `chart`, `workbook` and `report`. */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#define MAX_RUNS 64             /* analyses in one workbook or report */
 
 struct output_args {
     struct filters filters;
+    struct company_map *companies;      /* --map, read once an analysis takes it */
     int format;                 /* show --format */
     const char *output;         /* -o */
     const char *kind;           /* chart --kind */
@@ -18,10 +19,10 @@ struct output_args {
 };
 
 /* Returns -1 after printing a usage error, 1 after printing help, 0 to go on. */
-static int parse_output_args(const char *command, int argc, char **argv, struct output_args *a)
+static int parse_output_args(const struct cli *cli, int argc, char **argv,
+                             struct output_args *a)
 {
-    static const struct option options[] = {
-        CLI_FILTER_OPTIONS,
+    static const struct option own[] = {
         { "format", required_argument, NULL, OPT_FORMAT },
         { "output", required_argument, NULL, 'o' },
         { "kind", required_argument, NULL, OPT_KIND },
@@ -30,14 +31,18 @@ static int parse_output_args(const char *command, int argc, char **argv, struct 
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 }
     };
-    int c;
+    const char *command = cli->command->name;
+    struct option *options = cli_filter_options(own);
+    int c, status = 0;
     memset(a, 0, sizeof(*a));
     a->format = TEXT_TABLE;
     /* Options may follow the analysis name: permute. */
     while ((c = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
         int r = cli_filter_option(command, &a->filters, c, optarg);
-        if (r < 0)
-            return -1;
+        if (r < 0) {
+            status = -1;
+            goto done;
+        }
         if (r > 0)
             continue;
         switch (c) {
@@ -45,7 +50,8 @@ static int parse_output_args(const char *command, int argc, char **argv, struct 
             if ((a->format = text_format_parse(optarg)) < 0) {
                 cli_usage_error(command, "--format takes table, csv, tsv or json, not '%s'",
                                 optarg);
-                return -1;
+                status = -1;
+                goto done;
             }
             break;
         case 'o': a->output = optarg; break;
@@ -56,19 +62,25 @@ static int parse_output_args(const char *command, int argc, char **argv, struct 
                 a->height < 150 || a->width > 10000 || a->height > 10000) {
                 cli_usage_error(command, "--size takes WIDTHxHEIGHT in points (200x150 to "
                                 "10000x10000), not '%s'", optarg);
-                return -1;
+                status = -1;
+                goto done;
             }
             break;
         case OPT_HELP:
-            cli_print_usage(cli_find_command(command), stdout);
-            return 1;
+            cli_print_usage(cli->command, stdout);
+            status = 1;
+            goto done;
         default:
             cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-            return -1;
+            status = -1;
+            goto done;
         }
     }
     a->first_arg = optind;
-    return 0;
+
+done:
+    free(options);
+    return status;
 }
 
 static const struct analysis *find_analysis(const char *command, const char *name)
@@ -80,36 +92,41 @@ static const struct analysis *find_analysis(const char *command, const char *nam
 }
 
 /* A filter the analysis does not take is a usage error for `show` and `chart` (for
- * `workbook` and `report` each analysis uses the filters it takes). --tz is a setting
- * of how times read, accepted everywhere. Returns 0 when all given filters apply. */
+ * `workbook` and `report` each analysis uses the filters it takes). A setting (--tz) is
+ * accepted everywhere. Returns 0 when all given filters apply. */
 static int check_filters(const char *command, const struct analysis *a, const struct filters *f)
 {
-    static const struct {
-        unsigned flag;
-        const char *option;
-    } names[] = {
-        { FILTER_PORT, "--port" }, { FILTER_PROTO, "--proto" }, { FILTER_PREFIX, "--prefix" },
-        { FILTER_TOP, "--top" }, { FILTER_DATES, "--since/--until" },
-        { FILTER_SOURCE, "--source" }, { FILTER_TZ, "--tz" }, { FILTER_MAP, "--map" },
-    };
-    unsigned given = (f->nports ? FILTER_PORT : 0) | (f->proto ? FILTER_PROTO : 0) |
-                     (f->prefix ? FILTER_PREFIX : 0) | (f->top ? FILTER_TOP : 0) |
-                     (f->since || f->until ? FILTER_DATES : 0) |
-                     (f->source ? FILTER_SOURCE : 0) | (f->map ? FILTER_MAP : 0);
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!(given & names[i].flag) || (a->filters & names[i].flag))
+    for (int i = 0; i < filter_count; i++) {
+        const struct filter_def *def = &filter_table[i];
+        if (!filter_given(def, f) || (a->filters & def->flag))
             continue;
-        struct strbuf takes;
+        struct strbuf given, takes;
+        strbuf_init(&given);
         strbuf_init(&takes);
-        for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++)
-            if (a->filters & names[j].flag)
-                strbuf_addf(&takes, "%s%s", takes.len ? " " : "", names[j].option);
-        cli_usage_error(command, "%s does not take %s (it takes %s)", a->name, names[i].option,
+        filters_options(def->flag, &given);
+        filters_options(a->filters, &takes);
+        cli_usage_error(command, "%s does not take %s (it takes %s)", a->name, given.buf,
                         takes.len ? takes.buf : "no filters");
+        strbuf_release(&given);
         strbuf_release(&takes);
         return -1;
     }
     return 0;
+}
+
+/* Runs a, reading the --map file first when a takes it (once per command). */
+static enum tally_error run_analysis(const struct analysis *a, struct store *store,
+                                     struct output_args *args, struct table **out,
+                                     struct tally_diag *diag)
+{
+    *out = NULL;
+    if ((a->filters & FILTER_MAP) && args->filters.map && !args->companies) {
+        enum tally_error err = cli_read_map(args->filters.map, &args->companies, diag);
+        if (err)
+            return err;
+        args->filters.companies = args->companies;
+    }
+    return analysis_run(a, store, &args->filters, out, diag);
 }
 
 int cmd_show(struct cli *cli, int argc, char **argv)
@@ -118,7 +135,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
     struct store *store = NULL;
     struct table *t = NULL;
     struct tally_diag diag;
-    int r = parse_output_args("show", argc, argv, &args);
+    int r = parse_output_args(cli, argc, argv, &args);
     if (r)
         return r < 0 ? 2 : 0;
     if (args.first_arg != argc - 1)
@@ -127,12 +144,13 @@ int cmd_show(struct cli *cli, int argc, char **argv)
     if (!a || check_filters("show", a, &args.filters))
         return 2;
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, STORE_READ_ONLY, &store, &diag);
+    enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)
-        err = analysis_run(a, store, &args.filters, &t, &diag);
+        err = run_analysis(a, store, &args, &t, &diag);
     if (!err)
         err = table_write_text(t, (enum text_format)args.format, stdout);
     table_free(t);
+    company_map_free(args.companies);
     store_close(store);
     return err ? cli_fail(err, &diag) : 0;
 }
@@ -165,7 +183,7 @@ int cmd_chart(struct cli *cli, int argc, char **argv)
     struct table *t = NULL;
     struct tally_diag diag;
     struct chart_spec spec;
-    int r = parse_output_args("chart", argc, argv, &args);
+    int r = parse_output_args(cli, argc, argv, &args);
     if (r)
         return r < 0 ? 2 : 0;
     if (args.first_arg != argc - 1)
@@ -179,69 +197,62 @@ int cmd_chart(struct cli *cli, int argc, char **argv)
         return cli_usage_error("chart", "'%s' is a table only; choose a chart with --kind",
                                a->name);
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, STORE_READ_ONLY, &store, &diag);
+    enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)
-        err = analysis_run(a, store, &args.filters, &t, &diag);
+        err = run_analysis(a, store, &args, &t, &diag);
     if (!err)
         err = chart_render(t, &spec, args.output, &diag);
     table_free(t);
+    company_map_free(args.companies);
     store_close(store);
     return err ? cli_fail(err, &diag) : 0;
 }
 
-/* Runs the named analyses (or every one with data when none is named). */
-struct analysis_run_list {
+/* The analyses a workbook or report holds: their tables with their default charts. */
+struct run_list {
     int n;
-    const struct analysis *analyses[64];
-    struct table *tables[64];
-    struct chart_spec charts[64];
+    struct table *tables[MAX_RUNS];
+    struct chart_spec charts[MAX_RUNS];
+    struct workbook_sheet parts[MAX_RUNS];      /* each table with its chart, or NULL */
+    struct table *summary, *sources;            /* what was imported, and from where */
 };
 
-static void run_list_free(struct analysis_run_list *list)
+static void run_list_free(struct run_list *list)
 {
     for (int i = 0; i < list->n; i++)
         table_free(list->tables[i]);
+    table_free(list->summary);
+    table_free(list->sources);
 }
 
-static enum tally_error run_analyses(struct store *store, const struct filters *f,
-                                     char **names, int nnames, struct analysis_run_list *list,
+/* Runs the named analyses (or every one with data when none is named), then the
+ * provenance tables. */
+static enum tally_error run_analyses(struct store *store, struct output_args *args,
+                                     char **names, int nnames, struct run_list *list,
                                      struct tally_diag *diag)
 {
     int count = nnames;
-    list->n = 0;
+    enum tally_error err = TALLY_OK;
     if (!nnames)
         while (analysis_table[count])
             count++;
-    for (int i = 0; i < count && list->n < 64; i++) {
+    for (int i = 0; i < count && list->n < MAX_RUNS && !err; i++) {
         const struct analysis *a = nnames ? analysis_find(names[i]) : analysis_table[i];
         if (!nnames && !a->has_data(store))
             continue;
-        enum tally_error err = analysis_run(a, store, f, &list->tables[list->n], diag);
+        err = run_analysis(a, store, args, &list->tables[list->n], diag);
         if (err)
-            return err;
-        list->analyses[list->n] = a;
+            break;
         list->charts[list->n] = a->chart;
+        list->parts[list->n].table = list->tables[list->n];
+        list->parts[list->n].chart = a->chart.kind == CHART_NONE ? NULL
+                                                                 : &list->charts[list->n];
         list->n++;
     }
-    return TALLY_OK;
-}
-
-static enum tally_error write_workbook(struct store *store, const char *path,
-                                       struct analysis_run_list *list, struct tally_diag *diag)
-{
-    struct workbook_sheet sheets[64];
-    struct table *summary = NULL, *sources = NULL;
-    enum tally_error err = summary_table(store, &summary, diag);
     if (!err)
-        err = sources_table(store, &sources, diag);
-    for (int i = 0; i < list->n; i++) {
-        sheets[i].table = list->tables[i];
-        sheets[i].chart = list->charts[i].kind == CHART_NONE ? NULL : &list->charts[i];
-    }
+        err = summary_table(store, &list->summary, diag);
     if (!err)
-        err = workbook_write(path, sheets, list->n, summary, sources, diag);
-    table_free(summary);
-    table_free(sources);
+        err = sources_table(store, &list->sources, diag);
     return err;
 }
 
@@ -250,8 +261,8 @@ int cmd_workbook(struct cli *cli, int argc, char **argv)
     struct output_args args;
     struct store *store = NULL;
     struct tally_diag diag;
-    struct analysis_run_list list = { 0 };
-    int r = parse_output_args("workbook", argc, argv, &args);
+    struct run_list list = { 0 };
+    int r = parse_output_args(cli, argc, argv, &args);
     if (r)
         return r < 0 ? 2 : 0;
     if (!args.output)
@@ -260,13 +271,15 @@ int cmd_workbook(struct cli *cli, int argc, char **argv)
         if (!find_analysis("workbook", argv[i]))
             return 2;
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, STORE_READ_ONLY, &store, &diag);
+    enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)
-        err = run_analyses(store, &args.filters, argv + args.first_arg, argc - args.first_arg,
-                           &list, &diag);
+        err = run_analyses(store, &args, argv + args.first_arg, argc - args.first_arg, &list,
+                           &diag);
     if (!err)
-        err = write_workbook(store, args.output, &list, &diag);
+        err = workbook_write(args.output, list.parts, list.n, list.summary, list.sources,
+                             &diag);
     run_list_free(&list);
+    company_map_free(args.companies);
     store_close(store);
     return err ? cli_fail(err, &diag) : 0;
 }
@@ -276,11 +289,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     struct output_args args;
     struct store *store = NULL;
     struct tally_diag diag;
-    struct analysis_run_list list = { 0 };
-    struct report_entry entries[64];
-    char *images[64] = { 0 };
-    struct table *sources = NULL;
-    int r = parse_output_args("report", argc, argv, &args);
+    struct run_list list = { 0 };
+    int r = parse_output_args(cli, argc, argv, &args);
     if (r)
         return r < 0 ? 2 : 0;
     if (!args.output)
@@ -288,52 +298,16 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     if (args.first_arg != argc)
         return cli_usage_error("report", "unexpected argument '%s'", argv[args.first_arg]);
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, STORE_READ_ONLY, &store, &diag);
-    if (err)
-        return cli_fail(err, &diag);
-    if (mkdir(args.output, 0777) != 0 && errno != EEXIST) {
-        snprintf(diag.file, sizeof(diag.file), "%s", args.output);
-        err = diag_set(&diag, TALLY_ERROR_IO, "cannot create the folder: %s", strerror(errno));
-        goto done;
-    }
-    err = run_analyses(store, &args.filters, NULL, 0, &list, &diag);
-    for (int i = 0; i < list.n && !err; i++) {
-        entries[i].table = list.tables[i];
-        entries[i].image = NULL;
-        if (list.charts[i].kind == CHART_NONE)
-            continue;
-        const char *name = list.analyses[i]->name;
-        char *png = xasprintf("%s/%s.png", args.output, name);
-        char *svg = xasprintf("%s/%s.svg", args.output, name);
-        err = chart_render(list.tables[i], &list.charts[i], png, &diag);
-        if (!err)
-            err = chart_render(list.tables[i], &list.charts[i], svg, &diag);
-        free(png);
-        free(svg);
-        images[i] = xasprintf("%s.png", name);
-        entries[i].image = images[i];
-    }
-    if (!err) {
-        char *xlsx = xasprintf("%s/report.xlsx", args.output);
-        err = write_workbook(store, xlsx, &list, &diag);
-        free(xlsx);
-    }
+    enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)
-        err = sources_table(store, &sources, &diag);
-    if (!err) {
-        char *html = xasprintf("%s/index.html", args.output);
-        err = report_write_html(html, "tally report", entries, list.n, sources, &diag);
-        free(html);
-    }
+        err = run_analyses(store, &args, NULL, 0, &list, &diag);
+    if (!err)
+        err = report_write(args.output, list.parts, list.n, list.summary, list.sources, &diag);
     if (!err)
         fprintf(stderr, "tally: wrote %d analyses to %s/ (index.html, report.xlsx, PNG and "
                 "SVG charts)\n", list.n, args.output);
-
-done:
-    for (int i = 0; i < 64; i++)
-        free(images[i]);
-    table_free(sources);
     run_list_free(&list);
+    company_map_free(args.companies);
     store_close(store);
     return err ? cli_fail(err, &diag) : 0;
 }
