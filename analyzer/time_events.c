@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Domains of personal mailboxes and calendar resources: never a company by themselves. */
 static const char *const free_mail[] = { "gmail.com", "outlook.com", "yahoo.com",

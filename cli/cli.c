@@ -158,9 +158,8 @@ int cli_filter_option(const char *command, struct filters *f, int opt, const cha
 enum tally_error cli_open_store(struct cli *cli, struct store **store, struct tally_diag *diag)
 {
     enum cli_store_use use = cli->command->store;
-    enum tally_error err = store_open(cli->db_path, use == CLI_STORE_WRITE ? STORE_READ_WRITE
-                                                                          : STORE_READ_ONLY,
-                                      store, diag);
+    enum store_mode mode = use == CLI_STORE_WRITE ? STORE_READ_WRITE : STORE_READ_ONLY;
+    enum tally_error err = store_open(cli->db_path, mode, store, diag);
     if (err && use == CLI_STORE_READ_IF_ANY) {
         *store = NULL;
         return TALLY_OK;
