@@ -99,15 +99,6 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
  * "Apache", "2.2.22". Both outputs are malloc'd; version may be NULL. */
 void store_split_product(const char *value, char **product, char **version);
 
-/* The schema pieces each part of the store contributes (applied in order on migration). */
-extern const char store_scan_schema[];
-extern const char store_capture_schema[];
-extern const char store_personal_schema[];
-/* Tables a source's rows live in, for store_forget(): NULL-terminated lists. */
-extern const char *const store_scan_tables[];
-extern const char *const store_capture_tables[];
-extern const char *const store_personal_tables[];
-
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"
 #include "store/store_personal.h"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
-const char store_capture_schema[] =
+static const char capture_v1[] =
     "CREATE TABLE flow (\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
     "  proto TEXT NOT NULL,         -- tcp, udp, icmp, icmpv6, or the IP protocol number\n"
@@ -50,7 +50,16 @@ const char store_capture_schema[] =
     "CREATE INDEX dns_answer_qname ON dns_answer(qname);\n"
     "CREATE INDEX capture_summary_source ON capture_summary(source_id);\n";
 
-const char *const store_capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
+static const char *const capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
+
+static const struct store_migration capture_migrations[] = {
+    { 1, capture_v1 },
+    { 0, NULL }
+};
+
+const struct store_part store_part_capture = {
+    .name = "capture", .migrations = capture_migrations, .tables = capture_tables
+};
 
 static void row_address(struct store *store, int index, const struct ip_addr *addr)
 {

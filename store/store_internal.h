@@ -5,6 +5,26 @@
 
 #include "store/store.h"
 
+/* ---- the parts of the store (listed in store.c) ---- */
+
+/* One step of a part's schema: the SQL that brings it from version - 1 to version
+ * (PRAGMA user_version). Steps are never edited once released; a change is a new step. */
+struct store_migration {
+    int version;
+    const char *sql;
+};
+
+/* A part of the store: the tables one family of imports writes. */
+struct store_part {
+    const char *name;
+    const struct store_migration *migrations;   /* ascending; ends with { 0, NULL } */
+    const char *const *tables;  /* with a source_id column, for forget; NULL-terminated */
+};
+
+extern const struct store_part store_part_scan;         /* store_scan.c */
+extern const struct store_part store_part_capture;      /* store_capture.c */
+extern const struct store_part store_part_personal;     /* store_personal.c */
+
 #define STORE_MAX_STATEMENTS 48
 
 struct store {

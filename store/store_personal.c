@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-const char store_personal_schema[] =
+static const char personal_v1[] =
     "CREATE TABLE event (\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
@@ -89,10 +89,19 @@ const char store_personal_schema[] =
     "  value REAL NOT NULL\n"
     ");\n";
 
-const char *const store_personal_tables[] = {
+static const char *const personal_tables[] = {
     "event", "event_attendee", "linkedin_connection", "linkedin_invitation",
     "linkedin_message", "linkedin_position", "linkedin_job", "linkedin_follow",
     "linkedin_account", "linkedin_stat", NULL
+};
+
+static const struct store_migration personal_migrations[] = {
+    { 1, personal_v1 },
+    { 0, NULL }
+};
+
+const struct store_part store_part_personal = {
+    .name = "personal", .migrations = personal_migrations, .tables = personal_tables
 };
 
 static void bind_time(sqlite3_stmt *stmt, int index, int64_t t)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char store_scan_schema[] =
+static const char scan_v1[] =
     "CREATE TABLE observation (\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
     "  addr TEXT NOT NULL,          -- address as text\n"
@@ -44,7 +44,25 @@ const char store_scan_schema[] =
     "CREATE VIEW service AS SELECT DISTINCT addr, proto, port FROM observation "
     "WHERE status = 'open';\n";
 
-const char *const store_scan_tables[] = { "observation", "banner", "http_header", NULL };
+/* Version 2: a service also says when it was first and last seen open, and by how many
+ * imports: what a user comparing scans in the sqlite3 shell asks first. */
+static const char scan_v2[] =
+    "DROP VIEW service;\n"
+    "CREATE VIEW service AS SELECT addr, proto, port, MIN(seen) AS first_seen, "
+    "MAX(seen) AS last_seen, COUNT(DISTINCT source_id) AS sources FROM observation "
+    "WHERE status = 'open' GROUP BY addr, proto, port;\n";
+
+static const char *const scan_tables[] = { "observation", "banner", "http_header", NULL };
+
+static const struct store_migration scan_migrations[] = {
+    { 1, scan_v1 },
+    { 2, scan_v2 },
+    { 0, NULL }
+};
+
+const struct store_part store_part_scan = {
+    .name = "scan", .migrations = scan_migrations, .tables = scan_tables
+};
 
 /* Queues the columns every scan table starts with: source_id, addr, ip4, ip6, proto,
  * port. */
