@@ -89,6 +89,8 @@ enum tally_error store_fail(struct store *store, struct tally_diag *diag, const 
     if (!store || !store->db)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s: cannot open the database", what);
     store_writer_wait(store);           /* the writer leaves the connection alone */
+    if (store->counts_failure[0])
+        return diag_set(diag, TALLY_ERROR_LIMIT, "%s: %s", what, store->counts_failure);
     /* SQLite says "disk I/O error"; the system error says why (disk full, file too large). */
     int sys = sqlite3_system_errno(store->db);
     int code = sqlite3_extended_errcode(store->db);
@@ -295,8 +297,9 @@ void store_close(struct store *store)
     if (store->writer)
         store_writer_stop(store, 1);
     store_writer_free(store->writer);
-    for (int i = 0; i < store->nstatements; i++)
-        sqlite3_finalize(store->statements[i]);
+    for (size_t i = 0; i < store->nstatements; i++)
+        sqlite3_finalize(store->statements[i].stmt);
+    free(store->statements);
     /* A database created here into which nothing was imported is not left behind: a
      * failed first import leaves the folder as it was. */
     int remove_file = store->created && store->db && holds_nothing(store);
@@ -309,18 +312,20 @@ void store_close(struct store *store)
 
 sqlite3_stmt *store_prepared(struct store *store, const char *sql)
 {
-    for (int i = 0; i < store->nstatements; i++)
-        if (store->statement_sql[i] == sql)
-            return store->statements[i];
-    if (store->nstatements == STORE_MAX_STATEMENTS)
-        return NULL;
+    for (size_t i = 0; i < store->nstatements; i++)
+        if (store->statements[i].sql == sql)
+            return store->statements[i].stmt;
     store_writer_wait(store);           /* the connection is needed */
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
         SQLITE_OK)
         return NULL;
-    store->statement_sql[store->nstatements] = sql;
-    store->statements[store->nstatements++] = stmt;
+    if (store->nstatements == store->statements_alloc) {
+        store->statements_alloc = store->statements_alloc ? 2 * store->statements_alloc : 32;
+        store->statements = xrealloc(store->statements,
+                                     store->statements_alloc * sizeof(*store->statements));
+    }
+    store->statements[store->nstatements++] = (struct store_statement){ sql, stmt };
     return stmt;
 }
 
@@ -371,6 +376,8 @@ enum tally_error store_import_begin(struct store *store, const struct source_inf
         return err;
     store->in_import = 1;
     memset(&store->counts, 0, sizeof(store->counts));
+    store->counts_failure[0] = '\0';
+    store->next_event_id = 0;
     sqlite3_stmt *stmt = store_statement(store, insert_source);
     if (!stmt)
         goto fail;
@@ -391,19 +398,27 @@ fail:
     return err;
 }
 
-void store_count(struct store *store, const char *kind, long long n)
+enum tally_error store_count(struct store *store, const char *kind, long long n)
 {
     struct store_counts *c = &store->counts;
     for (int i = 0; i < c->n; i++) {
         if (strcmp(c->kind[i], kind) == 0) {
             c->count[i] += n;
-            return;
+            return TALLY_OK;
         }
     }
-    if (c->n == STORE_MAX_KINDS)
-        return;
-    snprintf(c->kind[c->n], sizeof(c->kind[c->n]), "%s", kind);
+    if (c->n == STORE_MAX_KINDS || strlen(kind) >= sizeof(c->kind[0])) {
+        if (!store->counts_failure[0])
+            snprintf(store->counts_failure, sizeof(store->counts_failure),
+                     c->n == STORE_MAX_KINDS ? "more than %d kinds of record in one import"
+                                             : "a kind of record named in over %d bytes",
+                     c->n == STORE_MAX_KINDS ? STORE_MAX_KINDS
+                                             : (int)sizeof(c->kind[0]) - 1);
+        return TALLY_ERROR_LIMIT;
+    }
+    memcpy(c->kind[c->n], kind, strlen(kind) + 1);
     c->count[c->n++] = n;
+    return TALLY_OK;
 }
 
 const struct store_counts *store_import_counts(const struct store *store)
@@ -425,7 +440,7 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
         "UPDATE source SET sha256 = ?, bytes = ?, skipped = ?, seconds = ?, records = ?, "
         "counts = ? WHERE id = ?";
     enum tally_error err;
-    if (store_writer_wait(store))
+    if (store_writer_wait(store) || store->counts_failure[0])
         goto fail;
     sqlite3_stmt *stmt = store_statement(store, find_same);
     if (!stmt)
@@ -480,8 +495,8 @@ fail:
 void store_import_rollback(struct store *store)
 {
     store_writer_stop(store, 1);
-    for (int i = 0; i < store->nstatements; i++)
-        sqlite3_reset(store->statements[i]);
+    for (size_t i = 0; i < store->nstatements; i++)
+        sqlite3_reset(store->statements[i].stmt);
     if (store->in_import)
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     store->in_import = 0;

@@ -51,8 +51,9 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
 void store_import_rollback(struct store *store);
 int64_t store_import_source(const struct store *store);
 const struct store_counts *store_import_counts(const struct store *store);
-/* Adds n to the count of `kind` for the import under way. */
-void store_count(struct store *store, const char *kind, long long n);
+/* Adds n to the count of `kind` for the import under way. TALLY_ERROR_LIMIT when the
+ * kinds are full or the name too long: the import then fails, store_fail() says why. */
+enum tally_error store_count(struct store *store, const char *kind, long long n);
 /* Removes an import and every row it brought; `which` is a source id or a tag.
  * *removed receives how many sources were removed. */
 enum tally_error store_forget(struct store *store, const char *which, int *removed,

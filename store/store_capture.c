@@ -110,9 +110,8 @@ enum tally_error store_add_flows(struct store *store, const struct flow_record *
             return err;
         for (size_t i = 0; i < rows; i++)
             row_flow(store, (int)(i * FLOW_COLUMNS) + 1, &recs[i]);
-        if ((err = store_row_end(store)))
+        if ((err = store_row_end_counted(store, "flow", (long long)rows)))
             return err;
-        store_count(store, "flow", (long long)rows);
         recs += rows;
         n -= rows;
     }
@@ -144,8 +143,7 @@ enum tally_error store_add_dns(struct store *store, const struct dns_record *rec
     if (rec->ttl >= 0)
         store_row_int(store, 10, rec->ttl);
     store_row_text(store, 11, rec->data);
-    store_count(store, "dns", 1);
-    return store_row_end(store);
+    return store_row_end_counted(store, "dns", 1);
 }
 
 /* Queues the start of a capture_summary row; the value is parameter 3. */

@@ -90,8 +90,7 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
         store_row_int(store, 9, rec->ttl);
     if (rec->seen)
         store_row_int(store, 10, rec->seen);
-    store_count(store, rec->status, 1);
-    return store_row_end(store);
+    return store_row_end_counted(store, rec->status, 1);
 }
 
 enum tally_error store_add_banner(struct store *store, const struct banner_record *rec)
@@ -107,8 +106,7 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
     store_row_blob(store, 8, rec->data, rec->len);
     if (rec->seen)
         store_row_int(store, 9, rec->seen);
-    store_count(store, "banner", 1);
-    return store_row_end(store);
+    return store_row_end_counted(store, "banner", 1);
 }
 
 void store_split_product(const char *value, char **product, char **version)
@@ -155,8 +153,7 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
     store_row_text(store, 10, version);
     if (rec->seen)
         store_row_int(store, 11, rec->seen);
-    store_count(store, "header", 1);
-    err = store_row_end(store);
+    err = store_row_end_counted(store, "header", 1);
 
 done:
     free(raw);
