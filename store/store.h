@@ -84,21 +84,19 @@ struct banner_record {
 enum tally_error store_add_banner(struct store *store, const struct banner_record *rec);
 
 /* An HTTP response header of one service: name is "server", "x-powered-by" or
- * "x-aspnet-version". The store derives product and version from value. */
+ * "x-aspnet-version"; value is the header as sent (text); product and version are what
+ * the importer read in it (importers/banner.c). */
 struct header_record {
     struct ip_addr addr;
     const char *proto;
     unsigned port;
     const char *name;
     const char *value;
-    size_t len;
+    const char *product;
+    const char *version;        /* NULL when the value names none */
     int64_t seen;
 };
 enum tally_error store_add_header(struct store *store, const struct header_record *rec);
-
-/* "nginx/1.4.4" -> product "nginx", version "1.4.4"; "Apache/2.2.22 (Ubuntu)" ->
- * "Apache", "2.2.22". Both outputs are malloc'd; version may be NULL. */
-void store_split_product(const char *value, char **product, char **version);
 
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"

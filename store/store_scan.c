@@ -4,8 +4,6 @@
  * integer so that grouping by any prefix is arithmetic (ip4 >> (32 - prefix)). */
 #include "store/store_internal.h"
 
-#include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char scan_v1[] =
@@ -109,55 +107,20 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
     return store_row_end_counted(store, "banner", 1);
 }
 
-void store_split_product(const char *value, char **product, char **version)
-{
-    while (*value == ' ' || *value == '\t')
-        value++;
-    size_t n = strcspn(value, "/(; \t");
-    *product = xstrndup(value, n);
-    *version = NULL;
-    if (value[n] == '/') {
-        const char *v = value + n + 1;
-        size_t vn = strcspn(v, "( ;\t");
-        if (vn)
-            *version = xstrndup(v, vn);
-    } else if (value[n] == '(') {                 /* Jetty(8.1.14) */
-        const char *v = value + n + 1;
-        size_t vn = strcspn(v, ")");
-        if (vn)
-            *version = xstrndup(v, vn);
-    }
-}
-
 enum tally_error store_add_header(struct store *store, const struct header_record *rec)
 {
     static const char sql[] =
         "INSERT INTO http_header (source_id, addr, ip4, ip6, proto, port, name, raw, "
         "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-    char *raw = utf8_repair(rec->value, rec->len);
-    char *product, *version;
-    /* Trim surrounding blanks of the raw value. */
-    size_t n = strlen(raw);
-    while (n && isspace((unsigned char)raw[n - 1]))
-        raw[--n] = '\0';
-    store_split_product(raw, &product, &version);
-    enum tally_error err = TALLY_OK;
-    if (*product == '\0')
-        goto done;          /* an empty header names nothing */
-    if ((err = store_row_begin(store, sql)))
-        goto done;
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
     row_service(store, &rec->addr, rec->proto, rec->port);
     store_row_text(store, 7, rec->name);
-    store_row_text(store, 8, raw);
-    store_row_text(store, 9, product);
-    store_row_text(store, 10, version);
+    store_row_text(store, 8, rec->value);
+    store_row_text(store, 9, rec->product);
+    store_row_text(store, 10, rec->version);
     if (rec->seen)
         store_row_int(store, 11, rec->seen);
-    err = store_row_end_counted(store, "header", 1);
-
-done:
-    free(raw);
-    free(product);
-    free(version);
-    return err;
+    return store_row_end_counted(store, "header", 1);
 }
