@@ -16,7 +16,10 @@ struct store;
 
 enum store_mode { STORE_READ_WRITE, STORE_READ_ONLY };
 
-/* Opens (creating if needed, in read-write mode) and migrates the database at path. */
+/* Opens (creating if needed, in read-write mode) and migrates the database at path. A
+ * read-only open of a database an older tally wrote migrates it first, through a
+ * read-write connection of its own; a database from a newer tally is refused
+ * (TALLY_ERROR_DATABASE) and not written. */
 enum tally_error store_open(const char *path, enum store_mode mode, struct store **out,
                             struct tally_diag *diag);
 void store_close(struct store *store);          /* accepts NULL */

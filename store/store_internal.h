@@ -1,5 +1,5 @@
 /* store_internal.h: what the store's files (store.c, store_scan.c, store_capture.c,
- * store_personal.c) share and nothing outside store/ may use. */
+ * store_personal.c, store_writer.c) share and nothing outside store/ may use. */
 #ifndef TALLY_STORE_INTERNAL_H
 #define TALLY_STORE_INTERNAL_H
 
