@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!utf8_is_valid(fixed, strlen(fixed)))
         abort();
     char *product, *version;
-    store_split_product(fixed, &product, &version);
+    http_split_product(fixed, &product, &version);
     free(product);
     free(version);
     free(fixed);

@@ -1,10 +1,58 @@
-/* banner.c: what a banner says about a service. Every importer that meets a banner (masscan
- * formats, nmap, captured HTTP responses) calls import_banner() or import_http_headers(),
- * so "the application (Server) and stack (X-Powered-By)" is derived in one place. */
+/* banner.c: what a banner says about a service. Every importer that meets a banner or an
+ * HTTP header (masscan formats, nmap, zgrab2, captured HTTP responses) calls
+ * import_banner(), import_http_headers() or import_http_header(), so "the application
+ * (Server) and stack (X-Powered-By)" and their product and version are read in one place. */
 #include "importers/importers.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+void http_split_product(const char *value, char **product, char **version)
+{
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t n = strcspn(value, "/(; \t");
+    *product = xstrndup(value, n);
+    *version = NULL;
+    if (value[n] == '/') {
+        const char *v = value + n + 1;
+        size_t vn = strcspn(v, "( ;\t");
+        if (vn)
+            *version = xstrndup(v, vn);
+    } else if (value[n] == '(') {                 /* Jetty(8.1.14) */
+        const char *v = value + n + 1;
+        size_t vn = strcspn(v, ")");
+        if (vn)
+            *version = xstrndup(v, vn);
+    }
+}
+
+enum tally_error import_http_header(struct import_ctx *ctx, const struct header_record *service,
+                                    const char *name, const char *value, size_t len)
+{
+    char *raw = utf8_repair(value, len);
+    char *product, *version;
+    /* Trim surrounding blanks of the raw value. */
+    size_t n = strlen(raw);
+    while (n && isspace((unsigned char)raw[n - 1]))
+        raw[--n] = '\0';
+    http_split_product(raw, &product, &version);
+    enum tally_error err = TALLY_OK;
+    if (*product) {                 /* an empty header names nothing */
+        struct header_record rec = *service;
+        rec.name = name;
+        rec.value = raw;
+        rec.product = product;
+        rec.version = version;
+        err = store_add_header(ctx->store, &rec);
+    }
+    free(raw);
+    free(product);
+    free(version);
+    return err;
+}
 
 static const char *const interesting_headers[] = { "server", "x-powered-by",
                                                    "x-aspnet-version", NULL };
@@ -33,11 +81,8 @@ enum tally_error import_http_headers(struct import_ctx *ctx, const struct header
                 const char *value = colon + 1;
                 while (value < p + n && (*value == ' ' || *value == '\t'))
                     value++;
-                struct header_record rec = *service;
-                rec.name = interesting_headers[i];
-                rec.value = value;
-                rec.len = (size_t)(p + n - value);
-                enum tally_error err = store_add_header(ctx->store, &rec);
+                enum tally_error err = import_http_header(ctx, service, interesting_headers[i],
+                                                          value, (size_t)(p + n - value));
                 if (err)
                     return err;
             }
@@ -54,12 +99,9 @@ enum tally_error import_banner(struct import_ctx *ctx, const struct banner_recor
         return err;
     struct header_record service = { .addr = banner->addr, .proto = banner->proto,
                                      .port = banner->port, .seen = banner->seen };
-    if (strcmp(banner->service, "http.server") == 0) {
-        service.name = "server";
-        service.value = (const char *)banner->data;
-        service.len = banner->len;
-        return store_add_header(ctx->store, &service);
-    }
+    if (strcmp(banner->service, "http.server") == 0)
+        return import_http_header(ctx, &service, "server", (const char *)banner->data,
+                                  banner->len);
     if (strcmp(banner->service, "http") == 0) {
         /* Skip the status line; masscan 1.3.2+ also writes http.server, older versions
          * only this, so the Server line is read here either way. */

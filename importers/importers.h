@@ -148,8 +148,18 @@ size_t masscan_unescape(char *text, size_t len);
  * (an "http.server" banner, or Server / X-Powered-By lines inside an "http" banner). */
 enum tally_error import_banner(struct import_ctx *ctx, const struct banner_record *banner);
 /* Finds HTTP response headers in data and stores server / x-powered-by /
- * x-aspnet-version for the service described by proto_rec (its value fields ignored). */
+ * x-aspnet-version for the service described by `service` (its name, value, product and
+ * version ignored). */
 enum tally_error import_http_headers(struct import_ctx *ctx, const struct header_record *service,
                                      const unsigned char *data, size_t len);
+/* Stores header `name` with value (len bytes, any bytes: made valid UTF-8, trailing blanks
+ * trimmed) for `service`, with the product and version read from it; a value that names
+ * no product is not stored. */
+enum tally_error import_http_header(struct import_ctx *ctx, const struct header_record *service,
+                                    const char *name, const char *value, size_t len);
+/* "nginx/1.4.4" -> product "nginx", version "1.4.4"; "Apache/2.2.22 (Ubuntu)" ->
+ * "Apache", "2.2.22"; "Jetty(8.1.14)" -> "Jetty", "8.1.14". Both outputs are malloc'd;
+ * version may be NULL. */
+void http_split_product(const char *value, char **product, char **version);
 
 #endif

@@ -195,12 +195,8 @@ static enum tally_error nxml_service(struct nxml *n, const char *proto, unsigned
         if (known_word(base, nxml_http_services))
             product_server(n, &text);
     }
-    if (text.len) {
-        service.name = "server";
-        service.value = text.buf;
-        service.len = text.len;
-        err = store_add_header(ctx->store, &service);
-    }
+    if (text.len)
+        err = import_http_header(ctx, &service, "server", text.buf, text.len);
 
 done:
     strbuf_release(&text);

@@ -89,11 +89,7 @@ static enum tally_error zgrab2_header(struct import_ctx *ctx, const struct heade
     const char *value = json_string_value(json_array_get(values, 0));
     if (!value)
         return TALLY_OK;
-    struct header_record rec = *svc;
-    rec.name = name;
-    rec.value = value;
-    rec.len = strlen(value);
-    if (store_add_header(ctx->store, &rec))
+    if (import_http_header(ctx, svc, name, value, strlen(value)))
         return store_fail(ctx->store, ctx->diag, "cannot store a header");
     return TALLY_OK;
 }

@@ -1,5 +1,6 @@
-/* store.c: opening and migrating the SQLite file, provenance (the source table), the
- * one-transaction-per-import protocol, and forgetting an import. */
+/* store.c: opening and migrating the SQLite file (the table of the store's parts and their
+ * migrations), provenance (the source table), the one-transaction-per-import protocol,
+ * and forgetting an import. */
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Bump with a new entry in migrations[] whenever the schema changes. */
 static const char source_schema[] =
     "CREATE TABLE source (\n"
     "  id INTEGER PRIMARY KEY,\n"
@@ -28,7 +28,35 @@ static const char source_schema[] =
     ");\n"
     "CREATE INDEX source_sha256 ON source(sha256);\n";
 
-#define SCHEMA_VERSION 1
+static const struct store_migration source_migrations[] = {
+    { 1, source_schema },
+    { 0, NULL }
+};
+
+/* Provenance: the source rows themselves are removed by store_forget() last. */
+static const char *const source_tables[] = { NULL };
+
+static const struct store_part store_part_source = {
+    .name = "source", .migrations = source_migrations, .tables = source_tables
+};
+
+/* Every part of the store. A schema change is a migration in one of them (the next
+ * version number); a new kind of data is a new part here. */
+static const struct store_part *const store_parts[] = {
+    &store_part_source, &store_part_scan, &store_part_capture, &store_part_personal,
+};
+#define NPARTS (sizeof(store_parts) / sizeof(store_parts[0]))
+
+/* The schema version this tally writes: the highest of the parts' migrations. */
+static int schema_version(void)
+{
+    int version = 0;
+    for (size_t p = 0; p < NPARTS; p++)
+        for (const struct store_migration *m = store_parts[p]->migrations; m->sql; m++)
+            if (m->version > version)
+                version = m->version;
+    return version;
+}
 
 sqlite3 *store_db(struct store *store)
 {
@@ -61,6 +89,8 @@ enum tally_error store_fail(struct store *store, struct tally_diag *diag, const 
     if (!store || !store->db)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s: cannot open the database", what);
     store_writer_wait(store);           /* the writer leaves the connection alone */
+    if (store->counts_failure[0])
+        return diag_set(diag, TALLY_ERROR_LIMIT, "%s: %s", what, store->counts_failure);
     /* SQLite says "disk I/O error"; the system error says why (disk full, file too large). */
     int sys = sqlite3_system_errno(store->db);
     int code = sqlite3_extended_errcode(store->db);
@@ -103,41 +133,92 @@ static int user_version(struct store *store)
     return version;
 }
 
+/* One step of the schema, from version - 1 to version, in the transaction under way. */
+static enum tally_error migrate_step(struct store *store, int version, struct tally_diag *diag)
+{
+    enum tally_error err = TALLY_OK;
+    for (size_t p = 0; p < NPARTS && !err; p++) {
+        for (const struct store_migration *m = store_parts[p]->migrations; m->sql && !err;
+             m++) {
+            if (m->version != version)
+                continue;
+            char *what = xasprintf("cannot bring the %s tables to schema %d",
+                                   store_parts[p]->name, version);
+            err = exec_sql(store, m->sql, diag, what);
+            free(what);
+        }
+    }
+    if (!err) {
+        char *sql = xasprintf("PRAGMA user_version = %d", version);
+        err = exec_sql(store, sql, diag, "cannot set the schema version");
+        free(sql);
+    }
+    return err;
+}
+
+/* Brings the database to `target` one version at a time, each step a transaction of its
+ * own: an interrupted walk leaves the file at the last whole step. The version is read
+ * again under the lock, so two tallies opening the same old file do not both migrate. */
+static enum tally_error migrate_walk(struct store *store, int target, struct tally_diag *diag)
+{
+    for (;;) {
+        enum tally_error err = exec_sql(store, "BEGIN IMMEDIATE", diag,
+                                        "cannot lock the database");
+        if (err)
+            return err;
+        int version = user_version(store);
+        if (version < 0)
+            err = store_fail(store, diag, "cannot read the schema version");
+        else if (version >= target)
+            return exec_sql(store, "COMMIT", diag, "cannot commit the schema");
+        if (err || (err = migrate_step(store, version + 1, diag)) ||
+            (err = exec_sql(store, "COMMIT", diag, "cannot commit the schema"))) {
+            sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+            return err;
+        }
+    }
+}
+
+/* A read-only open of a database an older tally wrote migrates it through a read-write
+ * connection of its own first: reading needs the current schema. */
+static enum tally_error migrate_for_reading(struct store *store, int version,
+                                            struct tally_diag *diag)
+{
+    struct store *writer = NULL;
+    enum tally_error err = store_open(store->path, STORE_READ_WRITE, &writer, diag);
+    store_close(writer);
+    if (err) {
+        char why[sizeof(diag->message)];
+        snprintf(why, sizeof(why), "%s", diag->message);
+        return diag_set(diag, err, "%s was written by an older tally (schema %d) and "
+                        "cannot be upgraded to schema %d: %s", store->path, version,
+                        schema_version(), why);
+    }
+    return TALLY_OK;
+}
+
 static enum tally_error migrate(struct store *store, enum store_mode mode,
                                 struct tally_diag *diag)
 {
-    int version = user_version(store);
+    int version = user_version(store), target = schema_version();
     if (version < 0 && is_locked(store))
         return locked(store, diag);
     if (version < 0)
         return diag_set(diag, TALLY_ERROR_DATABASE,
                         "%s is not a tally database (or is damaged): %s", store->path,
                         sqlite3_errmsg(store->db));
-    if (version > SCHEMA_VERSION)
+    if (version > target)
         return diag_set(diag, TALLY_ERROR_DATABASE,
                         "%s was written by a newer tally (schema %d, this one knows %d)",
-                        store->path, version, SCHEMA_VERSION);
-    if (version == SCHEMA_VERSION)
+                        store->path, version, target);
+    if (version == target)
         return TALLY_OK;
-    if (mode == STORE_READ_ONLY)
+    if (mode == STORE_READ_ONLY && version == 0)
         return diag_set(diag, TALLY_ERROR_DATABASE,
                         "%s has no tally data yet: import something first", store->path);
-    enum tally_error err = exec_sql(store, "BEGIN IMMEDIATE", diag, "cannot lock the database");
-    if (err)
-        return err;
-    if (version == 0) {
-        const char *parts[] = { source_schema, store_scan_schema, store_capture_schema,
-                                store_personal_schema };
-        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && !err; i++)
-            err = exec_sql(store, parts[i], diag, "cannot create the schema");
-    }
-    if (!err)
-        err = exec_sql(store, "PRAGMA user_version = 1", diag, "cannot set the schema version");
-    if (err) {
-        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-        return err;
-    }
-    return exec_sql(store, "COMMIT", diag, "cannot commit the schema");
+    if (mode == STORE_READ_ONLY)
+        return migrate_for_reading(store, version, diag);
+    return migrate_walk(store, target, diag);
 }
 
 enum tally_error store_open(const char *path, enum store_mode mode, struct store **out,
@@ -216,8 +297,9 @@ void store_close(struct store *store)
     if (store->writer)
         store_writer_stop(store, 1);
     store_writer_free(store->writer);
-    for (int i = 0; i < store->nstatements; i++)
-        sqlite3_finalize(store->statements[i]);
+    for (size_t i = 0; i < store->nstatements; i++)
+        sqlite3_finalize(store->statements[i].stmt);
+    free(store->statements);
     /* A database created here into which nothing was imported is not left behind: a
      * failed first import leaves the folder as it was. */
     int remove_file = store->created && store->db && holds_nothing(store);
@@ -230,18 +312,20 @@ void store_close(struct store *store)
 
 sqlite3_stmt *store_prepared(struct store *store, const char *sql)
 {
-    for (int i = 0; i < store->nstatements; i++)
-        if (store->statement_sql[i] == sql)
-            return store->statements[i];
-    if (store->nstatements == STORE_MAX_STATEMENTS)
-        return NULL;
+    for (size_t i = 0; i < store->nstatements; i++)
+        if (store->statements[i].sql == sql)
+            return store->statements[i].stmt;
     store_writer_wait(store);           /* the connection is needed */
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
         SQLITE_OK)
         return NULL;
-    store->statement_sql[store->nstatements] = sql;
-    store->statements[store->nstatements++] = stmt;
+    if (store->nstatements == store->statements_alloc) {
+        store->statements_alloc = store->statements_alloc ? 2 * store->statements_alloc : 32;
+        store->statements = xrealloc(store->statements,
+                                     store->statements_alloc * sizeof(*store->statements));
+    }
+    store->statements[store->nstatements++] = (struct store_statement){ sql, stmt };
     return stmt;
 }
 
@@ -292,6 +376,8 @@ enum tally_error store_import_begin(struct store *store, const struct source_inf
         return err;
     store->in_import = 1;
     memset(&store->counts, 0, sizeof(store->counts));
+    store->counts_failure[0] = '\0';
+    store->next_event_id = 0;
     sqlite3_stmt *stmt = store_statement(store, insert_source);
     if (!stmt)
         goto fail;
@@ -312,19 +398,27 @@ fail:
     return err;
 }
 
-void store_count(struct store *store, const char *kind, long long n)
+enum tally_error store_count(struct store *store, const char *kind, long long n)
 {
     struct store_counts *c = &store->counts;
     for (int i = 0; i < c->n; i++) {
         if (strcmp(c->kind[i], kind) == 0) {
             c->count[i] += n;
-            return;
+            return TALLY_OK;
         }
     }
-    if (c->n == STORE_MAX_KINDS)
-        return;
-    snprintf(c->kind[c->n], sizeof(c->kind[c->n]), "%s", kind);
+    if (c->n == STORE_MAX_KINDS || strlen(kind) >= sizeof(c->kind[0])) {
+        if (!store->counts_failure[0])
+            snprintf(store->counts_failure, sizeof(store->counts_failure),
+                     c->n == STORE_MAX_KINDS ? "more than %d kinds of record in one import"
+                                             : "a kind of record named in over %d bytes",
+                     c->n == STORE_MAX_KINDS ? STORE_MAX_KINDS
+                                             : (int)sizeof(c->kind[0]) - 1);
+        return TALLY_ERROR_LIMIT;
+    }
+    memcpy(c->kind[c->n], kind, strlen(kind) + 1);
     c->count[c->n++] = n;
+    return TALLY_OK;
 }
 
 const struct store_counts *store_import_counts(const struct store *store)
@@ -346,7 +440,7 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
         "UPDATE source SET sha256 = ?, bytes = ?, skipped = ?, seconds = ?, records = ?, "
         "counts = ? WHERE id = ?";
     enum tally_error err;
-    if (store_writer_wait(store))
+    if (store_writer_wait(store) || store->counts_failure[0])
         goto fail;
     sqlite3_stmt *stmt = store_statement(store, find_same);
     if (!stmt)
@@ -401,8 +495,8 @@ fail:
 void store_import_rollback(struct store *store)
 {
     store_writer_stop(store, 1);
-    for (int i = 0; i < store->nstatements; i++)
-        sqlite3_reset(store->statements[i]);
+    for (size_t i = 0; i < store->nstatements; i++)
+        sqlite3_reset(store->statements[i].stmt);
     if (store->in_import)
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     store->in_import = 0;
@@ -443,10 +537,9 @@ enum tally_error store_forget(struct store *store, const char *which, int *remov
         goto done;
     }
     *removed = sqlite3_changes(store->db);
-    if ((err = delete_rows(store, store_scan_tables, diag)) ||
-        (err = delete_rows(store, store_capture_tables, diag)) ||
-        (err = delete_rows(store, store_personal_tables, diag)))
-        goto done;
+    for (size_t p = 0; p < NPARTS; p++)
+        if ((err = delete_rows(store, store_parts[p]->tables, diag)))
+            goto done;
     err = exec_sql(store, "DELETE FROM source WHERE id IN (SELECT id FROM forget_ids)", diag,
                    "cannot forget");
 

@@ -16,7 +16,10 @@ struct store;
 
 enum store_mode { STORE_READ_WRITE, STORE_READ_ONLY };
 
-/* Opens (creating if needed, in read-write mode) and migrates the database at path. */
+/* Opens (creating if needed, in read-write mode) and migrates the database at path. A
+ * read-only open of a database an older tally wrote migrates it first, through a
+ * read-write connection of its own; a database from a newer tally is refused
+ * (TALLY_ERROR_DATABASE) and not written. */
 enum tally_error store_open(const char *path, enum store_mode mode, struct store **out,
                             struct tally_diag *diag);
 void store_close(struct store *store);          /* accepts NULL */
@@ -51,8 +54,9 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
 void store_import_rollback(struct store *store);
 int64_t store_import_source(const struct store *store);
 const struct store_counts *store_import_counts(const struct store *store);
-/* Adds n to the count of `kind` for the import under way. */
-void store_count(struct store *store, const char *kind, long long n);
+/* Adds n to the count of `kind` for the import under way. TALLY_ERROR_LIMIT when the
+ * kinds are full or the name too long: the import then fails, store_fail() says why. */
+enum tally_error store_count(struct store *store, const char *kind, long long n);
 /* Removes an import and every row it brought; `which` is a source id or a tag.
  * *removed receives how many sources were removed. */
 enum tally_error store_forget(struct store *store, const char *which, int *removed,
@@ -83,30 +87,19 @@ struct banner_record {
 enum tally_error store_add_banner(struct store *store, const struct banner_record *rec);
 
 /* An HTTP response header of one service: name is "server", "x-powered-by" or
- * "x-aspnet-version". The store derives product and version from value. */
+ * "x-aspnet-version"; value is the header as sent (text); product and version are what
+ * the importer read in it (importers/banner.c). */
 struct header_record {
     struct ip_addr addr;
     const char *proto;
     unsigned port;
     const char *name;
     const char *value;
-    size_t len;
+    const char *product;
+    const char *version;        /* NULL when the value names none */
     int64_t seen;
 };
 enum tally_error store_add_header(struct store *store, const struct header_record *rec);
-
-/* "nginx/1.4.4" -> product "nginx", version "1.4.4"; "Apache/2.2.22 (Ubuntu)" ->
- * "Apache", "2.2.22". Both outputs are malloc'd; version may be NULL. */
-void store_split_product(const char *value, char **product, char **version);
-
-/* The schema pieces each part of the store contributes (applied in order on migration). */
-extern const char store_scan_schema[];
-extern const char store_capture_schema[];
-extern const char store_personal_schema[];
-/* Tables a source's rows live in, for store_forget(): NULL-terminated lists. */
-extern const char *const store_scan_tables[];
-extern const char *const store_capture_tables[];
-extern const char *const store_personal_tables[];
 
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
-const char store_capture_schema[] =
+static const char capture_v1[] =
     "CREATE TABLE flow (\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
     "  proto TEXT NOT NULL,         -- tcp, udp, icmp, icmpv6, or the IP protocol number\n"
@@ -50,7 +50,16 @@ const char store_capture_schema[] =
     "CREATE INDEX dns_answer_qname ON dns_answer(qname);\n"
     "CREATE INDEX capture_summary_source ON capture_summary(source_id);\n";
 
-const char *const store_capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
+static const char *const capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
+
+static const struct store_migration capture_migrations[] = {
+    { 1, capture_v1 },
+    { 0, NULL }
+};
+
+const struct store_part store_part_capture = {
+    .name = "capture", .migrations = capture_migrations, .tables = capture_tables
+};
 
 static void row_address(struct store *store, int index, const struct ip_addr *addr)
 {
@@ -101,9 +110,8 @@ enum tally_error store_add_flows(struct store *store, const struct flow_record *
             return err;
         for (size_t i = 0; i < rows; i++)
             row_flow(store, (int)(i * FLOW_COLUMNS) + 1, &recs[i]);
-        if ((err = store_row_end(store)))
+        if ((err = store_row_end_counted(store, "flow", (long long)rows)))
             return err;
-        store_count(store, "flow", (long long)rows);
         recs += rows;
         n -= rows;
     }
@@ -135,8 +143,7 @@ enum tally_error store_add_dns(struct store *store, const struct dns_record *rec
     if (rec->ttl >= 0)
         store_row_int(store, 10, rec->ttl);
     store_row_text(store, 11, rec->data);
-    store_count(store, "dns", 1);
-    return store_row_end(store);
+    return store_row_end_counted(store, "dns", 1);
 }
 
 /* Queues the start of a capture_summary row; the value is parameter 3. */

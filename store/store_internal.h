@@ -1,11 +1,35 @@
 /* store_internal.h: what the store's files (store.c, store_scan.c, store_capture.c,
- * store_personal.c) share and nothing outside store/ may use. */
+ * store_personal.c, store_writer.c) share and nothing outside store/ may use. */
 #ifndef TALLY_STORE_INTERNAL_H
 #define TALLY_STORE_INTERNAL_H
 
 #include "store/store.h"
 
-#define STORE_MAX_STATEMENTS 48
+/* ---- the parts of the store (listed in store.c) ---- */
+
+/* One step of a part's schema: the SQL that brings it from version - 1 to version
+ * (PRAGMA user_version). Steps are never edited once released; a change is a new step. */
+struct store_migration {
+    int version;
+    const char *sql;
+};
+
+/* A part of the store: the tables one family of imports writes. */
+struct store_part {
+    const char *name;
+    const struct store_migration *migrations;   /* ascending; ends with { 0, NULL } */
+    const char *const *tables;  /* with a source_id column, for forget; NULL-terminated */
+};
+
+extern const struct store_part store_part_scan;         /* store_scan.c */
+extern const struct store_part store_part_capture;      /* store_capture.c */
+extern const struct store_part store_part_personal;     /* store_personal.c */
+
+/* A prepared statement, cached by the address of its SQL (a string literal). */
+struct store_statement {
+    const char *sql;
+    sqlite3_stmt *stmt;
+};
 
 struct store {
     sqlite3 *db;
@@ -14,9 +38,10 @@ struct store {
     int in_import;
     int64_t source_id;
     struct store_counts counts;
-    int nstatements;
-    const char *statement_sql[STORE_MAX_STATEMENTS];
-    sqlite3_stmt *statements[STORE_MAX_STATEMENTS];
+    char counts_failure[128];       /* why a count could not be kept; "" = none */
+    int64_t next_event_id;          /* store_personal.c; 0 = not known yet */
+    size_t nstatements, statements_alloc;
+    struct store_statement *statements;
     struct store_writer *writer;    /* store_writer.c */
 };
 
@@ -24,7 +49,8 @@ struct store {
  * its bindings cleared, once the writer thread has written what it was given; NULL if
  * preparation failed. Finalised by store_close(). */
 sqlite3_stmt *store_statement(struct store *store, const char *sql);
-/* The cached statement for sql, prepared when new, as it is: for queuing rows. */
+/* The cached statement for sql, prepared when new, as it is: for queuing rows. NULL if
+ * preparation failed (store_fail() says why). */
 sqlite3_stmt *store_prepared(struct store *store, const char *sql);
 /* Steps a statement that returns no rows; TALLY_OK or TALLY_ERROR_DATABASE. */
 enum tally_error store_step_done(sqlite3_stmt *stmt);
@@ -57,5 +83,7 @@ void store_row_blob(struct store *store, int index, const void *data, size_t len
  * from parameter index first. */
 void store_row_addr(struct store *store, int first, const struct ip_addr *addr);
 enum tally_error store_row_end(struct store *store);
+/* store_row_end(), then store_count(store, kind, n) when the row was queued. */
+enum tally_error store_row_end_counted(struct store *store, const char *kind, long long n);
 
 #endif

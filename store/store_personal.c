@@ -1,11 +1,12 @@
-/* store_personal.c: the tables calendar and LinkedIn imports write. Calendar events are
- * kept one row per occurrence (recurrences already expanded) with their attendees in a
- * table of their own; LinkedIn files each get a table named after what they hold. */
+/* store_personal.c: the tables calendar and LinkedIn imports write, through the queued
+ * rows of store_writer.c. Calendar events are kept one row per occurrence (recurrences
+ * already expanded) with their attendees in a table of their own; LinkedIn files each get
+ * a table named after what they hold, its rows described by a layout. */
 #include "store/store_internal.h"
 
 #include <stddef.h>
 
-const char store_personal_schema[] =
+static const char personal_v1[] =
     "CREATE TABLE event (\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
@@ -89,221 +90,236 @@ const char store_personal_schema[] =
     "  value REAL NOT NULL\n"
     ");\n";
 
-const char *const store_personal_tables[] = {
+static const char *const personal_tables[] = {
     "event", "event_attendee", "linkedin_connection", "linkedin_invitation",
     "linkedin_message", "linkedin_position", "linkedin_job", "linkedin_follow",
     "linkedin_account", "linkedin_stat", NULL
 };
 
-static void bind_time(sqlite3_stmt *stmt, int index, int64_t t)
-{
-    if (t)
-        sqlite3_bind_int64(stmt, index, t);
-    else
-        sqlite3_bind_null(stmt, index);
-}
+static const struct store_migration personal_migrations[] = {
+    { 1, personal_v1 },
+    { 0, NULL }
+};
 
-static enum tally_error add_attendees(struct store *store, int64_t event_id,
-                                      const struct event_record *rec)
+const struct store_part store_part_personal = {
+    .name = "personal", .migrations = personal_migrations, .tables = personal_tables
+};
+
+/* ---- events ---- */
+
+/* Events get their ids here (the next after the highest), so that their attendees can be
+ * queued with them: the same ids SQLite would choose. */
+static enum tally_error next_event_id(struct store *store, int64_t *id)
 {
-    static const char sql[] =
-        "INSERT INTO event_attendee (source_id, event_id, email, name, role, partstat) "
-        "VALUES (?,?,?,?,?,?)";
-    for (int i = 0; i < rec->nattendees; i++) {
-        const struct attendee_record *a = &rec->attendees[i];
-        sqlite3_stmt *stmt = store_statement(store, sql);
-        if (!stmt)
+    if (store->next_event_id == 0) {
+        sqlite3_stmt *stmt = store_statement(store, "SELECT COALESCE(MAX(id), 0) + 1 FROM event");
+        if (!stmt || sqlite3_step(stmt) != SQLITE_ROW) {
+            if (stmt)
+                sqlite3_reset(stmt);
             return TALLY_ERROR_DATABASE;
-        sqlite3_bind_int64(stmt, 1, store->source_id);
-        sqlite3_bind_int64(stmt, 2, event_id);
-        store_bind_text(stmt, 3, a->email);
-        store_bind_text(stmt, 4, a->name);
-        store_bind_text(stmt, 5, a->role);
-        store_bind_text(stmt, 6, a->partstat);
-        if (store_step_done(stmt))
-            return TALLY_ERROR_DATABASE;
+        }
+        store->next_event_id = sqlite3_column_int64(stmt, 0);
+        sqlite3_reset(stmt);
     }
+    *id = store->next_event_id++;
     return TALLY_OK;
 }
 
 enum tally_error store_add_event(struct store *store, const struct event_record *rec)
 {
     static const char sql[] =
-        "INSERT INTO event (source_id, uid, recurrence_id, start, end, all_day, status, free, "
-        "declined, summary, location, description, conference_url, organizer, "
-        "organizer_name, type) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->uid);
-    bind_time(stmt, 3, rec->recurrence_id);
-    sqlite3_bind_int64(stmt, 4, rec->start);
-    sqlite3_bind_int64(stmt, 5, rec->end);
-    sqlite3_bind_int(stmt, 6, rec->all_day != 0);
-    store_bind_text(stmt, 7, rec->status);
-    sqlite3_bind_int(stmt, 8, rec->free != 0);
-    sqlite3_bind_int(stmt, 9, rec->declined != 0);
-    store_bind_text(stmt, 10, rec->summary);
-    store_bind_text(stmt, 11, rec->location);
-    store_bind_text(stmt, 12, rec->description);
-    store_bind_text(stmt, 13, rec->conference_url);
-    store_bind_text(stmt, 14, rec->organizer);
-    store_bind_text(stmt, 15, rec->organizer_name);
-    store_bind_text(stmt, 16, rec->type ? rec->type : "unknown");
-    if (store_step_done(stmt))
-        return TALLY_ERROR_DATABASE;
-    store_count(store, "event", 1);
-    return add_attendees(store, sqlite3_last_insert_rowid(store->db), rec);
+        "INSERT INTO event (id, source_id, uid, recurrence_id, start, end, all_day, status, "
+        "free, declined, summary, location, description, conference_url, organizer, "
+        "organizer_name, type) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    static const char attendee_sql[] =
+        "INSERT INTO event_attendee (source_id, event_id, email, name, role, partstat) "
+        "VALUES (?,?,?,?,?,?)";
+    int64_t id;
+    enum tally_error err;
+    if ((err = next_event_id(store, &id)) || (err = store_row_begin(store, sql)))
+        return err;
+    store_row_int(store, 1, id);
+    store_row_int(store, 2, store->source_id);
+    store_row_text(store, 3, rec->uid);
+    if (rec->recurrence_id)
+        store_row_int(store, 4, rec->recurrence_id);
+    store_row_int(store, 5, rec->start);
+    store_row_int(store, 6, rec->end);
+    store_row_int(store, 7, rec->all_day != 0);
+    store_row_text(store, 8, rec->status);
+    store_row_int(store, 9, rec->free != 0);
+    store_row_int(store, 10, rec->declined != 0);
+    store_row_text(store, 11, rec->summary);
+    store_row_text(store, 12, rec->location);
+    store_row_text(store, 13, rec->description);
+    store_row_text(store, 14, rec->conference_url);
+    store_row_text(store, 15, rec->organizer);
+    store_row_text(store, 16, rec->organizer_name);
+    store_row_text(store, 17, rec->type ? rec->type : "unknown");
+    if ((err = store_row_end_counted(store, "event", 1)))
+        return err;
+    for (int i = 0; i < rec->nattendees && !err; i++) {
+        const struct attendee_record *a = &rec->attendees[i];
+        if ((err = store_row_begin(store, attendee_sql)))
+            break;
+        store_row_int(store, 1, store->source_id);
+        store_row_int(store, 2, id);
+        store_row_text(store, 3, a->email);
+        store_row_text(store, 4, a->name);
+        store_row_text(store, 5, a->role);
+        store_row_text(store, 6, a->partstat);
+        err = store_row_end(store);
+    }
+    return err;
 }
 
-enum tally_error store_add_linkedin_connection(struct store *store,
-                                               const struct linkedin_connection_record *rec)
+/* ---- LinkedIn: one layout per record type, one function that queues any of them ---- */
+
+enum field_type {
+    FIELD_END,                  /* after the last field */
+    FIELD_TEXT,                 /* const char *, NULL = NULL */
+    FIELD_TIME,                 /* int64_t unix seconds, 0 = NULL */
+    FIELD_REAL                  /* double */
+};
+
+struct field {
+    enum field_type type;
+    size_t offset;              /* in the record */
+};
+
+#define LAYOUT_FIELDS 12
+
+/* An INSERT whose first parameter is source_id and whose others are the fields, in order. */
+struct layout {
+    const char *sql;
+    struct field fields[LAYOUT_FIELDS];     /* ends with FIELD_END */
+};
+
+#define TEXT(type, member) { FIELD_TEXT, offsetof(type, member) }
+#define TIME(type, member) { FIELD_TIME, offsetof(type, member) }
+#define REAL(type, member) { FIELD_REAL, offsetof(type, member) }
+#define LAYOUT(sql_text, ...) { .sql = sql_text, .fields = { __VA_ARGS__ } }
+
+/* Queues rec (a record of layout's type) and counts it as `kind`. */
+static enum tally_error add_record(struct store *store, const struct layout *layout,
+                                   const void *rec, const char *kind)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_connection (source_id, first_name, last_name, url, email, "
-        "company, position, connected_on) VALUES (?,?,?,?,?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->first_name);
-    store_bind_text(stmt, 3, rec->last_name);
-    store_bind_text(stmt, 4, rec->url);
-    store_bind_text(stmt, 5, rec->email);
-    store_bind_text(stmt, 6, rec->company);
-    store_bind_text(stmt, 7, rec->position);
-    store_bind_text(stmt, 8, rec->connected_on);
-    store_count(store, "connection", 1);
-    return store_step_done(stmt);
+    enum tally_error err = store_row_begin(store, layout->sql);
+    if (err)
+        return err;
+    store_row_int(store, 1, store->source_id);
+    for (int i = 0; i < LAYOUT_FIELDS && layout->fields[i].type != FIELD_END; i++) {
+        const char *at = (const char *)rec + layout->fields[i].offset;
+        int index = i + 2;
+        switch (layout->fields[i].type) {
+        case FIELD_TEXT:
+            store_row_text(store, index, *(const char *const *)at);
+            break;
+        case FIELD_TIME:
+            if (*(const int64_t *)at)
+                store_row_int(store, index, *(const int64_t *)at);
+            break;
+        case FIELD_REAL:
+            store_row_double(store, index, *(const double *)at);
+            break;
+        case FIELD_END:
+            break;
+        }
+    }
+    return store_row_end_counted(store, kind, 1);
 }
 
-enum tally_error store_add_linkedin_invitation(struct store *store,
-                                               const struct linkedin_invitation_record *rec)
+#define CONNECTION struct linkedin_connection_record
+static const struct layout connection_layout = LAYOUT(
+    "INSERT INTO linkedin_connection (source_id, first_name, last_name, url, email, company, "
+    "position, connected_on) VALUES (?,?,?,?,?,?,?,?)",
+    TEXT(CONNECTION, first_name), TEXT(CONNECTION, last_name), TEXT(CONNECTION, url),
+    TEXT(CONNECTION, email), TEXT(CONNECTION, company), TEXT(CONNECTION, position),
+    TEXT(CONNECTION, connected_on));
+
+#define INVITATION struct linkedin_invitation_record
+static const struct layout invitation_layout = LAYOUT(
+    "INSERT INTO linkedin_invitation (source_id, sender, recipient, sent_at, direction, "
+    "message) VALUES (?,?,?,?,?,?)",
+    TEXT(INVITATION, sender), TEXT(INVITATION, recipient), TIME(INVITATION, sent_at),
+    TEXT(INVITATION, direction), TEXT(INVITATION, message));
+
+#define MESSAGE struct linkedin_message_record
+static const struct layout message_layout = LAYOUT(
+    "INSERT INTO linkedin_message (source_id, conversation_id, conversation_title, sender, "
+    "sender_url, recipients, recipient_urls, sent_at, subject, content, folder) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    TEXT(MESSAGE, conversation_id), TEXT(MESSAGE, conversation_title), TEXT(MESSAGE, sender),
+    TEXT(MESSAGE, sender_url), TEXT(MESSAGE, recipients), TEXT(MESSAGE, recipient_urls),
+    TIME(MESSAGE, sent_at), TEXT(MESSAGE, subject), TEXT(MESSAGE, content),
+    TEXT(MESSAGE, folder));
+
+#define POSITION struct linkedin_position_record
+static const struct layout position_layout = LAYOUT(
+    "INSERT INTO linkedin_position (source_id, company, title, description, location, "
+    "started_on, finished_on) VALUES (?,?,?,?,?,?,?)",
+    TEXT(POSITION, company), TEXT(POSITION, title), TEXT(POSITION, description),
+    TEXT(POSITION, location), TEXT(POSITION, started_on), TEXT(POSITION, finished_on));
+
+#define JOB struct linkedin_job_record
+static const struct layout job_layout = LAYOUT(
+    "INSERT INTO linkedin_job (source_id, kind, at, company, title, url, contact_email) "
+    "VALUES (?,?,?,?,?,?,?)",
+    TEXT(JOB, kind), TIME(JOB, at), TEXT(JOB, company), TEXT(JOB, title), TEXT(JOB, url),
+    TEXT(JOB, contact_email));
+
+#define FOLLOW struct linkedin_follow_record
+static const struct layout follow_layout = LAYOUT(
+    "INSERT INTO linkedin_follow (source_id, organization, followed_at) VALUES (?,?,?)",
+    TEXT(FOLLOW, organization), TIME(FOLLOW, followed_at));
+
+#define ACCOUNT struct linkedin_account_record
+static const struct layout account_layout = LAYOUT(
+    "INSERT INTO linkedin_account (source_id, at, event) VALUES (?,?,?)",
+    TIME(ACCOUNT, at), TEXT(ACCOUNT, event));
+
+#define STAT struct linkedin_stat_record
+static const struct layout stat_layout = LAYOUT(
+    "INSERT INTO linkedin_stat (source_id, day, metric, value) VALUES (?,?,?,?)",
+    TEXT(STAT, day), TEXT(STAT, metric), REAL(STAT, value));
+
+enum tally_error store_add_linkedin_connection(struct store *store, const CONNECTION *rec)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_invitation (source_id, sender, recipient, sent_at, direction, "
-        "message) VALUES (?,?,?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->sender);
-    store_bind_text(stmt, 3, rec->recipient);
-    bind_time(stmt, 4, rec->sent_at);
-    store_bind_text(stmt, 5, rec->direction);
-    store_bind_text(stmt, 6, rec->message);
-    store_count(store, "invitation", 1);
-    return store_step_done(stmt);
+    return add_record(store, &connection_layout, rec, "connection");
 }
 
-enum tally_error store_add_linkedin_message(struct store *store,
-                                            const struct linkedin_message_record *rec)
+enum tally_error store_add_linkedin_invitation(struct store *store, const INVITATION *rec)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_message (source_id, conversation_id, conversation_title, sender, "
-        "sender_url, recipients, recipient_urls, sent_at, subject, content, folder) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->conversation_id);
-    store_bind_text(stmt, 3, rec->conversation_title);
-    store_bind_text(stmt, 4, rec->sender);
-    store_bind_text(stmt, 5, rec->sender_url);
-    store_bind_text(stmt, 6, rec->recipients);
-    store_bind_text(stmt, 7, rec->recipient_urls);
-    bind_time(stmt, 8, rec->sent_at);
-    store_bind_text(stmt, 9, rec->subject);
-    store_bind_text(stmt, 10, rec->content);
-    store_bind_text(stmt, 11, rec->folder);
-    store_count(store, "message", 1);
-    return store_step_done(stmt);
+    return add_record(store, &invitation_layout, rec, "invitation");
 }
 
-enum tally_error store_add_linkedin_position(struct store *store,
-                                             const struct linkedin_position_record *rec)
+enum tally_error store_add_linkedin_message(struct store *store, const MESSAGE *rec)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_position (source_id, company, title, description, location, "
-        "started_on, finished_on) VALUES (?,?,?,?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->company);
-    store_bind_text(stmt, 3, rec->title);
-    store_bind_text(stmt, 4, rec->description);
-    store_bind_text(stmt, 5, rec->location);
-    store_bind_text(stmt, 6, rec->started_on);
-    store_bind_text(stmt, 7, rec->finished_on);
-    store_count(store, "position", 1);
-    return store_step_done(stmt);
+    return add_record(store, &message_layout, rec, "message");
 }
 
-enum tally_error store_add_linkedin_job(struct store *store,
-                                        const struct linkedin_job_record *rec)
+enum tally_error store_add_linkedin_position(struct store *store, const POSITION *rec)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_job (source_id, kind, at, company, title, url, contact_email) "
-        "VALUES (?,?,?,?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->kind);
-    bind_time(stmt, 3, rec->at);
-    store_bind_text(stmt, 4, rec->company);
-    store_bind_text(stmt, 5, rec->title);
-    store_bind_text(stmt, 6, rec->url);
-    store_bind_text(stmt, 7, rec->contact_email);
-    store_count(store, rec->kind[0] == 'a' ? "application" : "saved_job", 1);
-    return store_step_done(stmt);
+    return add_record(store, &position_layout, rec, "position");
 }
 
-enum tally_error store_add_linkedin_follow(struct store *store,
-                                           const struct linkedin_follow_record *rec)
+enum tally_error store_add_linkedin_job(struct store *store, const JOB *rec)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_follow (source_id, organization, followed_at) VALUES (?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->organization);
-    bind_time(stmt, 3, rec->followed_at);
-    store_count(store, "follow", 1);
-    return store_step_done(stmt);
+    return add_record(store, &job_layout, rec,
+                      rec->kind[0] == 'a' ? "application" : "saved_job");
 }
 
-enum tally_error store_add_linkedin_account(struct store *store,
-                                            const struct linkedin_account_record *rec)
+enum tally_error store_add_linkedin_follow(struct store *store, const FOLLOW *rec)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_account (source_id, at, event) VALUES (?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    bind_time(stmt, 2, rec->at);
-    store_bind_text(stmt, 3, rec->event);
-    store_count(store, "account_event", 1);
-    return store_step_done(stmt);
+    return add_record(store, &follow_layout, rec, "follow");
 }
 
-enum tally_error store_add_linkedin_stat(struct store *store,
-                                         const struct linkedin_stat_record *rec)
+enum tally_error store_add_linkedin_account(struct store *store, const ACCOUNT *rec)
 {
-    static const char sql[] =
-        "INSERT INTO linkedin_stat (source_id, day, metric, value) VALUES (?,?,?,?)";
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    store_bind_text(stmt, 2, rec->day);
-    store_bind_text(stmt, 3, rec->metric);
-    sqlite3_bind_double(stmt, 4, rec->value);
-    store_count(store, "stat", 1);
-    return store_step_done(stmt);
+    return add_record(store, &account_layout, rec, "account_event");
+}
+
+enum tally_error store_add_linkedin_stat(struct store *store, const STAT *rec)
+{
+    return add_record(store, &stat_layout, rec, "stat");
 }

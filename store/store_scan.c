@@ -4,11 +4,9 @@
  * integer so that grouping by any prefix is arithmetic (ip4 >> (32 - prefix)). */
 #include "store/store_internal.h"
 
-#include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
-const char store_scan_schema[] =
+static const char scan_v1[] =
     "CREATE TABLE observation (\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
     "  addr TEXT NOT NULL,          -- address as text\n"
@@ -44,7 +42,25 @@ const char store_scan_schema[] =
     "CREATE VIEW service AS SELECT DISTINCT addr, proto, port FROM observation "
     "WHERE status = 'open';\n";
 
-const char *const store_scan_tables[] = { "observation", "banner", "http_header", NULL };
+/* Version 2: a service also says when it was first and last seen open, and by how many
+ * imports: what a user comparing scans in the sqlite3 shell asks first. */
+static const char scan_v2[] =
+    "DROP VIEW service;\n"
+    "CREATE VIEW service AS SELECT addr, proto, port, MIN(seen) AS first_seen, "
+    "MAX(seen) AS last_seen, COUNT(DISTINCT source_id) AS sources FROM observation "
+    "WHERE status = 'open' GROUP BY addr, proto, port;\n";
+
+static const char *const scan_tables[] = { "observation", "banner", "http_header", NULL };
+
+static const struct store_migration scan_migrations[] = {
+    { 1, scan_v1 },
+    { 2, scan_v2 },
+    { 0, NULL }
+};
+
+const struct store_part store_part_scan = {
+    .name = "scan", .migrations = scan_migrations, .tables = scan_tables
+};
 
 /* Queues the columns every scan table starts with: source_id, addr, ip4, ip6, proto,
  * port. */
@@ -72,8 +88,7 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
         store_row_int(store, 9, rec->ttl);
     if (rec->seen)
         store_row_int(store, 10, rec->seen);
-    store_count(store, rec->status, 1);
-    return store_row_end(store);
+    return store_row_end_counted(store, rec->status, 1);
 }
 
 enum tally_error store_add_banner(struct store *store, const struct banner_record *rec)
@@ -89,28 +104,7 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
     store_row_blob(store, 8, rec->data, rec->len);
     if (rec->seen)
         store_row_int(store, 9, rec->seen);
-    store_count(store, "banner", 1);
-    return store_row_end(store);
-}
-
-void store_split_product(const char *value, char **product, char **version)
-{
-    while (*value == ' ' || *value == '\t')
-        value++;
-    size_t n = strcspn(value, "/(; \t");
-    *product = xstrndup(value, n);
-    *version = NULL;
-    if (value[n] == '/') {
-        const char *v = value + n + 1;
-        size_t vn = strcspn(v, "( ;\t");
-        if (vn)
-            *version = xstrndup(v, vn);
-    } else if (value[n] == '(') {                 /* Jetty(8.1.14) */
-        const char *v = value + n + 1;
-        size_t vn = strcspn(v, ")");
-        if (vn)
-            *version = xstrndup(v, vn);
-    }
+    return store_row_end_counted(store, "banner", 1);
 }
 
 enum tally_error store_add_header(struct store *store, const struct header_record *rec)
@@ -118,31 +112,15 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
     static const char sql[] =
         "INSERT INTO http_header (source_id, addr, ip4, ip6, proto, port, name, raw, "
         "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-    char *raw = utf8_repair(rec->value, rec->len);
-    char *product, *version;
-    /* Trim surrounding blanks of the raw value. */
-    size_t n = strlen(raw);
-    while (n && isspace((unsigned char)raw[n - 1]))
-        raw[--n] = '\0';
-    store_split_product(raw, &product, &version);
-    enum tally_error err = TALLY_OK;
-    if (*product == '\0')
-        goto done;          /* an empty header names nothing */
-    if ((err = store_row_begin(store, sql)))
-        goto done;
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
     row_service(store, &rec->addr, rec->proto, rec->port);
     store_row_text(store, 7, rec->name);
-    store_row_text(store, 8, raw);
-    store_row_text(store, 9, product);
-    store_row_text(store, 10, version);
+    store_row_text(store, 8, rec->value);
+    store_row_text(store, 9, rec->product);
+    store_row_text(store, 10, rec->version);
     if (rec->seen)
         store_row_int(store, 11, rec->seen);
-    store_count(store, "header", 1);
-    err = store_row_end(store);
-
-done:
-    free(raw);
-    free(product);
-    free(version);
-    return err;
+    return store_row_end_counted(store, "header", 1);
 }

@@ -327,3 +327,9 @@ enum tally_error store_row_end(struct store *store)
         hand_over(w, 1);
     return w->seen_failed ? TALLY_ERROR_DATABASE : TALLY_OK;
 }
+
+enum tally_error store_row_end_counted(struct store *store, const char *kind, long long n)
+{
+    enum tally_error err = store_row_end(store);
+    return err ? err : store_count(store, kind, n);
+}

@@ -1,6 +1,6 @@
-/* test-importers.c: unit tests for importers/: masscan escaping, the input layer (lines,
- * CRLF, limits, compression, hashing), sniffing, and the list importer's strict and
- * lenient handling through import_file(). */
+/* test-importers.c: unit tests for importers/: masscan escaping, a header value's product
+ * and version, the input layer (lines, CRLF, limits, compression, hashing), sniffing, and
+ * the list importer's strict and lenient handling through import_file(). */
 #include "tests/tap.h"
 #include "importers/importers.h"
 #include "importers/personal.h"
@@ -252,11 +252,34 @@ static void test_leading_numbers(void)
     CHECK_INT(when_leading_numbers("1-", &a, &b), -1, "\"1-\" is one number, not two");
 }
 
+/* A header value's product and version (banner.c). */
+static void test_split(void)
+{
+    static const char *const cases[][3] = {
+        { "nginx/1.4.4", "nginx", "1.4.4" },
+        { "Apache/2.2.22 (Ubuntu)", "Apache", "2.2.22" },
+        { "Jetty(8.1.14)", "Jetty", "8.1.14" },
+        { "Servlet/3.0; JBoss-7", "Servlet", "3.0" },
+        { "Microsoft-IIS/7.5", "Microsoft-IIS", "7.5" },
+        { "ECS (sec/974D)", "ECS", NULL },
+        { "ASP.NET", "ASP.NET", NULL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *product, *version;
+        http_split_product(cases[i][0], &product, &version);
+        CHECK_STR(product, cases[i][1], cases[i][0]);
+        CHECK_STR(version, cases[i][2], "its version");
+        free(product);
+        free(version);
+    }
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir))
         return 99;
     test_unescape();
+    test_split();
     test_input();
     test_sniff();
     test_list_import();

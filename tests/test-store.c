@@ -1,9 +1,12 @@
 /* test-store.c: unit tests for store/: schema version, one transaction per import,
- * duplicate content, forget, product/version splitting and address columns. */
+ * duplicate content, forget, address columns, event ids and attendees, and the limit on
+ * kinds of record. */
 #include "tests/tap.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static long long count_rows(struct store *store, const char *sql)
@@ -25,25 +28,50 @@ static void add_open(struct store *store, const char *ip, unsigned port)
     CHECK(store_add_observation(store, &rec) == TALLY_OK, "observation %s:%u stored", ip, port);
 }
 
-static void test_split(void)
+/* Events get their ids in the store and their attendees are queued with them. */
+static void test_events(struct store *store)
 {
-    static const char *const cases[][3] = {
-        { "nginx/1.4.4", "nginx", "1.4.4" },
-        { "Apache/2.2.22 (Ubuntu)", "Apache", "2.2.22" },
-        { "Jetty(8.1.14)", "Jetty", "8.1.14" },
-        { "Servlet/3.0; JBoss-7", "Servlet", "3.0" },
-        { "Microsoft-IIS/7.5", "Microsoft-IIS", "7.5" },
-        { "ECS (sec/974D)", "ECS", NULL },
-        { "ASP.NET", "ASP.NET", NULL },
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *product, *version;
-        store_split_product(cases[i][0], &product, &version);
-        CHECK_STR(product, cases[i][1], cases[i][0]);
-        CHECK_STR(version, cases[i][2], "its version");
-        free(product);
-        free(version);
+    struct tally_diag diag;
+    int64_t id;
+    struct attendee_record people[] = { { .email = "a@acme.example" },
+                                        { .email = "b@acme.example" } };
+    struct event_record ev = { .uid = "one", .start = 1700000000, .end = 1700003600,
+                               .nattendees = 2, .attendees = people };
+    struct source_info info = { .path = "cal.ics", .format = "ics" };
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a calendar");
+        CHECK_INT(store_add_event(store, &ev), TALLY_OK, "an event");
+        CHECK_INT(store_add_event(store, &ev), TALLY_OK, "another event");
+        CHECK_INT(store_import_commit(store, i ? "cal2" : "cal1", 1, 0, 0, &id, &diag),
+                  TALLY_OK, "commit the calendar");
     }
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM event_attendee a JOIN event e ON "
+                         "e.id = a.event_id AND e.source_id = a.source_id"), 8,
+              "every attendee belongs to its own event");
+    CHECK_INT(count_rows(store, "SELECT MAX(id) FROM event"), 4, "ids follow on");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM event WHERE type = 'unknown' AND "
+                         "recurrence_id IS NULL"), 4, "defaults: type unknown, not recurring");
+}
+
+/* A count that cannot be kept fails the import, with a message. */
+static void test_count_limit(struct store *store)
+{
+    struct tally_diag diag;
+    int64_t id;
+    struct source_info info = { .path = "many.oL", .format = "list" };
+    CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin");
+    enum tally_error err = TALLY_OK;
+    for (int i = 0; i < STORE_MAX_KINDS + 1 && !err; i++) {
+        char kind[16];
+        snprintf(kind, sizeof(kind), "kind%d", i);
+        err = store_count(store, kind, 1);
+    }
+    CHECK_INT(err, TALLY_ERROR_LIMIT, "one kind too many is refused");
+    CHECK_INT(store_import_commit(store, "many", 1, 0, 0, &id, &diag), TALLY_ERROR_LIMIT,
+              "and fails the import");
+    CHECK(strstr(diag.message, "more than 24 kinds") != NULL, "saying why: %s", diag.message);
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM source WHERE path = 'many.oL'"), 0,
+              "leaving no source");
 }
 
 int main(void)
@@ -59,14 +87,15 @@ int main(void)
     CHECK_INT(store_open(path, STORE_READ_ONLY, &store, &diag), TALLY_ERROR_IO,
               "a missing database is not created in read-only mode");
     CHECK_INT(store_open(path, STORE_READ_WRITE, &store, &diag), TALLY_OK, "create");
-    CHECK_INT(count_rows(store, "PRAGMA user_version"), 1, "schema version 1");
+    CHECK_INT(count_rows(store, "PRAGMA user_version"), 2, "schema version 2");
 
     struct source_info info = { .path = "scan.oL", .format = "list", .tag = "first" };
     CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin");
     add_open(store, "198.51.100.7", 9543);
     add_open(store, "2001:db8::7", 9543);
     struct header_record h = { .proto = "tcp", .port = 80, .name = "server",
-                               .value = "Apache/2.2.22 (Ubuntu)  ", .len = 24 };
+                               .value = "Apache/2.2.22 (Ubuntu)", .product = "Apache",
+                               .version = "2.2.22" };
     ip_parse("198.51.100.7", &h.addr);
     CHECK_INT(store_add_header(store, &h), TALLY_OK, "header stored");
     CHECK_INT(store_import_counts(store)->count[0], 2, "two open counted");
@@ -79,7 +108,7 @@ int main(void)
               "IPv6 stored as 16 bytes");
     CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM http_header WHERE product = 'Apache' "
                          "AND version = '2.2.22' AND raw = 'Apache/2.2.22 (Ubuntu)'"), 1,
-              "header product, version and trimmed raw value");
+              "header product, version and raw value");
     CHECK_INT(count_rows(store, "SELECT records FROM source"), 3, "source records counted");
 
     info.tag = "second";
@@ -111,6 +140,8 @@ int main(void)
     CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM http_header"), 0, "its headers are gone");
     CHECK_INT(store_forget(store, "nothing", &removed, &diag), TALLY_OK, "forget unknown");
     CHECK_INT(removed, 0, "nothing removed");
+    test_events(store);
+    test_count_limit(store);
     store_close(store);
 
     CHECK_INT(store_open(path, STORE_READ_ONLY, &store, &diag), TALLY_OK, "reopen read-only");
@@ -124,6 +155,5 @@ int main(void)
           "a file that is not a database is refused: %s", diag.message);
     unlink(path);
 
-    test_split();
     return tap_done();
 }
