@@ -39,7 +39,7 @@ static struct table *services(void)
         { 8080, "http", 2 },
     };
     struct table *t = table_new("services", "Services by port");
-    table_add_column(t, "port", COLUMN_INTEGER);
+    table_add_id_column(t, "port");
     table_add_column(t, "service", COLUMN_TEXT);
     table_add_column(t, "services", COLUMN_INTEGER);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -124,7 +124,7 @@ static struct table *app_stack(void)
 static struct table *linkedin(void)
 {
     struct table *t = table_new("linkedin-stats", "LinkedIn search stats");
-    table_add_column(t, "day", COLUMN_TEXT);
+    table_add_column(t, "day", COLUMN_DATE);
     table_add_column(t, "metric", COLUMN_TEXT);
     table_add_column(t, "value", COLUMN_INTEGER);
     for (int d = 0; d < 3; d++)
@@ -144,7 +144,7 @@ static struct table *linkedin(void)
 static struct table *applications(void)
 {
     struct table *t = table_new("applications", "=1+1 applications");
-    table_add_column(t, "week", COLUMN_TEXT);
+    table_add_column(t, "week", COLUMN_WEEK);
     table_add_column(t, "company", COLUMN_TEXT);
     table_add_column(t, "applications", COLUMN_INTEGER);
     for (int w = 1; w <= 2; w++)
@@ -204,7 +204,7 @@ static struct table *summary_table(void)
 static struct table *sources_table(void)
 {
     struct table *t = table_new("sources", "Sources");
-    table_add_column(t, "id", COLUMN_INTEGER);
+    table_add_id_column(t, "id");
     table_add_column(t, "path", COLUMN_TEXT);
     table_add_column(t, "imported_at", COLUMN_TIMESTAMP);
     size_t r = table_add_row(t);
