@@ -1,8 +1,8 @@
 /* workbook.c: writes tables as an XLSX workbook through libxlsxwriter: one sheet per table
- * (bold frozen header, autofilter, widths, and number formats from the column types) with
- * a native Excel chart beside the data where Excel has the kind and the rendered PNG where
- * it has not or would lose part of the chart (chart_kind_excel()), after the Summary and
- * Sources sheets, so the workbook opens on the Summary.
+ * (bold frozen header, autofilter, widths from the content, number formats from the column
+ * types) with a native Excel chart beside the data where Excel has the kind and the
+ * rendered PNG where it has not or would lose part of the chart (chart_kind_excel()),
+ * after the Summary and Sources sheets, so the workbook opens on the Summary.
  *
  * Sheet layout: row 1 is the header (the CSV column names), the data follows. One empty
  * column to the right starts the side panel: title, subtitle, notes, then the chart. Charts
