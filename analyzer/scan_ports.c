@@ -191,7 +191,7 @@ static enum tally_error ports_run(struct store *store, const struct filters *f,
     if (!err)
         err = count_other(store, f, &pc, diag);
     *out = table_new("ports", "Open ports: hosts per port");
-    table_set_ungrouped(*out, table_add_column(*out, "port", COLUMN_INTEGER));
+    table_add_id_column(*out, "port");
     table_add_column(*out, "proto", COLUMN_TEXT);
     table_add_column(*out, "hosts", COLUMN_INTEGER);
     if (!err) {

@@ -27,7 +27,7 @@ static enum tally_error stats_run(struct store *store, const struct filters *f,
     filters_sql_source(f, &sql, "source_id");
     strbuf_addstr(&sql, " GROUP BY day, shown ORDER BY day, shown");
     *out = table_new("linkedin-stats", "LinkedIn search stats");
-    table_add_column(*out, "day", COLUMN_TEXT);
+    table_add_column(*out, "day", COLUMN_DATE);
     table_add_column(*out, "metric", COLUMN_TEXT);
     table_add_column(*out, "value", COLUMN_REAL);
     enum tally_error err = query_into_table(store, sql.buf, f, *out, diag);
@@ -57,13 +57,13 @@ static enum tally_error connections_run(struct store *store, const struct filter
         strbuf_addstr(&sql, " AND connected_on <= :until");
     filters_sql_source(f, &sql, "source_id");
     strbuf_addstr(&sql, " GROUP BY month ORDER BY month");
-    table_add_column(raw, "month", COLUMN_TEXT);
+    table_add_column(raw, "month", COLUMN_MONTH);
     table_add_column(raw, "connections", COLUMN_INTEGER);
     err = query_into_table(store, sql.buf, f, raw, diag);
     strbuf_release(&sql);
 
     struct table *t = table_new("connections", "LinkedIn connections made per month");
-    table_add_column(t, "month", COLUMN_TEXT);
+    table_add_column(t, "month", COLUMN_MONTH);
     table_add_column(t, "connections", COLUMN_INTEGER);
     *out = t;
     if (err || raw->nrows == 0)
@@ -158,7 +158,7 @@ static enum tally_error applications_run(struct store *store, const struct filte
     }
 
     struct table *t = table_new("applications", "Job applications sent per week");
-    table_add_column(t, "week", COLUMN_TEXT);
+    table_add_column(t, "week", COLUMN_WEEK);
     table_add_column(t, "company", COLUMN_TEXT);
     table_add_column(t, "applications", COLUMN_INTEGER);
     *out = t;

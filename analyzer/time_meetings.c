@@ -121,7 +121,7 @@ static enum tally_error per_day_run(struct store *store, const struct filters *f
     if (err)
         return err;
     struct table *t = table_new("meetings-per-day", "Daily distribution of meetings");
-    table_add_column(t, "day", COLUMN_TEXT);
+    table_add_column(t, "day", COLUMN_DATE);
     table_add_column(t, "meetings", COLUMN_INTEGER);
     *out = t;
     size_t ndays = day_axis(&ev, f, &days, &filled);
@@ -369,7 +369,7 @@ static enum tally_error types_run(struct store *store, const struct filters *f,
     if (err)
         return err;
     struct table *t = table_new("meeting-types", "Distribution of meeting type by date");
-    table_add_column(t, "day", COLUMN_TEXT);
+    table_add_column(t, "day", COLUMN_DATE);
     table_add_column(t, "type", COLUMN_TEXT);
     table_add_column(t, "meetings", COLUMN_INTEGER);
     *out = t;
@@ -424,7 +424,7 @@ static enum tally_error hours_run(struct store *store, const struct filters *f,
         return err;
     struct table *t = table_new("meeting-hours", "When meetings happen: weekday and hour");
     table_add_column(t, "weekday", COLUMN_TEXT);
-    table_set_ungrouped(t, table_add_column(t, "hour", COLUMN_INTEGER));
+    table_add_id_column(t, "hour");
     table_add_column(t, "meetings", COLUMN_INTEGER);
     *out = t;
     describe(t, &ev, f, FILTER_DATES | FILTER_TZ | FILTER_SOURCE);

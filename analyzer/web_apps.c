@@ -161,7 +161,7 @@ static enum tally_error services_run(struct store *store, const struct filters *
                   "SELECT port, name, COUNT(*) AS services FROM one WHERE n = 1 "
                   "GROUP BY port, name ORDER BY port, services DESC, name");
     *out = table_new("services", "Banner services by port");
-    table_set_ungrouped(*out, table_add_column(*out, "port", COLUMN_INTEGER));
+    table_add_id_column(*out, "port");
     table_add_column(*out, "service", COLUMN_TEXT);
     table_add_column(*out, "services", COLUMN_INTEGER);
     err = query_into_table(store, sql.buf, f, *out, diag);

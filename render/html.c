@@ -142,6 +142,9 @@ static void html_cell(struct strbuf *sb, const struct table *t, size_t r, int c)
     if (cell && !cell->is_null) {
         switch (type) {
         case COLUMN_TEXT:
+        case COLUMN_DATE:
+        case COLUMN_MONTH:
+        case COLUMN_WEEK:
             html_escape(sb, cell->v.text, HTML_CELL_CHARS);
             break;
         case COLUMN_INTEGER:

@@ -13,12 +13,24 @@
 
 /* ---- the table: typed columns and rows, the hinge between analyzer and render ---- */
 
-enum column_type { COLUMN_TEXT, COLUMN_INTEGER, COLUMN_REAL, COLUMN_TIMESTAMP };
+/* What a column holds, which every renderer reads instead of guessing from its name.
+ * Dates, months and weeks are stored as their text ("2024-01-05", "2024-01", "2024-W03"),
+ * so text, CSV and JSON show them as written; a workbook makes dates and months Excel
+ * dates (Excel has no week). */
+enum column_type {
+    COLUMN_TEXT,
+    COLUMN_INTEGER,
+    COLUMN_REAL,
+    COLUMN_TIMESTAMP,           /* unix seconds */
+    COLUMN_DATE,                /* YYYY-MM-DD */
+    COLUMN_MONTH,               /* YYYY-MM */
+    COLUMN_WEEK,                /* YYYY-Www, the ISO week */
+};
 
 struct cell {
     int is_null;
     union {
-        char *text;             /* COLUMN_TEXT */
+        char *text;             /* COLUMN_TEXT, COLUMN_DATE, COLUMN_MONTH, COLUMN_WEEK */
         int64_t integer;        /* COLUMN_INTEGER, COLUMN_TIMESTAMP (unix seconds) */
         double real;            /* COLUMN_REAL */
     } v;
@@ -27,8 +39,8 @@ struct cell {
 struct column {
     char *name;                 /* the CSV header: part of the contract */
     enum column_type type;
-    int ungrouped;              /* an integer that names something (a port, an hour):
-                                   shown without thousands separators */
+    int identifier;             /* an integer that names something (port 8080, hour 9,
+                                   source 3) rather than counts: no thousands separators */
 };
 
 #define TABLE_MAX_NOTES 16
@@ -50,9 +62,15 @@ struct table {
 struct table *table_new(const char *name, const char *title);
 void table_free(struct table *t);               /* accepts NULL */
 void table_set_subtitle(struct table *t, const char *subtitle);
+/* Adds a column (before the first row); returns its index, or -1 once rows exist. */
 int table_add_column(struct table *t, const char *name, enum column_type type);
-/* Marks an integer column as a name (port 8080, not 8,080) for every renderer. */
-void table_set_ungrouped(struct table *t, int col);
+/* Adds an integer column whose numbers name things (port 8080, not 8,080), as every
+ * renderer shows them. */
+int table_add_id_column(struct table *t, const char *name);
+/* Whether the column's cells hold text (text, date, month, week). */
+int column_is_text(const struct column *col);
+/* Whether the column is an integer column of identifiers (table_add_id_column). */
+int column_is_identifier(const struct column *col);
 /* Appends an empty row and returns its index; fill it with table_set_*(). */
 size_t table_add_row(struct table *t);
 void table_set_text(struct table *t, size_t row, int col, const char *text);
@@ -93,6 +111,18 @@ enum chart_kind {
 const char *chart_kind_name(enum chart_kind kind);
 enum chart_kind chart_kind_parse(const char *name);      /* CHART_NONE when unknown */
 
+/* How a workbook shows a kind: as one of Excel's own charts where Excel has the kind and
+ * loses nothing of it, else as the rendered picture. */
+enum chart_excel {
+    CHART_EXCEL_PICTURE,        /* the PNG chart_render_png() draws (any kind can) */
+    CHART_EXCEL_NONE,           /* no chart (CHART_NONE) */
+    CHART_EXCEL_COLUMN,         /* vertical bars; several series side by side */
+    CHART_EXCEL_BAR,            /* horizontal bars */
+    CHART_EXCEL_STACKED_COLUMN, /* vertical bars, series stacked */
+    CHART_EXCEL_LINE,
+};
+enum chart_excel chart_kind_excel(enum chart_kind kind);
+
 struct chart_spec {
     enum chart_kind kind;
     const char *title;          /* default: the table's title */
@@ -116,10 +146,6 @@ enum tally_error chart_render_png(const struct table *t, const struct chart_spec
                                   unsigned char **png, size_t *len, struct tally_diag *diag);
 
 /* ---- workbooks ---- */
-
-/* Whether an integer column names things (port, hour, year, id, source) rather than counts
- * them: workbooks and the report show those without thousands separators. */
-int column_is_identifier(const struct column *col);
 
 struct workbook_sheet {
     const struct table *table;

@@ -20,7 +20,7 @@ void table_free(struct table *t)
         return;
     for (size_t r = 0; r < t->nrows; r++)
         for (int c = 0; c < t->ncols; c++)
-            if (t->cols[c].type == COLUMN_TEXT)
+            if (column_is_text(&t->cols[c]))
                 free(t->cells[r * (size_t)t->ncols + (size_t)c].v.text);
     for (int c = 0; c < t->ncols; c++)
         free(t->cols[c].name);
@@ -48,13 +48,34 @@ int table_add_column(struct table *t, const char *name, enum column_type type)
     t->cols = xrealloc(t->cols, sizeof(*t->cols) * (size_t)(t->ncols + 1));
     t->cols[t->ncols].name = xstrdup(name);
     t->cols[t->ncols].type = type;
-    t->cols[t->ncols].ungrouped = 0;
+    t->cols[t->ncols].identifier = 0;
     return t->ncols++;
 }
 
-void table_set_ungrouped(struct table *t, int col)
+int table_add_id_column(struct table *t, const char *name)
 {
-    t->cols[col].ungrouped = 1;
+    int col = table_add_column(t, name, COLUMN_INTEGER);
+    if (col >= 0)
+        t->cols[col].identifier = 1;
+    return col;
+}
+
+int column_is_text(const struct column *col)
+{
+    switch (col->type) {
+    case COLUMN_TEXT:
+    case COLUMN_DATE:
+    case COLUMN_MONTH:
+    case COLUMN_WEEK:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int column_is_identifier(const struct column *col)
+{
+    return col && col->type == COLUMN_INTEGER && col->identifier;
 }
 
 size_t table_add_row(struct table *t)
@@ -83,7 +104,7 @@ const struct cell *table_cell(const struct table *t, size_t row, int col)
 void table_set_textn(struct table *t, size_t row, int col, const char *text, size_t len)
 {
     struct cell *c = cell_at(t, row, col);
-    if (t->cols[col].type == COLUMN_TEXT) {
+    if (column_is_text(&t->cols[col])) {
         free(c->v.text);
         c->v.text = utf8_repair(text, len);
     } else {
@@ -109,7 +130,7 @@ void table_set_text(struct table *t, size_t row, int col, const char *text)
 void table_set_int(struct table *t, size_t row, int col, int64_t value)
 {
     struct cell *c = cell_at(t, row, col);
-    if (t->cols[col].type == COLUMN_TEXT) {
+    if (column_is_text(&t->cols[col])) {
         free(c->v.text);
         c->v.text = xasprintf("%lld", (long long)value);
     } else if (t->cols[col].type == COLUMN_REAL) {
@@ -123,7 +144,7 @@ void table_set_int(struct table *t, size_t row, int col, int64_t value)
 void table_set_real(struct table *t, size_t row, int col, double value)
 {
     struct cell *c = cell_at(t, row, col);
-    if (t->cols[col].type == COLUMN_TEXT) {
+    if (column_is_text(&t->cols[col])) {
         free(c->v.text);
         c->v.text = xasprintf("%g", value);
     } else if (t->cols[col].type == COLUMN_REAL) {
@@ -137,7 +158,7 @@ void table_set_real(struct table *t, size_t row, int col, double value)
 void table_set_null(struct table *t, size_t row, int col)
 {
     struct cell *c = cell_at(t, row, col);
-    if (t->cols[col].type == COLUMN_TEXT) {
+    if (column_is_text(&t->cols[col])) {
         free(c->v.text);
         c->v.text = NULL;
     }
@@ -149,14 +170,11 @@ double table_number(const struct table *t, size_t row, int col)
     const struct cell *c = table_cell(t, row, col);
     if (c->is_null)
         return 0;
-    switch (t->cols[col].type) {
-    case COLUMN_TEXT:
+    if (column_is_text(&t->cols[col]))
         return strtod(c->v.text, NULL);
-    case COLUMN_REAL:
+    if (t->cols[col].type == COLUMN_REAL)
         return c->v.real;
-    default:
-        return (double)c->v.integer;
-    }
+    return (double)c->v.integer;
 }
 
 const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size)
@@ -166,9 +184,9 @@ const char *table_text(const struct table *t, size_t row, int col, char *buf, si
         snprintf(buf, size, "%s", "");
         return buf;
     }
-    switch (t->cols[col].type) {
-    case COLUMN_TEXT:
+    if (column_is_text(&t->cols[col]))
         return c->v.text;
+    switch (t->cols[col].type) {
     case COLUMN_REAL:
         snprintf(buf, size, "%.10g", c->v.real);
         return buf;

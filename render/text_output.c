@@ -32,11 +32,11 @@ static char *display_cell(const struct table *t, size_t row, int col)
     char buf[64];
     if (c->is_null)
         return xstrdup("");
-    if (t->cols[col].type == COLUMN_INTEGER && !t->cols[col].ungrouped) {
+    if (t->cols[col].type == COLUMN_INTEGER && !column_is_identifier(&t->cols[col])) {
         format_thousands(c->v.integer, buf, sizeof(buf));
         return xstrdup(buf);
     }
-    if (t->cols[col].type != COLUMN_TEXT)
+    if (!column_is_text(&t->cols[col]))
         return xstrdup(table_text(t, row, col, buf, sizeof(buf)));
     struct strbuf sb;
     strbuf_init(&sb);
@@ -131,7 +131,7 @@ static void write_delimited_cell(const struct table *t, size_t r, int c, char se
 {
     char buf[64];
     const char *s = table_text(t, r, c, buf, sizeof(buf));
-    int guard = t->cols[c].type == COLUMN_TEXT && looks_like_formula(s);
+    int guard = column_is_text(&t->cols[c]) && looks_like_formula(s);
     if (sep == '\t') {
         /* TSV has no quoting: tabs and line breaks inside a value become spaces. */
         if (guard)

@@ -1,8 +1,8 @@
 /* workbook.c: writes tables as an XLSX workbook through libxlsxwriter: one sheet per table
- * (bold frozen header, autofilter, widths and number formats from the content) with a
- * native Excel chart beside the data where Excel has the kind and the rendered PNG where
- * it has not (or where the native one would lose part of the chart: the histogram's box
- * summary), after the Summary and Sources sheets, so the workbook opens on the Summary.
+ * (bold frozen header, autofilter, widths from the content, number formats from the column
+ * types) with a native Excel chart beside the data where Excel has the kind and the
+ * rendered PNG where it has not or would lose part of the chart (chart_kind_excel()),
+ * after the Summary and Sources sheets, so the workbook opens on the Summary.
  *
  * Sheet layout: row 1 is the header (the CSV column names), the data follows. One empty
  * column to the right starts the side panel: title, subtitle, notes, then the chart. Charts
@@ -157,15 +157,6 @@ static void wb_write_text(struct wb_sheet *s, lxw_row_t row, int col, const char
     free(cell);
 }
 
-int column_is_identifier(const struct column *col)
-{
-    static const char *const names[] = { "port", "hour", "year", "id", "source", NULL };
-    for (int i = 0; col && col->name && names[i]; i++)
-        if (strcmp(col->name, names[i]) == 0)
-            return 1;
-    return 0;
-}
-
 /* Writes a number (Excel has no NaN or infinity: those are said in words) and notes the
  * width it needs with thousands separators and `decimals` decimals. */
 static void wb_write_number(struct wb_sheet *s, lxw_row_t row, int col, double value,
@@ -185,18 +176,13 @@ static void wb_write_number(struct wb_sheet *s, lxw_row_t row, int col, double v
     wb_need_width(s, col, (double)strlen(buf) + (value < 0) + (decimals ? decimals + 1 : 0) + 1);
 }
 
-/* A text cell of a column named day, date or month that holds an ISO date (YYYY-MM-DD)
- * or month (YYYY-MM) is written as an Excel date, so that it sorts, filters and adds up
- * as one. Returns whether text is such a date, with *is_month. */
-static int wb_iso_date(const struct column *col, const char *text, lxw_datetime *dt,
-                       int *is_month)
+/* The text of a date or month column's cell as an Excel date, so that it sorts, filters
+ * and adds up as one: an ISO date (YYYY-MM-DD) or month (YYYY-MM) from 1900 on. Returns
+ * whether text is such a date, with *is_month. */
+static int wb_iso_date(const char *text, lxw_datetime *dt, int *is_month)
 {
-    static const char *const names[] = { "day", "date", "month", NULL };
-    int named = 0;
-    for (int i = 0; col->name && names[i]; i++)
-        named |= strcmp(col->name, names[i]) == 0;
     size_t len = strlen(text);
-    if (!named || (len != 7 && len != 10))
+    if (len != 7 && len != 10)
         return 0;
     for (size_t i = 0; i < len; i++)
         if ((i == 4 || i == 7) ? text[i] != '-' : !isdigit((unsigned char)text[i]))
@@ -223,13 +209,18 @@ static void wb_write_cell(struct wb_sheet *s, lxw_row_t row, int col, const stru
     lxw_datetime date;
     int is_month;
     switch (t->cols[c].type) {
-    case COLUMN_TEXT:
-        if (cell->v.text && wb_iso_date(&t->cols[c], cell->v.text, &date, &is_month)) {
+    case COLUMN_DATE:
+    case COLUMN_MONTH:
+        if (cell->v.text && wb_iso_date(cell->v.text, &date, &is_month)) {
             wb_check(s, worksheet_write_datetime(s->ws, row, (lxw_col_t)col, &date,
                                                  is_month ? s->fmt->month : s->fmt->date));
             wb_need_width(s, col, is_month ? 8 : 11);
             break;
         }
+        /* Not a date Excel has: kept as the text it is. */
+        /* fall through */
+    case COLUMN_TEXT:
+    case COLUMN_WEEK:           /* Excel has no week: the text */
         wb_write_text(s, row, col, cell->v.text ? cell->v.text : "", NULL, 1);
         break;
     case COLUMN_INTEGER: {
@@ -500,10 +491,10 @@ static int wb_column_numeric(const struct table *t, int col)
            && (t->cols[col].type == COLUMN_INTEGER || t->cols[col].type == COLUMN_REAL);
 }
 
-static void wb_style_series(lxw_chart_series *series, enum chart_kind kind, int i)
+static void wb_style_series(lxw_chart_series *series, enum chart_excel form, int i)
 {
     lxw_color_t color = wb_palette(i);
-    if (kind == CHART_LINE) {
+    if (form == CHART_EXCEL_LINE) {
         lxw_chart_line line = { .color = color, .width = 2.25 };
         chart_series_set_line(series, &line);
         chart_series_set_marker_type(series, LXW_CHART_MARKER_NONE);
@@ -515,35 +506,29 @@ static void wb_style_series(lxw_chart_series *series, enum chart_kind kind, int 
 
 /* The value printed on each bar, as in the rendered charts: at the end of a plain or
  * grouped bar, inside a stacked segment. Zeros (empty segments) print nothing. */
-static void wb_label_series(lxw_chart_series *series, enum chart_kind kind, int integer)
+static void wb_label_series(lxw_chart_series *series, enum chart_excel form, int integer)
 {
     chart_series_set_labels(series);
     chart_series_set_labels_num_format(series, integer ? "#,##0;-#,##0;;"
                                                        : "#,##0.00;-#,##0.00;;");
-    chart_series_set_labels_position(series, kind == CHART_STACKED_BAR
+    chart_series_set_labels_position(series, form == CHART_EXCEL_STACKED_COLUMN
                                                  ? LXW_CHART_LABEL_POSITION_CENTER
                                                  : LXW_CHART_LABEL_POSITION_OUTSIDE_END);
 }
 
-static uint8_t wb_excel_type(enum chart_kind kind)
-{
-    switch (kind) {
-    case CHART_HBAR:
-        return LXW_CHART_BAR;
-    case CHART_STACKED_BAR:
-        return LXW_CHART_COLUMN_STACKED;
-    case CHART_LINE:
-        return LXW_CHART_LINE;
-    default:
-        return LXW_CHART_COLUMN;
-    }
-}
+/* libxlsxwriter's chart type for each of Excel's forms (chart_kind_excel()). */
+static const uint8_t wb_excel_types[] = {
+    [CHART_EXCEL_COLUMN] = LXW_CHART_COLUMN,
+    [CHART_EXCEL_BAR] = LXW_CHART_BAR,
+    [CHART_EXCEL_STACKED_COLUMN] = LXW_CHART_COLUMN_STACKED,
+    [CHART_EXCEL_LINE] = LXW_CHART_LINE,
+};
 
 /* A native chart of the table, at the panel's next row. */
 static void wb_native_chart(struct wb_sheet *s, const struct table *t,
                             const struct chart_spec *spec, size_t written)
 {
-    enum chart_kind kind = spec->kind;
+    enum chart_excel form = chart_kind_excel(spec->kind);
     int cat = spec->category_col, ser = spec->series_col, val = spec->value_col;
     int pivot = wb_column_ok(t, ser) && ser != cat && ser != val;
     struct wb_pivot p;
@@ -555,14 +540,14 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
         return;
     const char *num = t->cols[val].type == COLUMN_INTEGER ? "#,##0" : "#,##0.00";
     memset(&p, 0, sizeof p);
-    lxw_chart *chart = workbook_add_chart(s->wb, wb_excel_type(kind));
+    lxw_chart *chart = workbook_add_chart(s->wb, wb_excel_types[form]);
     if (!chart) {
         wb_check(s, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
     }
     lxw_row_t chart_row = s->panel_row;
     if (pivot) {
-        wb_pivot_build(&p, t, cat, ser, val, kind != CHART_LINE);
+        wb_pivot_build(&p, t, cat, ser, val, form != CHART_EXCEL_LINE);
         lxw_row_t head = chart_row + WB_CHART_ROWS;
         char *what = xasprintf("Chart data: %s by %s, one column per %s%s.",
                                t->cols[val].name, t->cols[cat].name, t->cols[ser].name,
@@ -576,7 +561,7 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
             free(what);
             head++;
         }
-        wb_pivot_write(s, &p, t, cat, val, head + 1, kind != CHART_LINE);
+        wb_pivot_write(s, &p, t, cat, val, head + 1, form != CHART_EXCEL_LINE);
         lxw_row_t first = head + 2, last = head + 1 + (lxw_row_t)p.ncat;
         for (int j = 0; j < p.nser; j++) {
             lxw_chart_series *series = chart_add_series(chart, NULL, NULL);
@@ -587,9 +572,9 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
                                         (lxw_col_t)s->panel_col);
             chart_series_set_values(series, s->name, first, vcol, last, vcol);
             chart_series_set_name_range(series, s->name, head + 1, vcol);
-            wb_style_series(series, kind, j);
-            if (kind != CHART_LINE && p.ncat <= WB_LABELLED_POINTS)
-                wb_label_series(series, kind, t->cols[val].type == COLUMN_INTEGER);
+            wb_style_series(series, form, j);
+            if (form != CHART_EXCEL_LINE && p.ncat <= WB_LABELLED_POINTS)
+                wb_label_series(series, form, t->cols[val].type == COLUMN_INTEGER);
         }
         chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
         if (p.ncat < (int)written && p.ncat >= WB_CHART_POINTS) {
@@ -604,9 +589,9 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
             chart_series_set_values(series, s->name, 1, (lxw_col_t)val, (lxw_row_t)n,
                                     (lxw_col_t)val);
             chart_series_set_name_range(series, s->name, 0, (lxw_col_t)val);
-            wb_style_series(series, kind, 0);
-            if (kind != CHART_LINE && n <= WB_LABELLED_POINTS)
-                wb_label_series(series, kind, t->cols[val].type == COLUMN_INTEGER);
+            wb_style_series(series, form, 0);
+            if (form != CHART_EXCEL_LINE && n <= WB_LABELLED_POINTS)
+                wb_label_series(series, form, t->cols[val].type == COLUMN_INTEGER);
         }
         chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
         if (n < written) {
@@ -615,9 +600,9 @@ static void wb_native_chart(struct wb_sheet *s, const struct table *t,
         }
     }
     /* In libxlsxwriter x_axis is the horizontal one: for bar charts, the value axis. */
-    lxw_chart_axis *cat_axis = kind == CHART_HBAR ? chart->y_axis : chart->x_axis;
-    lxw_chart_axis *val_axis = kind == CHART_HBAR ? chart->x_axis : chart->y_axis;
-    if (kind == CHART_HBAR) {
+    lxw_chart_axis *cat_axis = form == CHART_EXCEL_BAR ? chart->y_axis : chart->x_axis;
+    lxw_chart_axis *val_axis = form == CHART_EXCEL_BAR ? chart->x_axis : chart->y_axis;
+    if (form == CHART_EXCEL_BAR) {
         /* Excel draws the first category at the bottom: reverse so the table's first
          * (largest) is on top, with the value axis crossing at the bottom. */
         chart_axis_set_reverse(cat_axis);
@@ -707,24 +692,11 @@ static void wb_image_chart(struct wb_sheet *s, const struct table *t,
 static void wb_chart(struct wb_sheet *s, const struct table *t, const struct chart_spec *spec,
                      size_t written, struct wb_keep *keep)
 {
-    switch (spec->kind) {
-    case CHART_BAR:
-    case CHART_HBAR:
-    case CHART_STACKED_BAR:
-    case CHART_GROUPED_BAR:
-    case CHART_LINE:
-        wb_native_chart(s, t, spec, written);
-        break;
-    case CHART_HISTOGRAM:       /* Excel's column chart would lose the box summary */
-    case CHART_HEATMAP:
-    case CHART_TREEMAP:
-    case CHART_SANKEY:
-    case CHART_ADDRESS_MAP:
+    enum chart_excel form = chart_kind_excel(spec->kind);
+    if (form == CHART_EXCEL_PICTURE)
         wb_image_chart(s, t, spec, keep);
-        break;
-    default:
-        break;
-    }
+    else if (form != CHART_EXCEL_NONE)
+        wb_native_chart(s, t, spec, written);
 }
 
 /* ---- sheet names ---- */

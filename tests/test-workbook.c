@@ -1,10 +1,13 @@
 /* test-workbook.c: unit tests for workbook_write() and report_write_html(): return codes,
- * identical bytes for identical tables, errors naming the path, and HTML escaping read back
- * from the page. With TALLY_WORKBOOK_KEEP=DIR the files are left in DIR for
+ * identical bytes for identical tables, errors naming the path, HTML escaping read back
+ * from the page, and cells written as their column's type says (read back from the sheet's
+ * XML), whatever the column's name. With TALLY_WORKBOOK_KEEP=DIR the files are left in DIR for
  * tests/workbook-unit.sh, which reads them with openpyxl (tests/workbook-unit.json). */
 #include "tests/tap.h"
 #include "render/render.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <cairo.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -39,7 +42,7 @@ static struct table *services(void)
         { 8080, "http", 2 },
     };
     struct table *t = table_new("services", "Services by port");
-    table_add_column(t, "port", COLUMN_INTEGER);
+    table_add_id_column(t, "port");
     table_add_column(t, "service", COLUMN_TEXT);
     table_add_column(t, "services", COLUMN_INTEGER);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -124,7 +127,7 @@ static struct table *app_stack(void)
 static struct table *linkedin(void)
 {
     struct table *t = table_new("linkedin-stats", "LinkedIn search stats");
-    table_add_column(t, "day", COLUMN_TEXT);
+    table_add_column(t, "day", COLUMN_DATE);
     table_add_column(t, "metric", COLUMN_TEXT);
     table_add_column(t, "value", COLUMN_INTEGER);
     for (int d = 0; d < 3; d++)
@@ -144,7 +147,7 @@ static struct table *linkedin(void)
 static struct table *applications(void)
 {
     struct table *t = table_new("applications", "=1+1 applications");
-    table_add_column(t, "week", COLUMN_TEXT);
+    table_add_column(t, "week", COLUMN_WEEK);
     table_add_column(t, "company", COLUMN_TEXT);
     table_add_column(t, "applications", COLUMN_INTEGER);
     for (int w = 1; w <= 2; w++)
@@ -204,7 +207,7 @@ static struct table *summary_table(void)
 static struct table *sources_table(void)
 {
     struct table *t = table_new("sources", "Sources");
-    table_add_column(t, "id", COLUMN_INTEGER);
+    table_add_id_column(t, "id");
     table_add_column(t, "path", COLUMN_TEXT);
     table_add_column(t, "imported_at", COLUMN_TIMESTAMP);
     size_t r = table_add_row(t);
@@ -249,6 +252,148 @@ static int count(const char *hay, const char *needle)
     for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
         n++;
     return n;
+}
+
+/* Columns whose names say the opposite of their types: "x" holds dates, "m" months, "w"
+ * weeks, "n" ports; "day" is plain text and "port" a count. The second row's date does
+ * not exist. */
+static struct table *typed(void)
+{
+    struct table *t = table_new("typed", "Typed columns");
+    table_add_column(t, "x", COLUMN_DATE);
+    table_add_column(t, "m", COLUMN_MONTH);
+    table_add_column(t, "w", COLUMN_WEEK);
+    table_add_id_column(t, "n");
+    table_add_column(t, "day", COLUMN_TEXT);
+    table_add_column(t, "port", COLUMN_INTEGER);
+    size_t r = table_add_row(t);
+    table_set_text(t, r, 0, "2024-01-05");
+    table_set_text(t, r, 1, "2024-02");
+    table_set_text(t, r, 2, "2024-W03");
+    table_set_int(t, r, 3, 8080);
+    table_set_text(t, r, 4, "2024-01-05");
+    table_set_int(t, r, 5, 8080);
+    table_set_text(t, table_add_row(t), 0, "2024-02-30");
+    return t;
+}
+
+/* The member `name` of the zip file at path, as text; NULL when missing. */
+static char *zip_member(const char *path, const char *name)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *entry;
+    char *text = NULL;
+    archive_read_support_format_zip(a);
+    if (archive_read_open_filename(a, path, 16384) != ARCHIVE_OK)
+        goto done;
+    while (!text && archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+        if (strcmp(archive_entry_pathname(entry), name) != 0)
+            continue;
+        struct strbuf sb;
+        char buf[8192];
+        la_ssize_t n;
+        strbuf_init(&sb);
+        while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
+            strbuf_add(&sb, buf, (size_t)n);
+        text = strbuf_detach(&sb);
+    }
+done:
+    archive_read_free(a);
+    return text;
+}
+
+/* The XML of cell `ref` ("A2") in a sheet, from <c to </c> or />; "" when absent. */
+static char *cell_xml(const char *sheet, const char *ref)
+{
+    char *at = xasprintf("<c r=\"%s\"", ref);
+    const char *p = sheet ? strstr(sheet, at) : NULL;
+    free(at);
+    if (!p)
+        return xstrdup("");
+    const char *end = strstr(p, "</c>"), *empty = strstr(p, "/>");
+    if (empty && (!end || empty < end) && strchr(p, '>') == empty + 1)
+        return xstrndup(p, (size_t)(empty + 2 - p));
+    return end ? xstrndup(p, (size_t)(end + 4 - p)) : xstrdup("");
+}
+
+/* The number format of cell `ref`: its style's numFmtId looked up in styles.xml. */
+static char *cell_format(const char *sheet, const char *styles, const char *ref)
+{
+    char *cell = cell_xml(sheet, ref);
+    const char *s = strstr(cell, " s=\"");
+    int style = s ? atoi(s + 4) : 0;
+    free(cell);
+    const char *xf = styles ? strstr(styles, "<cellXfs") : NULL;
+    for (int i = 0; xf && i <= style; i++)
+        xf = strstr(xf + 1, "<xf ");
+    const char *id = xf ? strstr(xf, "numFmtId=\"") : NULL;
+    if (!id)
+        return xstrdup("?");
+    char *want = xasprintf("<numFmt numFmtId=\"%d\" formatCode=\"", atoi(id + 10));
+    const char *code = strstr(styles, want);
+    char *format = code ? xstrndup(code + strlen(want), strcspn(code + strlen(want), "\""))
+                        : xasprintf("builtin %d", atoi(id + 10));
+    free(want);
+    return format;
+}
+
+static void check_cell(const char *sheet, const char *ref, const char *want, const char *what)
+{
+    char *cell = cell_xml(sheet, ref);
+    CHECK(strstr(cell, want) != NULL, "%s (%s is %s)", what, ref, cell);
+    free(cell);
+}
+
+static void check_format(const char *sheet, const char *styles, const char *ref,
+                         const char *want, const char *what)
+{
+    char *format = cell_format(sheet, styles, ref);
+    CHECK_STR(format, want, what);
+    free(format);
+}
+
+/* A workbook and a report page of typed(): each cell as its column's type says. */
+static void check_typed(const char *dir, const char *keep)
+{
+    struct table *t = typed();
+    struct workbook_sheet sheet = { t, NULL };
+    struct tally_diag diag;
+    char *path = xasprintf("%s/typed.xlsx", dir), *html = xasprintf("%s/typed.html", dir);
+    diag_clear(&diag);
+    CHECK_INT(workbook_write(path, &sheet, 1, NULL, NULL, &diag), TALLY_OK,
+              "typed workbook written");
+    char *xml = zip_member(path, "xl/worksheets/sheet1.xml");
+    char *styles = zip_member(path, "xl/styles.xml");
+    CHECK(xml && styles, "the sheet and its styles read back");
+    check_cell(xml, "A2", "<v>45296</v>", "a date column's cell is an Excel date");
+    check_format(xml, styles, "A2", "yyyy-mm-dd", "shown as a date");
+    check_cell(xml, "B2", "<v>45323</v>", "a month column's cell is an Excel date");
+    check_format(xml, styles, "B2", "yyyy-mm", "shown as a month");
+    check_cell(xml, "C2", "t=\"s\"", "a week column's cell is text (Excel has no week)");
+    check_cell(xml, "D2", "<v>8080</v>", "an id column's cell is a number");
+    check_format(xml, styles, "D2", "0", "shown without thousands separators");
+    check_cell(xml, "E2", "t=\"s\"", "a text column named day stays text");
+    check_format(xml, styles, "F2", "#,##0", "an integer column named port is a count");
+    check_cell(xml, "A3", "t=\"s\"", "a date that does not exist stays text");
+    free(xml);
+    free(styles);
+
+    struct report_entry entry = { t, NULL };
+    CHECK_INT(report_write_html(html, "Typed", &entry, 1, NULL, &diag), TALLY_OK,
+              "typed report page written");
+    char *page = slurp(html, NULL);
+    CHECK(page && strstr(page, "<tr><td>2024-01-05</td><td>2024-02</td><td>2024-W03</td>"
+                               "<td class=\"num\">8080</td><td>2024-01-05</td>"
+                               "<td class=\"num\">8,080</td></tr>"),
+          "report page: dates as written, the id without separators, the count with them");
+    free(page);
+    if (!keep) {
+        unlink(path);
+        unlink(html);
+    }
+    free(path);
+    free(html);
+    table_free(t);
 }
 
 int main(void)
@@ -403,6 +548,8 @@ int main(void)
     CHECK_INT(report_write_html(bad, "x", entries, 1, NULL, &diag), TALLY_ERROR_IO,
               "report in a missing folder is an I/O error");
     CHECK(strstr(diag.message, bad) != NULL, "the error names the path");
+
+    check_typed(dir, keep);
 
     if (!keep) {
         unlink(a);
