@@ -14,7 +14,7 @@ enum tally_error sources_table(struct store *store, struct table **out,
 {
     static const struct filters none;
     struct table *t = table_new("sources", "Sources: what was imported");
-    table_add_column(t, "id", COLUMN_INTEGER);
+    table_add_id_column(t, "id");
     table_add_column(t, "path", COLUMN_TEXT);
     table_add_column(t, "format", COLUMN_TEXT);
     table_add_column(t, "tag", COLUMN_TEXT);
