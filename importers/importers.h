@@ -144,7 +144,8 @@ size_t masscan_unescape(char *text, size_t len);
  * (an "http.server" banner, or Server / X-Powered-By lines inside an "http" banner). */
 enum tally_error import_banner(struct import_ctx *ctx, const struct banner_record *banner);
 /* Finds HTTP response headers in data and stores server / x-powered-by /
- * x-aspnet-version for the service described by proto_rec (its value fields ignored). */
+ * x-aspnet-version for the service `service` names (address, protocol, port, time; its
+ * name, value and len are ignored). */
 enum tally_error import_http_headers(struct import_ctx *ctx, const struct header_record *service,
                                      const unsigned char *data, size_t len);
 
