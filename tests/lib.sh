@@ -81,12 +81,11 @@ needs_package() {
     soffice | libreoffice) echo libreoffice-calc-nogui ;;
     chromium-browser | google-chrome) echo chromium ;;
     xz) echo xz-utils ;;
-    setpriv) echo util-linux ;;
     *) echo "$1" ;;
     esac
 }
-# needs_check PREREQ: whether it is here; when not, appends what is missing to
-# $needs_missing and the package that provides it to $needs_install.
+# needs_check PREREQ: whether it is here (setting $VAR for VAR=...); when not, appends what
+# is missing to $needs_missing and the package that provides it to $needs_install.
 needs_check() {
     local want=$1 var="" found=""
     case $want in
