@@ -29,8 +29,8 @@ chart_golden() {
         not_ok "$name differs from its golden ($(wc -c <"$out") bytes, golden $(wc -c <"$CHARTS/$name"))"
         case $name in
         *.svg)  # The text first (what a reader sees), then the markup.
-            "$PYTHON3" "$top_srcdir/tests/svg-text.py" "$CHARTS/$name" >"$TMP/want.txt"
-            "$PYTHON3" "$top_srcdir/tests/svg-text.py" "$out" >"$TMP/got.txt"
+            svg_text "$CHARTS/$name" >"$TMP/want.txt"
+            svg_text "$out" >"$TMP/got.txt"
             diff -u "$TMP/want.txt" "$TMP/got.txt" | head -20 | sed 's/^/#   text: /'
             diff -u "$CHARTS/$name" "$out" | head -30 | cut -c1-160 | sed 's/^/#   /' ;;
         *)  cmp "$CHARTS/$name" "$out" 2>&1 | sed 's/^/#   /' ;;

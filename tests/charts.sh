@@ -14,7 +14,6 @@ check "--size sets the size" "$TALLY" chart top-subnets --port 9543 --size 1000x
 check_eq "1000x600 points at 2x" "$(png_size "$TMP/big.png")" "2000x1200"
 
 check "top-subnets as SVG" "$TALLY" chart top-subnets --port 9543 -o "$TMP/top.svg"
-svg_text() { "$PYTHON3" "$top_srcdir/tests/svg-text.py" "$1"; }
 for label in 198.18.4.0/24 198.18.77.0/24 198.19.200.0/24 203.0.113.0/24 198.18.250.0/24; do
     check "the SVG names the bar $label" sh -c "\"$PYTHON3\" \"$top_srcdir/tests/svg-text.py\" \"$TMP/top.svg\" | grep -qxF '$label'"
 done

@@ -2,8 +2,8 @@
 # import-list.sh: masscan -oL import end to end: counts, compression, stdin, strictness,
 # --lenient, duplicates, forget, and real files written by masscan.
 . "$top_srcdir/tests/lib.sh"
+require sqlite3
 
-q() { "$SQLITE3" "$TALLY_DB" "$1"; }
 
 check "the sample imports" "$TALLY" import "$SAMPLES/cloud-scan.oL"
 check "with a summary line" grep -q "imported as list (source 1): 1,572 open, 372 banner, 346 header, 5 closed; 0 skipped" "$TMP/last.out"
@@ -27,15 +27,13 @@ gzip -c "$SAMPLES/cloud-scan.oL" > "$TMP/scan.oL.gz"
 xz -c "$SAMPLES/cloud-scan.oL" > "$TMP/scan.oL.xz" 2>/dev/null || true
 check "a gzip-compressed copy is the same content" "$TALLY" import "$TMP/scan.oL.gz"
 check "recognised as already imported" grep -q "already imported" "$TMP/last.out"
-if [ -s "$TMP/scan.oL.xz" ]; then
+if needs xz; then
     check "an xz-compressed copy too" sh -c '"$TALLY" import "$TMP/scan.oL.xz" 2>&1 | grep -q "already imported"'
-else
-    skip "xz not installed"
 fi
 
 # A decompression bomb stops at more than 1000 times the compressed size (once past a
 # floor of 1 GiB, lowered here to 16 MiB): 64 MiB of newlines are 81 bytes of bzip2.
-if command -v bzip2 >/dev/null; then
+if needs bzip2; then
     head -c 64M /dev/zero | tr '\0' '\n' | bzip2 -9 > "$TMP/bomb.oL.bz2"
     before=$(db_dump "$TALLY_DB")
     TALLY_RATIO_FLOOR_MIB=16 timeout 60 "$TALLY" import -f list "$TMP/bomb.oL.bz2" >/dev/null 2>"$TMP/bomb.err"
@@ -46,8 +44,6 @@ if command -v bzip2 >/dev/null; then
     awk 'BEGIN { for (i = 0; i < 60000; i++) printf "open tcp %d 100.64.%d.%d %d\n", 80 + i % 3, int(i / 256) % 256, i % 256, 1389312000 + i }' |
         bzip2 -9 > "$TMP/scan-big.oL.bz2"
     check "while a real compressed scan of 2 MiB imports under that floor" env TALLY_RATIO_FLOOR_MIB=1 "$TALLY" import "$TMP/scan-big.oL.bz2"
-else
-    skip "bzip2 not installed"; skip "bomb"; skip "bomb"; skip "bomb"
 fi
 
 printf 'open tcp 9543 198.51.100.200 1389312000\n' > "$TMP/one.txt"
@@ -124,7 +120,7 @@ check_eq "its rows are gone" "$(q "SELECT COUNT(*) FROM observation WHERE addr='
 check_exit "forgetting an unknown source exits 2" 2 "$TALLY" forget nosuchtag
 
 # Real files written by masscan (see ../shared/corpora/README.md).
-if [ -d "$CORPORA/scan" ]; then
+if needs corpora/scan corpora/lab-scan; then
     export TALLY_DB="$TMP/corpus.db"
     check "postmodern_masscan.list imports" "$TALLY" import "$CORPORA/scan/postmodern_masscan.list"
     check "3 open and 5 banners" grep -q "3 open, 5 banner" "$TMP/last.out"
@@ -136,8 +132,6 @@ if [ -d "$CORPORA/scan" ]; then
     check "28 open and 60 banners" grep -q "28 open, 60 banner" "$TMP/last.out"
     check_golden "its ports" "$GOLDEN/lab-ports.csv" "$TALLY" show ports --format csv
     check_eq "11 hosts" "$(q "SELECT COUNT(DISTINCT addr) FROM observation")" "11"
-else
-    skip "corpora absent: $CORPORA"
 fi
 
 # Control bytes in a banner (an ESC sequence that would clear the screen, CR, BEL, DEL)

@@ -5,9 +5,9 @@
 # reassembled from out-of-order segments, link types, truncated and compressed captures,
 # and the errors for captures libpcap refuses.
 . "$top_srcdir/tests/lib.sh"
+require sqlite3
 
 PCAPS="$FIXTURES/pcap"
-q() { "$SQLITE3" "$TALLY_DB" "$1"; }
 # A fresh database per capture: TALLY_DB names it.
 fresh() { TALLY_DB="$TMP/$1.db"; export TALLY_DB; rm -f "$TALLY_DB"; }
 # What a capture gives: the summary, then the records by kind.
@@ -19,22 +19,19 @@ digest() {
         SELECT 'dns without answers', COUNT(*) FROM dns_answer WHERE name IS NULL;
         SELECT 'http banners', COUNT(*) FROM banner WHERE service = 'http';"
 }
-have_tcpdump() { command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ]; }
 tcpdump_count() { PATH="$PATH:/usr/sbin" tcpdump -nr "$1" 2>/dev/null | grep -c '^[0-9]'; }
 
 # ---- the corpus: every capture imports, with the counts tcpdump agrees with ----
-if [ -d "$CORPORA/pcap" ]; then
+if needs corpora/pcap; then
     for f in "$CORPORA"/pcap/*; do
         name=$(basename "$f")
         fresh corpus
         check_exit "$name imports" 0 timeout 60 "$TALLY" import "$f"
         check_golden "$name: summary and records" "$GOLDEN/pcap/$name.csv" digest
-        if have_tcpdump; then
+        if needs tcpdump; then
             check_eq "$name: packets as tcpdump counts them" \
                 "$(q "SELECT value FROM capture_summary WHERE metric='packets'")" \
                 "$(tcpdump_count "$f")"
-        else
-            skip "tcpdump not installed"
         fi
     done
     fresh dnsudp
@@ -54,12 +51,10 @@ www.tcpdump.org,,192.139.46.66;198.199.88.104"
     check "a link type tally does not decode is counted" \
         "$TALLY" import "$CORPORA/pcap/tcpdump_truncated-aack.pcap"
     check "and reported" grep -q "tcpdump_truncated-aack.pcap: link type PPP is not decoded: 1 packets" "$TMP/last.out"
-else
-    skip "corpora not present: $CORPORA"
 fi
 
 # ---- the lab scan: the capture and masscan's list agree ----
-if [ -d "$CORPORA/lab-scan" ]; then
+if needs corpora/lab-scan; then
     fresh lab-list
     "$TALLY" import "$CORPORA/lab-scan/scan.oL" >/dev/null 2>&1
     "$TALLY" show ports --format csv > "$TMP/list-ports.csv"
@@ -92,8 +87,6 @@ if [ -d "$CORPORA/lab-scan" ]; then
         "$(q "SELECT value FROM capture_summary WHERE metric = 'flows'")"
     check_eq "an answered probe keeps its own flow row" \
         "$(q "SELECT COUNT(*) FROM flow WHERE src = '198.51.100.200' AND dst = '198.51.100.12' AND dport = 9543")" "1"
-else
-    skip "corpora not present: $CORPORA"
 fi
 
 # ---- fixtures written by tests/make-pcap-fixtures.py ----

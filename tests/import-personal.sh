@@ -4,8 +4,8 @@
 # against an independent implementation (Python's recurring_ical_events) and against
 # Python's csv module, and malformed files (FILE:LINE, exit 1, database unchanged).
 . "$top_srcdir/tests/lib.sh"
+require sqlite3
 
-q() { "$SQLITE3" "$TALLY_DB" "$1"; }
 P="$FIXTURES/personal"
 G="$GOLDEN/personal"
 OWNER=alex@candidate.example
@@ -339,13 +339,8 @@ check "skipping one" grep -q "1 invitation, 1 application; 1 skipped" "$TMP/last
 
 # ---- the corpus: files other programs wrote ----
 
+require corpora/exports
 EXPORTS="$CORPORA/exports"
-if [ ! -d "$EXPORTS" ]; then
-    skip "corpus ICS files: $EXPORTS is absent"
-    skip "corpus LinkedIn files: $EXPORTS is absent"
-    done_testing
-    exit
-fi
 
 # Occurrences tally finds that the reference misses, where the reference is wrong: with a
 # pytz zone, dateutil compares UNTIL against occurrences carrying the first one's UTC offset,
@@ -357,17 +352,13 @@ known_extra() {
     esac
 }
 
-"$PYTHON3" -c 'import recurring_ical_events' 2>/dev/null && have_reference=1 || have_reference=0
 export TALLY_DB="$TMP/corpus.db"
 n=0
 for f in "$EXPORTS"/*.ics; do
     name=$(basename "$f")
     n=$((n + 1))
     check "$name imports" "$TALLY" import "$f"
-    if [ "$have_reference" = 0 ]; then
-        skip "$name: python3-recurring-ical-events is not installed"
-        continue
-    fi
+    needs python3:recurring_ical_events || continue
     if ! "$PYTHON3" "$top_srcdir/tests/ics-reference.py" "$f" > "$TMP/ref.out" 2> "$TMP/ref.err"; then
         not_ok "$name: the reference could not read it"; sed 's/^/#   /' "$TMP/ref.err" | tail -3
         continue

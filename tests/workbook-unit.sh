@@ -11,23 +11,16 @@ XLSX="$TMP/unit.xlsx"
 check "test-workbook writes the workbook" \
     env TALLY_WORKBOOK_KEEP="$TMP" "$top_builddir/tests/test-workbook"
 
-if "$PYTHON3" -c 'import openpyxl' 2>/dev/null; then
+if needs python3:openpyxl; then
     for part in sheets top-subnets services banners meeting-durations app-stack \
                 linkedin-stats a_very_long_name_with_brackets_ applications limits Summary \
                 Sources; do
         check "openpyxl reads $part as written" "$PYTHON3" "$READ" "$XLSX" "$SPEC" "$part"
     done
-else
-    skip "openpyxl is not installed (apt-get install python3-openpyxl)"
 fi
 
 # LibreOffice: every sheet to CSV, cells as shown (number formats applied).
-SOFFICE=$(command -v soffice || command -v libreoffice || true)
-if [ -z "$SOFFICE" ]; then
-    skip "LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
-    done_testing
-    exit $?
-fi
+require SOFFICE='soffice|libreoffice'
 mkdir -p "$TMP/csv" "$TMP/lo-profile"
 "$SOFFICE" -env:UserInstallation="file://$TMP/lo-profile" --headless \
     --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1' \

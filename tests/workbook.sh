@@ -4,11 +4,7 @@
 # images, Summary and Sources sheets; a banner that looks like a formula stays text.
 . "$top_srcdir/tests/lib.sh"
 
-if ! "$PYTHON3" -c 'import openpyxl' 2>/dev/null; then
-    skip "python3-openpyxl is not installed"
-    done_testing
-    exit 0
-fi
+require python3:openpyxl
 "$TALLY" import "$SAMPLES/cloud-scan.oL" 2>/dev/null
 # A web server whose Server header is a spreadsheet formula.
 printf 'open tcp 80 192.0.2.99 1389312000\nbanner tcp 80 192.0.2.99 1389312000 http.server =HYPERLINK("http://example.invalid","x")\n' > "$TMP/formula.oL"
