@@ -145,7 +145,7 @@ static enum tally_error dns_chains_run(struct store *store, const struct filters
     if (!err) {
         guint n;
         gpointer *names = g_hash_table_get_keys_as_array(m.asked, &n);
-        qsort(names, n, sizeof(*names), compare_names);
+        xqsort(names, n, sizeof(*names), compare_names);
         for (guint i = 0; i < n; i++)
             add_chain(*out, &m, names[i]);
         g_free(names);

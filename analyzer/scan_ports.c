@@ -72,7 +72,7 @@ static void port_counts_merge(struct port_counts *pc)
 {
     size_t out = 0;
     if (pc->n > 1)
-        qsort(pc->items, pc->n, sizeof(*pc->items), by_proto_then_port);
+        xqsort(pc->items, pc->n, sizeof(*pc->items), by_proto_then_port);
     for (size_t i = 0; i < pc->n; i++) {
         if (out > 0 && pc->items[out - 1].proto == pc->items[i].proto &&
             pc->items[out - 1].port == pc->items[i].port)
@@ -142,7 +142,7 @@ static enum tally_error count_v4(struct store *store, const struct filters *f,
         goto done;
     }
     if (n > 1)
-        qsort(keys, n, sizeof(*keys), by_key);
+        xqsort(keys, n, sizeof(*keys), by_key);
     for (size_t i = 0; i < n;) {
         uint64_t group = keys[i] >> 32;
         long long hosts = 0;
@@ -197,7 +197,7 @@ static enum tally_error ports_run(struct store *store, const struct filters *f,
     if (!err) {
         port_counts_merge(&pc);
         if (pc.n > 1)
-            qsort(pc.items, pc.n, sizeof(*pc.items), by_hosts_then_port);
+            xqsort(pc.items, pc.n, sizeof(*pc.items), by_hosts_then_port);
         for (size_t i = 0; i < pc.n && (f->top <= 0 || i < (size_t)f->top); i++) {
             size_t row = table_add_row(*out);
             table_set_int(*out, row, 0, pc.items[i].port);

@@ -103,7 +103,7 @@ static enum tally_error collect_v4(struct store *store, const struct filters *f,
         goto done;
     }
     if (n > 1)
-        qsort(addrs, n, sizeof(*addrs), by_value);
+        xqsort(addrs, n, sizeof(*addrs), by_value);
     uint32_t netmask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
     struct subnet current = { .prefix = prefix };
     uint32_t current_net = 0;
@@ -223,14 +223,14 @@ static enum tally_error run_sorted(struct store *store, const struct filters *f,
         size_t limit = list.n;
         if (top) {
             limit = (size_t)(f->top > 0 ? f->top : 10);
-            qsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
+            xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
             /* The count shown, not the one asked for: "Top 2" when there are two. */
             size_t shown = limit < list.n ? limit : list.n;
             char *lead = xasprintf("Top %zu %s", shown, what);
             title = port_title(lead, f);
             free(lead);
         } else {
-            qsort(list.items, list.n, sizeof(*list.items), by_address);
+            xqsort(list.items, list.n, sizeof(*list.items), by_address);
             title = port_title("Hosts per subnet", f);
         }
         *out = subnet_table(name, title, &list, limit);
@@ -268,7 +268,7 @@ static enum tally_error address_map_run(struct store *store, const struct filter
     per24.prefix = 24;
     enum tally_error err = collect_v4(store, &per24, 24, &list, diag);
     if (!err) {
-        qsort(list.items, list.n, sizeof(*list.items), by_address);
+        xqsort(list.items, list.n, sizeof(*list.items), by_address);
         char *title = port_title("Address map: hosts", f);
         *out = subnet_table("address-map", title, &list, list.n);
         free(title);

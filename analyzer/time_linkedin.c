@@ -163,7 +163,7 @@ static enum tally_error applications_run(struct store *store, const struct filte
     table_add_column(t, "applications", COLUMN_INTEGER);
     *out = t;
     if (n > 1)
-        qsort(apps, n, sizeof(*apps), application_cmp);
+        xqsort(apps, n, sizeof(*apps), application_cmp);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && application_cmp(&apps[i], &apps[j]) == 0)

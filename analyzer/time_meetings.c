@@ -163,7 +163,7 @@ static int interval_cmp(const void *a, const void *b)
 static int64_t union_seconds(struct interval *v, size_t n)
 {
     int64_t total = 0, cur_start = 0, cur_end = 0;
-    qsort(v, n, sizeof(*v), interval_cmp);
+    xqsort(v, n, sizeof(*v), interval_cmp);
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || v[i].start > cur_end) {
             total += cur_end - cur_start;
@@ -223,7 +223,7 @@ static enum tally_error per_company_run(struct store *store, const struct filter
     for (size_t i = 0; i < ev.n; i++)
         g_hash_table_insert(by_id, &ev.v[i].id, &ev.v[i]);
     if (npairs > 1)
-        qsort(pairs, npairs, sizeof(*pairs), pair_company_cmp);
+        xqsort(pairs, npairs, sizeof(*pairs), pair_company_cmp);
     iv = xmalloc((npairs ? npairs : 1) * sizeof(*iv));
     totals = xmalloc((npairs ? npairs : 1) * sizeof(*totals));
     for (size_t i = 0; i < npairs;) {
@@ -239,7 +239,7 @@ static enum tally_error per_company_run(struct store *store, const struct filter
         }
         i = j;
     }
-    qsort(totals, ntotals, sizeof(*totals), company_total_cmp);
+    xqsort(totals, ntotals, sizeof(*totals), company_total_cmp);
     for (size_t i = 0; i < ntotals; i++) {
         if (f->top > 0 && i == (size_t)f->top) {
             t->truncated = 1;
@@ -322,7 +322,7 @@ static enum tally_error durations_run(struct store *store, const struct filters 
     double *v = xmalloc(ev.n * sizeof(*v));
     for (size_t i = 0; i < ev.n; i++)
         v[i] = (double)(ev.v[i].end - ev.v[i].start) / 60.0;
-    qsort(v, ev.n, sizeof(*v), double_cmp);
+    xqsort(v, ev.n, sizeof(*v), double_cmp);
     double q1 = quantile(v, ev.n, 0.25), median = quantile(v, ev.n, 0.5);
     double q3 = quantile(v, ev.n, 0.75);
     double width = bin_width(v, ev.n, q1, q3);

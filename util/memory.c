@@ -1,5 +1,5 @@
-/* memory.c: allocation that stops the program when memory runs out, and strbuf, the
- * growable string every part of tally builds text with. */
+/* memory.c: allocation that stops the program when memory runs out, sorting arrays that may
+ * be empty, and strbuf, the growable string every part of tally builds text with. */
 #include "util/util.h"
 
 #include <stdio.h>
@@ -34,6 +34,12 @@ void *xrealloc(void *ptr, size_t size)
     if (!p)
         out_of_memory(size);
     return p;
+}
+
+void xqsort(void *items, size_t n, size_t size, int (*compare)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(items, n, size, compare);
 }
 
 char *xstrdup(const char *s)

@@ -53,6 +53,8 @@ void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* qsort() for an array that may be empty, and so NULL: qsort() must not be handed NULL. */
+void xqsort(void *items, size_t n, size_t size, int (*compare)(const void *, const void *));
 
 /* A growable byte string. Always NUL-terminated; `len` excludes the NUL. */
 struct strbuf {
