@@ -68,6 +68,22 @@ void chart_text(struct chart_ctx *ctx, const struct chart_font *font, const char
                 double x, double y, enum chart_align align, enum chart_valign valign,
                 double degrees, double max_width);
 
+/* Text a layout step has placed, for its paint step to draw as chart_text would. */
+struct chart_label {
+    char *text;                 /* malloc'd; NULL draws nothing */
+    struct chart_font font;
+    double x, y;
+    enum chart_align align;
+    enum chart_valign valign;
+    double degrees, max_width;
+};
+/* Places a copy of text (replacing what label held). */
+void chart_label_set(struct chart_label *label, const struct chart_font *font,
+                     const char *text, double x, double y, enum chart_align align,
+                     enum chart_valign valign, double degrees, double max_width);
+void chart_label_draw(struct chart_ctx *ctx, const struct chart_label *label);
+void chart_label_release(struct chart_label *label);
+
 /* text as SVG character data: valid UTF-8, no control characters, markup escaped. */
 void chart_svg_escape(struct strbuf *sb, const char *text);
 

@@ -115,6 +115,38 @@ enum tally_error sankey_layout(int nleft, int nright, const struct sankey_flow *
                                struct sankey_layout *out);
 void sankey_layout_free(struct sankey_layout *layout);
 
+/* The Sankey chart of ctx's table as laid out in ctx->plot: what its paint step draws. */
+struct sankey_node {
+    double value;               /* its flows' sum */
+    int rank;                   /* from the top of its column */
+    struct chart_rect box;      /* at least one point high */
+    double r, g, b;
+    struct chart_label label;   /* "name (count)", the name ellipsised when too wide */
+};
+/* A band from the left nodes' edge at sy to the right nodes' at ty, w high. */
+struct sankey_ribbon {
+    int source, target;         /* node indexes */
+    double value;
+    double sy, ty, w;
+    double r, g, b, alpha;
+};
+struct sankey_chart {
+    int empty;                  /* no flows: the chart says "No data" */
+    int nleft, nright;
+    struct sankey_node *left, *right;   /* by node index */
+    int left_other, right_other;        /* the "Other" node, or -1 */
+    double ky;                  /* points per unit of value */
+    double xl, xr;              /* left edges of the two node columns */
+    int nribbons;
+    struct sankey_ribbon *ribbons;      /* largest first, the order they are drawn */
+    struct chart_label left_heading, right_heading;
+};
+/* Reads flows (category -> series, value) from ctx's table, folds crowded columns into
+ * "Other", orders and places the nodes, ribbons and labels. */
+enum tally_error sankey_chart_layout(struct chart_ctx *ctx, struct sankey_chart *sc,
+                                     struct tally_diag *diag);
+void sankey_chart_release(struct sankey_chart *sc);
+
 /* ---- helpers shared by the shape charts (chart_shapes.c) ---- */
 
 /* Categorical colour k for filled areas: the chart palette without black and greys,
