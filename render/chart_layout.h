@@ -147,6 +147,41 @@ enum tally_error sankey_chart_layout(struct chart_ctx *ctx, struct sankey_chart 
                                      struct tally_diag *diag);
 void sankey_chart_release(struct sankey_chart *sc);
 
+/* ---- heatmap ---- */
+
+#define HEATMAP_BAR_STEPS 64            /* the legend's colour bar */
+
+struct heatmap_cell {
+    struct chart_rect box;
+    double value;               /* the sum of the rows in it */
+    int filled;                 /* has data other than 0 */
+    double r, g, b;             /* sequential colour, or grey when not filled */
+    struct chart_label label;   /* the value, when it fits */
+};
+struct heatmap_legend {
+    int shown;                  /* a small chart gives up its legend */
+    struct chart_label title, none, lo, hi;
+    struct chart_rect swatch;   /* the grey of empty cells, when there are any */
+    struct chart_rect bar;
+    double step[HEATMAP_BAR_STEPS][3];
+};
+/* The heatmap of ctx's table in ctx->plot: rows are categories, columns series. */
+struct heatmap_chart {
+    int empty;                  /* no values: the chart says "No data" */
+    int rows, cols;
+    struct chart_rect grid;     /* the cells tile it */
+    double cell_w, cell_h;
+    struct heatmap_cell *cells; /* rows * cols, by row then column */
+    int nlabels;
+    struct chart_label *labels; /* row labels, then column labels */
+    char *row_title, *col_title;
+    double col_title_y;
+    struct heatmap_legend legend;
+};
+enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_chart *hm,
+                                      struct tally_diag *diag);
+void heatmap_chart_release(struct heatmap_chart *hm);
+
 /* ---- helpers shared by the shape charts (chart_shapes.c) ---- */
 
 /* Categorical colour k for filled areas: the chart palette without black and greys,
