@@ -182,6 +182,38 @@ enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_char
                                       struct tally_diag *diag);
 void heatmap_chart_release(struct heatmap_chart *hm);
 
+/* ---- histogram ---- */
+
+struct histogram_bin {
+    struct chart_rect box;      /* from the value down to the axis */
+    double value;
+    struct chart_label label;   /* the value above it, when every value fits its bar */
+};
+struct histogram_tick {
+    double x;
+    struct chart_label label;
+};
+/* A histogram of ctx's pre-binned table in ctx->plot. */
+struct histogram_chart {
+    struct chart_data data;
+    struct chart_rect area;     /* inside the axes */
+    struct chart_value_axis vax;
+    int numeric;                /* bins labelled by their lower edges */
+    double lo, hi, width;       /* numeric: the edges' range and the bin width */
+    double bin_w;               /* points per bin */
+    size_t nbins;
+    struct histogram_bin *bins;
+    size_t nticks;              /* numeric: labelled edges along the axis */
+    struct histogram_tick *ticks;
+    struct chart_category_axis cax;     /* otherwise: the bins' labels */
+    int has_box;                /* the table's notes give a five-number summary */
+    struct chart_label caption;
+    double box_x[5], box_y;     /* min, Q1, median, Q3, max along the axis; box top */
+};
+enum tally_error histogram_chart_layout(struct chart_ctx *ctx, struct histogram_chart *hg,
+                                        struct tally_diag *diag);
+void histogram_chart_release(struct histogram_chart *hg);
+
 /* ---- helpers shared by the shape charts (chart_shapes.c) ---- */
 
 /* Categorical colour k for filled areas: the chart palette without black and greys,
