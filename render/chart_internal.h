@@ -163,6 +163,8 @@ void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last
 /* The same with a stroke and marker for each name, as line charts draw a series. */
 void chart_legend_top_lines(struct chart_ctx *ctx, char *const *names, int n,
                             int last_is_other);
+/* Only takes the room either legend needs from ctx->plot, drawing nothing. */
+void chart_legend_top_fit(struct chart_ctx *ctx, char *const *names, int n, int lines);
 /* The centred "No data" message in ctx->plot. */
 void chart_no_data(struct chart_ctx *ctx);
 

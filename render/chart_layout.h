@@ -182,6 +182,57 @@ enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_char
                                       struct tally_diag *diag);
 void heatmap_chart_release(struct heatmap_chart *hm);
 
+/* ---- bars ---- */
+
+enum bar_mode { BARS_PLAIN, BARS_STACKED, BARS_GROUPED };
+
+/* One series' part of a category's bar: a stacked segment or a grouped sub-bar. */
+struct bar_segment {
+    struct chart_rect box;
+    double r, g, b;
+    struct chart_label value;   /* inside a stacked segment, or above a grouped bar */
+    int rule;                   /* stacked: a white rule on its top edge, at rule_y */
+    double rule_y;
+};
+/* Vertical bars of ctx's table: categories along the bottom, series (when stacked or
+ * grouped) in a legend above. */
+struct bar_chart {
+    enum bar_mode mode;
+    struct chart_data data;
+    int legend;                 /* more than one series: a legend takes the plot's top */
+    struct chart_rect plot;     /* what the legend leaves */
+    struct chart_columns cols;
+    double bar_w, sub_w;        /* a category's bar; a grouped series' share of it */
+    double zero_y;
+    int show_values;            /* every value label fits */
+    struct bar_segment *segments;       /* ncat * nseries, by category then series */
+    double *totals;             /* plain and stacked: each category's sum */
+    struct chart_label *total_labels;   /* plain and stacked: the sum above the bar */
+};
+enum tally_error bar_chart_layout(struct chart_ctx *ctx, enum bar_mode mode,
+                                  struct bar_chart *bc, struct tally_diag *diag);
+void bar_chart_release(struct bar_chart *bc);
+
+/* Horizontal bars: categories top to bottom, values along the bottom. */
+struct hbar_bar {
+    struct chart_rect box;
+    double value;
+    double r, g, b;
+    struct chart_label name;    /* at the left; every n-th when rows are thin */
+    struct chart_label label;   /* the value at the bar's end, or inside it */
+};
+struct hbar_chart {
+    struct chart_data data;
+    struct chart_rect area;     /* inside the axes */
+    struct chart_value_axis vax;
+    double slot, bar_h;         /* height per category; of a bar */
+    double zero_x;
+    struct hbar_bar *bars;      /* one per category */
+};
+enum tally_error hbar_chart_layout(struct chart_ctx *ctx, struct hbar_chart *hb,
+                                   struct tally_diag *diag);
+void hbar_chart_release(struct hbar_chart *hb);
+
 /* ---- histogram ---- */
 
 struct histogram_bin {
