@@ -64,6 +64,61 @@ void addrmap_init(struct addrmap *map, uint32_t base, int prefix, int cell_prefi
 int addrmap_contains(const struct addrmap *map, uint32_t addr);
 void addrmap_cell(const struct addrmap *map, uint32_t addr, uint32_t *x, uint32_t *y);
 
+/* The address map of ctx's table (IPv4 blocks, hosts) as laid out in ctx->plot. */
+struct addrmap_grid {
+    double x0, y0, cell;        /* top-left corner and cell size, in points */
+    uint32_t cols, rows;
+};
+/* A non-empty cell, drawn at least a few points big so a lone block still shows. */
+struct addrmap_mark {
+    uint32_t cx, cy;            /* its cell */
+    double value;               /* hosts */
+    struct chart_rect box;
+    double r, g, b;
+};
+/* White outlines around the aligned blocks of one level. */
+struct addrmap_outlines {
+    double width;
+    size_t n;
+    struct chart_rect *box;     /* NULL: none at this level */
+};
+#define ADDRMAP_CAPTION_LINES 8
+#define ADDRMAP_BAR_STEPS 64
+#define ADDRMAP_MAX_TICKS 12
+struct addrmap_caption {
+    int n;
+    char line[ADDRMAP_CAPTION_LINES][128];
+};
+struct addrmap_legend {
+    struct chart_label title;
+    struct chart_rect step_box[ADDRMAP_BAR_STEPS];      /* the colour bar, maximum at the top */
+    double step[ADDRMAP_BAR_STEPS][3];
+    int nticks;
+    double tick_x, tick_y[ADDRMAP_MAX_TICKS];
+    struct chart_label tick[ADDRMAP_MAX_TICKS];
+    struct chart_rect swatch;   /* the grey of empty cells */
+    struct chart_label none;
+    int ncaption;
+    struct chart_label caption[ADDRMAP_CAPTION_LINES];
+};
+struct addrmap_chart {
+    int empty;                  /* no IPv4 block with hosts: the chart says "No data" */
+    struct addrmap map;
+    struct addrmap_grid grid;
+    double *values;             /* hosts per cell, rows * cols by row */
+    double max;
+    size_t nmarks;
+    struct addrmap_mark *marks; /* the fullest last, the order drawn */
+    int inner;                  /* the level of the inner block labels, -1 for none */
+    struct addrmap_outlines outlines[2];        /* inner blocks (thin), edge squares */
+    int ninner_labels, nedge_labels;
+    struct chart_label *inner_labels, *edge_labels;
+    struct addrmap_legend legend;
+};
+enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_chart *am,
+                                      struct tally_diag *diag);
+void addrmap_chart_release(struct addrmap_chart *am);
+
 /* ---- two-column Sankey (left nodes -> right nodes) ---- */
 
 struct sankey_flow {
