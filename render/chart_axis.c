@@ -1,6 +1,7 @@
 /* chart_axis.c: nice tick values (extended Wilkinson after Talbot, Lin and Hanrahan 2010,
- * with Heckbert's method as fallback), exact tick labels with thousands separators, and
- * the value and category axes shared by the bar, line and histogram charts. */
+ * with Heckbert's method as fallback), exact tick labels with thousands separators, the
+ * value and category axes, legends and the "No data" panel shared by the bar, line and
+ * histogram charts. */
 #include "render/chart_internal.h"
 
 #include <float.h>

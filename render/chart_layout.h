@@ -1,8 +1,11 @@
-/* chart_layout.h: the geometry behind the shape charts (treemap, Sankey, address map),
- * kept free of drawing so it can be tested as numbers. Units are points.
+/* chart_layout.h: the geometry behind the charts, kept free of drawing so it can be
+ * tested as numbers: the shape algorithms (squarified treemap, Hilbert curve and address
+ * map, Sankey ordering and placement) and each larger kind's layout step (Sankey,
+ * address map, heatmap, histogram, bars), which measures text but draws nothing and
+ * fills a struct that the kind's paint step only draws. Units are points.
  *
- * Ownership: callers own every array passed in and out; nothing here allocates memory
- * the caller must free, except sankey_layout_free() releasing what sankey_layout() made. */
+ * Ownership: callers own every array passed in and out; what a layout step allocates is
+ * released by its *_release() (sankey_layout() by sankey_layout_free()). */
 #ifndef TALLY_CHART_LAYOUT_H
 #define TALLY_CHART_LAYOUT_H
 
