@@ -606,6 +606,43 @@ static enum tally_error amap_read(const struct table *t, const struct chart_spec
     return TALLY_OK;
 }
 
+/* The map covers where nearly all hosts are: keeps the blocks inside the focus at the
+ * front of blocks (returning their count) and fits the map to them; the others are
+ * counted in `outside`, for the caption to name. */
+static size_t amap_focus_blocks(struct amap_block *blocks, size_t n,
+                                struct amap_outside *outside, struct addrmap *map)
+{
+    uint32_t *nets = xcalloc(n, sizeof *nets), focus_net;
+    int *lens = xcalloc(n, sizeof *lens), focus_len;
+    double *weights = xcalloc(n, sizeof *weights);
+    size_t kept = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        nets[i] = blocks[i].net;
+        lens[i] = blocks[i].len;
+        weights[i] = blocks[i].hosts;
+    }
+    addrmap_focus(nets, lens, weights, n, &focus_net, &focus_len);
+    for (size_t i = 0; i < n; i++) {
+        if (blocks[i].len >= focus_len && (blocks[i].net & amap_mask(focus_len)) == focus_net) {
+            blocks[kept] = blocks[i];
+            nets[kept] = blocks[i].net;
+            lens[kept] = blocks[i].len;
+            kept++;
+            continue;
+        }
+        if (outside->n < AMAP_LIST_OUTSIDE)
+            outside->first[outside->n] = blocks[i];
+        outside->n++;
+        outside->hosts += blocks[i].hosts;
+    }
+    addrmap_fit(nets, lens, kept, map);
+    free(nets);
+    free(lens);
+    free(weights);
+    return kept;
+}
+
 /* Cells smaller than AMAP_MIN_MARK are drawn that big, centred but kept inside the map,
  * so a lone /24 in a large block still shows; fuller cells come last, on top. */
 static void amap_marks_fit(struct addrmap_chart *am)
@@ -648,14 +685,9 @@ enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_char
     struct addrmap_caption caption;
     struct addrmap_grid *g = &am->grid;
     struct addrmap *map = &am->map;
-    uint32_t *nets = NULL;
-    int *lens = NULL;
     double legend_w, unit, tw, band;
     struct chart_font tick = CHART_FONT_TICK;
     struct amap_outside outside = { 0 };
-    double *weights = NULL;
-    uint32_t focus_net;
-    int focus_len;
     size_t n = 0;
     int skipped_v6 = 0;
     char what[128];
@@ -674,33 +706,7 @@ enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_char
         am->empty = 1;
         goto out;
     }
-    /* The map covers where nearly all hosts are; the blocks outside are named in the
-     * caption. */
-    nets = xcalloc(n, sizeof *nets);
-    lens = xcalloc(n, sizeof *lens);
-    weights = xcalloc(n, sizeof *weights);
-    for (size_t i = 0; i < n; i++) {
-        nets[i] = blocks[i].net;
-        lens[i] = blocks[i].len;
-        weights[i] = blocks[i].hosts;
-    }
-    addrmap_focus(nets, lens, weights, n, &focus_net, &focus_len);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (blocks[i].len >= focus_len && (blocks[i].net & amap_mask(focus_len)) == focus_net) {
-            blocks[kept] = blocks[i];
-            nets[kept] = blocks[i].net;
-            lens[kept] = blocks[i].len;
-            kept++;
-            continue;
-        }
-        if (outside.n < AMAP_LIST_OUTSIDE)
-            outside.first[outside.n] = blocks[i];
-        outside.n++;
-        outside.hosts += blocks[i].hosts;
-    }
-    n = kept;
-    addrmap_fit(nets, lens, n, map);
+    n = amap_focus_blocks(blocks, n, &outside, map);
 
     g->rows = 1u << map->order;
     g->cols = g->rows << map->wide;
@@ -746,10 +752,7 @@ enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_char
 out:
     if (err != TALLY_OK)
         addrmap_chart_release(am);
-    free(weights);
     free(blocks);
-    free(nets);
-    free(lens);
     return err;
 }
 

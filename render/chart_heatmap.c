@@ -159,11 +159,15 @@ static void heatmap_cell_value(struct chart_ctx *ctx, struct heatmap_cell *cell)
                     VALIGN_MIDDLE, 0, 0);
 }
 
-/* Sums the table's values into a rows x cols grid; have[k] marks cells with data. */
-static void heatmap_grid(const struct table *t, const struct chart_spec *spec,
-                         const struct heatmap_keys *rows, const struct heatmap_keys *cols,
-                         double *grid, unsigned char *have)
+/* Sums the table's values into a rows x cols grid; have[k] marks cells with data. The
+ * smallest and largest sums other than 0 go to lo and hi (infinite when there are
+ * none); returns whether some cell is empty. */
+static int heatmap_grid(const struct table *t, const struct chart_spec *spec,
+                        const struct heatmap_keys *rows, const struct heatmap_keys *cols,
+                        double *grid, unsigned char *have, double *lo, double *hi)
 {
+    int any_empty = 0;
+
     for (size_t i = 0; i < t->nrows; i++) {
         int r = heatmap_key_index(rows, t, i, spec->category_col);
         int c = heatmap_key_index(cols, t, i, spec->series_col);
@@ -173,6 +177,17 @@ static void heatmap_grid(const struct table *t, const struct chart_spec *spec,
         grid[(size_t)r * cols->n + c] += v;
         have[(size_t)r * cols->n + c] = 1;
     }
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t k = 0; k < (size_t)rows->n * cols->n; k++) {
+        if (have[k] && grid[k] != 0) {
+            *lo = fmin(*lo, grid[k]);
+            *hi = fmax(*hi, grid[k]);
+        } else {
+            any_empty = 1;
+        }
+    }
+    return any_empty;
 }
 
 /* Row labels right-aligned against the grid (every n-th when rows are thin), column
@@ -204,6 +219,32 @@ static void heatmap_labels_fit(struct chart_ctx *ctx, struct heatmap_chart *hm,
                         ALIGN_CENTER, VALIGN_TOP, 0, every * cw);
 }
 
+/* Each cell's box, its colour on the scale from lo to hi (grey without data) and its
+ * value when it fits. */
+static void heatmap_cells_fit(struct chart_ctx *ctx, struct heatmap_chart *hm,
+                              const double *grid, const unsigned char *have, double lo,
+                              double hi)
+{
+    hm->cells = xcalloc((size_t)hm->rows * (size_t)hm->cols, sizeof *hm->cells);
+    for (int r = 0; r < hm->rows; r++) {
+        for (int c = 0; c < hm->cols; c++) {
+            size_t k = (size_t)r * hm->cols + c;
+            struct heatmap_cell *cell = &hm->cells[k];
+            cell->box = (struct chart_rect){ hm->grid.x + c * hm->cell_w,
+                                             hm->grid.y + r * hm->cell_h, hm->cell_w,
+                                             hm->cell_h };
+            cell->value = grid[k];
+            cell->filled = have[k] && grid[k] != 0;
+            if (cell->filled) {
+                chart_sequential(heatmap_scale(grid[k], lo, hi), &cell->r, &cell->g, &cell->b);
+                heatmap_cell_value(ctx, cell);
+            } else {
+                cell->r = cell->g = cell->b = HEATMAP_EMPTY;
+            }
+        }
+    }
+}
+
 void heatmap_chart_release(struct heatmap_chart *hm)
 {
     for (int k = 0; hm->cells && k < hm->rows * hm->cols; k++)
@@ -232,10 +273,10 @@ enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_char
     double *grid = NULL;
     unsigned char *have = NULL;
     char *value_title = NULL;
-    double lo = INFINITY, hi = -INFINITY, tw, th, row_label_w = 0;
+    double lo, hi, tw, th, row_label_w = 0;
     double tick_h, axis_h, left_title_w, bottom_title_h, gx, gy, gw, cw, ch;
     double vmin, legend_h;
-    int any_empty = 0;
+    int any_empty;
     enum tally_error err;
 
     memset(hm, 0, sizeof *hm);
@@ -253,15 +294,7 @@ enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_char
 
     grid = xcalloc((size_t)rows.n * (size_t)cols.n, sizeof *grid);
     have = xcalloc((size_t)rows.n * (size_t)cols.n, 1);
-    heatmap_grid(t, spec, &rows, &cols, grid, have);
-    for (size_t k = 0; k < (size_t)rows.n * cols.n; k++) {
-        if (have[k] && grid[k] != 0) {
-            lo = fmin(lo, grid[k]);
-            hi = fmax(hi, grid[k]);
-        } else {
-            any_empty = 1;
-        }
-    }
+    any_empty = heatmap_grid(t, spec, &rows, &cols, grid, have, &lo, &hi);
     if (!isfinite(lo)) {
         hm->empty = 1;
         goto out;
@@ -307,22 +340,7 @@ enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_char
     hm->cell_h = ch;
     hm->grid = (struct chart_rect){ gx, gy, gw, ch * rows.n };
 
-    hm->cells = xcalloc((size_t)rows.n * (size_t)cols.n, sizeof *hm->cells);
-    for (int r = 0; r < rows.n; r++) {
-        for (int c = 0; c < cols.n; c++) {
-            size_t k = (size_t)r * cols.n + c;
-            struct heatmap_cell *cell = &hm->cells[k];
-            cell->box = (struct chart_rect){ gx + c * cw, gy + r * ch, cw, ch };
-            cell->value = grid[k];
-            cell->filled = have[k] && grid[k] != 0;
-            if (cell->filled)
-                chart_sequential(heatmap_scale(grid[k], lo, hi), &cell->r, &cell->g, &cell->b);
-            else
-                cell->r = cell->g = cell->b = HEATMAP_EMPTY;
-            if (cell->filled)
-                heatmap_cell_value(ctx, cell);
-        }
-    }
+    heatmap_cells_fit(ctx, hm, grid, have, lo, hi);
     heatmap_labels_fit(ctx, hm, &rows, &cols, tick_h, row_label_w);
     hm->col_title_y = gy + hm->grid.h + tick_h + 8 + axis_h;
     if (legend_h > 0)

@@ -887,6 +887,36 @@ static void sankey_headings_fit(struct chart_ctx *ctx, struct sankey_chart *sc,
     }
 }
 
+/* A column with more than `keep` nodes keeps its keep - 1 largest and folds the rest
+ * into "Other" (its index in *lother, *rother); flows receives raw's flows between the
+ * nodes kept. */
+static void sankey_fold_columns(struct sankey_names names[2], const struct sankey_flows *raw,
+                                int keep, struct sankey_flows *flows, int *lother,
+                                int *rother)
+{
+    double *lv = xcalloc((size_t)names[0].n, sizeof *lv);
+    double *rv = xcalloc((size_t)names[1].n, sizeof *rv);
+    int *lmap = xcalloc((size_t)names[0].n, sizeof *lmap);
+    int *rmap = xcalloc((size_t)names[1].n, sizeof *rmap);
+
+    sankey_values(names[0].n, names[1].n, raw->flow, raw->n, lv, rv);
+    for (int i = 0; i < names[0].n; i++)
+        lmap[i] = i;
+    for (int i = 0; i < names[1].n; i++)
+        rmap[i] = i;
+    if (names[0].n > keep)
+        *lother = sankey_fold(&names[0], lv, keep, lmap);
+    if (names[1].n > keep)
+        *rother = sankey_fold(&names[1], rv, keep, rmap);
+    for (int f = 0; f < raw->n; f++)
+        sankey_flows_add(flows, lmap[raw->flow[f].source], rmap[raw->flow[f].target],
+                         raw->flow[f].value);
+    free(lv);
+    free(rv);
+    free(lmap);
+    free(rmap);
+}
+
 void sankey_chart_release(struct sankey_chart *sc)
 {
     for (int i = 0; sc->left && i < sc->nleft; i++)
@@ -912,8 +942,6 @@ enum tally_error sankey_chart_layout(struct chart_ctx *ctx, struct sankey_chart 
     struct sankey_layout lay;
     struct sankey_options opt;
     struct chart_font label = CHART_FONT_LABEL, heading = CHART_FONT_LABEL;
-    int *lmap = NULL, *rmap = NULL;
-    double *lv = NULL, *rv = NULL;
     char *lhead = NULL, *rhead = NULL;
     int keep;
     double tw, th, head_h, pitch;
@@ -957,22 +985,7 @@ enum tally_error sankey_chart_layout(struct chart_ctx *ctx, struct sankey_chart 
         keep = SANKEY_MAX_NODES;
     if (keep < 2)
         keep = 2;
-    lv = xcalloc((size_t)names[0].n, sizeof *lv);
-    rv = xcalloc((size_t)names[1].n, sizeof *rv);
-    sankey_values(names[0].n, names[1].n, raw.flow, raw.n, lv, rv);
-    lmap = xcalloc((size_t)names[0].n, sizeof *lmap);
-    rmap = xcalloc((size_t)names[1].n, sizeof *rmap);
-    for (int i = 0; i < names[0].n; i++)
-        lmap[i] = i;
-    for (int i = 0; i < names[1].n; i++)
-        rmap[i] = i;
-    if (names[0].n > keep)
-        sc->left_other = sankey_fold(&names[0], lv, keep, lmap);
-    if (names[1].n > keep)
-        sc->right_other = sankey_fold(&names[1], rv, keep, rmap);
-    for (int f = 0; f < raw.n; f++)
-        sankey_flows_add(&flows, lmap[raw.flow[f].source], rmap[raw.flow[f].target],
-                         raw.flow[f].value);
+    sankey_fold_columns(names, &raw, keep, &flows, &sc->left_other, &sc->right_other);
 
     opt = (struct sankey_options){ SANKEY_SWEEPS, sc->left_other, sc->right_other,
                                    p->y + head_h, p->h - head_h, SANKEY_PAD, pitch };
@@ -999,10 +1012,6 @@ out:
     sankey_names_release(&names[1]);
     free(raw.flow);
     free(flows.flow);
-    free(lmap);
-    free(rmap);
-    free(lv);
-    free(rv);
     free(lhead);
     free(rhead);
     return err;
