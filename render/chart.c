@@ -107,8 +107,9 @@ static const char *chart_subtitle(const struct table *t, const struct chart_spec
     return spec->subtitle ? spec->subtitle : t->subtitle;
 }
 
-/* Title (bold, left) and subtitle (grey) along the top; the rest becomes ctx->plot. */
-static void frame_draw(struct chart_ctx *ctx)
+/* Title (bold, left) and subtitle (grey) along the top, drawn when `paint`; the rest
+ * becomes ctx->plot. */
+static void frame_fit(struct chart_ctx *ctx, int paint)
 {
     const char *title = chart_title(ctx->table, ctx->spec);
     const char *subtitle = chart_subtitle(ctx->table, ctx->spec);
@@ -116,14 +117,16 @@ static void frame_draw(struct chart_ctx *ctx)
 
     if (title && *title) {
         chart_text_size(ctx, &CHART_FONT_TITLE, title, &w, &h);
-        chart_text(ctx, &CHART_FONT_TITLE, title, CHART_MARGIN, y, ALIGN_LEFT, VALIGN_TOP, 0,
-                   text_w);
+        if (paint)
+            chart_text(ctx, &CHART_FONT_TITLE, title, CHART_MARGIN, y, ALIGN_LEFT, VALIGN_TOP,
+                       0, text_w);
         y += h + 1;
     }
     if (subtitle && *subtitle) {
         chart_text_size(ctx, &CHART_FONT_SUBTITLE, subtitle, &w, &h);
-        chart_text(ctx, &CHART_FONT_SUBTITLE, subtitle, CHART_MARGIN, y, ALIGN_LEFT,
-                   VALIGN_TOP, 0, text_w);
+        if (paint)
+            chart_text(ctx, &CHART_FONT_SUBTITLE, subtitle, CHART_MARGIN, y, ALIGN_LEFT,
+                       VALIGN_TOP, 0, text_w);
         y += h;
     }
     y += 12;
@@ -131,6 +134,80 @@ static void frame_draw(struct chart_ctx *ctx)
     ctx->plot.y = y;
     ctx->plot.w = ctx->width - 2 * CHART_MARGIN;
     ctx->plot.h = ctx->height - CHART_MARGIN - y;
+}
+
+/* Text layout for ctx: a font map of its own, released with the chart, so that no font
+ * caches outlive the render, and font options pinned for identical bytes. */
+static void fonts_open(struct chart_ctx *ctx)
+{
+    cairo_font_options_t *options = cairo_font_options_create();
+
+    ctx->font_map = pango_cairo_font_map_new();
+    ctx->pango = pango_font_map_create_context(ctx->font_map);
+    cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
+    pango_cairo_context_set_font_options(ctx->pango, options);
+    cairo_font_options_destroy(options);
+    pango_cairo_context_set_resolution(ctx->pango, 72);
+    pango_context_set_round_glyph_positions(ctx->pango, FALSE);
+}
+
+static void fonts_close(struct chart_ctx *ctx)
+{
+    if (ctx->pango)
+        g_object_unref(ctx->pango);
+    if (ctx->font_map)
+        g_object_unref(ctx->font_map);
+    ctx->pango = NULL;
+    ctx->font_map = NULL;
+}
+
+/* The canvas size the spec asks for, refused when out of bounds. */
+static enum tally_error chart_size(const struct chart_spec *spec, double *width,
+                                   double *height, struct tally_diag *diag)
+{
+    *width = spec->width > 0 ? spec->width : CHART_DEFAULT_WIDTH;
+    *height = spec->height > 0 ? spec->height : CHART_DEFAULT_HEIGHT;
+    if (*width < CHART_MIN_SIZE || *height < CHART_MIN_SIZE || *width > CHART_MAX_SIZE ||
+        *height > CHART_MAX_SIZE)
+        return diag_set(diag, TALLY_ERROR_USAGE, "chart size %gx%g is outside %dx%d..%dx%d",
+                        *width, *height, CHART_MIN_SIZE, CHART_MIN_SIZE, CHART_MAX_SIZE,
+                        CHART_MAX_SIZE);
+    return TALLY_OK;
+}
+
+enum tally_error chart_measure_open(struct chart_ctx *ctx, const struct table *t,
+                                    const struct chart_spec *spec, struct tally_diag *diag)
+{
+    cairo_surface_t *surface;
+    enum tally_error err;
+
+    memset(ctx, 0, sizeof *ctx);
+    err = chart_size(spec, &ctx->width, &ctx->height, diag);
+    if (err != TALLY_OK)
+        return err;
+    surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    ctx->cr = cairo_create(surface);
+    cairo_surface_destroy(surface);
+    if (cairo_status(ctx->cr) != CAIRO_STATUS_SUCCESS) {
+        cairo_destroy(ctx->cr);
+        ctx->cr = NULL;
+        return diag_set(diag, TALLY_ERROR_MEMORY, "cannot create a chart surface");
+    }
+    fonts_open(ctx);
+    ctx->table = t;
+    ctx->spec = spec;
+    frame_fit(ctx, 0);
+    return TALLY_OK;
+}
+
+void chart_measure_close(struct chart_ctx *ctx)
+{
+    fonts_close(ctx);
+    if (ctx->cr)
+        cairo_destroy(ctx->cr);
+    ctx->cr = NULL;
 }
 
 /* Copies svg with every "surfaceN" id renumbered from 1 in order of appearance (cairo
@@ -193,11 +270,8 @@ static enum tally_error chart_draw(const struct table *t, const struct chart_spe
                                    struct tally_diag *diag)
 {
     const struct chart_drawer *drawer = drawer_find(spec->kind);
-    double width = spec->width > 0 ? spec->width : CHART_DEFAULT_WIDTH;
-    double height = spec->height > 0 ? spec->height : CHART_DEFAULT_HEIGHT;
+    double width, height;
     cairo_surface_t *surface = NULL;
-    cairo_font_options_t *options = NULL;
-    PangoFontMap *font_map = NULL;
     struct chart_ctx ctx;
     struct strbuf svg, text_layer;
     enum tally_error err = TALLY_OK;
@@ -211,13 +285,9 @@ static enum tally_error chart_draw(const struct table *t, const struct chart_spe
                        chart_kind_name(spec->kind));
         goto cleanup;
     }
-    if (width < CHART_MIN_SIZE || height < CHART_MIN_SIZE || width > CHART_MAX_SIZE ||
-        height > CHART_MAX_SIZE) {
-        err = diag_set(diag, TALLY_ERROR_USAGE, "chart size %gx%g is outside %dx%d..%dx%d",
-                       width, height, CHART_MIN_SIZE, CHART_MIN_SIZE, CHART_MAX_SIZE,
-                       CHART_MAX_SIZE);
+    err = chart_size(spec, &width, &height, diag);
+    if (err != TALLY_OK)
         goto cleanup;
-    }
 
     switch (fmt) {
     case CHART_PNG:
@@ -250,23 +320,13 @@ static enum tally_error chart_draw(const struct table *t, const struct chart_spe
     cairo_set_source_rgb(ctx.cr, 1, 1, 1);
     cairo_paint(ctx.cr);
 
-    /* A font map of its own, released with the chart, so that no font caches outlive
-     * the render. */
-    font_map = pango_cairo_font_map_new();
-    ctx.pango = pango_font_map_create_context(font_map);
-    options = cairo_font_options_create();
-    cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
-    cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
-    cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
-    pango_cairo_context_set_font_options(ctx.pango, options);
-    pango_cairo_context_set_resolution(ctx.pango, 72);
-    pango_context_set_round_glyph_positions(ctx.pango, FALSE);
+    fonts_open(&ctx);
 
     ctx.table = t;
     ctx.spec = spec;
     ctx.width = width;
     ctx.height = height;
-    frame_draw(&ctx);
+    frame_fit(&ctx, 1);
     if (t->nrows == 0)
         chart_no_data(&ctx);
     else
@@ -291,12 +351,7 @@ static enum tally_error chart_draw(const struct table *t, const struct chart_spe
         svg_finish(&svg, chart_title(t, spec), chart_subtitle(t, spec), &text_layer, out);
 
 cleanup:
-    if (options)
-        cairo_font_options_destroy(options);
-    if (ctx.pango)
-        g_object_unref(ctx.pango);
-    if (font_map)
-        g_object_unref(font_map);
+    fonts_close(&ctx);
     if (ctx.cr)
         cairo_destroy(ctx.cr);
     if (surface)

@@ -17,7 +17,6 @@
 #define AMAP_T_MIN 0.45                 /* sequential position of a one-host cell: a clear
                                            mid blue, unlike the empty grey */
 #define AMAP_EMPTY 0.93                 /* grey of an empty cell */
-#define AMAP_CAPTION_LINES 8
 #define AMAP_LIST_OUTSIDE 3             /* blocks outside the map named one by one */
 #define AMAP_MIN_MARK 2.5               /* smallest square drawn for a non-empty cell */
 
@@ -261,14 +260,8 @@ static double amap_scale(double v, double max)
     return AMAP_T_MIN + (1 - AMAP_T_MIN) * log1p(v - 1) / log1p(max - 1);
 }
 
-/* Where the grid is drawn: top-left corner, cell size, cells across and down. */
-struct amap_geom {
-    double x0, y0, cell;
-    uint32_t cols, rows;
-};
-
 /* The top-left corner of the square of an aligned block of length len. */
-static void amap_block_corner(const struct addrmap *map, const struct amap_geom *g,
+static void amap_block_corner(const struct addrmap *map, const struct addrmap_grid *g,
                               uint32_t net, int len, double *bx, double *by)
 {
     int k = (len - map->prefix - map->wide) / 2;
@@ -288,9 +281,10 @@ static int amap_edge_level(const struct addrmap *map)
 
 /* Labels the coarsest squares on the map's edges: those in the top row above the map,
  * the others below it; a label wider than its square is left out. */
-static void amap_draw_edges(struct chart_ctx *ctx, const struct addrmap *map,
-                            const struct amap_geom *g)
+static void amap_edges_fit(struct chart_ctx *ctx, struct addrmap_chart *am)
 {
+    const struct addrmap *map = &am->map;
+    const struct addrmap_grid *g = &am->grid;
     struct chart_font font = CHART_FONT_TICK;
     int k = amap_edge_level(map);
     char text[64];
@@ -300,6 +294,7 @@ static void amap_draw_edges(struct chart_ctx *ctx, const struct addrmap *map,
     int len = map->prefix + map->wide + 2 * k;
     uint32_t nblocks = 1u << (map->wide + 2 * k);
     double side = g->cell * (double)(1u << (map->order - k));
+    am->edge_labels = xcalloc(nblocks, sizeof *am->edge_labels);
     for (uint32_t i = 0; i < nblocks; i++) {
         uint32_t net = map->base + (uint32_t)((uint64_t)i << (32 - len));
         double bx, by, tw, th;
@@ -309,11 +304,11 @@ static void amap_draw_edges(struct chart_ctx *ctx, const struct addrmap *map,
         if (tw > side - 4)
             continue;
         if (by <= g->y0)
-            chart_text(ctx, &font, text, bx + side / 2, g->y0 - 5, ALIGN_CENTER,
-                       VALIGN_BOTTOM, 0, 0);
+            chart_label_set(&am->edge_labels[am->nedge_labels++], &font, text, bx + side / 2,
+                            g->y0 - 5, ALIGN_CENTER, VALIGN_BOTTOM, 0, 0);
         else
-            chart_text(ctx, &font, text, bx + side / 2, g->y0 + g->rows * g->cell + 5,
-                       ALIGN_CENTER, VALIGN_TOP, 0, 0);
+            chart_label_set(&am->edge_labels[am->nedge_labels++], &font, text, bx + side / 2,
+                            g->y0 + g->rows * g->cell + 5, ALIGN_CENTER, VALIGN_TOP, 0, 0);
     }
 }
 
@@ -321,7 +316,7 @@ static void amap_draw_edges(struct chart_ctx *ctx, const struct addrmap *map,
  * whose labels fit, octet boundaries (/8, /16, /24) first. Returns the level, -1 when
  * none fits. */
 static int amap_inner_level(struct chart_ctx *ctx, const struct addrmap *map,
-                            const struct amap_geom *g, const struct chart_font *font)
+                            const struct addrmap_grid *g, const struct chart_font *font)
 {
     int edge = amap_edge_level(map), best = -1;
     char text[64];
@@ -349,7 +344,7 @@ static int amap_inner_level(struct chart_ctx *ctx, const struct addrmap *map,
 }
 
 /* Whether no data cell lies under the box (x, y, w, h). */
-static int amap_box_clear(const struct amap_geom *g, const double *grid, double x, double y,
+static int amap_box_clear(const struct addrmap_grid *g, const double *grid, double x, double y,
                           double w, double h)
 {
     double fx0 = floor((x - g->x0) / g->cell), fx1 = floor((x + w - g->x0) / g->cell);
@@ -364,9 +359,10 @@ static int amap_box_clear(const struct amap_geom *g, const double *grid, double 
 
 /* Inner labels sit in a corner of their block (top left first) on top of the cells,
  * but only where no data is under them: a label never hides a cell. */
-static void amap_draw_inner_labels(struct chart_ctx *ctx, const struct addrmap *map,
-                                   const struct amap_geom *g, const double *grid, int k)
+static void amap_inner_labels_fit(struct chart_ctx *ctx, struct addrmap_chart *am, int k)
 {
+    const struct addrmap *map = &am->map;
+    const struct addrmap_grid *g = &am->grid;
     struct chart_font font = CHART_FONT_TICK;
     char text[64];
 
@@ -374,6 +370,7 @@ static void amap_draw_inner_labels(struct chart_ctx *ctx, const struct addrmap *
     int len = map->prefix + map->wide + 2 * k;
     uint32_t nblocks = 1u << (map->wide + 2 * k);
     double side = g->cell * (double)(1u << (map->order - k));
+    am->inner_labels = xcalloc(nblocks, sizeof *am->inner_labels);
     for (uint32_t i = 0; i < nblocks; i++) {
         uint32_t net = map->base + (uint32_t)((uint64_t)i << (32 - len));
         double bx, by, tw, th;
@@ -384,39 +381,36 @@ static void amap_draw_inner_labels(struct chart_ctx *ctx, const struct addrmap *
             int right = corner & 1, bottom = corner >> 1;
             double x = right ? bx + side - 4 - tw : bx + 4;
             double y = bottom ? by + side - 3 - th : by + 3;
-            if (!amap_box_clear(g, grid, x - 2, y - 1, tw + 4, th + 2))
+            if (!amap_box_clear(g, am->values, x - 2, y - 1, tw + 4, th + 2))
                 continue;
-            chart_text(ctx, &font, text, x, y, ALIGN_LEFT, VALIGN_TOP, 0, 0);
+            chart_label_set(&am->inner_labels[am->ninner_labels++], &font, text, x, y,
+                            ALIGN_LEFT, VALIGN_TOP, 0, 0);
             break;
         }
     }
 }
 
-/* White outlines: thin around the inner blocks, thicker around the edge squares. */
-static void amap_draw_outlines(struct chart_ctx *ctx, const struct addrmap *map,
-                               const struct amap_geom *g, int k, double width)
+/* White outlines of the aligned blocks of level k (none when k < 0), `width` thick. */
+static void amap_outlines_fit(const struct addrmap_chart *am, int k, double width,
+                              struct addrmap_outlines *o)
 {
+    const struct addrmap *map = &am->map;
+
     if (k < 0)
         return;
     int len = map->prefix + map->wide + 2 * k;
     uint32_t nblocks = 1u << (map->wide + 2 * k);
-    double side = g->cell * (double)(1u << (map->order - k));
-    cairo_set_line_width(ctx->cr, width);
-    cairo_set_source_rgb(ctx->cr, 1, 1, 1);
+    double side = am->grid.cell * (double)(1u << (map->order - k));
+    o->width = width;
+    o->n = nblocks;
+    o->box = xcalloc(nblocks, sizeof *o->box);
     for (uint32_t i = 0; i < nblocks; i++) {
         double bx, by;
-        amap_block_corner(map, g, map->base + (uint32_t)((uint64_t)i << (32 - len)), len, &bx,
-                          &by);
-        cairo_rectangle(ctx->cr, bx, by, side, side);
-        cairo_stroke(ctx->cr);
+        amap_block_corner(map, &am->grid, map->base + (uint32_t)((uint64_t)i << (32 - len)),
+                          len, &bx, &by);
+        o->box[i] = (struct chart_rect){ bx, by, side, side };
     }
 }
-
-/* The caption lines under the legend. */
-struct amap_caption {
-    int n;
-    char line[AMAP_CAPTION_LINES][128];
-};
 
 /* What the map leaves out: blocks outside the enclosing one. */
 struct amap_outside {
@@ -427,7 +421,7 @@ struct amap_outside {
 
 static void amap_caption_build(const struct addrmap *map, int skipped_v6,
                                const struct amap_outside *out, const char *value_name,
-                               struct amap_caption *c)
+                               struct addrmap_caption *c)
 {
     char block[40], num[40];
 
@@ -476,12 +470,13 @@ static int amap_ticks(double max, double *ticks)
 /* The legend column from (x, y), at most `room` points tall: title, colour bar with log
  * ticks, the swatch for empty cells and the caption; a short column gets a shorter bar,
  * then loses the caption. */
-static void amap_draw_legend(struct chart_ctx *ctx, double x, double y, double room,
-                             double max, const char *what, const struct amap_caption *caption)
+static void amap_legend_fit(struct chart_ctx *ctx, struct addrmap_legend *lg, double x,
+                            double y, double room, double max, const char *what,
+                            const struct addrmap_caption *caption)
 {
     struct chart_font title = CHART_FONT_LABEL, tick = CHART_FONT_TICK,
                       note = CHART_FONT_TICK;
-    double tw, th, title_h, note_h, bar_y, bar_h, yy, last_y = -1e9, ticks[12];
+    double tw, th, title_h, note_h, bar_y, bar_h, yy, last_y = -1e9, ticks[ADDRMAP_MAX_TICKS];
     int nt = amap_ticks(max, ticks), ncaption = caption->n;
     char num[64];
 
@@ -493,19 +488,17 @@ static void amap_draw_legend(struct chart_ctx *ctx, double x, double y, double r
         ncaption = 0;
         bar_h = fmax(AMAP_BAR_MIN / 2, fmin(AMAP_BAR_H, room - (title_h + 10 + 14 + AMAP_BAR_W)));
     }
-    chart_text(ctx, &title, what, x, y, ALIGN_LEFT, VALIGN_TOP, 0, 0);
+    chart_label_set(&lg->title, &title, what, x, y, ALIGN_LEFT, VALIGN_TOP, 0, 0);
     bar_y = y + title_h + 10;
 
     /* The bar, the maximum at the top. */
-    for (int i = 0; i < 64; i++) {
-        double r, g, b;
-        chart_sequential(1 - (1 - AMAP_T_MIN) * (i + 0.5) / 64, &r, &g, &b);
-        cairo_rectangle(ctx->cr, x, bar_y + bar_h * i / 64, AMAP_BAR_W, bar_h / 64 + 0.3);
-        cairo_set_source_rgb(ctx->cr, r, g, b);
-        cairo_fill(ctx->cr);
+    for (int i = 0; i < ADDRMAP_BAR_STEPS; i++) {
+        chart_sequential(1 - (1 - AMAP_T_MIN) * (i + 0.5) / ADDRMAP_BAR_STEPS, &lg->step[i][0],
+                         &lg->step[i][1], &lg->step[i][2]);
+        lg->step_box[i] = (struct chart_rect){ x, bar_y + bar_h * i / ADDRMAP_BAR_STEPS,
+                                               AMAP_BAR_W, bar_h / ADDRMAP_BAR_STEPS + 0.3 };
     }
     chart_text_size(ctx, &tick, "0", &tw, &th);
-    cairo_set_line_width(ctx->cr, 1.0);
     for (int i = 0; i < nt; i++) {
         double ty = bar_y + bar_h * (1 - (amap_scale(ticks[i], max) - AMAP_T_MIN) /
                                              (1 - AMAP_T_MIN));
@@ -514,33 +507,31 @@ static void amap_draw_legend(struct chart_ctx *ctx, double x, double y, double r
             continue;
         if (i + 1 == nt && ty - last_y < th + 2 && i > 0)
             continue;
-        cairo_move_to(ctx->cr, x + AMAP_BAR_W, ty);
-        cairo_line_to(ctx->cr, x + AMAP_BAR_W + 4, ty);
-        cairo_set_source_rgb(ctx->cr, 0.4, 0.4, 0.4);
-        cairo_stroke(ctx->cr);
+        lg->tick_y[lg->nticks] = ty;
         chart_format_value(ticks[i], num, sizeof num);
-        chart_text(ctx, &tick, num, x + AMAP_BAR_W + 7, ty, ALIGN_LEFT, VALIGN_MIDDLE, 0, 0);
+        chart_label_set(&lg->tick[lg->nticks++], &tick, num, x + AMAP_BAR_W + 7, ty,
+                        ALIGN_LEFT, VALIGN_MIDDLE, 0, 0);
         last_y = ty;
     }
+    lg->tick_x = x + AMAP_BAR_W;
 
     /* The swatch for empty cells, then the caption. */
     yy = bar_y + bar_h + 14;
-    cairo_rectangle(ctx->cr, x, yy, AMAP_BAR_W, AMAP_BAR_W);
-    cairo_set_source_rgb(ctx->cr, AMAP_EMPTY, AMAP_EMPTY, AMAP_EMPTY);
-    cairo_fill(ctx->cr);
-    chart_text(ctx, &tick, "none", x + AMAP_BAR_W + 7, yy + AMAP_BAR_W / 2, ALIGN_LEFT,
-               VALIGN_MIDDLE, 0, 0);
+    lg->swatch = (struct chart_rect){ x, yy, AMAP_BAR_W, AMAP_BAR_W };
+    chart_label_set(&lg->none, &tick, "none", x + AMAP_BAR_W + 7, yy + AMAP_BAR_W / 2,
+                    ALIGN_LEFT, VALIGN_MIDDLE, 0, 0);
     note.r = note.g = note.b = 0.35;
     yy += AMAP_BAR_W + 20;
     for (int i = 0; i < ncaption; i++) {
-        chart_text(ctx, &note, caption->line[i], x, yy, ALIGN_LEFT, VALIGN_TOP, 0, 0);
+        chart_label_set(&lg->caption[lg->ncaption++], &note, caption->line[i], x, yy,
+                        ALIGN_LEFT, VALIGN_TOP, 0, 0);
         yy += note_h;
     }
 }
 
 /* Width the legend column needs. */
 static double amap_legend_width(struct chart_ctx *ctx, const char *what, double max,
-                                const struct amap_caption *caption)
+                                const struct addrmap_caption *caption)
 {
     struct chart_font title = CHART_FONT_LABEL, tick = CHART_FONT_TICK;
     double w, tw, th;
@@ -558,38 +549,36 @@ static double amap_legend_width(struct chart_ctx *ctx, const char *what, double 
     return ceil(w);
 }
 
-static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag)
+void addrmap_chart_release(struct addrmap_chart *am)
 {
-    const struct table *t = ctx->table;
-    const struct chart_spec *spec = ctx->spec;
-    const struct chart_rect *p = &ctx->plot;
-    struct amap_block *blocks = NULL;
-    struct amap_caption caption;
-    struct amap_geom g;
-    struct addrmap map;
-    uint32_t *nets = NULL;
-    int *lens = NULL;
-    double *grid = NULL, max = 0, legend_w, unit, tw, band;
-    struct chart_font tick = CHART_FONT_TICK;
-    struct amap_cell *order = NULL;
-    size_t nfull = 0;
-    struct amap_outside outside = { 0 };
-    double *weights = NULL;
-    uint32_t focus_net;
-    int focus_len;
-    int inner;
-    size_t n = 0;
-    int skipped_v6 = 0;
-    char what[128];
-    enum tally_error err;
+    struct addrmap_legend *lg = &am->legend;
 
-    err = shape_check_columns(ctx, 0, "address map", diag);
-    if (err != TALLY_OK)
-        goto out;
+    for (int i = 0; i < am->nedge_labels; i++)
+        chart_label_release(&am->edge_labels[i]);
+    for (int i = 0; i < am->ninner_labels; i++)
+        chart_label_release(&am->inner_labels[i]);
+    free(am->edge_labels);
+    free(am->inner_labels);
+    free(am->outlines[0].box);
+    free(am->outlines[1].box);
+    free(am->values);
+    free(am->marks);
+    chart_label_release(&lg->title);
+    chart_label_release(&lg->none);
+    for (int i = 0; i < lg->nticks; i++)
+        chart_label_release(&lg->tick[i]);
+    for (int i = 0; i < lg->ncaption; i++)
+        chart_label_release(&lg->caption[i]);
+    memset(am, 0, sizeof *am);
+}
 
-    blocks = xcalloc(t->nrows ? t->nrows : 1, sizeof *blocks);
-    nets = xcalloc(t->nrows ? t->nrows : 1, sizeof *nets);
-    lens = xcalloc(t->nrows ? t->nrows : 1, sizeof *lens);
+/* The table's IPv4 blocks with hosts, the number of IPv6 ones, into blocks (n of them). */
+static enum tally_error amap_read(const struct table *t, const struct chart_spec *spec,
+                                  struct amap_block *blocks, size_t *n, int *skipped_v6,
+                                  struct tally_diag *diag)
+{
+    *n = 0;
+    *skipped_v6 = 0;
     for (size_t i = 0; i < t->nrows; i++) {
         char buf[128];
         const struct cell *c = table_cell(t, i, spec->category_col);
@@ -600,35 +589,40 @@ static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag
         if (!c || c->is_null)
             continue;
         text = table_text(t, i, spec->category_col, buf, sizeof buf);
-        kind = amap_parse(text, &blocks[n].net, &blocks[n].len);
-        if (kind < 0) {
-            err = diag_set(diag, TALLY_ERROR_DATA,
-                           "address map: row %zu: \"%s\" is not an address block", i + 1,
-                           text);
-            goto out;
-        }
+        kind = amap_parse(text, &blocks[*n].net, &blocks[*n].len);
+        if (kind < 0)
+            return diag_set(diag, TALLY_ERROR_DATA,
+                            "address map: row %zu: \"%s\" is not an address block", i + 1,
+                            text);
         if (kind == 0) {
-            skipped_v6++;
+            (*skipped_v6)++;
             continue;
         }
         if (!isfinite(hosts) || hosts <= 0)
             continue;
-        blocks[n].hosts = hosts;
-        nets[n] = blocks[n].net;
-        lens[n] = blocks[n].len;
-        n++;
+        blocks[*n].hosts = hosts;
+        (*n)++;
     }
-    if (n == 0) {
-        chart_no_data(ctx);
-        goto out;
-    }
-    /* The map covers where nearly all hosts are; the blocks outside are named in the
-     * caption. */
-    weights = xcalloc(n, sizeof *weights);
-    for (size_t i = 0; i < n; i++)
-        weights[i] = blocks[i].hosts;
-    addrmap_focus(nets, lens, weights, n, &focus_net, &focus_len);
+    return TALLY_OK;
+}
+
+/* The map covers where nearly all hosts are: keeps the blocks inside the focus at the
+ * front of blocks (returning their count) and fits the map to them; the others are
+ * counted in `outside`, for the caption to name. */
+static size_t amap_focus_blocks(struct amap_block *blocks, size_t n,
+                                struct amap_outside *outside, struct addrmap *map)
+{
+    uint32_t *nets = xcalloc(n, sizeof *nets), focus_net;
+    int *lens = xcalloc(n, sizeof *lens), focus_len;
+    double *weights = xcalloc(n, sizeof *weights);
     size_t kept = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        nets[i] = blocks[i].net;
+        lens[i] = blocks[i].len;
+        weights[i] = blocks[i].hosts;
+    }
+    addrmap_focus(nets, lens, weights, n, &focus_net, &focus_len);
     for (size_t i = 0; i < n; i++) {
         if (blocks[i].len >= focus_len && (blocks[i].net & amap_mask(focus_len)) == focus_net) {
             blocks[kept] = blocks[i];
@@ -637,90 +631,205 @@ static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag
             kept++;
             continue;
         }
-        if (outside.n < AMAP_LIST_OUTSIDE)
-            outside.first[outside.n] = blocks[i];
-        outside.n++;
-        outside.hosts += blocks[i].hosts;
+        if (outside->n < AMAP_LIST_OUTSIDE)
+            outside->first[outside->n] = blocks[i];
+        outside->n++;
+        outside->hosts += blocks[i].hosts;
     }
-    n = kept;
-    addrmap_fit(nets, lens, n, &map);
+    addrmap_fit(nets, lens, kept, map);
+    free(nets);
+    free(lens);
+    free(weights);
+    return kept;
+}
 
-    g.rows = 1u << map.order;
-    g.cols = g.rows << map.wide;
-    grid = xcalloc((size_t)g.cols * g.rows, sizeof *grid);
+/* Cells smaller than AMAP_MIN_MARK are drawn that big, centred but kept inside the map,
+ * so a lone /24 in a large block still shows; fuller cells come last, on top. */
+static void amap_marks_fit(struct addrmap_chart *am)
+{
+    const struct addrmap_grid *g = &am->grid;
+    uint32_t ncells = g->cols * g->rows;
+    double map_w = g->cell * g->cols, map_h = g->cell * g->rows;
+    double mark = fmin(fmax(g->cell, AMAP_MIN_MARK), fmin(map_w, map_h));
+    struct amap_cell *order = xcalloc(ncells, sizeof *order);
+    size_t nfull = 0;
+
+    for (uint32_t k = 0; k < ncells; k++)
+        if (am->values[k] > 0)
+            order[nfull++] = (struct amap_cell){ k, am->values[k] };
+    qsort(order, nfull, sizeof *order, amap_cell_cmp);
+    am->marks = xcalloc(nfull + 1, sizeof *am->marks);
+    am->nmarks = nfull;
+    for (size_t k = 0; k < nfull; k++) {
+        struct addrmap_mark *m = &am->marks[k];
+        m->cx = order[k].index % g->cols;
+        m->cy = order[k].index / g->cols;
+        m->value = order[k].value;
+        double mx = g->x0 + (m->cx + 0.5) * g->cell - mark / 2;
+        double my = g->y0 + (m->cy + 0.5) * g->cell - mark / 2;
+        mx = fmin(fmax(mx, g->x0), g->x0 + map_w - mark);
+        my = fmin(fmax(my, g->y0), g->y0 + map_h - mark);
+        m->box = (struct chart_rect){ mx, my, mark, mark };
+        chart_sequential(amap_scale(m->value, am->max), &m->r, &m->g, &m->b);
+    }
+    free(order);
+}
+
+enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_chart *am,
+                                      struct tally_diag *diag)
+{
+    const struct table *t = ctx->table;
+    const struct chart_spec *spec = ctx->spec;
+    const struct chart_rect *p = &ctx->plot;
+    struct amap_block *blocks = NULL;
+    struct addrmap_caption caption;
+    struct addrmap_grid *g = &am->grid;
+    struct addrmap *map = &am->map;
+    double legend_w, unit, tw, band;
+    struct chart_font tick = CHART_FONT_TICK;
+    struct amap_outside outside = { 0 };
+    size_t n = 0;
+    int skipped_v6 = 0;
+    char what[128];
+    enum tally_error err;
+
+    memset(am, 0, sizeof *am);
+    err = shape_check_columns(ctx, 0, "address map", diag);
+    if (err != TALLY_OK)
+        goto out;
+
+    blocks = xcalloc(t->nrows ? t->nrows : 1, sizeof *blocks);
+    err = amap_read(t, spec, blocks, &n, &skipped_v6, diag);
+    if (err != TALLY_OK)
+        goto out;
+    if (n == 0) {
+        am->empty = 1;
+        goto out;
+    }
+    n = amap_focus_blocks(blocks, n, &outside, map);
+
+    g->rows = 1u << map->order;
+    g->cols = g->rows << map->wide;
+    am->values = xcalloc((size_t)g->cols * g->rows, sizeof *am->values);
     for (size_t i = 0; i < n; i++) {
         uint32_t cx, cy;
-        addrmap_cell(&map, blocks[i].net, &cx, &cy);
-        double *v = &grid[(size_t)cy * g.cols + cx];
+        addrmap_cell(map, blocks[i].net, &cx, &cy);
+        double *v = &am->values[(size_t)cy * g->cols + cx];
         *v += blocks[i].hosts;
-        max = fmax(max, *v);
+        am->max = fmax(am->max, *v);
     }
 
     /* "Hosts per /24" from the value column's name (or the value axis title). */
     const char *value_name = spec->y_title ? spec->y_title : t->cols[spec->value_col].name;
-    snprintf(what, sizeof what, "%s per /%d", value_name, map.cell_prefix);
+    snprintf(what, sizeof what, "%s per /%d", value_name, map->cell_prefix);
     if (what[0] >= 'a' && what[0] <= 'z')
         what[0] = (char)(what[0] - 'a' + 'A');
-    amap_caption_build(&map, skipped_v6, &outside, value_name, &caption);
-    legend_w = fmin(amap_legend_width(ctx, what, max, &caption), p->w * 0.4);
+    amap_caption_build(map, skipped_v6, &outside, value_name, &caption);
+    legend_w = fmin(amap_legend_width(ctx, what, am->max, &caption), p->w * 0.4);
 
     /* The map and legend centred together, with room above and below for the edge
      * labels. */
     chart_text_size(ctx, &tick, "0", &tw, &band);
     band += 8;
-    unit = fmin(p->h - 2 * band, (p->w - legend_w - AMAP_GAP) / (1 + map.wide));
-    g.cell = fmax(unit / g.rows, 0.01);
-    double map_w = g.cell * g.cols, map_h = g.cell * g.rows;
+    unit = fmin(p->h - 2 * band, (p->w - legend_w - AMAP_GAP) / (1 + map->wide));
+    g->cell = fmax(unit / g->rows, 0.01);
+    double map_w = g->cell * g->cols, map_h = g->cell * g->rows;
     double total_w = map_w + AMAP_GAP + legend_w;
-    g.x0 = round(p->x + fmax(0, (p->w - total_w) / 2));
-    g.y0 = round(p->y + (p->h - map_h) / 2);
+    g->x0 = round(p->x + fmax(0, (p->w - total_w) / 2));
+    g->y0 = round(p->y + (p->h - map_h) / 2);
 
-    cairo_rectangle(ctx->cr, g.x0, g.y0, map_w, map_h);
+    /* Block outlines under the cells: they divide the empty space, never hide data. */
+    am->inner = amap_inner_level(ctx, map, g, &tick);
+    amap_outlines_fit(am, am->inner, 1.0, &am->outlines[0]);
+    amap_outlines_fit(am, amap_edge_level(map), 2.0, &am->outlines[1]);
+    amap_marks_fit(am);
+    if (am->inner >= 0)
+        amap_inner_labels_fit(ctx, am, am->inner);
+    amap_edges_fit(ctx, am);
+    amap_legend_fit(ctx, &am->legend, g->x0 + map_w + AMAP_GAP, g->y0, p->y + p->h - g->y0,
+                    am->max, what, &caption);
+
+out:
+    if (err != TALLY_OK)
+        addrmap_chart_release(am);
+    free(blocks);
+    return err;
+}
+
+static void amap_legend_paint(struct chart_ctx *ctx, const struct addrmap_legend *lg)
+{
+    chart_label_draw(ctx, &lg->title);
+    for (int i = 0; i < ADDRMAP_BAR_STEPS; i++) {
+        const struct chart_rect *b = &lg->step_box[i];
+        cairo_rectangle(ctx->cr, b->x, b->y, b->w, b->h);
+        cairo_set_source_rgb(ctx->cr, lg->step[i][0], lg->step[i][1], lg->step[i][2]);
+        cairo_fill(ctx->cr);
+    }
+    cairo_set_line_width(ctx->cr, 1.0);
+    for (int i = 0; i < lg->nticks; i++) {
+        cairo_move_to(ctx->cr, lg->tick_x, lg->tick_y[i]);
+        cairo_line_to(ctx->cr, lg->tick_x + 4, lg->tick_y[i]);
+        cairo_set_source_rgb(ctx->cr, 0.4, 0.4, 0.4);
+        cairo_stroke(ctx->cr);
+        chart_label_draw(ctx, &lg->tick[i]);
+    }
+    cairo_rectangle(ctx->cr, lg->swatch.x, lg->swatch.y, lg->swatch.w, lg->swatch.h);
     cairo_set_source_rgb(ctx->cr, AMAP_EMPTY, AMAP_EMPTY, AMAP_EMPTY);
     cairo_fill(ctx->cr);
-    /* Block outlines under the cells: they divide the empty space, never hide data. */
-    inner = amap_inner_level(ctx, &map, &g, &tick);
-    amap_draw_outlines(ctx, &map, &g, inner, 1.0);
-    amap_draw_outlines(ctx, &map, &g, amap_edge_level(&map), 2.0);
+    chart_label_draw(ctx, &lg->none);
+    for (int i = 0; i < lg->ncaption; i++)
+        chart_label_draw(ctx, &lg->caption[i]);
+}
 
-    /* Cells smaller than AMAP_MIN_MARK are drawn that big, centred but kept inside the
-     * map, so a lone /24 in a large block still shows; fuller cells are drawn last, on
-     * top. Without antialiasing, neighbouring cells meet without seams. */
-    double mark = fmin(fmax(g.cell, AMAP_MIN_MARK), fmin(map_w, map_h));
-    order = xcalloc((size_t)g.cols * g.rows, sizeof *order);
-    for (uint32_t k = 0; k < g.cols * g.rows; k++)
-        if (grid[k] > 0)
-            order[nfull++] = (struct amap_cell){ k, grid[k] };
-    qsort(order, nfull, sizeof *order, amap_cell_cmp);
+/* The empty map, block outlines, the cells (without antialiasing, so neighbours meet
+ * without seams), block labels and the legend. */
+static void amap_paint(struct chart_ctx *ctx, const struct addrmap_chart *am)
+{
+    const struct addrmap_grid *g = &am->grid;
+
+    cairo_rectangle(ctx->cr, g->x0, g->y0, g->cell * g->cols, g->cell * g->rows);
+    cairo_set_source_rgb(ctx->cr, AMAP_EMPTY, AMAP_EMPTY, AMAP_EMPTY);
+    cairo_fill(ctx->cr);
+    for (int k = 0; k < 2; k++) {
+        const struct addrmap_outlines *o = &am->outlines[k];
+        if (!o->box)
+            continue;
+        cairo_set_line_width(ctx->cr, o->width);
+        cairo_set_source_rgb(ctx->cr, 1, 1, 1);
+        for (size_t i = 0; i < o->n; i++) {
+            cairo_rectangle(ctx->cr, o->box[i].x, o->box[i].y, o->box[i].w, o->box[i].h);
+            cairo_stroke(ctx->cr);
+        }
+    }
     cairo_save(ctx->cr);
     cairo_set_antialias(ctx->cr, CAIRO_ANTIALIAS_NONE);
-    for (size_t k = 0; k < nfull; k++) {
-        uint32_t cx = order[k].index % g.cols, cy = order[k].index / g.cols;
-        double r, gr, b;
-        double mx = g.x0 + (cx + 0.5) * g.cell - mark / 2;
-        double my = g.y0 + (cy + 0.5) * g.cell - mark / 2;
-        mx = fmin(fmax(mx, g.x0), g.x0 + map_w - mark);
-        my = fmin(fmax(my, g.y0), g.y0 + map_h - mark);
-        chart_sequential(amap_scale(order[k].value, max), &r, &gr, &b);
-        cairo_rectangle(ctx->cr, mx, my, mark, mark);
-        cairo_set_source_rgb(ctx->cr, r, gr, b);
+    for (size_t k = 0; k < am->nmarks; k++) {
+        const struct addrmap_mark *m = &am->marks[k];
+        cairo_rectangle(ctx->cr, m->box.x, m->box.y, m->box.w, m->box.h);
+        cairo_set_source_rgb(ctx->cr, m->r, m->g, m->b);
         cairo_fill(ctx->cr);
     }
     cairo_restore(ctx->cr);
-    if (inner >= 0)
-        amap_draw_inner_labels(ctx, &map, &g, grid, inner);
-    amap_draw_edges(ctx, &map, &g);
-    amap_draw_legend(ctx, g.x0 + map_w + AMAP_GAP, g.y0, p->y + p->h - g.y0, max, what,
-                     &caption);
+    for (int i = 0; i < am->ninner_labels; i++)
+        chart_label_draw(ctx, &am->inner_labels[i]);
+    for (int i = 0; i < am->nedge_labels; i++)
+        chart_label_draw(ctx, &am->edge_labels[i]);
+    amap_legend_paint(ctx, &am->legend);
+}
 
-out:
-    free(weights);
-    free(order);
-    free(blocks);
-    free(nets);
-    free(lens);
-    free(grid);
-    return err;
+static enum tally_error amap_draw(struct chart_ctx *ctx, struct tally_diag *diag)
+{
+    struct addrmap_chart am;
+    enum tally_error err = addrmap_chart_layout(ctx, &am, diag);
+
+    if (err != TALLY_OK)
+        return err;
+    if (am.empty)
+        chart_no_data(ctx);
+    else
+        amap_paint(ctx, &am);
+    addrmap_chart_release(&am);
+    return TALLY_OK;
 }
 
 const struct chart_drawer chart_drawer_address_map = {

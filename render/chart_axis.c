@@ -1,6 +1,7 @@
 /* chart_axis.c: nice tick values (extended Wilkinson after Talbot, Lin and Hanrahan 2010,
- * with Heckbert's method as fallback), exact tick labels with thousands separators, and
- * the value and category axes shared by the bar, line and histogram charts. */
+ * with Heckbert's method as fallback), exact tick labels with thousands separators, the
+ * value and category axes, legends and the "No data" panel shared by the bar, line and
+ * histogram charts. */
 #include "render/chart_internal.h"
 
 #include <float.h>
@@ -540,8 +541,9 @@ double chart_line_height(struct chart_ctx *ctx, const struct chart_font *font)
     return h;
 }
 
+/* Lays out (and draws when `paint`) the legend, shrinking ctx->plot. */
 static void legend_top(struct chart_ctx *ctx, char *const *names, int n, int last_is_other,
-                       int lines)
+                       int lines, int paint)
 {
     const double swatch = 9, gap = 5, spacing = 16;
     double lh = chart_line_height(ctx, &CHART_FONT_LABEL);
@@ -556,6 +558,10 @@ static void legend_top(struct chart_ctx *ctx, char *const *names, int n, int las
         if (x > ctx->plot.x && x + item > right) {
             x = ctx->plot.x;
             y += row_h;
+        }
+        if (!paint) {
+            x += item + spacing;
+            continue;
         }
         if (last_is_other && i == n - 1)
             chart_palette_other(&r, &g, &b);
@@ -588,13 +594,18 @@ static void legend_top(struct chart_ctx *ctx, char *const *names, int n, int las
 
 void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last_is_other)
 {
-    legend_top(ctx, names, n, last_is_other, 0);
+    legend_top(ctx, names, n, last_is_other, 0, 1);
 }
 
 void chart_legend_top_lines(struct chart_ctx *ctx, char *const *names, int n,
                             int last_is_other)
 {
-    legend_top(ctx, names, n, last_is_other, 1);
+    legend_top(ctx, names, n, last_is_other, 1, 1);
+}
+
+void chart_legend_top_fit(struct chart_ctx *ctx, char *const *names, int n, int lines)
+{
+    legend_top(ctx, names, n, 0, lines, 0);
 }
 
 void chart_no_data(struct chart_ctx *ctx)

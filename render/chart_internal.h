@@ -1,6 +1,8 @@
-/* chart_internal.h: what chart.c (the frame: surfaces, title, subtitle, fonts, axes) shares
- * with the files that draw one chart kind each (chart_bar.c, chart_sankey.c, ...). A kind
- * is one `const struct chart_drawer` listed in chart_drawers[] in chart.c.
+/* chart_internal.h: what the chart frame (chart.c: surfaces, fonts, title, subtitle), the
+ * text (chart_text.c), axes and legends (chart_axis.c) and the table's data
+ * (chart_data.c) share with the files that draw one chart kind each (chart_bar.c,
+ * chart_sankey.c, ...). A kind is one `const struct chart_drawer` listed in
+ * chart_drawers[] in chart_registry.c.
  *
  * Units are points; PNG is rendered at 2x scale from the same calls. */
 #ifndef TALLY_CHART_INTERNAL_H
@@ -22,6 +24,7 @@ struct chart_ctx {
     double width, height;       /* the whole canvas */
     struct chart_rect plot;     /* the area left for the kind after title and subtitle */
     PangoContext *pango;        /* text layout, with font options pinned for stable output */
+    PangoFontMap *font_map;     /* the chart's own, released with it */
     struct strbuf *svg_text;    /* SVG only: a searchable text layer (see chart_text) */
 };
 
@@ -36,7 +39,14 @@ struct chart_drawer {
 /* The kinds, NULL-terminated (chart_registry.c). */
 extern const struct chart_drawer *const chart_drawers[];
 
-/* ---- shared drawing helpers (chart.c, chart_text.c, chart_axis.c) ---- */
+/* A context that measures text exactly as a chart of spec over t would, on a scratch
+ * surface nothing is drawn on, with ctx->plot the area the title and subtitle leave:
+ * for running a kind's layout step alone (tests). Close it with chart_measure_close. */
+enum tally_error chart_measure_open(struct chart_ctx *ctx, const struct table *t,
+                                    const struct chart_spec *spec, struct tally_diag *diag);
+void chart_measure_close(struct chart_ctx *ctx);
+
+/* ---- shared drawing helpers (chart_text.c, chart_axis.c) ---- */
 
 enum chart_align { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
 enum chart_valign { VALIGN_TOP, VALIGN_MIDDLE, VALIGN_BOTTOM };
@@ -57,6 +67,22 @@ void chart_text_size(struct chart_ctx *ctx, const struct chart_font *font, const
 void chart_text(struct chart_ctx *ctx, const struct chart_font *font, const char *text,
                 double x, double y, enum chart_align align, enum chart_valign valign,
                 double degrees, double max_width);
+
+/* Text a layout step has placed, for its paint step to draw as chart_text would. */
+struct chart_label {
+    char *text;                 /* malloc'd; NULL draws nothing */
+    struct chart_font font;
+    double x, y;
+    enum chart_align align;
+    enum chart_valign valign;
+    double degrees, max_width;
+};
+/* Places a copy of text (replacing what label held). */
+void chart_label_set(struct chart_label *label, const struct chart_font *font,
+                     const char *text, double x, double y, enum chart_align align,
+                     enum chart_valign valign, double degrees, double max_width);
+void chart_label_draw(struct chart_ctx *ctx, const struct chart_label *label);
+void chart_label_release(struct chart_label *label);
 
 /* text as SVG character data: valid UTF-8, no control characters, markup escaped. */
 void chart_svg_escape(struct strbuf *sb, const char *text);
@@ -137,6 +163,8 @@ void chart_legend_top(struct chart_ctx *ctx, char *const *names, int n, int last
 /* The same with a stroke and marker for each name, as line charts draw a series. */
 void chart_legend_top_lines(struct chart_ctx *ctx, char *const *names, int n,
                             int last_is_other);
+/* Only takes the room either legend needs from ctx->plot, drawing nothing. */
+void chart_legend_top_fit(struct chart_ctx *ctx, char *const *names, int n, int lines);
 /* The centred "No data" message in ctx->plot. */
 void chart_no_data(struct chart_ctx *ctx);
 

@@ -1,8 +1,11 @@
-/* chart_layout.h: the geometry behind the shape charts (treemap, Sankey, address map),
- * kept free of drawing so it can be tested as numbers. Units are points.
+/* chart_layout.h: the geometry behind the charts, kept free of drawing so it can be
+ * tested as numbers: the shape algorithms (squarified treemap, Hilbert curve and address
+ * map, Sankey ordering and placement) and each larger kind's layout step (Sankey,
+ * address map, heatmap, histogram, bars), which measures text but draws nothing and
+ * fills a struct that the kind's paint step only draws. Units are points.
  *
- * Ownership: callers own every array passed in and out; nothing here allocates memory
- * the caller must free, except sankey_layout_free() releasing what sankey_layout() made. */
+ * Ownership: callers own every array passed in and out; what a layout step allocates is
+ * released by its *_release() (sankey_layout() by sankey_layout_free()). */
 #ifndef TALLY_CHART_LAYOUT_H
 #define TALLY_CHART_LAYOUT_H
 
@@ -64,6 +67,61 @@ void addrmap_init(struct addrmap *map, uint32_t base, int prefix, int cell_prefi
 int addrmap_contains(const struct addrmap *map, uint32_t addr);
 void addrmap_cell(const struct addrmap *map, uint32_t addr, uint32_t *x, uint32_t *y);
 
+/* The address map of ctx's table (IPv4 blocks, hosts) as laid out in ctx->plot. */
+struct addrmap_grid {
+    double x0, y0, cell;        /* top-left corner and cell size, in points */
+    uint32_t cols, rows;
+};
+/* A non-empty cell, drawn at least a few points big so a lone block still shows. */
+struct addrmap_mark {
+    uint32_t cx, cy;            /* its cell */
+    double value;               /* hosts */
+    struct chart_rect box;
+    double r, g, b;
+};
+/* White outlines around the aligned blocks of one level. */
+struct addrmap_outlines {
+    double width;
+    size_t n;
+    struct chart_rect *box;     /* NULL: none at this level */
+};
+#define ADDRMAP_CAPTION_LINES 8
+#define ADDRMAP_BAR_STEPS 64
+#define ADDRMAP_MAX_TICKS 12
+struct addrmap_caption {
+    int n;
+    char line[ADDRMAP_CAPTION_LINES][128];
+};
+struct addrmap_legend {
+    struct chart_label title;
+    struct chart_rect step_box[ADDRMAP_BAR_STEPS];      /* the colour bar, maximum at the top */
+    double step[ADDRMAP_BAR_STEPS][3];
+    int nticks;
+    double tick_x, tick_y[ADDRMAP_MAX_TICKS];
+    struct chart_label tick[ADDRMAP_MAX_TICKS];
+    struct chart_rect swatch;   /* the grey of empty cells */
+    struct chart_label none;
+    int ncaption;
+    struct chart_label caption[ADDRMAP_CAPTION_LINES];
+};
+struct addrmap_chart {
+    int empty;                  /* no IPv4 block with hosts: the chart says "No data" */
+    struct addrmap map;
+    struct addrmap_grid grid;
+    double *values;             /* hosts per cell, rows * cols by row */
+    double max;
+    size_t nmarks;
+    struct addrmap_mark *marks; /* the fullest last, the order drawn */
+    int inner;                  /* the level of the inner block labels, -1 for none */
+    struct addrmap_outlines outlines[2];        /* inner blocks (thin), edge squares */
+    int ninner_labels, nedge_labels;
+    struct chart_label *inner_labels, *edge_labels;
+    struct addrmap_legend legend;
+};
+enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_chart *am,
+                                      struct tally_diag *diag);
+void addrmap_chart_release(struct addrmap_chart *am);
+
 /* ---- two-column Sankey (left nodes -> right nodes) ---- */
 
 struct sankey_flow {
@@ -114,6 +172,156 @@ enum tally_error sankey_layout(int nleft, int nright, const struct sankey_flow *
                                int nflows, const struct sankey_options *opt,
                                struct sankey_layout *out);
 void sankey_layout_free(struct sankey_layout *layout);
+
+/* The Sankey chart of ctx's table as laid out in ctx->plot: what its paint step draws. */
+struct sankey_node {
+    double value;               /* its flows' sum */
+    int rank;                   /* from the top of its column */
+    struct chart_rect box;      /* at least one point high */
+    double r, g, b;
+    struct chart_label label;   /* "name (count)", the name ellipsised when too wide */
+};
+/* A band from the left nodes' edge at sy to the right nodes' at ty, w high. */
+struct sankey_ribbon {
+    int source, target;         /* node indexes */
+    double value;
+    double sy, ty, w;
+    double r, g, b, alpha;
+};
+struct sankey_chart {
+    int empty;                  /* no flows: the chart says "No data" */
+    int nleft, nright;
+    struct sankey_node *left, *right;   /* by node index */
+    int left_other, right_other;        /* the "Other" node, or -1 */
+    double ky;                  /* points per unit of value */
+    double xl, xr;              /* left edges of the two node columns */
+    int nribbons;
+    struct sankey_ribbon *ribbons;      /* largest first, the order they are drawn */
+    struct chart_label left_heading, right_heading;
+};
+/* Reads flows (category -> series, value) from ctx's table, folds crowded columns into
+ * "Other", orders and places the nodes, ribbons and labels. */
+enum tally_error sankey_chart_layout(struct chart_ctx *ctx, struct sankey_chart *sc,
+                                     struct tally_diag *diag);
+void sankey_chart_release(struct sankey_chart *sc);
+
+/* ---- heatmap ---- */
+
+#define HEATMAP_BAR_STEPS 64            /* the legend's colour bar */
+
+struct heatmap_cell {
+    struct chart_rect box;
+    double value;               /* the sum of the rows in it */
+    int filled;                 /* has data other than 0 */
+    double r, g, b;             /* sequential colour, or grey when not filled */
+    struct chart_label label;   /* the value, when it fits */
+};
+struct heatmap_legend {
+    int shown;                  /* a small chart gives up its legend */
+    struct chart_label title, none, lo, hi;
+    struct chart_rect swatch;   /* the grey of empty cells, when there are any */
+    struct chart_rect bar;
+    double step[HEATMAP_BAR_STEPS][3];
+};
+/* The heatmap of ctx's table in ctx->plot: rows are categories, columns series. */
+struct heatmap_chart {
+    int empty;                  /* no values: the chart says "No data" */
+    int rows, cols;
+    struct chart_rect grid;     /* the cells tile it */
+    double cell_w, cell_h;
+    struct heatmap_cell *cells; /* rows * cols, by row then column */
+    int nlabels;
+    struct chart_label *labels; /* row labels, then column labels */
+    char *row_title, *col_title;
+    double col_title_y;
+    struct heatmap_legend legend;
+};
+enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_chart *hm,
+                                      struct tally_diag *diag);
+void heatmap_chart_release(struct heatmap_chart *hm);
+
+/* ---- bars ---- */
+
+enum bar_mode { BARS_PLAIN, BARS_STACKED, BARS_GROUPED };
+
+/* One series' part of a category's bar: a stacked segment or a grouped sub-bar. */
+struct bar_segment {
+    struct chart_rect box;
+    double r, g, b;
+    struct chart_label value;   /* inside a stacked segment, or above a grouped bar */
+    int rule;                   /* stacked: a white rule on its top edge, at rule_y */
+    double rule_y;
+};
+/* Vertical bars of ctx's table: categories along the bottom, series (when stacked or
+ * grouped) in a legend above. */
+struct bar_chart {
+    enum bar_mode mode;
+    struct chart_data data;
+    int legend;                 /* more than one series: a legend takes the plot's top */
+    struct chart_rect plot;     /* what the legend leaves */
+    struct chart_columns cols;
+    double bar_w, sub_w;        /* a category's bar; a grouped series' share of it */
+    double zero_y;
+    int show_values;            /* every value label fits */
+    struct bar_segment *segments;       /* ncat * nseries, by category then series */
+    double *totals;             /* plain and stacked: each category's sum */
+    struct chart_label *total_labels;   /* plain and stacked: the sum above the bar */
+};
+enum tally_error bar_chart_layout(struct chart_ctx *ctx, enum bar_mode mode,
+                                  struct bar_chart *bc, struct tally_diag *diag);
+void bar_chart_release(struct bar_chart *bc);
+
+/* Horizontal bars: categories top to bottom, values along the bottom. */
+struct hbar_bar {
+    struct chart_rect box;
+    double value;
+    double r, g, b;
+    struct chart_label name;    /* at the left; every n-th when rows are thin */
+    struct chart_label label;   /* the value at the bar's end, or inside it */
+};
+struct hbar_chart {
+    struct chart_data data;
+    struct chart_rect area;     /* inside the axes */
+    struct chart_value_axis vax;
+    double slot, bar_h;         /* height per category; of a bar */
+    double zero_x;
+    struct hbar_bar *bars;      /* one per category */
+};
+enum tally_error hbar_chart_layout(struct chart_ctx *ctx, struct hbar_chart *hb,
+                                   struct tally_diag *diag);
+void hbar_chart_release(struct hbar_chart *hb);
+
+/* ---- histogram ---- */
+
+struct histogram_bin {
+    struct chart_rect box;      /* from the value down to the axis */
+    double value;
+    struct chart_label label;   /* the value above it, when every value fits its bar */
+};
+struct histogram_tick {
+    double x;
+    struct chart_label label;
+};
+/* A histogram of ctx's pre-binned table in ctx->plot. */
+struct histogram_chart {
+    struct chart_data data;
+    struct chart_rect area;     /* inside the axes */
+    struct chart_value_axis vax;
+    int numeric;                /* bins labelled by their lower edges */
+    double lo, hi, width;       /* numeric: the edges' range and the bin width */
+    double bin_w;               /* points per bin */
+    size_t nbins;
+    struct histogram_bin *bins;
+    size_t nticks;              /* numeric: labelled edges along the axis */
+    struct histogram_tick *ticks;
+    struct chart_category_axis cax;     /* otherwise: the bins' labels */
+    int has_box;                /* the table's notes give a five-number summary */
+    struct chart_label caption;
+    double box_x[5], box_y;     /* min, Q1, median, Q3, max along the axis; box top */
+};
+enum tally_error histogram_chart_layout(struct chart_ctx *ctx, struct histogram_chart *hg,
+                                        struct tally_diag *diag);
+void histogram_chart_release(struct histogram_chart *hg);
 
 /* ---- helpers shared by the shape charts (chart_shapes.c) ---- */
 

@@ -702,12 +702,12 @@ static void sankey_offsets(const struct sankey_flow *flows, int nflows,
     free(ends);
 }
 
-/* A node's label "name (count)" within width w, right-aligned at x when `at_left`, else
- * left-aligned there. When it is too wide the name is cut short with an ellipsis and the
- * count kept. */
-static void sankey_label(struct chart_ctx *ctx, const struct chart_font *font,
-                         const char *label, const char *name, double x, double cy,
-                         int at_left, double w)
+/* Places a node's label "name (count)" within width w, right-aligned at x when
+ * `at_left`, else left-aligned there. When it is too wide the name is cut short with an
+ * ellipsis and the count kept. */
+static void sankey_label_fit(struct chart_ctx *ctx, const struct chart_font *font,
+                             const char *label, const char *name, double x, double cy,
+                             int at_left, double w, struct chart_label *out)
 {
     const char *count = label + strlen(name);
     enum chart_align align = at_left ? ALIGN_RIGHT : ALIGN_LEFT;
@@ -717,7 +717,7 @@ static void sankey_label(struct chart_ctx *ctx, const struct chart_font *font,
 
     chart_text_size(ctx, font, label, &tw, &th);
     if (tw <= w) {
-        chart_text(ctx, font, label, x, cy, align, VALIGN_MIDDLE, 0, 0);
+        chart_label_set(out, font, label, x, cy, align, VALIGN_MIDDLE, 0, 0);
         return;
     }
     /* The longest prefix of the name (whole UTF-8 characters) that fits with the
@@ -742,7 +742,7 @@ static void sankey_label(struct chart_ctx *ctx, const struct chart_font *font,
     while (lo > 0 && lo < nlen && ((unsigned char)name[lo] & 0xc0) == 0x80)
         lo--;
     shown = xasprintf("%.*s\xe2\x80\xa6%s", (int)lo, name, count);
-    chart_text(ctx, font, shown, x, cy, align, VALIGN_MIDDLE, 0, w);
+    chart_label_set(out, font, shown, x, cy, align, VALIGN_MIDDLE, 0, w);
     free(shown);
 }
 
@@ -757,18 +757,15 @@ static void sankey_node_colour(int left, int rank_by_value, int is_other, double
         *r = *g = *b = 0.42;
 }
 
-/* The ribbons from x0 (the left nodes' right edge) to x1, as filled bands between two
- * horizontal cubic Beziers, in the source node's colour; largest first so the thin ones
- * stay visible on top. */
-static void sankey_draw_ribbons(struct chart_ctx *ctx, const struct sankey_flows *flows,
-                                const struct sankey_layout *lay, double x0, double x1,
-                                const int *lcolour, int lother)
+/* The ribbons from sc->x0 (the left nodes' right edge) to sc->x1, in the source node's
+ * colour; largest first so the thin ones stay visible on top. */
+static void sankey_ribbons_fit(struct sankey_chart *sc, const struct sankey_flows *flows,
+                               const struct sankey_layout *lay)
 {
     size_t n = (size_t)(flows->n ? flows->n : 1);
     double *soff = xcalloc(n, sizeof *soff), *toff = xcalloc(n, sizeof *toff);
     struct sankey_key *keys = xcalloc(n, sizeof *keys);
     int *rank = xcalloc(n, sizeof *rank), *order = xcalloc(n, sizeof *order);
-    double xm = (x0 + x1) / 2;
 
     sankey_offsets(flows->flow, flows->n, lay, 0, soff);
     sankey_offsets(flows->flow, flows->n, lay, 1, toff);
@@ -777,22 +774,24 @@ static void sankey_draw_ribbons(struct chart_ctx *ctx, const struct sankey_flows
     sankey_rank_by(keys, flows->n, rank);
     for (int f = 0; f < flows->n; f++)
         order[rank[f]] = f;
+    sc->nribbons = flows->n;
+    sc->ribbons = xcalloc(n, sizeof *sc->ribbons);
     for (int k = 0; k < flows->n; k++) {
         const struct sankey_flow *fl = &flows->flow[order[k]];
-        double w = fl->value * lay->ky;
-        double sy = lay->left.y[fl->source] + soff[order[k]];
-        double ty = lay->right.y[fl->target] + toff[order[k]];
-        double r, g, b, alpha;
-        sankey_node_colour(1, lcolour[fl->source], fl->source == lother, &r, &g, &b);
-        cairo_move_to(ctx->cr, x0, sy);
-        cairo_curve_to(ctx->cr, xm, sy, xm, ty, x1, ty);
-        cairo_line_to(ctx->cr, x1, ty + w);
-        cairo_curve_to(ctx->cr, xm, ty + w, xm, sy + w, x0, sy + w);
-        cairo_close_path(ctx->cr);
+        const struct sankey_node *from = &sc->left[fl->source];
+        struct sankey_ribbon *rb = &sc->ribbons[k];
+        rb->source = fl->source;
+        rb->target = fl->target;
+        rb->value = fl->value;
+        rb->w = fl->value * lay->ky;
+        rb->sy = lay->left.y[fl->source] + soff[order[k]];
+        rb->ty = lay->right.y[fl->target] + toff[order[k]];
+        rb->r = from->r;
+        rb->g = from->g;
+        rb->b = from->b;
         /* Pale colours (the palette's lighter repeats) need more opacity to show. */
-        alpha = fmin(SANKEY_ALPHA + fmax(0, shape_luminance(r, g, b) - 0.3), 0.8);
-        cairo_set_source_rgba(ctx->cr, r, g, b, alpha);
-        cairo_fill(ctx->cr);
+        rb->alpha = fmin(SANKEY_ALPHA + fmax(0, shape_luminance(rb->r, rb->g, rb->b) - 0.3),
+                         0.8);
     }
     free(soff);
     free(toff);
@@ -801,24 +800,156 @@ static void sankey_draw_ribbons(struct chart_ctx *ctx, const struct sankey_flows
     free(order);
 }
 
-static enum tally_error sankey_draw(struct chart_ctx *ctx, struct tally_diag *diag)
+/* The nodes' boxes, colours and labels "name (count)", each label column taking at most
+ * a share of the width; then where the node columns stand. */
+static void sankey_nodes_fit(struct chart_ctx *ctx, struct sankey_chart *sc,
+                             const struct sankey_layout *lay, struct sankey_names *names)
+{
+    const struct chart_rect *p = &ctx->plot;
+    const struct chart_font *font = &CHART_FONT_LABEL;
+    char **lab[2];
+    double labw[2] = { 0, 0 }, tw, th;
+    int *lcolour;
+
+    for (int side = 0; side < 2; side++) {
+        const struct sankey_column *c = side ? &lay->right : &lay->left;
+        lab[side] = xcalloc((size_t)c->n, sizeof *lab[side]);
+        for (int i = 0; i < c->n; i++) {
+            char num[64];
+            chart_format_value(c->value[i], num, sizeof num);
+            lab[side][i] = xasprintf("%s (%s)", names[side].name[i], num);
+            chart_text_size(ctx, font, lab[side][i], &tw, &th);
+            labw[side] = fmax(labw[side], tw);
+        }
+        labw[side] = fmin(labw[side], p->w * SANKEY_LABEL_SHARE);
+    }
+    sc->xl = p->x + labw[0] + SANKEY_LABEL_GAP;
+    sc->xr = p->x + p->w - labw[1] - SANKEY_LABEL_GAP - SANKEY_NODE_W;
+
+    /* Left colours by value rank, largest first ("Other" is grey and takes none). */
+    lcolour = xcalloc((size_t)(sc->nleft ? sc->nleft : 1), sizeof *lcolour);
+    {
+        struct sankey_key *keys = xcalloc((size_t)(sc->nleft ? sc->nleft : 1), sizeof *keys);
+        for (int i = 0; i < sc->nleft; i++)
+            keys[i] = (struct sankey_key){ i, i == sc->left_other ? INFINITY
+                                                                  : -lay->left.value[i], i };
+        sankey_rank_by(keys, sc->nleft, lcolour);
+        free(keys);
+    }
+
+    for (int side = 0; side < 2; side++) {
+        const struct sankey_column *c = side ? &lay->right : &lay->left;
+        struct sankey_node *nodes = side ? sc->right : sc->left;
+        int other = side ? sc->right_other : sc->left_other;
+        double x = side ? sc->xr : sc->xl;
+        for (int i = 0; i < c->n; i++) {
+            struct sankey_node *nd = &nodes[i];
+            double h = fmax(c->h[i], 1.0), cy = c->y[i] + c->h[i] / 2;
+            nd->value = c->value[i];
+            nd->rank = c->rank[i];
+            nd->box = (struct chart_rect){ x, cy - h / 2, SANKEY_NODE_W, h };
+            sankey_node_colour(!side, side ? 0 : lcolour[i], i == other, &nd->r, &nd->g,
+                               &nd->b);
+            if (side)
+                sankey_label_fit(ctx, font, lab[side][i], names[side].name[i],
+                                 x + SANKEY_NODE_W + SANKEY_LABEL_GAP, cy, 0, labw[side],
+                                 &nd->label);
+            else
+                sankey_label_fit(ctx, font, lab[side][i], names[side].name[i],
+                                 x - SANKEY_LABEL_GAP, cy, 1, labw[side], &nd->label);
+            free(lab[side][i]);
+        }
+        free(lab[side]);
+    }
+    free(lcolour);
+}
+
+/* Headings over the node columns, kept inside the plot. */
+static void sankey_headings_fit(struct chart_ctx *ctx, struct sankey_chart *sc,
+                                const char *lhead, const char *rhead,
+                                const struct chart_font *heading)
+{
+    const struct chart_rect *p = &ctx->plot;
+    double tw, th;
+
+    if (lhead) {
+        chart_text_size(ctx, heading, lhead, &tw, &th);
+        chart_label_set(&sc->left_heading, heading, lhead,
+                        fmax(sc->xl + SANKEY_NODE_W,
+                             p->x + fmin(tw, p->w / 2 - SANKEY_LABEL_GAP)),
+                        p->y, ALIGN_RIGHT, VALIGN_TOP, 0, p->w / 2 - SANKEY_LABEL_GAP);
+    }
+    if (rhead) {
+        chart_text_size(ctx, heading, rhead, &tw, &th);
+        chart_label_set(&sc->right_heading, heading, rhead,
+                        fmin(sc->xr, p->x + p->w - fmin(tw, p->w / 2 - SANKEY_LABEL_GAP)),
+                        p->y, ALIGN_LEFT, VALIGN_TOP, 0, p->w / 2 - SANKEY_LABEL_GAP);
+    }
+}
+
+/* A column with more than `keep` nodes keeps its keep - 1 largest and folds the rest
+ * into "Other" (its index in *lother, *rother); flows receives raw's flows between the
+ * nodes kept. */
+static void sankey_fold_columns(struct sankey_names names[2], const struct sankey_flows *raw,
+                                int keep, struct sankey_flows *flows, int *lother,
+                                int *rother)
+{
+    double *lv = xcalloc((size_t)names[0].n, sizeof *lv);
+    double *rv = xcalloc((size_t)names[1].n, sizeof *rv);
+    int *lmap = xcalloc((size_t)names[0].n, sizeof *lmap);
+    int *rmap = xcalloc((size_t)names[1].n, sizeof *rmap);
+
+    sankey_values(names[0].n, names[1].n, raw->flow, raw->n, lv, rv);
+    for (int i = 0; i < names[0].n; i++)
+        lmap[i] = i;
+    for (int i = 0; i < names[1].n; i++)
+        rmap[i] = i;
+    if (names[0].n > keep)
+        *lother = sankey_fold(&names[0], lv, keep, lmap);
+    if (names[1].n > keep)
+        *rother = sankey_fold(&names[1], rv, keep, rmap);
+    for (int f = 0; f < raw->n; f++)
+        sankey_flows_add(flows, lmap[raw->flow[f].source], rmap[raw->flow[f].target],
+                         raw->flow[f].value);
+    free(lv);
+    free(rv);
+    free(lmap);
+    free(rmap);
+}
+
+void sankey_chart_release(struct sankey_chart *sc)
+{
+    for (int i = 0; sc->left && i < sc->nleft; i++)
+        chart_label_release(&sc->left[i].label);
+    for (int i = 0; sc->right && i < sc->nright; i++)
+        chart_label_release(&sc->right[i].label);
+    free(sc->left);
+    free(sc->right);
+    free(sc->ribbons);
+    chart_label_release(&sc->left_heading);
+    chart_label_release(&sc->right_heading);
+    memset(sc, 0, sizeof *sc);
+}
+
+enum tally_error sankey_chart_layout(struct chart_ctx *ctx, struct sankey_chart *sc,
+                                     struct tally_diag *diag)
 {
     const struct table *t = ctx->table;
     const struct chart_spec *spec = ctx->spec;
     const struct chart_rect *p = &ctx->plot;
-    struct sankey_names left = { 0, 0, NULL }, right = { 0, 0, NULL };
+    struct sankey_names names[2] = { { 0, 0, NULL }, { 0, 0, NULL } };
     struct sankey_flows raw = { 0, 0, NULL }, flows = { 0, 0, NULL };
     struct sankey_layout lay;
     struct sankey_options opt;
     struct chart_font label = CHART_FONT_LABEL, heading = CHART_FONT_LABEL;
-    int *lmap = NULL, *rmap = NULL, *lcolour = NULL;
-    double *lv = NULL, *rv = NULL;
-    char *lhead = NULL, *rhead = NULL, **llab = NULL, **rlab = NULL;
-    int lother = -1, rother = -1, keep;
-    double lw = 0, rw = 0, tw, th, head_h, pitch, xl, xr;
+    char *lhead = NULL, *rhead = NULL;
+    int keep;
+    double tw, th, head_h, pitch;
     enum tally_error err;
 
+    memset(sc, 0, sizeof *sc);
     memset(&lay, 0, sizeof lay);
+    sc->left_other = sc->right_other = -1;
     err = shape_check_columns(ctx, 1, "Sankey", diag);
     if (err != TALLY_OK)
         goto out;
@@ -828,14 +959,14 @@ static enum tally_error sankey_draw(struct chart_ctx *ctx, struct tally_diag *di
         double v = table_number(t, i, spec->value_col);
         if (!isfinite(v) || v <= 0)
             continue;
-        int from = sankey_names_find(&left,
+        int from = sankey_names_find(&names[0],
                                      shape_cell_text(t, i, spec->category_col, a, sizeof a));
-        int to = sankey_names_find(&right,
+        int to = sankey_names_find(&names[1],
                                    shape_cell_text(t, i, spec->series_col, b, sizeof b));
         sankey_flows_add(&raw, from, to, v);
     }
     if (raw.n == 0) {
-        chart_no_data(ctx);
+        sc->empty = 1;
         goto out;
     }
 
@@ -854,117 +985,82 @@ static enum tally_error sankey_draw(struct chart_ctx *ctx, struct tally_diag *di
         keep = SANKEY_MAX_NODES;
     if (keep < 2)
         keep = 2;
-    lv = xcalloc((size_t)left.n, sizeof *lv);
-    rv = xcalloc((size_t)right.n, sizeof *rv);
-    sankey_values(left.n, right.n, raw.flow, raw.n, lv, rv);
-    lmap = xcalloc((size_t)left.n, sizeof *lmap);
-    rmap = xcalloc((size_t)right.n, sizeof *rmap);
-    for (int i = 0; i < left.n; i++)
-        lmap[i] = i;
-    for (int i = 0; i < right.n; i++)
-        rmap[i] = i;
-    if (left.n > keep)
-        lother = sankey_fold(&left, lv, keep, lmap);
-    if (right.n > keep)
-        rother = sankey_fold(&right, rv, keep, rmap);
-    for (int f = 0; f < raw.n; f++)
-        sankey_flows_add(&flows, lmap[raw.flow[f].source], rmap[raw.flow[f].target],
-                         raw.flow[f].value);
+    sankey_fold_columns(names, &raw, keep, &flows, &sc->left_other, &sc->right_other);
 
-    opt = (struct sankey_options){ SANKEY_SWEEPS, lother, rother, p->y + head_h, p->h - head_h,
-                                   SANKEY_PAD, pitch };
-    err = sankey_layout(left.n, right.n, flows.flow, flows.n, &opt, &lay);
+    opt = (struct sankey_options){ SANKEY_SWEEPS, sc->left_other, sc->right_other,
+                                   p->y + head_h, p->h - head_h, SANKEY_PAD, pitch };
+    err = sankey_layout(names[0].n, names[1].n, flows.flow, flows.n, &opt, &lay);
     if (err != TALLY_OK) {
         diag_set(diag, err, "the Sankey diagram does not fit in %.0f points", p->h);
         goto out;
     }
 
-    /* Labels: "name (count)"; each label column takes at most a share of the width. */
-    llab = xcalloc((size_t)left.n, sizeof *llab);
-    rlab = xcalloc((size_t)right.n, sizeof *rlab);
-    for (int side = 0; side < 2; side++) {
-        struct sankey_column *c = side ? &lay.right : &lay.left;
-        struct sankey_names *nm = side ? &right : &left;
-        char **lab = side ? rlab : llab;
-        double *w = side ? &rw : &lw;
-        for (int i = 0; i < c->n; i++) {
-            char num[64];
-            chart_format_value(c->value[i], num, sizeof num);
-            lab[i] = xasprintf("%s (%s)", nm->name[i], num);
-            chart_text_size(ctx, &label, lab[i], &tw, &th);
-            *w = fmax(*w, tw);
-        }
-        *w = fmin(*w, p->w * SANKEY_LABEL_SHARE);
-    }
-    xl = p->x + lw + SANKEY_LABEL_GAP;
-    xr = p->x + p->w - rw - SANKEY_LABEL_GAP - SANKEY_NODE_W;
-
-    /* Left colours by value rank, largest first ("Other" is grey and takes none). */
-    lcolour = xcalloc((size_t)left.n, sizeof *lcolour);
-    {
-        struct sankey_key *keys = xcalloc((size_t)left.n, sizeof *keys);
-        for (int i = 0; i < left.n; i++)
-            keys[i] = (struct sankey_key){ i, i == lother ? INFINITY : -lay.left.value[i], i };
-        sankey_rank_by(keys, left.n, lcolour);
-        free(keys);
-    }
-
-    sankey_draw_ribbons(ctx, &flows, &lay, xl + SANKEY_NODE_W, xr, lcolour, lother);
-
-    /* Nodes and their labels. */
-    for (int side = 0; side < 2; side++) {
-        struct sankey_column *c = side ? &lay.right : &lay.left;
-        char **lab = side ? rlab : llab;
-        int other = side ? rother : lother;
-        double x = side ? xr : xl;
-        for (int i = 0; i < c->n; i++) {
-            double r, g, b, h = fmax(c->h[i], 1.0), cy = c->y[i] + c->h[i] / 2;
-            sankey_node_colour(!side, side ? 0 : lcolour[i], i == other, &r, &g, &b);
-            cairo_rectangle(ctx->cr, x, cy - h / 2, SANKEY_NODE_W, h);
-            cairo_set_source_rgb(ctx->cr, r, g, b);
-            cairo_fill(ctx->cr);
-            if (side)
-                sankey_label(ctx, &label, lab[i], right.name[i],
-                             x + SANKEY_NODE_W + SANKEY_LABEL_GAP, cy, 0, rw);
-            else
-                sankey_label(ctx, &label, lab[i], left.name[i], x - SANKEY_LABEL_GAP, cy, 1,
-                             lw);
-        }
-    }
-    /* Headings over the node columns, kept inside the plot. */
-    if (lhead) {
-        chart_text_size(ctx, &heading, lhead, &tw, &th);
-        chart_text(ctx, &heading, lhead,
-                   fmax(xl + SANKEY_NODE_W, p->x + fmin(tw, p->w / 2 - SANKEY_LABEL_GAP)), p->y,
-                   ALIGN_RIGHT, VALIGN_TOP, 0, p->w / 2 - SANKEY_LABEL_GAP);
-    }
-    if (rhead) {
-        chart_text_size(ctx, &heading, rhead, &tw, &th);
-        chart_text(ctx, &heading, rhead,
-                   fmin(xr, p->x + p->w - fmin(tw, p->w / 2 - SANKEY_LABEL_GAP)), p->y,
-                   ALIGN_LEFT, VALIGN_TOP, 0, p->w / 2 - SANKEY_LABEL_GAP);
-    }
+    sc->nleft = names[0].n;
+    sc->nright = names[1].n;
+    sc->left = xcalloc((size_t)sc->nleft, sizeof *sc->left);
+    sc->right = xcalloc((size_t)sc->nright, sizeof *sc->right);
+    sc->ky = lay.ky;
+    sankey_nodes_fit(ctx, sc, &lay, names);
+    sankey_ribbons_fit(sc, &flows, &lay);
+    sankey_headings_fit(ctx, sc, lhead, rhead, &heading);
 
 out:
-    for (int i = 0; llab && i < left.n; i++)
-        free(llab[i]);
-    for (int i = 0; rlab && i < right.n; i++)
-        free(rlab[i]);
-    free(llab);
-    free(rlab);
+    if (err != TALLY_OK)
+        sankey_chart_release(sc);
     sankey_layout_free(&lay);
-    sankey_names_release(&left);
-    sankey_names_release(&right);
+    sankey_names_release(&names[0]);
+    sankey_names_release(&names[1]);
     free(raw.flow);
     free(flows.flow);
-    free(lmap);
-    free(rmap);
-    free(lcolour);
-    free(lv);
-    free(rv);
     free(lhead);
     free(rhead);
     return err;
+}
+
+/* Ribbons as filled bands between two horizontal cubic Beziers, then the nodes with
+ * their labels, then the headings. */
+static void sankey_paint(struct chart_ctx *ctx, const struct sankey_chart *sc)
+{
+    double x0 = sc->xl + SANKEY_NODE_W, x1 = sc->xr, xm = (x0 + x1) / 2;
+
+    for (int k = 0; k < sc->nribbons; k++) {
+        const struct sankey_ribbon *rb = &sc->ribbons[k];
+        cairo_move_to(ctx->cr, x0, rb->sy);
+        cairo_curve_to(ctx->cr, xm, rb->sy, xm, rb->ty, x1, rb->ty);
+        cairo_line_to(ctx->cr, x1, rb->ty + rb->w);
+        cairo_curve_to(ctx->cr, xm, rb->ty + rb->w, xm, rb->sy + rb->w, x0, rb->sy + rb->w);
+        cairo_close_path(ctx->cr);
+        cairo_set_source_rgba(ctx->cr, rb->r, rb->g, rb->b, rb->alpha);
+        cairo_fill(ctx->cr);
+    }
+    for (int side = 0; side < 2; side++) {
+        const struct sankey_node *nodes = side ? sc->right : sc->left;
+        int n = side ? sc->nright : sc->nleft;
+        for (int i = 0; i < n; i++) {
+            const struct sankey_node *nd = &nodes[i];
+            cairo_rectangle(ctx->cr, nd->box.x, nd->box.y, nd->box.w, nd->box.h);
+            cairo_set_source_rgb(ctx->cr, nd->r, nd->g, nd->b);
+            cairo_fill(ctx->cr);
+            chart_label_draw(ctx, &nd->label);
+        }
+    }
+    chart_label_draw(ctx, &sc->left_heading);
+    chart_label_draw(ctx, &sc->right_heading);
+}
+
+static enum tally_error sankey_draw(struct chart_ctx *ctx, struct tally_diag *diag)
+{
+    struct sankey_chart sc;
+    enum tally_error err = sankey_chart_layout(ctx, &sc, diag);
+
+    if (err != TALLY_OK)
+        return err;
+    if (sc.empty)
+        chart_no_data(ctx);
+    else
+        sankey_paint(ctx, &sc);
+    sankey_chart_release(&sc);
+    return TALLY_OK;
 }
 
 const struct chart_drawer chart_drawer_sankey = {

@@ -1,6 +1,6 @@
 /* chart_text.c: text in charts through pango (measured, aligned, rotated, ellipsised,
- * mirrored as real text in SVG output), and the colours: the Okabe-Ito categorical
- * palette and a sequential ramp. */
+ * mirrored as real text in SVG output), labels placed by layout steps, and the colours:
+ * the Okabe-Ito categorical palette and a sequential ramp. */
 #include "render/chart_internal.h"
 
 #include <math.h>
@@ -72,6 +72,28 @@ void chart_text_size(struct chart_ctx *ctx, const struct chart_font *font, const
     double x, y;
     layout_box(layout, &x, &y, width, height);
     g_object_unref(layout);
+}
+
+void chart_label_set(struct chart_label *label, const struct chart_font *font,
+                     const char *text, double x, double y, enum chart_align align,
+                     enum chart_valign valign, double degrees, double max_width)
+{
+    free(label->text);
+    *label = (struct chart_label){ xstrdup(text), *font, x, y, align, valign, degrees,
+                                   max_width };
+}
+
+void chart_label_draw(struct chart_ctx *ctx, const struct chart_label *label)
+{
+    if (label->text)
+        chart_text(ctx, &label->font, label->text, label->x, label->y, label->align,
+                   label->valign, label->degrees, label->max_width);
+}
+
+void chart_label_release(struct chart_label *label)
+{
+    free(label->text);
+    label->text = NULL;
 }
 
 /* A number for SVG attributes, independent of the locale. */
