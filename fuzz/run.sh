@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh: builds tally's parsers with clang's libFuzzer, ASan and UBSan, and runs one
 # harness per importer and per shared decoder (masscan unescaping, DNS messages, HTTP
-# response headers, -oB record framing) for SECONDS each, seeded from
-# samples/, tests/fixtures/ and the shared corpora. Crashes are kept in
+# response headers, -oB record framing) for SECONDS each, seeded from samples/,
+# tests/fixtures/ and the corpora configure found ($TALLY_CORPORA). Crashes are kept in
 # BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/
 # (a decoder's crash inside a file of a format that reaches it: a DNS message in a pcap, a
 # header block in a list banner, a record in a -oB file).
@@ -27,8 +27,8 @@ link() { $cc $flags -fsanitize=fuzzer "$1" $objects $libs -o "$2"; }
 
 seeds="$out/seeds"
 rm -rf "$seeds" && mkdir -p "$seeds"
-for dir in "$src/samples" "$src/tests/fixtures" "$src/tests/fuzz-regressions" "$src/../shared/corpora"; do
-    [ -d "$dir" ] && find "$dir" -type f -size -256k -exec cp {} "$seeds/" \; 2>/dev/null || true
+for dir in "$src/samples" "$src/tests/fixtures" "$src/tests/fuzz-regressions" "${TALLY_CORPORA:-}"; do
+    [ -n "$dir" ] && [ -d "$dir" ] && find "$dir" -type f -size -256k -exec cp {} "$seeds/" \; 2>/dev/null || true
 done
 
 formats=${FUZZ_FORMATS:-$("$tally" import --help | awk '/^Formats/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')}

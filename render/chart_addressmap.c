@@ -161,7 +161,7 @@ void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_
         total += w[i];
         m++;
     }
-    qsort(v, m, sizeof *v, amap_weighted_cmp);
+    xqsort(v, m, sizeof *v, amap_weighted_cmp);
     for (int i = 0; i < NSHARES; i++)
         amap_smallest_holding(v, m, shares[i], total, &at[i], &at_len[i]);
     *net = at[NSHARES - 1];
@@ -657,7 +657,7 @@ static void amap_marks_fit(struct addrmap_chart *am)
     for (uint32_t k = 0; k < ncells; k++)
         if (am->values[k] > 0)
             order[nfull++] = (struct amap_cell){ k, am->values[k] };
-    qsort(order, nfull, sizeof *order, amap_cell_cmp);
+    xqsort(order, nfull, sizeof *order, amap_cell_cmp);
     am->marks = xcalloc(nfull + 1, sizeof *am->marks);
     am->nmarks = nfull;
     for (size_t k = 0; k < nfull; k++) {

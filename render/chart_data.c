@@ -108,7 +108,7 @@ enum tally_error chart_data_load(struct chart_data *d, const struct chart_ctx *c
         raw[cat_of[row] * nser + ser_of[row]] += v;
         order[ser_of[row]].total += v;
     }
-    qsort(order, nser, sizeof *order, series_total_cmp);
+    xqsort(order, nser, sizeof *order, series_total_cmp);
 
     d->has_other = nser > CHART_MAX_SERIES;
     d->nseries = d->has_other ? CHART_MAX_SERIES + 1 : (int)nser;

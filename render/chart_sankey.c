@@ -56,7 +56,7 @@ static int sankey_key_cmp(const void *a, const void *b)
 
 static void sankey_rank_by(struct sankey_key *keys, int n, int *rank)
 {
-    qsort(keys, (size_t)n, sizeof *keys, sankey_key_cmp);
+    xqsort(keys, (size_t)n, sizeof *keys, sankey_key_cmp);
     for (int r = 0; r < n; r++)
         rank[keys[r].node] = r;
 }
@@ -688,7 +688,7 @@ static void sankey_offsets(const struct sankey_flow *flows, int nflows,
         int l = lay->left.rank[flows[f].source], r = lay->right.rank[flows[f].target];
         ends[f] = (struct sankey_end){ f, at_right ? r : l, at_right ? l : r };
     }
-    qsort(ends, (size_t)nflows, sizeof *ends, sankey_end_cmp);
+    xqsort(ends, (size_t)nflows, sizeof *ends, sankey_end_cmp);
     for (int k = 0; k < nflows; k++) {
         const struct sankey_flow *fl = &flows[ends[k].flow];
         int n = at_right ? fl->target : fl->source;

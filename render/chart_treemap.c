@@ -53,7 +53,7 @@ void layout_squarify(const double *values, size_t n, struct chart_rect area,
             m++;
         }
     }
-    qsort(items, m, sizeof *items, treemap_item_cmp);
+    xqsort(items, m, sizeof *items, treemap_item_cmp);
 
     while (i0 < m) {
         /* The row lies along the shorter side of what is left. */
@@ -197,7 +197,7 @@ static enum tally_error treemap_draw(struct chart_ctx *ctx, struct tally_diag *d
         chart_no_data(ctx);
         goto out;
     }
-    qsort(order, m, sizeof *order, treemap_item_cmp);
+    xqsort(order, m, sizeof *order, treemap_item_cmp);
     layout_squarify(values, t->nrows, ctx->plot, rects);
 
     /* Colours follow the size order, so the largest block gets the first colour. */

@@ -411,7 +411,7 @@ static void wb_pivot_build(struct wb_pivot *p, const struct table *t, int cat_co
     for (size_t r = 0; r < t->nrows; r++)
         if (row_cat[r] >= 0 && isfinite(table_number(t, r, val_col)))
             rank[row_ser[r]].total += table_number(t, r, val_col);
-    qsort(rank, (size_t)nall, sizeof *rank, wb_rank_compare);
+    xqsort(rank, (size_t)nall, sizeof *rank, wb_rank_compare);
     int keep = nall, other = 0;
     if (nall > WB_MAX_SERIES) {
         other = sum_rest;
