@@ -36,7 +36,8 @@ const char *ics_event_summary(const struct ics_event *ev)
     return s ? s : "(no summary)";
 }
 
-enum tally_error ics_bad_event(struct ics_state *s, struct ics_event *ev, const char *fmt, ...)
+enum tally_error ics_bad_event(struct ics_state *s, struct ics_event *ev, const char *fmt,
+                               ...)
 {
     struct import_ctx *ctx = s->ctx;
     ev->bad = 1;
@@ -51,8 +52,8 @@ enum tally_error ics_bad_event(struct ics_state *s, struct ics_event *ev, const 
     va_end(ap);
     snprintf(ctx->diag->file, sizeof(ctx->diag->file), "%s", input_path(ctx->in));
     ctx->diag->line = ev->line;
-    return diag_set(ctx->diag, TALLY_ERROR_DATA, "event \"%.80s\": %s", ics_event_summary(ev),
-                    what);
+    return diag_set(ctx->diag, TALLY_ERROR_DATA, "event \"%.80s\": %s",
+                    ics_event_summary(ev), what);
 }
 
 /* ---- reading the file and checking its structure ---- */
@@ -302,9 +303,9 @@ static enum tally_error check_event(struct ics_state *s, struct ics_event *ev)
     icalproperty *bad = time_out_of_range(ev->comp);
     if (bad) {
         const char *v = icalproperty_get_value_as_string(bad);
-        return ics_bad_event(s, ev, "%s \"%.40s\" is not a real date or time (months 01-12, a "
-                         "day the month has, hours 00-23, minutes and seconds 00-59 "
-                         "expected)", icalproperty_get_property_name(bad), v ? v : "");
+        return ics_bad_event(s, ev, "%s \"%.40s\" is not a real date or time (months 01-12, "
+                             "a day the month has, hours 00-23, minutes and seconds 00-59 "
+                             "expected)", icalproperty_get_property_name(bad), v ? v : "");
     }
     static const char *const vital[] = { "DTSTART property", "DTEND property",
                                          "DURATION property", "RRULE property",

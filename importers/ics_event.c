@@ -35,8 +35,7 @@ static const char *role_name(icalparameter_role role)
 static const char *param_cn(icalproperty *p)
 {
     icalparameter *param = icalproperty_get_first_parameter(p, ICAL_CN_PARAMETER);
-    const char *cn = param ? icalparameter_get_cn(param) : NULL;
-    return cn && *cn ? cn : NULL;
+    return ics_nonempty(param ? icalparameter_get_cn(param) : NULL);
 }
 
 enum tally_error ics_store_instance(struct ics_state *s, const struct ics_instance *inst)

@@ -74,8 +74,9 @@ static int event_times(struct ics_state *s, icalcomponent *comp, struct icaltime
         struct icaltimetype e = ics_prop_time(p);
         if (icaltime_is_null_time(e))
             return -1;
-        int64_t end = dtstart->is_date && e.is_date ? ics_day_of(e) * 86400
-                                                    : ics_to_unix(e, ics_zone_of(s, comp, p, e));
+        int64_t end = dtstart->is_date && e.is_date
+                          ? ics_day_of(e) * 86400
+                          : ics_to_unix(e, ics_zone_of(s, comp, p, e));
         *duration = end - *start;
         ends_at_midnight = !e.is_date && is_midnight(e);
     } else if ((p = icalcomponent_get_first_property(comp, ICAL_DURATION_PROPERTY)) != NULL) {
@@ -167,8 +168,8 @@ static enum tally_error expand_rule(struct ics_state *s, struct ics_event *ev,
             break;
         }
         struct ics_instance inst = { .key = start, .day = ics_day_of(t), .start = start,
-                                 .end = start + duration, .all_day = dtstart.is_date,
-                                 .recurring = 1, .sequence = -1, .source = ev };
+                                     .end = start + duration, .all_day = dtstart.is_date,
+                                     .recurring = 1, .sequence = -1, .source = ev };
         instances_add(list, &inst);
     }
     icalrecur_iterator_free(it);
@@ -195,8 +196,8 @@ static enum tally_error expand_master(struct ics_state *s, struct ics_event *ev,
     int recurring = icalcomponent_get_first_property(ev->comp, ICAL_RRULE_PROPERTY) ||
                     icalcomponent_get_first_property(ev->comp, ICAL_RDATE_PROPERTY);
     struct ics_instance first = { .key = start, .day = ics_day_of(dtstart), .start = start,
-                              .end = start + duration, .all_day = dtstart.is_date,
-                              .recurring = recurring, .sequence = -1, .source = ev };
+                                  .end = start + duration, .all_day = dtstart.is_date,
+                                  .recurring = recurring, .sequence = -1, .source = ev };
     instances_add(list, &first);
 
     /* The RRULEs are gathered first: expanding one calls getters (the summary, the zone
@@ -234,8 +235,8 @@ static enum tally_error expand_master(struct ics_state *s, struct ics_event *ev,
                 end = at + icaldurationtype_as_int(dp.period.duration);
         }
         struct ics_instance inst = { .key = at, .day = ics_day_of(t), .start = at,
-                                 .end = end >= at ? end : at, .all_day = t.is_date,
-                                 .recurring = 1, .sequence = -1, .source = ev };
+                                     .end = end >= at ? end : at, .all_day = t.is_date,
+                                     .recurring = 1, .sequence = -1, .source = ev };
         instances_add(list, &inst);
     }
     instances_unique(list);
@@ -266,8 +267,9 @@ static enum tally_error apply_override(struct ics_state *s, struct ics_event *ov
     struct icaltimetype rid = icalproperty_get_recurrenceid(p);
     if (icaltime_is_null_time(rid))
         return ics_bad_event(s, ov, "cannot read its RECURRENCE-ID");
-    int64_t key = master_all_day || rid.is_date ? ics_day_of(rid) * 86400
-                                                : ics_to_unix(rid, ics_zone_of(s, ov->comp, p, rid));
+    int64_t key = master_all_day || rid.is_date
+                      ? ics_day_of(rid) * 86400
+                      : ics_to_unix(rid, ics_zone_of(s, ov->comp, p, rid));
     struct ics_instance *match = NULL;
     for (size_t i = 0; i < list->n && !match; i++)
         if (list->v[i].key == key)
@@ -312,8 +314,8 @@ static enum tally_error apply_override(struct ics_state *s, struct ics_event *ov
     if (rc == -1)
         return ics_bad_event(s, ov, "no usable DTSTART");
     struct ics_instance inst = { .key = key, .day = ics_day_of(rid), .start = start,
-                             .end = start + duration, .all_day = dtstart.is_date,
-                             .recurring = 1, .sequence = sequence, .source = ov };
+                                 .end = start + duration, .all_day = dtstart.is_date,
+                                 .recurring = 1, .sequence = sequence, .source = ov };
     instances_add(list, &inst);
     return TALLY_OK;
 }
