@@ -58,23 +58,6 @@ enum tally_error ics_bad_event(struct ics_state *s, struct ics_event *ev, const 
 
 /* ---- reading the file and checking its structure ---- */
 
-static enum tally_error read_all(struct import_ctx *ctx, struct strbuf *sb)
-{
-    char chunk[65536];
-    for (;;) {
-        long n = input_read(ctx->in, chunk, sizeof(chunk), ctx->diag);
-        if (n < 0)
-            return TALLY_ERROR_IO;
-        if (n == 0)
-            return TALLY_OK;
-        if (sb->len + (size_t)n > ICS_MAX_BYTES)
-            return diag_set(ctx->diag, TALLY_ERROR_LIMIT, "a calendar larger than %llu MiB",
-                            ICS_MAX_BYTES >> 20);
-        strbuf_add(sb, chunk, (size_t)n);
-        import_progress(ctx);
-    }
-}
-
 static int name_is(const char *line, size_t len, const char *name)
 {
     size_t n = strlen(name);
@@ -384,7 +367,7 @@ static enum tally_error ics_run(struct import_ctx *ctx)
         for (char *c = s.owner; *c; c++)
             *c = (char)tolower((unsigned char)*c);
     }
-    if ((err = read_all(ctx, &raw)) != TALLY_OK)
+    if ((err = import_read_whole(ctx, &raw, ICS_MAX_BYTES, "calendar")) != TALLY_OK)
         goto done;
 
     const char *data = raw.buf;
@@ -427,7 +410,7 @@ static enum tally_error ics_run(struct import_ctx *ctx)
     for (size_t i = 0; i < s.nevents; i++)
         order[i] = &s.events[i];
     if (s.nevents > 1)
-        qsort(order, s.nevents, sizeof(*order), event_order);
+        xqsort(order, s.nevents, sizeof(*order), event_order);
     for (size_t i = 0; i < s.nevents && !err;) {
         size_t j = i + 1;
         while (j < s.nevents && order[i]->uid && order[j]->uid &&

@@ -28,7 +28,7 @@ static void instances_unique(struct ics_instances *list)
 {
     if (list->n == 0)
         return;
-    qsort(list->v, list->n, sizeof(*list->v), instance_cmp);
+    xqsort(list->v, list->n, sizeof(*list->v), instance_cmp);
     size_t out = 1;
     for (size_t i = 1; i < list->n; i++)
         if (list->v[i].key != list->v[out - 1].key)
@@ -363,6 +363,6 @@ enum tally_error ics_expand(struct ics_state *s, struct ics_event **group, size_
             err = expand_master(s, ev, list, &zone, &duration, &all_day);
     }
     if (list->n > 1)
-        qsort(list->v, list->n, sizeof(*list->v), instance_cmp);
+        xqsort(list->v, list->n, sizeof(*list->v), instance_cmp);
     return err;
 }

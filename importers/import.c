@@ -80,6 +80,24 @@ void import_progress(struct import_ctx *ctx)
                        input_bytes_read(ctx->in), input_size_hint(ctx->in), 0);
 }
 
+enum tally_error import_read_whole(struct import_ctx *ctx, struct strbuf *sb,
+                                   unsigned long long max, const char *what)
+{
+    char chunk[65536];
+    for (;;) {
+        long n = input_read(ctx->in, chunk, sizeof(chunk), ctx->diag);
+        if (n < 0)
+            return TALLY_ERROR_IO;
+        if (n == 0)
+            return TALLY_OK;
+        if (sb->len + (size_t)n > max)
+            return diag_set(ctx->diag, TALLY_ERROR_LIMIT, "a %s larger than %llu MiB", what,
+                            max >> 20);
+        strbuf_add(sb, chunk, (size_t)n);
+        import_progress(ctx);
+    }
+}
+
 /* The key that tells a repeated import: the SHA-256 of the content. For an importer whose
  * rows depend on --owner (declined events, the owner's company) or --tz (times written
  * without a zone), when those are given, it is the SHA-256 of the content's hash with

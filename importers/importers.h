@@ -98,6 +98,10 @@ void import_warn(struct import_ctx *ctx, const char *fmt, ...)
 void import_warn_cut_off(struct import_ctx *ctx);
 /* Reports progress to the caller's callback, if any (cheap; call per record). */
 void import_progress(struct import_ctx *ctx);
+/* Reads the rest of the input into sb, refusing more than max bytes with "a WHAT larger than
+ * N MiB" (for formats read whole: calendars, LinkedIn CSV files). */
+enum tally_error import_read_whole(struct import_ctx *ctx, struct strbuf *sb,
+                                   unsigned long long max, const char *what);
 
 /* ---- the registry ---- */
 

@@ -492,22 +492,6 @@ done:
     return err;
 }
 
-static enum tally_error read_whole(struct import_ctx *ctx, struct strbuf *sb)
-{
-    char chunk[65536];
-    for (;;) {
-        long n = input_read(ctx->in, chunk, sizeof(chunk), ctx->diag);
-        if (n < 0)
-            return TALLY_ERROR_IO;
-        if (n == 0)
-            return TALLY_OK;
-        if (sb->len + (size_t)n > LINKEDIN_MAX_FILE)
-            return diag_set(ctx->diag, TALLY_ERROR_LIMIT, "a file larger than %llu MiB",
-                            LINKEDIN_MAX_FILE >> 20);
-        strbuf_add(sb, chunk, (size_t)n);
-    }
-}
-
 static enum tally_error run_kind(struct import_ctx *ctx, enum linkedin_kind expected)
 {
     struct linkedin_state *s = xcalloc(1, sizeof(*s));
@@ -526,7 +510,7 @@ static enum tally_error run_kind(struct import_ctx *ctx, enum linkedin_kind expe
     } else {
         struct strbuf sb;
         strbuf_init(&sb);
-        err = read_whole(ctx, &sb);
+        err = import_read_whole(ctx, &sb, LINKEDIN_MAX_FILE, "file");
         if (!err)
             err = read_file(s, input_path(ctx->in), sb.buf, sb.len, expected);
         strbuf_release(&sb);
