@@ -101,6 +101,10 @@ struct analysis {
 
 extern const struct analysis *const analysis_table[];
 const struct analysis *analysis_find(const char *name);
+/* The catalogue (`tally analyses`): name, family, has_data, chart, title of every analysis;
+ * store may be NULL (no database yet: nothing has data). */
+enum tally_error analysis_catalogue(struct store *store, struct table **out,
+                                    struct tally_diag *diag);
 enum tally_error analysis_run(const struct analysis *a, struct store *store,
                               const struct filters *filters, struct table **out,
                               struct tally_diag *diag);

@@ -1,5 +1,6 @@
 /* registry.c: the table of every analysis, in the order `tally analyses` and reports list
- * them. Adding an analysis is one file plus one line here. */
+ * them, and the catalogue `tally analyses` prints. Adding an analysis is one file plus one
+ * line here. */
 #include "analyzer/analyzer.h"
 
 #include <string.h>
@@ -32,4 +33,25 @@ const struct analysis *analysis_find(const char *name)
         if (strcmp(analysis_table[i]->name, name) == 0)
             return analysis_table[i];
     return NULL;
+}
+
+enum tally_error analysis_catalogue(struct store *store, struct table **out,
+                                    struct tally_diag *diag)
+{
+    static const char *const columns[] = { "name", "family", "has_data", "chart", "title" };
+    struct table *t = table_new("analyses", "Analyses");
+    (void)diag;
+    for (size_t c = 0; c < sizeof(columns) / sizeof(columns[0]); c++)
+        table_add_column(t, columns[c], COLUMN_TEXT);
+    for (int i = 0; analysis_table[i]; i++) {
+        const struct analysis *a = analysis_table[i];
+        size_t row = table_add_row(t);
+        table_set_text(t, row, 0, a->name);
+        table_set_text(t, row, 1, a->family);
+        table_set_text(t, row, 2, store && a->has_data(store) ? "yes" : "no");
+        table_set_text(t, row, 3, chart_kind_name(a->chart.kind));
+        table_set_text(t, row, 4, a->title);
+    }
+    *out = t;
+    return TALLY_OK;
 }

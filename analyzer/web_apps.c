@@ -83,36 +83,37 @@ static struct table *new_table(const char *name, const char *title, const char *
     return t;
 }
 
-static enum tally_error apps_run(struct store *store, const struct filters *f,
-                                 struct table **out, struct tally_diag *diag)
+/* Services per product of one CTE ("app" or "stack", which cte writes), most first. */
+static enum tally_error run_products(struct store *store, const struct filters *f,
+                                     void (*cte)(const struct filters *, struct strbuf *),
+                                     const char *cte_name, struct table *t,
+                                     struct tally_diag *diag)
 {
     struct strbuf sql;
     enum tally_error err;
 
     strbuf_init(&sql);
     strbuf_addstr(&sql, "WITH ");
-    cte_app(f, &sql);
-    strbuf_addstr(&sql, " SELECT product, COUNT(*) AS services FROM app GROUP BY product");
-    *out = new_table("apps", "Application servers (HTTP Server header)", "app", NULL);
-    err = run_grouped(store, f, &sql, "services DESC, product", *out, diag);
+    cte(f, &sql);
+    strbuf_addf(&sql, " SELECT product, COUNT(*) AS services FROM %s GROUP BY product",
+                cte_name);
+    err = run_grouped(store, f, &sql, "services DESC, product", t, diag);
     strbuf_release(&sql);
     return err;
+}
+
+static enum tally_error apps_run(struct store *store, const struct filters *f,
+                                 struct table **out, struct tally_diag *diag)
+{
+    *out = new_table("apps", "Application servers (HTTP Server header)", "app", NULL);
+    return run_products(store, f, cte_app, "app", *out, diag);
 }
 
 static enum tally_error stacks_run(struct store *store, const struct filters *f,
                                    struct table **out, struct tally_diag *diag)
 {
-    struct strbuf sql;
-    enum tally_error err;
-
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "WITH ");
-    cte_stack(f, &sql);
-    strbuf_addstr(&sql, " SELECT product, COUNT(*) AS services FROM stack GROUP BY product");
     *out = new_table("stacks", "Application stacks (HTTP X-Powered-By header)", "stack", NULL);
-    err = run_grouped(store, f, &sql, "services DESC, product", *out, diag);
-    strbuf_release(&sql);
-    return err;
+    return run_products(store, f, cte_stack, "stack", *out, diag);
 }
 
 static enum tally_error app_stack_run(struct store *store, const struct filters *f,

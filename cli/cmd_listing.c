@@ -34,7 +34,11 @@ static int listing_format(const struct cli *cli, int argc, char **argv, int *don
     return format;
 }
 
-int cmd_sources(struct cli *cli, int argc, char **argv)
+/* A listing command: its one option, then the table `make` builds, printed. Commands whose
+ * entry says CLI_STORE_READ_IF_ANY list without a database too (store NULL). */
+static int run_listing(struct cli *cli, int argc, char **argv,
+                       enum tally_error (*make)(struct store *, struct table **,
+                                                struct tally_diag *))
 {
     struct store *store = NULL;
     struct table *t = NULL;
@@ -47,7 +51,7 @@ int cmd_sources(struct cli *cli, int argc, char **argv)
     diag_clear(&diag);
     enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)
-        err = sources_table(store, &t, &diag);
+        err = make(store, &t, &diag);
     if (!err)
         err = table_write_text(t, (enum text_format)format, stdout);
     table_free(t);
@@ -55,37 +59,14 @@ int cmd_sources(struct cli *cli, int argc, char **argv)
     return err ? cli_fail(err, &diag) : 0;
 }
 
+int cmd_sources(struct cli *cli, int argc, char **argv)
+{
+    return run_listing(cli, argc, argv, sources_table);
+}
+
 int cmd_analyses(struct cli *cli, int argc, char **argv)
 {
-    struct store *store = NULL;
-    struct tally_diag diag;
-    int done, format = listing_format(cli, argc, argv, &done);
-    if (format < 0)
-        return 2;
-    if (done)
-        return 0;
-    diag_clear(&diag);
-    /* Without a database the catalogue is still listed, with no data marked. */
-    cli_open_store(cli, &store, &diag);
-    struct table *t = table_new("analyses", "Analyses");
-    table_add_column(t, "name", COLUMN_TEXT);
-    table_add_column(t, "family", COLUMN_TEXT);
-    table_add_column(t, "has_data", COLUMN_TEXT);
-    table_add_column(t, "chart", COLUMN_TEXT);
-    table_add_column(t, "title", COLUMN_TEXT);
-    for (int i = 0; analysis_table[i]; i++) {
-        const struct analysis *a = analysis_table[i];
-        size_t row = table_add_row(t);
-        table_set_text(t, row, 0, a->name);
-        table_set_text(t, row, 1, a->family);
-        table_set_text(t, row, 2, store && a->has_data(store) ? "yes" : "no");
-        table_set_text(t, row, 3, chart_kind_name(a->chart.kind));
-        table_set_text(t, row, 4, a->title);
-    }
-    enum tally_error err = table_write_text(t, (enum text_format)format, stdout);
-    table_free(t);
-    store_close(store);
-    return err ? 3 : 0;
+    return run_listing(cli, argc, argv, analysis_catalogue);
 }
 
 int cmd_forget(struct cli *cli, int argc, char **argv)

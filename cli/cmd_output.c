@@ -256,13 +256,36 @@ static enum tally_error run_analyses(struct store *store, struct output_args *ar
     return err;
 }
 
+/* workbook_write() or report_write(). */
+typedef enum tally_error output_writer(const char *path, const struct workbook_sheet *parts,
+                                       int n, const struct table *summary,
+                                       const struct table *sources, struct tally_diag *diag);
+
+/* What workbook and report have in common: the analyses named (all with data when none
+ * is) are run, and `write` turns their tables into the output args name. */
+static enum tally_error write_analyses(struct cli *cli, struct output_args *args, char **names,
+                                       int nnames, output_writer *write, int *written,
+                                       struct tally_diag *diag)
+{
+    struct store *store = NULL;
+    struct run_list list = { 0 };
+    enum tally_error err = cli_open_store(cli, &store, diag);
+    if (!err)
+        err = run_analyses(store, args, names, nnames, &list, diag);
+    if (!err)
+        err = write(args->output, list.parts, list.n, list.summary, list.sources, diag);
+    *written = list.n;
+    run_list_free(&list);
+    company_map_free(args->companies);
+    store_close(store);
+    return err;
+}
+
 int cmd_workbook(struct cli *cli, int argc, char **argv)
 {
     struct output_args args;
-    struct store *store = NULL;
     struct tally_diag diag;
-    struct run_list list = { 0 };
-    int r = parse_output_args(cli, argc, argv, &args);
+    int written, r = parse_output_args(cli, argc, argv, &args);
     if (r)
         return r < 0 ? 2 : 0;
     if (!args.output)
@@ -271,26 +294,17 @@ int cmd_workbook(struct cli *cli, int argc, char **argv)
         if (!find_analysis("workbook", argv[i]))
             return 2;
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, &store, &diag);
-    if (!err)
-        err = run_analyses(store, &args, argv + args.first_arg, argc - args.first_arg, &list,
-                           &diag);
-    if (!err)
-        err = workbook_write(args.output, list.parts, list.n, list.summary, list.sources,
-                             &diag);
-    run_list_free(&list);
-    company_map_free(args.companies);
-    store_close(store);
+    enum tally_error err = write_analyses(cli, &args, argv + args.first_arg,
+                                          argc - args.first_arg, workbook_write, &written,
+                                          &diag);
     return err ? cli_fail(err, &diag) : 0;
 }
 
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
     struct output_args args;
-    struct store *store = NULL;
     struct tally_diag diag;
-    struct run_list list = { 0 };
-    int r = parse_output_args(cli, argc, argv, &args);
+    int written, r = parse_output_args(cli, argc, argv, &args);
     if (r)
         return r < 0 ? 2 : 0;
     if (!args.output)
@@ -298,16 +312,10 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     if (args.first_arg != argc)
         return cli_usage_error("report", "unexpected argument '%s'", argv[args.first_arg]);
     diag_clear(&diag);
-    enum tally_error err = cli_open_store(cli, &store, &diag);
-    if (!err)
-        err = run_analyses(store, &args, NULL, 0, &list, &diag);
-    if (!err)
-        err = report_write(args.output, list.parts, list.n, list.summary, list.sources, &diag);
-    if (!err)
-        fprintf(stderr, "tally: wrote %d analyses to %s/ (index.html, report.xlsx, PNG and "
-                "SVG charts)\n", list.n, args.output);
-    run_list_free(&list);
-    company_map_free(args.companies);
-    store_close(store);
-    return err ? cli_fail(err, &diag) : 0;
+    enum tally_error err = write_analyses(cli, &args, NULL, 0, report_write, &written, &diag);
+    if (err)
+        return cli_fail(err, &diag);
+    fprintf(stderr, "tally: wrote %d analyses to %s/ (index.html, report.xlsx, PNG and "
+            "SVG charts)\n", written, args.output);
+    return 0;
 }
