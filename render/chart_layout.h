@@ -244,6 +244,14 @@ void heatmap_chart_release(struct heatmap_chart *hm);
 
 enum bar_mode { BARS_PLAIN, BARS_STACKED, BARS_GROUPED };
 
+/* What the bars stand for. A chart has room for a bar per category while each gets a
+ * point (less an axis); with more categories, one series of counts (whole numbers >= 0)
+ * becomes its distribution: how many categories hold each count, or with a wide span
+ * 0, 1, 2-3, 4-7, ... (bins doubling in width); anything else keeps the categories with
+ * the largest values (for series, the largest sum of magnitudes), in table order. A note
+ * above the bars says which. */
+enum bar_view { BARS_EACH, BARS_DISTRIBUTION, BARS_LARGEST };
+
 /* One series' part of a category's bar: a stacked segment or a grouped sub-bar. */
 struct bar_segment {
     struct chart_rect box;
@@ -256,7 +264,11 @@ struct bar_segment {
  * grouped) in a legend above. */
 struct bar_chart {
     enum bar_mode mode;
-    struct chart_data data;
+    enum bar_view view;
+    size_t ncat_all;            /* categories in the table */
+    char *note_text;            /* what the bars stand for, unless BARS_EACH */
+    struct chart_label note;    /* the note, above the bars */
+    struct chart_data data;     /* the categories drawn (bins, when a distribution) */
     int legend;                 /* more than one series: a legend takes the plot's top */
     struct chart_rect plot;     /* what the legend leaves */
     struct chart_columns cols;
@@ -280,6 +292,10 @@ struct hbar_bar {
     struct chart_label label;   /* the value at the bar's end, or inside it */
 };
 struct hbar_chart {
+    enum bar_view view;         /* BARS_EACH or BARS_LARGEST */
+    size_t ncat_all;
+    char *note_text;
+    struct chart_label note;
     struct chart_data data;
     struct chart_rect area;     /* inside the axes */
     struct chart_value_axis vax;
