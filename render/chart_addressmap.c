@@ -126,14 +126,14 @@ static double amap_heaviest(const struct amap_weighted *v, size_t n, int len, ui
     return best;
 }
 
-/* The smallest block holding share of v's weight (total). */
-static void amap_smallest_holding(const struct amap_weighted *v, size_t n, double share,
+/* The smallest block holding share of v's weight (total), heaviest[len] being the
+ * weight of the heaviest block of each length (at[len] its address). */
+static void amap_smallest_holding(const double *heaviest, const uint32_t *at, double share,
                                   double total, uint32_t *net, int *len)
 {
     for (int l = 32; l > 0; l--) {
-        uint32_t at = 0;
-        if (amap_heaviest(v, n, l, &at) >= share * total) {
-            *net = at;
+        if (heaviest[l] >= share * total) {
+            *net = at[l];
             *len = l;
             return;
         }
@@ -148,8 +148,9 @@ void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_
     static const double shares[] = { 0.99, 0.95, 0.90, ADDRMAP_FOCUS_SHARE };
     enum { NSHARES = sizeof shares / sizeof shares[0] };
     struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
-    uint32_t at[NSHARES];
-    int at_len[NSHARES];
+    uint32_t at[NSHARES], heaviest_at[33] = { 0 };
+    int at_len[NSHARES], sorted = 1;
+    double heaviest[33] = { 0 };
     size_t m = 0;
     double total = 0;
 
@@ -160,11 +161,20 @@ void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_
         v[m].net = nets[i] & amap_mask(v[m].len);
         v[m].w = w[i];
         total += w[i];
+        sorted &= m == 0 || v[m - 1].net <= v[m].net;
         m++;
     }
-    xqsort(v, m, sizeof *v, amap_weighted_cmp);
+    /* Tables of subnets come sorted by address already. */
+    if (!sorted)
+        xqsort(v, m, sizeof *v, amap_weighted_cmp);
+    /* Only lengths some share needs: from the finest down to the first holding all. */
+    for (int l = 32; l > 0; l--) {
+        heaviest[l] = amap_heaviest(v, m, l, &heaviest_at[l]);
+        if (heaviest[l] >= shares[0] * total)
+            break;
+    }
     for (int i = 0; i < NSHARES; i++)
-        amap_smallest_holding(v, m, shares[i], total, &at[i], &at_len[i]);
+        amap_smallest_holding(heaviest, heaviest_at, shares[i], total, &at[i], &at_len[i]);
     *net = at[NSHARES - 1];
     *len = at_len[NSHARES - 1];
     for (int i = 0; i < NSHARES; i++)
