@@ -20,6 +20,7 @@
 #define AMAP_EMPTY 0.93                 /* grey of an empty cell */
 #define AMAP_LIST_OUTSIDE 3             /* blocks outside the map named one by one */
 #define AMAP_MIN_MARK 2.5               /* smallest square drawn for a non-empty cell */
+#define AMAP_PATH_RUNS 1024             /* more marks than this are filled by colour runs */
 
 void layout_hilbert_d2xy(int order, uint32_t d, uint32_t *x, uint32_t *y)
 {
@@ -941,8 +942,14 @@ static void amap_paint(struct chart_ctx *ctx, const struct addrmap_chart *am)
     cairo_save(ctx->cr);
     cairo_set_antialias(ctx->cr, CAIRO_ANTIALIAS_NONE);
     for (size_t k = 0; k < am->nmarks; k++) {
-        const struct addrmap_mark *m = &am->marks[k];
+        const struct addrmap_mark *m = &am->marks[k], *next = &am->marks[k + 1];
         cairo_rectangle(ctx->cr, m->box.x, m->box.y, m->box.w, m->box.h);
+        /* A large map fills each run of one colour as one path (marks come in value
+         * order, so the fuller still cover the emptier): an SVG of a whole /0 stays
+         * small. */
+        if (am->nmarks > AMAP_PATH_RUNS && k + 1 < am->nmarks && next->r == m->r &&
+            next->g == m->g && next->b == m->b)
+            continue;
         cairo_set_source_rgb(ctx->cr, m->r, m->g, m->b);
         cairo_fill(ctx->cr);
     }
