@@ -16,9 +16,11 @@
 #define AMAP_BAR_MIN 60.0               /* below this the caption gives way */
 #define AMAP_T_MIN 0.45                 /* sequential position of a one-host cell: a clear
                                            mid blue, unlike the empty grey */
+#define AMAP_BAND_T_MIN 0.2             /* the lowest quantile band's */
 #define AMAP_EMPTY 0.93                 /* grey of an empty cell */
 #define AMAP_LIST_OUTSIDE 3             /* blocks outside the map named one by one */
 #define AMAP_MIN_MARK 2.5               /* smallest square drawn for a non-empty cell */
+#define AMAP_PATH_RUNS 1024             /* more marks than this are filled by colour runs */
 
 void layout_hilbert_d2xy(int order, uint32_t d, uint32_t *x, uint32_t *y)
 {
@@ -125,14 +127,14 @@ static double amap_heaviest(const struct amap_weighted *v, size_t n, int len, ui
     return best;
 }
 
-/* The smallest block holding share of v's weight (total). */
-static void amap_smallest_holding(const struct amap_weighted *v, size_t n, double share,
+/* The smallest block holding share of v's weight (total), heaviest[len] being the
+ * weight of the heaviest block of each length (at[len] its address). */
+static void amap_smallest_holding(const double *heaviest, const uint32_t *at, double share,
                                   double total, uint32_t *net, int *len)
 {
     for (int l = 32; l > 0; l--) {
-        uint32_t at = 0;
-        if (amap_heaviest(v, n, l, &at) >= share * total) {
-            *net = at;
+        if (heaviest[l] >= share * total) {
+            *net = at[l];
             *len = l;
             return;
         }
@@ -147,8 +149,9 @@ void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_
     static const double shares[] = { 0.99, 0.95, 0.90, ADDRMAP_FOCUS_SHARE };
     enum { NSHARES = sizeof shares / sizeof shares[0] };
     struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
-    uint32_t at[NSHARES];
-    int at_len[NSHARES];
+    uint32_t at[NSHARES], heaviest_at[33] = { 0 };
+    int at_len[NSHARES], sorted = 1;
+    double heaviest[33] = { 0 };
     size_t m = 0;
     double total = 0;
 
@@ -159,11 +162,20 @@ void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_
         v[m].net = nets[i] & amap_mask(v[m].len);
         v[m].w = w[i];
         total += w[i];
+        sorted &= m == 0 || v[m - 1].net <= v[m].net;
         m++;
     }
-    xqsort(v, m, sizeof *v, amap_weighted_cmp);
+    /* Tables of subnets come sorted by address already. */
+    if (!sorted)
+        xqsort(v, m, sizeof *v, amap_weighted_cmp);
+    /* Only lengths some share needs: from the finest down to the first holding all. */
+    for (int l = 32; l > 0; l--) {
+        heaviest[l] = amap_heaviest(v, m, l, &heaviest_at[l]);
+        if (heaviest[l] >= shares[0] * total)
+            break;
+    }
     for (int i = 0; i < NSHARES; i++)
-        amap_smallest_holding(v, m, shares[i], total, &at[i], &at_len[i]);
+        amap_smallest_holding(heaviest, heaviest_at, shares[i], total, &at[i], &at_len[i]);
     *net = at[NSHARES - 1];
     *len = at_len[NSHARES - 1];
     for (int i = 0; i < NSHARES; i++)
@@ -258,6 +270,83 @@ static double amap_scale(double v, double max)
     if (max <= 1)
         return 1.0;
     return AMAP_T_MIN + (1 - AMAP_T_MIN) * log1p(v - 1) / log1p(max - 1);
+}
+
+static int amap_double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int addrmap_quantile_bands(const double *values, size_t n, double *band_lo, double *band_hi)
+{
+    double *v, p10, p90, max;
+    size_t start = 0;
+    int nb = 0;
+
+    if (n < ADDRMAP_QUANTILE_MIN_CELLS)
+        return 0;
+    v = xcalloc(n, sizeof *v);
+    memcpy(v, values, n * sizeof *v);
+    xqsort(v, n, sizeof *v, amap_double_cmp);
+    p10 = v[(size_t)floor(0.1 * (double)(n - 1))];
+    p90 = v[(size_t)ceil(0.9 * (double)(n - 1))];
+    max = v[n - 1];
+    if (!(p10 < p90) ||
+        amap_scale(p90, max) - amap_scale(p10, max) >= ADDRMAP_FLAT_SPAN * (1 - AMAP_T_MIN))
+        goto out;
+    /* Equal shares of the sorted counts; a run of equal counts stays in one band. */
+    for (int b = 0; b < ADDRMAP_QUANTILE_BANDS && start < n; b++) {
+        size_t end = (size_t)ceil((double)(b + 1) * (double)n / ADDRMAP_QUANTILE_BANDS);
+        if (end <= start)
+            continue;
+        while (end < n && v[end] == v[end - 1])
+            end++;
+        band_lo[nb] = v[start];
+        band_hi[nb] = v[end - 1];
+        nb++;
+        start = end;
+    }
+out:
+    free(v);
+    return nb;
+}
+
+/* Colour scale position of band b of nb: from a light blue, as the bands need telling
+ * apart more than from the empty grey. */
+static double amap_band_scale(int b, int nb)
+{
+    return nb > 1 ? AMAP_BAND_T_MIN + (1 - AMAP_BAND_T_MIN) * b / (nb - 1) : 1.0;
+}
+
+/* Colour scale position of a cell holding v hosts, on the map's scale. */
+static double amap_position(const struct addrmap_chart *am, double v)
+{
+    int lo = 0, hi = am->nbands - 1;
+
+    if (am->nbands == 0)
+        return amap_scale(v, am->max);
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (v <= am->band_hi[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return amap_band_scale(lo, am->nbands);
+}
+
+/* A band's label: "137-142", or "150" for a band of one count. */
+static void amap_band_text(const struct addrmap_chart *am, int b, char *out, size_t size)
+{
+    char lo[28], hi[28];
+
+    chart_format_value(am->band_lo[b], lo, sizeof lo);
+    chart_format_value(am->band_hi[b], hi, sizeof hi);
+    if (am->band_lo[b] == am->band_hi[b])
+        snprintf(out, size, "%s", lo);
+    else
+        snprintf(out, size, "%s\xe2\x80\x93%s", lo, hi);
 }
 
 /* The top-left corner of the square of an aligned block of length len. */
@@ -421,7 +510,7 @@ struct amap_outside {
 
 static void amap_caption_build(const struct addrmap *map, int skipped_v6,
                                const struct amap_outside *out, const char *value_name,
-                               struct addrmap_caption *c)
+                               int nbands, struct addrmap_caption *c)
 {
     char block[40], num[40];
 
@@ -433,6 +522,11 @@ static void amap_caption_build(const struct addrmap *map, int skipped_v6,
              map->cell_prefix, num, map->cell_prefix == 32 ? "" : "es");
     snprintf(c->line[c->n++], sizeof c->line[0], "Hilbert curve, %u \xc3\x97 %u cells",
              (1u << map->order) << map->wide, 1u << map->order);
+    if (nbands) {
+        snprintf(c->line[c->n++], sizeof c->line[0], "Counts are even: colours are");
+        snprintf(c->line[c->n++], sizeof c->line[0], "quantiles, each 1/%d of the cells",
+                 nbands);
+    }
     if (out->n > 0) {
         chart_format_value(out->hosts, num, sizeof num);
         snprintf(c->line[c->n++], sizeof c->line[0], "Outside it, not shown: %s %s", num,
@@ -470,10 +564,11 @@ static int amap_ticks(double max, double *ticks)
 /* The legend column from (x, y), at most `room` points tall: title, colour bar with log
  * ticks, the swatch for empty cells and the caption; a short column gets a shorter bar,
  * then loses the caption. */
-static void amap_legend_fit(struct chart_ctx *ctx, struct addrmap_legend *lg, double x,
-                            double y, double room, double max, const char *what,
-                            const struct addrmap_caption *caption)
+static void amap_legend_fit(struct chart_ctx *ctx, const struct addrmap_chart *am,
+                            struct addrmap_legend *lg, double x, double y, double room,
+                            const char *what, const struct addrmap_caption *caption)
 {
+    double max = am->max;
     struct chart_font title = CHART_FONT_LABEL, tick = CHART_FONT_TICK,
                       note = CHART_FONT_TICK;
     double tw, th, title_h, note_h, bar_y, bar_h, yy, last_y = -1e9, ticks[ADDRMAP_MAX_TICKS];
@@ -491,14 +586,38 @@ static void amap_legend_fit(struct chart_ctx *ctx, struct addrmap_legend *lg, do
     chart_label_set(&lg->title, &title, what, x, y, ALIGN_LEFT, VALIGN_TOP, 0, 0);
     bar_y = y + title_h + 10;
 
+    lg->tick_x = x + AMAP_BAR_W;
+    chart_text_size(ctx, &tick, "0", &tw, &th);
+    if (am->nbands) {
+        /* One step per band, the highest at the top, each labelled with its counts. */
+        int nb = am->nbands;
+        lg->nsteps = nb;
+        for (int i = 0; i < nb; i++) {
+            int b = nb - 1 - i;
+            double ty = bar_y + bar_h * (i + 0.5) / nb;
+            chart_sequential(amap_band_scale(b, nb), &lg->step[i][0], &lg->step[i][1],
+                             &lg->step[i][2]);
+            lg->step_box[i] = (struct chart_rect){ x, bar_y + bar_h * i / nb, AMAP_BAR_W,
+                                                   bar_h / nb - 1 };
+            if (i > 0 && i + 1 < nb && ty - last_y < th + 2)
+                continue;
+            lg->tick_y[lg->nticks] = ty;
+            amap_band_text(am, b, num, sizeof num);
+            chart_label_set(&lg->tick[lg->nticks++], &tick, num, x + AMAP_BAR_W + 7, ty,
+                            ALIGN_LEFT, VALIGN_MIDDLE, 0, 0);
+            last_y = ty;
+        }
+        goto below;
+    }
+
     /* The bar, the maximum at the top. */
+    lg->nsteps = ADDRMAP_BAR_STEPS;
     for (int i = 0; i < ADDRMAP_BAR_STEPS; i++) {
         chart_sequential(1 - (1 - AMAP_T_MIN) * (i + 0.5) / ADDRMAP_BAR_STEPS, &lg->step[i][0],
                          &lg->step[i][1], &lg->step[i][2]);
         lg->step_box[i] = (struct chart_rect){ x, bar_y + bar_h * i / ADDRMAP_BAR_STEPS,
                                                AMAP_BAR_W, bar_h / ADDRMAP_BAR_STEPS + 0.3 };
     }
-    chart_text_size(ctx, &tick, "0", &tw, &th);
     for (int i = 0; i < nt; i++) {
         double ty = bar_y + bar_h * (1 - (amap_scale(ticks[i], max) - AMAP_T_MIN) /
                                              (1 - AMAP_T_MIN));
@@ -513,8 +632,8 @@ static void amap_legend_fit(struct chart_ctx *ctx, struct addrmap_legend *lg, do
                         ALIGN_LEFT, VALIGN_MIDDLE, 0, 0);
         last_y = ty;
     }
-    lg->tick_x = x + AMAP_BAR_W;
 
+below:
     /* The swatch for empty cells, then the caption. */
     yy = bar_y + bar_h + 14;
     lg->swatch = (struct chart_rect){ x, yy, AMAP_BAR_W, AMAP_BAR_W };
@@ -530,8 +649,8 @@ static void amap_legend_fit(struct chart_ctx *ctx, struct addrmap_legend *lg, do
 }
 
 /* Width the legend column needs. */
-static double amap_legend_width(struct chart_ctx *ctx, const char *what, double max,
-                                const struct addrmap_caption *caption)
+static double amap_legend_width(struct chart_ctx *ctx, const struct addrmap_chart *am,
+                                const char *what, const struct addrmap_caption *caption)
 {
     struct chart_font title = CHART_FONT_LABEL, tick = CHART_FONT_TICK;
     double w, tw, th;
@@ -539,9 +658,14 @@ static double amap_legend_width(struct chart_ctx *ctx, const char *what, double 
 
     title.bold = 1;
     chart_text_size(ctx, &title, what, &w, &th);
-    chart_format_value(max, num, sizeof num);
+    chart_format_value(am->max, num, sizeof num);
     chart_text_size(ctx, &tick, num, &tw, &th);
     w = fmax(w, AMAP_BAR_W + 7 + tw);
+    for (int b = 0; b < am->nbands; b++) {
+        amap_band_text(am, b, num, sizeof num);
+        chart_text_size(ctx, &tick, num, &tw, &th);
+        w = fmax(w, AMAP_BAR_W + 7 + tw);
+    }
     for (int i = 0; i < caption->n; i++) {
         chart_text_size(ctx, &tick, caption->line[i], &tw, &th);
         w = fmax(w, tw);
@@ -670,9 +794,22 @@ static void amap_marks_fit(struct addrmap_chart *am)
         mx = fmin(fmax(mx, g->x0), g->x0 + map_w - mark);
         my = fmin(fmax(my, g->y0), g->y0 + map_h - mark);
         m->box = (struct chart_rect){ mx, my, mark, mark };
-        chart_sequential(amap_scale(m->value, am->max), &m->r, &m->g, &m->b);
+        chart_sequential(amap_position(am, m->value), &m->r, &m->g, &m->b);
     }
     free(order);
+}
+
+/* The colour scale: quantile bands when the counts per cell are flat, else log. */
+static void amap_scale_fit(struct addrmap_chart *am)
+{
+    size_t ncells = (size_t)am->grid.cols * am->grid.rows, n = 0;
+    double *full = xcalloc(ncells + 1, sizeof *full);
+
+    for (size_t k = 0; k < ncells; k++)
+        if (am->values[k] > 0)
+            full[n++] = am->values[k];
+    am->nbands = addrmap_quantile_bands(full, n, am->band_lo, am->band_hi);
+    free(full);
 }
 
 enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_chart *am,
@@ -724,8 +861,9 @@ enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_char
     snprintf(what, sizeof what, "%s per /%d", value_name, map->cell_prefix);
     if (what[0] >= 'a' && what[0] <= 'z')
         what[0] = (char)(what[0] - 'a' + 'A');
-    amap_caption_build(map, skipped_v6, &outside, value_name, &caption);
-    legend_w = fmin(amap_legend_width(ctx, what, am->max, &caption), p->w * 0.4);
+    amap_scale_fit(am);
+    amap_caption_build(map, skipped_v6, &outside, value_name, am->nbands, &caption);
+    legend_w = fmin(amap_legend_width(ctx, am, what, &caption), p->w * 0.4);
 
     /* The map and legend centred together, with room above and below for the edge
      * labels. */
@@ -746,8 +884,8 @@ enum tally_error addrmap_chart_layout(struct chart_ctx *ctx, struct addrmap_char
     if (am->inner >= 0)
         amap_inner_labels_fit(ctx, am, am->inner);
     amap_edges_fit(ctx, am);
-    amap_legend_fit(ctx, &am->legend, g->x0 + map_w + AMAP_GAP, g->y0, p->y + p->h - g->y0,
-                    am->max, what, &caption);
+    amap_legend_fit(ctx, am, &am->legend, g->x0 + map_w + AMAP_GAP, g->y0,
+                    p->y + p->h - g->y0, what, &caption);
 
 out:
     if (err != TALLY_OK)
@@ -759,7 +897,7 @@ out:
 static void amap_legend_paint(struct chart_ctx *ctx, const struct addrmap_legend *lg)
 {
     chart_label_draw(ctx, &lg->title);
-    for (int i = 0; i < ADDRMAP_BAR_STEPS; i++) {
+    for (int i = 0; i < lg->nsteps; i++) {
         const struct chart_rect *b = &lg->step_box[i];
         cairo_rectangle(ctx->cr, b->x, b->y, b->w, b->h);
         cairo_set_source_rgb(ctx->cr, lg->step[i][0], lg->step[i][1], lg->step[i][2]);
@@ -804,8 +942,14 @@ static void amap_paint(struct chart_ctx *ctx, const struct addrmap_chart *am)
     cairo_save(ctx->cr);
     cairo_set_antialias(ctx->cr, CAIRO_ANTIALIAS_NONE);
     for (size_t k = 0; k < am->nmarks; k++) {
-        const struct addrmap_mark *m = &am->marks[k];
+        const struct addrmap_mark *m = &am->marks[k], *next = &am->marks[k + 1];
         cairo_rectangle(ctx->cr, m->box.x, m->box.y, m->box.w, m->box.h);
+        /* A large map fills each run of one colour as one path (marks come in value
+         * order, so the fuller still cover the emptier): an SVG of a whole /0 stays
+         * small. */
+        if (am->nmarks > AMAP_PATH_RUNS && k + 1 < am->nmarks && next->r == m->r &&
+            next->g == m->g && next->b == m->b)
+            continue;
         cairo_set_source_rgb(ctx->cr, m->r, m->g, m->b);
         cairo_fill(ctx->cr);
     }

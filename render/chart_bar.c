@@ -2,11 +2,18 @@
  * grouped bars. Bars start at 0; values are printed on them where they fit. */
 #include "render/chart_layout.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define VALUE_GAP 3.0
+#define BAR_MIN_SLOT 1.0        /* points a category's bar needs; with less, bars stand for
+                                   groups of categories (bars_condense()) */
+#define BAR_AXIS_ROOM 60.0      /* points an axis and its labels take beside the bars */
+#define BAR_MIN_ROOM 20         /* bars that always fit */
+#define BAR_MAX_BINS 24         /* bins of a distribution of one width */
+#define BAR_TAIL_RATIO 64.0     /* counts spanning more doublings get bins doubling in width */
 
 /* Dark text on light fills, white on dark ones. */
 static const struct chart_font *font_on(double r, double g, double b,
@@ -136,6 +143,352 @@ static void bars_category_fit(struct chart_ctx *ctx, struct bar_chart *bc, size_
     }
 }
 
+/* ---- more categories than bars fit ---- */
+
+/* FNV-1a, 64 bits: equal texts hash alike, so distinct hashes mean distinct texts. */
+static uint64_t bars_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return h;
+}
+
+static int bars_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A category's name as chart_data_load() reads it. */
+static const char *bars_cat_text(const struct table *t, size_t row, int col, char *buf,
+                                 size_t size)
+{
+    const char *text = table_text(t, row, col, buf, size);
+    return text && *text ? text : "(none)";
+}
+
+/* Whether no two rows of t name the same category: then each row is one bar, and a
+ * table of millions of rows needs no index of its categories. */
+static int bars_rows_distinct(const struct table *t, int col)
+{
+    uint64_t *h = xcalloc(t->nrows + 1, sizeof *h);
+    int distinct = 1;
+    char buf[128];
+
+    for (size_t r = 0; r < t->nrows; r++)
+        h[r] = bars_hash(bars_cat_text(t, r, col, buf, sizeof buf));
+    xqsort(h, t->nrows, sizeof *h, bars_u64_cmp);
+    for (size_t r = 1; r < t->nrows && distinct; r++)
+        distinct = h[r] != h[r - 1];
+    free(h);
+    return distinct;
+}
+
+/* Whether every value is a whole number >= 0: counts, which a distribution can bin. */
+static int bars_countable(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] >= 0) || v[i] != floor(v[i]) || v[i] > 9e15)
+            return 0;
+    return 1;
+}
+
+/* The bin of count v: 0 for none, then k + 1 for 2^k <= v < 2^(k+1). */
+static int bars_log2_bin(double v)
+{
+    return v < 1 ? 0 : ilogb(v) + 1;
+}
+
+/* "noun" with an s, the way English plurals of column names go ("subnet" -> "subnets",
+ * "company" -> "companies", "address" -> "addresses"). malloc'd. */
+static char *bars_plural(const char *noun)
+{
+    size_t n = strlen(noun);
+    char last = n ? noun[n - 1] : 0, before = n > 1 ? noun[n - 2] : 0;
+
+    if (last == 'y' && n > 1 && !strchr("aeiou", before))
+        return xasprintf("%.*sies", (int)(n - 1), noun);
+    if (last == 's' || last == 'x' || (last == 'h' && (before == 'c' || before == 's')))
+        return xasprintf("%ses", noun);
+    return xasprintf("%ss", noun);
+}
+
+/* An axis title as a noun inside a sentence: its first letter in lower case. */
+static char *bars_noun(const char *title, const char *fallback)
+{
+    char *noun = xstrdup(title && *title ? title : fallback);
+    if (noun[0] >= 'A' && noun[0] <= 'Z' && !(noun[1] >= 'A' && noun[1] <= 'Z'))
+        noun[0] = (char)(noun[0] - 'A' + 'a');
+    return noun;
+}
+
+/* The distribution of n counts v as bars, from the lowest bin holding a category to
+ * the highest. Counts spanning a few doublings get bins of one nice width (1, 2, 5, 10,
+ * 20, ...: *width, at most BAR_MAX_BINS of them); a long tail gets bins doubling in width
+ * (0, 1, 2-3, 4-7, ...; *width 0). Replaces out's categories and values. */
+static void bars_distribution(const double *v, size_t n, struct chart_data *out,
+                              long long *width)
+{
+    double lo = n ? INFINITY : 0, hi = 0;
+    long long first, last, w = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, v[i]);
+        hi = fmax(hi, v[i]);
+    }
+    if (hi < BAR_TAIL_RATIO * fmax(lo, 1) || hi - lo < BAR_MAX_BINS)
+        for (long long step = 1; !w; step *= 10)
+            for (int k = 0; k < 3 && !w; k++) {
+                long long c = step * (k == 0 ? 1 : k == 1 ? 2 : 5);
+                if ((long long)(hi / c) - (long long)(lo / c) < BAR_MAX_BINS)
+                    w = c;
+            }
+    *width = w;
+    first = w ? (long long)(lo / w) : bars_log2_bin(lo);
+    last = w ? (long long)(hi / w) : bars_log2_bin(hi);
+    out->ncat = (size_t)(last - first + 1);
+    out->cats = xcalloc(out->ncat, sizeof *out->cats);
+    out->values = xcalloc(out->ncat, sizeof *out->values);
+    for (size_t i = 0; i < n; i++)
+        out->values[(w ? (long long)(v[i] / w) : bars_log2_bin(v[i])) - first] += 1;
+    for (long long k = first; k <= last; k++) {
+        long long from = w ? k * w : k == 0 ? 0 : 1LL << (k - 1);
+        long long to = w ? from + w - 1 : k == 0 ? 0 : (1LL << k) - 1;
+        char a[32], b[32];
+        format_thousands(from, a, sizeof a);
+        format_thousands(to, b, sizeof b);
+        out->cats[k - first] = from == to ? xstrdup(a) : xasprintf("%s\xe2\x80\x93%s", a, b);
+    }
+}
+
+/* One entry of a heap of the largest values: the smallest (then the latest) on top. */
+struct bars_kept {
+    double value;
+    size_t index;
+};
+
+static int bars_kept_worse(const struct bars_kept *a, const struct bars_kept *b)
+{
+    return a->value < b->value || (a->value == b->value && a->index > b->index);
+}
+
+static void bars_heap_down(struct bars_kept *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && bars_kept_worse(&h[l], &h[w]))
+            w = l;
+        if (r < n && bars_kept_worse(&h[r], &h[w]))
+            w = r;
+        if (w == i)
+            return;
+        struct bars_kept tmp = h[i];
+        h[i] = h[w];
+        h[w] = tmp;
+        i = w;
+    }
+}
+
+static int bars_index_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The indexes of the `keep` largest of n values (of two equal ones the earlier), in
+ * their original order. */
+static size_t *bars_largest(const double *v, size_t n, size_t keep)
+{
+    struct bars_kept *h = xcalloc(keep + 1, sizeof *h);
+    size_t nh = 0, *out;
+
+    for (size_t i = 0; i < n; i++) {
+        struct bars_kept k = { isfinite(v[i]) ? v[i] : -INFINITY, i };
+        if (nh < keep) {
+            h[nh++] = k;
+            if (nh == keep)
+                for (size_t j = keep / 2 + 1; j-- > 0;)
+                    bars_heap_down(h, nh, j);
+        } else if (keep > 0 && bars_kept_worse(&h[0], &k)) {
+            h[0] = k;
+            bars_heap_down(h, nh, 0);
+        }
+    }
+    out = xcalloc(nh + 1, sizeof *out);
+    for (size_t i = 0; i < nh; i++)
+        out[i] = h[i].index;
+    xqsort(out, nh, sizeof *out, bars_index_cmp);
+    free(h);
+    return out;
+}
+
+/* Where the names of the categories are: d->cats, else the table's column. */
+struct bars_names {
+    const struct chart_data *d;
+    const struct table *t;
+    int col;
+};
+
+/* What a bar or hbar chart draws: its categories, or what stands in for them. */
+struct bars_shown {
+    enum bar_view view;
+    size_t ncat_all;
+    char *note_text;
+    struct chart_data data;
+};
+
+/* Bars for at most `room` of n categories, sized size[i]: counts in one series (when
+ * `binnable`) become their distribution, anything else keeps its `room` largest, in
+ * order, with their values (nseries per category, by category). Fills bc->data's
+ * categories and values (its series and titles are set), the view and the note. */
+static void bars_condense(const struct bars_names *names, const double *size, size_t n,
+                          size_t room, const double *values, int nseries, int binnable,
+                          struct bars_shown *bc)
+{
+    struct chart_data *out = &bc->data;
+    char *cat = bars_noun(out->cat_title, "category"), *cats = bars_plural(cat);
+    char *what = bars_noun(out->value_title, "value");
+    char all[32], kept[32], left[32];
+
+    bc->ncat_all = n;
+    format_thousands((long long)n, all, sizeof all);
+    if (binnable && nseries == 1 && bars_countable(size, n)) {
+        long long width;
+        char range[48];
+        bc->view = BARS_DISTRIBUTION;
+        bars_distribution(size, n, out, &width);
+        out->integers = 1;
+        format_thousands(width, range, sizeof range);
+        if (width == 1)
+            bc->note_text = xasprintf("%s %s, too many for a bar each: each bar counts the %s "
+                                      "with that many %s.", all, cats, cats, what);
+        else
+            bc->note_text = xasprintf("%s %s, too many for a bar each: each bar counts the %s "
+                                      "whose %s fall in its range (%s%s).", all, cats, cats,
+                                      what, width ? "ranges of " : "ranges double in width",
+                                      width ? range : "");
+        free(out->cat_title);
+        out->cat_title = xasprintf("%c%s per %s", toupper((unsigned char)what[0]), what + 1, cat);
+        free(out->value_title);
+        out->value_title = xstrdup(cats);
+        out->value_title[0] = (char)toupper((unsigned char)out->value_title[0]);
+    } else {
+        size_t *keep = bars_largest(size, n, room);
+        bc->view = BARS_LARGEST;
+        out->ncat = n < room ? n : room;
+        out->cats = xcalloc(out->ncat + 1, sizeof *out->cats);
+        out->values = xcalloc(out->ncat * (size_t)nseries + 1, sizeof *out->values);
+        for (size_t i = 0; i < out->ncat; i++) {
+            char buf[128];
+            out->cats[i] = xstrdup(names->d ? names->d->cats[keep[i]]
+                                            : bars_cat_text(names->t, keep[i], names->col, buf,
+                                                            sizeof buf));
+            memcpy(&out->values[i * (size_t)nseries], &values[keep[i] * (size_t)nseries],
+                   (size_t)nseries * sizeof *values);
+        }
+        format_thousands((long long)out->ncat, kept, sizeof kept);
+        format_thousands((long long)(n - out->ncat), left, sizeof left);
+        bc->note_text = xasprintf("%s %s, too many for a bar each: the %s largest by %s, in "
+                                  "order; the other %s are left out.", all, cats, kept, what,
+                                  left);
+        free(keep);
+    }
+    free(cat);
+    free(cats);
+    free(what);
+}
+
+/* How many bars fit along `length` points: each at least BAR_MIN_SLOT, beside room for
+ * an axis. */
+static size_t bars_room(double length)
+{
+    double room = floor((length - BAR_AXIS_ROOM) / BAR_MIN_SLOT);
+    return room < BAR_MIN_ROOM ? BAR_MIN_ROOM : (size_t)room;
+}
+
+/* The table's categories and values as bars: chart_data_load()'s, or when there are
+ * more than `room` categories, what stands in for them (bars_condense()). A one-series
+ * table whose rows name distinct categories is read row by row, without an index of
+ * its categories, so that millions of rows cost little. */
+static enum tally_error bars_load(struct chart_ctx *ctx, int with_series, size_t room,
+                                  int binnable, struct bars_shown *bc, struct tally_diag *diag)
+{
+    const struct table *t = ctx->table;
+    const struct chart_spec *spec = ctx->spec;
+    struct chart_data *d = &bc->data, full;
+    int cat_col = spec->category_col, val_col = spec->value_col;
+    int one_series = !with_series || spec->series_col < 0;
+    enum tally_error err;
+
+    bc->view = BARS_EACH;
+    bc->ncat_all = t->nrows;
+    if (t->nrows > room && one_series && cat_col >= 0 && cat_col < t->ncols &&
+        val_col >= 0 && val_col < t->ncols &&
+        (t->cols[val_col].type == COLUMN_INTEGER || t->cols[val_col].type == COLUMN_REAL) &&
+        bars_rows_distinct(t, cat_col)) {
+        struct bars_names names = { NULL, t, cat_col };
+        double *v = xcalloc(t->nrows, sizeof *v);
+        for (size_t r = 0; r < t->nrows; r++) {
+            v[r] = table_number(t, r, val_col);
+            if (!isfinite(v[r]))
+                v[r] = 0;
+        }
+        memset(d, 0, sizeof *d);
+        d->integers = t->cols[val_col].type == COLUMN_INTEGER;
+        d->cat_title = chart_axis_title(t, spec->x_title, cat_col);
+        d->value_title = chart_axis_title(t, spec->y_title, val_col);
+        d->nseries = 1;
+        d->series = xcalloc(1, sizeof *d->series);
+        d->series[0] = xstrdup("");
+        bars_condense(&names, v, t->nrows, room, v, 1, binnable, bc);
+        free(v);
+        return TALLY_OK;
+    }
+    err = chart_data_load(d, ctx, with_series, diag);
+    bc->ncat_all = d->ncat;
+    if (err != TALLY_OK || d->ncat <= room)
+        return err;
+
+    /* More categories than room: condense a copy, keeping the series. */
+    struct bars_names names = { &full, NULL, -1 };
+    double *size = xcalloc(d->ncat, sizeof *size);
+    full = *d;
+    memset(d, 0, sizeof *d);
+    d->nseries = full.nseries;
+    d->has_other = full.has_other;
+    d->series = full.series;
+    full.series = NULL;
+    full.nseries = 0;
+    d->integers = full.integers;
+    d->cat_title = full.cat_title;
+    d->value_title = full.value_title;
+    full.cat_title = full.value_title = NULL;
+    for (size_t i = 0; i < full.ncat; i++)
+        for (int s = 0; s < d->nseries; s++)
+            size[i] += fabs(full.values[i * (size_t)d->nseries + (size_t)s]);
+    bars_condense(&names, size, full.ncat, room, full.values, d->nseries, binnable, bc);
+    free(size);
+    chart_data_release(&full);
+    return TALLY_OK;
+}
+
+/* The note saying what stands in for the categories (when something does) at the top
+ * of ctx->plot, which it then shrinks. */
+static void bars_note_fit(struct chart_ctx *ctx, const char *text, struct chart_label *note)
+{
+    struct chart_font font = CHART_FONT_TICK;
+    double lh = chart_line_height(ctx, &font);
+
+    if (!text)
+        return;
+    font.r = font.g = font.b = 0.3;
+    chart_label_set(note, &font, text, ctx->plot.x, ctx->plot.y, ALIGN_LEFT, VALIGN_TOP, 0,
+                    ctx->plot.w);
+    ctx->plot.y += lh + 8;
+    ctx->plot.h -= lh + 8;
+}
+
 void bar_chart_release(struct bar_chart *bc)
 {
     size_t nseg = bc->data.ncat * (size_t)bc->data.nseries;
@@ -146,6 +499,8 @@ void bar_chart_release(struct bar_chart *bc)
     free(bc->segments);
     free(bc->total_labels);
     free(bc->totals);
+    free(bc->note_text);
+    chart_label_release(&bc->note);
     chart_data_release(&bc->data);
     memset(bc, 0, sizeof *bc);
 }
@@ -160,15 +515,23 @@ enum tally_error bar_chart_layout(struct chart_ctx *ctx, enum bar_mode mode,
     int s;
     enum tally_error err;
 
+    struct bars_shown shown = { 0 };
+
     memset(bc, 0, sizeof *bc);
     bc->mode = mode;
-    err = chart_data_load(d, ctx, mode != BARS_PLAIN, diag);
+    err = bars_load(ctx, mode != BARS_PLAIN, bars_room(ctx->plot.w), 1, &shown, diag);
     if (err != TALLY_OK)
         return err;
+    bc->view = shown.view;
+    bc->ncat_all = shown.ncat_all;
+    bc->note_text = shown.note_text;
+    bc->data = shown.data;
     bc->legend = d->nseries > 1;
     if (bc->legend)
         chart_legend_top_fit(&under_legend, d->series, d->nseries, 0);
+    bars_note_fit(&under_legend, bc->note_text, &bc->note);
     bc->plot = under_legend.plot;
+
 
     /* The range of the bars and the labels printed above them. */
     nlabels = mode == BARS_GROUPED ? d->ncat * (size_t)d->nseries : d->ncat;
@@ -219,6 +582,7 @@ static void bars_paint(struct chart_ctx *ctx, const struct bar_chart *bc)
 
     if (bc->legend)
         chart_legend_top(ctx, d->series, d->nseries, d->has_other);
+    chart_label_draw(ctx, &bc->note);
     chart_columns_draw_axes(ctx, d, &bc->cols);
     for (i = 0; i < d->ncat; i++) {
         const struct bar_segment *sg = &bc->segments[i * (size_t)d->nseries];
@@ -323,6 +687,8 @@ void hbar_chart_release(struct hbar_chart *hb)
         chart_label_release(&hb->bars[i].label);
     }
     free(hb->bars);
+    free(hb->note_text);
+    chart_label_release(&hb->note);
     chart_data_release(&hb->data);
     memset(hb, 0, sizeof *hb);
 }
@@ -330,8 +696,10 @@ void hbar_chart_release(struct hbar_chart *hb)
 enum tally_error hbar_chart_layout(struct chart_ctx *ctx, struct hbar_chart *hb,
                                    struct tally_diag *diag)
 {
-    const struct chart_rect *p = &ctx->plot;
+    struct chart_ctx under_note = *ctx;
+    const struct chart_rect *p = &under_note.plot;
     struct chart_data *d = &hb->data;
+    struct bars_shown shown = { 0 };
     struct chart_rect *area = &hb->area;
     double dmin = 0, dmax = 0, label_w = 0, tick_lh, axis_lh, value_lh, label_lh;
     double left_title, bottom_title;
@@ -340,9 +708,14 @@ enum tally_error hbar_chart_layout(struct chart_ctx *ctx, struct hbar_chart *hb,
     int pass;
 
     memset(hb, 0, sizeof *hb);
-    err = chart_data_load(d, ctx, 0, diag);
+    err = bars_load(ctx, 0, bars_room(ctx->plot.h), 0, &shown, diag);
     if (err != TALLY_OK)
         return err;
+    hb->view = shown.view;
+    hb->ncat_all = shown.ncat_all;
+    hb->note_text = shown.note_text;
+    hb->data = shown.data;
+    bars_note_fit(&under_note, hb->note_text, &hb->note);
     for (i = 0; i < d->ncat; i++) {
         double w, h, v = chart_data_get(d, i, 0);
         dmax = fmax(dmax, v);
@@ -388,6 +761,7 @@ static void hbar_paint(struct chart_ctx *ctx, const struct hbar_chart *hb)
 {
     const struct chart_rect *p = &ctx->plot, *a = &hb->area;
 
+    chart_label_draw(ctx, &hb->note);
     chart_value_axis_draw_bottom(ctx, &hb->vax, a);
     for (size_t i = 0; i < hb->data.ncat; i++) {
         const struct hbar_bar *bar = &hb->bars[i];

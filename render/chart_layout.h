@@ -67,6 +67,18 @@ void addrmap_init(struct addrmap *map, uint32_t base, int prefix, int cell_prefi
 int addrmap_contains(const struct addrmap *map, uint32_t addr);
 void addrmap_cell(const struct addrmap *map, uint32_t addr, uint32_t *x, uint32_t *y);
 
+/* The colour scale of the map. Hosts per cell are coloured on a log scale, unless the
+ * counts are flat: with at least ADDRMAP_QUANTILE_MIN_CELLS cells holding hosts, when
+ * the middle 80% of them (the 10th to the 90th percentile, which differ) would take less
+ * than ADDRMAP_FLAT_SPAN of the log scale. Then the cells fall in up to
+ * ADDRMAP_QUANTILE_BANDS bands of about equal numbers of cells, each its own colour.
+ * Writes each band's least and greatest count (ascending) and returns how many bands,
+ * 0 for the log scale. values: the n counts of cells with hosts, in any order. */
+#define ADDRMAP_QUANTILE_BANDS 8
+#define ADDRMAP_QUANTILE_MIN_CELLS 64
+#define ADDRMAP_FLAT_SPAN 0.25
+int addrmap_quantile_bands(const double *values, size_t n, double *band_lo, double *band_hi);
+
 /* The address map of ctx's table (IPv4 blocks, hosts) as laid out in ctx->plot. */
 struct addrmap_grid {
     double x0, y0, cell;        /* top-left corner and cell size, in points */
@@ -85,7 +97,7 @@ struct addrmap_outlines {
     size_t n;
     struct chart_rect *box;     /* NULL: none at this level */
 };
-#define ADDRMAP_CAPTION_LINES 8
+#define ADDRMAP_CAPTION_LINES 10
 #define ADDRMAP_BAR_STEPS 64
 #define ADDRMAP_MAX_TICKS 12
 struct addrmap_caption {
@@ -94,7 +106,8 @@ struct addrmap_caption {
 };
 struct addrmap_legend {
     struct chart_label title;
-    struct chart_rect step_box[ADDRMAP_BAR_STEPS];      /* the colour bar, maximum at the top */
+    int nsteps;                 /* the colour bar: a smooth ramp, or one step per band */
+    struct chart_rect step_box[ADDRMAP_BAR_STEPS];      /* the maximum at the top */
     double step[ADDRMAP_BAR_STEPS][3];
     int nticks;
     double tick_x, tick_y[ADDRMAP_MAX_TICKS];
@@ -110,6 +123,8 @@ struct addrmap_chart {
     struct addrmap_grid grid;
     double *values;             /* hosts per cell, rows * cols by row */
     double max;
+    int nbands;                 /* a quantile scale's bands (addrmap_quantile_bands()), or 0 */
+    double band_lo[ADDRMAP_QUANTILE_BANDS], band_hi[ADDRMAP_QUANTILE_BANDS];
     size_t nmarks;
     struct addrmap_mark *marks; /* the fullest last, the order drawn */
     int inner;                  /* the level of the inner block labels, -1 for none */
@@ -244,6 +259,14 @@ void heatmap_chart_release(struct heatmap_chart *hm);
 
 enum bar_mode { BARS_PLAIN, BARS_STACKED, BARS_GROUPED };
 
+/* What the bars stand for. A chart has room for a bar per category while each gets a
+ * point (less an axis); with more categories, one series of counts (whole numbers >= 0)
+ * becomes its distribution: how many categories hold each count, or with a wide span
+ * 0, 1, 2-3, 4-7, ... (bins doubling in width); anything else keeps the categories with
+ * the largest values (for series, the largest sum of magnitudes), in table order. A note
+ * above the bars says which. */
+enum bar_view { BARS_EACH, BARS_DISTRIBUTION, BARS_LARGEST };
+
 /* One series' part of a category's bar: a stacked segment or a grouped sub-bar. */
 struct bar_segment {
     struct chart_rect box;
@@ -256,7 +279,11 @@ struct bar_segment {
  * grouped) in a legend above. */
 struct bar_chart {
     enum bar_mode mode;
-    struct chart_data data;
+    enum bar_view view;
+    size_t ncat_all;            /* categories in the table */
+    char *note_text;            /* what the bars stand for, unless BARS_EACH */
+    struct chart_label note;    /* the note, above the bars */
+    struct chart_data data;     /* the categories drawn (bins, when a distribution) */
     int legend;                 /* more than one series: a legend takes the plot's top */
     struct chart_rect plot;     /* what the legend leaves */
     struct chart_columns cols;
@@ -280,6 +307,10 @@ struct hbar_bar {
     struct chart_label label;   /* the value at the bar's end, or inside it */
 };
 struct hbar_chart {
+    enum bar_view view;         /* BARS_EACH or BARS_LARGEST */
+    size_t ncat_all;
+    char *note_text;
+    struct chart_label note;
     struct chart_data data;
     struct chart_rect area;     /* inside the axes */
     struct chart_value_axis vax;

@@ -147,6 +147,10 @@ enum tally_error chart_render_png(const struct table *t, const struct chart_spec
 
 /* ---- workbooks ---- */
 
+/* Rows in an Excel sheet, the header included: a table longer than this loses its
+ * last rows in a workbook, which says so (as does the report page). */
+#define WORKBOOK_MAX_ROWS 1048576u
+
 struct workbook_sheet {
     const struct table *table;
     const struct chart_spec *chart;   /* NULL = no chart */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-#define WB_MAX_ROWS 1048576u            /* rows in an Excel sheet, header included */
+#define WB_MAX_ROWS WORKBOOK_MAX_ROWS
 #define WB_MAX_TEXT 32767               /* characters (UTF-16 units) in an Excel cell */
 #define WB_MAX_WIDTH 60.0               /* column width cap, in characters */
 #define WB_MIN_WIDTH 6.0
@@ -693,7 +693,12 @@ static void wb_chart(struct wb_sheet *s, const struct table *t, const struct cha
                      size_t written, struct wb_keep *keep)
 {
     enum chart_excel form = chart_kind_excel(spec->kind);
-    if (form == CHART_EXCEL_PICTURE)
+    /* A bar per row no longer fits: the rendered chart draws what stands in for them
+     * (their distribution, or the largest) and says so; Excel's would show the first
+     * rows only. */
+    int crowded = (spec->kind == CHART_BAR || spec->kind == CHART_HBAR) &&
+                  !wb_column_ok(t, spec->series_col) && written > WB_CHART_POINTS;
+    if (form == CHART_EXCEL_PICTURE || crowded)
         wb_image_chart(s, t, spec, keep);
     else if (form != CHART_EXCEL_NONE)
         wb_native_chart(s, t, spec, written);

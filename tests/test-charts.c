@@ -445,6 +445,27 @@ static void test_render(void)
         check_kind(many, &spec, "bar-many", texts + 1);
     }
     {
+        /* 20,000 subnets: too many for a bar each; the chart draws their distribution
+         * and says so, in every format. */
+        static const char *const texts[] = { "20,000 subnets, too many for a bar each",
+                                             "Hosts per subnet", "Subnets",
+                                             "2\xe2\x80\x93" "3", "512\xe2\x80\x93" "1,023",
+                                             NULL };
+        struct table *t = table_new("subnets", "Hosts per subnet");
+        table_add_column(t, "subnet", COLUMN_TEXT);
+        table_add_column(t, "hosts", COLUMN_INTEGER);
+        for (int k = 0; k < 20000; k++) {
+            char net[32];
+            size_t r = table_add_row(t);
+            snprintf(net, sizeof net, "10.%d.%d.0/24", k / 256, k % 256);
+            table_set_text(t, r, 0, net);
+            table_set_int(t, r, 1, 1 << (k % 10));
+        }
+        spec = spec_for(CHART_BAR, 0, -1, 1);
+        check_kind(t, &spec, "bar-distribution", texts);
+        table_free(t);
+    }
+    {
         static const char *const texts[] = { "No data", "Nothing here", NULL };
         table_add_column(empty, "day", COLUMN_TEXT);
         table_add_column(empty, "meetings", COLUMN_INTEGER);

@@ -1,7 +1,8 @@
 /* test-layout.c: unit tests for the charts' layout steps, run on a measuring context
  * without drawing: Sankey nodes sized by their flows and stacked in order, bars inside
  * the plot and apart, histogram bins covering the axis, heatmap cells tiling the grid,
- * address-map cells at their Hilbert positions. */
+ * address-map cells at their Hilbert positions; more bars than fit drawn as their
+ * distribution or the largest, flat address maps coloured by quantile. */
 #include "render/chart_layout.h"
 #include "tests/tap.h"
 
@@ -466,6 +467,201 @@ out:
     table_free(t);
 }
 
+/* A table of n one-series bars named "10.x.y.0/24" (each name `repeat` times), the
+ * i-th valued value(i). */
+static struct table *many_bars(size_t n, int repeat, double (*value)(size_t), int real)
+{
+    struct table *t = table_new("subnets", "A title");
+    table_add_column(t, "subnet", COLUMN_TEXT);
+    table_add_column(t, "hosts", real ? COLUMN_REAL : COLUMN_INTEGER);
+    for (int k = 0; k < repeat; k++)
+        for (size_t i = 0; i < n; i++) {
+            char name[32];
+            size_t r = table_add_row(t);
+            snprintf(name, sizeof name, "10.%zu.%zu.0/24", i / 256, i % 256);
+            table_set_text(t, r, 0, name);
+            if (real)
+                table_set_real(t, r, 1, value(i));
+            else
+                table_set_int(t, r, 1, (int64_t)value(i));
+        }
+    return t;
+}
+
+static double one_to_seven(size_t i) { return 1 + (double)(i % 7); }
+static double powers_of_two(size_t i) { return (double)(1u << (i % 12)); }
+static double halves(size_t i) { return 0.5 + (double)i; }
+static double one(size_t i) { (void)i; return 1; }
+
+/* Lays out t as bars of mode; 0 (and a failed check) when it cannot. */
+static int lay_bars(struct chart_ctx *ctx, const struct table *t, enum bar_mode mode,
+                    struct bar_chart *bc)
+{
+    struct chart_spec spec = { mode == BARS_PLAIN ? CHART_BAR : CHART_STACKED_BAR, NULL, NULL,
+                               NULL, NULL, 0, mode == BARS_PLAIN ? -1 : 1,
+                               mode == BARS_PLAIN ? 1 : 2, 0, 0 };
+    struct tally_diag diag;
+    enum tally_error err;
+
+    if (!measure(ctx, t, &spec))
+        return 0;
+    diag_clear(&diag);
+    err = bar_chart_layout(ctx, mode, bc, &diag);
+    CHECK(err == TALLY_OK, "many bars: lay out (%s)", diag.message);
+    if (err != TALLY_OK)
+        chart_measure_close(ctx);
+    return err == TALLY_OK;
+}
+
+/* Every bar inside the plot area, left to right, the note above the area. */
+static void check_condensed(const struct chart_ctx *ctx, const struct bar_chart *bc,
+                            const char *what)
+{
+    int in_area = 1, ordered = 1;
+    for (size_t i = 0; i < bc->data.ncat; i++) {
+        const struct chart_rect *b = &bc->segments[i * (size_t)bc->data.nseries].box;
+        in_area &= inside(b, &bc->cols.area);
+        if (i > 0)
+            ordered &= bc->segments[(i - 1) * (size_t)bc->data.nseries].box.x < b->x;
+    }
+    CHECK(in_area && ordered, "%s: bars lie in the plot area, left to right", what);
+    CHECK(bc->note.text && bc->note.y >= ctx->plot.y && bc->note.y < bc->cols.area.y,
+          "%s: the note sits above the bars", what);
+}
+
+static void test_many_bars(void)
+{
+    struct chart_ctx ctx;
+    struct bar_chart bc;
+    struct table *t;
+
+    /* 5,000 subnets holding 1 to 7 hosts: a bar per count. */
+    t = many_bars(5000, 1, one_to_seven, 0);
+    if (lay_bars(&ctx, t, BARS_PLAIN, &bc)) {
+        int counts = 1;
+        double sum = 0;
+        CHECK(bc.view == BARS_DISTRIBUTION && bc.ncat_all == 5000 && bc.data.ncat == 7,
+              "counts: 5,000 subnets become 7 bars, one per count (%zu)", bc.data.ncat);
+        for (size_t i = 0; i < bc.data.ncat && i < 7; i++) {
+            char want[8];
+            snprintf(want, sizeof want, "%zu", i + 1);
+            counts &= strcmp(bc.data.cats[i], want) == 0 &&
+                      near(chart_data_get(&bc.data, i, 0), i < 2 ? 715 : 714);
+            sum += chart_data_get(&bc.data, i, 0);
+        }
+        CHECK(counts && near(sum, 5000), "counts: bar k counts the subnets with k hosts");
+        CHECK(strcmp(bc.data.cat_title, "Hosts per subnet") == 0 &&
+                  strcmp(bc.data.value_title, "Subnets") == 0,
+              "counts: the axes say hosts per subnet, subnets");
+        CHECK(bc.note_text && strstr(bc.note_text, "5,000 subnets, too many for a bar each"),
+              "counts: the note says why (%s)", bc.note_text ? bc.note_text : "none");
+        CHECK(bc.show_values, "counts: each bar prints its count");
+        check_condensed(&ctx, &bc, "counts");
+        bar_chart_release(&bc);
+        chart_measure_close(&ctx);
+    }
+    table_free(t);
+
+    /* A long tail: bins doubling in width. */
+    t = many_bars(6000, 1, powers_of_two, 0);
+    if (lay_bars(&ctx, t, BARS_PLAIN, &bc)) {
+        int each = 1;
+        CHECK(bc.view == BARS_DISTRIBUTION && bc.data.ncat == 12,
+              "long tail: 12 bins doubling in width (%zu)", bc.data.ncat);
+        for (size_t i = 0; i < bc.data.ncat; i++)
+            each &= near(chart_data_get(&bc.data, i, 0), 500);
+        CHECK(each && strcmp(bc.data.cats[0], "1") == 0 &&
+                  strcmp(bc.data.cats[2], "4\xe2\x80\x93" "7") == 0 &&
+                  strcmp(bc.data.cats[11], "2,048\xe2\x80\x93" "4,095") == 0,
+              "long tail: bins 1, 2-3, 4-7, ..., 2,048-4,095 of 500 subnets each");
+        CHECK(bc.note_text && strstr(bc.note_text, "ranges double in width"),
+              "long tail: the note says the ranges double");
+        check_condensed(&ctx, &bc, "long tail");
+        bar_chart_release(&bc);
+        chart_measure_close(&ctx);
+    }
+    table_free(t);
+
+    /* Each name twice: the categories' sums are binned, not the rows. */
+    t = many_bars(1500, 2, one, 0);
+    if (lay_bars(&ctx, t, BARS_PLAIN, &bc)) {
+        CHECK(bc.view == BARS_DISTRIBUTION && bc.ncat_all == 1500 && bc.data.ncat == 1 &&
+                  strcmp(bc.data.cats[0], "2") == 0 &&
+                  near(chart_data_get(&bc.data, 0, 0), 1500),
+              "repeated names: 1,500 subnets of 2 hosts each");
+        bar_chart_release(&bc);
+        chart_measure_close(&ctx);
+    }
+    table_free(t);
+
+    /* Not counts: the largest, in table order. */
+    t = many_bars(3000, 1, halves, 1);
+    if (lay_bars(&ctx, t, BARS_PLAIN, &bc)) {
+        size_t n = bc.data.ncat;
+        int largest = 1;
+        CHECK(bc.view == BARS_LARGEST && n > 100 && n < 3000,
+              "fractions: the largest %zu of 3,000 are kept", n);
+        for (size_t i = 0; i < n; i++)
+            largest &= near(chart_data_get(&bc.data, i, 0), halves(3000 - n + i));
+        CHECK(largest, "fractions: the kept bars are the largest values, in order");
+        CHECK(bc.note_text && strstr(bc.note_text, "largest"), "fractions: the note says so");
+        check_condensed(&ctx, &bc, "fractions");
+        bar_chart_release(&bc);
+        chart_measure_close(&ctx);
+    }
+    table_free(t);
+
+    /* Stacked: the categories with the largest sums keep all their series. */
+    t = three_columns("stacked");
+    for (int i = 0; i < 2000; i++) {
+        char day[32];
+        snprintf(day, sizeof day, "day %04d", i);
+        add3(t, day, "video", i);
+        add3(t, day, "phone", i % 3 == 0 ? 5000 : 1);
+    }
+    if (lay_bars(&ctx, t, BARS_STACKED, &bc)) {
+        size_t n = bc.data.ncat;
+        int kept = bc.data.nseries == 2;
+        CHECK(bc.view == BARS_LARGEST && n < 2000, "stacked: the largest %zu of 2,000", n);
+        for (size_t i = 0; kept && i < n; i++) {
+            int day = atoi(bc.data.cats[i] + 4);
+            kept &= day % 3 == 0 || day >= 1900;
+        }
+        CHECK(kept, "stacked: the categories kept have the largest stacks, both series");
+        check_condensed(&ctx, &bc, "stacked");
+        bar_chart_release(&bc);
+        chart_measure_close(&ctx);
+    }
+    table_free(t);
+
+    /* Horizontal bars keep the largest, with the note above. */
+    t = many_bars(2000, 1, one_to_seven, 0);
+    {
+        struct chart_spec spec = { CHART_HBAR, NULL, NULL, NULL, NULL, 0, -1, 1, 0, 0 };
+        struct hbar_chart hb;
+        struct tally_diag diag;
+        if (measure(&ctx, t, &spec)) {
+            diag_clear(&diag);
+            if (hbar_chart_layout(&ctx, &hb, &diag) == TALLY_OK) {
+                int sevens = 1, in_area = 1;
+                for (size_t i = 0; i < hb.data.ncat; i++) {
+                    sevens &= near(hb.bars[i].value, 7) || hb.data.ncat > 285;
+                    in_area &= inside(&hb.bars[i].box, &hb.area);
+                }
+                CHECK(hb.view == BARS_LARGEST && hb.data.ncat < 2000 && hb.note.text &&
+                          hb.note.y < hb.area.y,
+                      "hbar: the largest %zu of 2,000 rows, with a note", hb.data.ncat);
+                CHECK(sevens && in_area, "hbar: the kept bars are the largest, in the area");
+                hbar_chart_release(&hb);
+            } else {
+                CHECK(0, "hbar: lays out (%s)", diag.message);
+            }
+            chart_measure_close(&ctx);
+        }
+    }
+    table_free(t);
+}
+
 /* ---- address map ---- */
 
 static void test_address_map(void)
@@ -527,12 +723,91 @@ static void test_address_map(void)
             block |= strcmp(am.legend.caption[i].text, "Block 10.1.0.0/16") == 0;
         }
         CHECK(block && v6, "address map: the caption names the block and the IPv6 one left out");
+        CHECK(am.nbands == 0 && am.legend.nsteps == ADDRMAP_BAR_STEPS,
+              "address map: a few cells keep the log scale");
         CHECK(am.legend.title.x >= map.x + map.w, "address map: the legend is right of the map");
         addrmap_chart_release(&am);
     }
     add2(t, "not an address", 1);
     err = addrmap_chart_layout(&ctx, &am, &diag);
     CHECK(err == TALLY_ERROR_DATA, "address map: a row that is no address block is refused");
+    chart_measure_close(&ctx);
+out:
+    table_free(t);
+}
+
+static void test_address_map_flat(void)
+{
+    struct table *t = text_int("address-map", "subnet", "hosts");
+    struct chart_spec spec = { CHART_ADDRESS_MAP, NULL, NULL, NULL, NULL, 0, -1, 1, 0, 0 };
+    double values[1000], lo[ADDRMAP_QUANTILE_BANDS], hi[ADDRMAP_QUANTILE_BANDS];
+    struct chart_ctx ctx;
+    struct addrmap_chart am;
+    struct tally_diag diag;
+    int nb;
+
+    /* The band finder: flat counts get bands, spread or equal ones the log scale. */
+    for (int i = 0; i < 1000; i++)
+        values[i] = 140 + (i * 37) % 41;
+    nb = addrmap_quantile_bands(values, 1000, lo, hi);
+    int tiled = nb == ADDRMAP_QUANTILE_BANDS && near(lo[0], 140) && near(hi[nb - 1], 180);
+    for (int b = 1; b < nb; b++)
+        tiled &= lo[b] > hi[b - 1] && lo[b] <= hi[b];
+    CHECK(tiled, "quantile bands: 140..180 in %d ascending, disjoint bands covering all", nb);
+    for (int i = 0; i < 1000; i++)
+        values[i] = 1 + i;
+    CHECK(addrmap_quantile_bands(values, 1000, lo, hi) == 0,
+          "quantile bands: counts spread over the log scale keep it");
+    for (int i = 0; i < 1000; i++)
+        values[i] = i < 950 ? 1 : 100;
+    CHECK(addrmap_quantile_bands(values, 1000, lo, hi) == 0,
+          "quantile bands: mostly equal counts keep the log scale");
+    CHECK(addrmap_quantile_bands(values, 63, lo, hi) == 0,
+          "quantile bands: too few cells keep the log scale");
+
+    /* 256 /24s with 140 to 180 hosts each: distinct colours, lightest to darkest. */
+    for (int i = 0; i < 256; i++) {
+        char net[32];
+        snprintf(net, sizeof net, "10.2.%d.0/24", i);
+        add2(t, net, 140 + (i * 37) % 41);
+    }
+    if (!measure(&ctx, t, &spec))
+        goto out;
+    diag_clear(&diag);
+    if (addrmap_chart_layout(&ctx, &am, &diag) != TALLY_OK) {
+        CHECK(0, "flat address map: lays out (%s)", diag.message);
+        goto close;
+    }
+    int colours = 0, by_band = 1, caption = 0;
+    double seen[ADDRMAP_QUANTILE_BANDS][3];
+    for (size_t k = 0; k < am.nmarks; k++) {
+        const struct addrmap_mark *m = &am.marks[k];
+        int b = 0, known = 0;
+        while (b < am.nbands - 1 && m->value > am.band_hi[b])
+            b++;
+        by_band &= m->value >= am.band_lo[b] && m->value <= am.band_hi[b];
+        for (int c = 0; c < colours; c++)
+            known |= near(seen[c][0], m->r) && near(seen[c][1], m->g) && near(seen[c][2], m->b);
+        if (!known && colours < ADDRMAP_QUANTILE_BANDS) {
+            seen[colours][0] = m->r;
+            seen[colours][1] = m->g;
+            seen[colours][2] = m->b;
+            colours++;
+        }
+        if (k > 0)
+            by_band &= shape_luminance(m->r, m->g, m->b) <=
+                       shape_luminance(am.marks[k - 1].r, am.marks[k - 1].g,
+                                       am.marks[k - 1].b) + EPS;
+    }
+    for (int i = 0; i < am.legend.ncaption; i++)
+        caption |= strstr(am.legend.caption[i].text, "quantiles") != NULL;
+    CHECK(am.nbands == ADDRMAP_QUANTILE_BANDS && colours == am.nbands,
+          "flat address map: %d quantile bands, %d distinct colours", am.nbands, colours);
+    CHECK(by_band, "flat address map: fuller cells are darker, by band");
+    CHECK(am.legend.nsteps == am.nbands && am.legend.nticks >= 2 && caption,
+          "flat address map: the legend has a step per band and says quantiles");
+    addrmap_chart_release(&am);
+close:
     chart_measure_close(&ctx);
 out:
     table_free(t);
@@ -546,5 +821,7 @@ int main(void)
     test_histogram();
     test_heatmap();
     test_address_map();
+    test_many_bars();
+    test_address_map_flat();
     return tap_done();
 }

@@ -396,6 +396,56 @@ static void check_typed(const char *dir, const char *keep)
     table_free(t);
 }
 
+/* A table longer than a sheet: the sheet keeps what fits and says how many rows it left
+ * out, as does the report page. */
+static void check_sheet_limit(const char *dir, const char *keep)
+{
+    struct table *t = table_new("big", "More rows than a sheet holds");
+    struct workbook_sheet sheet = { t, NULL };
+    struct report_entry entry = { t, NULL };
+    struct tally_diag diag;
+    char *path = xasprintf("%s/big.xlsx", dir), *html = xasprintf("%s/big.html", dir);
+    size_t nrows = WORKBOOK_MAX_ROWS + 9;
+
+    table_add_column(t, "n", COLUMN_INTEGER);
+    for (size_t i = 0; i < nrows; i++)
+        table_set_int(t, table_add_row(t), 0, (int64_t)i);
+    diag_clear(&diag);
+    if (getenv("TALLY_TEST_SLOW")) {
+        /* Writing and reading back a full sheet takes seconds: only when asked. */
+        CHECK_INT(workbook_write(path, &sheet, 1, NULL, NULL, &diag), TALLY_OK,
+                  "a sheet of more rows than Excel's limit is written");
+        char *xml = zip_member(path, "xl/worksheets/sheet1.xml");
+        char *strings = zip_member(path, "xl/sharedStrings.xml");
+        check_cell(xml, "A1048576", "<v>1048574</v>",
+                   "the last row of the sheet is row 1,048,576");
+        CHECK(xml && !strstr(xml, "<c r=\"A1048577\""), "no row past the limit");
+        CHECK(strings && strstr(strings, "Only the first 1,048,575 rows fit in a sheet; 10 "
+                                         "more rows were left out."),
+              "the sheet says how many rows it left out");
+        free(xml);
+        free(strings);
+    }
+
+    CHECK_INT(report_write_html(html, "Big", &entry, 1, NULL, &diag), TALLY_OK,
+              "report page of a table longer than a sheet written");
+    char *page = slurp(html, NULL);
+    CHECK(page && strstr(page, "1,048,555 more rows in report.xlsx (sheet big); the last 10 "
+                               "rows are left out, as a sheet holds 1,048,576 rows."),
+          "the page counts the rows in the sheet and those in none");
+    CHECK(page && strstr(page, "the rows are in <a href=\"report.xlsx\">report.xlsx</a>, "
+                               "as many as a sheet holds."),
+          "the page does not claim every row is in the workbook");
+    free(page);
+    if (!keep) {
+        unlink(path);
+        unlink(html);
+    }
+    free(path);
+    free(html);
+    table_free(t);
+}
+
 int main(void)
 {
     const char *keep = getenv("TALLY_WORKBOOK_KEEP");
@@ -550,6 +600,7 @@ int main(void)
     CHECK(strstr(diag.message, bad) != NULL, "the error names the path");
 
     check_typed(dir, keep);
+    check_sheet_limit(dir, keep);
 
     if (!keep) {
         unlink(a);
