@@ -48,8 +48,11 @@ static int jdoc_add(struct jdoc *doc, enum jdoc_type type, size_t limit, size_t 
         doc->nodes = xrealloc(doc->nodes, doc->alloc * sizeof(*doc->nodes));
     }
     node = &doc->nodes[doc->count];
-    memset(node, 0, sizeof(*node));
     node->type = type;
+    node->key = node->str = NULL;
+    node->key_len = node->len = 0;
+    node->integer = 0;
+    node->first = node->next = 0;
     *index = doc->count++;
     return 0;
 }
