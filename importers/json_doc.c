@@ -59,15 +59,23 @@ static int jdoc_add(struct jdoc *doc, enum jdoc_type type, size_t limit, size_t 
 
 static void skip_space(struct jdoc_reader *r)
 {
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+    while (r->p < r->end && *r->p <= ' ' &&
+           (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
         r->p++;
 }
 
-/* A byte a string holds as it is: not a control character, '"', '\\' or above 0x7f. */
-static int is_plain(unsigned char c)
-{
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
+/* 1 for a byte a string holds as it is: 0x20-0x7f except '"' and '\\' (control characters
+ * are malformed, bytes above 0x7f are left to jansson). 32 bytes a row. */
+static const unsigned char plain_byte[256] = {
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    1,1,0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+};
 
 static int hex_value(unsigned char c)
 {
@@ -93,7 +101,7 @@ static const char *read_string(struct jdoc_reader *r, size_t *len, int is_key)
         unsigned code;
         int digit;
 
-        while (p < end && is_plain(*p))
+        while (p < end && plain_byte[*p])
             *out++ = (char)*p++;
         if (p == end)
             return NULL;
