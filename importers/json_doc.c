@@ -57,7 +57,7 @@ static int jdoc_add(struct jdoc *doc, enum jdoc_type type, size_t limit, size_t 
     return 0;
 }
 
-static void skip_space(struct jdoc_reader *r)
+static inline void skip_space(struct jdoc_reader *r)
 {
     while (r->p < r->end && *r->p <= ' ' &&
            (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
@@ -409,7 +409,7 @@ const struct jdoc_node *jdoc_get(const struct jdoc *doc, const struct jdoc_node 
 }
 
 void jdoc_members(const struct jdoc *doc, const struct jdoc_node *obj,
-                  const char *const *keys, size_t nkeys, const struct jdoc_node **out)
+                  const struct jdoc_key *keys, size_t nkeys, const struct jdoc_node **out)
 {
     for (size_t i = 0; i < nkeys; i++)
         out[i] = NULL;
@@ -417,7 +417,7 @@ void jdoc_members(const struct jdoc *doc, const struct jdoc_node *obj,
         return;
     for (const struct jdoc_node *n = jdoc_first(doc, obj); n; n = jdoc_next(doc, n))
         for (size_t i = 0; i < nkeys; i++)
-            if (n->key[0] == keys[i][0] && strcmp(n->key, keys[i]) == 0)
+            if (n->key_len == keys[i].len && memcmp(n->key, keys[i].name, keys[i].len) == 0)
                 out[i] = n;
 }
 

@@ -59,9 +59,16 @@ const struct jdoc_node *jdoc_root(const struct jdoc *doc);
  * or NULL when obj is NULL, not an object, or has no such member. */
 const struct jdoc_node *jdoc_get(const struct jdoc *doc, const struct jdoc_node *obj,
                                  const char *key);
-/* jdoc_get() of several keys at once: out[i] is the member named keys[i], or NULL. */
+/* A key to look up with jdoc_members(), with its length: JDOC_KEY("ip"). */
+struct jdoc_key {
+    const char *name;
+    size_t len;
+};
+#define JDOC_KEY(name) { name, sizeof(name) - 1 }
+
+/* jdoc_get() of several keys at once: out[i] is the member named keys[i].name, or NULL. */
 void jdoc_members(const struct jdoc *doc, const struct jdoc_node *obj,
-                  const char *const *keys, size_t nkeys, const struct jdoc_node **out);
+                  const struct jdoc_key *keys, size_t nkeys, const struct jdoc_node **out);
 /* The first child of an array or object and the next sibling; NULL at the end. */
 const struct jdoc_node *jdoc_first(const struct jdoc *doc, const struct jdoc_node *node);
 const struct jdoc_node *jdoc_next(const struct jdoc *doc, const struct jdoc_node *node);

@@ -238,10 +238,14 @@ static void trim(const char **p, size_t *n)
 /* One record object: {ip, timestamp, ports: [ {port, proto, status...|service{}} ]}. */
 static enum tally_error json_record(struct import_ctx *ctx, const struct jdoc *doc)
 {
-    static const char *const record_keys[] = { "ip", "timestamp", "ports", "finished" };
-    static const char *const port_keys[] = { "port", "proto", "status", "reason", "ttl",
-                                             "service" };
-    static const char *const service_keys[] = { "name", "banner" };
+    static const struct jdoc_key record_keys[] = {
+        JDOC_KEY("ip"), JDOC_KEY("timestamp"), JDOC_KEY("ports"), JDOC_KEY("finished"),
+    };
+    static const struct jdoc_key port_keys[] = {
+        JDOC_KEY("port"), JDOC_KEY("proto"), JDOC_KEY("status"), JDOC_KEY("reason"),
+        JDOC_KEY("ttl"), JDOC_KEY("service"),
+    };
+    static const struct jdoc_key service_keys[] = { JDOC_KEY("name"), JDOC_KEY("banner") };
     const struct jdoc_node *rec[4], *port[6], *service[2], *entry;
     enum tally_error err;
 

@@ -8,10 +8,14 @@
 
 static enum tally_error ndjson_record(struct import_ctx *ctx, const struct jdoc *doc)
 {
-    static const char *const record_keys[] = { "rec_type", "data", "ip", "timestamp", "port",
-                                               "proto" };
-    static const char *const data_keys[] = { "status", "reason", "ttl", "service_name",
-                                             "banner" };
+    static const struct jdoc_key record_keys[] = {
+        JDOC_KEY("rec_type"), JDOC_KEY("data"), JDOC_KEY("ip"), JDOC_KEY("timestamp"),
+        JDOC_KEY("port"), JDOC_KEY("proto"),
+    };
+    static const struct jdoc_key data_keys[] = {
+        JDOC_KEY("status"), JDOC_KEY("reason"), JDOC_KEY("ttl"), JDOC_KEY("service_name"),
+        JDOC_KEY("banner"),
+    };
     const struct jdoc_node *rec[6], *data[5];
     struct masscan_json_fields f = {0};
 
