@@ -5,21 +5,32 @@
 #include <ctype.h>
 #include <string.h>
 
-enum tally_error json_lines_run(struct import_ctx *ctx, const char *what, size_t flags,
-                                json_record_fn record)
+/* The line loop: each object goes to record(), or as a document to record_doc() (then the
+ * quick reader goes first, and jansson's tree is turned into a document). */
+static enum tally_error lines_run(struct import_ctx *ctx, const char *what, size_t flags,
+                                  json_record_fn record, json_doc_fn record_doc)
 {
-    enum tally_error err;
+    enum tally_error err = TALLY_OK;
     json_error_t jerr;
+    struct jdoc doc;
     char *line;
     size_t len;
     int r;
 
+    jdoc_init(&doc);
     while ((r = input_getline(ctx->in, &line, &len, ctx->diag)) > 0) {
         size_t i = 0;
         while (i < len && isspace((unsigned char)line[i]))
             i++;
         if (i == len)
             continue;
+        if (record_doc && jdoc_parse(&doc, line + i, len - i, 0) == 0) {
+            err = record_doc(ctx, &doc);
+            if (err)
+                goto done;
+            import_progress(ctx);
+            continue;
+        }
         json_t *root = json_loadb(line + i, len - i, flags, &jerr);
         if (!root) {
             if (input_last_line_unterminated(ctx->in)) {
@@ -29,15 +40,37 @@ enum tally_error json_lines_run(struct import_ctx *ctx, const char *what, size_t
             err = import_bad_record(ctx, "expected %s (%s at column %d)", what, jerr.text,
                                     jerr.column);
         } else {
-            err = json_is_object(root) ? record(ctx, root)
-                                       : import_bad_record(ctx, "expected a JSON object");
+            if (!json_is_object(root)) {
+                err = import_bad_record(ctx, "expected a JSON object");
+            } else if (record_doc) {
+                jdoc_from_jansson(&doc, root);
+                err = record_doc(ctx, &doc);
+            } else {
+                err = record(ctx, root);
+            }
             json_decref(root);
         }
         if (err)
-            return err;
+            goto done;
         import_progress(ctx);
     }
-    return r < 0 ? input_error(ctx->in) : TALLY_OK;   /* diag says why */
+    if (r < 0)
+        err = input_error(ctx->in);   /* diag says why */
+done:
+    jdoc_release(&doc);
+    return err;
+}
+
+enum tally_error json_lines_run(struct import_ctx *ctx, const char *what, size_t flags,
+                                json_record_fn record)
+{
+    return lines_run(ctx, what, flags, record, NULL);
+}
+
+enum tally_error json_lines_run_doc(struct import_ctx *ctx, const char *what,
+                                   json_doc_fn record)
+{
+    return lines_run(ctx, what, JSON_ALLOW_NUL, NULL, record);
 }
 
 int json_first_line(const unsigned char *head, size_t len, const unsigned char **line,

@@ -78,9 +78,19 @@ void masscan_json_quote_keys(const char *text, size_t len, struct strbuf *out)
     }
 }
 
+static int is_string(const struct jdoc_node *v)
+{
+    return v && v->type == JDOC_STRING;
+}
+
+static int is_integer(const struct jdoc_node *v)
+{
+    return v && v->type == JDOC_INTEGER;
+}
+
 /* masscan writes "timestamp" as a string ("%d"); other writers and hand edits use a
  * number; 2014 files have none (0 = unknown). */
-static int json_timestamp(const json_t *v, int64_t *out)
+static int json_timestamp(const struct jdoc_node *v, int64_t *out)
 {
     const char *s;
     size_t n, i = 0;
@@ -90,14 +100,14 @@ static int json_timestamp(const json_t *v, int64_t *out)
     *out = 0;
     if (!v)
         return 0;
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
+    if (is_integer(v)) {
+        *out = v->integer;
         return 0;
     }
-    if (!json_is_string(v))
+    if (!is_string(v))
         return -1;
-    s = json_string_value(v);
-    n = json_string_length(v);
+    s = v->str;
+    n = v->len;
     if (n > 0 && s[0] == '-')
         i++;
     if (i == n || n - i > 19)
@@ -113,32 +123,25 @@ static int json_timestamp(const json_t *v, int64_t *out)
     return 0;
 }
 
-static int json_proto_ok(const json_t *v)
+static int json_proto_ok(const struct jdoc_node *v)
 {
-    size_t n;
-    const char *s;
-
-    if (!json_is_string(v))
+    if (!is_string(v) || v->len == 0 || v->len > PROTO_MAX)
         return 0;
-    s = json_string_value(v);
-    n = json_string_length(v);
-    if (n == 0 || n > PROTO_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+    for (size_t i = 0; i < v->len; i++)
+        if (!islower((unsigned char)v->str[i]) && !isdigit((unsigned char)v->str[i]))
             return 0;
     return 1;
 }
 
 /* The status as the store's static string (the store counts records by it), or NULL. */
-static const char *json_status(const json_t *v)
+static const char *json_status(const struct jdoc_node *v)
 {
     static const char *const statuses[] = { "open", "closed", "up", NULL };
 
-    if (!json_is_string(v))
+    if (!is_string(v))
         return NULL;
     for (int i = 0; statuses[i]; i++)
-        if (strcmp(json_string_value(v), statuses[i]) == 0)
+        if (strcmp(v->str, statuses[i]) == 0)
             return statuses[i];
     return NULL;
 }
@@ -147,14 +150,14 @@ enum tally_error masscan_json_store(struct import_ctx *ctx, const struct masscan
 {
     struct ip_addr addr;
     int64_t seen;
-    json_int_t port;
+    long long port;
     enum tally_error err;
 
-    if (!json_is_string(f->ip) || ip_parse(json_string_value(f->ip), &addr) != 0)
+    if (!is_string(f->ip) || ip_parse(f->ip->str, &addr) != 0)
         return import_bad_record(ctx, "expected an IP address in \"ip\"");
     if (json_timestamp(f->timestamp, &seen) != 0)
         return import_bad_record(ctx, "expected unix seconds in \"timestamp\"");
-    if (!json_is_integer(f->port) || (port = json_integer_value(f->port)) < 0 || port > 65535)
+    if (!is_integer(f->port) || (port = f->port->integer) < 0 || port > 65535)
         return import_bad_record(ctx, "expected a port number 0-65535 in \"port\"");
     if (!json_proto_ok(f->proto))
         return import_bad_record(ctx, "expected a protocol name in \"proto\"");
@@ -162,7 +165,7 @@ enum tally_error masscan_json_store(struct import_ctx *ctx, const struct masscan
     if (f->status) {
         struct scan_record rec = {
             .addr = addr,
-            .proto = json_string_value(f->proto),
+            .proto = f->proto->str,
             .port = (unsigned)port,
             .ttl = -1,
             .seen = seen,
@@ -170,16 +173,15 @@ enum tally_error masscan_json_store(struct import_ctx *ctx, const struct masscan
         rec.status = json_status(f->status);
         if (!rec.status)
             return import_bad_record(ctx, "expected \"open\", \"closed\" or \"up\" in \"status\"");
-        if (f->reason && !json_is_null(f->reason)) {
-            if (!json_is_string(f->reason))
+        if (f->reason && f->reason->type != JDOC_NULL) {
+            if (!is_string(f->reason))
                 return import_bad_record(ctx, "expected a string in \"reason\"");
-            rec.reason = json_string_value(f->reason);
+            rec.reason = f->reason->str;
         }
-        if (f->ttl && !json_is_null(f->ttl)) {
-            if (!json_is_integer(f->ttl) || json_integer_value(f->ttl) < 0 ||
-                json_integer_value(f->ttl) > 255)
+        if (f->ttl && f->ttl->type != JDOC_NULL) {
+            if (!is_integer(f->ttl) || f->ttl->integer < 0 || f->ttl->integer > 255)
                 return import_bad_record(ctx, "expected a TTL 0-255 in \"ttl\"");
-            rec.ttl = (int)json_integer_value(f->ttl);
+            rec.ttl = (int)f->ttl->integer;
         }
         err = store_add_observation(ctx->store, &rec);
         if (err)
@@ -190,24 +192,24 @@ enum tally_error masscan_json_store(struct import_ctx *ctx, const struct masscan
     if (f->service || f->banner) {
         struct banner_record rec = {
             .addr = addr,
-            .proto = json_string_value(f->proto),
+            .proto = f->proto->str,
             .port = (unsigned)port,
             .seen = seen,
         };
         char *data;
         size_t len;
 
-        if (!json_is_string(f->service) || json_string_length(f->service) == 0 ||
-            strlen(json_string_value(f->service)) != json_string_length(f->service))
+        if (!is_string(f->service) || f->service->len == 0 ||
+            strlen(f->service->str) != f->service->len)
             return import_bad_record(ctx, "expected a banner type in the service name");
-        if (!json_is_string(f->banner))
+        if (!is_string(f->banner))
             return import_bad_record(ctx, "expected a string in \"banner\"");
         /* A copy to decode in place; it may hold NUL bytes ("\u0000"). */
-        len = json_string_length(f->banner);
+        len = f->banner->len;
         data = xmalloc(len + 1);
-        memcpy(data, json_string_value(f->banner), len);
+        memcpy(data, f->banner->str, len);
         data[len] = '\0';
-        rec.service = json_string_value(f->service);
+        rec.service = f->service->str;
         rec.data = (const unsigned char *)data;
         rec.len = masscan_json_bytes(data, len);
         err = import_banner(ctx, &rec);
@@ -234,43 +236,48 @@ static void trim(const char **p, size_t *n)
 }
 
 /* One record object: {ip, timestamp, ports: [ {port, proto, status...|service{}} ]}. */
-static enum tally_error json_record(struct import_ctx *ctx, json_t *root)
+static enum tally_error json_record(struct import_ctx *ctx, const struct jdoc *doc)
 {
-    json_t *ports, *entry, *service;
-    size_t i;
+    static const struct jdoc_key record_keys[] = {
+        JDOC_KEY("ip"), JDOC_KEY("timestamp"), JDOC_KEY("ports"), JDOC_KEY("finished"),
+    };
+    static const struct jdoc_key port_keys[] = {
+        JDOC_KEY("port"), JDOC_KEY("proto"), JDOC_KEY("status"), JDOC_KEY("reason"),
+        JDOC_KEY("ttl"), JDOC_KEY("service"),
+    };
+    static const struct jdoc_key service_keys[] = { JDOC_KEY("name"), JDOC_KEY("banner") };
+    const struct jdoc_node *rec[4], *port[6], *service[2], *entry;
     enum tally_error err;
 
-    if (!json_object_get(root, "ip") && json_object_get(root, "finished"))
+    jdoc_members(doc, jdoc_root(doc), record_keys, 4, rec);
+    if (!rec[0] && rec[3])
         return TALLY_OK;        /* the 2014-2017 footer, {finished: 1} */
-    ports = json_object_get(root, "ports");
-    if (!json_is_array(ports) || json_array_size(ports) == 0)
+    if (!rec[2] || rec[2]->type != JDOC_ARRAY || !jdoc_first(doc, rec[2]))
         return import_bad_record(ctx, "expected a non-empty \"ports\" array");
-    json_array_foreach(ports, i, entry) {
-        struct masscan_json_fields f = {
-            .ip = json_object_get(root, "ip"),
-            .timestamp = json_object_get(root, "timestamp"),
-        };
-        if (!json_is_object(entry)) {
+    for (entry = jdoc_first(doc, rec[2]); entry; entry = jdoc_next(doc, entry)) {
+        struct masscan_json_fields f = { .ip = rec[0], .timestamp = rec[1] };
+        if (entry->type != JDOC_OBJECT) {
             err = import_bad_record(ctx, "expected an object in \"ports\"");
             if (err)
                 return err;
             continue;
         }
-        f.port = json_object_get(entry, "port");
-        f.proto = json_object_get(entry, "proto");
-        f.status = json_object_get(entry, "status");
-        f.reason = json_object_get(entry, "reason");
-        f.ttl = json_object_get(entry, "ttl");
-        service = json_object_get(entry, "service");
-        if (service && !f.status) {
-            if (!json_is_object(service)) {
+        jdoc_members(doc, entry, port_keys, 6, port);
+        f.port = port[0];
+        f.proto = port[1];
+        f.status = port[2];
+        f.reason = port[3];
+        f.ttl = port[4];
+        if (port[5] && !f.status) {
+            if (port[5]->type != JDOC_OBJECT) {
                 err = import_bad_record(ctx, "expected an object in \"service\"");
                 if (err)
                     return err;
                 continue;
             }
-            f.service = json_object_get(service, "name");
-            f.banner = json_object_get(service, "banner");
+            jdoc_members(doc, port[5], service_keys, 2, service);
+            f.service = service[0];
+            f.banner = service[1];
         }
         err = masscan_json_store(ctx, &f);
         if (err)
@@ -279,14 +286,17 @@ static enum tally_error json_record(struct import_ctx *ctx, json_t *root)
     return TALLY_OK;
 }
 
-/* Parses one line's record; bare keys (2014 builds) are quoted first. */
+/* Reads one line's record: the quick reader first; what it leaves, jansson, as before it
+ * with bare keys (2014 builds) quoted when the line does not read as it is. */
 static enum tally_error json_line(struct import_ctx *ctx, const char *p, size_t n,
-                                  struct strbuf *quoted)
+                                  struct jdoc *doc, struct strbuf *quoted)
 {
     json_error_t jerr;
     json_t *root;
     enum tally_error err;
 
+    if (jdoc_parse(doc, p, n, 1) == 0)
+        return json_record(ctx, doc);
     root = json_loadb(p, n, JSON_ALLOW_NUL, &jerr);
     if (!root) {
         strbuf_reset(quoted);
@@ -302,10 +312,12 @@ static enum tally_error json_line(struct import_ctx *ctx, const char *p, size_t 
         return import_bad_record(ctx, "expected a masscan JSON record (%s at column %d)",
                                  jerr.text, jerr.column);
     }
-    if (!json_is_object(root))
+    if (!json_is_object(root)) {
         err = import_bad_record(ctx, "expected a JSON object");
-    else
-        err = json_record(ctx, root);
+    } else {
+        jdoc_from_jansson(doc, root);
+        err = json_record(ctx, doc);
+    }
     json_decref(root);
     return err;
 }
@@ -313,12 +325,14 @@ static enum tally_error json_line(struct import_ctx *ctx, const char *p, size_t 
 static enum tally_error masscan_json_run(struct import_ctx *ctx)
 {
     struct strbuf quoted;
+    struct jdoc doc;
     enum tally_error err = TALLY_OK;
     char *line;
     size_t len;
     int r;
 
     strbuf_init(&quoted);
+    jdoc_init(&doc);
     while ((r = input_getline(ctx->in, &line, &len, ctx->diag)) > 0) {
         const char *p = line;
         size_t n = len;
@@ -346,7 +360,7 @@ static enum tally_error masscan_json_run(struct import_ctx *ctx)
                 goto done;
             continue;
         }
-        err = json_line(ctx, p, n, &quoted);
+        err = json_line(ctx, p, n, &doc, &quoted);
         if (err)
             goto done;
         import_progress(ctx);
@@ -354,6 +368,7 @@ static enum tally_error masscan_json_run(struct import_ctx *ctx)
     if (r < 0)
         err = input_error(ctx->in);   /* diag says why */
 done:
+    jdoc_release(&doc);
     strbuf_release(&quoted);
     return err;
 }

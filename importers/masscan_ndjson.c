@@ -6,31 +6,38 @@
 #include <ctype.h>
 #include <string.h>
 
-static enum tally_error ndjson_record(struct import_ctx *ctx, json_t *root)
+static enum tally_error ndjson_record(struct import_ctx *ctx, const struct jdoc *doc)
 {
+    static const struct jdoc_key record_keys[] = {
+        JDOC_KEY("rec_type"), JDOC_KEY("data"), JDOC_KEY("ip"), JDOC_KEY("timestamp"),
+        JDOC_KEY("port"), JDOC_KEY("proto"),
+    };
+    static const struct jdoc_key data_keys[] = {
+        JDOC_KEY("status"), JDOC_KEY("reason"), JDOC_KEY("ttl"), JDOC_KEY("service_name"),
+        JDOC_KEY("banner"),
+    };
+    const struct jdoc_node *rec[6], *data[5];
     struct masscan_json_fields f = {0};
-    json_t *type = json_object_get(root, "rec_type");
-    json_t *data = json_object_get(root, "data");
-    const char *kind;
 
-    if (!json_is_string(type))
+    jdoc_members(doc, jdoc_root(doc), record_keys, 6, rec);
+    if (!rec[0] || rec[0]->type != JDOC_STRING)
         return import_bad_record(ctx, "expected \"rec_type\" \"status\" or \"banner\"");
-    if (!json_is_object(data))
+    if (!rec[1] || rec[1]->type != JDOC_OBJECT)
         return import_bad_record(ctx, "expected a \"data\" object");
-    f.ip = json_object_get(root, "ip");
-    f.timestamp = json_object_get(root, "timestamp");
-    f.port = json_object_get(root, "port");
-    f.proto = json_object_get(root, "proto");
-    kind = json_string_value(type);
-    if (strcmp(kind, "status") == 0) {
-        f.status = json_object_get(data, "status");
+    jdoc_members(doc, rec[1], data_keys, 5, data);
+    f.ip = rec[2];
+    f.timestamp = rec[3];
+    f.port = rec[4];
+    f.proto = rec[5];
+    if (strcmp(rec[0]->str, "status") == 0) {
+        f.status = data[0];
         if (!f.status)
             return import_bad_record(ctx, "expected \"status\" in a status record");
-        f.reason = json_object_get(data, "reason");
-        f.ttl = json_object_get(data, "ttl");
-    } else if (strcmp(kind, "banner") == 0) {
-        f.service = json_object_get(data, "service_name");
-        f.banner = json_object_get(data, "banner");
+        f.reason = data[1];
+        f.ttl = data[2];
+    } else if (strcmp(rec[0]->str, "banner") == 0) {
+        f.service = data[3];
+        f.banner = data[4];
         if (!f.service || !f.banner)
             return import_bad_record(ctx, "expected \"service_name\" and \"banner\" in a "
                                      "banner record");
@@ -42,7 +49,7 @@ static enum tally_error ndjson_record(struct import_ctx *ctx, json_t *root)
 
 static enum tally_error masscan_ndjson_run(struct import_ctx *ctx)
 {
-    return json_lines_run(ctx, "a masscan NDJSON record", JSON_ALLOW_NUL, ndjson_record);
+    return json_lines_run_doc(ctx, "a masscan NDJSON record", ndjson_record);
 }
 
 static int masscan_ndjson_sniff(const unsigned char *head, size_t len, const char *path)

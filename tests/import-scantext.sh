@@ -2,7 +2,8 @@
 # import-scantext.sh: masscan JSON (-oJ, every shape it has had), NDJSON (-oD) and grepable
 # (-oG) imports: record counts of real files and fixtures, strict errors naming FILE:LINE
 # with the database unchanged, --lenient, cut-off files, and the lab scan giving the same
-# ports / apps / stacks / app-stack / services whichever format it was saved in.
+# ports / apps / stacks / app-stack / services whichever format it was saved in; records the
+# quick JSON reader reads and those it leaves to jansson store the same bytes.
 . "$top_srcdir/tests/lib.sh"
 require sqlite3
 
@@ -92,6 +93,27 @@ check_golden "2014 bare-key JSON: app-stack" "$GOLDEN/scantext-2014-app-stack.cs
 check_eq "the title banner's \\u00HH escapes are bytes" \
     "$("$SQLITE3" "$TALLY_DB" "SELECT hex(banner) FROM banner WHERE service = 'title'")" \
     "436166C3A92026203C623E"
+
+# ---- plain records and those jansson reads (raw UTF-8, a surrogate pair) agree ----
+export TALLY_DB="$TMP/readers.db"
+{
+    printf '{"ip":"192.0.2.8","timestamp":"1","port":80,"proto":"tcp","rec_type":"banner","data":{"service_name":"title","banner":"Caf\\u00c3\\u00a9"}}\n'
+    printf '{"ip":"192.0.2.8","timestamp":"1","port":81,"proto":"tcp","rec_type":"banner","data":{"service_name":"title","banner":"Caf\303\251"}}\n'
+    printf '{"ip":"192.0.2.8","timestamp":"1","port":82,"proto":"tcp","rec_type":"banner","data":{"service_name":"title","banner":"\\ud83d\\ude00 \\u00ff"}}\n'
+} >"$TMP/readers.ndjson"
+check "NDJSON banners written three ways import" "$TALLY" import "$TMP/readers.ndjson"
+check_eq "escaped and raw UTF-8 give the same bytes; U+1F600 keeps its four" \
+    "$("$SQLITE3" "$TALLY_DB" "SELECT group_concat(hex(banner), ' ') FROM (SELECT banner FROM banner ORDER BY port)")" \
+    "436166C3A9 436166E9 F09F988020FF"
+printf '[\n{"ip": "192.0.2.9", "timestamp": "1", "ports": [ {"port": 80, "proto": "tcp", "status": "open", "ttl": 1.5} ] }\n]\n' \
+    >"$TMP/real-ttl.json"
+check_exit "a real number where an integer belongs fails" 1 "$TALLY" import "$TMP/real-ttl.json"
+check "naming the field" grep -q "real-ttl.json:2: expected a TTL 0-255 in \"ttl\"" "$TMP/exit.err"
+printf '{"ip":"192.0.2.9","timestamp":"1","port":80,"proto":"tcp","rec_type":"status","data":{"status":"open"}} x\n' \
+    >"$TMP/garbage.ndjson"
+check_exit "text after a record fails" 1 "$TALLY" import "$TMP/garbage.ndjson"
+check "with the JSON reader's explanation and column" \
+    grep -q "garbage.ndjson:1: expected a masscan NDJSON record (.* at column [0-9]*)" "$TMP/exit.err"
 
 # ---- the lab scan in five formats gives the same analyses ----
 LAB="$CORPORA/lab-scan"

@@ -1,6 +1,7 @@
 /* test-scantext.c: unit tests for the masscan JSON, NDJSON and grepable importers: the
- * "\u00HH" to byte decoding, quoting 2014-era bare keys, sniffing, and imports through
- * import_file() (bytes stored, strict errors with their line, --lenient, cut-off files). */
+ * "\u00HH" to byte decoding, quoting 2014-era bare keys, the quick JSON reader against
+ * jansson, sniffing, and imports through import_file() (bytes stored, strict errors with
+ * their line, --lenient, cut-off files). */
 #include "tests/tap.h"
 #include "importers/masscan_json.h"
 
@@ -91,6 +92,142 @@ static void test_quote_keys(void)
                  "text inside strings (with escaped quotes) is not touched");
     check_quoted("{ip: true, n: null}", "{\"ip\": true, \"n\": null}",
                  "keywords as values are not keys");
+}
+
+/* Whether the document's node says what jansson's value says. */
+static int same_value(const struct jdoc *doc, const struct jdoc_node *node, json_t *v)
+{
+    const struct jdoc_node *member;
+    const char *key;
+    size_t i, distinct = 0;
+    json_t *item;
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        if (node->type != JDOC_OBJECT)
+            return 0;
+        json_object_foreach(v, key, item) {
+            member = jdoc_get(doc, node, key);
+            if (!member || !same_value(doc, member, item))
+                return 0;
+        }
+        /* Named twice, a key counts once (the last one is what jansson keeps). */
+        for (member = jdoc_first(doc, node); member; member = jdoc_next(doc, member))
+            distinct += jdoc_get(doc, node, member->key) == member;
+        return distinct == json_object_size(v);
+    case JSON_ARRAY:
+        if (node->type != JDOC_ARRAY)
+            return 0;
+        member = jdoc_first(doc, node);
+        json_array_foreach(v, i, item) {
+            if (!member || !same_value(doc, member, item))
+                return 0;
+            member = jdoc_next(doc, member);
+        }
+        return member == NULL;
+    case JSON_STRING:
+        return node->type == JDOC_STRING && node->len == json_string_length(v) &&
+               memcmp(node->str, json_string_value(v), node->len) == 0 &&
+               node->str[node->len] == '\0';
+    case JSON_INTEGER:
+        return node->type == JDOC_INTEGER && node->integer == json_integer_value(v);
+    case JSON_REAL:
+        return node->type == JDOC_REAL;
+    case JSON_TRUE:
+        return node->type == JDOC_TRUE;
+    case JSON_FALSE:
+        return node->type == JDOC_FALSE;
+    default:
+        return node->type == JDOC_NULL;
+    }
+}
+
+/* What the importers did before the quick reader: jansson, and for -oJ (bare_keys) jansson
+ * again on the text with its bare keys quoted. */
+static json_t *jansson_read(const char *text, size_t len, int bare_keys)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
+    if (!root && bare_keys) {
+        struct strbuf quoted;
+        strbuf_init(&quoted);
+        masscan_json_quote_keys(text, len, &quoted);
+        if (quoted.len != len)
+            root = json_loadb(quoted.buf, quoted.len, JSON_ALLOW_NUL, &jerr);
+        strbuf_release(&quoted);
+    }
+    return root;
+}
+
+/* Reads text with the quick reader; when it reads it, jansson must read the same values.
+ * Returns 1 when the quick reader read it, 0 when it left it to jansson, -1 on a mismatch. */
+static int differs(struct jdoc *doc, const char *text, size_t len, int bare_keys)
+{
+    if (jdoc_parse(doc, text, len, bare_keys) != 0)
+        return 0;
+    json_t *root = jansson_read(text, len, bare_keys);
+    int same = root && same_value(doc, jdoc_root(doc), root);
+    json_decref(root);
+    return same ? 1 : -1;
+}
+
+static void test_quick_reader(void)
+{
+    static const char *const records[] = {
+        "{\"ip\":\"192.0.2.7\",\"timestamp\":\"1700000000\",\"port\":80,\"proto\":\"tcp\","
+        "\"rec_type\":\"status\",\"data\":{\"status\":\"open\",\"reason\":\"syn-ack\",\"ttl\":64}}",
+        "{\"ip\":\"192.0.2.7\",\"timestamp\":\"1\",\"port\":80,\"proto\":\"tcp\",\"rec_type\":"
+        "\"banner\",\"data\":{\"service_name\":\"http\",\"banner\":\"HTTP/1.1 200 OK\\r\\nServer: "
+        "nginx\\u000d\\u000a\\u0000\\u00ff\\u20ac \\\"q\\\" \\\\ \\/ \\b\\f\\t\"}}",
+        "{   \"ip\": \"192.0.2.1\",   \"timestamp\": \"1\", \"ports\": [ {\"port\": 80, "
+        "\"proto\": \"tcp\", \"status\": \"open\", \"reason\": \"syn-ack\", \"ttl\": 48} ] }",
+        "{   ip: \"192.0.2.1\",   ports: [ {port: 80, proto: \"tcp\", service: {name: \"title\", "
+        "banner: \"Caf\\u00c3\\u00a9\"} } ] }",
+        "{finished: 1}",
+        "{\"a\":[],\"b\":{},\"c\":[1,-0,0,-12,true,false,null,[[{}]]],\"d\":\"\",\"e\":1.5,"
+        "\"f\":1e3,\"g\":123456789012345678,\"h\":1234567890123456789,\"a\":2}",
+        "{\"s\":\"\\ud83d\\ude00\",\"t\":\"caf\xc3\xa9\",\"\\u0069p\":1,\"x-y_z\":null}",
+        " \t{ \"k\" : [ 1 , 2 ] , \"l\" : { \"m\" : \"n\" } }\r\n ",
+    };
+    static const char swaps[] = "\"\\,:{}[] x0-.e\t\001\x7f\xc3";
+    struct jdoc doc;
+    int read = 0, mismatches = 0;
+
+    jdoc_init(&doc);
+    for (size_t r = 0; r < sizeof(records) / sizeof(records[0]); r++) {
+        size_t len = strlen(records[r]);
+        char *text = xmalloc(len + 1);
+        for (int bare = 0; bare <= 1; bare++) {
+            /* The record, every cut of it, every byte left out and every byte swapped. */
+            for (size_t cut = 0; cut <= len; cut++) {
+                int d = differs(&doc, records[r], cut, bare);
+                read += d > 0;
+                mismatches += d < 0;
+            }
+            for (size_t i = 0; i < len; i++) {
+                memcpy(text, records[r], i);
+                memcpy(text + i, records[r] + i + 1, len - i - 1);
+                int d = differs(&doc, text, len - 1, bare);
+                read += d > 0;
+                mismatches += d < 0;
+                memcpy(text, records[r], len);
+                for (size_t k = 0; k < sizeof(swaps) - 1; k++) {
+                    text[i] = swaps[k];
+                    d = differs(&doc, text, len, bare);
+                    read += d > 0;
+                    mismatches += d < 0;
+                    if (d < 0)
+                        printf("# differs from jansson (bare keys %d): %.*s\n", bare,
+                               (int)len, text);
+                }
+                text[i] = records[r][i];
+            }
+        }
+        free(text);
+    }
+    CHECK(read > 1000, "the quick reader reads most variations itself (%d)", read);
+    CHECK_INT(mismatches, 0, "and what it reads, jansson reads the same");
+    jdoc_release(&doc);
 }
 
 static const char *sniffed(const char *head)
@@ -263,6 +400,7 @@ int main(void)
         return 99;
     test_bytes();
     test_quote_keys();
+    test_quick_reader();
     test_sniff();
     db = xasprintf("%s/t.db", tmpdir);
     CHECK_INT(store_open(db, STORE_READ_WRITE, &fx.store, &fx.diag), TALLY_OK, "open a store");
