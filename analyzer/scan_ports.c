@@ -146,7 +146,7 @@ static enum tally_error ports_run(struct store *store, const struct filters *f,
 
 static int ports_has_data(struct store *store)
 {
-    return store_has_rows(store, "SELECT 1 FROM observation WHERE status = 'open' LIMIT 1");
+    return store_has_rows(store, "SELECT 1 FROM host_set WHERE status = 'open' LIMIT 1");
 }
 
 const struct analysis analysis_ports = {

@@ -239,13 +239,13 @@ static enum tally_error address_map_run(struct store *store, const struct filter
 
 static int subnets_has_data(struct store *store)
 {
-    return store_has_rows(store, "SELECT 1 FROM observation WHERE status = 'open' LIMIT 1");
+    return store_has_rows(store, "SELECT 1 FROM host_set WHERE status = 'open' LIMIT 1");
 }
 
 static int address_map_has_data(struct store *store)
 {
-    return store_has_rows(store, "SELECT 1 FROM observation WHERE status = 'open' "
-                          "AND ip4 IS NOT NULL LIMIT 1");
+    return store_has_rows(store, "SELECT 1 FROM host_set WHERE status = 'open' "
+                          "AND family = 4 LIMIT 1");
 }
 
 #define SUBNET_FILTERS (FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_SOURCE)

@@ -24,6 +24,8 @@ static const char hostset_v3[] =
     "  status TEXT NOT NULL,\n"
     "  family INTEGER NOT NULL,     -- 4 or 6\n"
     "  hosts INTEGER NOT NULL,      -- how many addresses members holds\n"
+    "  first_seen INTEGER,          -- the earliest and latest observation.seen\n"
+    "  last_seen INTEGER,           -- of the set's import, proto, port and status\n"
     "  members BLOB NOT NULL        -- 4: a CRoaring bitmap of ip4 (portable format);\n"
     "                               -- 6: the sorted distinct ip6, 16 bytes each\n"
     ");\n";
@@ -233,6 +235,7 @@ struct hostset_entry {
     unsigned port;
     int proto, status;          /* indexes of names */
     struct hostset *set;        /* NULL: a free slot */
+    int64_t first_seen, last_seen;      /* 0: none known */
 };
 
 struct hostset_builder {
@@ -312,7 +315,7 @@ static struct hostset_entry *entry(struct hostset_builder *b, int64_t source,
         grow(b);
     e = &b->slots[slot_of(b, source, p, port, s)];
     if (!e->set) {
-        *e = (struct hostset_entry){ source, port, p, s, hostset_new() };
+        *e = (struct hostset_entry){ source, port, p, s, hostset_new(), 0, 0 };
         b->used++;
     }
     b->last = e;
@@ -320,9 +323,15 @@ static struct hostset_entry *entry(struct hostset_builder *b, int64_t source,
 }
 
 void hostset_builder_add(struct hostset_builder *b, int64_t source, const char *proto,
-                         unsigned port, const char *status, const struct ip_addr *addr)
+                         unsigned port, const char *status, const struct ip_addr *addr,
+                         int64_t seen)
 {
-    hostset_add(entry(b, source, proto, port, status)->set, addr);
+    struct hostset_entry *e = entry(b, source, proto, port, status);
+    hostset_add(e->set, addr);
+    if (seen && (!e->first_seen || seen < e->first_seen))
+        e->first_seen = seen;
+    if (seen && seen > e->last_seen)
+        e->last_seen = seen;
 }
 
 /* An entry with its names, in the order rows are written: the same sets give the same
@@ -350,8 +359,8 @@ static enum tally_error write_row(struct store *store, const struct hostset_buil
                                   const void *members, size_t len)
 {
     static const char sql[] =
-        "INSERT INTO host_set (source_id, proto, port, status, family, hosts, members) "
-        "VALUES (?,?,?,?,?,?,?)";
+        "INSERT INTO host_set (source_id, proto, port, status, family, hosts, first_seen, "
+        "last_seen, members) VALUES (?,?,?,?,?,?,?,?,?)";
     sqlite3_stmt *stmt = store_statement(store, sql);
     if (!stmt)
         return TALLY_ERROR_DATABASE;
@@ -361,7 +370,11 @@ static enum tally_error write_row(struct store *store, const struct hostset_buil
     store_bind_text(stmt, 4, b->names[e->status]);
     sqlite3_bind_int(stmt, 5, family);
     sqlite3_bind_int64(stmt, 6, hosts);
-    sqlite3_bind_blob64(stmt, 7, members, len, SQLITE_STATIC);
+    if (e->first_seen) {
+        sqlite3_bind_int64(stmt, 7, e->first_seen);
+        sqlite3_bind_int64(stmt, 8, e->last_seen);
+    }
+    sqlite3_bind_blob64(stmt, 9, members, len, SQLITE_STATIC);
     enum tally_error err = store_step_done(stmt);
     sqlite3_clear_bindings(stmt);
     return err;
@@ -411,7 +424,7 @@ enum tally_error hostset_builder_write(struct store *store, struct hostset_build
 static enum tally_error hostset_build_all(struct store *store, struct tally_diag *diag)
 {
     static const char sql[] =
-        "SELECT source_id, proto, port, status, ip4, ip6 FROM observation";
+        "SELECT source_id, proto, port, status, ip4, ip6, seen FROM observation";
     struct hostset_builder *b = hostset_builder_new();
     enum tally_error err = TALLY_OK;
     sqlite3_stmt *stmt = NULL;
@@ -433,7 +446,8 @@ static enum tally_error hostset_build_all(struct store *store, struct tally_diag
         else
             continue;
         hostset_builder_add(b, sqlite3_column_int64(stmt, 0), proto,
-                            (unsigned)sqlite3_column_int64(stmt, 2), status, &addr);
+                            (unsigned)sqlite3_column_int64(stmt, 2), status, &addr,
+                            sqlite3_column_int64(stmt, 6));
     }
     if (rc != SQLITE_DONE || hostset_builder_write(store, b))
         err = store_fail(store, diag, "cannot build the host sets");

@@ -97,9 +97,11 @@ enum tally_error store_row_end_counted(struct store *store, const char *kind, lo
  * distinct hosts, not with the observations. */
 struct hostset_builder *hostset_builder_new(void);
 void hostset_builder_free(struct hostset_builder *b);       /* accepts NULL */
-/* Adds addr to the set of (source, proto, port, status); the names are copied. */
+/* Adds addr, seen at unix time seen (0: unknown), to the set of (source, proto, port,
+ * status); the names are copied. */
 void hostset_builder_add(struct hostset_builder *b, int64_t source, const char *proto,
-                         unsigned port, const char *status, const struct ip_addr *addr);
+                         unsigned port, const char *status, const struct ip_addr *addr,
+                         int64_t seen);
 /* Writes every set as host_set rows, in the transaction under way, in the order of
  * (source, proto, port, status); TALLY_ERROR_DATABASE when a row cannot be written
  * (store_fail() says why). */

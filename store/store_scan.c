@@ -92,7 +92,7 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
     /* Every observation of an import goes into its host sets too (store_hostset.c). */
     if (!err && store->hostsets)
         hostset_builder_add(store->hostsets, store->source_id, rec->proto, rec->port,
-                            rec->status, &rec->addr);
+                            rec->status, &rec->addr, rec->seen);
     return err;
 }
 
