@@ -24,8 +24,8 @@ static const char hostset_v3[] =
     "  status TEXT NOT NULL,\n"
     "  family INTEGER NOT NULL,     -- 4 or 6\n"
     "  hosts INTEGER NOT NULL,      -- how many addresses members holds\n"
-    "  first_seen INTEGER,          -- the earliest and latest observation.seen\n"
-    "  last_seen INTEGER,           -- of the set's import, proto, port and status\n"
+    "  first_seen INTEGER,          -- the earliest and latest observation.seen of\n"
+    "  last_seen INTEGER,           -- the set's hosts (of all its rows, for IPv6)\n"
     "  members BLOB NOT NULL        -- 4: a CRoaring bitmap of ip4 (portable format);\n"
     "                               -- 6: the sorted distinct ip6, 16 bytes each\n"
     ");\n";
@@ -235,7 +235,7 @@ struct hostset_entry {
     unsigned port;
     int proto, status;          /* indexes of names */
     struct hostset *set;        /* NULL: a free slot */
-    int64_t first_seen, last_seen;      /* 0: none known */
+    int64_t first_seen[2], last_seen[2];        /* IPv4's, IPv6's; 0: none known */
 };
 
 struct hostset_builder {
@@ -315,7 +315,7 @@ static struct hostset_entry *entry(struct hostset_builder *b, int64_t source,
         grow(b);
     e = &b->slots[slot_of(b, source, p, port, s)];
     if (!e->set) {
-        *e = (struct hostset_entry){ source, port, p, s, hostset_new(), 0, 0 };
+        *e = (struct hostset_entry){ source, port, p, s, hostset_new(), { 0, 0 }, { 0, 0 } };
         b->used++;
     }
     b->last = e;
@@ -327,11 +327,12 @@ void hostset_builder_add(struct hostset_builder *b, int64_t source, const char *
                          int64_t seen)
 {
     struct hostset_entry *e = entry(b, source, proto, port, status);
+    int f = addr->family == 4 ? 0 : 1;
     hostset_add(e->set, addr);
-    if (seen && (!e->first_seen || seen < e->first_seen))
-        e->first_seen = seen;
-    if (seen && seen > e->last_seen)
-        e->last_seen = seen;
+    if (seen && (!e->first_seen[f] || seen < e->first_seen[f]))
+        e->first_seen[f] = seen;
+    if (seen && (!e->last_seen[f] || seen > e->last_seen[f]))
+        e->last_seen[f] = seen;
 }
 
 /* An entry with its names, in the order rows are written: the same sets give the same
@@ -370,9 +371,10 @@ static enum tally_error write_row(struct store *store, const struct hostset_buil
     store_bind_text(stmt, 4, b->names[e->status]);
     sqlite3_bind_int(stmt, 5, family);
     sqlite3_bind_int64(stmt, 6, hosts);
-    if (e->first_seen) {
-        sqlite3_bind_int64(stmt, 7, e->first_seen);
-        sqlite3_bind_int64(stmt, 8, e->last_seen);
+    int f = family == 4 ? 0 : 1;
+    if (e->first_seen[f]) {
+        sqlite3_bind_int64(stmt, 7, e->first_seen[f]);
+        sqlite3_bind_int64(stmt, 8, e->last_seen[f]);
     }
     sqlite3_bind_blob64(stmt, 9, members, len, SQLITE_STATIC);
     enum tally_error err = store_step_done(stmt);
