@@ -12,8 +12,9 @@
 
 /* IPv6 members are written in rows of at most this many addresses (16 MiB). */
 #define HOSTSET_V6_ROW (1u << 20)
-/* IPv4 members are read out of a bitmap this many at a time. */
-#define HOSTSET_READ 1024
+/* IPv4 addresses wait in a list of at least this many (and at most half the set) before
+ * they join the bitmap together. */
+#define HOSTSET_BATCH 65536
 
 /* Version 3: the host sets, built for every import already in the database. */
 static const char hostset_v3[] =
@@ -47,6 +48,10 @@ const struct store_part store_part_hostset = {
 
 struct hostset {
     roaring_bitmap_t *v4;       /* NULL until the first IPv4 member */
+    uint32_t *pending4;         /* IPv4 members not in v4 yet, as they came */
+    size_t npending4, alloc4;
+    roaring_bitmap_t **stored4; /* stored sets read: the set is v4 and these */
+    size_t nstored4, allocstored4;
     uint8_t (*v6)[16];
     size_t n6, alloc6;
     size_t sorted6;             /* v6[0 .. sorted6) is sorted and distinct */
@@ -63,6 +68,10 @@ void hostset_free(struct hostset *set)
         return;
     if (set->v4)
         roaring_bitmap_free(set->v4);
+    free(set->pending4);
+    for (size_t i = 0; i < set->nstored4; i++)
+        roaring_bitmap_free(set->stored4[i]);
+    free(set->stored4);
     free(set->v6);
     free(set);
 }
@@ -97,12 +106,68 @@ static void reserve6(struct hostset *set, size_t more)
     set->alloc6 = n;
 }
 
+/* A bitmap of n addresses in any order. They are put in order of their upper 16 bits
+ * (one pass of a counting sort) first, so that each of the bitmap's containers is added
+ * after those before it: adding addresses in random order to a bitmap of many containers
+ * moves its array of containers for almost every new one. */
+static roaring_bitmap_t *bitmap_of(const uint32_t *values, size_t n)
+{
+    uint32_t *start = xcalloc(65536 + 1, sizeof(*start));
+    uint32_t *sorted = xmalloc(n * sizeof(*sorted));
+    for (size_t i = 0; i < n; i++)
+        start[(values[i] >> 16) + 1]++;
+    for (size_t k = 1; k <= 65536; k++)
+        start[k] += start[k - 1];
+    for (size_t i = 0; i < n; i++)
+        sorted[start[values[i] >> 16]++] = values[i];
+    roaring_bitmap_t *bitmap = roaring_bitmap_create();
+    roaring_bitmap_add_many(bitmap, n, sorted);
+    free(sorted);
+    free(start);
+    return bitmap;
+}
+
+static void push_stored4(struct hostset *set, roaring_bitmap_t *bitmap)
+{
+    if (set->nstored4 == set->allocstored4) {
+        set->allocstored4 = set->allocstored4 ? 2 * set->allocstored4 : 8;
+        set->stored4 = xrealloc(set->stored4, set->allocstored4 * sizeof(*set->stored4));
+    }
+    set->stored4[set->nstored4++] = bitmap;
+}
+
+/* Moves the waiting IPv4 addresses into the bitmap: a bitmap of them, merged in one pass
+ * with the one there. */
+static void settle4(struct hostset *set)
+{
+    if (set->npending4 == 0)
+        return;
+    roaring_bitmap_t *batch = bitmap_of(set->pending4, set->npending4);
+    set->npending4 = 0;
+    if (!set->v4) {
+        set->v4 = batch;
+    } else {
+        roaring_bitmap_t *both = roaring_bitmap_or(set->v4, batch);
+        roaring_bitmap_free(set->v4);
+        roaring_bitmap_free(batch);
+        set->v4 = both;
+    }
+}
+
 void hostset_add(struct hostset *set, const struct ip_addr *addr)
 {
     if (addr->family == 4) {
-        if (!set->v4)
-            set->v4 = roaring_bitmap_create();
-        roaring_bitmap_add(set->v4, ip_v4_value(addr));
+        if (set->npending4 == set->alloc4) {
+            /* Half the set's size at most: the list costs at most two bytes per host. */
+            size_t half = set->v4 ? (size_t)roaring_bitmap_get_cardinality(set->v4) / 2 : 0;
+            if (set->alloc4 >= HOSTSET_BATCH && set->alloc4 >= half) {
+                settle4(set);
+            } else {
+                set->alloc4 = set->alloc4 ? 2 * set->alloc4 : 256;
+                set->pending4 = xrealloc(set->pending4, set->alloc4 * sizeof(*set->pending4));
+            }
+        }
+        set->pending4[set->npending4++] = ip_v4_value(addr);
         return;
     }
     /* Repeats are dropped whenever the array fills, so it stays within about twice the
@@ -125,12 +190,7 @@ enum tally_error hostset_add_stored(struct hostset *set, int family, const void 
         if (!bitmap)
             return diag_set(diag, TALLY_ERROR_DATABASE, "a host set (host_set.members) "
                             "is not a valid IPv4 bitmap");
-        if (!set->v4) {
-            set->v4 = bitmap;
-        } else {
-            roaring_bitmap_or_inplace(set->v4, bitmap);
-            roaring_bitmap_free(bitmap);
-        }
+        push_stored4(set, bitmap);
         return TALLY_OK;
     }
     if (family != 6 || len % 16 != 0)
@@ -150,13 +210,6 @@ enum tally_error hostset_add_stored(struct hostset *set, int family, const void 
     return TALLY_OK;
 }
 
-long long hostset_count(struct hostset *set)
-{
-    normalize6(set);
-    return (long long)(set->v4 ? roaring_bitmap_get_cardinality(set->v4) : 0) +
-           (long long)set->n6;
-}
-
 /* The IPv6 address addr with only its first prefix bits kept. */
 static void mask6(struct ip_addr *addr, int prefix)
 {
@@ -167,34 +220,111 @@ static void mask6(struct ip_addr *addr, int prefix)
     }
 }
 
-static void each_subnet4(const roaring_bitmap_t *bitmap, int prefix, hostset_subnet_fn *fn,
-                         void *arg)
+/* Counts hosts per subnet from addresses given in ascending order, each once. */
+struct counter {
+    uint32_t netmask, current;
+    long long hosts;
+    hostset_subnet_fn *fn;
+    void *arg;
+};
+
+static void counter_emit(struct counter *c)
 {
-    uint32_t netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
-    uint32_t values[HOSTSET_READ], current = 0, got;
-    long long hosts = 0;
-    roaring_uint32_iterator_t it;
     struct ip_addr net;
-    roaring_init_iterator(bitmap, &it);
-    while ((got = roaring_read_uint32_iterator(&it, values, HOSTSET_READ)) > 0) {
-        for (uint32_t i = 0; i < got; i++) {
-            uint32_t this = values[i] & netmask;
-            if (hosts > 0 && this == current) {
-                hosts++;
-                continue;
-            }
-            if (hosts > 0) {
-                ip_from_v4(current, &net);
-                fn(arg, &net, hosts);
-            }
-            current = this;
-            hosts = 1;
+    if (c->hosts == 0)
+        return;
+    ip_from_v4(c->current, &net);
+    c->fn(c->arg, &net, c->hosts);
+}
+
+static inline void counter_push(struct counter *c, uint32_t value)
+{
+    uint32_t net = value & c->netmask;
+    if (c->hosts > 0 && net == c->current) {
+        c->hosts++;
+        return;
+    }
+    counter_emit(c);
+    c->current = net;
+    c->hosts = 1;
+}
+
+/* A bitmap being read, filed under the upper 16 bits of its next address. */
+struct cursor {
+    roaring_uint32_iterator_t it;
+    struct cursor *next;
+};
+
+/* Reads c's addresses with the upper bits key: to the counter (the only bitmap with them)
+ * or into block. Then files c under its next key. */
+static void read_container(struct cursor *c, uint32_t key, struct counter *counter,
+                           uint64_t *block, struct cursor **filed)
+{
+    while (c->it.has_value && c->it.current_value >> 16 == key) {
+        if (block)
+            block[(c->it.current_value & 0xffff) >> 6] |= 1ull << (c->it.current_value & 63);
+        else
+            counter_push(counter, c->it.current_value);
+        roaring_advance_uint32_iterator(&c->it);
+    }
+    if (c->it.has_value) {
+        uint32_t next = c->it.current_value >> 16;
+        c->next = filed[next];
+        filed[next] = c;
+    }
+}
+
+/* The union of n bitmaps, in ascending order, to the counter, without building it: one
+ * 64 Ki-address block (a container's worth) at a time, the bitmaps with addresses there
+ * read into a bitset of it; a block only one bitmap covers straight to the counter. */
+static void walk4(roaring_bitmap_t *const *bitmaps, size_t n, struct counter *counter)
+{
+    struct cursor *cursors = xcalloc(n ? n : 1, sizeof(*cursors));
+    struct cursor **filed = xcalloc(65536, sizeof(*filed));
+    uint64_t *block = xmalloc(1024 * sizeof(*block));
+    for (size_t i = 0; i < n; i++) {
+        roaring_init_iterator(bitmaps[i], &cursors[i].it);
+        if (cursors[i].it.has_value) {
+            uint32_t key = cursors[i].it.current_value >> 16;
+            cursors[i].next = filed[key];
+            filed[key] = &cursors[i];
         }
     }
-    if (hosts > 0) {
-        ip_from_v4(current, &net);
-        fn(arg, &net, hosts);
+    for (uint32_t key = 0; key < 65536; key++) {
+        struct cursor *c = filed[key], *next;
+        filed[key] = NULL;
+        if (!c)
+            continue;
+        if (!c->next) {
+            read_container(c, key, counter, NULL, filed);
+            continue;
+        }
+        memset(block, 0, 1024 * sizeof(*block));
+        for (; c; c = next) {
+            next = c->next;
+            read_container(c, key, counter, block, filed);
+        }
+        for (uint32_t w = 0; w < 1024; w++)
+            for (uint64_t bits = block[w]; bits; bits &= bits - 1)
+                counter_push(counter, key << 16 | w << 6 | (uint32_t)__builtin_ctzll(bits));
     }
+    counter_emit(counter);
+    free(block);
+    free(filed);
+    free(cursors);
+}
+
+/* Calls fn per subnet of the set's IPv4 addresses (prefix 0: one count of them all). */
+static void each_subnet4(struct hostset *set, int prefix, hostset_subnet_fn *fn, void *arg)
+{
+    struct counter counter = { .netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix),
+                               .fn = fn, .arg = arg };
+    settle4(set);
+    if (set->v4)
+        push_stored4(set, set->v4);
+    walk4(set->stored4, set->nstored4, &counter);
+    if (set->v4)
+        set->nstored4--;
 }
 
 static void each_subnet6(struct hostset *set, int prefix, hostset_subnet_fn *fn, void *arg)
@@ -219,11 +349,29 @@ static void each_subnet6(struct hostset *set, int prefix, hostset_subnet_fn *fn,
         fn(arg, &current, hosts);
 }
 
+static void add_up(void *arg, const struct ip_addr *net, long long hosts)
+{
+    (void)net;
+    *(long long *)arg += hosts;
+}
+
+long long hostset_count(struct hostset *set)
+{
+    long long n = 0;
+    settle4(set);
+    normalize6(set);
+    if (set->nstored4 == 0)
+        n = set->v4 ? (long long)roaring_bitmap_get_cardinality(set->v4) : 0;
+    else
+        each_subnet4(set, 0, add_up, &n);
+    return n + (long long)set->n6;
+}
+
 void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_subnet_fn *fn,
                          void *arg)
 {
-    if (family == 4 && set->v4)
-        each_subnet4(set->v4, prefix, fn, arg);
+    if (family == 4)
+        each_subnet4(set, prefix, fn, arg);
     else if (family == 6)
         each_subnet6(set, prefix, fn, arg);
 }
@@ -387,6 +535,7 @@ static enum tally_error write_set(struct store *store, const struct hostset_buil
 {
     struct hostset *set = e->set;
     enum tally_error err = TALLY_OK;
+    settle4(set);
     if (set->v4 && !roaring_bitmap_is_empty(set->v4)) {
         roaring_bitmap_run_optimize(set->v4);
         size_t len = roaring_bitmap_portable_size_in_bytes(set->v4);

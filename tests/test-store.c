@@ -39,7 +39,7 @@ static struct ip_addr addr_of(const char *text)
 
 /* What hostset_each_subnet() reports, as "net/prefix=hosts " text. */
 struct subnet_text {
-    char text[4096];
+    char text[65536];
     int prefix;
 };
 
@@ -165,6 +165,71 @@ static void test_hostset_stored(struct store *store)
     CHECK_INT(hostset_add_stored(set, 6, two, 32, &diag), TALLY_OK, "the same again");
     CHECK_INT(hostset_count(set), before + 2, "count once");
     hostset_free(set);
+}
+
+/* Unions of stored sets whose containers overlap: dense, sparse and runs of addresses. */
+static void test_hostset_union(struct store *store)
+{
+    struct tally_diag diag;
+    struct source_info info = { .path = "dense.oL", .format = "list", .tag = "dense" };
+    int64_t id;
+    int removed = 0;
+    for (int part = 0; part < 2; part++) {
+        CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a dense import");
+        int stored = 0;
+        /* First: all of 10.1.0.0/16 (a run), 198.51.100.0/24, every 7th of 192.0.0.0/16.
+         * Second: 198.51.100.128/25 again, 198.51.101.0/24, every 5th of 192.0.0.0/16. */
+        for (uint32_t v = 0; v < 65536; v++) {
+            struct scan_record rec = { .proto = "tcp", .port = 7, .status = "open",
+                                       .ttl = -1 };
+            if (part == 0) {
+                ip_from_v4(0x0a010000u + v, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+                if (v < 256) {
+                    ip_from_v4(0xc6336400u + v, &rec.addr);
+                    stored += store_add_observation(store, &rec) == TALLY_OK;
+                }
+            } else if (v < 128) {
+                ip_from_v4(0xc6336480u + v, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+            } else if (v < 384) {
+                ip_from_v4(0xc6336500u + v - 128, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+            }
+            if (v % (part ? 5 : 7) == 0) {
+                ip_from_v4(0xc0000000u + v, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+            }
+        }
+        CHECK(stored > 0, "%d observations stored", stored);
+        CHECK_INT(store_import_commit(store, part ? "dense2" : "dense1", 1, 0, 0, &id, &diag),
+                  TALLY_OK, "commit it");
+    }
+    sqlite3_stmt *stmt = NULL;
+    struct hostset *set = hostset_new();
+    sqlite3_prepare_v2(store_db(store), "SELECT family, members FROM host_set WHERE port = 7",
+                       -1, &stmt, NULL);
+    int rows = 0;
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
+        rows += hostset_add_stored(set, sqlite3_column_int(stmt, 0),
+                                   sqlite3_column_blob(stmt, 1),
+                                   (size_t)sqlite3_column_bytes(stmt, 1), &diag) == TALLY_OK;
+    sqlite3_finalize(stmt);
+    CHECK_INT(rows, 2, "two stored sets of 7/tcp");
+    /* 192.0.0.0/16: multiples of 7 or 5 below 65536: 9363 + 13108 - 1873. */
+    long long in_192 = 9363 + 13108 - 1873;
+    CHECK_INT(hostset_count(set), 65536 + 512 + in_192, "their union, counted once");
+    char want[128];
+    snprintf(want, sizeof(want), "10.1.0.0/16=65536 192.0.0.0/16=%lld 198.51.0.0/16=512 ",
+             in_192);
+    CHECK_STR(subnets_of(set, 4, 16), want, "per /16");
+    const char *per25 = subnets_of(set, 4, 25);
+    CHECK(strstr(per25, "198.51.100.0/25=128 198.51.100.128/25=128 198.51.101.0/25=128 "
+                        "198.51.101.128/25=128 ") != NULL, "per /25, overlaps once");
+    CHECK(strstr(per25, "192.0.0.0/25=41 ") != NULL, "and 192.0.0.0/25: %.60s", per25);
+    hostset_free(set);
+    CHECK_INT(store_forget(store, "dense", &removed, &diag), TALLY_OK, "forget them");
+    CHECK_INT(removed, 2, "both");
 }
 
 /* Events get their ids in the store and their attendees are queued with them. */
@@ -308,6 +373,7 @@ int main(void)
              "observation WHERE source_id = %lld GROUP BY proto, port, status)", (long long)id);
     CHECK_INT(in_sets, count_rows(store, sql), "each holding the distinct hosts of its rows");
     test_hostset_stored(store);
+    test_hostset_union(store);
     snprintf(which, sizeof(which), "%lld", (long long)id);
     CHECK_INT(store_forget(store, which, &removed, &diag), TALLY_OK, "forget it");
     snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM host_set WHERE source_id = %lld",
