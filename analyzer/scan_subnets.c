@@ -14,12 +14,13 @@ struct subnet {
     long long hosts;
 };
 
-/* The subnets counted: every one, or (top > 0) the `top` fullest kept in a heap whose
- * root is the one that ranks last. */
+/* The subnets counted: every one as a row of a table, or (top > 0) the `top` fullest
+ * kept in a heap whose root is the one that ranks last. */
 struct subnet_list {
+    struct table *rows;         /* top == 0: where each subnet goes, in address order */
     struct subnet *items;
     size_t n, alloc;
-    size_t top;                 /* 0: keep every subnet */
+    size_t top;
     size_t seen;                /* subnets counted, kept or not */
     int prefix;                 /* of the subnets being counted */
 };
@@ -79,6 +80,23 @@ static void sift_up(struct subnet_list *list, size_t i)
     }
 }
 
+static struct table *subnet_table_new(const char *name, const char *title)
+{
+    struct table *t = table_new(name, title);
+    table_add_column(t, "subnet", COLUMN_TEXT);
+    table_add_column(t, "hosts", COLUMN_INTEGER);
+    return t;
+}
+
+static void subnet_row(struct table *t, const struct subnet *s)
+{
+    char text[80];
+    ip_format_prefix(&s->net, s->prefix, text, sizeof(text));
+    size_t row = table_add_row(t);
+    table_set_text(t, row, 0, text);
+    table_set_int(t, row, 1, s->hosts);
+}
+
 /* hostset_subnet_fn: one subnet, kept when the list keeps every one or when it ranks
  * among the top. */
 static void subnet_counted(void *arg, const struct ip_addr *net, long long hosts)
@@ -87,7 +105,7 @@ static void subnet_counted(void *arg, const struct ip_addr *net, long long hosts
     struct subnet s = { .net = *net, .prefix = list->prefix, .hosts = hosts };
     list->seen++;
     if (list->top == 0) {
-        subnet_push(list, &s);
+        subnet_row(list->rows, &s);
     } else if (list->n < list->top) {
         subnet_push(list, &s);
         sift_up(list, list->n - 1);
@@ -150,22 +168,6 @@ static enum tally_error collect(struct store *store, const struct filters *f, in
     return err;
 }
 
-static struct table *subnet_table(const char *name, const char *title,
-                                  const struct subnet_list *list, size_t limit)
-{
-    struct table *t = table_new(name, title);
-    table_add_column(t, "subnet", COLUMN_TEXT);
-    table_add_column(t, "hosts", COLUMN_INTEGER);
-    for (size_t i = 0; i < list->n && i < limit; i++) {
-        char text[80];
-        ip_format_prefix(&list->items[i].net, list->items[i].prefix, text, sizeof(text));
-        size_t row = table_add_row(t);
-        table_set_text(t, row, 0, text);
-        table_set_int(t, row, 1, list->items[i].hosts);
-    }
-    return t;
-}
-
 static char *port_title(const char *what, const struct filters *f)
 {
     if (f->nports == 1)
@@ -174,30 +176,42 @@ static char *port_title(const char *what, const struct filters *f)
     return xasprintf("%s with an open port", what);
 }
 
-static enum tally_error run_sorted(struct store *store, const struct filters *f,
-                                   struct table **out, struct tally_diag *diag,
-                                   const char *name, const char *what, int top)
+/* Every subnet, in address order (they are counted in that order: IPv4, then IPv6). */
+static enum tally_error run_all(struct store *store, const struct filters *f, int only4,
+                                struct table **out, struct tally_diag *diag,
+                                const char *name, const char *what)
 {
-    struct subnet_list list = { 0 };
-    if (top)
-        list.top = (size_t)(f->top > 0 ? f->top : 10);
+    char *title = port_title(what, f);
+    struct subnet_list list = { .rows = subnet_table_new(name, title) };
+    enum tally_error err = collect(store, f, only4, &list, diag);
+    free(title);
+    if (err) {
+        table_free(list.rows);
+        list.rows = NULL;
+    }
+    *out = list.rows;
+    return err;
+}
+
+/* The `top` fullest subnets, ties broken by address. */
+static enum tally_error run_top(struct store *store, const struct filters *f,
+                                struct table **out, struct tally_diag *diag,
+                                const char *name, const char *what)
+{
+    struct subnet_list list = { .top = (size_t)(f->top > 0 ? f->top : 10) };
     enum tally_error err = collect(store, f, 0, &list, diag);
     if (!err) {
-        char *title;
-        if (top) {
-            xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
-            /* The count shown, not the one asked for: "Top 2" when there are two. */
-            char *lead = xasprintf("Top %zu %s", list.n, what);
-            title = port_title(lead, f);
-            free(lead);
-        } else {
-            /* Counted in address order already: IPv4, then IPv6. */
-            title = port_title("Hosts per subnet", f);
-        }
-        *out = subnet_table(name, title, &list, list.n);
+        xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
+        /* The count shown, not the one asked for: "Top 2" when there are two. */
+        char *lead = xasprintf("Top %zu %s", list.n, what);
+        char *title = port_title(lead, f);
+        *out = subnet_table_new(name, title);
+        for (size_t i = 0; i < list.n; i++)
+            subnet_row(*out, &list.items[i]);
         if (list.seen > list.n)
             (*out)->truncated = 1;
         free(title);
+        free(lead);
     }
     free(list.items);
     return err;
@@ -206,35 +220,27 @@ static enum tally_error run_sorted(struct store *store, const struct filters *f,
 static enum tally_error subnets_run(struct store *store, const struct filters *f,
                                     struct table **out, struct tally_diag *diag)
 {
-    return run_sorted(store, f, out, diag, "subnets", "subnets", 0);
+    return run_all(store, f, 0, out, diag, "subnets", "Hosts per subnet");
 }
 
 static enum tally_error top_subnets_run(struct store *store, const struct filters *f,
                                         struct table **out, struct tally_diag *diag)
 {
-    return run_sorted(store, f, out, diag, "top-subnets", "subnets", 1);
+    return run_top(store, f, out, diag, "top-subnets", "subnets");
 }
 
 static enum tally_error subnet_squares_run(struct store *store, const struct filters *f,
                                            struct table **out, struct tally_diag *diag)
 {
-    return run_sorted(store, f, out, diag, "subnet-squares", "subnets with counts: hosts", 1);
+    return run_top(store, f, out, diag, "subnet-squares", "subnets with counts: hosts");
 }
 
 static enum tally_error address_map_run(struct store *store, const struct filters *f,
                                         struct table **out, struct tally_diag *diag)
 {
     struct filters per24 = *f;
-    struct subnet_list list = { 0 };
     per24.prefix = 24;
-    enum tally_error err = collect(store, &per24, 1, &list, diag);
-    if (!err) {
-        char *title = port_title("Address map: hosts", f);
-        *out = subnet_table("address-map", title, &list, list.n);
-        free(title);
-    }
-    free(list.items);
-    return err;
+    return run_all(store, &per24, 1, out, diag, "address-map", "Address map: hosts");
 }
 
 static int subnets_has_data(struct store *store)
