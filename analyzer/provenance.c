@@ -46,15 +46,20 @@ enum tally_error summary_table(struct store *store, struct table **out,
                             "ORDER BY format", &none, t, diag);
 }
 
-/* The store table (and time column) an analysis reads, for its subtitle. */
-static const char *analysis_source_table(const struct analysis *a, const char **time_col)
+/* The store table an analysis reads, and its columns of the earliest and latest unix
+ * seconds, for its subtitle. */
+static const char *analysis_source_table(const struct analysis *a, const char **first_col,
+                                         const char **last_col)
 {
-    *time_col = a->time_col;
+    *first_col = *last_col = a->time_col;
     if (a->source_table)
         return a->source_table;
     if (a->family && strcmp(a->family, "scan") == 0) {
-        *time_col = "seen";
-        return "observation";
+        /* Every observation is in a host set, which knows when its first and last were
+         * seen: a few rows to read, not one per observation. */
+        *first_col = "first_seen";
+        *last_col = "last_seen";
+        return "host_set";
     }
     if (a->family && strcmp(a->family, "capture") == 0)
         return "capture_summary";
@@ -74,7 +79,7 @@ static void utc_day(long long t, char *out, size_t size)
 char *provenance_describe(const struct analysis *a, struct store *store,
                           const struct filters *f)
 {
-    const char *time_col, *table = analysis_source_table(a, &time_col);
+    const char *first_col, *last_col, *table = analysis_source_table(a, &first_col, &last_col);
     struct strbuf sql, sb;
     sqlite3_stmt *stmt = NULL;
     char *names[SOURCES_NAMED];
@@ -109,10 +114,10 @@ char *provenance_describe(const struct analysis *a, struct store *store,
     for (int i = 0; i < n && i < SOURCES_NAMED; i++)
         free(names[i]);
 
-    if (n > 0 && time_col) {
+    if (n > 0 && first_col) {
         strbuf_reset(&sql);
-        strbuf_addf(&sql, "SELECT MIN(%s), MAX(%s) FROM %s WHERE %s IS NOT NULL", time_col,
-                    time_col, table, time_col);
+        strbuf_addf(&sql, "SELECT MIN(%s), MAX(%s) FROM %s WHERE %s IS NOT NULL", first_col,
+                    last_col, table, first_col);
         filters_sql_source(f, &sql, "source_id");
         if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK) {
             filters_bind(stmt, f);

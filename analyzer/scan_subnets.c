@@ -1,7 +1,8 @@
 /* scan_subnets.c: hosts with a port open per subnet: `subnets` (every subnet, by address),
  * `top-subnets` and `subnet-squares` (the N fullest, ties broken by address) and
- * `address-map` (every /24, drawn on a Hilbert curve). IPv4 subnets are counted from the
- * sorted integer addresses, IPv6 ones from the sorted 16-byte addresses. */
+ * `address-map` (every /24, drawn on a Hilbert curve). They read the host sets
+ * (store/store_hostset.c), not the observation rows: the union of the sets the filters
+ * select, walked in address order, one count per subnet. */
 #include "analyzer/analyzer.h"
 
 #include <stdlib.h>
@@ -13,9 +14,15 @@ struct subnet {
     long long hosts;
 };
 
+/* The subnets counted: every one as a row of a table, or (top > 0) the `top` fullest
+ * kept in a heap whose root is the one that ranks last. */
 struct subnet_list {
+    struct table *rows;         /* top == 0: where each subnet goes, in address order */
     struct subnet *items;
     size_t n, alloc;
+    size_t top;
+    size_t seen;                /* subnets counted, kept or not */
+    int prefix;                 /* of the subnets being counted */
 };
 
 static void subnet_push(struct subnet_list *list, const struct subnet *s)
@@ -34,11 +41,6 @@ static int compare_address(const struct subnet *a, const struct subnet *b)
     return memcmp(a->net.bytes, b->net.bytes, 16);
 }
 
-static int by_address(const void *pa, const void *pb)
-{
-    return compare_address(pa, pb);
-}
-
 static int by_hosts_then_address(const void *pa, const void *pb)
 {
     const struct subnet *a = pa, *b = pb;
@@ -47,161 +49,123 @@ static int by_hosts_then_address(const void *pa, const void *pb)
     return compare_address(a, b);
 }
 
-static void mask(struct ip_addr *addr, int prefix)
+static void swap(struct subnet *a, struct subnet *b)
 {
-    int bits = addr->family == 6 ? 128 : 32;
-    for (int i = 0; i < bits / 8; i++) {
-        int keep = prefix - i * 8;
-        if (keep < 8)
-            addr->bytes[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+    struct subnet t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Restores the heap from i down: a parent ranks after its children. */
+static void sift_down(struct subnet_list *list, size_t i)
+{
+    for (;;) {
+        size_t last = i, l = 2 * i + 1, r = l + 1;
+        if (l < list->n && by_hosts_then_address(&list->items[l], &list->items[last]) > 0)
+            last = l;
+        if (r < list->n && by_hosts_then_address(&list->items[r], &list->items[last]) > 0)
+            last = r;
+        if (last == i)
+            return;
+        swap(&list->items[i], &list->items[last]);
+        i = last;
     }
 }
 
-static void where_clause(const struct filters *f, struct strbuf *sql)
+static void sift_up(struct subnet_list *list, size_t i)
 {
-    strbuf_addstr(sql, " WHERE status = 'open'");
-    filters_sql_ports(f, sql, "port", "proto");
-    filters_sql_source(f, sql, "source_id");
+    while (i > 0 && by_hosts_then_address(&list->items[i], &list->items[(i - 1) / 2]) > 0) {
+        swap(&list->items[i], &list->items[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
 }
 
-static int by_value(const void *pa, const void *pb)
-{
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    return (a > b) - (a < b);
-}
-
-/* One pass over the open IPv4 observations; the addresses are sorted and counted here,
- * which is several times faster than SQLite's GROUP BY with COUNT(DISTINCT) on millions
- * of rows. Memory: four bytes per matching observation while it runs. */
-static enum tally_error collect_v4(struct store *store, const struct filters *f, int prefix,
-                                   struct subnet_list *list, struct tally_diag *diag)
-{
-    struct strbuf sql;
-    sqlite3_stmt *stmt = NULL;
-    enum tally_error err = TALLY_OK;
-    uint32_t *addrs = NULL;
-    size_t n = 0, alloc = 0;
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT ip4 FROM observation");
-    where_clause(f, &sql);
-    strbuf_addstr(&sql, " AND ip4 IS NOT NULL");
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
-        err = store_fail(store, diag, "cannot count subnets");
-        goto done;
-    }
-    filters_bind(stmt, f);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == alloc) {
-            alloc = alloc ? alloc * 2 : 4096;
-            addrs = xrealloc(addrs, alloc * sizeof(*addrs));
-        }
-        addrs[n++] = (uint32_t)sqlite3_column_int64(stmt, 0);
-    }
-    if (rc != SQLITE_DONE) {
-        err = store_fail(store, diag, "cannot count subnets");
-        goto done;
-    }
-    if (n > 1)
-        xqsort(addrs, n, sizeof(*addrs), by_value);
-    uint32_t netmask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-    struct subnet current = { .prefix = prefix };
-    uint32_t current_net = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && addrs[i] == addrs[i - 1])
-            continue;
-        uint32_t net = addrs[i] & netmask;
-        if (current.hosts > 0 && net == current_net) {
-            current.hosts++;
-            continue;
-        }
-        if (current.hosts > 0)
-            subnet_push(list, &current);
-        current_net = net;
-        ip_from_v4(net, &current.net);
-        current.hosts = 1;
-    }
-    if (current.hosts > 0)
-        subnet_push(list, &current);
-
-done:
-    free(addrs);
-    sqlite3_finalize(stmt);
-    strbuf_release(&sql);
-    return err;
-}
-
-static enum tally_error collect_v6(struct store *store, const struct filters *f, int prefix,
-                                   struct subnet_list *list, struct tally_diag *diag)
-{
-    struct strbuf sql;
-    sqlite3_stmt *stmt = NULL;
-    enum tally_error err = TALLY_OK;
-    struct subnet current = { .prefix = prefix };
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT DISTINCT ip6 FROM observation");
-    where_clause(f, &sql);
-    strbuf_addstr(&sql, " AND ip6 IS NOT NULL ORDER BY ip6");
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
-        err = store_fail(store, diag, "cannot count subnets");
-        goto done;
-    }
-    filters_bind(stmt, f);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(stmt, 0) != 16)
-            continue;
-        struct ip_addr net = { .family = 6 };
-        memcpy(net.bytes, sqlite3_column_blob(stmt, 0), 16);
-        mask(&net, prefix);
-        if (current.hosts > 0 && memcmp(net.bytes, current.net.bytes, 16) == 0) {
-            current.hosts++;
-            continue;
-        }
-        if (current.hosts > 0)
-            subnet_push(list, &current);
-        current.net = net;
-        current.hosts = 1;
-    }
-    if (current.hosts > 0)
-        subnet_push(list, &current);
-    if (rc != SQLITE_DONE)
-        err = store_fail(store, diag, "cannot count subnets");
-
-done:
-    sqlite3_finalize(stmt);
-    strbuf_release(&sql);
-    return err;
-}
-
-/* --prefix applies to IPv4 when 8..32 and to IPv6 when 16..128; IPv6 defaults to /64. */
-static enum tally_error collect(struct store *store, const struct filters *f,
-                                struct subnet_list *list, struct tally_diag *diag)
-{
-    int prefix = f->prefix ? f->prefix : 24;
-    enum tally_error err = TALLY_OK;
-    if (prefix >= 8 && prefix <= 32)
-        err = collect_v4(store, f, prefix, list, diag);
-    int prefix6 = f->prefix >= 16 ? f->prefix : 64;
-    if (!err)
-        err = collect_v6(store, f, prefix6, list, diag);
-    return err;
-}
-
-static struct table *subnet_table(const char *name, const char *title,
-                                  const struct subnet_list *list, size_t limit)
+static struct table *subnet_table_new(const char *name, const char *title)
 {
     struct table *t = table_new(name, title);
     table_add_column(t, "subnet", COLUMN_TEXT);
     table_add_column(t, "hosts", COLUMN_INTEGER);
-    for (size_t i = 0; i < list->n && i < limit; i++) {
-        char text[80];
-        ip_format_prefix(&list->items[i].net, list->items[i].prefix, text, sizeof(text));
-        size_t row = table_add_row(t);
-        table_set_text(t, row, 0, text);
-        table_set_int(t, row, 1, list->items[i].hosts);
-    }
     return t;
+}
+
+static void subnet_row(struct table *t, const struct subnet *s)
+{
+    char text[80];
+    ip_format_prefix(&s->net, s->prefix, text, sizeof(text));
+    size_t row = table_add_row(t);
+    table_set_text(t, row, 0, text);
+    table_set_int(t, row, 1, s->hosts);
+}
+
+/* hostset_subnet_fn: one subnet, kept when the list keeps every one or when it ranks
+ * among the top. */
+static void subnet_counted(void *arg, const struct ip_addr *net, long long hosts)
+{
+    struct subnet_list *list = arg;
+    struct subnet s = { .net = *net, .prefix = list->prefix, .hosts = hosts };
+    list->seen++;
+    if (list->top == 0) {
+        subnet_row(list->rows, &s);
+    } else if (list->n < list->top) {
+        subnet_push(list, &s);
+        sift_up(list, list->n - 1);
+    } else if (by_hosts_then_address(&s, &list->items[0]) < 0) {
+        list->items[0] = s;
+        sift_down(list, 0);
+    }
+}
+
+/* The union of the open host sets the filters select, of one family (4 or 6) or both (0). */
+static enum tally_error load_sets(struct store *store, const struct filters *f, int family,
+                                  struct hostset *set, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    sqlite3_stmt *stmt = NULL;
+    enum tally_error err = TALLY_OK;
+    int rc;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open'");
+    if (family)
+        strbuf_addf(&sql, " AND family = %d", family);
+    filters_sql_ports(f, &sql, "port", "proto");
+    filters_sql_source(f, &sql, "source_id");
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot count subnets");
+        goto done;
+    }
+    filters_bind(stmt, f);
+    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
+                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
+    if (!err && rc != SQLITE_DONE)
+        err = store_fail(store, diag, "cannot count subnets");
+
+done:
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
+    return err;
+}
+
+/* Counts the subnets of the hosts with a port open into list. --prefix applies to IPv4
+ * when 8..32 and to IPv6 when 16..128; IPv6 defaults to /64. only4: IPv4 /prefix only. */
+static enum tally_error collect(struct store *store, const struct filters *f, int only4,
+                                struct subnet_list *list, struct tally_diag *diag)
+{
+    int prefix = f->prefix ? f->prefix : 24;
+    int prefix6 = f->prefix >= 16 ? f->prefix : 64;
+    int with4 = prefix >= 8 && prefix <= 32;
+    struct hostset *set = hostset_new();
+    enum tally_error err = load_sets(store, f, only4 ? 4 : with4 ? 0 : 6, set, diag);
+    if (!err && with4) {
+        list->prefix = prefix;
+        hostset_each_subnet(set, 4, prefix, subnet_counted, list);
+    }
+    if (!err && !only4) {
+        list->prefix = prefix6;
+        hostset_each_subnet(set, 6, prefix6, subnet_counted, list);
+    }
+    hostset_free(set);
+    return err;
 }
 
 static char *port_title(const char *what, const struct filters *f)
@@ -212,31 +176,42 @@ static char *port_title(const char *what, const struct filters *f)
     return xasprintf("%s with an open port", what);
 }
 
-static enum tally_error run_sorted(struct store *store, const struct filters *f,
-                                   struct table **out, struct tally_diag *diag,
-                                   const char *name, const char *what, int top)
+/* Every subnet, in address order (they are counted in that order: IPv4, then IPv6). */
+static enum tally_error run_all(struct store *store, const struct filters *f, int only4,
+                                struct table **out, struct tally_diag *diag,
+                                const char *name, const char *what)
 {
-    struct subnet_list list = { 0 };
-    enum tally_error err = collect(store, f, &list, diag);
+    char *title = port_title(what, f);
+    struct subnet_list list = { .rows = subnet_table_new(name, title) };
+    enum tally_error err = collect(store, f, only4, &list, diag);
+    free(title);
+    if (err) {
+        table_free(list.rows);
+        list.rows = NULL;
+    }
+    *out = list.rows;
+    return err;
+}
+
+/* The `top` fullest subnets, ties broken by address. */
+static enum tally_error run_top(struct store *store, const struct filters *f,
+                                struct table **out, struct tally_diag *diag,
+                                const char *name, const char *what)
+{
+    struct subnet_list list = { .top = (size_t)(f->top > 0 ? f->top : 10) };
+    enum tally_error err = collect(store, f, 0, &list, diag);
     if (!err) {
-        char *title;
-        size_t limit = list.n;
-        if (top) {
-            limit = (size_t)(f->top > 0 ? f->top : 10);
-            xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
-            /* The count shown, not the one asked for: "Top 2" when there are two. */
-            size_t shown = limit < list.n ? limit : list.n;
-            char *lead = xasprintf("Top %zu %s", shown, what);
-            title = port_title(lead, f);
-            free(lead);
-        } else {
-            xqsort(list.items, list.n, sizeof(*list.items), by_address);
-            title = port_title("Hosts per subnet", f);
-        }
-        *out = subnet_table(name, title, &list, limit);
-        if (limit < list.n)
+        xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
+        /* The count shown, not the one asked for: "Top 2" when there are two. */
+        char *lead = xasprintf("Top %zu %s", list.n, what);
+        char *title = port_title(lead, f);
+        *out = subnet_table_new(name, title);
+        for (size_t i = 0; i < list.n; i++)
+            subnet_row(*out, &list.items[i]);
+        if (list.seen > list.n)
             (*out)->truncated = 1;
         free(title);
+        free(lead);
     }
     free(list.items);
     return err;
@@ -245,47 +220,38 @@ static enum tally_error run_sorted(struct store *store, const struct filters *f,
 static enum tally_error subnets_run(struct store *store, const struct filters *f,
                                     struct table **out, struct tally_diag *diag)
 {
-    return run_sorted(store, f, out, diag, "subnets", "subnets", 0);
+    return run_all(store, f, 0, out, diag, "subnets", "Hosts per subnet");
 }
 
 static enum tally_error top_subnets_run(struct store *store, const struct filters *f,
                                         struct table **out, struct tally_diag *diag)
 {
-    return run_sorted(store, f, out, diag, "top-subnets", "subnets", 1);
+    return run_top(store, f, out, diag, "top-subnets", "subnets");
 }
 
 static enum tally_error subnet_squares_run(struct store *store, const struct filters *f,
                                            struct table **out, struct tally_diag *diag)
 {
-    return run_sorted(store, f, out, diag, "subnet-squares", "subnets with counts: hosts", 1);
+    return run_top(store, f, out, diag, "subnet-squares", "subnets with counts: hosts");
 }
 
 static enum tally_error address_map_run(struct store *store, const struct filters *f,
                                         struct table **out, struct tally_diag *diag)
 {
     struct filters per24 = *f;
-    struct subnet_list list = { 0 };
     per24.prefix = 24;
-    enum tally_error err = collect_v4(store, &per24, 24, &list, diag);
-    if (!err) {
-        xqsort(list.items, list.n, sizeof(*list.items), by_address);
-        char *title = port_title("Address map: hosts", f);
-        *out = subnet_table("address-map", title, &list, list.n);
-        free(title);
-    }
-    free(list.items);
-    return err;
+    return run_all(store, &per24, 1, out, diag, "address-map", "Address map: hosts");
 }
 
 static int subnets_has_data(struct store *store)
 {
-    return store_has_rows(store, "SELECT 1 FROM observation WHERE status = 'open' LIMIT 1");
+    return store_has_rows(store, "SELECT 1 FROM host_set WHERE status = 'open' LIMIT 1");
 }
 
 static int address_map_has_data(struct store *store)
 {
-    return store_has_rows(store, "SELECT 1 FROM observation WHERE status = 'open' "
-                          "AND ip4 IS NOT NULL LIMIT 1");
+    return store_has_rows(store, "SELECT 1 FROM host_set WHERE status = 'open' "
+                          "AND family = 4 LIMIT 1");
 }
 
 #define SUBNET_FILTERS (FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_SOURCE)

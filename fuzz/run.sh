@@ -14,7 +14,7 @@ out="$build/fuzz-build"
 cc=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
  -I$src -I$build -include config.h $(pkg-config --cflags sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle)"
-libs="$(pkg-config --libs sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle) -lm"
+libs="$(pkg-config --libs sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle) -lroaring -lm"
 mkdir -p "$out/obj" "$out/crashes"
 
 objects=""

@@ -1,6 +1,6 @@
 /* store.c: opening and migrating the SQLite file (the table of the store's parts and their
- * migrations), provenance (the source table), the one-transaction-per-import protocol,
- * and forgetting an import. */
+ * migrations), provenance (the source table), the one-transaction-per-import protocol
+ * (the import's host sets written when it commits), and forgetting an import. */
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -29,8 +29,8 @@ static const char source_schema[] =
     "CREATE INDEX source_sha256 ON source(sha256);\n";
 
 static const struct store_migration source_migrations[] = {
-    { 1, source_schema },
-    { 0, NULL }
+    { 1, source_schema, NULL },
+    { 0, NULL, NULL }
 };
 
 /* Provenance: the source rows themselves are removed by store_forget() last. */
@@ -44,6 +44,7 @@ static const struct store_part store_part_source = {
  * version number); a new kind of data is a new part here. */
 static const struct store_part *const store_parts[] = {
     &store_part_source, &store_part_scan, &store_part_capture, &store_part_personal,
+    &store_part_hostset,
 };
 #define NPARTS (sizeof(store_parts) / sizeof(store_parts[0]))
 
@@ -52,7 +53,7 @@ static int schema_version(void)
 {
     int version = 0;
     for (size_t p = 0; p < NPARTS; p++)
-        for (const struct store_migration *m = store_parts[p]->migrations; m->sql; m++)
+        for (const struct store_migration *m = store_parts[p]->migrations; m->version; m++)
             if (m->version > version)
                 version = m->version;
     return version;
@@ -138,14 +139,16 @@ static enum tally_error migrate_step(struct store *store, int version, struct ta
 {
     enum tally_error err = TALLY_OK;
     for (size_t p = 0; p < NPARTS && !err; p++) {
-        for (const struct store_migration *m = store_parts[p]->migrations; m->sql && !err;
-             m++) {
+        for (const struct store_migration *m = store_parts[p]->migrations;
+             m->version && !err; m++) {
             if (m->version != version)
                 continue;
             char *what = xasprintf("cannot bring the %s tables to schema %d",
                                    store_parts[p]->name, version);
             err = exec_sql(store, m->sql, diag, what);
             free(what);
+            if (!err && m->build)
+                err = m->build(store, diag);
         }
     }
     if (!err) {
@@ -375,6 +378,8 @@ enum tally_error store_import_begin(struct store *store, const struct source_inf
     if (err)
         return err;
     store->in_import = 1;
+    hostset_builder_free(store->hostsets);
+    store->hostsets = hostset_builder_new();
     memset(&store->counts, 0, sizeof(store->counts));
     store->counts_failure[0] = '\0';
     store->next_event_id = 0;
@@ -477,12 +482,14 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
     sqlite3_bind_int64(stmt, 7, store->source_id);
     err = store_step_done(stmt);
     strbuf_release(&counts);
-    if (err)
+    if (err || hostset_builder_write(store, store->hostsets))
         goto fail;
     if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     store_writer_stop(store, 0);
     store->in_import = 0;
+    hostset_builder_free(store->hostsets);
+    store->hostsets = NULL;
     *source_id = store->source_id;
     return TALLY_OK;
 
@@ -500,6 +507,8 @@ void store_import_rollback(struct store *store)
     if (store->in_import)
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     store->in_import = 0;
+    hostset_builder_free(store->hostsets);
+    store->hostsets = NULL;
 }
 
 /* ---- forget ---- */

@@ -101,6 +101,27 @@ struct header_record {
 };
 enum tally_error store_add_header(struct store *store, const struct header_record *rec);
 
+/* ---- host sets (store_hostset.c) ----
+ * The host_set table holds, for each import and each (proto, port, status) its
+ * observations name, the hosts seen: one row per address family (IPv6 in rows of up to
+ * 2^20 addresses), `hosts` addresses in `members`. A struct hostset is a union of such
+ * rows, or of addresses added one by one; whoever made it owns it. */
+struct hostset;
+struct hostset *hostset_new(void);
+void hostset_free(struct hostset *set);         /* accepts NULL */
+void hostset_add(struct hostset *set, const struct ip_addr *addr);
+/* Adds the addresses of one host_set row (its family and members); TALLY_ERROR_DATABASE,
+ * with diag filled, when members is not a set of that family. */
+enum tally_error hostset_add_stored(struct hostset *set, int family, const void *members,
+                                    size_t len, struct tally_diag *diag);
+/* How many distinct addresses the set holds, IPv4 and IPv6. */
+long long hostset_count(struct hostset *set);
+/* Calls fn for every subnet of the family (4 or 6) and prefix length that holds addresses
+ * of the set, in address order, with the subnet's address (masked) and how many it holds. */
+typedef void hostset_subnet_fn(void *arg, const struct ip_addr *net, long long hosts);
+void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_subnet_fn *fn,
+                         void *arg);
+
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"
 #include "store/store_personal.h"

@@ -53,8 +53,8 @@ static const char capture_v1[] =
 static const char *const capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
 
 static const struct store_migration capture_migrations[] = {
-    { 1, capture_v1 },
-    { 0, NULL }
+    { 1, capture_v1, NULL },
+    { 0, NULL, NULL }
 };
 
 const struct store_part store_part_capture = {

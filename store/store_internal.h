@@ -1,5 +1,5 @@
 /* store_internal.h: what the store's files (store.c, store_scan.c, store_capture.c,
- * store_personal.c, store_writer.c) share and nothing outside store/ may use. */
+ * store_personal.c, store_hostset.c, store_writer.c) share and nothing outside store/ may use. */
 #ifndef TALLY_STORE_INTERNAL_H
 #define TALLY_STORE_INTERNAL_H
 
@@ -8,22 +8,26 @@
 /* ---- the parts of the store (listed in store.c) ---- */
 
 /* One step of a part's schema: the SQL that brings it from version - 1 to version
- * (PRAGMA user_version). Steps are never edited once released; a change is a new step. */
+ * (PRAGMA user_version), then, when not NULL, `build`: what SQL alone cannot do (filling a
+ * new table from the rows already there), in the same transaction. Steps are never edited
+ * once released; a change is a new step. */
 struct store_migration {
-    int version;
+    int version;                /* 0 ends a part's list */
     const char *sql;
+    enum tally_error (*build)(struct store *store, struct tally_diag *diag);
 };
 
 /* A part of the store: the tables one family of imports writes. */
 struct store_part {
     const char *name;
-    const struct store_migration *migrations;   /* ascending; ends with { 0, NULL } */
+    const struct store_migration *migrations;   /* ascending; ends with version 0 */
     const char *const *tables;  /* with a source_id column, for forget; NULL-terminated */
 };
 
 extern const struct store_part store_part_scan;         /* store_scan.c */
 extern const struct store_part store_part_capture;      /* store_capture.c */
 extern const struct store_part store_part_personal;     /* store_personal.c */
+extern const struct store_part store_part_hostset;      /* store_hostset.c */
 
 /* A prepared statement, cached by the address of its SQL (a string literal). */
 struct store_statement {
@@ -43,6 +47,7 @@ struct store {
     size_t nstatements, statements_alloc;
     struct store_statement *statements;
     struct store_writer *writer;    /* store_writer.c */
+    struct hostset_builder *hostsets;       /* the import's host sets; NULL outside one */
 };
 
 /* A prepared statement for sql (a string literal: cached by its address), reset and with
@@ -85,5 +90,21 @@ void store_row_addr(struct store *store, int first, const struct ip_addr *addr);
 enum tally_error store_row_end(struct store *store);
 /* store_row_end(), then store_count(store, kind, n) when the row was queued. */
 enum tally_error store_row_end_counted(struct store *store, const char *kind, long long n);
+
+/* ---- host sets as an import builds them (store_hostset.c) ---- */
+
+/* The sets of hosts per (source, proto, port, status) being built; memory grows with the
+ * distinct hosts, not with the observations. */
+struct hostset_builder *hostset_builder_new(void);
+void hostset_builder_free(struct hostset_builder *b);       /* accepts NULL */
+/* Adds addr, seen at unix time seen (0: unknown), to the set of (source, proto, port,
+ * status); the names are copied. */
+void hostset_builder_add(struct hostset_builder *b, int64_t source, const char *proto,
+                         unsigned port, const char *status, const struct ip_addr *addr,
+                         int64_t seen);
+/* Writes every set as host_set rows, in the transaction under way, in the order of
+ * (source, proto, port, status); TALLY_ERROR_DATABASE when a row cannot be written
+ * (store_fail() says why). */
+enum tally_error hostset_builder_write(struct store *store, struct hostset_builder *b);
 
 #endif

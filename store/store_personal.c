@@ -97,8 +97,8 @@ static const char *const personal_tables[] = {
 };
 
 static const struct store_migration personal_migrations[] = {
-    { 1, personal_v1 },
-    { 0, NULL }
+    { 1, personal_v1, NULL },
+    { 0, NULL, NULL }
 };
 
 const struct store_part store_part_personal = {

@@ -1,6 +1,6 @@
 /* store_scan.c: the tables scans and captures of scans write: observations (a port seen
- * open or closed), banners, and the HTTP headers that name a service's application and
- * stack. Addresses are kept as text (readable in the sqlite3 shell) and, for IPv4, as an
+ * open or closed, each also added to the import's host sets), banners, and the HTTP
+ * headers that name a service's application and stack. Addresses are kept as text (readable in the sqlite3 shell) and, for IPv4, as an
  * integer so that grouping by any prefix is arithmetic (ip4 >> (32 - prefix)). */
 #include "store/store_internal.h"
 
@@ -53,9 +53,9 @@ static const char scan_v2[] =
 static const char *const scan_tables[] = { "observation", "banner", "http_header", NULL };
 
 static const struct store_migration scan_migrations[] = {
-    { 1, scan_v1 },
-    { 2, scan_v2 },
-    { 0, NULL }
+    { 1, scan_v1, NULL },
+    { 2, scan_v2, NULL },
+    { 0, NULL, NULL }
 };
 
 const struct store_part store_part_scan = {
@@ -88,7 +88,12 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
         store_row_int(store, 9, rec->ttl);
     if (rec->seen)
         store_row_int(store, 10, rec->seen);
-    return store_row_end_counted(store, rec->status, 1);
+    err = store_row_end_counted(store, rec->status, 1);
+    /* Every observation of an import goes into its host sets too (store_hostset.c). */
+    if (!err && store->hostsets)
+        hostset_builder_add(store->hostsets, store->source_id, rec->proto, rec->port,
+                            rec->status, &rec->addr, rec->seen);
+    return err;
 }
 
 enum tally_error store_add_banner(struct store *store, const struct banner_record *rec)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # store-migrate.sh: a database an older tally wrote (tests/fixtures/v1.db, schema 1, made
 # by tests/fixtures/make-v1-db.sh) is migrated when opened and then answers every analysis
-# exactly as a fresh import of the same files does; a database from a newer tally is
-# refused and left untouched.
+# exactly as a fresh import of the same files does, with the same host sets, built from its
+# rows; a database from a newer tally is refused and left untouched.
 . "$top_srcdir/tests/lib.sh"
 
 OLD="$TMP/old.db"
@@ -36,6 +36,20 @@ else
     not_ok "every row but the sources' is the same as a fresh import's"
     rows "$OLD" | diff - "$TMP/fresh.rows" | head -10 | sed 's/^/#   /'
 fi
+
+# The host sets (schema 3) are built for every import the old file holds, from its rows.
+check_eq "the migrated file has the host sets of a fresh import" \
+    "$("$SQLITE3" "$OLD" "SELECT source_id, proto, port, status, family, hosts, first_seen,
+                                 last_seen, hex(members) FROM host_set ORDER BY rowid")" \
+    "$("$SQLITE3" "$FRESH" "SELECT source_id, proto, port, status, family, hosts, first_seen,
+                                   last_seen, hex(members) FROM host_set ORDER BY rowid")"
+check_eq "one for each import with observations, proto, port and status" \
+    "$("$SQLITE3" "$OLD" "SELECT COUNT(*) FROM (SELECT DISTINCT source_id, proto, port, status
+                                               FROM host_set)")" \
+    "$("$SQLITE3" "$OLD" "SELECT COUNT(*) FROM (SELECT DISTINCT source_id, proto, port, status
+                                               FROM observation)")"
+check "and there are some, IPv4 and IPv6" test \
+    "$("$SQLITE3" "$OLD" "SELECT COUNT(DISTINCT family) FROM host_set")" = 2
 
 for a in $("$TALLY" -d "$FRESH" analyses --format csv | awk -F, '$3 == "yes" { print $1 }'); do
     check_eq "show $a: the same as after a fresh import" \

@@ -1,6 +1,6 @@
 /* test-store.c: unit tests for store/: schema version, one transaction per import,
- * duplicate content, forget, address columns, event ids and attendees, and the limit on
- * kinds of record. */
+ * duplicate content, forget, address columns, event ids and attendees, the limit on kinds
+ * of record, and host sets (building, storing, unions, counting per subnet). */
 #include "tests/tap.h"
 #include "store/store.h"
 
@@ -26,6 +26,210 @@ static void add_open(struct store *store, const char *ip, unsigned port)
                                .reason = "syn-ack", .ttl = 54, .seen = 1629960470 };
     ip_parse(ip, &rec.addr);
     CHECK(store_add_observation(store, &rec) == TALLY_OK, "observation %s:%u stored", ip, port);
+}
+
+/* ---- host sets ---- */
+
+static struct ip_addr addr_of(const char *text)
+{
+    struct ip_addr a;
+    ip_parse(text, &a);
+    return a;
+}
+
+/* What hostset_each_subnet() reports, as "net/prefix=hosts " text. */
+struct subnet_text {
+    char text[65536];
+    int prefix;
+};
+
+static void subnet_to_text(void *arg, const struct ip_addr *net, long long hosts)
+{
+    struct subnet_text *st = arg;
+    char buf[80];
+    size_t len = strlen(st->text);
+    ip_format_prefix(net, st->prefix, buf, sizeof(buf));
+    snprintf(st->text + len, sizeof(st->text) - len, "%s=%lld ", buf, hosts);
+}
+
+static const char *subnets_of(struct hostset *set, int family, int prefix)
+{
+    static struct subnet_text st;
+    st.text[0] = '\0';
+    st.prefix = prefix;
+    hostset_each_subnet(set, family, prefix, subnet_to_text, &st);
+    return st.text;
+}
+
+/* Sets in memory: repeats counted once, subnets in address order, any prefix. */
+static void test_hostset_memory(void)
+{
+    static const char *const hosts[] = {
+        "198.51.100.7", "198.51.100.9", "198.51.100.7", "198.51.101.1", "10.0.0.1",
+        "2001:db8::1", "2001:db8::2", "2001:db8::1", "2001:db8:0:1::1", "fe80::1",
+    };
+    struct hostset *set = hostset_new();
+    CHECK_INT(hostset_count(set), 0, "a new set is empty");
+    CHECK_STR(subnets_of(set, 4, 24), "", "and has no subnets");
+    for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        struct ip_addr a = addr_of(hosts[i]);
+        hostset_add(set, &a);
+    }
+    CHECK_INT(hostset_count(set), 8, "eight distinct hosts of ten added");
+    CHECK_STR(subnets_of(set, 4, 24), "10.0.0.0/24=1 198.51.100.0/24=2 198.51.101.0/24=1 ",
+              "IPv4 /24s in address order");
+    CHECK_STR(subnets_of(set, 4, 16), "10.0.0.0/16=1 198.51.0.0/16=3 ", "IPv4 /16s");
+    CHECK_STR(subnets_of(set, 4, 8), "10.0.0.0/8=1 198.0.0.0/8=3 ", "IPv4 /8s");
+    CHECK_STR(subnets_of(set, 4, 32),
+              "10.0.0.1/32=1 198.51.100.7/32=1 198.51.100.9/32=1 198.51.101.1/32=1 ",
+              "IPv4 /32s: the hosts");
+    CHECK_STR(subnets_of(set, 4, 28), "10.0.0.0/28=1 198.51.100.0/28=2 198.51.101.0/28=1 ",
+              "a prefix off a byte boundary");
+    CHECK_STR(subnets_of(set, 6, 64), "2001:db8::/64=2 2001:db8:0:1::/64=1 fe80::/64=1 ",
+              "IPv6 /64s in address order");
+    CHECK_STR(subnets_of(set, 6, 47), "2001:db8::/47=3 fe80::/47=1 ", "IPv6 /47s");
+    CHECK_STR(subnets_of(set, 6, 128),
+              "2001:db8::1/128=1 2001:db8::2/128=1 2001:db8:0:1::1/128=1 fe80::1/128=1 ",
+              "IPv6 /128s: the hosts");
+    hostset_free(set);
+    hostset_free(NULL);
+
+    /* Many repeats of a few IPv6 hosts stay a few: the array is folded as it fills. */
+    set = hostset_new();
+    for (int i = 0; i < 100000; i++) {
+        struct ip_addr a = { .family = 6, .bytes = { 0x20, 0x01, 0x0d, 0xb8 } };
+        a.bytes[14] = (uint8_t)(i % 300 / 256);
+        a.bytes[15] = (uint8_t)(i % 300);
+        hostset_add(set, &a);
+    }
+    CHECK_INT(hostset_count(set), 300, "100,000 IPv6 additions of 300 hosts: 300");
+    CHECK_STR(subnets_of(set, 6, 120), "2001:db8::/120=256 2001:db8::100/120=44 ",
+              "counted per /120");
+    hostset_free(set);
+
+    /* A dense IPv4 range: every host of a /16 and one more. */
+    set = hostset_new();
+    for (uint32_t v = 0; v < 65536; v++) {
+        struct ip_addr a;
+        ip_from_v4(0x0a010000u + v, &a);
+        hostset_add(set, &a);
+    }
+    struct ip_addr other = addr_of("10.2.0.1");
+    hostset_add(set, &other);
+    CHECK_INT(hostset_count(set), 65537, "a full /16 and one host");
+    CHECK_STR(subnets_of(set, 4, 15), "10.0.0.0/15=65536 10.2.0.0/15=1 ", "per /15");
+    CHECK_STR(subnets_of(set, 4, 16), "10.1.0.0/16=65536 10.2.0.0/16=1 ", "per /16");
+    hostset_free(set);
+}
+
+/* Stored sets: what an import wrote reads back; damaged members are refused. */
+static void test_hostset_stored(struct store *store)
+{
+    struct tally_diag diag;
+    sqlite3_stmt *stmt = NULL;
+    struct hostset *set = hostset_new();
+    int rows = 0;
+    CHECK(sqlite3_prepare_v2(store_db(store), "SELECT family, members FROM host_set WHERE "
+                             "status = 'open' AND port = 9543", -1, &stmt, NULL) ==
+              SQLITE_OK, "the host sets can be read");
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+        rows++;
+        CHECK_INT(hostset_add_stored(set, sqlite3_column_int(stmt, 0),
+                                     sqlite3_column_blob(stmt, 1),
+                                     (size_t)sqlite3_column_bytes(stmt, 1), &diag),
+                  TALLY_OK, "a stored set reads back");
+    }
+    sqlite3_finalize(stmt);
+    CHECK(rows >= 3, "9543/tcp has sets from several imports (%d)", rows);
+    CHECK_INT(hostset_count(set), count_rows(store, "SELECT COUNT(DISTINCT addr) FROM "
+                                                    "observation WHERE port = 9543 AND "
+                                                    "status = 'open'"),
+              "their union holds the distinct hosts of their rows");
+
+    static const unsigned char junk[] = "not a bitmap at all, not at all";
+    CHECK_INT(hostset_add_stored(set, 4, junk, sizeof(junk), &diag), TALLY_ERROR_DATABASE,
+              "junk is not an IPv4 set");
+    CHECK(strstr(diag.message, "not a valid IPv4 bitmap") != NULL, "saying so: %s",
+          diag.message);
+    CHECK_INT(hostset_add_stored(set, 4, junk, 0, &diag), TALLY_ERROR_DATABASE,
+              "nor is nothing");
+    CHECK_INT(hostset_add_stored(set, 6, junk, 15, &diag), TALLY_ERROR_DATABASE,
+              "15 bytes are not a list of IPv6 addresses");
+    CHECK_INT(hostset_add_stored(set, 5, junk, 16, &diag), TALLY_ERROR_DATABASE,
+              "family 5 is not a family");
+    long long before = hostset_count(set);
+    unsigned char two[32] = { 0x20, 0x01, 0x0d, 0xb8 };
+    memcpy(two + 16, two, 16);
+    two[31] = 9;
+    CHECK_INT(hostset_add_stored(set, 6, two, 32, &diag), TALLY_OK, "two IPv6 addresses");
+    CHECK_INT(hostset_add_stored(set, 6, two, 32, &diag), TALLY_OK, "the same again");
+    CHECK_INT(hostset_count(set), before + 2, "count once");
+    hostset_free(set);
+}
+
+/* Unions of stored sets whose containers overlap: dense, sparse and runs of addresses. */
+static void test_hostset_union(struct store *store)
+{
+    struct tally_diag diag;
+    struct source_info info = { .path = "dense.oL", .format = "list", .tag = "dense" };
+    int64_t id;
+    int removed = 0;
+    for (int part = 0; part < 2; part++) {
+        CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a dense import");
+        int stored = 0;
+        /* First: all of 10.1.0.0/16 (a run), 198.51.100.0/24, every 7th of 192.0.0.0/16.
+         * Second: 198.51.100.128/25 again, 198.51.101.0/24, every 5th of 192.0.0.0/16. */
+        for (uint32_t v = 0; v < 65536; v++) {
+            struct scan_record rec = { .proto = "tcp", .port = 7, .status = "open",
+                                       .ttl = -1 };
+            if (part == 0) {
+                ip_from_v4(0x0a010000u + v, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+                if (v < 256) {
+                    ip_from_v4(0xc6336400u + v, &rec.addr);
+                    stored += store_add_observation(store, &rec) == TALLY_OK;
+                }
+            } else if (v < 128) {
+                ip_from_v4(0xc6336480u + v, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+            } else if (v < 384) {
+                ip_from_v4(0xc6336500u + v - 128, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+            }
+            if (v % (part ? 5 : 7) == 0) {
+                ip_from_v4(0xc0000000u + v, &rec.addr);
+                stored += store_add_observation(store, &rec) == TALLY_OK;
+            }
+        }
+        CHECK(stored > 0, "%d observations stored", stored);
+        CHECK_INT(store_import_commit(store, part ? "dense2" : "dense1", 1, 0, 0, &id, &diag),
+                  TALLY_OK, "commit it");
+    }
+    sqlite3_stmt *stmt = NULL;
+    struct hostset *set = hostset_new();
+    sqlite3_prepare_v2(store_db(store), "SELECT family, members FROM host_set WHERE port = 7",
+                       -1, &stmt, NULL);
+    int rows = 0;
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
+        rows += hostset_add_stored(set, sqlite3_column_int(stmt, 0),
+                                   sqlite3_column_blob(stmt, 1),
+                                   (size_t)sqlite3_column_bytes(stmt, 1), &diag) == TALLY_OK;
+    sqlite3_finalize(stmt);
+    CHECK_INT(rows, 2, "two stored sets of 7/tcp");
+    /* 192.0.0.0/16: multiples of 7 or 5 below 65536: 9363 + 13108 - 1873. */
+    long long in_192 = 9363 + 13108 - 1873;
+    CHECK_INT(hostset_count(set), 65536 + 512 + in_192, "their union, counted once");
+    char want[128];
+    snprintf(want, sizeof(want), "10.1.0.0/16=65536 192.0.0.0/16=%lld 198.51.0.0/16=512 ",
+             in_192);
+    CHECK_STR(subnets_of(set, 4, 16), want, "per /16");
+    const char *per25 = subnets_of(set, 4, 25);
+    CHECK(strstr(per25, "198.51.100.0/25=128 198.51.100.128/25=128 198.51.101.0/25=128 "
+                        "198.51.101.128/25=128 ") != NULL, "per /25, overlaps once");
+    CHECK(strstr(per25, "192.0.0.0/25=41 ") != NULL, "and 192.0.0.0/25: %.60s", per25);
+    hostset_free(set);
+    CHECK_INT(store_forget(store, "dense", &removed, &diag), TALLY_OK, "forget them");
+    CHECK_INT(removed, 2, "both");
 }
 
 /* Events get their ids in the store and their attendees are queued with them. */
@@ -81,13 +285,14 @@ int main(void)
     struct store *store = NULL;
     struct tally_diag diag;
     int64_t id = 0, first = 0;
+    int removed = 0;
     close(fd);
     unlink(path);
 
     CHECK_INT(store_open(path, STORE_READ_ONLY, &store, &diag), TALLY_ERROR_IO,
               "a missing database is not created in read-only mode");
     CHECK_INT(store_open(path, STORE_READ_WRITE, &store, &diag), TALLY_OK, "create");
-    CHECK_INT(count_rows(store, "PRAGMA user_version"), 2, "schema version 2");
+    CHECK_INT(count_rows(store, "PRAGMA user_version"), 3, "schema version 3");
 
     struct source_info info = { .path = "scan.oL", .format = "list", .tag = "first" };
     CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin");
@@ -110,6 +315,15 @@ int main(void)
                          "AND version = '2.2.22' AND raw = 'Apache/2.2.22 (Ubuntu)'"), 1,
               "header product, version and raw value");
     CHECK_INT(count_rows(store, "SELECT records FROM source"), 3, "source records counted");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM host_set"), 2,
+              "the import wrote its host sets: one IPv4, one IPv6");
+    CHECK_INT(count_rows(store, "SELECT hosts FROM host_set WHERE family = 4 AND "
+                         "port = 9543 AND proto = 'tcp' AND status = 'open'"), 1,
+              "the IPv4 set of 9543/tcp open holds one host");
+    CHECK_INT(count_rows(store, "SELECT length(members) FROM host_set WHERE family = 6"), 16,
+              "the IPv6 set is its one address");
+    CHECK_INT(count_rows(store, "SELECT first_seen FROM host_set WHERE family = 4"),
+              1629960470, "a set knows when its hosts were seen");
 
     info.tag = "second";
     CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a second import");
@@ -119,6 +333,8 @@ int main(void)
               "a rolled-back import leaves no rows");
     CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM source"), 1,
               "a rolled-back import leaves no source");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM host_set"), 2,
+              "a rolled-back import leaves no host sets");
 
     CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin the same content");
     add_open(store, "198.51.100.7", 9543);
@@ -127,21 +343,56 @@ int main(void)
     CHECK_INT(id, first, "the duplicate names the earlier source");
     CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM observation"), 2,
               "a duplicate adds nothing");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM host_set"), 2, "no host sets either");
 
     CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin another");
     add_open(store, "198.51.100.9", 9543);
     CHECK_INT(store_import_commit(store, "bbbb", 10, 0, 0.1, &id, &diag), TALLY_OK,
               "commit another");
-    int removed = 0;
+    /* A third import: many hosts, ports and statuses, several sets of one port. */
+    CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a bigger import");
+    int stored = 0;
+    for (int i = 0; i < 5000; i++) {
+        struct scan_record rec = { .proto = i % 7 ? "tcp" : "udp", .port = 9543 - i % 3,
+                                   .status = i % 11 ? "open" : "closed", .ttl = -1,
+                                   .seen = 1700000000 + i };
+        ip_from_v4(0xc6336400u + (uint32_t)(i * 37 % 4096), &rec.addr);
+        stored += store_add_observation(store, &rec) == TALLY_OK;
+    }
+    CHECK_INT(stored, 5000, "5,000 observations stored");
+    CHECK_INT(store_import_commit(store, "cccc", 10, 0, 0.1, &id, &diag), TALLY_OK,
+              "commit the bigger import");
+    char sql[256], which[32];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM host_set WHERE source_id = %lld",
+             (long long)id);
+    CHECK_INT(count_rows(store, sql), 12, "a set per proto, port and status: 2 x 3 x 2");
+    snprintf(sql, sizeof(sql), "SELECT SUM(hosts) FROM host_set WHERE source_id = %lld",
+             (long long)id);
+    long long in_sets = count_rows(store, sql);
+    snprintf(sql, sizeof(sql), "SELECT SUM(n) FROM (SELECT COUNT(DISTINCT ip4) AS n FROM "
+             "observation WHERE source_id = %lld GROUP BY proto, port, status)", (long long)id);
+    CHECK_INT(in_sets, count_rows(store, sql), "each holding the distinct hosts of its rows");
+    test_hostset_stored(store);
+    test_hostset_union(store);
+    snprintf(which, sizeof(which), "%lld", (long long)id);
+    CHECK_INT(store_forget(store, which, &removed, &diag), TALLY_OK, "forget it");
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM host_set WHERE source_id = %lld",
+             (long long)id);
+    CHECK_INT(count_rows(store, sql), 0,
+              "its host sets are gone");
     CHECK_INT(store_forget(store, "first", &removed, &diag), TALLY_OK, "forget by tag");
     CHECK_INT(removed, 1, "one source forgotten");
     CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM observation"), 1,
               "its observations are gone, the other import's stay");
     CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM http_header"), 0, "its headers are gone");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM host_set WHERE source_id = 1"), 0,
+              "and its host sets");
+    CHECK(count_rows(store, "SELECT COUNT(*) FROM host_set") > 0, "the others' stay");
     CHECK_INT(store_forget(store, "nothing", &removed, &diag), TALLY_OK, "forget unknown");
     CHECK_INT(removed, 0, "nothing removed");
     test_events(store);
     test_count_limit(store);
+    test_hostset_memory();
     store_close(store);
 
     CHECK_INT(store_open(path, STORE_READ_ONLY, &store, &diag), TALLY_OK, "reopen read-only");

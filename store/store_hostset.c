@@ -1,0 +1,610 @@
+/* store_hostset.c: host sets, the hosts each import saw per (proto, port, status), kept in
+ * the host_set table beside the observation rows: IPv4 as a CRoaring bitmap, IPv6 as the
+ * sorted distinct 16-byte addresses. Hosts per port or per subnet are then counted from a
+ * few compact sets instead of millions of rows. An import's sets are built in memory as
+ * its observations arrive and written when it commits; migration 3 builds them for the
+ * imports of an older database. */
+#include "store/store_internal.h"
+
+#include <roaring/roaring.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* IPv6 members are written in rows of at most this many addresses (16 MiB). */
+#define HOSTSET_V6_ROW (1u << 20)
+/* IPv4 addresses wait in a list of at least this many (and at most half the set) before
+ * they join the bitmap together. */
+#define HOSTSET_BATCH 65536
+
+/* Version 3: the host sets, built for every import already in the database. */
+static const char hostset_v3[] =
+    "CREATE TABLE host_set (\n"
+    "  source_id INTEGER NOT NULL,  -- source.id\n"
+    "  proto TEXT NOT NULL,         -- as in observation\n"
+    "  port INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  family INTEGER NOT NULL,     -- 4 or 6\n"
+    "  hosts INTEGER NOT NULL,      -- how many addresses members holds\n"
+    "  first_seen INTEGER,          -- the earliest and latest observation.seen of\n"
+    "  last_seen INTEGER,           -- the set's hosts (of all its rows, for IPv6)\n"
+    "  members BLOB NOT NULL        -- 4: a CRoaring bitmap of ip4 (portable format);\n"
+    "                               -- 6: the sorted distinct ip6, 16 bytes each\n"
+    ");\n";
+
+static enum tally_error hostset_build_all(struct store *store, struct tally_diag *diag);
+
+static const char *const hostset_tables[] = { "host_set", NULL };
+
+static const struct store_migration hostset_migrations[] = {
+    { 3, hostset_v3, hostset_build_all },
+    { 0, NULL, NULL }
+};
+
+const struct store_part store_part_hostset = {
+    .name = "host set", .migrations = hostset_migrations, .tables = hostset_tables
+};
+
+/* ---- a set of hosts ---- */
+
+struct hostset {
+    roaring_bitmap_t *v4;       /* NULL until the first IPv4 member */
+    uint32_t *pending4;         /* IPv4 members not in v4 yet, as they came */
+    size_t npending4, alloc4;
+    roaring_bitmap_t **stored4; /* stored sets read: the set is v4 and these */
+    size_t nstored4, allocstored4;
+    uint8_t (*v6)[16];
+    size_t n6, alloc6;
+    size_t sorted6;             /* v6[0 .. sorted6) is sorted and distinct */
+};
+
+struct hostset *hostset_new(void)
+{
+    return xcalloc(1, sizeof(struct hostset));
+}
+
+void hostset_free(struct hostset *set)
+{
+    if (!set)
+        return;
+    if (set->v4)
+        roaring_bitmap_free(set->v4);
+    free(set->pending4);
+    for (size_t i = 0; i < set->nstored4; i++)
+        roaring_bitmap_free(set->stored4[i]);
+    free(set->stored4);
+    free(set->v6);
+    free(set);
+}
+
+static int by_address6(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
+}
+
+/* Sorts the IPv6 members and drops repeats. */
+static void normalize6(struct hostset *set)
+{
+    if (set->sorted6 == set->n6)
+        return;
+    xqsort(set->v6, set->n6, 16, by_address6);
+    size_t out = 0;
+    for (size_t i = 0; i < set->n6; i++)
+        if (out == 0 || memcmp(set->v6[out - 1], set->v6[i], 16) != 0)
+            memmove(set->v6[out++], set->v6[i], 16);
+    set->n6 = set->sorted6 = out;
+}
+
+/* Room for `more` IPv6 members. */
+static void reserve6(struct hostset *set, size_t more)
+{
+    if (set->n6 + more <= set->alloc6)
+        return;
+    size_t n = set->alloc6 ? set->alloc6 : 64;
+    while (n < set->n6 + more)
+        n *= 2;
+    set->v6 = xrealloc(set->v6, n * 16);
+    set->alloc6 = n;
+}
+
+/* A bitmap of n addresses in any order. They are put in order of their upper 16 bits
+ * (one pass of a counting sort) first, so that each of the bitmap's containers is added
+ * after those before it: adding addresses in random order to a bitmap of many containers
+ * moves its array of containers for almost every new one. */
+static roaring_bitmap_t *bitmap_of(const uint32_t *values, size_t n)
+{
+    uint32_t *start = xcalloc(65536 + 1, sizeof(*start));
+    uint32_t *sorted = xmalloc(n * sizeof(*sorted));
+    for (size_t i = 0; i < n; i++)
+        start[(values[i] >> 16) + 1]++;
+    for (size_t k = 1; k <= 65536; k++)
+        start[k] += start[k - 1];
+    for (size_t i = 0; i < n; i++)
+        sorted[start[values[i] >> 16]++] = values[i];
+    roaring_bitmap_t *bitmap = roaring_bitmap_create();
+    roaring_bitmap_add_many(bitmap, n, sorted);
+    free(sorted);
+    free(start);
+    return bitmap;
+}
+
+static void push_stored4(struct hostset *set, roaring_bitmap_t *bitmap)
+{
+    if (set->nstored4 == set->allocstored4) {
+        set->allocstored4 = set->allocstored4 ? 2 * set->allocstored4 : 8;
+        set->stored4 = xrealloc(set->stored4, set->allocstored4 * sizeof(*set->stored4));
+    }
+    set->stored4[set->nstored4++] = bitmap;
+}
+
+/* Moves the waiting IPv4 addresses into the bitmap: a bitmap of them, merged in one pass
+ * with the one there. */
+static void settle4(struct hostset *set)
+{
+    if (set->npending4 == 0)
+        return;
+    roaring_bitmap_t *batch = bitmap_of(set->pending4, set->npending4);
+    set->npending4 = 0;
+    if (!set->v4) {
+        set->v4 = batch;
+    } else {
+        roaring_bitmap_t *both = roaring_bitmap_or(set->v4, batch);
+        roaring_bitmap_free(set->v4);
+        roaring_bitmap_free(batch);
+        set->v4 = both;
+    }
+}
+
+void hostset_add(struct hostset *set, const struct ip_addr *addr)
+{
+    if (addr->family == 4) {
+        if (set->npending4 == set->alloc4) {
+            /* Half the set's size at most: the list costs at most two bytes per host. */
+            size_t half = set->v4 ? (size_t)roaring_bitmap_get_cardinality(set->v4) / 2 : 0;
+            if (set->alloc4 >= HOSTSET_BATCH && set->alloc4 >= half) {
+                settle4(set);
+            } else {
+                set->alloc4 = set->alloc4 ? 2 * set->alloc4 : 256;
+                set->pending4 = xrealloc(set->pending4, set->alloc4 * sizeof(*set->pending4));
+            }
+        }
+        set->pending4[set->npending4++] = ip_v4_value(addr);
+        return;
+    }
+    /* Repeats are dropped whenever the array fills, so it stays within about twice the
+     * distinct addresses. */
+    if (set->n6 == set->alloc6) {
+        normalize6(set);
+        if (2 * set->n6 >= set->alloc6)
+            reserve6(set, set->alloc6 ? set->alloc6 : 64);
+    }
+    memcpy(set->v6[set->n6++], addr->bytes, 16);
+}
+
+enum tally_error hostset_add_stored(struct hostset *set, int family, const void *members,
+                                    size_t len, struct tally_diag *diag)
+{
+    if (family == 4) {
+        roaring_bitmap_t *bitmap = NULL;
+        if (len > 0 && roaring_bitmap_portable_deserialize_size(members, len) == len)
+            bitmap = roaring_bitmap_portable_deserialize_safe(members, len);
+        if (!bitmap)
+            return diag_set(diag, TALLY_ERROR_DATABASE, "a host set (host_set.members) "
+                            "is not a valid IPv4 bitmap");
+        push_stored4(set, bitmap);
+        return TALLY_OK;
+    }
+    if (family != 6 || len % 16 != 0)
+        return diag_set(diag, TALLY_ERROR_DATABASE, "a host set (host_set.members) is not "
+                        "a list of IPv6 addresses");
+    size_t n = len / 16;
+    int sorted = set->n6 == 0;
+    const uint8_t *bytes = members;
+    for (size_t i = 1; i < n && sorted; i++)
+        sorted = memcmp(bytes + 16 * (i - 1), bytes + 16 * i, 16) < 0;
+    reserve6(set, n);
+    if (n)
+        memcpy(set->v6[set->n6], members, len);
+    set->n6 += n;
+    if (sorted)
+        set->sorted6 = set->n6;
+    return TALLY_OK;
+}
+
+/* The IPv6 address addr with only its first prefix bits kept. */
+static void mask6(struct ip_addr *addr, int prefix)
+{
+    for (int i = 0; i < 16; i++) {
+        int keep = prefix - i * 8;
+        if (keep < 8)
+            addr->bytes[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+    }
+}
+
+/* Counts hosts per subnet from addresses given in ascending order, each once. */
+struct counter {
+    uint32_t netmask, current;
+    long long hosts;
+    hostset_subnet_fn *fn;
+    void *arg;
+};
+
+static void counter_emit(struct counter *c)
+{
+    struct ip_addr net;
+    if (c->hosts == 0)
+        return;
+    ip_from_v4(c->current, &net);
+    c->fn(c->arg, &net, c->hosts);
+}
+
+static inline void counter_push(struct counter *c, uint32_t value)
+{
+    uint32_t net = value & c->netmask;
+    if (c->hosts > 0 && net == c->current) {
+        c->hosts++;
+        return;
+    }
+    counter_emit(c);
+    c->current = net;
+    c->hosts = 1;
+}
+
+/* A bitmap being read, filed under the upper 16 bits of its next address. */
+struct cursor {
+    roaring_uint32_iterator_t it;
+    struct cursor *next;
+};
+
+/* Reads c's addresses with the upper bits key: to the counter (the only bitmap with them)
+ * or into block. Then files c under its next key. */
+static void read_container(struct cursor *c, uint32_t key, struct counter *counter,
+                           uint64_t *block, struct cursor **filed)
+{
+    while (c->it.has_value && c->it.current_value >> 16 == key) {
+        if (block)
+            block[(c->it.current_value & 0xffff) >> 6] |= 1ull << (c->it.current_value & 63);
+        else
+            counter_push(counter, c->it.current_value);
+        roaring_advance_uint32_iterator(&c->it);
+    }
+    if (c->it.has_value) {
+        uint32_t next = c->it.current_value >> 16;
+        c->next = filed[next];
+        filed[next] = c;
+    }
+}
+
+/* The union of n bitmaps, in ascending order, to the counter, without building it: one
+ * 64 Ki-address block (a container's worth) at a time, the bitmaps with addresses there
+ * read into a bitset of it; a block only one bitmap covers straight to the counter. */
+static void walk4(roaring_bitmap_t *const *bitmaps, size_t n, struct counter *counter)
+{
+    struct cursor *cursors = xcalloc(n ? n : 1, sizeof(*cursors));
+    struct cursor **filed = xcalloc(65536, sizeof(*filed));
+    uint64_t *block = xmalloc(1024 * sizeof(*block));
+    for (size_t i = 0; i < n; i++) {
+        roaring_init_iterator(bitmaps[i], &cursors[i].it);
+        if (cursors[i].it.has_value) {
+            uint32_t key = cursors[i].it.current_value >> 16;
+            cursors[i].next = filed[key];
+            filed[key] = &cursors[i];
+        }
+    }
+    for (uint32_t key = 0; key < 65536; key++) {
+        struct cursor *c = filed[key], *next;
+        filed[key] = NULL;
+        if (!c)
+            continue;
+        if (!c->next) {
+            read_container(c, key, counter, NULL, filed);
+            continue;
+        }
+        memset(block, 0, 1024 * sizeof(*block));
+        for (; c; c = next) {
+            next = c->next;
+            read_container(c, key, counter, block, filed);
+        }
+        for (uint32_t w = 0; w < 1024; w++)
+            for (uint64_t bits = block[w]; bits; bits &= bits - 1)
+                counter_push(counter, key << 16 | w << 6 | (uint32_t)__builtin_ctzll(bits));
+    }
+    counter_emit(counter);
+    free(block);
+    free(filed);
+    free(cursors);
+}
+
+/* Calls fn per subnet of the set's IPv4 addresses (prefix 0: one count of them all). */
+static void each_subnet4(struct hostset *set, int prefix, hostset_subnet_fn *fn, void *arg)
+{
+    struct counter counter = { .netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix),
+                               .fn = fn, .arg = arg };
+    settle4(set);
+    if (set->v4)
+        push_stored4(set, set->v4);
+    walk4(set->stored4, set->nstored4, &counter);
+    if (set->v4)
+        set->nstored4--;
+}
+
+static void each_subnet6(struct hostset *set, int prefix, hostset_subnet_fn *fn, void *arg)
+{
+    struct ip_addr current = { .family = 6 };
+    long long hosts = 0;
+    normalize6(set);
+    for (size_t i = 0; i < set->n6; i++) {
+        struct ip_addr net = { .family = 6 };
+        memcpy(net.bytes, set->v6[i], 16);
+        mask6(&net, prefix);
+        if (hosts > 0 && memcmp(net.bytes, current.bytes, 16) == 0) {
+            hosts++;
+            continue;
+        }
+        if (hosts > 0)
+            fn(arg, &current, hosts);
+        current = net;
+        hosts = 1;
+    }
+    if (hosts > 0)
+        fn(arg, &current, hosts);
+}
+
+static void add_up(void *arg, const struct ip_addr *net, long long hosts)
+{
+    (void)net;
+    *(long long *)arg += hosts;
+}
+
+long long hostset_count(struct hostset *set)
+{
+    long long n = 0;
+    settle4(set);
+    normalize6(set);
+    if (set->nstored4 == 0)
+        n = set->v4 ? (long long)roaring_bitmap_get_cardinality(set->v4) : 0;
+    else
+        each_subnet4(set, 0, add_up, &n);
+    return n + (long long)set->n6;
+}
+
+void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_subnet_fn *fn,
+                         void *arg)
+{
+    if (family == 4)
+        each_subnet4(set, prefix, fn, arg);
+    else if (family == 6)
+        each_subnet6(set, prefix, fn, arg);
+}
+
+/* ---- the sets of imports, as they are built ---- */
+
+struct hostset_entry {
+    int64_t source;
+    unsigned port;
+    int proto, status;          /* indexes of names */
+    struct hostset *set;        /* NULL: a free slot */
+    int64_t first_seen[2], last_seen[2];        /* IPv4's, IPv6's; 0: none known */
+};
+
+struct hostset_builder {
+    char **names;               /* the proto and status names seen, each once */
+    int nnames;
+    struct hostset_entry *slots;        /* open addressing; a power of two of them */
+    size_t nslots, used;
+    struct hostset_entry *last; /* where the previous address went */
+};
+
+struct hostset_builder *hostset_builder_new(void)
+{
+    return xcalloc(1, sizeof(struct hostset_builder));
+}
+
+void hostset_builder_free(struct hostset_builder *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->nslots; i++)
+        hostset_free(b->slots[i].set);
+    for (int i = 0; i < b->nnames; i++)
+        free(b->names[i]);
+    free(b->names);
+    free(b->slots);
+    free(b);
+}
+
+static int intern(struct hostset_builder *b, const char *name)
+{
+    for (int i = 0; i < b->nnames; i++)
+        if (strcmp(b->names[i], name) == 0)
+            return i;
+    b->names = xrealloc(b->names, (size_t)(b->nnames + 1) * sizeof(*b->names));
+    b->names[b->nnames] = xstrdup(name);
+    return b->nnames++;
+}
+
+static size_t slot_of(const struct hostset_builder *b, int64_t source, int proto,
+                      unsigned port, int status)
+{
+    uint64_t h = (uint64_t)source * 0x9e3779b97f4a7c15u ^
+                 ((uint64_t)port << 16 | (uint64_t)proto << 40 | (uint64_t)status << 52);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 29;
+    size_t i = (size_t)h & (b->nslots - 1);
+    while (b->slots[i].set && !(b->slots[i].source == source && b->slots[i].port == port &&
+                                b->slots[i].proto == proto && b->slots[i].status == status))
+        i = (i + 1) & (b->nslots - 1);
+    return i;
+}
+
+static void grow(struct hostset_builder *b)
+{
+    struct hostset_entry *old = b->slots;
+    size_t nold = b->nslots;
+    b->nslots = nold ? 2 * nold : 64;
+    b->slots = xcalloc(b->nslots, sizeof(*b->slots));
+    for (size_t i = 0; i < nold; i++)
+        if (old[i].set)
+            b->slots[slot_of(b, old[i].source, old[i].proto, old[i].port, old[i].status)] =
+                old[i];
+    free(old);
+    b->last = NULL;
+}
+
+static struct hostset_entry *entry(struct hostset_builder *b, int64_t source,
+                                   const char *proto, unsigned port, const char *status)
+{
+    struct hostset_entry *e = b->last;
+    if (e && e->source == source && e->port == port && strcmp(b->names[e->proto], proto) == 0 &&
+        strcmp(b->names[e->status], status) == 0)
+        return e;
+    int p = intern(b, proto), s = intern(b, status);
+    if (2 * (b->used + 1) > b->nslots)
+        grow(b);
+    e = &b->slots[slot_of(b, source, p, port, s)];
+    if (!e->set) {
+        *e = (struct hostset_entry){ source, port, p, s, hostset_new(), { 0, 0 }, { 0, 0 } };
+        b->used++;
+    }
+    b->last = e;
+    return e;
+}
+
+void hostset_builder_add(struct hostset_builder *b, int64_t source, const char *proto,
+                         unsigned port, const char *status, const struct ip_addr *addr,
+                         int64_t seen)
+{
+    struct hostset_entry *e = entry(b, source, proto, port, status);
+    int f = addr->family == 4 ? 0 : 1;
+    hostset_add(e->set, addr);
+    if (seen && (!e->first_seen[f] || seen < e->first_seen[f]))
+        e->first_seen[f] = seen;
+    if (seen && (!e->last_seen[f] || seen > e->last_seen[f]))
+        e->last_seen[f] = seen;
+}
+
+/* An entry with its names, in the order rows are written: the same sets give the same
+ * table, however they were built. */
+struct ordered {
+    const char *proto, *status;
+    const struct hostset_entry *e;
+};
+
+static int by_key(const void *pa, const void *pb)
+{
+    const struct ordered *a = pa, *b = pb;
+    int c;
+    if (a->e->source != b->e->source)
+        return a->e->source < b->e->source ? -1 : 1;
+    if ((c = strcmp(a->proto, b->proto)) != 0)
+        return c;
+    if (a->e->port != b->e->port)
+        return a->e->port < b->e->port ? -1 : 1;
+    return strcmp(a->status, b->status);
+}
+
+static enum tally_error write_row(struct store *store, const struct hostset_builder *b,
+                                  const struct hostset_entry *e, int family, long long hosts,
+                                  const void *members, size_t len)
+{
+    static const char sql[] =
+        "INSERT INTO host_set (source_id, proto, port, status, family, hosts, first_seen, "
+        "last_seen, members) VALUES (?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    sqlite3_bind_int64(stmt, 1, e->source);
+    store_bind_text(stmt, 2, b->names[e->proto]);
+    sqlite3_bind_int64(stmt, 3, e->port);
+    store_bind_text(stmt, 4, b->names[e->status]);
+    sqlite3_bind_int(stmt, 5, family);
+    sqlite3_bind_int64(stmt, 6, hosts);
+    int f = family == 4 ? 0 : 1;
+    if (e->first_seen[f]) {
+        sqlite3_bind_int64(stmt, 7, e->first_seen[f]);
+        sqlite3_bind_int64(stmt, 8, e->last_seen[f]);
+    }
+    sqlite3_bind_blob64(stmt, 9, members, len, SQLITE_STATIC);
+    enum tally_error err = store_step_done(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+static enum tally_error write_set(struct store *store, const struct hostset_builder *b,
+                                  const struct hostset_entry *e)
+{
+    struct hostset *set = e->set;
+    enum tally_error err = TALLY_OK;
+    settle4(set);
+    if (set->v4 && !roaring_bitmap_is_empty(set->v4)) {
+        roaring_bitmap_run_optimize(set->v4);
+        size_t len = roaring_bitmap_portable_size_in_bytes(set->v4);
+        char *bytes = xmalloc(len);
+        roaring_bitmap_portable_serialize(set->v4, bytes);
+        err = write_row(store, b, e, 4, (long long)roaring_bitmap_get_cardinality(set->v4),
+                        bytes, len);
+        free(bytes);
+    }
+    normalize6(set);
+    for (size_t first = 0; first < set->n6 && !err; first += HOSTSET_V6_ROW) {
+        size_t n = set->n6 - first < HOSTSET_V6_ROW ? set->n6 - first : HOSTSET_V6_ROW;
+        err = write_row(store, b, e, 6, (long long)n, set->v6[first], 16 * n);
+    }
+    return err;
+}
+
+enum tally_error hostset_builder_write(struct store *store, struct hostset_builder *b)
+{
+    enum tally_error err = TALLY_OK;
+    struct ordered *order = xmalloc((b->used + 1) * sizeof(*order));
+    size_t n = 0;
+    for (size_t i = 0; i < b->nslots; i++)
+        if (b->slots[i].set)
+            order[n++] = (struct ordered){ b->names[b->slots[i].proto],
+                                           b->names[b->slots[i].status], &b->slots[i] };
+    if (n > 1)
+        xqsort(order, n, sizeof(*order), by_key);
+    for (size_t i = 0; i < n && !err; i++)
+        err = write_set(store, b, order[i].e);
+    free(order);
+    return err;
+}
+
+/* Migration 3: the sets of every import already in the database, from its observations,
+ * read once in table order. */
+static enum tally_error hostset_build_all(struct store *store, struct tally_diag *diag)
+{
+    static const char sql[] =
+        "SELECT source_id, proto, port, status, ip4, ip6, seen FROM observation";
+    struct hostset_builder *b = hostset_builder_new();
+    enum tally_error err = TALLY_OK;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot build the host sets");
+        goto done;
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct ip_addr addr = { .family = 6 };
+        const char *proto = (const char *)sqlite3_column_text(stmt, 1);
+        const char *status = (const char *)sqlite3_column_text(stmt, 3);
+        if (!proto || !status)
+            continue;
+        if (sqlite3_column_type(stmt, 4) == SQLITE_INTEGER)
+            ip_from_v4((uint32_t)sqlite3_column_int64(stmt, 4), &addr);
+        else if (sqlite3_column_bytes(stmt, 5) == 16)
+            memcpy(addr.bytes, sqlite3_column_blob(stmt, 5), 16);
+        else
+            continue;
+        hostset_builder_add(b, sqlite3_column_int64(stmt, 0), proto,
+                            (unsigned)sqlite3_column_int64(stmt, 2), status, &addr,
+                            sqlite3_column_int64(stmt, 6));
+    }
+    if (rc != SQLITE_DONE || hostset_builder_write(store, b))
+        err = store_fail(store, diag, "cannot build the host sets");
+
+done:
+    sqlite3_finalize(stmt);
+    hostset_builder_free(b);
+    return err;
+}
