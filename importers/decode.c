@@ -5,21 +5,12 @@
  * than two hex digits is not something masscan wrote. */
 #include "importers/importers.h"
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include <glib.h>
 
 /* The byte written as two hex digits at p (p[0], p[1] within the text), or -1. */
 static int hex_byte(const char *p)
 {
-    int hi = hex_value((unsigned char)p[0]), lo = hex_value((unsigned char)p[1]);
+    int hi = g_ascii_xdigit_value(p[0]), lo = g_ascii_xdigit_value(p[1]);
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 

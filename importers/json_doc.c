@@ -3,6 +3,7 @@
  * what is accepted, and every error message, stays jansson's. */
 #include "importers/json_doc.h"
 
+#include <glib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -77,17 +78,6 @@ static const unsigned char plain_byte[256] = {
     0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
 };
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The string at r->p (its opening quote), decoded into the document's text as jansson
  * decodes it; NULL when it is malformed or not plain (a key with an escape, a byte above
  * 0x7f, a surrogate escape). The text always has room: decoded, a string and its NUL take
@@ -124,7 +114,7 @@ static const char *read_string(struct jdoc_reader *r, size_t *len, int is_key)
                 return NULL;
             code = 0;
             for (int i = 0; i < 4; i++) {
-                if ((digit = hex_value(p[i])) < 0)
+                if ((digit = g_ascii_xdigit_value((char)p[i])) < 0)
                     return NULL;
                 code = code << 4 | (unsigned)digit;
             }
