@@ -2,8 +2,11 @@
  * `chart`, `workbook` and `report`. */
 #include "cli/cli.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_RUNS 64             /* analyses in one workbook or report */
 
@@ -227,6 +230,25 @@ static void run_list_free(struct run_list *list)
 
 /* Runs the named analyses (or every one with data when none is named), then the
  * provenance tables. */
+/* On a terminal, one status line saying what workbook or report is doing ("ports (1 of
+ * 20)", "writing report/"); NULL clears it. Nothing is written into a pipe or a file. */
+static void show_status(const struct output_args *args, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void show_status(const struct output_args *args, const char *fmt, ...)
+{
+    if (!isatty(2))
+        return;
+    fprintf(stderr, "\r%70s\r", "");
+    if (fmt) {
+        va_list ap;
+        fprintf(stderr, "tally: %s: ", args->output);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    }
+    fflush(stderr);
+}
+
 static enum tally_error run_analyses(struct store *store, struct output_args *args,
                                      char **names, int nnames, struct run_list *list,
                                      struct tally_diag *diag)
@@ -240,6 +262,7 @@ static enum tally_error run_analyses(struct store *store, struct output_args *ar
         const struct analysis *a = nnames ? analysis_find(names[i]) : analysis_table[i];
         if (!nnames && !a->has_data(store))
             continue;
+        show_status(args, "%s (%d of %d)", a->name, i + 1, count);
         err = run_analysis(a, store, args, &list->tables[list->n], diag);
         if (err)
             break;
@@ -272,8 +295,11 @@ static enum tally_error write_analyses(struct cli *cli, struct output_args *args
     enum tally_error err = cli_open_store(cli, &store, diag);
     if (!err)
         err = run_analyses(store, args, names, nnames, &list, diag);
-    if (!err)
+    if (!err) {
+        show_status(args, "writing %d analyses", list.n);
         err = write(args->output, list.parts, list.n, list.summary, list.sources, diag);
+    }
+    show_status(args, NULL);
     *written = list.n;
     run_list_free(&list);
     company_map_free(args->companies);
