@@ -121,7 +121,8 @@ char *provenance_describe(const struct analysis *a, struct store *store,
         filters_sql_source(f, &sql, "source_id");
         if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK) {
             filters_bind(stmt, f);
-            if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_INTEGER) {
+            if (sqlite3_step(stmt) == SQLITE_ROW &&
+                sqlite3_column_type(stmt, 0) == SQLITE_INTEGER) {
                 char lo[32], hi[32];
                 utc_day(sqlite3_column_int64(stmt, 0), lo, sizeof lo);
                 utc_day(sqlite3_column_int64(stmt, 1), hi, sizeof hi);

@@ -1,7 +1,8 @@
 /* store_scan.c: the tables scans and captures of scans write: observations (a port seen
  * open or closed, each also added to the import's host sets), banners, and the HTTP
- * headers that name a service's application and stack. Addresses are kept as text (readable in the sqlite3 shell) and, for IPv4, as an
- * integer so that grouping by any prefix is arithmetic (ip4 >> (32 - prefix)). */
+ * headers that name a service's application and stack. Addresses are kept as text
+ * (readable in the sqlite3 shell) and, for IPv4, as an integer so that grouping by any
+ * prefix is arithmetic (ip4 >> (32 - prefix)). */
 #include "store/store_internal.h"
 
 #include <string.h>
