@@ -76,6 +76,13 @@ static void component_name(const char *value, size_t len, char *out, size_t size
     out[len] = '\0';
 }
 
+/* Whether a VEVENT begun at this depth is one libical hands back: at the top, or directly
+ * inside the top VCALENDAR. */
+static int is_calendar_level(char (*stack)[32], int depth)
+{
+    return depth == 0 || (depth == 1 && strcmp(stack[0], "VCALENDAR") == 0);
+}
+
 /* Checks that every content line is NAME[;PARAM...]:VALUE and that BEGIN and END match,
  * and notes the line of each VEVENT. Under --lenient, lines that are not content lines are
  * left out of `clean`. Returns TALLY_OK or an error at the offending line. */
@@ -157,7 +164,7 @@ static enum tally_error check_structure(struct ics_state *s, const char *data, s
                                         stack_line[i]);
                     }
                 }
-                if (depth == 0 || (depth == 1 && strcmp(stack[0], "VCALENDAR") == 0)) {
+                if (is_calendar_level(stack, depth)) {
                     if (*nvevents == alloc) {
                         alloc = alloc ? alloc * 2 : 64;
                         *vevent_lines = xrealloc(*vevent_lines, alloc * sizeof(long));
@@ -196,7 +203,8 @@ static enum tally_error check_structure(struct ics_state *s, const char *data, s
                         "event was left out", input_path(ctx->in), stack_line[i]);
             clean->len = stack_offset[i];
             clean->buf[clean->len] = '\0';
-            (*nvevents)--;
+            if (is_calendar_level(stack, i))
+                (*nvevents)--;
             depth = i;
             break;
         }

@@ -276,6 +276,8 @@ check "a calendar cut off inside an event imports the rest" "$TALLY" import "$TM
 check "with a warning naming the cut-off event" sh -c 'grep -q ": 1 event; 0 skipped" "$TMP/last.out" &&
     grep -q "warning: .*cut.ics: the file ends inside the event begun on line 10" "$TMP/last.out"' 
 
+printf "$ics_head"'BEGIN:VEVENT\r\nUID:y\r\nDTSTART:20240301T100000Z\r\nDTEND:20240301T090000Z\r\nEND:VEVENT\r\nBEGIN:VTODO\r\nBEGIN:VEVENT\r\nUID:cut\r\nDTSTART:2024' > "$TMP/cut-nested.ics"
+bad "$TMP/cut-nested.ics" 4 'ends before it starts'
 for v in 20240399T100000Z 20240231T100000Z 20241301T100000Z 20240301T250000Z; do
     printf "$ics_head$ok_event"'BEGIN:VEVENT\r\nUID:r\r\nDTSTART:%s\r\nDTEND:20240310T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$v" > "$TMP/range-$v.ics"
     bad "$TMP/range-$v.ics" 10 "DTSTART \"$v\" is not a real date or time"
