@@ -99,10 +99,12 @@ void cli_print_usage(const struct cli_command *cmd, FILE *out)
 
 static void print_help(FILE *out)
 {
-    fprintf(out, "usage: tally [-d DB] COMMAND [ARGS]\n"
+    fprintf(out, "usage: tally [-d DB] [-q] [--progress never|auto|always] COMMAND [ARGS]\n"
             "       tally --version\n\n"
             "tally turns scan results, packet captures and personal exports into tables,\n"
-            "charts and workbooks. The database is ./tally.db, $TALLY_DB, or -d DB.\n\n"
+            "charts and workbooks. The database is ./tally.db, $TALLY_DB, or -d DB.\n"
+            "A status line follows long work on a terminal (--progress); -q (--quiet)\n"
+            "prints only warnings and errors.\n\n"
             "Commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -155,11 +157,28 @@ int cli_filter_option(const char *command, struct filters *f, int opt, const cha
     return 1;
 }
 
+/* The status line of a migration that rebuilds tables of a large database. */
+static void draw_store_progress(void *data, const char *what, unsigned long long done,
+                                unsigned long long total, int finished)
+{
+    struct cli_progress *line = data;
+    if (finished)
+        cli_progress_end(line);
+    else
+        cli_progress_count(line, what, done, total, "rows");
+}
+
 enum tally_error cli_open_store(struct cli *cli, struct store **store, struct tally_diag *diag)
 {
     enum cli_store_use use = cli->command->store;
     enum store_mode mode = use == CLI_STORE_WRITE ? STORE_READ_WRITE : STORE_READ_ONLY;
+    struct cli_progress line;
+    cli_progress_begin(&line, cli->db_path);
+    if (line.enabled)
+        store_set_progress(draw_store_progress, &line);
     enum tally_error err = store_open(cli->db_path, mode, store, diag);
+    store_set_progress(NULL, NULL);
+    cli_progress_end(&line);
     if (err && use == CLI_STORE_READ_IF_ANY) {
         *store = NULL;
         return TALLY_OK;
@@ -197,8 +216,30 @@ int cli_main(int argc, char **argv)
             i++;
             continue;
         }
+        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+            cli.quiet = 1;
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--progress", 10) == 0 &&
+            (argv[i][10] == '=' || (argv[i][10] == '\0' && i + 1 < argc))) {
+            const char *when = argv[i][10] == '=' ? argv[i] + 11 : argv[i + 1];
+            i += argv[i][10] == '=' ? 1 : 2;
+            if (strcmp(when, "never") == 0)
+                cli_progress_set(CLI_PROGRESS_NEVER);
+            else if (strcmp(when, "auto") == 0)
+                cli_progress_set(CLI_PROGRESS_AUTO);
+            else if (strcmp(when, "always") == 0)
+                cli_progress_set(CLI_PROGRESS_ALWAYS);
+            else
+                return cli_usage_error(NULL, "--progress takes never, auto or always, not "
+                                       "'%s'", when);
+            continue;
+        }
         return cli_usage_error(NULL, "unknown option '%s'", argv[i]);
     }
+    if (cli.quiet)
+        cli_progress_set(CLI_PROGRESS_NEVER);
     if (i >= argc) {
         print_help(stderr);
         return 2;

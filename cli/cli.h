@@ -35,6 +35,7 @@ struct cli_command {
 
 struct cli {
     const char *db_path;        /* -d, $TALLY_DB, or ./tally.db */
+    int quiet;                  /* -q: no progress and no summary lines, only problems */
     const struct cli_command *command;  /* the one running */
 };
 
@@ -62,6 +63,34 @@ int cli_filter_option(const char *command, struct filters *f, int opt, const cha
  * CLI_STORE_READ_IF_ANY, *store is NULL when it does not open. */
 enum tally_error cli_open_store(struct cli *cli, struct store **store,
                                 struct tally_diag *diag);
+
+/* ---- the status line (progress.c) ---- */
+
+/* --progress: when the status line is drawn (auto: when stderr is a terminal). */
+enum cli_progress_when { CLI_PROGRESS_NEVER, CLI_PROGRESS_AUTO, CLI_PROGRESS_ALWAYS };
+void cli_progress_set(enum cli_progress_when when);
+int cli_progress_wanted(void);
+
+/* One piece of work the line follows; `label` (a file, a folder) starts the line. */
+struct cli_progress {
+    const char *label;
+    int enabled, drawn;
+    int drawn_length;           /* the columns the line takes now */
+    double started, last_drawn;
+};
+void cli_progress_begin(struct cli_progress *p, const char *label);
+/* Bytes read of total (0: unknown) and records stored (-1: not counted), with the rate and
+ * the time left; drawn at most ten times a second. */
+void cli_progress_bytes(struct cli_progress *p, unsigned long long done,
+                        unsigned long long total, long long records);
+/* "what, n% of total units, time left", for work counted in rows or steps. */
+void cli_progress_count(struct cli_progress *p, const char *what, unsigned long long done,
+                        unsigned long long total, const char *unit);
+/* A line of its own: "tally: LABEL: <text>". */
+void cli_progress_step(struct cli_progress *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Clears the line. */
+void cli_progress_end(struct cli_progress *p);
 
 /* Reads a --map file (CSV "domain,company"). */
 enum tally_error cli_read_map(const char *path, struct company_map **out,

@@ -1,14 +1,20 @@
 /* cmd_import.c: `tally import`: each file in its own transaction, one summary line each,
- * and a progress bar while a file is read when stderr is a terminal. */
+ * and the status line (progress.c) while a file is read. */
 #include "cli/cli.h"
 
 #include <string.h>
-#include <unistd.h>
 
-static void print_summary(const char *path, const struct import_result *r)
+/* The line that says what a file brought; under --quiet only its warning, if any. */
+static void print_summary(const char *path, const struct import_result *r, int quiet)
 {
     struct strbuf sb;
     char number[32];
+    if (quiet) {
+        if (r->warnings)
+            fprintf(stderr, "tally: warning: %s%s\n", r->warning,
+                    r->warnings > 1 ? " (and more warnings)" : "");
+        return;
+    }
     strbuf_init(&sb);
     if (r->empty) {
         fprintf(stderr, "tally: %s: the file is empty: nothing to import\n", path);
@@ -36,29 +42,33 @@ static void print_summary(const char *path, const struct import_result *r)
     strbuf_release(&sb);
 }
 
-/* The bar: "[####....]  42%", or the MiB read when the size is unknown; cleared when the
- * file is read. */
+/* What the status line follows while a file is read. */
+struct import_progress {
+    struct cli_progress line;
+    struct store *store;
+};
+
+/* The records stored so far by the import under way: every kind counted. */
+static long long records_so_far(struct store *store)
+{
+    const struct store_counts *counts = store_import_counts(store);
+    long long n = 0;
+    for (int i = 0; i < counts->n; i++)
+        n += counts->count[i];
+    return n;
+}
+
 static void draw_progress(void *data, const char *path, unsigned long long done,
                           unsigned long long total, int finished)
 {
-    (void)data;
+    struct import_progress *p = data;
     if (finished) {
-        fprintf(stderr, "\r%60s\r", "");
+        cli_progress_end(&p->line);
         return;
     }
-    if (total == 0)
-        fprintf(stderr, "\r%s: %llu MiB read", path, done >> 20);
-    else {
-        int pct = (int)(done * 100 / total);
-        if (pct > 100)
-            pct = 100;
-        char bar[41];
-        memset(bar, '#', (size_t)pct * 40 / 100);
-        memset(bar + pct * 40 / 100, '.', 40 - (size_t)pct * 40 / 100);
-        bar[40] = '\0';
-        fprintf(stderr, "\r[%s] %3d%%", bar, pct);
-    }
-    fflush(stderr);
+    if (!p->line.label || strcmp(p->line.label, path) != 0)
+        cli_progress_begin(&p->line, path);
+    cli_progress_bytes(&p->line, done, total, records_so_far(p->store));
 }
 
 /* The binary format's application-protocol numbers changed between masscan releases; the
@@ -83,7 +93,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 }
     };
-    struct import_options opt = { .tz = "UTC", .progress = isatty(2) ? draw_progress : NULL };
+    struct import_progress progress = { .line = { 0 } };
+    struct import_options opt = { .tz = "UTC" };
     struct store *store = NULL;
     struct tally_diag diag;
     int c, status = 0;
@@ -115,6 +126,11 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     enum tally_error err = cli_open_store(cli, &store, &diag);
     if (err)
         return cli_fail(err, &diag);
+    if (cli_progress_wanted()) {
+        progress.store = store;
+        opt.progress = draw_progress;
+        opt.progress_data = &progress;
+    }
     for (int i = optind; i < argc; i++) {
         struct import_result result;
         err = import_file(store, argv[i], &opt, &result, &diag);
@@ -127,7 +143,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
                         argc - i - 1, argc - i - 1 == 1 ? "" : "s", argv[i + 1]);
             break;
         }
-        print_summary(strcmp(argv[i], "-") == 0 ? "(stdin)" : argv[i], &result);
+        print_summary(strcmp(argv[i], "-") == 0 ? "(stdin)" : argv[i], &result, cli->quiet);
     }
     store_close(store);
     return status;

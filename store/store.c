@@ -78,6 +78,22 @@ static int is_locked(struct store *store)
     return (sqlite3_extended_errcode(store->db) & 0xff) == SQLITE_BUSY;
 }
 
+static store_progress_fn *progress_hook;
+static void *progress_hook_data;
+
+void store_set_progress(store_progress_fn *fn, void *data)
+{
+    progress_hook = fn;
+    progress_hook_data = data;
+}
+
+void store_progress(const char *what, unsigned long long done, unsigned long long total,
+                    int finished)
+{
+    if (progress_hook)
+        progress_hook(progress_hook_data, what, done, total, finished);
+}
+
 static enum tally_error locked(struct store *store, struct tally_diag *diag)
 {
     return diag_set(diag, TALLY_ERROR_DATABASE,

@@ -23,6 +23,12 @@ enum store_mode { STORE_READ_WRITE, STORE_READ_ONLY };
 enum tally_error store_open(const char *path, enum store_mode mode, struct store **out,
                             struct tally_diag *diag);
 void store_close(struct store *store);          /* accepts NULL */
+/* Long work inside store_open() (a migration that builds tables from every row) is told
+ * to fn while one is set: what it does, rows done of total, and finished = 1 at the end.
+ * One hook for the process, as sqlite3_config() is; NULL removes it. */
+typedef void store_progress_fn(void *data, const char *what, unsigned long long done,
+                               unsigned long long total, int finished);
+void store_set_progress(store_progress_fn *fn, void *data);
 sqlite3 *store_db(struct store *store);
 /* Fills diag with SQLite's last message for `what` and returns TALLY_ERROR_DATABASE. */
 enum tally_error store_fail(struct store *store, struct tally_diag *diag, const char *what);

@@ -576,15 +576,24 @@ static enum tally_error hostset_build_all(struct store *store, struct tally_diag
 {
     static const char sql[] =
         "SELECT source_id, proto, port, status, ip4, ip6, seen FROM observation";
+    static const char what[] = "upgrading: host sets built from the observations";
     struct hostset_builder *b = hostset_builder_new();
     enum tally_error err = TALLY_OK;
     sqlite3_stmt *stmt = NULL;
+    unsigned long long rows = 0, total = 0;
     int rc;
+    if (sqlite3_prepare_v2(store->db, "SELECT MAX(rowid) FROM observation", -1, &stmt,
+                           NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        total = (unsigned long long)sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    stmt = NULL;
     if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
         err = store_fail(store, diag, "cannot build the host sets");
         goto done;
     }
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if ((++rows & 0xffff) == 0)
+            store_progress(what, rows, total, 0);
         struct ip_addr addr = { .family = 6 };
         const char *proto = (const char *)sqlite3_column_text(stmt, 1);
         const char *status = (const char *)sqlite3_column_text(stmt, 3);
@@ -604,6 +613,7 @@ static enum tally_error hostset_build_all(struct store *store, struct tally_diag
         err = store_fail(store, diag, "cannot build the host sets");
 
 done:
+    store_progress(what, rows, total, 1);
     sqlite3_finalize(stmt);
     hostset_builder_free(b);
     return err;

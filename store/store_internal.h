@@ -107,4 +107,9 @@ void hostset_builder_add(struct hostset_builder *b, int64_t source, const char *
  * (store_fail() says why). */
 enum tally_error hostset_builder_write(struct store *store, struct hostset_builder *b);
 
+/* Tells the progress hook (store_set_progress) how far a long migration step is;
+ * finished = 1 when it is done. Cheap when no hook is set. */
+void store_progress(const char *what, unsigned long long done, unsigned long long total,
+                    int finished);
+
 #endif
