@@ -25,6 +25,7 @@ check_eq "the options of import" "$(complete_bash "$TALLY" import --t | tr '\n' 
 check_eq "an option's values" "$(complete_bash "$TALLY" show ports --format "" | tr '\n' ' ')" \
     "$(lines csv json table tsv | tr '\n' ' ')"
 check_eq "an analysis name" "$(complete_bash "$TALLY" show top-)" "top-subnets"
+check_eq "an analysis after --port=80" "$(complete_bash "$TALLY" show --port = 80 top-)" "top-subnets"
 check_eq "no second analysis for show" "$(complete_bash "$TALLY" show ports "")" ""
 check_eq "several analyses for workbook" "$(complete_bash "$TALLY" workbook -o x.xlsx ports app)" \
     "$(lines app-stack applications apps)"
