@@ -21,6 +21,9 @@ check_eq "a command" "$(complete_bash "$TALLY" sh)" "show"
 check_eq "every command" "$(complete_bash "$TALLY" "" | tr '\n' ' ')" \
     "$(lines analyses chart forget import report show sources workbook | tr '\n' ' ')"
 check_eq "an option" "$(complete_bash "$TALLY" show ports --fo)" "--format"
+check_eq "the options before a command" "$(complete_bash "$TALLY" --q)" "--quiet"
+check_eq "--progress's values" "$(complete_bash "$TALLY" --progress a | tr '\n' ' ')" "always auto "
+check_eq "a command after --progress never" "$(complete_bash "$TALLY" --progress never sh)" "show"
 check_eq "the options of import" "$(complete_bash "$TALLY" import --t | tr '\n' ' ')" "--tag --tz "
 check_eq "an option's values" "$(complete_bash "$TALLY" show ports --format "" | tr '\n' ' ')" \
     "$(lines csv json table tsv | tr '\n' ' ')"
