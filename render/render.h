@@ -160,6 +160,17 @@ struct workbook_sheet {
 enum tally_error workbook_write(const char *path, const struct workbook_sheet *sheets,
                                 int nsheets, const struct table *summary,
                                 const struct table *sources, struct tally_diag *diag);
+/* A chart as chart_render_png() drew it; bytes NULL when not drawn. */
+struct workbook_png {
+    const unsigned char *bytes;
+    size_t len;
+};
+/* workbook_write() for a caller that has drawn the charts already (a report): a sheet
+ * that shows its chart as a picture shows drawn[i] instead of drawing it again. */
+enum tally_error workbook_write_drawn(const char *path, const struct workbook_sheet *sheets,
+                                      const struct workbook_png *drawn, int nsheets,
+                                      const struct table *summary, const struct table *sources,
+                                      struct tally_diag *diag);
 
 /* ---- the HTML report page ---- */
 

@@ -756,10 +756,12 @@ static int wb_png_size(const unsigned char *png, size_t len, uint32_t *w, uint32
     return *w > 0 && *h > 0;
 }
 
-/* The chart drawn by chart_render_png(), inserted as a picture at the panel's next row.
- * A chart that cannot be drawn is named in the panel instead of failing the workbook. */
+/* The chart drawn by chart_render_png() (or given drawn, `given` of `given_len` bytes),
+ * inserted as a picture at the panel's next row. A chart that cannot be drawn is named in
+ * the panel instead of failing the workbook. */
 static void wb_image_chart(struct wb_sheet *s, const struct table *t,
-                           const struct chart_spec *spec, struct wb_keep *keep)
+                           const struct chart_spec *spec, const unsigned char *given,
+                           size_t given_len, struct wb_keep *keep)
 {
     unsigned char *png = NULL;
     size_t len = 0;
@@ -769,7 +771,11 @@ static void wb_image_chart(struct wb_sheet *s, const struct table *t,
     diag_clear(&local);
     if (t->nrows == 0)
         return;
-    if (chart_render_png(t, spec, &png, &len, &local) != TALLY_OK || !png) {
+    if (given) {
+        png = xmalloc(given_len ? given_len : 1);
+        memcpy(png, given, given_len);
+        len = given_len;
+    } else if (chart_render_png(t, spec, &png, &len, &local) != TALLY_OK || !png) {
         char *line = xasprintf("The chart could not be drawn: %s", local.message);
         wb_panel_line(s, line, s->fmt->subtitle);
         free(line);
@@ -792,9 +798,11 @@ static void wb_image_chart(struct wb_sheet *s, const struct table *t,
     s->panel_row += (lxw_row_t)ceil(h * scale / WB_ROW_PIXELS) + 1;
 }
 
-static void wb_chart(struct wb_sheet *s, const struct table *t, const struct chart_spec *spec,
-                     size_t written, struct wb_keep *keep)
+static void wb_chart(struct wb_sheet *s, const struct workbook_sheet *part,
+                     const struct workbook_png *drawn, size_t written, struct wb_keep *keep)
 {
+    const struct table *t = part->table;
+    const struct chart_spec *spec = part->chart;
     enum chart_excel form = chart_kind_excel(spec->kind);
     /* A bar per row no longer fits: the rendered chart draws what stands in for them
      * (their distribution, or the largest) and says so; Excel's would show the first
@@ -802,7 +810,7 @@ static void wb_chart(struct wb_sheet *s, const struct table *t, const struct cha
     int crowded = (spec->kind == CHART_BAR || spec->kind == CHART_HBAR) &&
                   !wb_column_ok(t, spec->series_col) && written > WB_CHART_POINTS;
     if (form == CHART_EXCEL_PICTURE || crowded)
-        wb_image_chart(s, t, spec, keep);
+        wb_image_chart(s, t, spec, drawn ? drawn->bytes : NULL, drawn ? drawn->len : 0, keep);
     else if (form != CHART_EXCEL_NONE)
         wb_native_chart(s, t, spec, written);
 }
@@ -916,13 +924,14 @@ static gint wb_by_row(gconstpointer pa, gconstpointer pb)
     return a->row < b->row ? -1 : a->row > b->row;
 }
 
-/* Adds one sheet for t; `chart` may be NULL. in_order: the workbook is written in
- * constant memory. */
+/* Adds one sheet for the part's table, named `want` or near it; `drawn` (or NULL) is its
+ * chart already drawn. in_order: the workbook is written in constant memory. */
 static lxw_error wb_add_sheet(lxw_workbook *wb, const struct wb_formats *fmt, GPtrArray *used,
-                              const struct table *t, const char *want,
-                              const struct chart_spec *chart, struct wb_keep *keep,
-                              int in_order)
+                              const struct workbook_sheet *part,
+                              const struct workbook_png *drawn, const char *want,
+                              struct wb_keep *keep, int in_order)
 {
+    const struct table *t = part->table;
     struct wb_sheet s;
     memset(&s, 0, sizeof s);
     s.wb = wb;
@@ -942,8 +951,8 @@ static lxw_error wb_add_sheet(lxw_workbook *wb, const struct wb_formats *fmt, GP
     s.panel_row = 0;
     s.deferring = 1;
     wb_write_panel(&s, t, written);
-    if (chart)
-        wb_chart(&s, t, chart, written, keep);
+    if (part->chart)
+        wb_chart(&s, part, drawn, written, keep);
     s.deferring = 0;
     if (in_order)
         g_array_sort(s.kept, wb_by_row);        /* stable: a later write still wins */
@@ -961,6 +970,14 @@ done:
 enum tally_error workbook_write(const char *path, const struct workbook_sheet *sheets,
                                 int nsheets, const struct table *summary,
                                 const struct table *sources, struct tally_diag *diag)
+{
+    return workbook_write_drawn(path, sheets, NULL, nsheets, summary, sources, diag);
+}
+
+enum tally_error workbook_write_drawn(const char *path, const struct workbook_sheet *sheets,
+                                      const struct workbook_png *drawn, int nsheets,
+                                      const struct table *summary, const struct table *sources,
+                                      struct tally_diag *diag)
 {
     enum tally_error rc = TALLY_OK;
     lxw_error err = LXW_NO_ERROR;
@@ -1007,16 +1024,16 @@ enum tally_error workbook_write(const char *path, const struct workbook_sheet *s
     wb_make_formats(wb, &fmt);
     /* Summary and Sources first: the workbook opens on what was imported. */
     if (summary)
-        err = wb_add_sheet(wb, &fmt, used, summary, "Summary", NULL, &keep,
-                           options.constant_memory);
+        err = wb_add_sheet(wb, &fmt, used, &(struct workbook_sheet){ .table = summary },
+                           NULL, "Summary", &keep, options.constant_memory);
     if (sources && err == LXW_NO_ERROR)
-        err = wb_add_sheet(wb, &fmt, used, sources, "Sources", NULL, &keep,
-                           options.constant_memory);
+        err = wb_add_sheet(wb, &fmt, used, &(struct workbook_sheet){ .table = sources },
+                           NULL, "Sources", &keep, options.constant_memory);
     for (int i = 0; i < nsheets && err == LXW_NO_ERROR; i++) {
         const struct table *t = sheets[i].table;
         if (t)
-            err = wb_add_sheet(wb, &fmt, used, t, t->name, sheets[i].chart, &keep,
-                               options.constant_memory);
+            err = wb_add_sheet(wb, &fmt, used, &sheets[i], drawn ? &drawn[i] : NULL, t->name,
+                               &keep, options.constant_memory);
     }
     /* A workbook without sheets is not valid XLSX: give it one empty sheet. */
     if (err == LXW_NO_ERROR && used->len == 0 && !workbook_add_worksheet(wb, "Sheet1"))
