@@ -106,7 +106,8 @@ void table_set_textn(struct table *t, size_t row, int col, const char *text, siz
     struct cell *c = cell_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
         free(c->v.text);
-        c->v.text = utf8_repair(text, len);
+        /* Valid text (nearly all of it) is copied as it is, in one allocation. */
+        c->v.text = utf8_is_valid(text, len) ? xstrndup(text, len) : utf8_repair(text, len);
     } else {
         char *copy = xstrndup(text, len);
         if (t->cols[col].type == COLUMN_REAL)
