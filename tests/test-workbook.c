@@ -519,10 +519,12 @@ static void check_streamed(const char *dir, const char *keep,
         /* Rows in order: each <row r="N"> after the one before. */
         long last = 0;
         int ordered = 1;
-        for (const char *p = strstr(xml, "<row r=\""); p; p = strstr(p + 1, "<row r=\"")) {
+        const char *end = xml + strlen(xml), *p = xml;
+        while ((p = memmem(p, (size_t)(end - p), "<row r=\"", 8)) != NULL) {
             long r = strtol(p + 8, NULL, 10);
             ordered &= r > last;
             last = r;
+            p += 8;
         }
         CHECK(ordered && last == 70001, "rows written in order, the last one %ld", last);
     }
