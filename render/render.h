@@ -2,7 +2,8 @@
  * cairo and pango), workbooks (XLSX through libxlsxwriter) and an HTML report page.
  * render/ knows tables and chart specs only: not SQLite, scans or calendars.
  *
- * Ownership: a struct table owns its strings (copied in); table_free() releases them. */
+ * Ownership: a struct table owns its strings (copied in); table_free() releases them.
+ * A keyed cell (table_set_key()) holds a number its column turns into text when read. */
 #ifndef TALLY_RENDER_H
 #define TALLY_RENDER_H
 
@@ -29,6 +30,8 @@ enum column_type {
 
 struct cell {
     int is_null;
+    int keyed;                  /* text column: v.integer is a key for the column's
+                                   key_text(); read it through table_cell() or table_text() */
     union {
         char *text;             /* COLUMN_TEXT, COLUMN_DATE, COLUMN_MONTH, COLUMN_WEEK */
         int64_t integer;        /* COLUMN_INTEGER, COLUMN_TIMESTAMP (unix seconds) */
@@ -36,11 +39,15 @@ struct cell {
     } v;
 };
 
+/* Writes the text a key stands for into buf (NUL-terminated, at most size bytes). */
+typedef void table_key_text_fn(int64_t key, char *buf, size_t size);
+
 struct column {
     char *name;                 /* the CSV header: part of the contract */
     enum column_type type;
     int identifier;             /* an integer that names something (port 8080, hour 9,
                                    source 3) rather than counts: no thousands separators */
+    table_key_text_fn *key_text;        /* a keyed text column (table_add_keyed_column) */
 };
 
 #define TABLE_MAX_NOTES 16
@@ -57,6 +64,7 @@ struct table {
     char *note_key[TABLE_MAX_NOTES];
     double note_value[TABLE_MAX_NOTES];
     int truncated;              /* rows were left out (say so when shown) */
+    struct table_scratch *scratch;      /* where table_cell() spells out a keyed cell */
 };
 
 struct table *table_new(const char *name, const char *title);
@@ -67,6 +75,10 @@ int table_add_column(struct table *t, const char *name, enum column_type type);
 /* Adds an integer column whose numbers name things (port 8080, not 8,080), as every
  * renderer shows them. */
 int table_add_id_column(struct table *t, const char *name);
+/* Adds a text column whose cells may hold a number (table_set_key()) that key_text turns
+ * into their text when read: a compact cell for text made from a number (a subnet), with
+ * no string kept per row. Its other cells are set as in any text column. */
+int table_add_keyed_column(struct table *t, const char *name, table_key_text_fn *key_text);
 /* Whether the column's cells hold text (text, date, month, week). */
 int column_is_text(const struct column *col);
 /* Whether the column is an integer column of identifiers (table_add_id_column). */
@@ -78,6 +90,10 @@ void table_set_textn(struct table *t, size_t row, int col, const char *text, siz
 void table_set_int(struct table *t, size_t row, int col, int64_t value);
 void table_set_real(struct table *t, size_t row, int col, double value);
 void table_set_null(struct table *t, size_t row, int col);
+/* Sets a cell of a keyed column (table_add_keyed_column) to the text `key` stands for. */
+void table_set_key(struct table *t, size_t row, int col, int64_t key);
+/* The cell; a keyed one as a text cell spelled out in the table's scratch space, valid
+ * until the next table_cell() of the same table. */
 const struct cell *table_cell(const struct table *t, size_t row, int col);
 /* The cell as a number (text parsed, NULL as 0) and as text (into buf). */
 double table_number(const struct table *t, size_t row, int col);
@@ -160,6 +176,17 @@ struct workbook_sheet {
 enum tally_error workbook_write(const char *path, const struct workbook_sheet *sheets,
                                 int nsheets, const struct table *summary,
                                 const struct table *sources, struct tally_diag *diag);
+/* A chart as chart_render_png() drew it; bytes NULL when not drawn. */
+struct workbook_png {
+    const unsigned char *bytes;
+    size_t len;
+};
+/* workbook_write() for a caller that has drawn the charts already (a report): a sheet
+ * that shows its chart as a picture shows drawn[i] instead of drawing it again. */
+enum tally_error workbook_write_drawn(const char *path, const struct workbook_sheet *sheets,
+                                      const struct workbook_png *drawn, int nsheets,
+                                      const struct table *summary, const struct table *sources,
+                                      struct tally_diag *diag);
 
 /* ---- the HTML report page ---- */
 

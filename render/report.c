@@ -1,6 +1,7 @@
 /* report.c: a report folder: NAME.png and NAME.svg for each table that has a chart (NAME
  * is the table's name), report.xlsx with every table, and index.html showing them all.
- * The caller computes the tables; this only writes them. */
+ * The caller computes the tables; this only writes them. Each PNG is drawn once: the
+ * workbook shows the same bytes where it shows the chart as a picture. */
 #include "render/render.h"
 
 #include <errno.h>
@@ -8,12 +9,33 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static enum tally_error write_file(const char *path, const unsigned char *data, size_t len,
+                                   struct tally_diag *diag)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok)
+        return TALLY_OK;
+    snprintf(diag->file, sizeof(diag->file), "%s", path);
+    return diag_set(diag, TALLY_ERROR_IO, "cannot write: %s", strerror(errno));
+}
+
+/* NAME.png and NAME.svg; the PNG's bytes stay in *drawn for the workbook. */
 static enum tally_error write_charts(const char *dir, const struct workbook_sheet *part,
-                                     struct tally_diag *diag)
+                                     struct workbook_png *drawn, struct tally_diag *diag)
 {
     char *png = xasprintf("%s/%s.png", dir, part->table->name);
     char *svg = xasprintf("%s/%s.svg", dir, part->table->name);
-    enum tally_error err = chart_render(part->table, part->chart, png, diag);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    enum tally_error err = chart_render_png(part->table, part->chart, &bytes, &len, diag);
+    if (!err) {
+        drawn->bytes = bytes;
+        drawn->len = len;
+        err = write_file(png, bytes, len, diag);
+    }
     if (!err)
         err = chart_render(part->table, part->chart, svg, diag);
     free(png);
@@ -26,6 +48,7 @@ enum tally_error report_write(const char *dir, const struct workbook_sheet *part
                               struct tally_diag *diag)
 {
     struct report_entry *entries = xcalloc((size_t)n + 1, sizeof(*entries));
+    struct workbook_png *drawn = xcalloc((size_t)n + 1, sizeof(*drawn));
     char **images = xcalloc((size_t)n + 1, sizeof(*images));
     char *path = NULL;
     enum tally_error err = TALLY_OK;
@@ -40,13 +63,13 @@ enum tally_error report_write(const char *dir, const struct workbook_sheet *part
         entries[i].table = parts[i].table;
         if (!parts[i].chart)
             continue;
-        err = write_charts(dir, &parts[i], diag);
+        err = write_charts(dir, &parts[i], &drawn[i], diag);
         images[i] = xasprintf("%s.png", parts[i].table->name);
         entries[i].image = images[i];
     }
     if (!err) {
         path = xasprintf("%s/report.xlsx", dir);
-        err = workbook_write(path, parts, n, summary, sources, diag);
+        err = workbook_write_drawn(path, parts, drawn, n, summary, sources, diag);
         free(path);
     }
     if (!err) {
@@ -56,9 +79,12 @@ enum tally_error report_write(const char *dir, const struct workbook_sheet *part
     }
 
 done:
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         free(images[i]);
+        free((unsigned char *)drawn[i].bytes);
+    }
     free(images);
+    free(drawn);
     free(entries);
     return err;
 }

@@ -6,6 +6,29 @@
 #include <string.h>
 #include <time.h>
 
+#define TABLE_KEY_TEXT 128      /* bytes a keyed cell's text takes at most */
+
+/* A keyed cell spelled out for table_cell(). */
+struct table_scratch {
+    struct cell cell;
+    char text[TABLE_KEY_TEXT];
+};
+
+/* Whether the cell owns a string (a text column's cell that is not keyed). */
+static int owns_text(const struct table *t, const struct cell *c, int col)
+{
+    return column_is_text(&t->cols[col]) && !c->keyed;
+}
+
+/* Makes a text column's cell own no string before it is set anew. */
+static void drop_text(struct table *t, struct cell *c, int col)
+{
+    if (owns_text(t, c, col))
+        free(c->v.text);
+    c->v.text = NULL;
+    c->keyed = 0;
+}
+
 struct table *table_new(const char *name, const char *title)
 {
     struct table *t = xcalloc(1, sizeof(*t));
@@ -19,9 +42,12 @@ void table_free(struct table *t)
     if (!t)
         return;
     for (size_t r = 0; r < t->nrows; r++)
-        for (int c = 0; c < t->ncols; c++)
-            if (column_is_text(&t->cols[c]))
-                free(t->cells[r * (size_t)t->ncols + (size_t)c].v.text);
+        for (int c = 0; c < t->ncols; c++) {
+            struct cell *cell = &t->cells[r * (size_t)t->ncols + (size_t)c];
+            if (owns_text(t, cell, c))
+                free(cell->v.text);
+        }
+    free(t->scratch);
     for (int c = 0; c < t->ncols; c++)
         free(t->cols[c].name);
     for (int i = 0; i < t->nnotes; i++)
@@ -49,7 +75,19 @@ int table_add_column(struct table *t, const char *name, enum column_type type)
     t->cols[t->ncols].name = xstrdup(name);
     t->cols[t->ncols].type = type;
     t->cols[t->ncols].identifier = 0;
+    t->cols[t->ncols].key_text = NULL;
     return t->ncols++;
+}
+
+int table_add_keyed_column(struct table *t, const char *name, table_key_text_fn *key_text)
+{
+    int col = table_add_column(t, name, COLUMN_TEXT);
+    if (col >= 0) {
+        t->cols[col].key_text = key_text;
+        if (!t->scratch)
+            t->scratch = xcalloc(1, sizeof(*t->scratch));
+    }
+    return col;
 }
 
 int table_add_id_column(struct table *t, const char *name)
@@ -98,15 +136,24 @@ static struct cell *cell_at(struct table *t, size_t row, int col)
 
 const struct cell *table_cell(const struct table *t, size_t row, int col)
 {
-    return t->cells + row * (size_t)t->ncols + (size_t)col;
+    const struct cell *c = t->cells + row * (size_t)t->ncols + (size_t)col;
+    if (!c->keyed)
+        return c;
+    struct table_scratch *s = t->scratch;
+    t->cols[col].key_text(c->v.integer, s->text, sizeof(s->text));
+    s->cell.is_null = 0;
+    s->cell.keyed = 0;
+    s->cell.v.text = s->text;
+    return &s->cell;
 }
 
 void table_set_textn(struct table *t, size_t row, int col, const char *text, size_t len)
 {
     struct cell *c = cell_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
-        free(c->v.text);
-        c->v.text = utf8_repair(text, len);
+        drop_text(t, c, col);
+        /* Valid text (nearly all of it) is copied as it is, in one allocation. */
+        c->v.text = utf8_is_valid(text, len) ? xstrndup(text, len) : utf8_repair(text, len);
     } else {
         char *copy = xstrndup(text, len);
         if (t->cols[col].type == COLUMN_REAL)
@@ -131,7 +178,7 @@ void table_set_int(struct table *t, size_t row, int col, int64_t value)
 {
     struct cell *c = cell_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
-        free(c->v.text);
+        drop_text(t, c, col);
         c->v.text = xasprintf("%lld", (long long)value);
     } else if (t->cols[col].type == COLUMN_REAL) {
         c->v.real = (double)value;
@@ -145,7 +192,7 @@ void table_set_real(struct table *t, size_t row, int col, double value)
 {
     struct cell *c = cell_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
-        free(c->v.text);
+        drop_text(t, c, col);
         c->v.text = xasprintf("%g", value);
     } else if (t->cols[col].type == COLUMN_REAL) {
         c->v.real = value;
@@ -158,18 +205,34 @@ void table_set_real(struct table *t, size_t row, int col, double value)
 void table_set_null(struct table *t, size_t row, int col)
 {
     struct cell *c = cell_at(t, row, col);
-    if (column_is_text(&t->cols[col])) {
-        free(c->v.text);
-        c->v.text = NULL;
-    }
+    if (column_is_text(&t->cols[col]))
+        drop_text(t, c, col);
     c->is_null = 1;
+}
+
+void table_set_key(struct table *t, size_t row, int col, int64_t key)
+{
+    if (!t->cols[col].key_text) {
+        table_set_int(t, row, col, key);
+        return;
+    }
+    struct cell *c = cell_at(t, row, col);
+    drop_text(t, c, col);
+    c->keyed = 1;
+    c->v.integer = key;
+    c->is_null = 0;
 }
 
 double table_number(const struct table *t, size_t row, int col)
 {
-    const struct cell *c = table_cell(t, row, col);
+    const struct cell *c = t->cells + row * (size_t)t->ncols + (size_t)col;
+    char buf[TABLE_KEY_TEXT];
     if (c->is_null)
         return 0;
+    if (c->keyed) {
+        t->cols[col].key_text(c->v.integer, buf, sizeof(buf));
+        return strtod(buf, NULL);
+    }
     if (column_is_text(&t->cols[col]))
         return strtod(c->v.text, NULL);
     if (t->cols[col].type == COLUMN_REAL)
@@ -179,9 +242,13 @@ double table_number(const struct table *t, size_t row, int col)
 
 const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size)
 {
-    const struct cell *c = table_cell(t, row, col);
+    const struct cell *c = t->cells + row * (size_t)t->ncols + (size_t)col;
     if (c->is_null) {
         snprintf(buf, size, "%s", "");
+        return buf;
+    }
+    if (c->keyed) {
+        t->cols[col].key_text(c->v.integer, buf, size);
         return buf;
     }
     if (column_is_text(&t->cols[col]))

@@ -7,7 +7,12 @@
  * Sheet layout: row 1 is the header (the CSV column names), the data follows. One empty
  * column to the right starts the side panel: title, subtitle, notes, then the chart. Charts
  * over category x series data read a pivoted copy ("chart data") written in the panel
- * below the chart, on the same sheet. */
+ * below the chart, on the same sheet.
+ *
+ * A workbook of many rows is written in libxlsxwriter's constant-memory mode: each row
+ * goes to a temporary file as soon as the next one starts (strings inline, not shared),
+ * so rows must come in order. The panel is therefore prepared first and its cells kept
+ * until the data rows reach them. */
 #include "render/chart_internal.h"
 #include "render/render.h"
 
@@ -37,6 +42,8 @@
 /* Excel's date range as unix seconds: 1900-01-01 to 9999-12-31 23:59:59. */
 #define WB_EXCEL_FIRST_TIME (-2208988800LL)
 #define WB_EXCEL_LAST_TIME 253402300799LL
+/* Rows (over every sheet) past which a workbook is written in constant memory. */
+#define WB_STREAM_ROWS 65536
 
 struct wb_formats {
     lxw_format *header, *integer, *plain, *real, *timestamp, *date, *month;
@@ -54,6 +61,24 @@ struct wb_sheet {
     int nwidth;
     int panel_col;              /* first column of the side panel */
     lxw_row_t panel_row;        /* next free row of the panel */
+    int deferring;              /* cells go into `kept` instead of the sheet */
+    int in_order;               /* constant memory: cells must be written row by row */
+    GArray *kept;               /* struct wb_cell: the panel, until its rows come */
+    guint flushed;              /* kept cells already written */
+};
+
+/* One cell kept for later: text (already fit for a cell, owned), a number, an Excel date
+ * or unix seconds. */
+enum wb_kind { WB_STRING, WB_NUMBER, WB_DATE, WB_SECONDS };
+struct wb_cell {
+    lxw_row_t row;
+    lxw_col_t col;
+    enum wb_kind kind;
+    lxw_format *format;
+    char *text;
+    double number;
+    lxw_datetime date;
+    int64_t seconds;
 };
 
 /* Memory handed to libxlsxwriter that must live until workbook_close(). */
@@ -147,14 +172,76 @@ static char *wb_chart_text(const char *text)
     return s;
 }
 
+/* Writes the cell into the sheet, and frees its text. */
+static void wb_emit(struct wb_sheet *s, struct wb_cell *c)
+{
+    switch (c->kind) {
+    case WB_STRING:
+        wb_check(s, worksheet_write_string(s->ws, c->row, c->col, c->text, c->format));
+        break;
+    case WB_NUMBER:
+        wb_check(s, worksheet_write_number(s->ws, c->row, c->col, c->number, c->format));
+        break;
+    case WB_DATE:
+        wb_check(s, worksheet_write_datetime(s->ws, c->row, c->col, &c->date, c->format));
+        break;
+    case WB_SECONDS:
+        wb_check(s, worksheet_write_unixtime(s->ws, c->row, c->col, c->seconds, c->format));
+        break;
+    }
+    free(c->text);
+    c->text = NULL;
+}
+
+/* Writes the cell now, or keeps it while the panel is being prepared. */
+static void wb_put(struct wb_sheet *s, struct wb_cell c)
+{
+    if (s->deferring)
+        g_array_append_val(s->kept, c);
+    else
+        wb_emit(s, &c);
+}
+
+/* Writes the kept cells of the rows before `row` (every one with LXW_ROW_MAX). */
+static void wb_flush_kept(struct wb_sheet *s, lxw_row_t row)
+{
+    while (s->flushed < s->kept->len) {
+        struct wb_cell *c = &g_array_index(s->kept, struct wb_cell, s->flushed);
+        if (c->row >= row)
+            break;
+        wb_emit(s, c);
+        s->flushed++;
+    }
+}
+
+/* Whether wb_cell_text() would return the text unchanged: printable ASCII (tabs and line
+ * breaks too) short enough for a cell. */
+static int wb_plain_text(const char *text)
+{
+    size_t i = 0;
+    for (; text[i]; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7F)
+            return 0;
+    }
+    return i < WB_MAX_TEXT;
+}
+
 static void wb_write_text(struct wb_sheet *s, lxw_row_t row, int col, const char *text,
                           lxw_format *format, int measure)
 {
+    if (!s->deferring && wb_plain_text(text)) {
+        /* The common case, without a copy: every character is one byte. */
+        wb_check(s, worksheet_write_string(s->ws, row, (lxw_col_t)col, text, format));
+        if (measure)
+            wb_need_width(s, col, (double)strlen(text) + 1);
+        return;
+    }
     char *cell = wb_cell_text(text);
-    wb_check(s, worksheet_write_string(s->ws, row, (lxw_col_t)col, cell, format));
     if (measure)
         wb_need_width(s, col, (double)wb_char_count(cell) + 1);
-    free(cell);
+    wb_put(s, (struct wb_cell){ .row = row, .col = (lxw_col_t)col, .kind = WB_STRING,
+                                .format = format, .text = cell });
 }
 
 /* Writes a number (Excel has no NaN or infinity: those are said in words) and notes the
@@ -168,7 +255,8 @@ static void wb_write_number(struct wb_sheet *s, lxw_row_t row, int col, double v
                       NULL, 1);
         return;
     }
-    wb_check(s, worksheet_write_number(s->ws, row, (lxw_col_t)col, value, format));
+    wb_put(s, (struct wb_cell){ .row = row, .col = (lxw_col_t)col, .kind = WB_NUMBER,
+                                .format = format, .number = value });
     if (fabs(value) < 1e15)
         format_thousands((long long)fabs(value), buf, sizeof buf);
     else
@@ -212,8 +300,9 @@ static void wb_write_cell(struct wb_sheet *s, lxw_row_t row, int col, const stru
     case COLUMN_DATE:
     case COLUMN_MONTH:
         if (cell->v.text && wb_iso_date(cell->v.text, &date, &is_month)) {
-            wb_check(s, worksheet_write_datetime(s->ws, row, (lxw_col_t)col, &date,
-                                                 is_month ? s->fmt->month : s->fmt->date));
+            wb_put(s, (struct wb_cell){ .row = row, .col = (lxw_col_t)col, .kind = WB_DATE,
+                                        .format = is_month ? s->fmt->month : s->fmt->date,
+                                        .date = date });
             wb_need_width(s, col, is_month ? 8 : 11);
             break;
         }
@@ -225,8 +314,9 @@ static void wb_write_cell(struct wb_sheet *s, lxw_row_t row, int col, const stru
         break;
     case COLUMN_INTEGER: {
         int plain = column_is_identifier(&t->cols[c]);
-        wb_check(s, worksheet_write_number(s->ws, row, (lxw_col_t)col, (double)cell->v.integer,
-                                           plain ? s->fmt->plain : s->fmt->integer));
+        wb_put(s, (struct wb_cell){ .row = row, .col = (lxw_col_t)col, .kind = WB_NUMBER,
+                                    .format = plain ? s->fmt->plain : s->fmt->integer,
+                                    .number = (double)cell->v.integer });
         if (plain)
             snprintf(buf, sizeof buf, "%lld", (long long)cell->v.integer);
         else
@@ -244,29 +334,42 @@ static void wb_write_cell(struct wb_sheet *s, lxw_row_t row, int col, const stru
             wb_write_text(s, row, col, buf, NULL, 1);
             break;
         }
-        wb_check(s, worksheet_write_unixtime(s->ws, row, (lxw_col_t)col, cell->v.integer,
-                                             s->fmt->timestamp));
+        wb_put(s, (struct wb_cell){ .row = row, .col = (lxw_col_t)col, .kind = WB_SECONDS,
+                                    .format = s->fmt->timestamp,
+                                    .seconds = cell->v.integer });
         wb_need_width(s, col, 17);
         break;
     }
 }
 
-/* Header row, data rows, frozen header and autofilter. Returns the data rows written. */
-static size_t wb_write_data(struct wb_sheet *s, const struct table *t)
+/* The data rows of t a sheet holds. */
+static size_t wb_rows_written(const struct table *t)
 {
-    size_t n = t->nrows < WB_MAX_ROWS - 1 ? t->nrows : WB_MAX_ROWS - 1;
+    return t->nrows < WB_MAX_ROWS - 1 ? t->nrows : WB_MAX_ROWS - 1;
+}
+
+/* Header row, the first n data rows, frozen header and autofilter, and the panel's kept
+ * cells: beside the rows when the sheet takes its rows in order, else after them (as
+ * they were prepared, so that shared strings are numbered as always). */
+static void wb_write_data(struct wb_sheet *s, const struct table *t, size_t n)
+{
     for (int c = 0; c < t->ncols; c++) {
         wb_write_text(s, 0, c, t->cols[c].name ? t->cols[c].name : "", s->fmt->header, 0);
         /* Room for the autofilter button. */
         wb_need_width(s, c, (double)wb_char_count(t->cols[c].name ? t->cols[c].name : "") + 4);
     }
-    for (size_t r = 0; r < n; r++)
+    for (size_t r = 0; r < n; r++) {
+        if (s->in_order)
+            wb_flush_kept(s, (lxw_row_t)(r + 1));
         for (int c = 0; c < t->ncols; c++)
             wb_write_cell(s, (lxw_row_t)(r + 1), c, t, r, c);
+    }
+    /* Before the panel's last rows: in constant memory the autofilter's last row must
+     * not lie behind the row being written. */
     worksheet_freeze_panes(s->ws, 1, 0);
     if (t->ncols > 0)
         wb_check(s, worksheet_autofilter(s->ws, 0, 0, (lxw_row_t)n, (lxw_col_t)(t->ncols - 1)));
-    return n;
+    wb_flush_kept(s, LXW_ROW_MAX);
 }
 
 static void wb_apply_widths(struct wb_sheet *s)
@@ -653,10 +756,12 @@ static int wb_png_size(const unsigned char *png, size_t len, uint32_t *w, uint32
     return *w > 0 && *h > 0;
 }
 
-/* The chart drawn by chart_render_png(), inserted as a picture at the panel's next row.
- * A chart that cannot be drawn is named in the panel instead of failing the workbook. */
+/* The chart drawn by chart_render_png() (or given drawn, `given` of `given_len` bytes),
+ * inserted as a picture at the panel's next row. A chart that cannot be drawn is named in
+ * the panel instead of failing the workbook. */
 static void wb_image_chart(struct wb_sheet *s, const struct table *t,
-                           const struct chart_spec *spec, struct wb_keep *keep)
+                           const struct chart_spec *spec, const unsigned char *given,
+                           size_t given_len, struct wb_keep *keep)
 {
     unsigned char *png = NULL;
     size_t len = 0;
@@ -666,7 +771,11 @@ static void wb_image_chart(struct wb_sheet *s, const struct table *t,
     diag_clear(&local);
     if (t->nrows == 0)
         return;
-    if (chart_render_png(t, spec, &png, &len, &local) != TALLY_OK || !png) {
+    if (given) {
+        png = xmalloc(given_len ? given_len : 1);
+        memcpy(png, given, given_len);
+        len = given_len;
+    } else if (chart_render_png(t, spec, &png, &len, &local) != TALLY_OK || !png) {
         char *line = xasprintf("The chart could not be drawn: %s", local.message);
         wb_panel_line(s, line, s->fmt->subtitle);
         free(line);
@@ -689,9 +798,11 @@ static void wb_image_chart(struct wb_sheet *s, const struct table *t,
     s->panel_row += (lxw_row_t)ceil(h * scale / WB_ROW_PIXELS) + 1;
 }
 
-static void wb_chart(struct wb_sheet *s, const struct table *t, const struct chart_spec *spec,
-                     size_t written, struct wb_keep *keep)
+static void wb_chart(struct wb_sheet *s, const struct workbook_sheet *part,
+                     const struct workbook_png *drawn, size_t written, struct wb_keep *keep)
 {
+    const struct table *t = part->table;
+    const struct chart_spec *spec = part->chart;
     enum chart_excel form = chart_kind_excel(spec->kind);
     /* A bar per row no longer fits: the rendered chart draws what stands in for them
      * (their distribution, or the largest) and says so; Excel's would show the first
@@ -699,7 +810,7 @@ static void wb_chart(struct wb_sheet *s, const struct table *t, const struct cha
     int crowded = (spec->kind == CHART_BAR || spec->kind == CHART_HBAR) &&
                   !wb_column_ok(t, spec->series_col) && written > WB_CHART_POINTS;
     if (form == CHART_EXCEL_PICTURE || crowded)
-        wb_image_chart(s, t, spec, keep);
+        wb_image_chart(s, t, spec, drawn ? drawn->bytes : NULL, drawn ? drawn->len : 0, keep);
     else if (form != CHART_EXCEL_NONE)
         wb_native_chart(s, t, spec, written);
 }
@@ -807,15 +918,26 @@ static time_t wb_created(void)
     return (time_t)WB_DEFAULT_CREATED;
 }
 
-/* Adds one sheet for t; `chart` may be NULL. */
-static lxw_error wb_add_sheet(lxw_workbook *wb, const struct wb_formats *fmt, GPtrArray *used,
-                              const struct table *t, const char *want,
-                              const struct chart_spec *chart, struct wb_keep *keep)
+static gint wb_by_row(gconstpointer pa, gconstpointer pb)
 {
+    const struct wb_cell *a = pa, *b = pb;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* Adds one sheet for the part's table, named `want` or near it; `drawn` (or NULL) is its
+ * chart already drawn. in_order: the workbook is written in constant memory. */
+static lxw_error wb_add_sheet(lxw_workbook *wb, const struct wb_formats *fmt, GPtrArray *used,
+                              const struct workbook_sheet *part,
+                              const struct workbook_png *drawn, const char *want,
+                              struct wb_keep *keep, int in_order)
+{
+    const struct table *t = part->table;
     struct wb_sheet s;
     memset(&s, 0, sizeof s);
     s.wb = wb;
     s.fmt = fmt;
+    s.in_order = in_order;
+    s.kept = g_array_new(FALSE, FALSE, sizeof(struct wb_cell));
     char *name = wb_sheet_name(used, want);
     s.name = name;
     s.ws = workbook_add_worksheet(wb, name);
@@ -823,14 +945,23 @@ static lxw_error wb_add_sheet(lxw_workbook *wb, const struct wb_formats *fmt, GP
         s.err = LXW_ERROR_SHEETNAME_ALREADY_USED;
         goto done;
     }
-    size_t written = wb_write_data(&s, t);
+    /* The panel first, kept; then the rows, with the panel's cells in their place. */
+    size_t written = wb_rows_written(t);
     s.panel_col = t->ncols + 1;
     s.panel_row = 0;
+    s.deferring = 1;
     wb_write_panel(&s, t, written);
-    if (chart)
-        wb_chart(&s, t, chart, written, keep);
+    if (part->chart)
+        wb_chart(&s, part, drawn, written, keep);
+    s.deferring = 0;
+    if (in_order)
+        g_array_sort(s.kept, wb_by_row);        /* stable: a later write still wins */
+    wb_write_data(&s, t, written);
     wb_apply_widths(&s);
 done:
+    for (guint i = s.flushed; i < s.kept->len; i++)
+        free(g_array_index(s.kept, struct wb_cell, i).text);
+    g_array_free(s.kept, TRUE);
     free(s.width);
     free(name);
     return s.err;
@@ -840,21 +971,41 @@ enum tally_error workbook_write(const char *path, const struct workbook_sheet *s
                                 int nsheets, const struct table *summary,
                                 const struct table *sources, struct tally_diag *diag)
 {
+    return workbook_write_drawn(path, sheets, NULL, nsheets, summary, sources, diag);
+}
+
+enum tally_error workbook_write_drawn(const char *path, const struct workbook_sheet *sheets,
+                                      const struct workbook_png *drawn, int nsheets,
+                                      const struct table *summary, const struct table *sources,
+                                      struct tally_diag *diag)
+{
     enum tally_error rc = TALLY_OK;
     lxw_error err = LXW_NO_ERROR;
     struct wb_formats fmt;
     struct wb_keep keep = { g_ptr_array_new_with_free_func(free) };
     GPtrArray *used = g_ptr_array_new_with_free_func(g_free);
     lxw_doc_properties props = { .title = "tally workbook", .created = wb_created() };
+    lxw_workbook_options options = { .constant_memory = LXW_FALSE };
     lxw_workbook *wb = NULL;
+    size_t rows = (summary ? summary->nrows : 0) + (sources ? sources->nrows : 0);
     int opened = 0;
 
-    for (int i = 0; i < nsheets; i++)
+    for (int i = 0; i < nsheets; i++) {
         if (sheets[i].table && sheets[i].table->ncols >= LXW_COL_MAX - 2 * WB_MAX_SERIES) {
             rc = diag_set(diag, TALLY_ERROR_LIMIT, "%s: table %s has more columns than a "
                           "sheet holds", path, sheets[i].table->name);
             goto done;
         }
+        if (sheets[i].table)
+            rows += wb_rows_written(sheets[i].table);
+    }
+    /* Many rows: each goes to a temporary file once written ($TMPDIR when set), instead
+     * of every cell staying in memory until the workbook is closed. */
+    if (rows > WB_STREAM_ROWS) {
+        char *tmpdir = getenv("TMPDIR");
+        options.constant_memory = LXW_TRUE;
+        options.tmpdir = tmpdir && *tmpdir ? tmpdir : NULL;
+    }
     /* libxlsxwriter opens the file only when closing, and prints when it cannot: find out
      * first, with the system's reason. */
     FILE *probe = fopen(path, "ab");
@@ -864,7 +1015,7 @@ enum tally_error workbook_write(const char *path, const struct workbook_sheet *s
     }
     fclose(probe);
     opened = 1;
-    wb = workbook_new(path);
+    wb = workbook_new_opt(path, &options);
     if (!wb) {
         rc = diag_set(diag, TALLY_ERROR_IO, "%s: cannot create the workbook", path);
         goto done;
@@ -873,13 +1024,16 @@ enum tally_error workbook_write(const char *path, const struct workbook_sheet *s
     wb_make_formats(wb, &fmt);
     /* Summary and Sources first: the workbook opens on what was imported. */
     if (summary)
-        err = wb_add_sheet(wb, &fmt, used, summary, "Summary", NULL, &keep);
+        err = wb_add_sheet(wb, &fmt, used, &(struct workbook_sheet){ .table = summary },
+                           NULL, "Summary", &keep, options.constant_memory);
     if (sources && err == LXW_NO_ERROR)
-        err = wb_add_sheet(wb, &fmt, used, sources, "Sources", NULL, &keep);
+        err = wb_add_sheet(wb, &fmt, used, &(struct workbook_sheet){ .table = sources },
+                           NULL, "Sources", &keep, options.constant_memory);
     for (int i = 0; i < nsheets && err == LXW_NO_ERROR; i++) {
         const struct table *t = sheets[i].table;
         if (t)
-            err = wb_add_sheet(wb, &fmt, used, t, t->name, sheets[i].chart, &keep);
+            err = wb_add_sheet(wb, &fmt, used, &sheets[i], drawn ? &drawn[i] : NULL, t->name,
+                               &keep, options.constant_memory);
     }
     /* A workbook without sheets is not valid XLSX: give it one empty sheet. */
     if (err == LXW_NO_ERROR && used->len == 0 && !workbook_add_worksheet(wb, "Sheet1"))

@@ -1,8 +1,11 @@
 /* test-workbook.c: unit tests for workbook_write() and report_write_html(): return codes,
  * identical bytes for identical tables, errors naming the path, HTML escaping read back
  * from the page, and cells written as their column's type says (read back from the sheet's
- * XML), whatever the column's name. With TALLY_WORKBOOK_KEEP=DIR the files are left in DIR for
- * tests/workbook-unit.sh, which reads them with openpyxl (tests/workbook-unit.json). */
+ * XML), whatever the column's name; a workbook of many rows (written in constant memory)
+ * and keyed text cells (table_add_keyed_column) give the same cells. With
+ * TALLY_WORKBOOK_KEEP=DIR the files are left in DIR for tests/workbook-unit.sh, which
+ * reads them with openpyxl (tests/workbook-unit.json, and unit-streamed.xlsx cell by cell
+ * against unit.xlsx). */
 #include "tests/tap.h"
 #include "render/render.h"
 
@@ -416,15 +419,14 @@ static void check_sheet_limit(const char *dir, const char *keep)
         CHECK_INT(workbook_write(path, &sheet, 1, NULL, NULL, &diag), TALLY_OK,
                   "a sheet of more rows than Excel's limit is written");
         char *xml = zip_member(path, "xl/worksheets/sheet1.xml");
-        char *strings = zip_member(path, "xl/sharedStrings.xml");
         check_cell(xml, "A1048576", "<v>1048574</v>",
                    "the last row of the sheet is row 1,048,576");
         CHECK(xml && !strstr(xml, "<c r=\"A1048577\""), "no row past the limit");
-        CHECK(strings && strstr(strings, "Only the first 1,048,575 rows fit in a sheet; 10 "
-                                         "more rows were left out."),
+        /* So many rows are written in constant memory: text inline, in the sheet. */
+        CHECK(xml && strstr(xml, "Only the first 1,048,575 rows fit in a sheet; 10 "
+                                 "more rows were left out."),
               "the sheet says how many rows it left out");
         free(xml);
-        free(strings);
     }
 
     CHECK_INT(report_write_html(html, "Big", &entry, 1, NULL, &diag), TALLY_OK,
@@ -444,6 +446,216 @@ static void check_sheet_limit(const char *dir, const char *keep)
     free(path);
     free(html);
     table_free(t);
+}
+
+/* A table of more rows than a workbook keeps in memory (65,536), with every kind of cell
+ * and a note, so that a workbook holding it is written in constant memory. */
+static struct table *streamed(void)
+{
+    struct table *t = table_new("streamed", "Many rows");
+    table_add_column(t, "host", COLUMN_TEXT);
+    table_add_column(t, "hosts", COLUMN_INTEGER);
+    table_add_column(t, "share", COLUMN_REAL);
+    table_add_column(t, "day", COLUMN_DATE);
+    table_add_column(t, "seen", COLUMN_TIMESTAMP);
+    for (int i = 0; i < 70000; i++) {
+        char host[32];
+        size_t r = table_add_row(t);
+        snprintf(host, sizeof host, "10.%d.%d.0/24", i / 256, i % 256);
+        table_set_text(t, r, 0, host);
+        table_set_int(t, r, 1, i);
+        table_set_real(t, r, 2, i / 8.0);
+        table_set_text(t, r, 3, i % 2 ? "2024-01-05" : "2024-02-30");
+        if (i % 3)
+            table_set_int(t, r, 4, 1700000000 + i);
+    }
+    table_add_note(t, "total", 70000);
+    return t;
+}
+
+/* The unit workbook's sheets again with streamed() after them: written in constant
+ * memory (workbook-unit.sh compares it cell by cell with unit.xlsx), its rows in order
+ * with the panel beside them. */
+static void check_streamed(const char *dir, const char *keep,
+                           const struct workbook_sheet *sheets, int n,
+                           const struct table *summary, const struct table *sources)
+{
+    struct table *big = streamed();
+    struct workbook_sheet *all = xcalloc((size_t)n + 1, sizeof *all);
+    struct chart_spec bars = { .kind = CHART_BAR, .category_col = 0, .series_col = -1,
+                               .value_col = 1 };
+    struct tally_diag diag;
+    char *path = xasprintf("%s/unit-streamed.xlsx", dir);
+
+    memcpy(all, sheets, (size_t)n * sizeof *all);
+    all[n].table = big;
+    all[n].chart = &bars;
+    diag_clear(&diag);
+    CHECK_INT(workbook_write(path, all, n + 1, summary, sources, &diag), TALLY_OK,
+              "a workbook of many rows is written");
+    /* Summary, Sources, then the sheets: streamed is the last one. */
+    char *name = xasprintf("xl/worksheets/sheet%d.xml", n + 3);
+    char *xml = zip_member(path, name), *first = zip_member(path, "xl/worksheets/sheet1.xml");
+    char *shared = zip_member(path, "xl/sharedStrings.xml");
+    CHECK(xml && first && !shared, "in constant memory: no shared strings");
+    free(shared);
+    check_cell(first, "A2", "t=\"inlineStr\"", "text is inline");
+    check_cell(xml, "A70001", "<t>10.273.111.0/24</t>", "the last row's text");
+    check_cell(xml, "B70001", "<v>69999</v>", "the last row's number");
+    check_cell(xml, "D2", "<t>2024-02-30</t>", "a date that does not exist stays text");
+    check_cell(xml, "D3", "<v>45296</v>", "a date is an Excel date");
+    check_cell(xml, "E2", "", "an empty cell stays empty");
+    CHECK(xml && strstr(xml, "<c r=\"G1\"") && strstr(xml, "<t>Many rows</t>"),
+          "the panel's title beside the header");
+    CHECK(xml && strstr(xml, "<c r=\"H3\" s=\"3\"><v>70000</v>") &&
+          strstr(xml, "<t>total</t>"),
+          "the panel's note and its value");
+    char *rels = xasprintf("xl/worksheets/_rels/sheet%d.xml.rels", n + 3);
+    char *links = zip_member(path, rels);
+    CHECK(links && strstr(links, "drawing"), "the crowded chart is there, as a picture");
+    free(links);
+    free(rels);
+    if (xml) {
+        /* Rows in order: each <row r="N"> after the one before. */
+        long last = 0;
+        int ordered = 1;
+        const char *end = xml + strlen(xml), *p = xml;
+        while ((p = memmem(p, (size_t)(end - p), "<row r=\"", 8)) != NULL) {
+            long r = strtol(p + 8, NULL, 10);
+            ordered &= r > last;
+            last = r;
+            p += 8;
+        }
+        CHECK(ordered && last == 70001, "rows written in order, the last one %ld", last);
+    }
+    free(xml);
+    free(first);
+    free(name);
+    if (!keep)
+        unlink(path);
+    free(path);
+    free(all);
+    table_free(big);
+}
+
+/* table_key_text_fn for the tests: key 0xC0000200 + n as "192.0.2.n/32". */
+static void test_key_text(int64_t key, char *buf, size_t size)
+{
+    snprintf(buf, size, "%d.%d.%d.%d/32", (int)(key >> 24 & 0xff), (int)(key >> 16 & 0xff),
+             (int)(key >> 8 & 0xff), (int)(key & 0xff));
+}
+
+/* Two tables of the same rows, the first column keyed in one and text in the other. */
+static void keyed_pair(struct table **keyed, struct table **plain)
+{
+    *keyed = table_new("hosts", "Hosts");
+    *plain = table_new("hosts", "Hosts");
+    table_add_keyed_column(*keyed, "host", test_key_text);
+    table_add_column(*plain, "host", COLUMN_TEXT);
+    table_add_column(*keyed, "n", COLUMN_INTEGER);
+    table_add_column(*plain, "n", COLUMN_INTEGER);
+    for (int i = 0; i < 30; i++) {
+        char text[32];
+        size_t r = table_add_row(*keyed), q = table_add_row(*plain);
+        test_key_text(0xC0000200 + i, text, sizeof text);
+        if (i == 3) {
+            table_set_text(*keyed, r, 0, "2001:db8::/64");     /* text among keys */
+            table_set_text(*plain, q, 0, "2001:db8::/64");
+        } else if (i == 4) {
+            table_set_key(*keyed, r, 0, 0xC0000200 + i);       /* a key, then empty */
+            table_set_null(*keyed, r, 0);
+        } else if (i == 5) {
+            table_set_text(*keyed, r, 0, "replaced");           /* text, then a key */
+            table_set_key(*keyed, r, 0, 0xC0000200 + i);
+            table_set_text(*plain, q, 0, text);
+        } else {
+            table_set_key(*keyed, r, 0, 0xC0000200 + i);
+            table_set_text(*plain, q, 0, text);
+        }
+        table_set_int(*keyed, r, 1, i);
+        table_set_int(*plain, q, 1, i);
+    }
+}
+
+static char *text_output(const struct table *t, enum text_format format)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    table_write_text(t, format, f);
+    fclose(f);
+    return buf;
+}
+
+/* Keyed cells read as the text they stand for, in every output. */
+static void check_keyed(const char *dir, const char *keep)
+{
+    struct table *keyed, *plain;
+    struct tally_diag diag;
+    char a[64], b[64];
+    int same = 1;
+
+    keyed_pair(&keyed, &plain);
+    for (size_t r = 0; r < keyed->nrows; r++) {
+        const struct cell *k = table_cell(keyed, r, 0), *p = table_cell(plain, r, 0);
+        same &= k->is_null == p->is_null && (k->is_null || strcmp(k->v.text, p->v.text) == 0);
+        same &= strcmp(table_text(keyed, r, 0, a, sizeof a),
+                       table_text(plain, r, 0, b, sizeof b)) == 0;
+    }
+    CHECK(same, "keyed cells read as their text, through table_cell() and table_text()");
+    CHECK_STR(table_text(keyed, 2, 0, a, sizeof a), "192.0.2.2/32", "a key spelled out");
+    CHECK_STR(table_text(keyed, 2, 0, a, 6), "192.0", "cut to the buffer given");
+    for (int f = TEXT_TABLE; f <= TEXT_JSON; f++) {
+        char *x = text_output(keyed, (enum text_format)f);
+        char *y = text_output(plain, (enum text_format)f);
+        CHECK(x && y && strcmp(x, y) == 0, "text output %d the same", f);
+        free(x);
+        free(y);
+    }
+    unsigned char *pk = NULL, *pp = NULL;
+    size_t lk = 0, lp = 0;
+    struct chart_spec bars = { .kind = CHART_BAR, .category_col = 0, .series_col = -1,
+                               .value_col = 1 };
+    diag_clear(&diag);
+    CHECK(chart_render_png(keyed, &bars, &pk, &lk, &diag) == TALLY_OK &&
+          chart_render_png(plain, &bars, &pp, &lp, &diag) == TALLY_OK && lk == lp &&
+          memcmp(pk, pp, lk) == 0, "the same chart");
+    free(pk);
+    free(pp);
+
+    char *paths[2][2];
+    struct table *both[2] = { keyed, plain };
+    for (int i = 0; i < 2; i++) {
+        struct workbook_sheet sheet = { both[i], &bars };
+        struct report_entry entry = { both[i], NULL };
+        paths[i][0] = xasprintf("%s/keyed%d.xlsx", dir, i);
+        paths[i][1] = xasprintf("%s/keyed%d.html", dir, i);
+        CHECK(workbook_write(paths[i][0], &sheet, 1, NULL, NULL, &diag) == TALLY_OK,
+              "workbook %d written", i);
+        CHECK(report_write_html(paths[i][1], "Keyed", &entry, 1, NULL, &diag) == TALLY_OK,
+              "page %d written", i);
+    }
+    for (int k = 0; k < 2; k++) {
+        size_t l0 = 0, l1 = 0;
+        char *d0 = slurp(paths[0][k], &l0), *d1 = slurp(paths[1][k], &l1);
+        CHECK(d0 && d1 && l0 == l1 && memcmp(d0, d1, l0) == 0, "the same %s",
+              k ? "report page" : "workbook, byte for byte");
+        free(d0);
+        free(d1);
+        for (int i = 0; i < 2; i++) {
+            if (!keep)
+                unlink(paths[i][k]);
+            free(paths[i][k]);
+        }
+    }
+
+    struct table *t = table_new("ids", "Keys without a keyed column");
+    table_add_column(t, "id", COLUMN_TEXT);
+    table_set_key(t, table_add_row(t), 0, 42);
+    CHECK_STR(table_text(t, 0, 0, a, sizeof a), "42", "a key in a text column is its number");
+    table_free(t);
+    table_free(keyed);
+    table_free(plain);
 }
 
 int main(void)
@@ -601,6 +813,8 @@ int main(void)
 
     check_typed(dir, keep);
     check_sheet_limit(dir, keep);
+    check_streamed(dir, keep, sheets, NT, summary, sources);
+    check_keyed(dir, keep);
 
     if (!keep) {
         unlink(a);

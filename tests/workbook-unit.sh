@@ -2,7 +2,8 @@
 # workbook-unit.sh: reads the workbook tests/test-workbook writes: with openpyxl against
 # tests/workbook-unit.json (sheets, headers, values, text kept as text, formats, frozen
 # header, autofilter, charts and images), and, when LibreOffice is installed, as CSV
-# exported by LibreOffice (cells as shown, formulas not evaluated into the text).
+# exported by LibreOffice (cells as shown, formulas not evaluated into the text); and
+# that the same sheets written in constant memory (unit-streamed.xlsx) hold the same cells.
 . "$top_srcdir/tests/lib.sh"
 SPEC="$top_srcdir/tests/workbook-unit.json"
 READ="$top_srcdir/tests/workbook-read.py"
@@ -17,6 +18,8 @@ if needs python3:openpyxl; then
                 Sources; do
         check "openpyxl reads $part as written" "$PYTHON3" "$READ" "$XLSX" "$SPEC" "$part"
     done
+    check "a workbook of many rows (constant memory) has the same cells" \
+        "$PYTHON3" "$top_srcdir/tests/workbook-same.py" "$XLSX" "$TMP/unit-streamed.xlsx"
 fi
 
 # LibreOffice: every sheet to CSV, cells as shown (number formats applied).
