@@ -131,6 +131,13 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return 2;
 }
 
+int cli_bad_option(const char *command, int c, char **argv)
+{
+    if (c == ':')
+        return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
 struct option *cli_filter_options(const struct option *options)
 {
     size_t n = 0;

@@ -45,6 +45,9 @@ int cli_fail(enum tally_error err, const struct tally_diag *diag);
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cli_print_usage(const struct cli_command *cmd, FILE *out);
+/* The usage error for what getopt_long() returned c for (its optstring starts with ':'):
+ * an option without its value, or one the command does not know. Returns 2. */
+int cli_bad_option(const char *command, int c, char **argv);
 
 /* Long option values; the filters' are CLI_OPT_FILTER + their index in filter_table. */
 enum {

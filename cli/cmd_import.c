@@ -99,7 +99,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     struct tally_diag diag;
     int c, status = 0;
 
-    while ((c = getopt_long(argc, argv, "+f:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:f:", options, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (!importer_find(optarg))
@@ -116,7 +116,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             fputs(masscan_version_help, stdout);
             return 0;
         default:
-            return cli_usage_error("import", "unknown option '%s'", argv[optind - 1]);
+            return cli_bad_option("import", c, argv);
         }
     }
     if (optind >= argc)

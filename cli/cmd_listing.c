@@ -15,7 +15,7 @@ static int listing_format(const struct cli *cli, int argc, char **argv, int *don
     const char *command = cli->command->name;
     int c, format = TEXT_TABLE;
     *done = 0;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
         if (c == OPT_FORMAT && (format = text_format_parse(optarg)) >= 0)
             continue;
         if (c == OPT_HELP) {
@@ -23,8 +23,10 @@ static int listing_format(const struct cli *cli, int argc, char **argv, int *don
             *done = 1;
             return 0;
         }
-        cli_usage_error(command, c == OPT_FORMAT ? "--format takes table, csv, tsv or json"
-                                                 : "unknown option '%s'", argv[optind - 1]);
+        if (c == OPT_FORMAT)
+            cli_usage_error(command, "--format takes table, csv, tsv or json, not '%s'", optarg);
+        else
+            cli_bad_option(command, c, argv);
         return -1;
     }
     if (optind < argc) {

@@ -19,6 +19,7 @@ struct output_args {
     const char *title;          /* chart --title */
     int width, height;          /* chart --size */
     int first_arg;              /* index of the first non-option argument */
+    struct cli_progress status; /* workbook's and report's status line */
 };
 
 /* Returns -1 after printing a usage error, 1 after printing help, 0 to go on. */
@@ -40,7 +41,7 @@ static int parse_output_args(const struct cli *cli, int argc, char **argv,
     memset(a, 0, sizeof(*a));
     a->format = TEXT_TABLE;
     /* Options may follow the analysis name: permute. */
-    while ((c = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:", options, NULL)) != -1) {
         int r = cli_filter_option(command, &a->filters, c, optarg);
         if (r < 0) {
             status = -1;
@@ -74,7 +75,7 @@ static int parse_output_args(const struct cli *cli, int argc, char **argv,
             status = 1;
             goto done;
         default:
-            cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+            cli_bad_option(command, c, argv);
             status = -1;
             goto done;
         }
@@ -230,25 +231,6 @@ static void run_list_free(struct run_list *list)
 
 /* Runs the named analyses (or every one with data when none is named), then the
  * provenance tables. */
-/* On a terminal, one status line saying what workbook or report is doing ("ports (1 of
- * 20)", "writing report/"); NULL clears it. Nothing is written into a pipe or a file. */
-static void show_status(const struct output_args *args, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void show_status(const struct output_args *args, const char *fmt, ...)
-{
-    if (!isatty(2))
-        return;
-    fprintf(stderr, "\r%70s\r", "");
-    if (fmt) {
-        va_list ap;
-        fprintf(stderr, "tally: %s: ", args->output);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-    }
-    fflush(stderr);
-}
-
 static enum tally_error run_analyses(struct store *store, struct output_args *args,
                                      char **names, int nnames, struct run_list *list,
                                      struct tally_diag *diag)
@@ -262,7 +244,7 @@ static enum tally_error run_analyses(struct store *store, struct output_args *ar
         const struct analysis *a = nnames ? analysis_find(names[i]) : analysis_table[i];
         if (!nnames && !a->has_data(store))
             continue;
-        show_status(args, "%s (%d of %d)", a->name, i + 1, count);
+        cli_progress_step(&args->status, "%s (%d of %d)", a->name, i + 1, count);
         err = run_analysis(a, store, args, &list->tables[list->n], diag);
         if (err)
             break;
@@ -293,13 +275,14 @@ static enum tally_error write_analyses(struct cli *cli, struct output_args *args
     struct store *store = NULL;
     struct run_list list = { 0 };
     enum tally_error err = cli_open_store(cli, &store, diag);
+    cli_progress_begin(&args->status, args->output);
     if (!err)
         err = run_analyses(store, args, names, nnames, &list, diag);
     if (!err) {
-        show_status(args, "writing %d analyses", list.n);
+        cli_progress_step(&args->status, "writing %d analyses", list.n);
         err = write(args->output, list.parts, list.n, list.summary, list.sources, diag);
     }
-    show_status(args, NULL);
+    cli_progress_end(&args->status);
     *written = list.n;
     run_list_free(&list);
     company_map_free(args->companies);
@@ -341,7 +324,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     enum tally_error err = write_analyses(cli, &args, NULL, 0, report_write, &written, &diag);
     if (err)
         return cli_fail(err, &diag);
-    fprintf(stderr, "tally: wrote %d analyses to %s/ (index.html, report.xlsx, PNG and "
-            "SVG charts)\n", written, args.output);
+    if (!cli->quiet)
+        fprintf(stderr, "tally: wrote %d analyses to %s/ (index.html, report.xlsx, PNG and "
+                "SVG charts)\n", written, args.output);
     return 0;
 }

@@ -127,11 +127,24 @@ static void put_cell_byte(char ch, FILE *out)
         fputc(ch, out);
 }
 
+/* Whether s can be written as it is: no byte a delimited cell quotes or escapes. */
+static int is_plain(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == ',')
+            return 0;
+    return 1;
+}
+
 static void write_delimited_cell(const struct table *t, size_t r, int c, char sep, FILE *out)
 {
     char buf[64];
     const char *s = table_text(t, r, c, buf, sizeof(buf));
     int guard = column_is_text(&t->cols[c]) && looks_like_formula(s);
+    if (!guard && is_plain(s)) {
+        fputs(s, out);
+        return;
+    }
     if (sep == '\t') {
         /* TSV has no quoting: tabs and line breaks inside a value become spaces. */
         if (guard)

@@ -65,6 +65,19 @@ check "and answers as before" grep -q "^ *80  tcp    66,667$" "$TMP/p4.out"
 check_exit "--progress takes never, auto or always" 2 "$TALLY" --progress sometimes sources
 check "and says so" grep -q "^tally: --progress takes never, auto or always, not 'sometimes'" \
     "$TMP/exit.err"
+check_exit "an option without its value exits 2" 2 "$TALLY" -d "$TMP/p2.db" show ports --port
+check "and says which value is missing" grep -q "^tally: show: option '--port' needs a value" \
+    "$TMP/exit.err"
+check_exit "so does import's -f" 2 "$TALLY" -d "$TMP/p2.db" import -f
+check "saying so" grep -q "^tally: import: option '-f' needs a value" "$TMP/exit.err"
+check "report follows its analyses on the status line" sh -c \
+    '"$TALLY" -d "$TMP/p2.db" --progress=always report -o "$TMP/p-report" 2>"$TMP/p5.err" &&
+     grep -aq "tally: $TMP/p-report: ports (1 of [0-9]*)" "$TMP/p5.err" &&
+     grep -aq "tally: $TMP/p-report: writing [0-9]* analyses" "$TMP/p5.err" &&
+     grep -aq "tally: wrote [0-9]* analyses to $TMP/p-report/" "$TMP/p5.err"'
+check "-q report prints nothing" sh -c \
+    '"$TALLY" -d "$TMP/p2.db" -q report -o "$TMP/q-report" 2>"$TMP/p6.err" &&
+     test ! -s "$TMP/p6.err" && test -s "$TMP/q-report/index.html"'
 check "--progress never is accepted" "$TALLY" -d "$TMP/p2.db" --progress never sources
 
 done_testing
