@@ -176,7 +176,8 @@ static int mxml_value(const char **p, const char *end, char *dst, size_t size)
 {
     const char *v = *p;
     size_t n = 0;
-    while (v + n < end && (g_ascii_isalnum(v[n]) || strchr(".:_-", v[n]) != NULL) && v[n])
+    while (v + n < end && (g_ascii_isalnum(v[n]) || v[n] == '.' || v[n] == ':' ||
+                           v[n] == '_' || v[n] == '-'))
         n++;
     if (v + n >= end || v[n] != '"' || n >= size)
         return 0;
@@ -186,7 +187,24 @@ static int mxml_value(const char **p, const char *end, char *dst, size_t size)
     return 1;
 }
 
-/* A line between records in masscan's plain shape for a port's status (no banner) is read
+/* Copies a banner value (printable ASCII but & < ", which expat would pass on unchanged)
+ * up to its closing quote into m->banner and moves *p past the quote; 0 otherwise. */
+static int mxml_banner_value(const char **p, const char *end, struct mxml *m)
+{
+    const char *v = *p;
+    size_t n = 0;
+    while (v + n < end && v[n] >= 0x20 && v[n] < 0x7f && v[n] != '&' && v[n] != '<' &&
+           v[n] != '"')
+        n++;
+    if (v + n >= end || v[n] != '"' || n > MXML_BANNER_MAX)
+        return 0;
+    strbuf_reset(&m->banner);
+    strbuf_add(&m->banner, v, n);
+    *p = v + n + 1;
+    return 1;
+}
+
+/* A line between records in masscan's plain shape for a port's status or banner is read
  * here rather than by expat: the same fields, then the same checks in mxml_record(). */
 static enum tally_error mxml_line(struct xml_stream *xs, void *user, const char *text,
                                   size_t len, int *taken)
@@ -209,14 +227,26 @@ static enum tally_error mxml_line(struct xml_stream *xs, void *user, const char 
           mxml_value(&p, end, m->portid, sizeof(m->portid)) &&
           mxml_literal(&p, end, "><state state=\"") &&
           mxml_value(&p, end, m->state, sizeof(m->state)) &&
-          mxml_literal(&p, end, " reason=\"") && mxml_value(&p, end, m->reason, sizeof(m->reason)) &&
-          mxml_literal(&p, end, " reason_ttl=\"") && mxml_value(&p, end, m->ttl, sizeof(m->ttl)) &&
-          mxml_literal(&p, end, "/></port></ports></host>") &&
-          (mxml_literal(&p, end, "\r\n") || mxml_literal(&p, end, "\n")) && p == end))
+          mxml_literal(&p, end, " reason=\"") &&
+          mxml_value(&p, end, m->reason, sizeof(m->reason)) &&
+          mxml_literal(&p, end, " reason_ttl=\"") &&
+          mxml_value(&p, end, m->ttl, sizeof(m->ttl))))
+        return TALLY_OK;
+    mxml_literal(&p, end, " ");
+    if (mxml_literal(&p, end, "/></port></ports></host>"))
+        m->has_service = 0;
+    else if (mxml_literal(&p, end, "/><service name=\"") &&
+             mxml_value(&p, end, m->service, sizeof(m->service)) &&
+             mxml_literal(&p, end, " banner=\"") && mxml_banner_value(&p, end, m) &&
+             mxml_literal(&p, end, "></service></port></ports></host>"))
+        m->has_service = 1;
+    else
+        return TALLY_OK;
+    if (!(mxml_literal(&p, end, "\r\n") || mxml_literal(&p, end, "\n")) || p != end)
         return TALLY_OK;
     *taken = 1;
     m->has_addr = m->has_state = 1;
-    m->has_service = m->too_long = 0;
+    m->too_long = 0;
     return mxml_record(xs, m);
 }
 
