@@ -7,6 +7,7 @@
  * a status record. Appended files and files without </nmaprun> are handled by xml_stream. */
 #include "importers/xml_stream.h"
 
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +159,97 @@ static enum tally_error mxml_start(struct xml_stream *xs, void *user, const char
     return TALLY_OK;
 }
 
+/* Matches the literal lit at *p; moves *p past it. */
+static int mxml_literal(const char **p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+        return 0;
+    *p += n;
+    return 1;
+}
+
+/* Copies an attribute value up to its closing quote into dst and moves *p past the quote;
+ * 0 when the value holds anything but letters, digits and . : _ - (which expat would pass
+ * on unchanged) or does not fit. */
+static int mxml_value(const char **p, const char *end, char *dst, size_t size)
+{
+    const char *v = *p;
+    size_t n = 0;
+    while (v + n < end && (g_ascii_isalnum(v[n]) || v[n] == '.' || v[n] == ':' ||
+                           v[n] == '_' || v[n] == '-'))
+        n++;
+    if (v + n >= end || v[n] != '"' || n >= size)
+        return 0;
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+    *p = v + n + 1;
+    return 1;
+}
+
+/* Copies a banner value (printable ASCII but & < ", which expat would pass on unchanged)
+ * up to its closing quote into m->banner and moves *p past the quote; 0 otherwise. */
+static int mxml_banner_value(const char **p, const char *end, struct mxml *m)
+{
+    const char *v = *p;
+    size_t n = 0;
+    while (v + n < end && v[n] >= 0x20 && v[n] < 0x7f && v[n] != '&' && v[n] != '<' &&
+           v[n] != '"')
+        n++;
+    if (v + n >= end || v[n] != '"' || n > MXML_BANNER_MAX)
+        return 0;
+    strbuf_reset(&m->banner);
+    strbuf_add(&m->banner, v, n);
+    *p = v + n + 1;
+    return 1;
+}
+
+/* A line between records in masscan's plain shape for a port's status or banner is read
+ * here rather than by expat: the same fields, then the same checks in mxml_record(). */
+static enum tally_error mxml_line(struct xml_stream *xs, void *user, const char *text,
+                                  size_t len, int *taken)
+{
+    struct mxml *m = user;
+    const char *p = text, *end = text + len;
+    char type[8];
+
+    if (m->in_host || m->in_port || m->pending)
+        return TALLY_OK;
+    if (!(mxml_literal(&p, end, "<host endtime=\"") &&
+          mxml_value(&p, end, m->endtime, sizeof(m->endtime)) &&
+          mxml_literal(&p, end, "><address addr=\"") &&
+          mxml_value(&p, end, m->addr, sizeof(m->addr)) &&
+          mxml_literal(&p, end, " addrtype=\"") && mxml_value(&p, end, type, sizeof(type)) &&
+          (strcmp(type, "ipv4") == 0 || strcmp(type, "ipv6") == 0) &&
+          mxml_literal(&p, end, "/><ports><port protocol=\"") &&
+          mxml_value(&p, end, m->protocol, sizeof(m->protocol)) &&
+          mxml_literal(&p, end, " portid=\"") &&
+          mxml_value(&p, end, m->portid, sizeof(m->portid)) &&
+          mxml_literal(&p, end, "><state state=\"") &&
+          mxml_value(&p, end, m->state, sizeof(m->state)) &&
+          mxml_literal(&p, end, " reason=\"") &&
+          mxml_value(&p, end, m->reason, sizeof(m->reason)) &&
+          mxml_literal(&p, end, " reason_ttl=\"") &&
+          mxml_value(&p, end, m->ttl, sizeof(m->ttl))))
+        return TALLY_OK;
+    mxml_literal(&p, end, " ");
+    if (mxml_literal(&p, end, "/></port></ports></host>"))
+        m->has_service = 0;
+    else if (mxml_literal(&p, end, "/><service name=\"") &&
+             mxml_value(&p, end, m->service, sizeof(m->service)) &&
+             mxml_literal(&p, end, " banner=\"") && mxml_banner_value(&p, end, m) &&
+             mxml_literal(&p, end, "></service></port></ports></host>"))
+        m->has_service = 1;
+    else
+        return TALLY_OK;
+    if (!(mxml_literal(&p, end, "\r\n") || mxml_literal(&p, end, "\n")) || p != end)
+        return TALLY_OK;
+    *taken = 1;
+    m->has_addr = m->has_state = 1;
+    m->too_long = 0;
+    return mxml_record(xs, m);
+}
+
 static enum tally_error mxml_end(struct xml_stream *xs, void *user, const char *name)
 {
     struct mxml *m = user;
@@ -178,7 +270,7 @@ static enum tally_error mxml_run(struct import_ctx *ctx)
 {
     static const struct xml_handlers handlers = {
         .start = mxml_start, .end = mxml_end, .document = mxml_document,
-        .resume_root = "nmaprun", .root = "nmaprun",
+        .resume_root = "nmaprun", .root = "nmaprun", .line = mxml_line,
     };
     struct mxml m = { .ctx = ctx };
     strbuf_init(&m.banner);

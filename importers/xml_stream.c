@@ -12,6 +12,9 @@
 #include <string.h>
 
 #define XML_STREAM_CHUNK (64u * 1024)
+/* Most bytes of a line cut by the end of a chunk held back for the next one, so that the
+ * line callback sees whole lines (masscan's are a few hundred bytes). */
+#define XML_STREAM_LINE_KEEP 4096u
 /* Most bytes expat may hold between two tags (it keeps a whole token in memory). */
 #define XML_STREAM_TOKEN_MAX (64ll << 20)
 #define XML_DECL "<?xml"
@@ -38,6 +41,9 @@ struct xml_stream {
     int depth;                  /* elements open in the current document */
     int next_document;          /* the current document ends where another starts */
     enum xml_skip skip;
+    int in_cdata;               /* inside a CDATA section of the current document */
+    long quick_lines;           /* lines of the current document taken by h->line */
+    int line_start;             /* the next byte starts a line */
 };
 
 static long long count_newlines(const char *data, size_t len)
@@ -92,7 +98,7 @@ int xml_parse_uint(const char *text, unsigned long long max, unsigned long long 
 
 long xml_stream_line(const struct xml_stream *s)
 {
-    return s->line_base + (long)XML_GetCurrentLineNumber(s->parser);
+    return s->line_base + s->quick_lines + (long)XML_GetCurrentLineNumber(s->parser);
 }
 
 enum tally_error xml_stream_bad_record(struct xml_stream *s, const char *fmt, ...)
@@ -136,6 +142,16 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
         XML_StopParser(s->parser, XML_FALSE);
 }
 
+static void XMLCALL on_cdata_start(void *data)
+{
+    ((struct xml_stream *)data)->in_cdata = 1;
+}
+
+static void XMLCALL on_cdata_end(void *data)
+{
+    ((struct xml_stream *)data)->in_cdata = 0;
+}
+
 /* A fresh parser for the document that starts at the current position. */
 static enum tally_error doc_begin(struct xml_stream *s)
 {
@@ -147,6 +163,8 @@ static enum tally_error doc_begin(struct xml_stream *s)
         return diag_set(s->ctx->diag, TALLY_ERROR_MEMORY, "cannot create an XML parser");
     XML_SetUserData(s->parser, s);
     XML_SetElementHandler(s->parser, on_start, on_end);
+    if (s->h->line)
+        XML_SetCdataSectionHandler(s->parser, on_cdata_start, on_cdata_end);
     s->line_base = (long)s->newlines;
     s->doc_bytes = 0;
     s->since_tag = 0;
@@ -154,6 +172,8 @@ static enum tally_error doc_begin(struct xml_stream *s)
     s->has_content = 0;
     s->depth = 0;
     s->skip = XML_SKIP_NONE;
+    s->in_cdata = 0;
+    s->quick_lines = 0;
     if (s->h->document)
         s->h->document(s->user);
     return TALLY_OK;
@@ -210,8 +230,9 @@ static enum tally_error parse_failed(struct xml_stream *s, int final)
     return TALLY_OK;
 }
 
-/* Feeds len bytes to the current document (final: it ends here). */
-static enum tally_error feed(struct xml_stream *s, const char *data, size_t len, int final)
+/* Gives len bytes of the current document to expat (final: it ends here). */
+static enum tally_error feed_expat(struct xml_stream *s, const char *data, size_t len,
+                                   int final)
 {
     enum tally_error err;
     for (;;) {
@@ -280,6 +301,46 @@ static enum tally_error feed(struct xml_stream *s, const char *data, size_t len,
     }
 }
 
+/* Whether a line starting now may go around expat: expat has read every byte it was given
+ * (no token left open) and is inside an element but not in a CDATA section, and nothing
+ * is being skipped. */
+static int between_tags(const struct xml_stream *s)
+{
+    return s->line_start && s->skip == XML_SKIP_NONE && s->depth > 0 && !s->in_cdata &&
+           !s->err &&
+           (long long)XML_GetCurrentByteIndex(s->parser) == s->doc_bytes;
+}
+
+/* Feeds len bytes to the current document (final: it ends here); with h->line, a line at
+ * a time, offering each whole line to it first. */
+static enum tally_error feed(struct xml_stream *s, const char *data, size_t len, int final)
+{
+    enum tally_error err;
+    while (s->h->line && len > 0 && s->skip == XML_SKIP_NONE) {
+        const char *nl = memchr(data, '\n', len);
+        size_t n = nl ? (size_t)(nl - data) + 1 : len;
+        int taken = 0;
+        if (nl && between_tags(s)) {
+            err = s->h->line(s, s->user, data, n, &taken);
+            if (err)
+                return err;
+        }
+        if (taken) {
+            s->quick_lines++;
+            s->newlines++;
+            s->since_tag = 0;
+        } else if ((err = feed_expat(s, data, n, 0)) != TALLY_OK) {
+            return err;
+        }
+        s->line_start = nl != NULL;
+        data += n;
+        len -= n;
+    }
+    if (len > 0)
+        s->line_start = data[len - 1] == '\n';
+    return feed_expat(s, data, len, final);
+}
+
 /* The end of a document: the end of the file or the start of the next document. */
 static enum tally_error doc_end(struct xml_stream *s, int next_document)
 {
@@ -331,8 +392,8 @@ static enum tally_error process(struct xml_stream *s, const char *data, size_t l
 enum tally_error xml_stream_run(struct import_ctx *ctx, const struct xml_handlers *handlers,
                                 void *user)
 {
-    struct xml_stream s = { .ctx = ctx, .h = handlers, .user = user };
-    char *buf = xmalloc(XML_STREAM_CHUNK + XML_DECL_LEN);
+    struct xml_stream s = { .ctx = ctx, .h = handlers, .user = user, .line_start = 1 };
+    char *buf = xmalloc(XML_STREAM_CHUNK + XML_STREAM_LINE_KEEP);
     size_t kept = 0;
     enum tally_error err = doc_begin(&s);
 
@@ -349,6 +410,13 @@ enum tally_error xml_stream_run(struct import_ctx *ctx, const struct xml_handler
                                     '<', total > XML_DECL_LEN ? XML_DECL_LEN : total);
             if (lt)
                 ready = (size_t)(lt - buf);
+        }
+        /* So does a short last line, for the line callback. */
+        if (n > 0 && handlers->line) {
+            const char *nl = memrchr(buf, '\n', total);
+            if (nl && total - (size_t)(nl - buf) - 1 <= XML_STREAM_LINE_KEEP &&
+                (size_t)(nl - buf) + 1 < ready)
+                ready = (size_t)(nl - buf) + 1;
         }
         err = process(&s, buf, ready, n == 0);
         memmove(buf, buf + ready, total - ready);

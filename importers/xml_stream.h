@@ -25,6 +25,15 @@ struct xml_handlers {
     const char *resume_root;
     /* What the format's root element is called, for the warning about a missing end. */
     const char *root;
+    /* May be NULL. When set, the input goes to expat a line at a time, and each whole line
+     * (with its '\n') that starts where expat has read everything before it, inside an
+     * open element, is first offered here: the callback sets *taken when the line is
+     * exactly the format's plain record line (one balanced element, no white space or
+     * references in its values, so expat would pass on the same names and values) and it
+     * has handled the record; expat then never sees that line. Otherwise the line goes to
+     * expat, so what is accepted, and every message, stays expat's. */
+    enum tally_error (*line)(struct xml_stream *stream, void *user, const char *text,
+                             size_t len, int *taken);
 };
 
 /* Reads ctx->in to its end, calling the handlers. A document that ends early gets a
