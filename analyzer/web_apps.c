@@ -8,15 +8,17 @@
  * stack "ASP.NET"; one with a Server header and no stack has the stack "(none)". */
 #include "analyzer/analyzer.h"
 
+#include "store/store_web.h"
+
 #include <stdlib.h>
 
 #define NONE "'(none)'"
 
 /* The store summarises each import when it commits (store/store_web.c): per service the
- * import's winner (web_service), and how many services share each answer (web_count).
- * When no service of the selection has rows from two selected imports, the answer is the
- * sum of the counts; otherwise the winners of the imports are ranked again per service,
- * as the header rows would be. */
+ * import's winner, and how many services share each answer (web_count). When no service
+ * of the selection has answers from two selected imports, the analyses add up the counts;
+ * otherwise the selected imports' winners are ranked again per service, as the header and
+ * banner rows would be, into counts of the same shape (temp.web_pick). */
 
 /* The rows of a summary table the filters let through. */
 static void summary_where(const struct filters *f, struct strbuf *sql, const char *table,
@@ -92,25 +94,48 @@ static enum tally_error services_shared(struct store *store, const struct filter
     return err;
 }
 
-/* CTE "app(addr, proto, port, product)": one Server product per service, the most recent
- * of the imports' winners, then the first by name. */
-static void cte_app(const struct filters *f, struct strbuf *sql)
+/* Fills temp.web_pick from the winners of the selected imports. */
+static enum tally_error pick(struct store *store, const struct filters *f,
+                             struct tally_diag *diag)
 {
-    strbuf_addstr(sql, "app AS (SELECT addr, proto, port, product FROM (SELECT addr, proto, "
-                  "port, app AS product, ROW_NUMBER() OVER (PARTITION BY addr, proto, port "
-                  "ORDER BY app_seen DESC, app) AS n");
-    summary_where(f, sql, "web_service", "app IS NOT NULL");
-    strbuf_addstr(sql, ") WHERE n = 1)");
+    struct strbuf sql;
+    struct web_builder *b = web_builder_new();
+    enum tally_error err = TALLY_OK;
+    int rc = SQLITE_DONE;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT proto, port, family, names, winners");
+    summary_where(f, &sql, "web_winner", "1");
+    sqlite3_stmt *stmt = prepare(store, f, &sql);
+    while (stmt && !err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *proto = (const char *)sqlite3_column_text(stmt, 0);
+        err = web_pick_add(b, proto ? proto : "", (unsigned)sqlite3_column_int64(stmt, 1),
+                           sqlite3_column_int(stmt, 2), sqlite3_column_blob(stmt, 3),
+                           (size_t)sqlite3_column_bytes(stmt, 3), sqlite3_column_blob(stmt, 4),
+                           (size_t)sqlite3_column_bytes(stmt, 4), diag);
+    }
+    if (!err && (!stmt || rc != SQLITE_DONE || web_pick_write(store, b)))
+        err = store_fail(store, diag, "cannot rank the web services' answers");
+    sqlite3_finalize(stmt);
+    web_builder_free(b);
+    strbuf_release(&sql);
+    return err;
 }
 
-/* CTE "stack(addr, proto, port, product)": one stack per service, X-Powered-By first. */
-static void cte_stack(const struct filters *f, struct strbuf *sql)
+/* Appends " FROM counts WHERE cond" for the counts the selection is answered from:
+ * web_count, or temp.web_pick (already the selection's) when imports share services. */
+static enum tally_error counts_where(struct store *store, const struct filters *f,
+                                     struct strbuf *sql, const char *cond,
+                                     struct tally_diag *diag)
 {
-    strbuf_addstr(sql, "stack AS (SELECT addr, proto, port, product FROM (SELECT addr, "
-                  "proto, port, stack AS product, ROW_NUMBER() OVER (PARTITION BY addr, "
-                  "proto, port ORDER BY stack_aspnet, stack_seen DESC, stack) AS n");
-    summary_where(f, sql, "web_service", "stack IS NOT NULL");
-    strbuf_addstr(sql, ") WHERE n = 1)");
+    int shared;
+    enum tally_error err = services_shared(store, f, &shared, diag);
+    if (!err && shared)
+        err = pick(store, f, diag);
+    if (!err && shared)
+        strbuf_addf(sql, " FROM temp.web_pick WHERE %s", cond);
+    else if (!err)
+        summary_where(f, sql, "web_count", cond);
+    return err;
 }
 
 /* Runs "grouped ORDER BY order [LIMIT top]" into t; marks t truncated when --top left
@@ -155,32 +180,20 @@ static struct table *new_table(const char *name, const char *title, const char *
     return t;
 }
 
-/* Services per product of the column col ("app" or "stack", whose CTE cte writes), most
- * first. */
+/* Services per product of the column col ("app" or "stack"), most first. */
 static enum tally_error run_products(struct store *store, const struct filters *f,
-                                     void (*cte)(const struct filters *, struct strbuf *),
-                                     const char *col, struct table *t,
-                                     struct tally_diag *diag)
+                                     const char *col, struct table *t, struct tally_diag *diag)
 {
     struct strbuf sql;
-    int shared;
-    enum tally_error err = services_shared(store, f, &shared, diag);
-    if (err)
-        return err;
+    char *cond = xasprintf("%s IS NOT NULL", col);
+    enum tally_error err;
     strbuf_init(&sql);
-    if (shared) {
-        strbuf_addstr(&sql, "WITH ");
-        cte(f, &sql);
-        strbuf_addf(&sql, " SELECT product, COUNT(*) AS services FROM %s GROUP BY product",
-                    col);
-    } else {
-        char *cond = xasprintf("%s IS NOT NULL", col);
-        strbuf_addf(&sql, "SELECT %s AS product, SUM(services) AS services", col);
-        summary_where(f, &sql, "web_count", cond);
-        strbuf_addstr(&sql, " GROUP BY product");
-        free(cond);
-    }
-    err = run_grouped(store, f, &sql, "services DESC, product", t, diag);
+    strbuf_addf(&sql, "SELECT %s AS product, SUM(services) AS services", col);
+    err = counts_where(store, f, &sql, cond, diag);
+    strbuf_addstr(&sql, " GROUP BY product");
+    if (!err)
+        err = run_grouped(store, f, &sql, "services DESC, product", t, diag);
+    free(cond);
     strbuf_release(&sql);
     return err;
 }
@@ -189,81 +202,55 @@ static enum tally_error apps_run(struct store *store, const struct filters *f,
                                  struct table **out, struct tally_diag *diag)
 {
     *out = new_table("apps", "Application servers (HTTP Server header)", "app", NULL);
-    return run_products(store, f, cte_app, "app", *out, diag);
+    return run_products(store, f, "app", *out, diag);
 }
 
 static enum tally_error stacks_run(struct store *store, const struct filters *f,
                                    struct table **out, struct tally_diag *diag)
 {
     *out = new_table("stacks", "Application stacks (HTTP X-Powered-By header)", "stack", NULL);
-    return run_products(store, f, cte_stack, "stack", *out, diag);
+    return run_products(store, f, "stack", *out, diag);
 }
 
 static enum tally_error app_stack_run(struct store *store, const struct filters *f,
                                       struct table **out, struct tally_diag *diag)
 {
     struct strbuf sql;
-    int shared;
     enum tally_error err;
 
     *out = new_table("app-stack", "Application server to application stack mapping", "app",
                      "stack");
-    if ((err = services_shared(store, f, &shared, diag)))
-        return err;
     strbuf_init(&sql);
-    if (shared) {
-        strbuf_addstr(&sql, "WITH ");
-        cte_app(f, &sql);
-        strbuf_addstr(&sql, ", ");
-        cte_stack(f, &sql);
-        strbuf_addstr(&sql, ", svc AS (SELECT addr, proto, port FROM app UNION "
-                      "SELECT addr, proto, port FROM stack) "
-                      "SELECT COALESCE(app.product, " NONE ") AS app_name, "
-                      "COALESCE(stack.product, " NONE ") AS stack_name, COUNT(*) AS services "
-                      "FROM svc LEFT JOIN app USING (addr, proto, port) "
-                      "LEFT JOIN stack USING (addr, proto, port)");
-    } else {
-        strbuf_addstr(&sql, "SELECT COALESCE(app, " NONE ") AS app_name, COALESCE(stack, "
-                      NONE ") AS stack_name, SUM(services) AS services");
-        summary_where(f, &sql, "web_count", "(app IS NOT NULL OR stack IS NOT NULL)");
-    }
+    strbuf_addstr(&sql, "SELECT COALESCE(app, " NONE ") AS app_name, COALESCE(stack, " NONE
+                  ") AS stack_name, SUM(services) AS services");
+    err = counts_where(store, f, &sql, "(app IS NOT NULL OR stack IS NOT NULL)", diag);
     strbuf_addstr(&sql, " GROUP BY app_name, stack_name "
                   "ORDER BY services DESC, app_name, stack_name");
-    err = query_into_table(store, sql.buf, f, *out, diag);
+    if (!err)
+        err = query_into_table(store, sql.buf, f, *out, diag);
     strbuf_release(&sql);
     return err;
 }
 
 /* One banner type per service: HTTP's extra banners count as http, certificates as ssl,
- * and a real protocol name beats "unknown", which beats vulnerability notes (the imports'
- * winners are named so already). */
+ * and a real protocol name beats "unknown", which beats vulnerability notes (as the
+ * summaries rank them). */
 static enum tally_error services_run(struct store *store, const struct filters *f,
                                      struct table **out, struct tally_diag *diag)
 {
     struct strbuf sql;
-    int shared;
     enum tally_error err;
 
     *out = table_new("services", "Banner services by port");
     table_add_id_column(*out, "port");
     table_add_column(*out, "service", COLUMN_TEXT);
     table_add_column(*out, "services", COLUMN_INTEGER);
-    if ((err = services_shared(store, f, &shared, diag)))
-        return err;
     strbuf_init(&sql);
-    if (shared) {
-        strbuf_addstr(&sql, "WITH one AS (SELECT port, service AS name, ROW_NUMBER() OVER "
-                      "(PARTITION BY addr, proto, port ORDER BY CASE WHEN service IN "
-                      "('vuln', 'heartbleed', 'ticketbleed', 'error') THEN 2 WHEN service = "
-                      "'unknown' THEN 1 ELSE 0 END, service) AS n");
-        summary_where(f, &sql, "web_service", "service IS NOT NULL");
-        strbuf_addstr(&sql, ") SELECT port, name, COUNT(*) AS services FROM one WHERE n = 1");
-    } else {
-        strbuf_addstr(&sql, "SELECT port, service AS name, SUM(services) AS services");
-        summary_where(f, &sql, "web_count", "service IS NOT NULL");
-    }
+    strbuf_addstr(&sql, "SELECT port, service AS name, SUM(services) AS services");
+    err = counts_where(store, f, &sql, "service IS NOT NULL", diag);
     strbuf_addstr(&sql, " GROUP BY port, name ORDER BY port, services DESC, name");
-    err = query_into_table(store, sql.buf, f, *out, diag);
+    if (!err)
+        err = query_into_table(store, sql.buf, f, *out, diag);
     strbuf_release(&sql);
     return err;
 }

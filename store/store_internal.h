@@ -4,6 +4,7 @@
 #define TALLY_STORE_INTERNAL_H
 
 #include "store/store.h"
+#include "store/store_web.h"
 
 /* ---- the parts of the store (listed in store.c) ---- */
 
@@ -111,10 +112,8 @@ enum tally_error hostset_builder_write(struct store *store, struct hostset_build
 
 /* ---- web summaries as an import builds them (store_web.c) ---- */
 
-/* One winner per service (source, proto, port, address): its Server product, its stack
- * and its banner type; memory grows with the services, not with the headers. */
-struct web_builder *web_builder_new(void);
-void web_builder_free(struct web_builder *b);       /* accepts NULL */
+/* A struct web_builder (store_web.h) keeps one winner per service (source, proto, port,
+ * address): its Server product, its stack and its banner type. */
 /* An HTTP header row (name server, x-powered-by or x-aspnet-version; others are ignored);
  * has_seen 0: its seen is unknown (NULL). */
 void web_builder_header(struct web_builder *b, int64_t source, const char *proto,
@@ -123,7 +122,7 @@ void web_builder_header(struct web_builder *b, int64_t source, const char *proto
 /* A banner row of the given service (masscan's name). */
 void web_builder_banner(struct web_builder *b, int64_t source, const char *proto,
                         unsigned port, const struct ip_addr *addr, const char *service);
-/* Writes the web_service, web_count and web_host_set rows, in the transaction under way,
+/* Writes the web_winner, web_count and web_host_set rows, in the transaction under way,
  * in the order of (source, proto, port, ...); accepts NULL. */
 enum tally_error web_builder_write(struct store *store, struct web_builder *b);
 

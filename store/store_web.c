@@ -1,9 +1,10 @@
 /* store_web.c: what each import says runs on its web services, summarised when it commits
  * so that `apps`, `stacks`, `app-stack` and `services` need not rank every header and
  * banner row: per service the import's winning Server product, stack and banner type
- * (web_service), how many services share each answer (web_count), and the hosts with an
- * answer per (proto, port) (web_host_set), which tell whether two imports share a service.
- * Migration 4 builds them for the imports of an older database. */
+ * (packed in web_winner), how many services share each answer (web_count), and the hosts
+ * with an answer per (proto, port) (web_host_set), which tell whether two imports share a
+ * service; when they do, web_pick_fill() ranks the imports' winners again. Migration 4
+ * builds the summaries for the imports of an older database. */
 #include "store/store_internal.h"
 
 #include <roaring/roaring.h>
@@ -12,34 +13,39 @@
 
 /* Version 4: the summaries, built for every import already in the database. */
 static const char web_v4[] =
-    "CREATE TABLE web_service (\n"
+    "CREATE TABLE web_winner (\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
     "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
-    "  addr TEXT NOT NULL,          -- as in http_header and banner\n"
-    "  app TEXT,                    -- the Server product that wins for this import\n"
-    "  app_seen INTEGER,            -- the seen of its header\n"
-    "  stack TEXT,                  -- the stack that wins: X-Powered-By, else 'ASP.NET'\n"
-    "  stack_aspnet INTEGER,        -- 1 when the stack came from X-AspNet-Version\n"
-    "  stack_seen INTEGER,\n"
-    "  service TEXT                 -- the banner type that wins (http.server as http, ...)\n"
+    "  family INTEGER NOT NULL,     -- 4 or 6\n"
+    "  services INTEGER NOT NULL,   -- how many services winners describes\n"
+    "  names BLOB NOT NULL,         -- the answers' texts in byte order, each ended by a 0\n"
+    "  winners BLOB NOT NULL        -- per service, in address order: its address (4 or\n"
+    "                               -- 16 bytes), then the import's winning Server product,\n"
+    "                               -- stack and banner type (http.server counted as http,\n"
+    "                               -- X509 as ssl) as 1 + their index in names (0: none),\n"
+    "                               -- 4 bytes each, a byte of flags (1: the product's\n"
+    "                               -- seen is known, 2: the stack's, 4: the stack is\n"
+    "                               -- 'ASP.NET' from X-AspNet-Version), the seen of the\n"
+    "                               -- product's and the stack's header, 8 bytes each;\n"
+    "                               -- numbers little-endian\n"
     ");\n"
     "CREATE TABLE web_count (\n"
     "  source_id INTEGER NOT NULL,\n"
     "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
-    "  app TEXT, stack TEXT, service TEXT,  -- as in web_service\n"
-    "  services INTEGER NOT NULL    -- web_service rows with these values\n"
+    "  app TEXT, stack TEXT, service TEXT,  -- the winners' answers (NULL: none)\n"
+    "  services INTEGER NOT NULL    -- how many of the import's services have them\n"
     ");\n"
     "CREATE TABLE web_host_set (\n"
     "  source_id INTEGER NOT NULL,\n"
     "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
     "  family INTEGER NOT NULL,     -- 4 or 6\n"
     "  hosts INTEGER NOT NULL,\n"
-    "  members BLOB NOT NULL        -- the addresses of web_service, as in host_set\n"
+    "  members BLOB NOT NULL        -- the addresses of web_winner, as in host_set\n"
     ");\n";
 
 static enum tally_error web_build_all(struct store *store, struct tally_diag *diag);
 
-static const char *const web_tables[] = { "web_service", "web_count", "web_host_set", NULL };
+static const char *const web_tables[] = { "web_winner", "web_count", "web_host_set", NULL };
 
 static const struct store_migration web_migrations[] = {
     { 4, web_v4, web_build_all },
@@ -69,6 +75,7 @@ struct web_builder {
     size_t n, alloc;
     uint32_t *slots;            /* index + 1 into entries; 0: free */
     size_t nslots;
+    size_t last;                /* index + 1 of the entry used last; 0: none */
 };
 
 struct web_builder *web_builder_new(void)
@@ -88,11 +95,14 @@ void web_builder_free(struct web_builder *b)
     free(b);
 }
 
+/* splitmix64's finaliser: every bit of h moves every bit of the result. */
 static uint64_t mix(uint64_t h)
 {
-    h ^= h >> 31;
+    h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9u;
-    h ^= h >> 29;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebu;
+    h ^= h >> 31;
     return h;
 }
 
@@ -141,11 +151,11 @@ static size_t addr_len(const struct ip_addr *addr)
 static uint64_t entry_hash(int64_t source, const char *proto, unsigned port,
                            const struct ip_addr *addr)
 {
-    uint64_t h = mix((uint64_t)source * 0x9e3779b97f4a7c15u ^ (uintptr_t)proto ^
+    uint64_t h = mix((uint64_t)source ^ (uint64_t)(uintptr_t)proto << 7 ^
                      (uint64_t)port << 40 ^ (uint64_t)addr->family << 58);
-    for (size_t i = 0; i < addr_len(addr); i += 4) {
-        uint32_t word;
-        memcpy(&word, addr->bytes + i, 4);
+    for (size_t i = 0; i < addr_len(addr); i += 8) {
+        uint64_t word = 0;
+        memcpy(&word, addr->bytes + i, addr_len(addr) - i < 8 ? addr_len(addr) - i : 8);
         h = mix(h ^ word);
     }
     return h;
@@ -173,6 +183,12 @@ static size_t entry_slot(const struct web_builder *b, int64_t source, const char
 static struct web_entry *entry(struct web_builder *b, int64_t source, const char *proto,
                                unsigned port, const struct ip_addr *addr)
 {
+    /* A service's headers and banners mostly come one after the other. */
+    if (b->last) {
+        struct web_entry *e = &b->entries[b->last - 1];
+        if (same_service(e, source, e->proto, port, addr) && strcmp(e->proto, proto) == 0)
+            return e;
+    }
     const char *p = intern(b, proto);
     if (2 * (b->n + 1) > b->nslots) {
         free(b->slots);
@@ -184,8 +200,10 @@ static struct web_entry *entry(struct web_builder *b, int64_t source, const char
         }
     }
     size_t i = entry_slot(b, source, p, port, addr);
-    if (b->slots[i])
+    if (b->slots[i]) {
+        b->last = b->slots[i];
         return &b->entries[b->slots[i] - 1];
+    }
     if (b->n == b->alloc) {
         b->alloc = b->alloc ? 2 * b->alloc : 1024;
         b->entries = xrealloc(b->entries, b->alloc * sizeof(*b->entries));
@@ -195,6 +213,7 @@ static struct web_entry *entry(struct web_builder *b, int64_t source, const char
     e->addr.family = addr->family;
     memcpy(e->addr.bytes, addr->bytes, addr_len(addr));
     b->slots[i] = (uint32_t)++b->n;
+    b->last = b->n;
     return e;
 }
 
@@ -313,42 +332,160 @@ static int by_answer(const void *pa, const void *pb)
     return 0;
 }
 
-static enum tally_error write_services(struct store *store, const struct web_builder *b)
+static void put32(struct strbuf *sb, uint32_t v)
+{
+    unsigned char b[4] = { v & 0xff, v >> 8 & 0xff, v >> 16 & 0xff, v >> 24 & 0xff };
+    strbuf_add(sb, b, 4);
+}
+
+static void put64(struct strbuf *sb, int64_t v)
+{
+    put32(sb, (uint32_t)((uint64_t)v & 0xffffffffu));
+    put32(sb, (uint32_t)((uint64_t)v >> 32));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int64_t get64(const unsigned char *p)
+{
+    return (int64_t)((uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32);
+}
+
+static int by_text(const void *pa, const void *pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+/* 1 + the index of name in names[0 .. n), 0 for NULL. */
+static uint32_t name_index(const char *const *names, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    if (!name)
+        return 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(names[mid], name);
+        if (c == 0)
+            return (uint32_t)mid + 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* The web_winner row of entries[first .. end): one (source, proto, port, family). */
+static enum tally_error write_winners(struct store *store, const struct web_entry *entries,
+                                      size_t first, size_t end, const char **names)
 {
     static const char sql[] =
-        "INSERT INTO web_service (source_id, proto, port, addr, app, app_seen, stack, "
-        "stack_aspnet, stack_seen, service) VALUES (?,?,?,?,?,?,?,?,?,?)";
-    enum tally_error err = TALLY_OK;
-    for (size_t i = 0; i < b->n && !err; i++) {
-        const struct web_entry *e = &b->entries[i];
-        sqlite3_stmt *stmt = store_statement(store, sql);
-        char text[64];
-        if (!stmt)
-            return TALLY_ERROR_DATABASE;
-        ip_format(&e->addr, text, sizeof(text));
-        sqlite3_bind_int64(stmt, 1, e->source);
-        store_bind_text(stmt, 2, e->proto);
-        sqlite3_bind_int64(stmt, 3, e->port);
-        store_bind_text(stmt, 4, text);
-        store_bind_text(stmt, 5, e->app);
-        if (e->app && e->has_app_seen)
-            sqlite3_bind_int64(stmt, 6, e->app_seen);
-        store_bind_text(stmt, 7, e->stack);
-        if (e->stack)
-            sqlite3_bind_int(stmt, 8, e->stack_aspnet);
-        if (e->stack && e->has_stack_seen)
-            sqlite3_bind_int64(stmt, 9, e->stack_seen);
-        store_bind_text(stmt, 10, e->service);
-        err = store_step_done(stmt);
+        "INSERT INTO web_winner (source_id, proto, port, family, services, names, winners) "
+        "VALUES (?,?,?,?,?,?,?)";
+    struct strbuf dict, packed;
+    size_t nnames = 0;
+    for (size_t i = first; i < end; i++) {
+        const char *answers[3] = { entries[i].app, entries[i].stack, entries[i].service };
+        for (int k = 0; k < 3; k++)
+            if (answers[k])
+                names[nnames++] = answers[k];
     }
+    if (nnames > 1)
+        xqsort(names, nnames, sizeof(*names), by_text);
+    size_t distinct = 0;
+    strbuf_init(&dict);
+    for (size_t i = 0; i < nnames; i++) {
+        if (distinct > 0 && strcmp(names[distinct - 1], names[i]) == 0)
+            continue;
+        names[distinct++] = names[i];
+        strbuf_add(&dict, names[i], strlen(names[i]) + 1);
+    }
+    strbuf_init(&packed);
+    for (size_t i = first; i < end; i++) {
+        const struct web_entry *e = &entries[i];
+        strbuf_add(&packed, e->addr.bytes, addr_len(&e->addr));
+        put32(&packed, name_index(names, distinct, e->app));
+        put32(&packed, name_index(names, distinct, e->stack));
+        put32(&packed, name_index(names, distinct, e->service));
+        unsigned char flags = (unsigned char)((e->app && e->has_app_seen ? 1 : 0) |
+                                              (e->stack && e->has_stack_seen ? 2 : 0) |
+                                              (e->stack && e->stack_aspnet ? 4 : 0));
+        strbuf_add(&packed, &flags, 1);
+        put64(&packed, flags & 1 ? e->app_seen : 0);
+        put64(&packed, flags & 2 ? e->stack_seen : 0);
+    }
+    enum tally_error err = TALLY_ERROR_DATABASE;
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, entries[first].source);
+        store_bind_text(stmt, 2, entries[first].proto);
+        sqlite3_bind_int64(stmt, 3, entries[first].port);
+        sqlite3_bind_int(stmt, 4, entries[first].addr.family);
+        sqlite3_bind_int64(stmt, 5, (sqlite3_int64)(end - first));
+        sqlite3_bind_blob64(stmt, 6, dict.buf ? dict.buf : "", dict.len, SQLITE_STATIC);
+        sqlite3_bind_blob64(stmt, 7, packed.buf ? packed.buf : "", packed.len, SQLITE_STATIC);
+        err = store_step_done(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
+    strbuf_release(&packed);
+    strbuf_release(&dict);
     return err;
 }
 
-static enum tally_error write_counts(struct store *store, const struct web_builder *b)
+enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned port,
+                              int family, const void *names, size_t names_len,
+                              const void *winners, size_t len, struct tally_diag *diag)
 {
-    static const char sql[] =
-        "INSERT INTO web_count (source_id, proto, port, app, stack, service, services) "
-        "VALUES (?,?,?,?,?,?,?)";
+    const unsigned char *p = winners, *dict = names;
+    size_t alen = family == 4 ? 4 : 16, size = alen + 3 * 4 + 1 + 2 * 8;
+    size_t nnames = 0;
+    const char **index = NULL;
+    enum tally_error err = TALLY_OK;
+    if ((family != 4 && family != 6) || len % size != 0 ||
+        (names_len > 0 && dict[names_len - 1] != 0))
+        return diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
+    for (size_t i = 0; i < names_len; i++)
+        nnames += dict[i] == 0;
+    index = xmalloc((nnames + 1) * sizeof(*index));
+    for (size_t i = 0, k = 0; i < names_len; i += strlen((const char *)dict + i) + 1)
+        index[k++] = (const char *)dict + i;
+    for (size_t at = 0; at < len && !err; at += size) {
+        struct ip_addr addr = { .family = family };
+        uint32_t answer[3];
+        memcpy(addr.bytes, p + at, alen);
+        for (int k = 0; k < 3; k++) {
+            answer[k] = get32(p + at + alen + 4 * k);
+            if (answer[k] > nnames)
+                err = diag_set(diag, TALLY_ERROR_DATABASE,
+                               "a web summary (web_winner) is damaged");
+        }
+        if (err)
+            break;
+        unsigned flags = p[at + alen + 12];
+        int64_t app_seen = get64(p + at + alen + 13), stack_seen = get64(p + at + alen + 21);
+        /* An import's winner is ranked as a header or banner row of its own would be. */
+        if (answer[0])
+            web_builder_header(b, 0, proto, port, &addr, "server", index[answer[0] - 1],
+                               flags & 1, app_seen);
+        if (answer[1])
+            web_builder_header(b, 0, proto, port, &addr,
+                               flags & 4 ? "x-aspnet-version" : "x-powered-by",
+                               index[answer[1] - 1], (flags & 2) != 0, stack_seen);
+        if (answer[2])
+            web_builder_banner(b, 0, proto, port, &addr, index[answer[2] - 1]);
+    }
+    free(index);
+    return err;
+}
+
+/* Rows of sql (an INSERT of source_id, proto, port, app, stack, service, services): how
+ * many services have each answer. */
+static enum tally_error write_counts(struct store *store, const struct web_builder *b,
+                                     const char *sql)
+{
     enum tally_error err = TALLY_OK;
     const struct web_entry **order = xmalloc((b->n + 1) * sizeof(*order));
     for (size_t i = 0; i < b->n; i++)
@@ -428,30 +565,62 @@ static enum tally_error write_set(struct store *store, const struct web_entry *e
     return err;
 }
 
-enum tally_error web_builder_write(struct store *store, struct web_builder *b)
+/* Ends the builder's use of its slots (they point into entries by index) and sorts the
+ * entries by service. */
+static void sort_entries(struct web_builder *b)
 {
-    enum tally_error err = TALLY_OK;
-    if (!b || b->n == 0)
-        return TALLY_OK;
-    /* The slots point into entries by index: sorting ends their use. */
     free(b->slots);
     b->slots = NULL;
     b->nslots = 0;
+    b->last = 0;
     if (b->n > 1)
         xqsort(b->entries, b->n, sizeof(*b->entries), by_service);
-    err = write_services(store, b);
-    if (!err)
-        err = write_counts(store, b);
+}
+
+enum tally_error web_builder_write(struct store *store, struct web_builder *b)
+{
+    static const char counts[] =
+        "INSERT INTO web_count (source_id, proto, port, app, stack, service, services) "
+        "VALUES (?,?,?,?,?,?,?)";
+    enum tally_error err = TALLY_OK;
+    if (!b || b->n == 0)
+        return TALLY_OK;
+    sort_entries(b);
+    err = write_counts(store, b, counts);
     uint32_t *v4 = xmalloc(b->n * sizeof(*v4));
     uint8_t (*v6)[16] = xmalloc(b->n * 16);
+    const char **names = xmalloc(3 * b->n * sizeof(*names));
     for (size_t first = 0, end; first < b->n && !err; first = end) {
         for (end = first + 1; end < b->n && same_set(&b->entries[first], &b->entries[end]);
              end++)
             ;
         err = write_set(store, b->entries, first, end, v4, v6);
+        for (size_t from = first, to; from < end && !err; from = to) {
+            for (to = from + 1;
+                 to < end && b->entries[to].addr.family == b->entries[from].addr.family; to++)
+                ;
+            err = write_winners(store, b->entries, from, to, names);
+        }
     }
+    free(names);
     free(v6);
     free(v4);
+    b->n = 0;
+    return err;
+}
+
+enum tally_error web_pick_write(struct store *store, struct web_builder *b)
+{
+    static const char counts[] =
+        "INSERT INTO temp.web_pick (source_id, proto, port, app, stack, service, services) "
+        "VALUES (?,?,?,?,?,?,?)";
+    sqlite3 *db = store->db;
+    if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS web_pick (source_id, proto, port, "
+                     "app, stack, service, services); DELETE FROM temp.web_pick", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return TALLY_ERROR_DATABASE;
+    sort_entries(b);
+    enum tally_error err = write_counts(store, b, counts);
     b->n = 0;
     return err;
 }

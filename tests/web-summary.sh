@@ -1,6 +1,6 @@
 #!/bin/sh
 # web-summary.sh: apps, stacks, app-stack and services read the summaries an import writes
-# beside its headers and banners (web_service, web_count, web_host_set). Here their answers
+# beside its headers and banners (web_winner, web_count, web_host_set). Here their answers
 # are checked against the same analyses computed the slow way, by ranking every
 # http_header and banner row with window functions in the sqlite3 shell, with every
 # filter: for every scan and capture file of the samples, the fixtures and the corpora
@@ -132,27 +132,27 @@ shares() {
                                       HAVING COUNT(DISTINCT source_id) > 1)")" != 0 ]
 }
 
-# summaries_match DB: every import's counts are those of its winners, and its host sets
-# hold the services it has winners for.
+# summaries_match DB: every import has, per (proto, port), as many winners, counted
+# services and hosts as it has services with headers or banners, IPv4 and IPv6.
 summaries_match() {
-    check_eq "${1##*/}: the counts are those of the per-service winners" \
-        "$(q "$1" "SELECT source_id, proto, port, app, stack, service, services FROM web_count
-                   ORDER BY 1, 2, 3, 4, 5, 6")" \
-        "$(q "$1" "SELECT source_id, proto, port, app, stack, service, COUNT(*) FROM web_service
-                   GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")"
-    check_eq "${1##*/}: one winner for every service with headers or banners" \
-        "$(q "$1" "SELECT source_id, proto, port, addr FROM web_service ORDER BY 1, 2, 3, 4")" \
-        "$(q "$1" "SELECT source_id, proto, port, addr FROM http_header
-                   WHERE name IN ('server', 'x-powered-by', 'x-aspnet-version')
-                   UNION SELECT source_id, proto, port, addr FROM banner ORDER BY 1, 2, 3, 4")"
+    local rows
+    rows=$(q "$1" "SELECT source_id, proto, port, CASE WHEN ip4 IS NULL THEN 6 ELSE 4 END,
+                          COUNT(DISTINCT addr)
+                   FROM (SELECT source_id, proto, port, addr, ip4 FROM http_header
+                         WHERE name IN ('server', 'x-powered-by', 'x-aspnet-version')
+                         UNION ALL SELECT source_id, proto, port, addr, ip4 FROM banner)
+                   GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
+    check_eq "${1##*/}: a winner for every service with headers or banners" \
+        "$(q "$1" "SELECT source_id, proto, port, family, services FROM web_winner
+                   ORDER BY 1, 2, 3, 4")" "$rows"
     check_eq "${1##*/}: the host sets hold those services' hosts" \
-        "$(q "$1" "SELECT source_id, proto, port, family, SUM(hosts) FROM web_host_set
-                   GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")" \
-        "$(q "$1" "SELECT source_id, proto, port, CASE WHEN ip4 IS NULL THEN 6 ELSE 4 END,
-                          COUNT(*) FROM web_service JOIN (SELECT DISTINCT source_id, proto,
-                          port, addr, ip4 FROM http_header UNION SELECT DISTINCT source_id,
-                          proto, port, addr, ip4 FROM banner) USING (source_id, proto, port, addr)
-                   GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")"
+        "$(q "$1" "SELECT source_id, proto, port, family, hosts FROM web_host_set
+                   ORDER BY 1, 2, 3, 4")" "$rows"
+    check_eq "${1##*/}: the counts count them" \
+        "$(q "$1" "SELECT source_id, proto, port, SUM(services) FROM web_count
+                   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")" \
+        "$(q "$1" "SELECT source_id, proto, port, SUM(services) FROM web_winner
+                   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")"
 }
 
 # ---- every scan and capture file we have ----
@@ -171,7 +171,7 @@ for f in $files; do
     "$TALLY" -d "$ALL" import --lenient "$f" >/dev/null 2>&1 && imported=$((imported + 1))
 done
 check "scan and capture files imported ($imported)" test "$imported" -gt 30
-check "some have headers and banners" test "$(q "$ALL" "SELECT COUNT(*) FROM web_service")" -gt 10
+check "some have headers and banners" test "$(q "$ALL" "SELECT SUM(services) FROM web_count")" -gt 10
 check "and several imports see the same services" shares "$ALL"
 summaries_match "$ALL"
 if needs_lookup corpora; then ok "the corpora are in the comparison"; else skip "$needs_why"; fi
@@ -181,7 +181,7 @@ for options in "" "--port 80" "--port 80,443" "--proto udp" "--proto tcp --port 
     all_same "$ALL" $options
 done
 # Each file with headers or banners on its own.
-for id in $(q "$ALL" "SELECT DISTINCT source_id FROM web_service ORDER BY 1"); do
+for id in $(q "$ALL" "SELECT DISTINCT source_id FROM web_count ORDER BY 1"); do
     all_same "$ALL" --source "$id"
 done
 
@@ -238,15 +238,14 @@ check "three scans import" "$TALLY" -d "$MULTI" import --tag a "$TMP/first.oL" "
 check "and a third" "$TALLY" -d "$MULTI" import --tag b "$TMP/third.oL"
 check "the first two share services" shares "$MULTI"
 summaries_match "$MULTI"
-check_eq "the first scan's own winners" \
-    "$(q "$MULTI" "SELECT addr, port, app, stack, stack_aspnet, service FROM web_service
-                   WHERE source_id = 1 AND port = 80 ORDER BY addr")" \
-    "198.51.100.1|80|nginx|PHP|0|http
-198.51.100.2|80|Apache|ASP.NET|1|http
-198.51.100.3|80|Microsoft-IIS|ASP.NET|0|http
-198.51.100.4|80|lighttpd|||http
-198.51.100.9|80||||http
-2001:db8::1|80|nginx|PHP|0|http"
+check_eq "the first scan's own answers on 80/tcp" \
+    "$(q "$MULTI" "SELECT app, stack, service, services FROM web_count
+                   WHERE source_id = 1 AND port = 80 ORDER BY 1, 2, 3")" \
+    "||http|1
+Apache|ASP.NET|http|1
+Microsoft-IIS|ASP.NET|http|1
+lighttpd||http|1
+nginx|PHP|http|2"
 for options in "" "--source a" "--source b" "--source 1" "--source 2" "--source 3" \
                "--port 80" "--port 443" "--port 8443" "--port 8080,25" "--port 22,53" "--proto udp" "--proto tcp --port 80" \
                "--top 2" "--top 1 --source 2" "--top 2 --port 80"; do
@@ -257,7 +256,7 @@ done
 
 check "forget the second scan" "$TALLY" -d "$MULTI" forget 2
 check_eq "its summaries are gone" \
-    "$(q "$MULTI" "SELECT (SELECT COUNT(*) FROM web_service WHERE source_id = 2) +
+    "$(q "$MULTI" "SELECT (SELECT COUNT(*) FROM web_winner WHERE source_id = 2) +
                           (SELECT COUNT(*) FROM web_count WHERE source_id = 2) +
                           (SELECT COUNT(*) FROM web_host_set WHERE source_id = 2)")" 0
 check_eq "the others' stay" "$(q "$MULTI" "SELECT COUNT(DISTINCT source_id) FROM web_count")" 2
@@ -267,7 +266,7 @@ all_same "$MULTI" --port 80
 check "forget the rest" "$TALLY" -d "$MULTI" forget a
 check "and b" "$TALLY" -d "$MULTI" forget b
 check_eq "no summaries are left" \
-    "$(q "$MULTI" "SELECT (SELECT COUNT(*) FROM web_service) + (SELECT COUNT(*) FROM web_count)
+    "$(q "$MULTI" "SELECT (SELECT COUNT(*) FROM web_winner) + (SELECT COUNT(*) FROM web_count)
                           + (SELECT COUNT(*) FROM web_host_set)")" 0
 check_eq "apps: nothing" "$("$TALLY" -d "$MULTI" show apps --format csv)" "app,services"
 
@@ -279,7 +278,7 @@ FAILED="$TMP/failed.db"
   echo "open tcp eighty 192.0.2.2 1"; } >"$TMP/bad.oL"
 check_exit "a malformed list fails" 1 "$TALLY" -d "$FAILED" import "$TMP/bad.oL"
 check_eq "and leaves no summaries behind" \
-    "$(q "$FAILED" "SELECT COUNT(*) FROM web_service WHERE addr = '192.0.2.1'")" 0
+    "$(q "$FAILED" "SELECT COUNT(*) FROM web_count WHERE source_id > 1")" 0
 all_same "$FAILED"
 
 # ---- two imports at once ----
@@ -307,13 +306,15 @@ all_same "$CONC" --source 1
 
 OLD="$TMP/old.db"
 cp "$ALL" "$OLD"
-"$SQLITE3" "$OLD" "DROP TABLE web_service; DROP TABLE web_count; DROP TABLE web_host_set;
+"$SQLITE3" "$OLD" "DROP TABLE web_winner; DROP TABLE web_count; DROP TABLE web_host_set;
                    PRAGMA user_version = 3"
 check "a schema-3 database opens (and is migrated)" "$TALLY" -d "$OLD" analyses
 check_eq "its summaries are those of the imports" \
-    "$(q "$OLD" "SELECT * FROM web_service; SELECT * FROM web_count;
+    "$(q "$OLD" "SELECT source_id, proto, port, family, services, hex(names), hex(winners)
+                 FROM web_winner; SELECT * FROM web_count;
                  SELECT source_id, proto, port, family, hosts, hex(members) FROM web_host_set")" \
-    "$(q "$ALL" "SELECT * FROM web_service; SELECT * FROM web_count;
+    "$(q "$ALL" "SELECT source_id, proto, port, family, services, hex(names), hex(winners)
+                 FROM web_winner; SELECT * FROM web_count;
                  SELECT source_id, proto, port, family, hosts, hex(members) FROM web_host_set")"
 for a in apps stacks app-stack services; do
     check_eq "show $a: the same after the migration" \
