@@ -332,16 +332,19 @@ static int by_answer(const void *pa, const void *pb)
     return 0;
 }
 
-static void put32(struct strbuf *sb, uint32_t v)
+static unsigned char *put32(unsigned char *p, uint32_t v)
 {
-    unsigned char b[4] = { v & 0xff, v >> 8 & 0xff, v >> 16 & 0xff, v >> 24 & 0xff };
-    strbuf_add(sb, b, 4);
+    p[0] = v & 0xff;
+    p[1] = v >> 8 & 0xff;
+    p[2] = v >> 16 & 0xff;
+    p[3] = v >> 24 & 0xff;
+    return p + 4;
 }
 
-static void put64(struct strbuf *sb, int64_t v)
+static unsigned char *put64(unsigned char *p, int64_t v)
 {
-    put32(sb, (uint32_t)((uint64_t)v & 0xffffffffu));
-    put32(sb, (uint32_t)((uint64_t)v >> 32));
+    p = put32(p, (uint32_t)((uint64_t)v & 0xffffffffu));
+    return put32(p, (uint32_t)((uint64_t)v >> 32));
 }
 
 static uint32_t get32(const unsigned char *p)
@@ -378,44 +381,54 @@ static uint32_t name_index(const char *const *names, size_t n, const char *name)
     return 0;
 }
 
-/* The web_winner row of entries[first .. end): one (source, proto, port, family). */
-static enum tally_error write_winners(struct store *store, const struct web_entry *entries,
-                                      size_t first, size_t end, const char **names)
+/* The bytes of one service in web_winner.winners, after its address. */
+#define WINNER_SIZE (3 * 4 + 1 + 2 * 8)
+
+/* The web_winner row of b's entries[first .. end): one (source, proto, port, family).
+ * used (a flag per slot of b's names, all 0) and names (room for all of b's names) are
+ * scratch space. */
+static enum tally_error write_winners(struct store *store, const struct web_builder *b,
+                                      size_t first, size_t end, unsigned char *used,
+                                      const char **names)
 {
     static const char sql[] =
         "INSERT INTO web_winner (source_id, proto, port, family, services, names, winners) "
         "VALUES (?,?,?,?,?,?,?)";
-    struct strbuf dict, packed;
-    size_t nnames = 0;
+    const struct web_entry *entries = b->entries;
+    struct strbuf dict;
+    size_t distinct = 0;
     for (size_t i = first; i < end; i++) {
         const char *answers[3] = { entries[i].app, entries[i].stack, entries[i].service };
-        for (int k = 0; k < 3; k++)
-            if (answers[k])
-                names[nnames++] = answers[k];
+        for (int k = 0; k < 3; k++) {
+            if (!answers[k])
+                continue;
+            size_t slot = name_slot(b, answers[k]);
+            if (!used[slot]) {
+                used[slot] = 1;
+                names[distinct++] = answers[k];
+            }
+        }
     }
-    if (nnames > 1)
-        xqsort(names, nnames, sizeof(*names), by_text);
-    size_t distinct = 0;
+    if (distinct > 1)
+        xqsort(names, distinct, sizeof(*names), by_text);
     strbuf_init(&dict);
-    for (size_t i = 0; i < nnames; i++) {
-        if (distinct > 0 && strcmp(names[distinct - 1], names[i]) == 0)
-            continue;
-        names[distinct++] = names[i];
+    for (size_t i = 0; i < distinct; i++) {
+        used[name_slot(b, names[i])] = 0;
         strbuf_add(&dict, names[i], strlen(names[i]) + 1);
     }
-    strbuf_init(&packed);
+    size_t alen = addr_len(&entries[first].addr), len = (end - first) * (alen + WINNER_SIZE);
+    unsigned char *packed = xmalloc(len ? len : 1), *p = packed;
     for (size_t i = first; i < end; i++) {
         const struct web_entry *e = &entries[i];
-        strbuf_add(&packed, e->addr.bytes, addr_len(&e->addr));
-        put32(&packed, name_index(names, distinct, e->app));
-        put32(&packed, name_index(names, distinct, e->stack));
-        put32(&packed, name_index(names, distinct, e->service));
-        unsigned char flags = (unsigned char)((e->app && e->has_app_seen ? 1 : 0) |
-                                              (e->stack && e->has_stack_seen ? 2 : 0) |
-                                              (e->stack && e->stack_aspnet ? 4 : 0));
-        strbuf_add(&packed, &flags, 1);
-        put64(&packed, flags & 1 ? e->app_seen : 0);
-        put64(&packed, flags & 2 ? e->stack_seen : 0);
+        memcpy(p, e->addr.bytes, alen);
+        p = put32(p + alen, name_index(names, distinct, e->app));
+        p = put32(p, name_index(names, distinct, e->stack));
+        p = put32(p, name_index(names, distinct, e->service));
+        *p++ = (unsigned char)((e->app && e->has_app_seen ? 1 : 0) |
+                               (e->stack && e->has_stack_seen ? 2 : 0) |
+                               (e->stack && e->stack_aspnet ? 4 : 0));
+        p = put64(p, e->app && e->has_app_seen ? e->app_seen : 0);
+        p = put64(p, e->stack && e->has_stack_seen ? e->stack_seen : 0);
     }
     enum tally_error err = TALLY_ERROR_DATABASE;
     sqlite3_stmt *stmt = store_statement(store, sql);
@@ -426,11 +439,11 @@ static enum tally_error write_winners(struct store *store, const struct web_entr
         sqlite3_bind_int(stmt, 4, entries[first].addr.family);
         sqlite3_bind_int64(stmt, 5, (sqlite3_int64)(end - first));
         sqlite3_bind_blob64(stmt, 6, dict.buf ? dict.buf : "", dict.len, SQLITE_STATIC);
-        sqlite3_bind_blob64(stmt, 7, packed.buf ? packed.buf : "", packed.len, SQLITE_STATIC);
+        sqlite3_bind_blob64(stmt, 7, packed, len, SQLITE_STATIC);
         err = store_step_done(stmt);
         sqlite3_clear_bindings(stmt);
     }
-    strbuf_release(&packed);
+    free(packed);
     strbuf_release(&dict);
     return err;
 }
@@ -440,7 +453,7 @@ enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned
                               const void *winners, size_t len, struct tally_diag *diag)
 {
     const unsigned char *p = winners, *dict = names;
-    size_t alen = family == 4 ? 4 : 16, size = alen + 3 * 4 + 1 + 2 * 8;
+    size_t alen = family == 4 ? 4 : 16, size = alen + WINNER_SIZE;
     size_t nnames = 0;
     const char **index = NULL;
     enum tally_error err = TALLY_OK;
@@ -539,19 +552,19 @@ static enum tally_error write_set_row(struct store *store, const struct web_entr
 /* The hosts of the services of one (source, proto, port): entries[first .. end), in
  * address order, IPv4 before IPv6. */
 static enum tally_error write_set(struct store *store, const struct web_entry *entries,
-                                  size_t first, size_t end, uint32_t *v4, uint8_t (*v6)[16])
+                                  size_t first, size_t end)
 {
     size_t n4 = 0, n6 = 0;
     enum tally_error err = TALLY_OK;
-    for (size_t i = first; i < end; i++) {
-        if (entries[i].addr.family == 4)
-            v4[n4++] = ip_v4_value(&entries[i].addr);
-        else
-            memcpy(v6[n6++], entries[i].addr.bytes, 16);
-    }
+    while (first + n4 < end && entries[first + n4].addr.family == 4)
+        n4++;
     if (n4) {
+        uint32_t *v4 = xmalloc(n4 * sizeof(*v4));
+        for (size_t i = 0; i < n4; i++)
+            v4[i] = ip_v4_value(&entries[first + i].addr);
         roaring_bitmap_t *bitmap = roaring_bitmap_create();
         roaring_bitmap_add_many(bitmap, n4, v4);
+        free(v4);
         roaring_bitmap_run_optimize(bitmap);
         size_t len = roaring_bitmap_portable_size_in_bytes(bitmap);
         char *bytes = xmalloc(len);
@@ -560,8 +573,14 @@ static enum tally_error write_set(struct store *store, const struct web_entry *e
         free(bytes);
         roaring_bitmap_free(bitmap);
     }
-    if (n6 && !err)
+    n6 = end - first - n4;
+    if (n6 && !err) {
+        uint8_t (*v6)[16] = xmalloc(n6 * 16);
+        for (size_t i = 0; i < n6; i++)
+            memcpy(v6[i], entries[first + n4 + i].addr.bytes, 16);
         err = write_set_row(store, &entries[first], 6, n6, v6, 16 * n6);
+        free(v6);
+    }
     return err;
 }
 
@@ -587,24 +606,22 @@ enum tally_error web_builder_write(struct store *store, struct web_builder *b)
         return TALLY_OK;
     sort_entries(b);
     err = write_counts(store, b, counts);
-    uint32_t *v4 = xmalloc(b->n * sizeof(*v4));
-    uint8_t (*v6)[16] = xmalloc(b->n * 16);
-    const char **names = xmalloc(3 * b->n * sizeof(*names));
+    unsigned char *used = xcalloc(b->nnames_slots, 1);
+    const char **names = xmalloc((b->nnames + 1) * sizeof(*names));
     for (size_t first = 0, end; first < b->n && !err; first = end) {
         for (end = first + 1; end < b->n && same_set(&b->entries[first], &b->entries[end]);
              end++)
             ;
-        err = write_set(store, b->entries, first, end, v4, v6);
+        err = write_set(store, b->entries, first, end);
         for (size_t from = first, to; from < end && !err; from = to) {
             for (to = from + 1;
                  to < end && b->entries[to].addr.family == b->entries[from].addr.family; to++)
                 ;
-            err = write_winners(store, b->entries, from, to, names);
+            err = write_winners(store, b, from, to, used, names);
         }
     }
     free(names);
-    free(v6);
-    free(v4);
+    free(used);
     b->n = 0;
     return err;
 }
