@@ -384,21 +384,20 @@ static uint32_t name_index(const char *const *names, size_t n, const char *name)
 /* The bytes of one service in web_winner.winners, after its address. */
 #define WINNER_SIZE (3 * 4 + 1 + 2 * 8)
 
-/* The web_winner row of b's entries[first .. end): one (source, proto, port, family).
- * used (a flag per slot of b's names, all 0) and names (room for all of b's names) are
- * scratch space. */
+/* The web_winner row of entries[first .. end) (b's, in order): one (source, proto, port,
+ * family). used (a flag per slot of b's names, all 0) and names (room for all of b's
+ * names) are scratch space. */
 static enum tally_error write_winners(struct store *store, const struct web_builder *b,
-                                      size_t first, size_t end, unsigned char *used,
-                                      const char **names)
+                                      const struct web_entry *const *entries, size_t first,
+                                      size_t end, unsigned char *used, const char **names)
 {
     static const char sql[] =
         "INSERT INTO web_winner (source_id, proto, port, family, services, names, winners) "
         "VALUES (?,?,?,?,?,?,?)";
-    const struct web_entry *entries = b->entries;
     struct strbuf dict;
     size_t distinct = 0;
     for (size_t i = first; i < end; i++) {
-        const char *answers[3] = { entries[i].app, entries[i].stack, entries[i].service };
+        const char *answers[3] = { entries[i]->app, entries[i]->stack, entries[i]->service };
         for (int k = 0; k < 3; k++) {
             if (!answers[k])
                 continue;
@@ -416,10 +415,10 @@ static enum tally_error write_winners(struct store *store, const struct web_buil
         used[name_slot(b, names[i])] = 0;
         strbuf_add(&dict, names[i], strlen(names[i]) + 1);
     }
-    size_t alen = addr_len(&entries[first].addr), len = (end - first) * (alen + WINNER_SIZE);
+    size_t alen = addr_len(&entries[first]->addr), len = (end - first) * (alen + WINNER_SIZE);
     unsigned char *packed = xmalloc(len ? len : 1), *p = packed;
     for (size_t i = first; i < end; i++) {
-        const struct web_entry *e = &entries[i];
+        const struct web_entry *e = entries[i];
         memcpy(p, e->addr.bytes, alen);
         p = put32(p + alen, name_index(names, distinct, e->app));
         p = put32(p, name_index(names, distinct, e->stack));
@@ -433,10 +432,10 @@ static enum tally_error write_winners(struct store *store, const struct web_buil
     enum tally_error err = TALLY_ERROR_DATABASE;
     sqlite3_stmt *stmt = store_statement(store, sql);
     if (stmt) {
-        sqlite3_bind_int64(stmt, 1, entries[first].source);
-        store_bind_text(stmt, 2, entries[first].proto);
-        sqlite3_bind_int64(stmt, 3, entries[first].port);
-        sqlite3_bind_int(stmt, 4, entries[first].addr.family);
+        sqlite3_bind_int64(stmt, 1, entries[first]->source);
+        store_bind_text(stmt, 2, entries[first]->proto);
+        sqlite3_bind_int64(stmt, 3, entries[first]->port);
+        sqlite3_bind_int(stmt, 4, entries[first]->addr.family);
         sqlite3_bind_int64(stmt, 5, (sqlite3_int64)(end - first));
         sqlite3_bind_blob64(stmt, 6, dict.buf ? dict.buf : "", dict.len, SQLITE_STATIC);
         sqlite3_bind_blob64(stmt, 7, packed, len, SQLITE_STATIC);
@@ -551,17 +550,18 @@ static enum tally_error write_set_row(struct store *store, const struct web_entr
 
 /* The hosts of the services of one (source, proto, port): entries[first .. end), in
  * address order, IPv4 before IPv6. */
-static enum tally_error write_set(struct store *store, const struct web_entry *entries,
-                                  size_t first, size_t end)
+static enum tally_error write_set(struct store *store,
+                                  const struct web_entry *const *entries, size_t first,
+                                  size_t end)
 {
     size_t n4 = 0, n6 = 0;
     enum tally_error err = TALLY_OK;
-    while (first + n4 < end && entries[first + n4].addr.family == 4)
+    while (first + n4 < end && entries[first + n4]->addr.family == 4)
         n4++;
     if (n4) {
         uint32_t *v4 = xmalloc(n4 * sizeof(*v4));
         for (size_t i = 0; i < n4; i++)
-            v4[i] = ip_v4_value(&entries[first + i].addr);
+            v4[i] = ip_v4_value(&entries[first + i]->addr);
         roaring_bitmap_t *bitmap = roaring_bitmap_create();
         roaring_bitmap_add_many(bitmap, n4, v4);
         free(v4);
@@ -569,7 +569,7 @@ static enum tally_error write_set(struct store *store, const struct web_entry *e
         size_t len = roaring_bitmap_portable_size_in_bytes(bitmap);
         char *bytes = xmalloc(len);
         roaring_bitmap_portable_serialize(bitmap, bytes);
-        err = write_set_row(store, &entries[first], 4, n4, bytes, len);
+        err = write_set_row(store, entries[first], 4, n4, bytes, len);
         free(bytes);
         roaring_bitmap_free(bitmap);
     }
@@ -577,23 +577,25 @@ static enum tally_error write_set(struct store *store, const struct web_entry *e
     if (n6 && !err) {
         uint8_t (*v6)[16] = xmalloc(n6 * 16);
         for (size_t i = 0; i < n6; i++)
-            memcpy(v6[i], entries[first + n4 + i].addr.bytes, 16);
-        err = write_set_row(store, &entries[first], 6, n6, v6, 16 * n6);
+            memcpy(v6[i], entries[first + n4 + i]->addr.bytes, 16);
+        err = write_set_row(store, entries[first], 6, n6, v6, 16 * n6);
         free(v6);
     }
     return err;
 }
 
-/* Ends the builder's use of its slots (they point into entries by index) and sorts the
- * entries by service. */
-static void sort_entries(struct web_builder *b)
+/* Ends the builder's use of its slots (they point into entries by index). */
+static void drop_slots(struct web_builder *b)
 {
     free(b->slots);
     b->slots = NULL;
     b->nslots = 0;
     b->last = 0;
-    if (b->n > 1)
-        xqsort(b->entries, b->n, sizeof(*b->entries), by_service);
+}
+
+static int by_service_ref(const void *pa, const void *pb)
+{
+    return by_service(*(const struct web_entry *const *)pa, *(const struct web_entry *const *)pb);
 }
 
 enum tally_error web_builder_write(struct store *store, struct web_builder *b)
@@ -604,24 +606,30 @@ enum tally_error web_builder_write(struct store *store, struct web_builder *b)
     enum tally_error err = TALLY_OK;
     if (!b || b->n == 0)
         return TALLY_OK;
-    sort_entries(b);
+    drop_slots(b);
     err = write_counts(store, b, counts);
+    /* Pointers are sorted, not the entries: a sort needs room for a copy of its items. */
+    const struct web_entry **order = xmalloc(b->n * sizeof(*order));
+    for (size_t i = 0; i < b->n; i++)
+        order[i] = &b->entries[i];
+    if (b->n > 1)
+        xqsort(order, b->n, sizeof(*order), by_service_ref);
     unsigned char *used = xcalloc(b->nnames_slots, 1);
     const char **names = xmalloc((b->nnames + 1) * sizeof(*names));
     for (size_t first = 0, end; first < b->n && !err; first = end) {
-        for (end = first + 1; end < b->n && same_set(&b->entries[first], &b->entries[end]);
-             end++)
+        for (end = first + 1; end < b->n && same_set(order[first], order[end]); end++)
             ;
-        err = write_set(store, b->entries, first, end);
+        err = write_set(store, order, first, end);
         for (size_t from = first, to; from < end && !err; from = to) {
-            for (to = from + 1;
-                 to < end && b->entries[to].addr.family == b->entries[from].addr.family; to++)
+            for (to = from + 1; to < end && order[to]->addr.family == order[from]->addr.family;
+                 to++)
                 ;
-            err = write_winners(store, b, from, to, used, names);
+            err = write_winners(store, b, order, from, to, used, names);
         }
     }
     free(names);
     free(used);
+    free(order);
     b->n = 0;
     return err;
 }
@@ -636,7 +644,7 @@ enum tally_error web_pick_write(struct store *store, struct web_builder *b)
                      "app, stack, service, services); DELETE FROM temp.web_pick", NULL, NULL,
                      NULL) != SQLITE_OK)
         return TALLY_ERROR_DATABASE;
-    sort_entries(b);
+    drop_slots(b);
     enum tally_error err = write_counts(store, b, counts);
     b->n = 0;
     return err;
