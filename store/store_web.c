@@ -3,7 +3,7 @@
  * banner row: per service the import's winning Server product, stack and banner type
  * (packed in web_winner), how many services share each answer (web_count), and the hosts
  * with an answer per (proto, port) (web_host_set), which tell whether two imports share a
- * service; when they do, web_pick_fill() ranks the imports' winners again. Migration 4
+ * service; when they do, web_pick_add() ranks the imports' winners again. Migration 4
  * builds the summaries for the imports of an older database. */
 #include "store/store_internal.h"
 
