@@ -8,37 +8,134 @@
  * stack "ASP.NET"; one with a Server header and no stack has the stack "(none)". */
 #include "analyzer/analyzer.h"
 
+#include "store/store_web.h"
+
 #include <stdlib.h>
 
 #define NONE "'(none)'"
 
-/* The http_header rows of the given names that the filters let through. */
-static void header_where(const struct filters *f, struct strbuf *sql, const char *names)
+/* The store summarises each import when it commits (store/store_web.c): per service the
+ * import's winner, and how many services share each answer (web_count). When no service
+ * of the selection has answers from two selected imports, the analyses add up the counts;
+ * otherwise the selected imports' winners are ranked again per service, as the header and
+ * banner rows would be, into counts of the same shape (temp.web_pick). */
+
+/* The rows of a summary table the filters let through. */
+static void summary_where(const struct filters *f, struct strbuf *sql, const char *table,
+                          const char *cond)
 {
-    strbuf_addf(sql, " FROM http_header WHERE name IN (%s)", names);
+    strbuf_addf(sql, " FROM %s WHERE %s", table, cond);
     filters_sql_ports(f, sql, "port", "proto");
     filters_sql_source(f, sql, "source_id");
 }
 
-/* CTE "app(addr, proto, port, product)": one Server product per service. */
-static void cte_app(const struct filters *f, struct strbuf *sql)
+static sqlite3_stmt *prepare(struct store *store, const struct filters *f,
+                             const struct strbuf *sql)
 {
-    strbuf_addstr(sql, "app AS (SELECT addr, proto, port, product FROM (SELECT addr, proto, "
-                  "port, product, ROW_NUMBER() OVER (PARTITION BY addr, proto, port "
-                  "ORDER BY seen DESC, product) AS n");
-    header_where(f, sql, "'server'");
-    strbuf_addstr(sql, ") WHERE n = 1)");
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(store_db(store), sql->buf, -1, &stmt, NULL) == SQLITE_OK)
+        filters_bind(stmt, f);
+    return stmt;
 }
 
-/* CTE "stack(addr, proto, port, product)": one stack per service, X-Powered-By first. */
-static void cte_stack(const struct filters *f, struct strbuf *sql)
+/* Whether the union of the selected imports' hosts with web answers for proto/port holds
+ * fewer hosts than the imports together (hosts): whether two of them share a service. */
+static enum tally_error set_shared(struct store *store, const struct filters *f,
+                                   const char *proto, sqlite3_int64 port, long long hosts,
+                                   int *shared, struct tally_diag *diag)
 {
-    strbuf_addstr(sql, "stack AS (SELECT addr, proto, port, value AS product FROM (SELECT "
-                  "addr, proto, port, CASE name WHEN 'x-aspnet-version' THEN 'ASP.NET' ELSE "
-                  "product END AS value, ROW_NUMBER() OVER (PARTITION BY addr, proto, port "
-                  "ORDER BY name = 'x-aspnet-version', seen DESC, product) AS n");
-    header_where(f, sql, "'x-powered-by', 'x-aspnet-version'");
-    strbuf_addstr(sql, ") WHERE n = 1)");
+    struct strbuf sql;
+    struct hostset *set = hostset_new();
+    enum tally_error err = TALLY_OK;
+    int rc = SQLITE_DONE;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT family, members");
+    summary_where(f, &sql, "web_host_set", "proto = :set_proto AND port = :set_port");
+    sqlite3_stmt *stmt = prepare(store, f, &sql);
+    if (stmt) {
+        sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":set_proto"), proto, -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":set_port"), port);
+    }
+    while (stmt && !err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
+                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
+    if (!err && (!stmt || rc != SQLITE_DONE))
+        err = store_fail(store, diag, "cannot read the web services' hosts");
+    if (!err)
+        *shared = hostset_count(set) < hosts;
+    sqlite3_finalize(stmt);
+    hostset_free(set);
+    strbuf_release(&sql);
+    return err;
+}
+
+/* Whether a service of the selection has answers from more than one selected import. */
+static enum tally_error services_shared(struct store *store, const struct filters *f,
+                                        int *shared, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    enum tally_error err = TALLY_OK;
+    int rc = SQLITE_DONE;
+    *shared = 0;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT proto, port, SUM(hosts)");
+    summary_where(f, &sql, "web_host_set", "1");
+    strbuf_addstr(&sql, " GROUP BY proto, port HAVING COUNT(DISTINCT source_id) > 1");
+    sqlite3_stmt *stmt = prepare(store, f, &sql);
+    while (stmt && !err && !*shared && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        err = set_shared(store, f, (const char *)sqlite3_column_text(stmt, 0),
+                         sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2), shared,
+                         diag);
+    if (!err && (!stmt || (rc != SQLITE_DONE && rc != SQLITE_ROW)))
+        err = store_fail(store, diag, "cannot read the web services' hosts");
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
+    return err;
+}
+
+/* Fills temp.web_pick from the winners of the selected imports. */
+static enum tally_error pick(struct store *store, const struct filters *f,
+                             struct tally_diag *diag)
+{
+    struct strbuf sql;
+    struct web_builder *b = web_builder_new();
+    enum tally_error err = TALLY_OK;
+    int rc = SQLITE_DONE;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT proto, port, family, names, winners");
+    summary_where(f, &sql, "web_winner", "1");
+    sqlite3_stmt *stmt = prepare(store, f, &sql);
+    while (stmt && !err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *proto = (const char *)sqlite3_column_text(stmt, 0);
+        err = web_pick_add(b, proto ? proto : "", (unsigned)sqlite3_column_int64(stmt, 1),
+                           sqlite3_column_int(stmt, 2), sqlite3_column_blob(stmt, 3),
+                           (size_t)sqlite3_column_bytes(stmt, 3), sqlite3_column_blob(stmt, 4),
+                           (size_t)sqlite3_column_bytes(stmt, 4), diag);
+    }
+    if (!err && (!stmt || rc != SQLITE_DONE || web_pick_write(store, b)))
+        err = store_fail(store, diag, "cannot rank the web services' answers");
+    sqlite3_finalize(stmt);
+    web_builder_free(b);
+    strbuf_release(&sql);
+    return err;
+}
+
+/* Appends " FROM counts WHERE cond" for the counts the selection is answered from:
+ * web_count, or temp.web_pick (already the selection's) when imports share services. */
+static enum tally_error counts_where(struct store *store, const struct filters *f,
+                                     struct strbuf *sql, const char *cond,
+                                     struct tally_diag *diag)
+{
+    int shared;
+    enum tally_error err = services_shared(store, f, &shared, diag);
+    if (!err && shared)
+        err = pick(store, f, diag);
+    if (!err && shared)
+        strbuf_addf(sql, " FROM temp.web_pick WHERE %s", cond);
+    else if (!err)
+        summary_where(f, sql, "web_count", cond);
+    return err;
 }
 
 /* Runs "grouped ORDER BY order [LIMIT top]" into t; marks t truncated when --top left
@@ -83,21 +180,20 @@ static struct table *new_table(const char *name, const char *title, const char *
     return t;
 }
 
-/* Services per product of one CTE ("app" or "stack", which cte writes), most first. */
+/* Services per product of the column col ("app" or "stack"), most first. */
 static enum tally_error run_products(struct store *store, const struct filters *f,
-                                     void (*cte)(const struct filters *, struct strbuf *),
-                                     const char *cte_name, struct table *t,
-                                     struct tally_diag *diag)
+                                     const char *col, struct table *t, struct tally_diag *diag)
 {
     struct strbuf sql;
+    char *cond = xasprintf("%s IS NOT NULL", col);
     enum tally_error err;
-
     strbuf_init(&sql);
-    strbuf_addstr(&sql, "WITH ");
-    cte(f, &sql);
-    strbuf_addf(&sql, " SELECT product, COUNT(*) AS services FROM %s GROUP BY product",
-                cte_name);
-    err = run_grouped(store, f, &sql, "services DESC, product", t, diag);
+    strbuf_addf(&sql, "SELECT %s AS product, SUM(services) AS services", col);
+    err = counts_where(store, f, &sql, cond, diag);
+    strbuf_addstr(&sql, " GROUP BY product");
+    if (!err)
+        err = run_grouped(store, f, &sql, "services DESC, product", t, diag);
+    free(cond);
     strbuf_release(&sql);
     return err;
 }
@@ -106,14 +202,14 @@ static enum tally_error apps_run(struct store *store, const struct filters *f,
                                  struct table **out, struct tally_diag *diag)
 {
     *out = new_table("apps", "Application servers (HTTP Server header)", "app", NULL);
-    return run_products(store, f, cte_app, "app", *out, diag);
+    return run_products(store, f, "app", *out, diag);
 }
 
 static enum tally_error stacks_run(struct store *store, const struct filters *f,
                                    struct table **out, struct tally_diag *diag)
 {
     *out = new_table("stacks", "Application stacks (HTTP X-Powered-By header)", "stack", NULL);
-    return run_products(store, f, cte_stack, "stack", *out, diag);
+    return run_products(store, f, "stack", *out, diag);
 }
 
 static enum tally_error app_stack_run(struct store *store, const struct filters *f,
@@ -122,50 +218,39 @@ static enum tally_error app_stack_run(struct store *store, const struct filters 
     struct strbuf sql;
     enum tally_error err;
 
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "WITH ");
-    cte_app(f, &sql);
-    strbuf_addstr(&sql, ", ");
-    cte_stack(f, &sql);
-    strbuf_addstr(&sql, ", svc AS (SELECT addr, proto, port FROM app UNION "
-                  "SELECT addr, proto, port FROM stack) "
-                  "SELECT COALESCE(app.product, " NONE ") AS app_name, "
-                  "COALESCE(stack.product, " NONE ") AS stack_name, COUNT(*) AS services "
-                  "FROM svc LEFT JOIN app USING (addr, proto, port) "
-                  "LEFT JOIN stack USING (addr, proto, port) "
-                  "GROUP BY app_name, stack_name ORDER BY services DESC, app_name, stack_name");
     *out = new_table("app-stack", "Application server to application stack mapping", "app",
                      "stack");
-    err = query_into_table(store, sql.buf, f, *out, diag);
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT COALESCE(app, " NONE ") AS app_name, COALESCE(stack, " NONE
+                  ") AS stack_name, SUM(services) AS services");
+    err = counts_where(store, f, &sql, "(app IS NOT NULL OR stack IS NOT NULL)", diag);
+    strbuf_addstr(&sql, " GROUP BY app_name, stack_name "
+                  "ORDER BY services DESC, app_name, stack_name");
+    if (!err)
+        err = query_into_table(store, sql.buf, f, *out, diag);
     strbuf_release(&sql);
     return err;
 }
 
 /* One banner type per service: HTTP's extra banners count as http, certificates as ssl,
- * and a real protocol name beats "unknown", which beats vulnerability notes. */
+ * and a real protocol name beats "unknown", which beats vulnerability notes (as the
+ * summaries rank them). */
 static enum tally_error services_run(struct store *store, const struct filters *f,
                                      struct table **out, struct tally_diag *diag)
 {
     struct strbuf sql;
     enum tally_error err;
 
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "WITH named AS (SELECT addr, proto, port, "
-                  "CASE WHEN service IN ('http.server', 'title', 'html') THEN 'http' "
-                  "WHEN service IN ('X509', 'X509CA') THEN 'ssl' ELSE service END AS name, "
-                  "CASE WHEN service IN ('vuln', 'heartbleed', 'ticketbleed', 'error') THEN 2 "
-                  "WHEN service = 'unknown' THEN 1 ELSE 0 END AS rank FROM banner WHERE 1");
-    filters_sql_ports(f, &sql, "port", "proto");
-    filters_sql_source(f, &sql, "source_id");
-    strbuf_addstr(&sql, "), one AS (SELECT port, name, ROW_NUMBER() OVER (PARTITION BY addr, "
-                  "proto, port ORDER BY rank, name) AS n FROM named) "
-                  "SELECT port, name, COUNT(*) AS services FROM one WHERE n = 1 "
-                  "GROUP BY port, name ORDER BY port, services DESC, name");
     *out = table_new("services", "Banner services by port");
     table_add_id_column(*out, "port");
     table_add_column(*out, "service", COLUMN_TEXT);
     table_add_column(*out, "services", COLUMN_INTEGER);
-    err = query_into_table(store, sql.buf, f, *out, diag);
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT port, service AS name, SUM(services) AS services");
+    err = counts_where(store, f, &sql, "service IS NOT NULL", diag);
+    strbuf_addstr(&sql, " GROUP BY port, name ORDER BY port, services DESC, name");
+    if (!err)
+        err = query_into_table(store, sql.buf, f, *out, diag);
     strbuf_release(&sql);
     return err;
 }

@@ -1,6 +1,6 @@
 /* store.c: opening and migrating the SQLite file (the table of the store's parts and their
  * migrations), provenance (the source table), the one-transaction-per-import protocol
- * (the import's host sets written when it commits), and forgetting an import. */
+ * (the import's host sets and web summaries written when it commits), and forgetting an import. */
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -44,7 +44,7 @@ static const struct store_part store_part_source = {
  * version number); a new kind of data is a new part here. */
 static const struct store_part *const store_parts[] = {
     &store_part_source, &store_part_scan, &store_part_capture, &store_part_personal,
-    &store_part_hostset,
+    &store_part_hostset, &store_part_web,
 };
 #define NPARTS (sizeof(store_parts) / sizeof(store_parts[0]))
 
@@ -92,6 +92,19 @@ void store_progress(const char *what, unsigned long long done, unsigned long lon
 {
     if (progress_hook)
         progress_hook(progress_hook_data, what, done, total, finished);
+}
+
+unsigned long long store_last_rowid(struct store *store, const char *table)
+{
+    char *sql = xasprintf("SELECT MAX(rowid) FROM %s", table);
+    sqlite3_stmt *stmt = NULL;
+    unsigned long long last = 0;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        last = (unsigned long long)sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    free(sql);
+    return last;
 }
 
 static enum tally_error locked(struct store *store, struct tally_diag *diag)
@@ -396,6 +409,8 @@ enum tally_error store_import_begin(struct store *store, const struct source_inf
     store->in_import = 1;
     hostset_builder_free(store->hostsets);
     store->hostsets = hostset_builder_new();
+    web_builder_free(store->web);
+    store->web = web_builder_new();
     memset(&store->counts, 0, sizeof(store->counts));
     store->counts_failure[0] = '\0';
     store->next_event_id = 0;
@@ -498,7 +513,8 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
     sqlite3_bind_int64(stmt, 7, store->source_id);
     err = store_step_done(stmt);
     strbuf_release(&counts);
-    if (err || hostset_builder_write(store, store->hostsets))
+    if (err || hostset_builder_write(store, store->hostsets) ||
+        web_builder_write(store, store->web))
         goto fail;
     if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
@@ -506,6 +522,8 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
     store->in_import = 0;
     hostset_builder_free(store->hostsets);
     store->hostsets = NULL;
+    web_builder_free(store->web);
+    store->web = NULL;
     *source_id = store->source_id;
     return TALLY_OK;
 
@@ -525,6 +543,8 @@ void store_import_rollback(struct store *store)
     store->in_import = 0;
     hostset_builder_free(store->hostsets);
     store->hostsets = NULL;
+    web_builder_free(store->web);
+    store->web = NULL;
 }
 
 /* ---- forget ---- */

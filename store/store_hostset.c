@@ -580,13 +580,8 @@ static enum tally_error hostset_build_all(struct store *store, struct tally_diag
     struct hostset_builder *b = hostset_builder_new();
     enum tally_error err = TALLY_OK;
     sqlite3_stmt *stmt = NULL;
-    unsigned long long rows = 0, total = 0;
+    unsigned long long rows = 0, total = store_last_rowid(store, "observation");
     int rc;
-    if (sqlite3_prepare_v2(store->db, "SELECT MAX(rowid) FROM observation", -1, &stmt,
-                           NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-        total = (unsigned long long)sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    stmt = NULL;
     if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
         err = store_fail(store, diag, "cannot build the host sets");
         goto done;

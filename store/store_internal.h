@@ -1,9 +1,10 @@
 /* store_internal.h: what the store's files (store.c, store_scan.c, store_capture.c,
- * store_personal.c, store_hostset.c, store_writer.c) share and nothing outside store/ may use. */
+ * store_personal.c, store_hostset.c, store_web.c, store_writer.c) share and nothing outside store/ may use. */
 #ifndef TALLY_STORE_INTERNAL_H
 #define TALLY_STORE_INTERNAL_H
 
 #include "store/store.h"
+#include "store/store_web.h"
 
 /* ---- the parts of the store (listed in store.c) ---- */
 
@@ -28,6 +29,7 @@ extern const struct store_part store_part_scan;         /* store_scan.c */
 extern const struct store_part store_part_capture;      /* store_capture.c */
 extern const struct store_part store_part_personal;     /* store_personal.c */
 extern const struct store_part store_part_hostset;      /* store_hostset.c */
+extern const struct store_part store_part_web;          /* store_web.c */
 
 /* A prepared statement, cached by the address of its SQL (a string literal). */
 struct store_statement {
@@ -48,6 +50,7 @@ struct store {
     struct store_statement *statements;
     struct store_writer *writer;    /* store_writer.c */
     struct hostset_builder *hostsets;       /* the import's host sets; NULL outside one */
+    struct web_builder *web;        /* the import's web summaries (store_web.c); the same */
 };
 
 /* A prepared statement for sql (a string literal: cached by its address), reset and with
@@ -111,5 +114,23 @@ enum tally_error hostset_builder_write(struct store *store, struct hostset_build
  * finished = 1 when it is done. Cheap when no hook is set. */
 void store_progress(const char *what, unsigned long long done, unsigned long long total,
                     int finished);
+/* The highest rowid of table (a trusted name), for the total of such a step; 0 if none. */
+unsigned long long store_last_rowid(struct store *store, const char *table);
+
+/* ---- web summaries as an import builds them (store_web.c) ---- */
+
+/* A struct web_builder (store_web.h) keeps one winner per service (source, proto, port,
+ * address): its Server product, its stack and its banner type. */
+/* An HTTP header row (name server, x-powered-by or x-aspnet-version; others are ignored);
+ * has_seen 0: its seen is unknown (NULL). */
+void web_builder_header(struct web_builder *b, int64_t source, const char *proto,
+                        unsigned port, const struct ip_addr *addr, const char *name,
+                        const char *product, int has_seen, int64_t seen);
+/* A banner row of the given service (masscan's name). */
+void web_builder_banner(struct web_builder *b, int64_t source, const char *proto,
+                        unsigned port, const struct ip_addr *addr, const char *service);
+/* Writes the web_winner, web_count and web_host_set rows, in the transaction under way,
+ * in the order of (source, proto, port, ...); accepts NULL. */
+enum tally_error web_builder_write(struct store *store, struct web_builder *b);
 
 #endif

@@ -1,8 +1,8 @@
 /* store_scan.c: the tables scans and captures of scans write: observations (a port seen
  * open or closed, each also added to the import's host sets), banners, and the HTTP
- * headers that name a service's application and stack. Addresses are kept as text
- * (readable in the sqlite3 shell) and, for IPv4, as an integer so that grouping by any
- * prefix is arithmetic (ip4 >> (32 - prefix)). */
+ * headers that name a service's application and stack (both also summarised per service,
+ * store_web.c). Addresses are kept as text (readable in the sqlite3 shell) and, for IPv4,
+ * as an integer so that grouping by any prefix is arithmetic (ip4 >> (32 - prefix)). */
 #include "store/store_internal.h"
 
 #include <string.h>
@@ -110,7 +110,12 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
     store_row_blob(store, 8, rec->data, rec->len);
     if (rec->seen)
         store_row_int(store, 9, rec->seen);
-    return store_row_end_counted(store, "banner", 1);
+    err = store_row_end_counted(store, "banner", 1);
+    /* And into the import's web summaries (store_web.c). */
+    if (!err && store->web)
+        web_builder_banner(store->web, store->source_id, rec->proto, rec->port, &rec->addr,
+                           rec->service);
+    return err;
 }
 
 enum tally_error store_add_header(struct store *store, const struct header_record *rec)
@@ -128,5 +133,9 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
     store_row_text(store, 10, rec->version);
     if (rec->seen)
         store_row_int(store, 11, rec->seen);
-    return store_row_end_counted(store, "header", 1);
+    err = store_row_end_counted(store, "header", 1);
+    if (!err && store->web)
+        web_builder_header(store->web, store->source_id, rec->proto, rec->port, &rec->addr,
+                           rec->name, rec->product, rec->seen != 0, rec->seen);
+    return err;
 }
