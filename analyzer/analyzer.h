@@ -20,7 +20,8 @@ enum filter_flags {
     FILTER_DATES  = 1 << 4,     /* --since --until */
     FILTER_SOURCE = 1 << 5,
     FILTER_TZ     = 1 << 6,
-    FILTER_MAP    = 1 << 7
+    FILTER_MAP    = 1 << 7,
+    FILTER_SCANS  = 1 << 8      /* --from --to: the two scans compared */
 };
 
 /* Domain -> company renames from --map FILE (CSV "domain,company"): domains in lower
@@ -45,6 +46,8 @@ struct filters {
     const char *source;         /* id or tag, NULL = all */
     const char *tz;             /* zone name, NULL = UTC */
     const char *map;            /* path of a domain,company CSV, or NULL */
+    const char *from;           /* the scan compared against: id or tag, NULL = default */
+    const char *to;             /* the scan compared */
     const struct company_map *companies;        /* --map as read, or NULL */
 };
 
@@ -97,6 +100,9 @@ struct analysis {
      * analyses). */
     const char *source_table;
     const char *time_col;
+    /* 1: its run's subtitle names the imports it read (two scans compared), so no
+     * provenance is added to it. */
+    int names_sources;
 };
 
 extern const struct analysis *const analysis_table[];

@@ -101,6 +101,18 @@ static enum tally_error parse_date(const struct filter_def *def, struct filters 
     return TALLY_OK;
 }
 
+/* An import's id or tag, as `tally sources` shows them (which exist, the analysis
+ * checks). */
+static enum tally_error parse_import(const struct filter_def *def, struct filters *f,
+                                     const char *arg, struct tally_diag *diag)
+{
+    if (*arg == '\0' || strlen(arg) > 200)
+        return diag_set(diag, TALLY_ERROR_USAGE, "--%s takes an import's id or tag "
+                        "(tally sources lists them), not '%s'", def->option, arg);
+    *text_of(def, f) = arg;
+    return TALLY_OK;
+}
+
 /* ---- given ---- */
 
 static int port_given(const struct filters *f)
@@ -185,6 +197,10 @@ const struct filter_def filter_table[] = {
     { .option = "source", .syntax = "ID|TAG", .flag = FILTER_SOURCE, .sql_param = ":source",
       .subtitle_order = 6, .text = offsetof(struct filters, source),
       .describe = describe_source },
+    { .option = "from", .syntax = "ID|TAG", .flag = FILTER_SCANS,
+      .text = offsetof(struct filters, from), .parse = parse_import },
+    { .option = "to", .syntax = "ID|TAG", .flag = FILTER_SCANS,
+      .text = offsetof(struct filters, to), .parse = parse_import },
     { .option = "tz", .syntax = "ZONE", .flag = FILTER_TZ, .setting = 1, .sql_param = ":tz",
       .subtitle_order = 5, .text = offsetof(struct filters, tz), .describe = describe_tz },
     { .option = "map", .syntax = "FILE", .flag = FILTER_MAP,

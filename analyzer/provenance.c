@@ -86,7 +86,7 @@ char *provenance_describe(const struct analysis *a, struct store *store,
     int n = 0;
 
     strbuf_init(&sb);
-    if (!table)
+    if (!table || a->names_sources)
         return strbuf_detach(&sb);
     strbuf_init(&sql);
     strbuf_addf(&sql, "SELECT path FROM source WHERE id IN (SELECT DISTINCT source_id FROM %s)",

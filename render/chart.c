@@ -42,6 +42,7 @@ static const char *const kind_names[CHART_KIND_COUNT] = {
     [CHART_TREEMAP] = "treemap",
     [CHART_SANKEY] = "sankey",
     [CHART_ADDRESS_MAP] = "address-map",
+    [CHART_DIVERGING_BAR] = "diverging-bar",
 };
 
 const char *chart_kind_name(enum chart_kind kind)

@@ -8,7 +8,7 @@ extern const struct chart_drawer chart_drawer_bar, chart_drawer_hbar;
 extern const struct chart_drawer chart_drawer_stacked_bar, chart_drawer_grouped_bar;
 extern const struct chart_drawer chart_drawer_line, chart_drawer_histogram;
 extern const struct chart_drawer chart_drawer_treemap, chart_drawer_sankey, chart_drawer_heatmap,
-    chart_drawer_address_map;
+    chart_drawer_address_map, chart_drawer_diverging_bar;
 
 const struct chart_drawer *const chart_drawers[] = {
     &chart_drawer_bar,
@@ -21,6 +21,7 @@ const struct chart_drawer *const chart_drawers[] = {
     &chart_drawer_sankey,
     &chart_drawer_heatmap,
     &chart_drawer_address_map,
+    &chart_drawer_diverging_bar,
     NULL
 };
 

@@ -122,6 +122,7 @@ enum chart_kind {
     CHART_TREEMAP,              /* squarified, labels inside */
     CHART_SANKEY,               /* category -> series flows */
     CHART_ADDRESS_MAP,          /* Hilbert curve of /24s */
+    CHART_DIVERGING_BAR,        /* horizontal: value_col to the right, series_col's to the left */
     CHART_KIND_COUNT
 };
 const char *chart_kind_name(enum chart_kind kind);

@@ -127,6 +127,12 @@ long long hostset_count(struct hostset *set);
 typedef void hostset_subnet_fn(void *arg, const struct ip_addr *net, long long hosts);
 void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_subnet_fn *fn,
                          void *arg);
+/* Calls fn for every subnet of the family (4 or 6) and prefix length that holds addresses
+ * of a or b, in address order, with how many are only in a, only in b, and in both. */
+typedef void hostset_compare_fn(void *arg, const struct ip_addr *net, long long only_a,
+                                long long only_b, long long both);
+void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, int prefix,
+                             hostset_compare_fn *fn, void *arg);
 
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"

@@ -1,7 +1,8 @@
 /* store_hostset.c: host sets, the hosts each import saw per (proto, port, status), kept in
  * the host_set table beside the observation rows: IPv4 as a CRoaring bitmap, IPv6 as the
  * sorted distinct 16-byte addresses. Hosts per port or per subnet are then counted from a
- * few compact sets instead of millions of rows. An import's sets are built in memory as
+ * few compact sets instead of millions of rows, and two imports compared subnet by subnet
+ * (what appeared, what disappeared). An import's sets are built in memory as
  * its observations arrive and written when it commits; migration 3 builds them for the
  * imports of an older database. */
 #include "store/store_internal.h"
@@ -374,6 +375,122 @@ void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_su
         each_subnet4(set, prefix, fn, arg);
     else if (family == 6)
         each_subnet6(set, prefix, fn, arg);
+}
+
+/* ---- two sets compared, subnet by subnet ---- */
+
+/* The set's IPv4 addresses as one bitmap (NULL: none): the stored sets it read are merged
+ * into its own, once. */
+static roaring_bitmap_t *merged4(struct hostset *set)
+{
+    settle4(set);
+    if (set->nstored4 > 0) {
+        const roaring_bitmap_t **all = xmalloc((set->nstored4 + 1) * sizeof(*all));
+        size_t n = 0;
+        for (size_t i = 0; i < set->nstored4; i++)
+            all[n++] = set->stored4[i];
+        if (set->v4)
+            all[n++] = set->v4;
+        roaring_bitmap_t *merged = roaring_bitmap_or_many(n, all);
+        for (size_t i = 0; i < set->nstored4; i++)
+            roaring_bitmap_free(set->stored4[i]);
+        if (set->v4)
+            roaring_bitmap_free(set->v4);
+        free(all);
+        set->nstored4 = 0;
+        set->v4 = merged;
+    }
+    return set->v4;
+}
+
+/* Counts one subnet's addresses by side (0 only in a, 1 only in b, 2 both) until the
+ * next subnet begins. */
+struct delta {
+    struct ip_addr net;
+    uint32_t net4;
+    long long n[3];
+    hostset_compare_fn *fn;
+    void *arg;
+};
+
+static void delta_emit(struct delta *d)
+{
+    if (d->n[0] + d->n[1] + d->n[2] > 0)
+        d->fn(d->arg, &d->net, d->n[0], d->n[1], d->n[2]);
+    d->n[0] = d->n[1] = d->n[2] = 0;
+}
+
+static void compare4(struct hostset *a, struct hostset *b, int prefix, struct delta *d)
+{
+    roaring_bitmap_t *x = merged4(a), *y = merged4(b);
+    roaring_uint32_iterator_t ix, iy;
+    uint32_t mask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
+    int hx = 0, hy = 0, started = 0;
+    if (x) {
+        roaring_init_iterator(x, &ix);
+        hx = ix.has_value;
+    }
+    if (y) {
+        roaring_init_iterator(y, &iy);
+        hy = iy.has_value;
+    }
+    while (hx || hy) {
+        uint32_t value;
+        int side;
+        if (hx && (!hy || ix.current_value <= iy.current_value)) {
+            value = ix.current_value;
+            side = hy && iy.current_value == value ? 2 : 0;
+            hx = roaring_advance_uint32_iterator(&ix);
+            if (side == 2)
+                hy = roaring_advance_uint32_iterator(&iy);
+        } else {
+            value = iy.current_value;
+            side = 1;
+            hy = roaring_advance_uint32_iterator(&iy);
+        }
+        if (!started || (value & mask) != d->net4) {
+            delta_emit(d);
+            d->net4 = value & mask;
+            ip_from_v4(d->net4, &d->net);
+            started = 1;
+        }
+        d->n[side]++;
+    }
+    delta_emit(d);
+}
+
+static void compare6(struct hostset *a, struct hostset *b, int prefix, struct delta *d)
+{
+    size_t i = 0, j = 0;
+    int started = 0;
+    normalize6(a);
+    normalize6(b);
+    while (i < a->n6 || j < b->n6) {
+        struct ip_addr net = { .family = 6 };
+        int c = i == a->n6 ? 1 : j == b->n6 ? -1 : memcmp(a->v6[i], b->v6[j], 16);
+        int side = c < 0 ? 0 : c > 0 ? 1 : 2;
+        memcpy(net.bytes, side == 1 ? b->v6[j] : a->v6[i], 16);
+        i += side != 1;
+        j += side != 0;
+        mask6(&net, prefix);
+        if (!started || memcmp(net.bytes, d->net.bytes, 16) != 0) {
+            delta_emit(d);
+            d->net = net;
+            started = 1;
+        }
+        d->n[side]++;
+    }
+    delta_emit(d);
+}
+
+void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, int prefix,
+                             hostset_compare_fn *fn, void *arg)
+{
+    struct delta d = { .fn = fn, .arg = arg };
+    if (family == 4)
+        compare4(a, b, prefix, &d);
+    else if (family == 6)
+        compare6(a, b, prefix, &d);
 }
 
 /* ---- the sets of imports, as they are built ---- */

@@ -1,0 +1,900 @@
+/* scan_changes.c: what changed between two scans. `changes`: per subnet and port, the
+ * services that appeared, disappeared, changed and were kept, counted from the host sets
+ * (the two scans' sets compared subnet by subnet); `changed-services`: each service open
+ * in both whose Server product, X-Powered-By product or banner service changed. The scans
+ * are --from and --to (an import's id or tag; a tag may name several imports), by default
+ * the two most recent scan imports that share a port. Only the ports both scanned count. */
+#include "analyzer/analyzer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A scan import: an import with host sets (of the ports the filters let through), and
+ * the ports it saw, in any state: those it scanned, as far as its file tells. */
+struct scan {
+    long long id;
+    char *name;                 /* the file's base name */
+    char *tag;                  /* or NULL */
+    size_t first_port, nports;  /* its ports in the scan_list's ports */
+};
+
+struct port_key {
+    char *proto;
+    unsigned port;
+};
+
+struct scan_list {
+    struct scan *items;
+    size_t n, alloc;
+    struct port_key *ports;     /* of every scan, by scan, each sorted */
+    size_t nports, allocports;
+};
+
+/* One side of the comparison: which scans it holds. */
+struct side {
+    const char *option;         /* "--from", "--to" */
+    const char *given;          /* the id or tag given, or NULL */
+    char *in;                   /* per scan: 1 when on this side */
+    size_t count;               /* scans on this side */
+};
+
+/* A service whose Server, X-Powered-By or banner service changed: one per field. */
+struct changed_service {
+    struct ip_addr addr;
+    char *host, *proto, *field, *before, *after;
+    unsigned port;
+};
+
+struct changed_list {
+    struct changed_service *items;
+    size_t n, alloc;
+};
+
+/* One row of `changes`. */
+struct change_row {
+    struct ip_addr net;
+    int prefix;
+    size_t port;                /* index into the compared ports */
+    long long appeared, disappeared, both, changed;
+};
+
+struct change_rows {
+    struct change_row *items;
+    size_t n, alloc;
+    /* While one port is compared: */
+    int prefix;
+    size_t port;
+    const struct changed_service *changed;      /* its changed services, by address */
+    size_t nchanged, next;
+};
+
+/* The two sides and what they share. */
+struct comparison {
+    struct scan_list scans;
+    struct side from, to;
+    struct port_key *ports;     /* the ports both sides scanned, sorted */
+    size_t nports;
+    struct changed_list changed;
+};
+
+static int compare_port(const struct port_key *a, const struct port_key *b)
+{
+    int c = strcmp(a->proto, b->proto);
+    return c ? c : a->port < b->port ? -1 : a->port > b->port;
+}
+
+static int compare_address(const struct ip_addr *a, const struct ip_addr *b)
+{
+    if (a->family != b->family)
+        return a->family - b->family;
+    return memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16);
+}
+
+static void scan_list_release(struct scan_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].name);
+        free(l->items[i].tag);
+    }
+    for (size_t i = 0; i < l->nports; i++)
+        free(l->ports[i].proto);
+    free(l->items);
+    free(l->ports);
+}
+
+static void changed_list_release(struct changed_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct changed_service *c = &l->items[i];
+        free(c->host);
+        free(c->proto);
+        free(c->field);
+        free(c->before);
+        free(c->after);
+    }
+    free(l->items);
+}
+
+static void comparison_release(struct comparison *c)
+{
+    scan_list_release(&c->scans);
+    free(c->from.in);
+    free(c->to.in);
+    free(c->ports);
+    changed_list_release(&c->changed);
+}
+
+static char *column_text(sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, col);
+    return text ? xstrdup((const char *)text) : NULL;
+}
+
+/* ---- the scans and the two sides ---- */
+
+/* Every scan import with its ports, in import order. */
+static enum tally_error load_scans(struct store *store, const struct filters *f,
+                                   struct scan_list *l, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    sqlite3_stmt *stmt = NULL;
+    enum tally_error err = TALLY_OK;
+    int rc;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT h.source_id, s.path, s.tag, h.proto, h.port FROM host_set h "
+                  "JOIN source s ON s.id = h.source_id WHERE 1");
+    filters_sql_ports(f, &sql, "h.port", "h.proto");
+    strbuf_addstr(&sql, " GROUP BY h.source_id, h.proto, h.port "
+                  "ORDER BY h.source_id, h.proto, h.port");
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot read the scans");
+        goto done;
+    }
+    filters_bind(stmt, f);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(stmt, 0);
+        if (l->n == 0 || l->items[l->n - 1].id != id) {
+            if (l->n == l->alloc) {
+                l->alloc = l->alloc ? 2 * l->alloc : 16;
+                l->items = xrealloc(l->items, l->alloc * sizeof(*l->items));
+            }
+            char *path = column_text(stmt, 1);
+            const char *base = path ? strrchr(path, '/') : NULL;
+            l->items[l->n++] = (struct scan){
+                .id = id, .name = xstrdup(base ? base + 1 : path ? path : "?"),
+                .tag = column_text(stmt, 2), .first_port = l->nports };
+            free(path);
+        }
+        if (l->nports == l->allocports) {
+            l->allocports = l->allocports ? 2 * l->allocports : 64;
+            l->ports = xrealloc(l->ports, l->allocports * sizeof(*l->ports));
+        }
+        char *proto = column_text(stmt, 3);
+        l->ports[l->nports++] = (struct port_key){ proto ? proto : xstrdup("?"),
+                                                   (unsigned)sqlite3_column_int64(stmt, 4) };
+        l->items[l->n - 1].nports++;
+    }
+    if (rc != SQLITE_DONE)
+        err = store_fail(store, diag, "cannot read the scans");
+
+done:
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
+    return err;
+}
+
+/* Whether scan i scanned port p. */
+static int scan_has_port(const struct scan_list *l, size_t i, const struct port_key *p)
+{
+    const struct scan *s = &l->items[i];
+    for (size_t k = 0; k < s->nports; k++)
+        if (compare_port(&l->ports[s->first_port + k], p) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether any scan of side a scanned a port some scan of side b did. */
+static int sides_overlap(const struct scan_list *l, const char *a, const char *b)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (!a[i])
+            continue;
+        const struct scan *s = &l->items[i];
+        for (size_t k = 0; k < s->nports; k++)
+            for (size_t j = 0; j < l->n; j++)
+                if (b[j] && j != i && scan_has_port(l, j, &l->ports[s->first_port + k]))
+                    return 1;
+    }
+    return 0;
+}
+
+/* Puts the scans an id or tag names on side s: a usage error when it names no import, or
+ * only imports that hold no scan (of the ports asked). */
+static enum tally_error side_resolve(struct store *store, const struct filters *f,
+                                     struct comparison *c, struct side *s,
+                                     struct tally_diag *diag)
+{
+    const struct scan_list *l = &c->scans;
+    char *end;
+    long long id = strtoll(s->given, &end, 10);
+    int is_id = *s->given && *end == '\0';
+    for (size_t i = 0; i < l->n; i++) {
+        s->in[i] = (is_id && l->items[i].id == id) ||
+                   (l->items[i].tag && strcmp(l->items[i].tag, s->given) == 0);
+        s->count += (size_t)s->in[i];
+    }
+    if (s->count > 0)
+        return TALLY_OK;
+    sqlite3_stmt *stmt = NULL;
+    int imports = 0;
+    if (sqlite3_prepare_v2(store_db(store), "SELECT COUNT(*) FROM source WHERE "
+                           "CAST(id AS TEXT) = ?1 OR tag = ?1", -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, s->given, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            imports = sqlite3_column_int(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    if (imports == 0)
+        return diag_set(diag, TALLY_ERROR_USAGE, "%s %s: no import has that id or tag "
+                        "(tally sources lists them)", s->option, s->given);
+    return diag_set(diag, TALLY_ERROR_USAGE, "%s %s: %s no scan%s",
+                    s->option, s->given, imports == 1 ? "that import holds" :
+                    "those imports hold", f->nports || f->proto ? " of those asked" : "");
+}
+
+/* The other side, when only one was given: the most recent scan import not on side a
+ * that shares a port with it, of those before `before` (a scan index) first. */
+static int side_pick_other(const struct scan_list *l, const struct side *a, struct side *b,
+                           size_t before)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = l->n; i-- > 0;) {
+            if (a->in[i] || (pass == 0 && i >= before))
+                continue;
+            b->in[i] = 1;
+            if (sides_overlap(l, a->in, b->in)) {
+                b->count = 1;
+                return 1;
+            }
+            b->in[i] = 0;
+        }
+    }
+    return 0;
+}
+
+/* The two sides: as given, or the two most recent scan imports that share a port. */
+static enum tally_error choose_sides(struct store *store, const struct filters *f,
+                                     struct comparison *c, struct tally_diag *diag)
+{
+    const struct scan_list *l = &c->scans;
+    const char *ports = f->nports || f->proto ? " of the ports asked" : "";
+    enum tally_error err = TALLY_OK;
+    c->from = (struct side){ "--from", f->from, xcalloc(l->n + 1, 1), 0 };
+    c->to = (struct side){ "--to", f->to, xcalloc(l->n + 1, 1), 0 };
+    if (!f->from && !f->to && l->n < 2)
+        return diag_set(diag, TALLY_ERROR_USAGE, "changes compares two scans; the database "
+                        "holds %zu scan import%s%s (tally sources lists the imports)", l->n,
+                        l->n == 1 ? "" : "s", ports);
+    if (f->from && (err = side_resolve(store, f, c, &c->from, diag)))
+        return err;
+    if (f->to && (err = side_resolve(store, f, c, &c->to, diag)))
+        return err;
+    for (size_t i = 0; i < l->n; i++)
+        if (c->from.in[i] && c->to.in[i])
+            return diag_set(diag, TALLY_ERROR_USAGE, "--from %s and --to %s both name "
+                            "import %lld: name two different scans", f->from, f->to,
+                            l->items[i].id);
+    if (f->from && f->to) {
+        if (!sides_overlap(l, c->from.in, c->to.in))
+            return diag_set(diag, TALLY_ERROR_USAGE, "--from %s and --to %s share no port%s: "
+                            "nothing to compare", f->from, f->to, ports);
+        return TALLY_OK;
+    }
+    if (f->to || f->from) {
+        struct side *given = f->to ? &c->to : &c->from, *other = f->to ? &c->from : &c->to;
+        size_t first = l->n;
+        for (size_t i = 0; i < l->n && first == l->n; i++)
+            if (given->in[i])
+                first = i;
+        if (!side_pick_other(l, given, other, f->to ? first : l->n))
+            return diag_set(diag, TALLY_ERROR_USAGE, "%s %s: no other scan import shares a "
+                            "port%s with it: nothing to compare", given->option,
+                            given->given, ports);
+        return TALLY_OK;
+    }
+    for (size_t t = l->n; t-- > 1;) {
+        memset(c->to.in, 0, l->n);
+        c->to.in[t] = 1;
+        c->to.count = 1;
+        if (side_pick_other(l, &c->to, &c->from, t))
+            return TALLY_OK;
+    }
+    return diag_set(diag, TALLY_ERROR_USAGE, "no two of the %zu scan imports share a port%s: "
+                    "nothing to compare (name them with --from and --to)", l->n, ports);
+}
+
+static int by_port(const void *pa, const void *pb)
+{
+    return compare_port(pa, pb);
+}
+
+/* The ports both sides scanned. */
+static void shared_ports(struct comparison *c)
+{
+    const struct scan_list *l = &c->scans;
+    c->ports = xcalloc(l->nports + 1, sizeof(*c->ports));
+    for (size_t i = 0; i < l->n; i++) {
+        if (!c->from.in[i])
+            continue;
+        for (size_t k = 0; k < l->items[i].nports; k++) {
+            const struct port_key *p = &l->ports[l->items[i].first_port + k];
+            int shared = 0;
+            for (size_t j = 0; j < l->n && !shared; j++)
+                shared = c->to.in[j] && scan_has_port(l, j, p);
+            for (size_t n = 0; n < c->nports && shared; n++)
+                shared = compare_port(&c->ports[n], p) != 0;
+            if (shared)
+                c->ports[c->nports++] = *p;    /* the names stay the scan list's */
+        }
+    }
+    if (c->nports > 1)
+        xqsort(c->ports, c->nports, sizeof(*c->ports), by_port);
+}
+
+/* "1,2,3": the ids of a side's scans, for SQL. */
+static void side_ids(const struct comparison *c, const struct side *s, struct strbuf *out)
+{
+    int first = 1;
+    for (size_t i = 0; i < c->scans.n; i++)
+        if (s->in[i]) {
+            strbuf_addf(out, "%s%lld", first ? "" : ",", c->scans.items[i].id);
+            first = 0;
+        }
+}
+
+/* "scan.oL (source 1)", "tag aws (sources 1, 2)", "sources 1, 2 and 3". */
+static void side_describe(const struct comparison *c, const struct side *s,
+                          struct strbuf *out)
+{
+    const struct scan_list *l = &c->scans;
+    size_t shown = 0;
+    if (s->count == 1) {
+        for (size_t i = 0; i < l->n; i++)
+            if (s->in[i])
+                strbuf_addf(out, "%s (source %lld)", l->items[i].name, l->items[i].id);
+        return;
+    }
+    int tag = 1;
+    for (size_t i = 0; i < l->n; i++)
+        if (s->in[i] && !(l->items[i].tag && s->given && strcmp(l->items[i].tag, s->given) == 0))
+            tag = 0;
+    strbuf_addf(out, tag ? "tag %s (sources " : "%ssources ", tag ? s->given : "");
+    for (size_t i = 0; i < l->n; i++) {
+        if (!s->in[i])
+            continue;
+        shown++;
+        if (shown > 1)
+            strbuf_addstr(out, shown == s->count ? " and " : ", ");
+        strbuf_addf(out, "%lld", l->items[i].id);
+    }
+    if (tag)
+        strbuf_addch(out, ')');
+}
+
+/* "/24 subnets, port 443/tcp, scan1.oL (source 1) to scan2.oL (source 2)". */
+static char *comparison_describe(const struct comparison *c, const struct filters *f,
+                                 int with_prefix)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    if (with_prefix)
+        strbuf_addf(&sb, "/%d subnets, ", f->prefix ? f->prefix : 24);
+    if (c->nports == 1)
+        strbuf_addf(&sb, "port %u/%s, ", c->ports[0].port, c->ports[0].proto);
+    else
+        strbuf_addf(&sb, "%zu ports, ", c->nports);
+    strbuf_addstr(&sb, "from ");
+    side_describe(c, &c->from, &sb);
+    strbuf_addstr(&sb, " to ");
+    side_describe(c, &c->to, &sb);
+    return strbuf_detach(&sb);
+}
+
+/* ---- the services that changed ---- */
+
+enum field { FIELD_SERVER, FIELD_STACK, FIELD_SERVICE, FIELD_COUNT };
+static const char *const field_names[FIELD_COUNT] = { "server", "stack", "service" };
+
+/* The value one side gives a field of one service: the best ranked (lowest rank), then
+ * the most recent, then the first by name. */
+struct pick {
+    int have, rank;
+    long long seen;
+    char *value;
+};
+
+/* One service's rows, as they are read. */
+struct service_rows {
+    struct ip_addr addr;
+    char *host, *proto;
+    unsigned port;
+    int compared;               /* a port both sides scanned */
+    struct pick pick[2][FIELD_COUNT];   /* by side (0 from, 1 to), then field */
+};
+
+static void pick_offer(struct pick *p, int rank, long long seen, const char *value)
+{
+    if (!value)
+        return;
+    if (p->have && (rank > p->rank || (rank == p->rank && (seen < p->seen ||
+                                                           (seen == p->seen &&
+                                                            strcmp(value, p->value) >= 0)))))
+        return;
+    free(p->value);
+    *p = (struct pick){ 1, rank, seen, xstrdup(value) };
+}
+
+/* Records the fields both sides gave and that differ, then forgets the service. */
+static void service_done(struct service_rows *sr, struct changed_list *l)
+{
+    for (int k = 0; k < FIELD_COUNT; k++) {
+        const struct pick *a = &sr->pick[0][k], *b = &sr->pick[1][k];
+        if (sr->compared && a->have && b->have && strcmp(a->value, b->value) != 0) {
+            if (l->n == l->alloc) {
+                l->alloc = l->alloc ? 2 * l->alloc : 64;
+                l->items = xrealloc(l->items, l->alloc * sizeof(*l->items));
+            }
+            l->items[l->n++] = (struct changed_service){
+                .addr = sr->addr, .host = xstrdup(sr->host), .proto = xstrdup(sr->proto),
+                .field = xstrdup(field_names[k]), .before = xstrdup(a->value),
+                .after = xstrdup(b->value), .port = sr->port };
+        }
+    }
+    for (int side = 0; side < 2; side++)
+        for (int k = 0; k < FIELD_COUNT; k++)
+            free(sr->pick[side][k].value);
+    free(sr->host);
+    free(sr->proto);
+    memset(sr, 0, sizeof(*sr));
+}
+
+/* Whether the row (addr, proto, port in columns 1, 4, 5) belongs to the service being
+ * read; when not, that one is done and sr starts the row's. */
+static void service_row(struct service_rows *sr, const struct comparison *c,
+                        sqlite3_stmt *stmt, struct changed_list *l)
+{
+    const char *host = (const char *)sqlite3_column_text(stmt, 1);
+    const char *proto = (const char *)sqlite3_column_text(stmt, 4);
+    unsigned port = (unsigned)sqlite3_column_int64(stmt, 5);
+    if (!host || !proto)
+        return;
+    if (sr->host && sr->port == port && strcmp(sr->host, host) == 0 &&
+        strcmp(sr->proto, proto) == 0)
+        return;
+    if (sr->host)
+        service_done(sr, l);
+    sr->host = xstrdup(host);
+    sr->proto = xstrdup(proto);
+    sr->port = port;
+    sr->addr = (struct ip_addr){ .family = 6 };
+    if (sqlite3_column_type(stmt, 2) == SQLITE_INTEGER)
+        ip_from_v4((uint32_t)sqlite3_column_int64(stmt, 2), &sr->addr);
+    else if (sqlite3_column_bytes(stmt, 3) == 16)
+        memcpy(sr->addr.bytes, sqlite3_column_blob(stmt, 3), 16);
+    else
+        return;
+    struct port_key key = { sr->proto, port };
+    for (size_t i = 0; i < c->nports && !sr->compared; i++)
+        sr->compared = compare_port(&c->ports[i], &key) == 0;
+}
+
+/* The side of an import (1: --to), by its id. */
+static int side_of(const struct comparison *c, long long id)
+{
+    for (size_t i = 0; i < c->scans.n; i++)
+        if (c->scans.items[i].id == id)
+            return c->to.in[i];
+    return 0;
+}
+
+static int by_address_port_field(const void *pa, const void *pb)
+{
+    const struct changed_service *a = pa, *b = pb;
+    int k = compare_address(&a->addr, &b->addr);
+    struct port_key ka = { a->proto, a->port }, kb = { b->proto, b->port };
+    if (k == 0)
+        k = compare_port(&ka, &kb);
+    return k ? k : strcmp(a->field, b->field);
+}
+
+/* Reads the rows a query gives (source_id, addr, ip4, ip6, proto, port, then what
+ * offer() reads), a service's rows together, into the changed list. */
+static enum tally_error read_services(struct store *store, const struct filters *f,
+                                      struct comparison *c, const char *sql,
+                                      void (*offer)(struct service_rows *, int side,
+                                                    sqlite3_stmt *),
+                                      struct tally_diag *diag)
+{
+    sqlite3_stmt *stmt = NULL;
+    struct service_rows sr = { 0 };
+    int rc;
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK)
+        return store_fail(store, diag, "cannot compare the services");
+    filters_bind(stmt, f);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        service_row(&sr, c, stmt, &c->changed);
+        if (sr.host)
+            offer(&sr, side_of(c, sqlite3_column_int64(stmt, 0)), stmt);
+    }
+    service_done(&sr, &c->changed);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot compare the services");
+}
+
+/* An http_header row (name, product, seen): the Server product, and the stack as `stacks`
+ * reads it: X-Powered-By, else "ASP.NET" for X-AspNet-Version, else "(none)" behind a
+ * Server header. */
+static void offer_header(struct service_rows *sr, int side, sqlite3_stmt *stmt)
+{
+    const char *name = (const char *)sqlite3_column_text(stmt, 6);
+    const char *product = (const char *)sqlite3_column_text(stmt, 7);
+    long long seen = sqlite3_column_int64(stmt, 8);
+    if (!name)
+        return;
+    if (strcmp(name, "server") == 0) {
+        pick_offer(&sr->pick[side][FIELD_SERVER], 0, seen, product);
+        pick_offer(&sr->pick[side][FIELD_STACK], 2, seen, "(none)");
+    } else if (strcmp(name, "x-aspnet-version") == 0) {
+        pick_offer(&sr->pick[side][FIELD_STACK], 1, seen, "ASP.NET");
+    } else {
+        pick_offer(&sr->pick[side][FIELD_STACK], 0, seen, product);
+    }
+}
+
+/* A banner row (service): its type as `services` reads it: HTTP's extra banners are
+ * http, certificates ssl, and a protocol name beats "unknown", which beats notes. */
+static void offer_banner(struct service_rows *sr, int side, sqlite3_stmt *stmt)
+{
+    static const char *const http[] = { "http.server", "title", "html", NULL };
+    static const char *const ssl[] = { "X509", "X509CA", NULL };
+    static const char *const notes[] = { "vuln", "heartbleed", "ticketbleed", "error", NULL };
+    const char *service = (const char *)sqlite3_column_text(stmt, 6);
+    int rank = 0;
+    if (!service)
+        return;
+    for (int i = 0; http[i]; i++)
+        if (strcmp(service, http[i]) == 0)
+            service = "http";
+    for (int i = 0; ssl[i]; i++)
+        if (strcmp(service, ssl[i]) == 0)
+            service = "ssl";
+    for (int i = 0; notes[i]; i++)
+        if (strcmp(service, notes[i]) == 0)
+            rank = 2;
+    if (strcmp(service, "unknown") == 0)
+        rank = 1;
+    pick_offer(&sr->pick[side][FIELD_SERVICE], rank, 0, service);
+}
+
+/* The services open in both scans (of the ports compared) whose Server product, stack or
+ * banner service differ, a field compared only when both scans saw it: one pass over each
+ * table's rows of the two sides, a service's rows together. By address, port and field. */
+static enum tally_error load_changed(struct store *store, const struct filters *f,
+                                     struct comparison *c, struct tally_diag *diag)
+{
+    struct strbuf sql, ids;
+    enum tally_error err;
+    strbuf_init(&sql);
+    strbuf_init(&ids);
+    side_ids(c, &c->from, &ids);
+    strbuf_addch(&ids, ',');
+    side_ids(c, &c->to, &ids);
+    /* By the address as numbers: sorting them is quicker than sorting its text. */
+    strbuf_addf(&sql, "SELECT source_id, addr, ip4, ip6, proto, port, name, product, seen "
+                "FROM http_header WHERE source_id IN (%s) AND name IN ('server', "
+                "'x-powered-by', 'x-aspnet-version')", ids.buf);
+    filters_sql_ports(f, &sql, "port", "proto");
+    strbuf_addstr(&sql, " ORDER BY ip4, ip6, proto, port");
+    err = read_services(store, f, c, sql.buf, offer_header, diag);
+    strbuf_reset(&sql);
+    strbuf_addf(&sql, "SELECT source_id, addr, ip4, ip6, proto, port, service FROM banner "
+                "WHERE source_id IN (%s)", ids.buf);
+    filters_sql_ports(f, &sql, "port", "proto");
+    strbuf_addstr(&sql, " ORDER BY ip4, ip6, proto, port");
+    if (!err)
+        err = read_services(store, f, c, sql.buf, offer_banner, diag);
+    if (!err && c->changed.n > 1)
+        xqsort(c->changed.items, c->changed.n, sizeof(*c->changed.items),
+               by_address_port_field);
+    strbuf_release(&sql);
+    strbuf_release(&ids);
+    return err;
+}
+
+/* Everything both analyses need: the sides, the ports they share, the changed services. */
+static enum tally_error compare_scans(struct store *store, const struct filters *f,
+                                      struct comparison *c, struct tally_diag *diag)
+{
+    enum tally_error err = load_scans(store, f, &c->scans, diag);
+    if (!err)
+        err = choose_sides(store, f, c, diag);
+    if (!err) {
+        shared_ports(c);
+        err = load_changed(store, f, c, diag);
+    }
+    return err;
+}
+
+/* ---- changes per subnet ---- */
+
+static int by_service(const void *pa, const void *pb)
+{
+    const struct changed_service *a = pa, *b = pb;
+    struct port_key ka = { a->proto, a->port }, kb = { b->proto, b->port };
+    int k = compare_port(&ka, &kb);
+    return k ? k : compare_address(&a->addr, &b->addr);
+}
+
+/* Whether addr lies in net/prefix. */
+static int in_subnet(const struct ip_addr *addr, const struct ip_addr *net, int prefix)
+{
+    if (addr->family != net->family)
+        return 0;
+    for (int i = 0; i < 16 && prefix > 0; i++, prefix -= 8) {
+        uint8_t mask = prefix >= 8 ? 0xff : (uint8_t)(0xff << (8 - prefix));
+        if ((addr->bytes[i] & mask) != net->bytes[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* hostset_compare_fn: one subnet of the port being compared, with the changed services
+ * in it (they come by address, as the subnets do). */
+static void subnet_compared(void *arg, const struct ip_addr *net, long long only_from,
+                            long long only_to, long long both)
+{
+    struct change_rows *rows = arg;
+    struct change_row row = { .net = *net, .prefix = rows->prefix, .port = rows->port,
+                              .appeared = only_to, .disappeared = only_from, .both = both };
+    while (rows->next < rows->nchanged &&
+           compare_address(&rows->changed[rows->next].addr, net) < 0 &&
+           !in_subnet(&rows->changed[rows->next].addr, net, rows->prefix))
+        rows->next++;
+    while (rows->next < rows->nchanged &&
+           in_subnet(&rows->changed[rows->next].addr, net, rows->prefix)) {
+        const struct changed_service *s = &rows->changed[rows->next++];
+        /* A service with several fields changed counts once. */
+        if (rows->next == 1 || compare_address(&s[-1].addr, &s->addr) != 0)
+            row.changed++;
+    }
+    if (row.changed > both)
+        row.changed = both;
+    if (rows->n == rows->alloc) {
+        rows->alloc = rows->alloc ? 2 * rows->alloc : 1024;
+        rows->items = xrealloc(rows->items, rows->alloc * sizeof(*rows->items));
+    }
+    rows->items[rows->n++] = row;
+}
+
+/* The host set of one side for one port. */
+static enum tally_error load_side_set(struct store *store, const struct comparison *c,
+                                      const struct side *s, const struct port_key *p,
+                                      struct hostset *set, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    sqlite3_stmt *stmt = NULL;
+    enum tally_error err = TALLY_OK;
+    int rc;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open' AND "
+                  "proto = ? AND port = ? AND source_id IN (");
+    side_ids(c, s, &sql);
+    strbuf_addch(&sql, ')');
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot compare the scans");
+        goto done;
+    }
+    sqlite3_bind_text(stmt, 1, p->proto, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, p->port);
+    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
+                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
+    if (!err && rc != SQLITE_DONE)
+        err = store_fail(store, diag, "cannot compare the scans");
+
+done:
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
+    return err;
+}
+
+static long long change_size(const struct change_row *r)
+{
+    return r->appeared + r->disappeared + r->changed;
+}
+
+static int by_change(const void *pa, const void *pb)
+{
+    const struct change_row *a = pa, *b = pb;
+    long long ca = change_size(a), cb = change_size(b);
+    if (ca != cb)
+        return ca < cb ? 1 : -1;
+    int k = compare_address(&a->net, &b->net);
+    if (k)
+        return k;
+    if (a->prefix != b->prefix)
+        return a->prefix < b->prefix ? -1 : 1;
+    return a->port < b->port ? -1 : a->port > b->port;
+}
+
+/* Per port both sides scanned, its subnets compared: IPv4 at --prefix when 8..32, IPv6 at
+ * --prefix when 16..128, else /64 (as `subnets` counts them). */
+static enum tally_error count_changes(struct store *store, const struct filters *f,
+                                      struct comparison *c, struct change_rows *rows,
+                                      struct tally_diag *diag)
+{
+    int prefix = f->prefix ? f->prefix : 24;
+    int prefix6 = f->prefix >= 16 ? f->prefix : 64;
+    int with4 = prefix >= 8 && prefix <= 32;
+    enum tally_error err = TALLY_OK;
+    struct changed_service *changed = xmalloc((c->changed.n + 1) * sizeof(*changed));
+    size_t first = 0;
+    if (c->changed.n > 0)
+        memcpy(changed, c->changed.items, c->changed.n * sizeof(*changed));
+    if (c->changed.n > 1)
+        xqsort(changed, c->changed.n, sizeof(*changed), by_service);
+    for (size_t i = 0; i < c->nports && !err; i++) {
+        struct hostset *from = hostset_new(), *to = hostset_new();
+        const struct port_key *p = &c->ports[i];
+        size_t n = 0;
+        while (first < c->changed.n && by_port(&(struct port_key){ changed[first].proto,
+                                                                 changed[first].port }, p) < 0)
+            first++;
+        while (first + n < c->changed.n &&
+               by_port(&(struct port_key){ changed[first + n].proto, changed[first + n].port },
+                       p) == 0)
+            n++;
+        rows->port = i;
+        rows->changed = changed + first;
+        rows->nchanged = n;
+        rows->next = 0;
+        err = load_side_set(store, c, &c->from, p, from, diag);
+        if (!err)
+            err = load_side_set(store, c, &c->to, p, to, diag);
+        if (!err && with4) {
+            rows->prefix = prefix;
+            hostset_compare_subnets(from, to, 4, prefix, subnet_compared, rows);
+        }
+        if (!err) {
+            rows->next = 0;
+            rows->prefix = prefix6;
+            hostset_compare_subnets(from, to, 6, prefix6, subnet_compared, rows);
+        }
+        first += n;
+        hostset_free(from);
+        hostset_free(to);
+    }
+    free(changed);
+    return err;
+}
+
+static enum tally_error changes_run(struct store *store, const struct filters *f,
+                                    struct table **out, struct tally_diag *diag)
+{
+    struct comparison c = { 0 };
+    struct change_rows rows = { 0 };
+    enum tally_error err = compare_scans(store, f, &c, diag);
+    if (!err)
+        err = count_changes(store, f, &c, &rows, diag);
+    if (err)
+        goto done;
+    if (rows.n > 1)
+        xqsort(rows.items, rows.n, sizeof(*rows.items), by_change);
+    size_t shown = f->top > 0 && (size_t)f->top < rows.n ? (size_t)f->top : rows.n;
+    struct table *t = table_new("changes", "Services that appeared and disappeared per "
+                                "subnet between two scans");
+    char *subtitle = comparison_describe(&c, f, 1);
+    table_set_subtitle(t, subtitle);
+    free(subtitle);
+    table_add_column(t, "subnet", COLUMN_TEXT);
+    table_add_column(t, "proto", COLUMN_TEXT);
+    table_add_id_column(t, "port");
+    table_add_column(t, "appeared", COLUMN_INTEGER);
+    table_add_column(t, "disappeared", COLUMN_INTEGER);
+    table_add_column(t, "changed", COLUMN_INTEGER);
+    table_add_column(t, "kept", COLUMN_INTEGER);
+    for (size_t i = 0; i < shown; i++) {
+        const struct change_row *r = &rows.items[i];
+        char text[80];
+        size_t row = table_add_row(t);
+        ip_format_prefix(&r->net, r->prefix, text, sizeof(text));
+        table_set_text(t, row, 0, text);
+        table_set_text(t, row, 1, c.ports[r->port].proto);
+        table_set_int(t, row, 2, c.ports[r->port].port);
+        table_set_int(t, row, 3, r->appeared);
+        table_set_int(t, row, 4, r->disappeared);
+        table_set_int(t, row, 5, r->changed);
+        table_set_int(t, row, 6, r->both - r->changed);
+    }
+    t->truncated = shown < rows.n;
+    *out = t;
+
+done:
+    free(rows.items);
+    comparison_release(&c);
+    return err;
+}
+
+static enum tally_error changed_services_run(struct store *store, const struct filters *f,
+                                             struct table **out, struct tally_diag *diag)
+{
+    struct comparison c = { 0 };
+    enum tally_error err = compare_scans(store, f, &c, diag);
+    if (err)
+        goto done;
+    struct table *t = table_new("changed-services", "Services whose server, stack or banner "
+                                "service changed between two scans");
+    char *subtitle = comparison_describe(&c, f, 0);
+    table_set_subtitle(t, subtitle);
+    free(subtitle);
+    table_add_column(t, "host", COLUMN_TEXT);
+    table_add_column(t, "proto", COLUMN_TEXT);
+    table_add_id_column(t, "port");
+    table_add_column(t, "field", COLUMN_TEXT);
+    table_add_column(t, "before", COLUMN_TEXT);
+    table_add_column(t, "after", COLUMN_TEXT);
+    for (size_t i = 0; i < c.changed.n; i++) {
+        const struct changed_service *s = &c.changed.items[i];
+        size_t row = table_add_row(t);
+        table_set_text(t, row, 0, s->host);
+        table_set_text(t, row, 1, s->proto);
+        table_set_int(t, row, 2, s->port);
+        table_set_text(t, row, 3, s->field);
+        table_set_text(t, row, 4, s->before);
+        table_set_text(t, row, 5, s->after);
+    }
+    *out = t;
+
+done:
+    comparison_release(&c);
+    return err;
+}
+
+/* Two scan imports that saw the same port, open in one of them. */
+static int changes_has_data(struct store *store)
+{
+    return store_has_rows(store, "SELECT 1 FROM host_set a JOIN host_set b ON b.proto = a.proto "
+                          "AND b.port = a.port AND b.source_id != a.source_id "
+                          "WHERE a.status = 'open' LIMIT 1");
+}
+
+static int changed_services_has_data(struct store *store)
+{
+    return changes_has_data(store) &&
+           (store_has_rows(store, "SELECT 1 FROM http_header LIMIT 1") ||
+            store_has_rows(store, "SELECT 1 FROM banner LIMIT 1"));
+}
+
+const struct analysis analysis_changes = {
+    .name = "changes",
+    .title = "Services that appeared and disappeared per subnet between two scans "
+             "(--from, --to)",
+    .family = "scan",
+    .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_TOP,
+    .chart = { .kind = CHART_DIVERGING_BAR, .x_title = "Subnet", .y_title = "Services",
+               .category_col = 0, .series_col = 4, .value_col = 3 },
+    .run = changes_run,
+    .has_data = changes_has_data,
+    .names_sources = 1,
+};
+
+const struct analysis analysis_changed_services = {
+    .name = "changed-services",
+    .title = "Services whose server, stack or banner service changed between two scans",
+    .family = "scan",
+    .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO,
+    .chart = { .kind = CHART_NONE, .category_col = 0, .series_col = -1, .value_col = -1 },
+    .run = changed_services_run,
+    .has_data = changed_services_has_data,
+    .names_sources = 1,
+};
