@@ -287,6 +287,16 @@ static inline void counter_add(struct counter *c, uint32_t net, long long n)
     c->hosts = n;
 }
 
+/* The bits set in x, without a call: the builtin is a libgcc routine unless the target
+ * has an instruction for it. */
+static inline long long ones(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555u;
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (long long)((x * 0x0101010101010101u) >> 56);
+}
+
 /* Counts the addresses of the 64 Ki-address block key (a bitset) and clears it: a subnet
  * of whole 64-bit words is counted a word at a time, a smaller one address by address. */
 static void count_block(struct counter *counter, uint32_t key, uint64_t *block)
@@ -305,8 +315,10 @@ static void count_block(struct counter *counter, uint32_t key, uint64_t *block)
     for (uint32_t first = 0; first < 1024; first += words) {
         long long n = 0;
         for (uint32_t w = first; w < first + words; w++) {
-            n += __builtin_popcountll(block[w]);
-            block[w] = 0;
+            if (block[w]) {
+                n += ones(block[w]);
+                block[w] = 0;
+            }
         }
         if (n > 0)
             counter_add(counter, (key << 16 | first << 6) & counter->netmask, n);
