@@ -123,9 +123,8 @@ size_t table_add_row(struct table *t)
         t->cells = xrealloc(t->cells, sizeof(*t->cells) * t->alloc_rows * (size_t)t->ncols);
     }
     struct cell *row = t->cells + t->nrows * (size_t)t->ncols;
-    memset(row, 0, sizeof(*row) * (size_t)t->ncols);
     for (int c = 0; c < t->ncols; c++)
-        row[c].is_null = 1;
+        row[c] = (struct cell){ .is_null = 1 };
     return t->nrows++;
 }
 
@@ -240,6 +239,30 @@ double table_number(const struct table *t, size_t row, int col)
     return (double)c->v.integer;
 }
 
+/* value in decimal into buf, as "%lld" would write it: it runs once per integer cell
+ * written out, millions of times. */
+static const char *format_integer(int64_t value, char *buf, size_t size)
+{
+    char digits[24];
+    char *p = digits + sizeof(digits);
+    uint64_t u = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (value < 0)
+        *--p = '-';
+    size_t n = (size_t)(digits + sizeof(digits) - p);  /* with the NUL */
+    if (size == 0)
+        return buf;
+    if (n > size)
+        n = size;
+    memcpy(buf, p, n);
+    buf[n - 1] = '\0';
+    return buf;
+}
+
 const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size)
 {
     const struct cell *c = t->cells + row * (size_t)t->ncols + (size_t)col;
@@ -265,8 +288,7 @@ const char *table_text(const struct table *t, size_t row, int col, char *buf, si
         return buf;
     }
     default:
-        snprintf(buf, size, "%lld", (long long)c->v.integer);
-        return buf;
+        return format_integer(c->v.integer, buf, size);
     }
 }
 

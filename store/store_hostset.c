@@ -275,6 +275,56 @@ static void read_container(struct cursor *c, uint32_t key, struct counter *count
     }
 }
 
+/* Adds n hosts of the subnet net (masked) to the counter. */
+static inline void counter_add(struct counter *c, uint32_t net, long long n)
+{
+    if (c->hosts > 0 && net == c->current) {
+        c->hosts += n;
+        return;
+    }
+    counter_emit(c);
+    c->current = net;
+    c->hosts = n;
+}
+
+/* The bits set in x, without a call: the builtin is a libgcc routine unless the target
+ * has an instruction for it. */
+static inline long long ones(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555u;
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (long long)((x * 0x0101010101010101u) >> 56);
+}
+
+/* Counts the addresses of the 64 Ki-address block key (a bitset) and clears it: a subnet
+ * of whole 64-bit words is counted a word at a time, a smaller one address by address. */
+static void count_block(struct counter *counter, uint32_t key, uint64_t *block)
+{
+    uint32_t words = (~counter->netmask >> 6) + 1;      /* per subnet, when it is whole */
+    if (~counter->netmask < 63) {
+        for (uint32_t w = 0; w < 1024; w++) {
+            for (uint64_t bits = block[w]; bits; bits &= bits - 1)
+                counter_push(counter, key << 16 | w << 6 | (uint32_t)__builtin_ctzll(bits));
+            block[w] = 0;
+        }
+        return;
+    }
+    if (words > 1024)
+        words = 1024;
+    for (uint32_t first = 0; first < 1024; first += words) {
+        long long n = 0;
+        for (uint32_t w = first; w < first + words; w++) {
+            if (block[w]) {
+                n += ones(block[w]);
+                block[w] = 0;
+            }
+        }
+        if (n > 0)
+            counter_add(counter, (key << 16 | first << 6) & counter->netmask, n);
+    }
+}
+
 /* The union of n bitmaps, in ascending order, to the counter, without building it: one
  * 64 Ki-address block (a container's worth) at a time, the bitmaps with addresses there
  * read into a bitset of it; a block only one bitmap covers straight to the counter. */
@@ -282,7 +332,7 @@ static void walk4(roaring_bitmap_t *const *bitmaps, size_t n, struct counter *co
 {
     struct cursor *cursors = xcalloc(n ? n : 1, sizeof(*cursors));
     struct cursor **filed = xcalloc(65536, sizeof(*filed));
-    uint64_t *block = xmalloc(1024 * sizeof(*block));
+    uint64_t *block = xcalloc(1024, sizeof(*block));
     for (size_t i = 0; i < n; i++) {
         roaring_init_iterator(bitmaps[i], &cursors[i].it);
         if (cursors[i].it.has_value) {
@@ -300,14 +350,11 @@ static void walk4(roaring_bitmap_t *const *bitmaps, size_t n, struct counter *co
             read_container(c, key, counter, NULL, filed);
             continue;
         }
-        memset(block, 0, 1024 * sizeof(*block));
         for (; c; c = next) {
             next = c->next;
             read_container(c, key, counter, block, filed);
         }
-        for (uint32_t w = 0; w < 1024; w++)
-            for (uint64_t bits = block[w]; bits; bits &= bits - 1)
-                counter_push(counter, key << 16 | w << 6 | (uint32_t)__builtin_ctzll(bits));
+        count_block(counter, key, block);
     }
     counter_emit(counter);
     free(block);
