@@ -7,6 +7,7 @@
 #include "analyzer/analyzer.h"
 #include "store/store_web.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -904,6 +905,23 @@ static enum tally_error count_changes(struct store *store, const struct filters 
     return err;
 }
 
+/* table_key_text_fn: an IPv4 subnet's key, the address shifted left by 8 bits and the
+ * prefix length in the low 8, as "198.51.100.0/24". */
+static void subnet4_key_text(int64_t key, char *buf, size_t size)
+{
+    struct ip_addr net;
+    ip_from_v4((uint32_t)(key >> 8), &net);
+    ip_format_prefix(&net, (int)(key & 0xff), buf, size);
+}
+
+/* The protocols a keyed proto cell names, by key. */
+static const char *const protos[] = { "tcp", "udp", "sctp" };
+
+static void proto_key_text(int64_t key, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", protos[key]);
+}
+
 static enum tally_error changes_run(struct store *store, const struct filters *f,
                                     struct table **out, struct tally_diag *diag)
 {
@@ -922,8 +940,9 @@ static enum tally_error changes_run(struct store *store, const struct filters *f
     char *subtitle = comparison_describe(&c, f, 1);
     table_set_subtitle(t, subtitle);
     free(subtitle);
-    table_add_column(t, "subnet", COLUMN_TEXT);
-    table_add_column(t, "proto", COLUMN_TEXT);
+    /* Keyed cells: no string kept per row of what can be millions. */
+    table_add_keyed_column(t, "subnet", subnet4_key_text);
+    table_add_keyed_column(t, "proto", proto_key_text);
     table_add_id_column(t, "port");
     table_add_column(t, "appeared", COLUMN_INTEGER);
     table_add_column(t, "disappeared", COLUMN_INTEGER);
@@ -931,11 +950,22 @@ static enum tally_error changes_run(struct store *store, const struct filters *f
     table_add_column(t, "kept", COLUMN_INTEGER);
     for (size_t i = 0; i < shown; i++) {
         const struct change_row *r = &rows.items[i];
-        char text[80];
+        const char *proto = c.ports[r->port].proto;
         size_t row = table_add_row(t);
-        ip_format_prefix(&r->net, r->prefix, text, sizeof(text));
-        table_set_text(t, row, 0, text);
-        table_set_text(t, row, 1, c.ports[r->port].proto);
+        if (r->net.family == 4) {
+            table_set_key(t, row, 0, (int64_t)ip_v4_value(&r->net) << 8 | r->prefix);
+        } else {
+            char text[80];
+            ip_format_prefix(&r->net, r->prefix, text, sizeof(text));
+            table_set_text(t, row, 0, text);
+        }
+        size_t k = 0;
+        while (k < sizeof(protos) / sizeof(*protos) && strcmp(protos[k], proto) != 0)
+            k++;
+        if (k < sizeof(protos) / sizeof(*protos))
+            table_set_key(t, row, 1, (int64_t)k);
+        else
+            table_set_text(t, row, 1, proto);
         table_set_int(t, row, 2, c.ports[r->port].port);
         table_set_int(t, row, 3, r->appeared);
         table_set_int(t, row, 4, r->disappeared);
