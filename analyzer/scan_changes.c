@@ -52,12 +52,13 @@ struct changed_list {
     size_t n, alloc;
 };
 
-/* One row of `changes`. */
+/* One row of `changes`, of which there can be millions: kept small (a subnet's hosts in
+ * one scan fit 32 bits). */
 struct change_row {
     struct ip_addr net;
     int prefix;
-    size_t port;                /* index into the compared ports */
-    long long appeared, disappeared, both, changed;
+    uint32_t port;              /* index into the compared ports */
+    uint32_t appeared, disappeared, both, changed;
 };
 
 struct change_rows {
@@ -781,8 +782,9 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
                             long long only_to, long long both)
 {
     struct change_rows *rows = arg;
-    struct change_row row = { .net = *net, .prefix = rows->prefix, .port = rows->port,
-                              .appeared = only_to, .disappeared = only_from, .both = both };
+    struct change_row row = { .net = *net, .prefix = rows->prefix,
+                              .port = (uint32_t)rows->port, .appeared = (uint32_t)only_to,
+                              .disappeared = (uint32_t)only_from, .both = (uint32_t)both };
     while (rows->next < rows->nchanged &&
            compare_address(&rows->changed[rows->next].addr, net) < 0 &&
            !in_subnet(&rows->changed[rows->next].addr, net, rows->prefix))
@@ -794,8 +796,8 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
         if (rows->next == 1 || compare_address(&s[-1].addr, &s->addr) != 0)
             row.changed++;
     }
-    if (row.changed > both)
-        row.changed = both;
+    if (row.changed > row.both)
+        row.changed = row.both;
     if (rows->n == rows->alloc) {
         rows->alloc = rows->alloc ? 2 * rows->alloc : 1024;
         rows->items = xrealloc(rows->items, rows->alloc * sizeof(*rows->items));
@@ -837,7 +839,7 @@ done:
 
 static long long change_size(const struct change_row *r)
 {
-    return r->appeared + r->disappeared + r->changed;
+    return (long long)r->appeared + r->disappeared + r->changed;
 }
 
 static int by_change(const void *pa, const void *pb)
