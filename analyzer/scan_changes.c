@@ -1,7 +1,9 @@
 /* scan_changes.c: what changed between two scans. `changes`: per subnet and port, the
  * services that appeared, disappeared, changed and were kept, counted from the host sets
  * (the two scans' sets compared subnet by subnet); `changed-services`: each service open
- * in both whose Server product, X-Powered-By product or banner service changed. The scans
+ * in both whose Server product, X-Powered-By product or banner service changed, from the
+ * imports' web summaries (store_web.h), their winners ranked across a side's imports as
+ * the header and banner rows are, which are read only where a winner cannot tell. The scans
  * are --from and --to (an import's id or tag; a tag may name several imports), by default
  * the two most recent scan imports that share a port. Only the ports both scanned count. */
 #include "analyzer/analyzer.h"
