@@ -1,11 +1,15 @@
 /* scan_changes.c: what changed between two scans. `changes`: per subnet and port, the
  * services that appeared, disappeared, changed and were kept, counted from the host sets
  * (the two scans' sets compared subnet by subnet); `changed-services`: each service open
- * in both whose Server product, X-Powered-By product or banner service changed. The scans
+ * in both whose Server product, X-Powered-By product or banner service changed, from the
+ * imports' web summaries (store_web.h), their winners ranked across a side's imports as
+ * the header and banner rows are, which are read only where a winner cannot tell. The scans
  * are --from and --to (an import's id or tag; a tag may name several imports), by default
  * the two most recent scan imports that share a port. Only the ports both scanned count. */
 #include "analyzer/analyzer.h"
+#include "store/store_web.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,12 +54,13 @@ struct changed_list {
     size_t n, alloc;
 };
 
-/* One row of `changes`. */
+/* One row of `changes`, of which there can be millions: kept small (a subnet's hosts in
+ * one scan fit 32 bits). */
 struct change_row {
     struct ip_addr net;
     int prefix;
-    size_t port;                /* index into the compared ports */
-    long long appeared, disappeared, both, changed;
+    uint32_t port;              /* index into the compared ports */
+    uint32_t appeared, disappeared, both, changed;
 };
 
 struct change_rows {
@@ -551,15 +556,23 @@ static void offer_header(struct service_rows *sr, int side, sqlite3_stmt *stmt)
     }
 }
 
+/* A banner type's rank: a protocol name beats "unknown", which beats notes. */
+static int service_rank(const char *service)
+{
+    static const char *const notes[] = { "vuln", "heartbleed", "ticketbleed", "error", NULL };
+    for (int i = 0; notes[i]; i++)
+        if (strcmp(service, notes[i]) == 0)
+            return 2;
+    return strcmp(service, "unknown") == 0 ? 1 : 0;
+}
+
 /* A banner row (service): its type as `services` reads it: HTTP's extra banners are
  * http, certificates ssl, and a protocol name beats "unknown", which beats notes. */
 static void offer_banner(struct service_rows *sr, int side, sqlite3_stmt *stmt)
 {
     static const char *const http[] = { "http.server", "title", "html", NULL };
     static const char *const ssl[] = { "X509", "X509CA", NULL };
-    static const char *const notes[] = { "vuln", "heartbleed", "ticketbleed", "error", NULL };
     const char *service = (const char *)sqlite3_column_text(stmt, 6);
-    int rank = 0;
     if (!service)
         return;
     for (int i = 0; http[i]; i++)
@@ -568,22 +581,18 @@ static void offer_banner(struct service_rows *sr, int side, sqlite3_stmt *stmt)
     for (int i = 0; ssl[i]; i++)
         if (strcmp(service, ssl[i]) == 0)
             service = "ssl";
-    for (int i = 0; notes[i]; i++)
-        if (strcmp(service, notes[i]) == 0)
-            rank = 2;
-    if (strcmp(service, "unknown") == 0)
-        rank = 1;
-    pick_offer(&sr->pick[side][FIELD_SERVICE], rank, 0, service);
+    pick_offer(&sr->pick[side][FIELD_SERVICE], service_rank(service), 0, service);
 }
 
-/* The services open in both scans (of the ports compared) whose Server product, stack or
- * banner service differ, a field compared only when both scans saw it: one pass over each
- * table's rows of the two sides, a service's rows together. By address, port and field. */
-static enum tally_error load_changed(struct store *store, const struct filters *f,
-                                     struct comparison *c, struct tally_diag *diag)
+/* The rows of the two sides at port p ranked as `apps`, `stacks` and `services` rank
+ * them: the way for the case the imports' winners cannot decide (see changed_at_port). */
+static enum tally_error rank_rows(struct store *store, const struct filters *f,
+                                  struct comparison *c, const struct port_key *p,
+                                  struct tally_diag *diag)
 {
     struct strbuf sql, ids;
     enum tally_error err;
+    char *where = sqlite3_mprintf(" AND proto = %Q AND port = %u", p->proto, p->port);
     strbuf_init(&sql);
     strbuf_init(&ids);
     side_ids(c, &c->from, &ids);
@@ -592,22 +601,143 @@ static enum tally_error load_changed(struct store *store, const struct filters *
     /* By the address as numbers: sorting them is quicker than sorting its text. */
     strbuf_addf(&sql, "SELECT source_id, addr, ip4, ip6, proto, port, name, product, seen "
                 "FROM http_header WHERE source_id IN (%s) AND name IN ('server', "
-                "'x-powered-by', 'x-aspnet-version')", ids.buf);
+                "'x-powered-by', 'x-aspnet-version')%s", ids.buf, where ? where : "");
     filters_sql_ports(f, &sql, "port", "proto");
     strbuf_addstr(&sql, " ORDER BY ip4, ip6, proto, port");
     err = read_services(store, f, c, sql.buf, offer_header, diag);
     strbuf_reset(&sql);
     strbuf_addf(&sql, "SELECT source_id, addr, ip4, ip6, proto, port, service FROM banner "
-                "WHERE source_id IN (%s)", ids.buf);
+                "WHERE source_id IN (%s)%s", ids.buf, where ? where : "");
     filters_sql_ports(f, &sql, "port", "proto");
     strbuf_addstr(&sql, " ORDER BY ip4, ip6, proto, port");
     if (!err)
         err = read_services(store, f, c, sql.buf, offer_banner, diag);
+    sqlite3_free(where);
+    strbuf_release(&sql);
+    strbuf_release(&ids);
+    return err;
+}
+
+/* A side's value of a field from the imports' winners, ranked as pick_offer ranks. */
+struct choice {
+    int have, rank;
+    long long seen;
+    const char *value;          /* the winners' */
+};
+
+static void choose(struct choice *ch, int rank, long long seen, const char *value)
+{
+    if (ch->have && (rank > ch->rank || (rank == ch->rank && (seen < ch->seen ||
+                                                              (seen == ch->seen &&
+                                                               strcmp(value, ch->value) >= 0)))))
+        return;
+    *ch = (struct choice){ 1, rank, seen, value };
+}
+
+/* An import's winner offered to its side as its rows were (offer_header, offer_banner):
+ * an unknown seen counts as 0, as SQL's NULL read as a number is. */
+static void choose_winner(struct choice ch[FIELD_COUNT], const struct web_winner *w)
+{
+    long long app_seen = w->has_app_seen ? w->app_seen : 0;
+    if (w->app) {
+        choose(&ch[FIELD_SERVER], 0, app_seen, w->app);
+        choose(&ch[FIELD_STACK], 2, app_seen, "(none)");
+    }
+    if (w->stack)
+        choose(&ch[FIELD_STACK], w->stack_aspnet ? 1 : 0,
+               w->has_stack_seen ? w->stack_seen : 0, w->stack);
+    if (w->service)
+        choose(&ch[FIELD_SERVICE], service_rank(w->service), 0, w->service);
+}
+
+/* Whether a winner ranks as its import's rows would: an import picks a known seen before
+ * an unknown one, which the rows' ranking reads as 0, so a known seen of 0 or less may
+ * have won where a row with none would. */
+static int winner_decides(const struct web_winner *w)
+{
+    return !(w->app && w->has_app_seen && w->app_seen <= 0) &&
+           !(w->stack && w->has_stack_seen && w->stack_seen <= 0);
+}
+
+/* The changed services at port p from the winners of the sides' imports (web_winner),
+ * merged by address; when a winner cannot decide, from the rows (rank_rows). */
+static enum tally_error changed_at_port(struct store *store, const struct filters *f,
+                                        struct comparison *c, const struct port_key *p,
+                                        struct tally_diag *diag)
+{
+    const struct scan_list *l = &c->scans;
+    struct web_winners **w = xcalloc(l->n + 1, sizeof(*w));
+    struct web_winner *head = xcalloc(l->n + 1, sizeof(*head));
+    size_t *next = xcalloc(l->n + 1, sizeof(*next));
+    enum tally_error err = TALLY_OK;
+    int decided = 1;
+    for (size_t i = 0; i < l->n && !err; i++) {
+        if (!c->from.in[i] && !c->to.in[i])
+            continue;
+        err = web_winners_load(store, l->items[i].id, p->proto, p->port, &w[i], diag);
+        for (size_t k = 0; !err && decided && k < web_winners_count(w[i]); k++) {
+            web_winners_get(w[i], k, &head[i]);
+            decided = winner_decides(&head[i]);
+        }
+        if (!err && web_winners_count(w[i]) > 0)
+            web_winners_get(w[i], 0, &head[i]);
+    }
+    if (!err && !decided)
+        err = rank_rows(store, f, c, p, diag);
+    while (!err && decided) {
+        const struct ip_addr *addr = NULL;
+        struct choice ch[2][FIELD_COUNT] = { 0 };
+        for (size_t i = 0; i < l->n; i++)
+            if (next[i] < web_winners_count(w[i]) &&
+                (!addr || compare_address(&head[i].addr, addr) < 0))
+                addr = &head[i].addr;
+        if (!addr)
+            break;
+        struct ip_addr at = *addr;
+        for (size_t i = 0; i < l->n; i++) {
+            if (next[i] >= web_winners_count(w[i]) || compare_address(&head[i].addr, &at) != 0)
+                continue;
+            choose_winner(ch[c->to.in[i] ? 1 : 0], &head[i]);
+            if (++next[i] < web_winners_count(w[i]))
+                web_winners_get(w[i], next[i], &head[i]);
+        }
+        for (int k = 0; k < FIELD_COUNT; k++) {
+            const struct choice *a = &ch[0][k], *b = &ch[1][k];
+            if (!a->have || !b->have || strcmp(a->value, b->value) == 0)
+                continue;
+            struct changed_list *cl = &c->changed;
+            char host[64];
+            ip_format(&at, host, sizeof(host));
+            if (cl->n == cl->alloc) {
+                cl->alloc = cl->alloc ? 2 * cl->alloc : 64;
+                cl->items = xrealloc(cl->items, cl->alloc * sizeof(*cl->items));
+            }
+            cl->items[cl->n++] = (struct changed_service){
+                .addr = at, .host = xstrdup(host), .proto = xstrdup(p->proto),
+                .field = xstrdup(field_names[k]), .before = xstrdup(a->value),
+                .after = xstrdup(b->value), .port = p->port };
+        }
+    }
+    for (size_t i = 0; i < l->n; i++)
+        web_winners_free(w[i]);
+    free(w);
+    free(head);
+    free(next);
+    return err;
+}
+
+/* The services open in both scans (of the ports compared) whose Server product, stack or
+ * banner service differ, a field compared only when both scans saw it: per port, the
+ * sides' imports' winners merged. By address, port and field. */
+static enum tally_error load_changed(struct store *store, const struct filters *f,
+                                     struct comparison *c, struct tally_diag *diag)
+{
+    enum tally_error err = TALLY_OK;
+    for (size_t i = 0; i < c->nports && !err; i++)
+        err = changed_at_port(store, f, c, &c->ports[i], diag);
     if (!err && c->changed.n > 1)
         xqsort(c->changed.items, c->changed.n, sizeof(*c->changed.items),
                by_address_port_field);
-    strbuf_release(&sql);
-    strbuf_release(&ids);
     return err;
 }
 
@@ -654,8 +784,9 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
                             long long only_to, long long both)
 {
     struct change_rows *rows = arg;
-    struct change_row row = { .net = *net, .prefix = rows->prefix, .port = rows->port,
-                              .appeared = only_to, .disappeared = only_from, .both = both };
+    struct change_row row = { .net = *net, .prefix = rows->prefix,
+                              .port = (uint32_t)rows->port, .appeared = (uint32_t)only_to,
+                              .disappeared = (uint32_t)only_from, .both = (uint32_t)both };
     while (rows->next < rows->nchanged &&
            compare_address(&rows->changed[rows->next].addr, net) < 0 &&
            !in_subnet(&rows->changed[rows->next].addr, net, rows->prefix))
@@ -667,8 +798,8 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
         if (rows->next == 1 || compare_address(&s[-1].addr, &s->addr) != 0)
             row.changed++;
     }
-    if (row.changed > both)
-        row.changed = both;
+    if (row.changed > row.both)
+        row.changed = row.both;
     if (rows->n == rows->alloc) {
         rows->alloc = rows->alloc ? 2 * rows->alloc : 1024;
         rows->items = xrealloc(rows->items, rows->alloc * sizeof(*rows->items));
@@ -710,7 +841,7 @@ done:
 
 static long long change_size(const struct change_row *r)
 {
-    return r->appeared + r->disappeared + r->changed;
+    return (long long)r->appeared + r->disappeared + r->changed;
 }
 
 static int by_change(const void *pa, const void *pb)
@@ -778,6 +909,23 @@ static enum tally_error count_changes(struct store *store, const struct filters 
     return err;
 }
 
+/* table_key_text_fn: an IPv4 subnet's key, the address shifted left by 8 bits and the
+ * prefix length in the low 8, as "198.51.100.0/24". */
+static void subnet4_key_text(int64_t key, char *buf, size_t size)
+{
+    struct ip_addr net;
+    ip_from_v4((uint32_t)(key >> 8), &net);
+    ip_format_prefix(&net, (int)(key & 0xff), buf, size);
+}
+
+/* The protocols a keyed proto cell names, by key. */
+static const char *const protos[] = { "tcp", "udp", "sctp" };
+
+static void proto_key_text(int64_t key, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", protos[key]);
+}
+
 static enum tally_error changes_run(struct store *store, const struct filters *f,
                                     struct table **out, struct tally_diag *diag)
 {
@@ -796,8 +944,9 @@ static enum tally_error changes_run(struct store *store, const struct filters *f
     char *subtitle = comparison_describe(&c, f, 1);
     table_set_subtitle(t, subtitle);
     free(subtitle);
-    table_add_column(t, "subnet", COLUMN_TEXT);
-    table_add_column(t, "proto", COLUMN_TEXT);
+    /* Keyed cells: no string kept per row of what can be millions. */
+    table_add_keyed_column(t, "subnet", subnet4_key_text);
+    table_add_keyed_column(t, "proto", proto_key_text);
     table_add_id_column(t, "port");
     table_add_column(t, "appeared", COLUMN_INTEGER);
     table_add_column(t, "disappeared", COLUMN_INTEGER);
@@ -805,11 +954,22 @@ static enum tally_error changes_run(struct store *store, const struct filters *f
     table_add_column(t, "kept", COLUMN_INTEGER);
     for (size_t i = 0; i < shown; i++) {
         const struct change_row *r = &rows.items[i];
-        char text[80];
+        const char *proto = c.ports[r->port].proto;
         size_t row = table_add_row(t);
-        ip_format_prefix(&r->net, r->prefix, text, sizeof(text));
-        table_set_text(t, row, 0, text);
-        table_set_text(t, row, 1, c.ports[r->port].proto);
+        if (r->net.family == 4) {
+            table_set_key(t, row, 0, (int64_t)ip_v4_value(&r->net) << 8 | r->prefix);
+        } else {
+            char text[80];
+            ip_format_prefix(&r->net, r->prefix, text, sizeof(text));
+            table_set_text(t, row, 0, text);
+        }
+        size_t k = 0;
+        while (k < sizeof(protos) / sizeof(*protos) && strcmp(protos[k], proto) != 0)
+            k++;
+        if (k < sizeof(protos) / sizeof(*protos))
+            table_set_key(t, row, 1, (int64_t)k);
+        else
+            table_set_text(t, row, 1, proto);
         table_set_int(t, row, 2, c.ports[r->port].port);
         table_set_int(t, row, 3, r->appeared);
         table_set_int(t, row, 4, r->disappeared);

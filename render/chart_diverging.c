@@ -113,7 +113,8 @@ static enum tally_error diverging_load(const struct table *t, const struct chart
         double right = value_of(t, r, spec->value_col), left = value_of(t, r, spec->series_col);
         char buf[128];
         const struct cell *cell = table_cell(t, r, cat);
-        if (column_is_text(&t->cols[cat]) && !cell->is_null && cell->v.text && *cell->v.text)
+        if (column_is_text(&t->cols[cat]) && !t->cols[cat].key_text && !cell->is_null &&
+            cell->v.text && *cell->v.text)
             diverging_add(dv, cell->v.text, 0, right, left, r);
         else {
             const char *text = table_text(t, r, cat, buf, sizeof buf);

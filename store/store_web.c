@@ -3,8 +3,9 @@
  * banner row: per service the import's winning Server product, stack and banner type
  * (packed in web_winner), how many services share each answer (web_count), and the hosts
  * with an answer per (proto, port) (web_host_set), which tell whether two imports share a
- * service; when they do, web_pick_add() ranks the imports' winners again. Migration 4
- * builds the summaries for the imports of an older database. */
+ * service; when they do, web_pick_add() ranks the imports' winners again.
+ * web_winners_load() reads one import's winners of a port back. Migration 4 builds the
+ * summaries for the imports of an older database. */
 #include "store/store_internal.h"
 
 #include <roaring/roaring.h>
@@ -491,6 +492,138 @@ enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned
     }
     free(index);
     return err;
+}
+
+/* ---- reading one import's winners ---- */
+
+/* One web_winner row: its texts, and its services packed as written. */
+struct winner_part {
+    int family;
+    char *names;                /* the row's names, each ended by a 0 */
+    const char **index;         /* the start of each */
+    size_t nnames;
+    unsigned char *packed;
+    size_t n;                   /* services */
+};
+
+struct web_winners {
+    struct winner_part part[2]; /* IPv4, IPv6 */
+    size_t nparts;
+};
+
+static size_t part_size(const struct winner_part *p)
+{
+    return (p->family == 4 ? 4 : 16) + WINNER_SIZE;
+}
+
+/* Copies a row's blobs into p, checking that every answer names one of its texts. */
+static int part_read(struct winner_part *p, int family, const void *names, size_t names_len,
+                     const void *winners, size_t len)
+{
+    const unsigned char *dict = names;
+    p->family = family;
+    if ((family != 4 && family != 6) || len % part_size(p) != 0 ||
+        (names_len > 0 && dict[names_len - 1] != 0))
+        return 0;
+    p->names = xmalloc(names_len + 1);
+    if (names_len)
+        memcpy(p->names, names, names_len);
+    for (size_t i = 0; i < names_len; i++)
+        p->nnames += dict[i] == 0;
+    p->index = xmalloc((p->nnames + 1) * sizeof(*p->index));
+    for (size_t i = 0, k = 0; i < names_len; i += strlen(p->names + i) + 1)
+        p->index[k++] = p->names + i;
+    p->packed = xmalloc(len + 1);
+    if (len)
+        memcpy(p->packed, winners, len);
+    p->n = len / part_size(p);
+    size_t alen = family == 4 ? 4 : 16;
+    for (size_t i = 0; i < p->n; i++)
+        for (int k = 0; k < 3; k++)
+            if (get32(p->packed + i * part_size(p) + alen + 4 * k) > p->nnames)
+                return 0;
+    return 1;
+}
+
+void web_winners_free(struct web_winners *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->nparts; i++) {
+        free(w->part[i].names);
+        free(w->part[i].index);
+        free(w->part[i].packed);
+    }
+    free(w);
+}
+
+enum tally_error web_winners_load(struct store *store, int64_t source, const char *proto,
+                                  unsigned port, struct web_winners **out,
+                                  struct tally_diag *diag)
+{
+    static const char sql[] = "SELECT family, names, winners FROM web_winner WHERE "
+                              "source_id = ? AND proto = ? AND port = ? ORDER BY family";
+    struct web_winners *w = xcalloc(1, sizeof(*w));
+    enum tally_error err = TALLY_OK;
+    sqlite3_stmt *stmt = NULL;
+    int rc = SQLITE_ERROR;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, source);
+        sqlite3_bind_text(stmt, 2, proto, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, port);
+        while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            struct winner_part *p = &w->part[w->nparts];
+            if (w->nparts == 2 ||
+                !part_read(p, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
+                           (size_t)sqlite3_column_bytes(stmt, 1), sqlite3_column_blob(stmt, 2),
+                           (size_t)sqlite3_column_bytes(stmt, 2)) ||
+                (w->nparts == 1 && w->part[0].family == p->family))
+                err = diag_set(diag, TALLY_ERROR_DATABASE,
+                               "a web summary (web_winner) is damaged");
+            w->nparts += w->nparts < 2;
+        }
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = store_fail(store, diag, "cannot read the web summaries");
+    sqlite3_finalize(stmt);
+    if (err) {
+        web_winners_free(w);
+        w = NULL;
+    }
+    *out = w;
+    return err;
+}
+
+size_t web_winners_count(const struct web_winners *w)
+{
+    size_t n = 0;
+    for (size_t i = 0; w && i < w->nparts; i++)
+        n += w->part[i].n;
+    return n;
+}
+
+void web_winners_get(const struct web_winners *w, size_t i, struct web_winner *out)
+{
+    const struct winner_part *p = &w->part[0];
+    if (i >= p->n) {
+        i -= p->n;
+        p = &w->part[1];
+    }
+    size_t alen = p->family == 4 ? 4 : 16;
+    const unsigned char *at = p->packed + i * part_size(p);
+    uint32_t answer[3];
+    for (int k = 0; k < 3; k++)
+        answer[k] = get32(at + alen + 4 * k);
+    unsigned flags = at[alen + 12];
+    *out = (struct web_winner){
+        .addr = { .family = p->family },
+        .app = answer[0] ? p->index[answer[0] - 1] : NULL,
+        .stack = answer[1] ? p->index[answer[1] - 1] : NULL,
+        .service = answer[2] ? p->index[answer[2] - 1] : NULL,
+        .has_app_seen = (flags & 1) != 0, .has_stack_seen = (flags & 2) != 0,
+        .stack_aspnet = (flags & 4) != 0,
+        .app_seen = get64(at + alen + 13), .stack_seen = get64(at + alen + 21) };
+    memcpy(out->addr.bytes, at, alen);
 }
 
 /* Rows of sql (an INSERT of source_id, proto, port, app, stack, service, services): how

@@ -1,5 +1,6 @@
-/* store_web.h: the web summaries (store_web.c) as the web analyses read them: the imports'
- * winners of shared services ranked again, into counts like web_count's. */
+/* store_web.h: the web summaries (store_web.c) as the analyses read them: the imports'
+ * winners of shared services ranked again, into counts like web_count's; one import's
+ * winners of a port, service by service. */
 #ifndef TALLY_STORE_WEB_H
 #define TALLY_STORE_WEB_H
 
@@ -21,5 +22,26 @@ enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned
  * services: web_count's columns, source_id 0) and writes b's counts into it; b is then
  * empty. TALLY_ERROR_DATABASE when it cannot (store_fail() says why). */
 enum tally_error web_pick_write(struct store *store, struct web_builder *b);
+
+/* One service's winners in one import, as web_winner packs them. */
+struct web_winner {
+    struct ip_addr addr;
+    const char *app, *stack, *service;  /* NULL: none; stack 'ASP.NET' when stack_aspnet */
+    int has_app_seen, has_stack_seen;   /* whether app_seen and stack_seen are known */
+    int stack_aspnet;                   /* the stack is from X-AspNet-Version */
+    int64_t app_seen, stack_seen;
+};
+
+/* One import's winners of one (proto, port), IPv4 then IPv6, each in address order. */
+struct web_winners;
+/* Reads them into *out (none when the import has no web answer there);
+ * TALLY_ERROR_DATABASE, with diag filled, when they cannot be read or are damaged. */
+enum tally_error web_winners_load(struct store *store, int64_t source, const char *proto,
+                                  unsigned port, struct web_winners **out,
+                                  struct tally_diag *diag);
+void web_winners_free(struct web_winners *w);      /* accepts NULL */
+size_t web_winners_count(const struct web_winners *w);
+/* The i-th service (i < web_winners_count()); its texts live as long as w. */
+void web_winners_get(const struct web_winners *w, size_t i, struct web_winner *out);
 
 #endif

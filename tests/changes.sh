@@ -143,6 +143,34 @@ check_eq "the subtitle names the tag's sources" \
     "$("$TALLY" chart changes --from jan --to feb -o "$TMP/t.svg" && svg_text "$TMP/t.svg" | sed -n 2p)" \
     "/24 subnets, port 80/tcp, from tag jan (sources 5 and 6) to feb.oL (source 2)"
 
+# A tag's imports answer for one service together, ranked as their rows would be: the most
+# recent Server wins, an X-Powered-By of an older import beats no stack of a newer one.
+list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http lighttpd/1.4 PHP/7.4)" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Caddy '')" \
+    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ssh SSH-2.0-OpenSSH_9.2"
+list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http Caddy '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Boa '')" \
+    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 unknown ?"
+list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http nginx '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Boa '')" \
+    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ftp 220 ready"
+TALLY_DB="$TMP/union.db" "$TALLY" import --tag early "$TMP/u1.oL" "$TMP/u2.oL" >/dev/null 2>&1
+TALLY_DB="$TMP/union.db" "$TALLY" import --tag late "$TMP/u3.oL" >/dev/null 2>&1
+check_eq "a tag's imports: the most recent answer of each service" \
+    "$(TALLY_DB="$TMP/union.db" "$TALLY" show changed-services --from early --to late \
+       --format csv)" "host,proto,port,field,before,after
+192.0.2.1,tcp,80,server,Caddy,nginx
+192.0.2.1,tcp,80,stack,PHP,(none)
+2001:db8::9,tcp,80,service,ssh,ftp"
+check_eq "... and the services changed per subnet" \
+    "$(TALLY_DB="$TMP/union.db" "$TALLY" show changes --from early --to late --format csv)" \
+    "subnet,proto,port,appeared,disappeared,changed,kept
+192.0.2.0/24,tcp,80,0,0,1,1
+2001:db8::/64,tcp,80,0,0,1,0"
+
 check "a report with two scans" "$TALLY" report -o "$TMP/report2"
 check_eq "holds the changes chart" "$(ls "$TMP/report2" | grep -c '^changes\.\(png\|svg\)$')" 2
 
