@@ -815,7 +815,6 @@ static enum tally_error load_side_set(struct store *store, const struct comparis
     struct strbuf sql;
     sqlite3_stmt *stmt = NULL;
     enum tally_error err = TALLY_OK;
-    int rc;
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open' AND "
                   "proto = ? AND port = ? AND source_id IN (");
@@ -827,11 +826,7 @@ static enum tally_error load_side_set(struct store *store, const struct comparis
     }
     sqlite3_bind_text(stmt, 1, p->proto, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, p->port);
-    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
-                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
-    if (!err && rc != SQLITE_DONE)
-        err = store_fail(store, diag, "cannot compare the scans");
+    err = hostset_add_rows(store, set, stmt, "cannot compare the scans", diag);
 
 done:
     sqlite3_finalize(stmt);

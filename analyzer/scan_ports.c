@@ -70,7 +70,6 @@ static enum tally_error count_union(struct store *store, const struct filters *f
 {
     enum tally_error err = TALLY_OK;
     struct hostset *set = hostset_new();
-    int rc;
     sqlite3_stmt *stmt = prepare(store, f, "SELECT family, members",
                                  " AND proto = :set_proto AND port = :set_port");
     if (!stmt) {
@@ -80,11 +79,7 @@ static enum tally_error count_union(struct store *store, const struct filters *f
     sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":set_proto"), proto, -1,
                       SQLITE_TRANSIENT);
     sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":set_port"), port);
-    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
-                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
-    if (!err && rc != SQLITE_DONE)
-        err = store_fail(store, diag, "cannot count ports");
+    err = hostset_add_rows(store, set, stmt, "cannot count ports", diag);
     *hosts = hostset_count(set);
 
 done:

@@ -154,7 +154,6 @@ static enum tally_error load_sets(struct store *store, const struct filters *f, 
     struct strbuf sql;
     sqlite3_stmt *stmt = NULL;
     enum tally_error err = TALLY_OK;
-    int rc;
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open'");
     if (family)
@@ -166,11 +165,7 @@ static enum tally_error load_sets(struct store *store, const struct filters *f, 
         goto done;
     }
     filters_bind(stmt, f);
-    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
-                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
-    if (!err && rc != SQLITE_DONE)
-        err = store_fail(store, diag, "cannot count subnets");
+    err = hostset_add_rows(store, set, stmt, "cannot count subnets", diag);
 
 done:
     sqlite3_finalize(stmt);

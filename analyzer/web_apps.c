@@ -47,7 +47,6 @@ static enum tally_error set_shared(struct store *store, const struct filters *f,
     struct strbuf sql;
     struct hostset *set = hostset_new();
     enum tally_error err = TALLY_OK;
-    int rc = SQLITE_DONE;
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT family, members");
     summary_where(f, &sql, "web_host_set", "proto = :set_proto AND port = :set_port");
@@ -56,12 +55,10 @@ static enum tally_error set_shared(struct store *store, const struct filters *f,
         sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":set_proto"), proto, -1,
                           SQLITE_TRANSIENT);
         sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":set_port"), port);
-    }
-    while (stmt && !err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
-                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
-    if (!err && (!stmt || rc != SQLITE_DONE))
+        err = hostset_add_rows(store, set, stmt, "cannot read the web services' hosts", diag);
+    } else {
         err = store_fail(store, diag, "cannot read the web services' hosts");
+    }
     if (!err)
         *shared = hostset_count(set) < hosts;
     sqlite3_finalize(stmt);

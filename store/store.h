@@ -120,6 +120,10 @@ void hostset_add(struct hostset *set, const struct ip_addr *addr);
  * with diag filled, when members is not a set of that family. */
 enum tally_error hostset_add_stored(struct hostset *set, int family, const void *members,
                                     size_t len, struct tally_diag *diag);
+/* Steps stmt, a SELECT of (family, members) of host_set rows, adding each row; when
+ * SQLite fails, TALLY_ERROR_DATABASE with diag saying "<what>: <why>". */
+enum tally_error hostset_add_rows(struct store *store, struct hostset *set, sqlite3_stmt *stmt,
+                                  const char *what, struct tally_diag *diag);
 /* How many distinct addresses the set holds, IPv4 and IPv6. */
 long long hostset_count(struct hostset *set);
 /* Calls fn for every subnet of the family (4 or 6) and prefix length that holds addresses

@@ -211,6 +211,19 @@ enum tally_error hostset_add_stored(struct hostset *set, int family, const void 
     return TALLY_OK;
 }
 
+enum tally_error hostset_add_rows(struct store *store, struct hostset *set, sqlite3_stmt *stmt,
+                                  const char *what, struct tally_diag *diag)
+{
+    enum tally_error err = TALLY_OK;
+    int rc;
+    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        err = hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
+                                 (size_t)sqlite3_column_bytes(stmt, 1), diag);
+    if (!err && rc != SQLITE_DONE)
+        err = store_fail(store, diag, what);
+    return err;
+}
+
 /* The IPv6 address addr with only its first prefix bits kept. */
 static void mask6(struct ip_addr *addr, int prefix)
 {
