@@ -21,6 +21,16 @@ static void usage_analyses(FILE *out)
         fprintf(out, "  %-18s %s\n", analysis_table[i]->name, analysis_table[i]->title);
 }
 
+/* chart's help: the analyses, then the kinds --kind takes. */
+static void usage_chart(FILE *out)
+{
+    usage_analyses(out);
+    fprintf(out, "\nChart kinds (--kind; default: the analysis's own):\n ");
+    for (int kind = CHART_NONE + 1; kind < CHART_KIND_COUNT; kind++)
+        fprintf(out, " %s", chart_kind_name((enum chart_kind)kind));
+    fprintf(out, "\n");
+}
+
 static const struct cli_command commands[] = {
     { .name = "import",
       .usage = "import [-f FORMAT] [--tag TAG] [--owner EMAIL] [--tz ZONE] [--lenient] "
@@ -44,7 +54,7 @@ static const struct cli_command commands[] = {
       .usage = "chart ANALYSIS [FILTERS] -o FILE.png|.svg|.pdf [--kind K] [--title T] "
                "[--size WxH]",
       .summary = "draw an analysis",
-      .store = CLI_STORE_READ, .takes_filters = 1, .usage_more = usage_analyses,
+      .store = CLI_STORE_READ, .takes_filters = 1, .usage_more = usage_chart,
       .run = cmd_chart },
     { .name = "workbook", .usage = "workbook -o FILE.xlsx [ANALYSIS...] [FILTERS]",
       .summary = "write analyses to an Excel workbook",

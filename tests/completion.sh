@@ -35,6 +35,15 @@ check_eq "several analyses for workbook" "$(complete_bash "$TALLY" workbook -o x
 check_eq "every analysis" "$(complete_bash "$TALLY" chart "" | tr '\n' ' ')" \
     "$("$TALLY" analyses --format csv | sed 1d | cut -d, -f1 | sort | tr '\n' ' ')"
 check_eq "an input format" "$(complete_bash "$TALLY" import -f nd)" "ndjson"
+check_eq "the chart kinds" "$(complete_bash "$TALLY" chart ports --kind "" | tr '\n' ' ')" \
+    "$(lines address-map bar diverging-bar grouped-bar hbar heatmap histogram line sankey \
+        stacked-bar treemap | tr '\n' ' ')"
+check_eq "a chart kind" "$(complete_bash "$TALLY" chart ports --kind tr)" "treemap"
+check_eq "every masscan release --masscan-version names" \
+    "$(complete_bash "$TALLY" import --masscan-version "" | tr '\n' ' ')" \
+    "1.0.3 1.0.4 1.0.5 1.3.0 1.3.2 1.3.9 "
+check_eq "a masscan release" "$(complete_bash "$TALLY" import --masscan-version 1.3.)" \
+    "$(lines 1.3.0 1.3.2 1.3.9)"
 
 # Values from the database: $TALLY_DB, or the one -d names.
 ports=$(q "SELECT DISTINCT port FROM observation WHERE status = 'open'" | sort)
@@ -48,6 +57,7 @@ check_eq "a port of the database -d names" \
 check_eq "sources to forget, by id and tag" "$(complete_bash "$TALLY" forget "" | tr '\n' ' ')" \
     "1 cloud "
 check_eq "a source to filter by" "$(complete_bash "$TALLY" show ports --source cl)" "cloud"
+check_eq "a source to compare from" "$(complete_bash "$TALLY" show changes --from cl)" "cloud"
 check_eq "no ports without a database" \
     "$(complete_bash "$TALLY" -d "$TMP/none.db" show ports --port "")" ""
 check "... and none is created" test ! -e "$TMP/none.db"
@@ -72,5 +82,11 @@ if needs zsh; then
     check_eq "zsh: the ports of the database" "$(complete_zsh "$TALLY" show ports --port "")" "$ports"
     check_eq "zsh: sources to forget" "$(complete_zsh "$TALLY" forget "" | tr '\n' ' ')" "1 cloud "
     check_eq "zsh: a file to import" "$(complete_zsh "$TALLY" import "")" "FILES"
+    check_eq "zsh: the chart kinds" "$(complete_zsh "$TALLY" chart ports --kind "" | grep -c .)" 11
+    check_eq "zsh: the masscan releases" \
+        "$(complete_zsh "$TALLY" import --masscan-version "" | tr '\n' ' ')" \
+        "1.0.3 1.0.4 1.0.5 1.3.0 1.3.2 1.3.9 "
+    check_eq "zsh: a source to compare to" "$(complete_zsh "$TALLY" show changes --to "")" \
+        "$(lines 1 cloud)"
 fi
 done_testing
