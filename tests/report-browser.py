@@ -238,6 +238,14 @@ def main():
                 bad.append(text)
         check("every Sankey link names a pair and its count (%d links)" % len(labels),
               labels and not bad, bad)
+
+        # The address map's cells: each names its /24 and the hosts in it.
+        blocks = {r["subnet"]: int(r["hosts"]) for r in table_csv("address-map")}
+        labels = b.js("Array.from(%s.querySelectorAll('.mark')).map(function (m) {"
+                      " return m.getAttribute('aria-label'); })" % section("address-map"))
+        bad = [t for t in labels if blocks.get(t.rsplit(": ", 1)[0]) != number(t.rsplit(": ", 1)[1])]
+        check("every address map cell names its block and hosts (%d cells)" % len(labels),
+              labels and not bad, bad[:5])
     finally:
         b.close()
     print("1..%d" % len(results))

@@ -7,7 +7,7 @@
 "$TALLY" import "$SAMPLES/cloud-scan.oL" 2>/dev/null
 "$TALLY" report -o "$TMP/r" 2>/dev/null
 mkdir -p "$TMP/csv"
-for name in subnets top-subnets ports app-stack; do
+for name in subnets top-subnets ports app-stack address-map; do
     "$TALLY" show "$name" --format csv > "$TMP/csv/$name.csv"
 done
 check "the sample has more subnets than a page shows" \
