@@ -519,6 +519,31 @@ static void html_rows(struct strbuf *sb, const struct table *t, const char *id,
     strbuf_release(&json);
 }
 
+/* The imports a table was made from, named in a line that opens onto their rows. */
+static void html_provenance(struct strbuf *sb, const struct table *p, int i)
+{
+    char buf[64];
+    strbuf_addstr(sb, "<details class=\"provenance\">\n<summary>");
+    if (p->nrows == 0) {
+        strbuf_addstr(sb, "Made from no import");
+    } else {
+        strbuf_addf(sb, "Made from %zu %s: ", p->nrows, p->nrows == 1 ? "import" : "imports");
+        for (size_t r = 0; r < p->nrows && r < 3; r++) {
+            const char *path = table_text(p, r, 1, buf, sizeof buf);
+            const char *base = strrchr(path, '/');
+            if (r)
+                strbuf_addstr(sb, ", ");
+            html_escape(sb, base ? base + 1 : path, 0);
+        }
+        if (p->nrows > 3)
+            strbuf_addstr(sb, ", \xe2\x80\xa6");
+    }
+    strbuf_addstr(sb, "</summary>\n");
+    snprintf(buf, sizeof buf, "rows-%d-sources", i + 1);
+    html_rows(sb, p, buf, "Sources");
+    strbuf_addstr(sb, "</details>\n");
+}
+
 static void html_entry(struct strbuf *sb, const char *path, const struct report_part *e, int i)
 {
     const struct table *t = e->table;
@@ -540,6 +565,8 @@ static void html_entry(struct strbuf *sb, const char *path, const struct report_
     html_notes(sb, t);
     snprintf(id, sizeof id, "rows-%d", i + 1);
     html_rows(sb, t, id, t->name);
+    if (e->provenance)
+        html_provenance(sb, e->provenance, i);
     strbuf_addstr(sb, "</section>\n");
 }
 

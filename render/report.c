@@ -68,6 +68,7 @@ enum tally_error report_write(const char *dir, const struct workbook_sheet *part
     }
     for (int i = 0; i < n && !err; i++) {
         entries[i].table = parts[i].table;
+        entries[i].provenance = parts[i].provenance;
         if (!parts[i].chart)
             continue;
         strbuf_init(&svgs[i]);

@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var PAGE_ROWS = 25;
+  var FILTER_ROWS = 10;   /* a shorter table needs no search box */
 
   function thousands(n) {
     var s = String(Math.abs(n)).split(".");
@@ -84,7 +85,7 @@
     status.setAttribute("aria-live", "polite");
     controls.appendChild(label);
     controls.appendChild(status);
-    box.insertBefore(controls, box.firstChild);
+    if (data.rows.length > FILTER_ROWS) box.insertBefore(controls, box.firstChild);
 
     var pager = document.createElement("div");
     pager.className = "pager";

@@ -1,5 +1,6 @@
 /* report_page.h: what report.c hands the page writer (html.c) beyond the public
- * report_entry: each chart drawn as SVG with the marks it recorded, shown in the page. */
+ * report_entry: each chart drawn as SVG with the marks it recorded, shown in the page,
+ * and the imports each table was made from. */
 #ifndef TALLY_REPORT_PAGE_H
 #define TALLY_REPORT_PAGE_H
 
@@ -10,6 +11,7 @@ struct report_part {
     const char *image;                  /* its chart's PNG file in the folder, or NULL */
     const char *svg;                    /* its chart as SVG, drawn into the page, or NULL */
     const struct chart_marks *marks;    /* what the SVG's bars, cells and links stand for */
+    const struct table *provenance;     /* the imports it was made from, or NULL */
 };
 
 /* index.html at path: the parts in order, then the sources (NULL for none). */

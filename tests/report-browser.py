@@ -124,7 +124,7 @@ def section(name):
 
 def column(name, col):
     """JS: the text of column col in the rows the table of name shows now."""
-    return ("Array.from(%s.querySelectorAll('.rows tbody tr'))"
+    return ("Array.from(%s.querySelectorAll(':scope > .rows tbody tr'))"
             ".map(function (tr) { return tr.cells[%d].textContent; })" % (section(name), col))
 
 
@@ -149,7 +149,7 @@ def main():
 
         # Every row is there, paged.
         subnets = table_csv("subnets")
-        matches = b.js("%s.querySelector('.rows').getAttribute('data-matches')" % section("subnets"))
+        matches = b.js("%s.querySelector(':scope > .rows').getAttribute('data-matches')" % section("subnets"))
         check("the subnets table holds every row (%d)" % len(subnets),
               matches == str(len(subnets)), matches)
         shown = b.js(column("subnets", 0))
@@ -187,7 +187,7 @@ def main():
         b.js("%s.querySelector('input[type=search]').focus()" % section("subnets"))
         b.send("Input.insertText", {"text": needle})
         want = sum(1 for r in subnets if any(needle.lower() in v.lower() for v in r.values()))
-        got = b.js("%s.querySelector('.rows').getAttribute('data-matches')" % section("subnets"))
+        got = b.js("%s.querySelector(':scope > .rows').getAttribute('data-matches')" % section("subnets"))
         check("filtering by '%s' leaves the %d matching rows" % (needle, want),
               got == str(want), got)
         rows = b.js(column("subnets", 0))

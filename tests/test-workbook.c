@@ -359,7 +359,7 @@ static void check_format(const char *sheet, const char *styles, const char *ref,
 static void check_typed(const char *dir, const char *keep)
 {
     struct table *t = typed();
-    struct workbook_sheet sheet = { t, NULL };
+    struct workbook_sheet sheet = { .table = t };
     struct tally_diag diag;
     char *path = xasprintf("%s/typed.xlsx", dir), *html = xasprintf("%s/typed.html", dir);
     diag_clear(&diag);
@@ -404,7 +404,7 @@ static void check_typed(const char *dir, const char *keep)
 static void check_sheet_limit(const char *dir, const char *keep)
 {
     struct table *t = table_new("big", "More rows than a sheet holds");
-    struct workbook_sheet sheet = { t, NULL };
+    struct workbook_sheet sheet = { .table = t };
     struct report_entry entry = { t, NULL };
     struct tally_diag diag;
     char *path = xasprintf("%s/big.xlsx", dir), *html = xasprintf("%s/big.html", dir);
@@ -627,7 +627,7 @@ static void check_keyed(const char *dir, const char *keep)
     char *paths[2][2];
     struct table *both[2] = { keyed, plain };
     for (int i = 0; i < 2; i++) {
-        struct workbook_sheet sheet = { both[i], &bars };
+        struct workbook_sheet sheet = { .table = both[i], .chart = &bars };
         struct report_entry entry = { both[i], NULL };
         paths[i][0] = xasprintf("%s/keyed%d.xlsx", dir, i);
         paths[i][1] = xasprintf("%s/keyed%d.html", dir, i);
@@ -691,10 +691,11 @@ int main(void)
     struct chart_spec line = { .kind = CHART_LINE, .category_col = 0, .series_col = 1,
                                .value_col = 2, .x_title = "Day", .y_title = "Count" };
     struct workbook_sheet sheets[NT] = {
-        { tables[0], &hbar }, { tables[1], &stacked }, { tables[2], NULL },
-        { tables[3], &hist }, { tables[4], &sankey }, { tables[5], &line },
-        { tables[6], NULL }, { tables[7], NULL }, { tables[8], &stacked },
-        { tables[9], NULL },
+        { .table = tables[0], .chart = &hbar }, { .table = tables[1], .chart = &stacked },
+        { .table = tables[2] }, { .table = tables[3], .chart = &hist },
+        { .table = tables[4], .chart = &sankey }, { .table = tables[5], .chart = &line },
+        { .table = tables[6] }, { .table = tables[7] },
+        { .table = tables[8], .chart = &stacked }, { .table = tables[9] },
     };
     struct table *summary = summary_table(), *sources = sources_table();
 
@@ -755,8 +756,8 @@ int main(void)
         table_set_real(many, r, 1, -1234.565 + i);
     }
     struct report_entry entries[] = {
-        { tables[0], "top-subnets.png" }, { tables[2], NULL }, { many, NULL },
-        { tables[3], NULL }, { tables[1], NULL },
+        { tables[0], "top-subnets.png" }, { .table = tables[2] }, { many, NULL },
+        { .table = tables[3] }, { .table = tables[1] },
     };
     diag_clear(&diag);
     CHECK_INT(report_write_html(html, "Report <for> \"Q1\" & 'more'", entries, 5, sources,
