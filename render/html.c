@@ -17,6 +17,7 @@
 #define HTML_EMBED_ROWS 50000           /* rows the page holds as data per table... */
 #define HTML_EMBED_BYTES (8u << 20)     /* ...and at most about this many bytes of them */
 #define HTML_CELL_CHARS 200             /* characters shown per cell */
+#define HTML_MARK_MIN 4.0               /* points: the least width and height of a mark */
 #define HTML_SHEET_ROWS (WORKBOOK_MAX_ROWS - 1)         /* data rows a sheet holds */
 
 static const char html_style[] =
@@ -330,11 +331,21 @@ static void html_inline_svg(struct strbuf *sb, int i, const char *svg,
         const struct chart_mark *mk = &marks->v[m];
         char value[64];
         chart_format_value(mk->value, value, sizeof value);
+        /* A box too thin to point at gets a few points around it. */
+        double x = mk->box.x, y = mk->box.y, w = mk->box.w, h = mk->box.h;
+        if (w < HTML_MARK_MIN) {
+            x -= (HTML_MARK_MIN - w) / 2;
+            w = HTML_MARK_MIN;
+        }
+        if (h < HTML_MARK_MIN) {
+            y -= (HTML_MARK_MIN - h) / 2;
+            h = HTML_MARK_MIN;
+        }
         if (mk->path)
             strbuf_addf(sb, "<path class=\"mark\" d=\"%s\"", mk->path);
         else
             strbuf_addf(sb, "<rect class=\"mark\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-                            "height=\"%.2f\"", mk->box.x, mk->box.y, mk->box.w, mk->box.h);
+                            "height=\"%.2f\"", x, y, w, h);
         strbuf_addf(sb, " tabindex=\"%d\" role=\"img\" data-value=\"%.15g\" aria-label=\"",
                     m == 0 ? 0 : -1, mk->value);
         html_escape(sb, mk->label, HTML_CELL_CHARS);
