@@ -54,14 +54,22 @@
 
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
-  function compareCells(a, b) {
+  /* What a cell sorts by: a number, an address key ({k: "4c0a80000024"}) or its text;
+   * worked out once per cell, not once per comparison. */
+  function sortKey(v) {
+    if (v === null || typeof v === "number") return v;
+    var k = addressKey(v);
+    return k === null ? v : { k: k };
+  }
+
+  function compareKeys(a, b) {
     if (a === b) return 0;
     if (a === null) return 1;
     if (b === null) return -1;
     if (typeof a === "number" && typeof b === "number") return a - b;
-    var ka = addressKey(String(a)), kb = addressKey(String(b));
-    if (ka !== null && kb !== null) return ka < kb ? -1 : ka > kb ? 1 : 0;
-    return collator.compare(String(a), String(b));
+    if (typeof a === "object" && typeof b === "object") return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
+    return collator.compare(typeof a === "object" ? "" + a.k : String(a),
+                            typeof b === "object" ? "" + b.k : String(b));
   }
 
   function setupTable(box) {
@@ -70,7 +78,7 @@
     var heads = table.tHead.rows[0].cells;
     var order = data.rows.map(function (_, i) { return i; }), view = order;
     var state = { col: -1, dir: 1, page: 0, filter: "" };
-    var text = null;
+    var text = null, keys = [];
 
     var controls = document.createElement("div");
     controls.className = "controls";
@@ -128,8 +136,10 @@
       var sorted = order;
       if (state.col >= 0) {
         var c = state.col, dir = state.dir;
+        if (!keys[c]) keys[c] = data.rows.map(function (row) { return sortKey(row[c]); });
+        var k = keys[c];
         sorted = order.slice().sort(function (a, b) {
-          return dir * compareCells(data.rows[a][c], data.rows[b][c]) || a - b;
+          return dir * compareKeys(k[a], k[b]) || a - b;
         });
       }
       var q = state.filter.toLowerCase();
