@@ -150,5 +150,11 @@ enum tally_error summary_table(struct store *store, struct table **out,
  * its subtitle. Empty when nothing is known. */
 char *provenance_describe(const struct analysis *a, struct store *store,
                           const struct filters *f);
+/* The imports the analysis reads, as rows of the sources table (id, path, format, tag,
+ * imported_at, records): the provenance of its chart in a report. *out is NULL when that
+ * is not known (an analysis whose subtitle names the imports it compares). */
+enum tally_error provenance_sources(const struct analysis *a, struct store *store,
+                                    const struct filters *f, struct table **out,
+                                    struct tally_diag *diag);
 
 #endif

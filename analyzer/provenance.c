@@ -1,6 +1,7 @@
 /* provenance.c: where the data came from: the sources table (`tally sources`, the
  * workbook's Sources sheet, the report), what was imported by format (the Summary sheet),
- * and the "from scan.oL, 2014-01-10" part of an analysis's subtitle. */
+ * the "from scan.oL, 2014-01-10" part of an analysis's subtitle, and the imports each
+ * analysis read (the report, beside its chart). */
 #include "analyzer/analyzer.h"
 
 #include <stdlib.h>
@@ -136,4 +137,36 @@ char *provenance_describe(const struct analysis *a, struct store *store,
     }
     strbuf_release(&sql);
     return strbuf_detach(&sb);
+}
+
+enum tally_error provenance_sources(const struct analysis *a, struct store *store,
+                                    const struct filters *f, struct table **out,
+                                    struct tally_diag *diag)
+{
+    const char *first_col, *last_col, *table = analysis_source_table(a, &first_col, &last_col);
+    struct strbuf sql;
+    enum tally_error err;
+
+    *out = NULL;
+    if (!table || a->names_sources)
+        return TALLY_OK;
+    struct table *t = table_new("provenance", "The imports this analysis read");
+    table_add_id_column(t, "id");
+    table_add_column(t, "path", COLUMN_TEXT);
+    table_add_column(t, "format", COLUMN_TEXT);
+    table_add_column(t, "tag", COLUMN_TEXT);
+    table_add_column(t, "imported_at", COLUMN_TEXT);
+    table_add_column(t, "records", COLUMN_INTEGER);
+    strbuf_init(&sql);
+    strbuf_addf(&sql, "SELECT id, path, format, tag, imported_at, records FROM source "
+                "WHERE id IN (SELECT DISTINCT source_id FROM %s)", table);
+    filters_sql_source(f, &sql, "id");
+    strbuf_addstr(&sql, " ORDER BY id");
+    err = query_into_table(store, sql.buf, f, t, diag);
+    strbuf_release(&sql);
+    if (err)
+        table_free(t);
+    else
+        *out = t;
+    return err;
 }

@@ -218,13 +218,16 @@ struct run_list {
     struct table *tables[MAX_RUNS];
     struct chart_spec charts[MAX_RUNS];
     struct workbook_sheet parts[MAX_RUNS];      /* each table with its chart, or NULL */
+    struct table *provenance[MAX_RUNS];         /* the imports each read, or NULL */
     struct table *summary, *sources;            /* what was imported, and from where */
 };
 
 static void run_list_free(struct run_list *list)
 {
-    for (int i = 0; i < list->n; i++)
+    for (int i = 0; i < list->n; i++) {
         table_free(list->tables[i]);
+        table_free(list->provenance[i]);
+    }
     table_free(list->summary);
     table_free(list->sources);
 }
@@ -246,10 +249,16 @@ static enum tally_error run_analyses(struct store *store, struct output_args *ar
             continue;
         cli_progress_step(&args->status, "%s (%d of %d)", a->name, i + 1, count);
         err = run_analysis(a, store, args, &list->tables[list->n], diag);
-        if (err)
+        if (!err)
+            err = provenance_sources(a, store, &args->filters, &list->provenance[list->n],
+                                     diag);
+        if (err) {
+            table_free(list->tables[list->n]);
             break;
+        }
         list->charts[list->n] = a->chart;
         list->parts[list->n].table = list->tables[list->n];
+        list->parts[list->n].provenance = list->provenance[list->n];
         list->parts[list->n].chart = a->chart.kind == CHART_NONE ? NULL
                                                                  : &list->charts[list->n];
         list->n++;

@@ -1,9 +1,10 @@
 /* chart.c: the frame every chart shares: the cairo surface for PNG (at 2x scale), SVG or
  * PDF, pinned font options so identical input gives identical bytes, the title and
- * subtitle, and the call into the drawer for the chart's kind. */
+ * subtitle, the call into the drawer for the chart's kind, and the marks it records. */
 #include "render/chart_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,7 +269,7 @@ static void svg_finish(const struct strbuf *svg, const char *title, const char *
 /* Draws the chart into `out` as fmt. */
 static enum tally_error chart_draw(const struct table *t, const struct chart_spec *spec,
                                    enum chart_format fmt, struct strbuf *out,
-                                   struct tally_diag *diag)
+                                   struct chart_marks *marks, struct tally_diag *diag)
 {
     const struct chart_drawer *drawer = drawer_find(spec->kind);
     double width, height;
@@ -325,6 +326,7 @@ static enum tally_error chart_draw(const struct table *t, const struct chart_spe
 
     ctx.table = t;
     ctx.spec = spec;
+    ctx.marks = marks;
     ctx.width = width;
     ctx.height = height;
     frame_fit(&ctx, 1);
@@ -389,7 +391,7 @@ enum tally_error chart_render(const struct table *t, const struct chart_spec *sp
         return diag_set(diag, TALLY_ERROR_USAGE,
                         "%s: a chart file name ends in .png, .svg or .pdf", path);
     strbuf_init(&out);
-    err = chart_draw(t, spec, (enum chart_format)fmt, &out, diag);
+    err = chart_draw(t, spec, (enum chart_format)fmt, &out, NULL, diag);
     if (err == TALLY_OK)
         err = file_write(path, &out, diag);
     strbuf_release(&out);
@@ -403,7 +405,7 @@ enum tally_error chart_render_png(const struct table *t, const struct chart_spec
     enum tally_error err;
 
     strbuf_init(&out);
-    err = chart_draw(t, spec, CHART_PNG, &out, diag);
+    err = chart_draw(t, spec, CHART_PNG, &out, NULL, diag);
     if (err != TALLY_OK) {
         strbuf_release(&out);
         *png = NULL;
@@ -413,4 +415,105 @@ enum tally_error chart_render_png(const struct table *t, const struct chart_spec
     *len = out.len;
     *png = (unsigned char *)strbuf_detach(&out);
     return TALLY_OK;
+}
+
+enum tally_error chart_render_svg_marked(const struct table *t, const struct chart_spec *spec,
+                                         struct strbuf *svg, struct chart_marks *marks,
+                                         struct tally_diag *diag)
+{
+    return chart_draw(t, spec, CHART_SVG, svg, marks, diag);
+}
+
+void chart_marks_release(struct chart_marks *marks)
+{
+    for (size_t i = 0; i < marks->n; i++) {
+        free(marks->v[i].path);
+        free(marks->v[i].label);
+    }
+    free(marks->v);
+    memset(marks, 0, sizeof *marks);
+}
+
+/* A new mark at the end of ctx's list, or NULL when none is recorded. */
+static struct chart_mark *mark_add(struct chart_ctx *ctx, const char *category,
+                                   const char *series, double value)
+{
+    struct chart_marks *m = ctx->marks;
+    if (!m)
+        return NULL;
+    if (m->n >= CHART_MAX_MARKS) {
+        m->dropped++;
+        return NULL;
+    }
+    if (m->n == m->alloc) {
+        m->alloc = m->alloc ? 2 * m->alloc : 64;
+        m->v = xrealloc(m->v, m->alloc * sizeof *m->v);
+    }
+    struct chart_mark *mk = &m->v[m->n++];
+    memset(mk, 0, sizeof *mk);
+    if (series && *series)
+        mk->label = xasprintf("%s, %s", category ? category : "", series);
+    else
+        mk->label = xstrdup(category ? category : "");
+    mk->value = value;
+    return mk;
+}
+
+void chart_mark_box(struct chart_ctx *ctx, const struct chart_rect *box, const char *category,
+                    const char *series, double value)
+{
+    struct chart_mark *mk;
+    double x0 = box->x, y0 = box->y, x1 = box->x + box->w, y1 = box->y + box->h;
+    if (!ctx->marks || !(box->w > 0 && box->h > 0))
+        return;
+    mk = mark_add(ctx, category, series, value);
+    if (!mk)
+        return;
+    cairo_user_to_device(ctx->cr, &x0, &y0);
+    cairo_user_to_device(ctx->cr, &x1, &y1);
+    mk->box.x = fmin(x0, x1);
+    mk->box.y = fmin(y0, y1);
+    mk->box.w = fabs(x1 - x0);
+    mk->box.h = fabs(y1 - y0);
+}
+
+void chart_mark_path(struct chart_ctx *ctx, const char *category, const char *series,
+                     double value)
+{
+    struct chart_mark *mk;
+    cairo_path_t *path;
+    struct strbuf d;
+    double lo_x = INFINITY, lo_y = INFINITY, hi_x = -INFINITY, hi_y = -INFINITY;
+    static const char ops[] = { 'M', 'L', 'C', 'Z' };
+
+    if (!ctx->marks || !(mk = mark_add(ctx, category, series, value)))
+        return;
+    strbuf_init(&d);
+    path = cairo_copy_path(ctx->cr);
+    for (int i = 0; path->status == CAIRO_STATUS_SUCCESS && i < path->num_data;
+         i += path->data[i].header.length) {
+        const cairo_path_data_t *h = &path->data[i];
+        int npoints = h->header.type == CAIRO_PATH_CURVE_TO ? 3
+                      : h->header.type == CAIRO_PATH_CLOSE_PATH ? 0 : 1;
+        strbuf_addf(&d, "%s%c", d.len ? " " : "", ops[h->header.type]);
+        for (int k = 1; k <= npoints; k++) {
+            double x = h[k].point.x, y = h[k].point.y;
+            cairo_user_to_device(ctx->cr, &x, &y);
+            strbuf_addf(&d, " %.2f %.2f", x, y);
+            lo_x = fmin(lo_x, x);
+            lo_y = fmin(lo_y, y);
+            hi_x = fmax(hi_x, x);
+            hi_y = fmax(hi_y, y);
+        }
+    }
+    cairo_path_destroy(path);
+    if (lo_x <= hi_x) {
+        mk->box = (struct chart_rect){ lo_x, lo_y, hi_x - lo_x, hi_y - lo_y };
+        mk->path = strbuf_detach(&d);
+    } else {
+        /* Nothing drawn: no area to hover. */
+        free(mk->label);
+        ctx->marks->n--;
+        strbuf_release(&d);
+    }
 }

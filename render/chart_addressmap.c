@@ -921,6 +921,31 @@ static void amap_legend_paint(struct chart_ctx *ctx, const struct addrmap_legend
 
 /* The empty map, block outlines, the cells (without antialiasing, so neighbours meet
  * without seams), block labels and the legend. */
+/* Records each non-empty cell as a mark named by its block, in address order. */
+static void amap_record_marks(struct chart_ctx *ctx, const struct addrmap_chart *am)
+{
+    const struct addrmap *map = &am->map;
+    size_t ncells = (size_t)am->grid.cols * am->grid.rows;
+    size_t *mark_of = xmalloc(ncells * sizeof *mark_of);
+    char label[64];
+
+    for (size_t k = 0; k < ncells; k++)
+        mark_of[k] = SIZE_MAX;
+    for (size_t k = 0; k < am->nmarks; k++)
+        mark_of[(size_t)am->marks[k].cy * am->grid.cols + am->marks[k].cx] = k;
+    for (uint64_t d = 0; d < ncells; d++) {
+        uint32_t net = map->base + (uint32_t)(d << (32 - map->cell_prefix)), cx, cy;
+        addrmap_cell(map, net, &cx, &cy);
+        size_t k = mark_of[(size_t)cy * am->grid.cols + cx];
+        if (k == SIZE_MAX)
+            continue;
+        snprintf(label, sizeof label, "%u.%u.%u.%u/%d", net >> 24, (net >> 16) & 255,
+                 (net >> 8) & 255, net & 255, map->cell_prefix);
+        chart_mark_box(ctx, &am->marks[k].box, label, NULL, am->marks[k].value);
+    }
+    free(mark_of);
+}
+
 static void amap_paint(struct chart_ctx *ctx, const struct addrmap_chart *am)
 {
     const struct addrmap_grid *g = &am->grid;
@@ -954,6 +979,8 @@ static void amap_paint(struct chart_ctx *ctx, const struct addrmap_chart *am)
         cairo_fill(ctx->cr);
     }
     cairo_restore(ctx->cr);
+    if (ctx->marks)
+        amap_record_marks(ctx, am);
     for (int i = 0; i < am->ninner_labels; i++)
         chart_label_draw(ctx, &am->inner_labels[i]);
     for (int i = 0; i < am->nedge_labels; i++)

@@ -589,6 +589,7 @@ static void bars_paint(struct chart_ctx *ctx, const struct bar_chart *bc)
         double x = bc->cols.area.x + i * bc->cols.slot + (bc->cols.slot - bc->bar_w) / 2;
         for (s = 0; s < d->nseries; s++) {
             fill_box(ctx->cr, &sg[s].box, sg[s].r, sg[s].g, sg[s].b);
+            chart_mark_box(ctx, &sg[s].box, d->cats[i], d->series[s], chart_data_get(d, i, s));
             if (bc->mode == BARS_STACKED)
                 chart_label_draw(ctx, &sg[s].value);
         }
@@ -766,6 +767,7 @@ static void hbar_paint(struct chart_ctx *ctx, const struct hbar_chart *hb)
     for (size_t i = 0; i < hb->data.ncat; i++) {
         const struct hbar_bar *bar = &hb->bars[i];
         fill_box(ctx->cr, &bar->box, bar->r, bar->g, bar->b);
+        chart_mark_box(ctx, &bar->box, hb->data.cats[i], NULL, bar->value);
         chart_label_draw(ctx, &bar->name);
         chart_label_draw(ctx, &bar->label);
     }

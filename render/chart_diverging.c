@@ -246,6 +246,10 @@ static enum tally_error draw_diverging(struct chart_ctx *ctx, struct tally_diag 
             fill_box(ctx->cr, zero, xr, y, bar_h, colours[0][0], colours[0][1], colours[0][2]);
         if (row->left > 0)
             fill_box(ctx->cr, xl, zero, y, bar_h, colours[1][0], colours[1][1], colours[1][2]);
+        chart_mark_box(ctx, &(struct chart_rect){ zero, y, xr - zero, bar_h }, row->name,
+                       ctx->table->cols[ctx->spec->value_col].name, row->right);
+        chart_mark_box(ctx, &(struct chart_rect){ xl, y, zero - xl, bar_h }, row->name,
+                       ctx->table->cols[ctx->spec->series_col].name, row->left);
         if (slot < value_lh)
             continue;
         if (row->right > 0) {

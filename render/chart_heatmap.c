@@ -341,6 +341,9 @@ enum tally_error heatmap_chart_layout(struct chart_ctx *ctx, struct heatmap_char
     hm->grid = (struct chart_rect){ gx, gy, gw, ch * rows.n };
 
     heatmap_cells_fit(ctx, hm, grid, have, lo, hi);
+    for (int k = 0; k < rows.n * cols.n; k++)
+        chart_mark_box(ctx, &hm->cells[k].box, rows.text[k / cols.n], cols.text[k % cols.n],
+                       hm->cells[k].value);
     heatmap_labels_fit(ctx, hm, &rows, &cols, tick_h, row_label_w);
     hm->col_title_y = gy + hm->grid.h + tick_h + 8 + axis_h;
     if (legend_h > 0)

@@ -251,6 +251,19 @@ enum tally_error histogram_chart_layout(struct chart_ctx *ctx, struct histogram_
 
 /* The value axis, the bars with a hairline between neighbours, the baseline, the bin
  * labels, the box summary and the axis titles. */
+/* A bin's name for its mark: its category, or its edges ("30 to 45"). */
+static const char *histogram_bin_name(const struct histogram_chart *hg, size_t i, char *buf,
+                                      size_t size)
+{
+    char lo[32], hi[32];
+    if (!hg->numeric)
+        return i < hg->data.ncat ? hg->data.cats[i] : "";
+    chart_format_value(hg->lo + (double)i * hg->width, lo, sizeof lo);
+    chart_format_value(hg->lo + (double)(i + 1) * hg->width, hi, sizeof hi);
+    snprintf(buf, size, "%s to %s", lo, hi);
+    return buf;
+}
+
 static void histogram_paint(struct chart_ctx *ctx, const struct histogram_chart *hg)
 {
     const struct chart_rect *a = &hg->area;
@@ -261,10 +274,13 @@ static void histogram_paint(struct chart_ctx *ctx, const struct histogram_chart 
     for (i = 0; i < hg->nbins; i++) {
         const struct histogram_bin *bin = &hg->bins[i];
         double r, g, b;
+        char name[96];
         chart_palette(0, &r, &g, &b);
         cairo_set_source_rgb(ctx->cr, r, g, b);
         cairo_rectangle(ctx->cr, bin->box.x, bin->box.y, bin->box.w, bin->box.h);
         cairo_fill_preserve(ctx->cr);
+        chart_mark_box(ctx, &bin->box, histogram_bin_name(hg, i, name, sizeof name), NULL,
+                       bin->value);
         if (hg->bin_w >= 3) {
             cairo_set_source_rgb(ctx->cr, 1, 1, 1);
             cairo_set_line_width(ctx->cr, 0.5);

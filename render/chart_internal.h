@@ -26,7 +26,37 @@ struct chart_ctx {
     PangoContext *pango;        /* text layout, with font options pinned for stable output */
     PangoFontMap *font_map;     /* the chart's own, released with it */
     struct strbuf *svg_text;    /* SVG only: a searchable text layer (see chart_text) */
+    struct chart_marks *marks;  /* NULL, or where chart_mark_*() record what is drawn */
 };
+
+/* A mark: one drawn bar, cell or link, with what it stands for, so that a page can lay a
+ * focusable area over it that shows its value. Its shape is a box, or an SVG path (in
+ * the chart's coordinates) when `path` is not NULL. */
+struct chart_mark {
+    struct chart_rect box;      /* the bounding box (of the path, when there is one) */
+    char *path;                 /* malloc'd SVG path data, or NULL */
+    char *label;                /* malloc'd: "category" or "category, series" */
+    double value;
+};
+#define CHART_MAX_MARKS 4096    /* marks recorded per chart; the rest are counted */
+struct chart_marks {
+    size_t n, alloc;
+    struct chart_mark *v;
+    size_t dropped;             /* marks past CHART_MAX_MARKS, not recorded */
+};
+void chart_marks_release(struct chart_marks *marks);
+/* Kinds call these as they draw each bar, cell or link (nothing happens unless a mark
+ * list is recording): a box, or the path currently built on ctx->cr (call it before the
+ * fill that consumes the path). series may be NULL or "" for a chart of one series. */
+void chart_mark_box(struct chart_ctx *ctx, const struct chart_rect *box, const char *category,
+                    const char *series, double value);
+void chart_mark_path(struct chart_ctx *ctx, const char *category, const char *series,
+                     double value);
+/* Draws t as SVG into *svg (appended) recording the marks into *marks: for the report's
+ * page, which lays focusable areas over them. */
+enum tally_error chart_render_svg_marked(const struct table *t, const struct chart_spec *spec,
+                                         struct strbuf *svg, struct chart_marks *marks,
+                                         struct tally_diag *diag);
 
 struct chart_drawer {
     enum chart_kind kind;

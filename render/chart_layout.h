@@ -195,6 +195,7 @@ struct sankey_node {
     struct chart_rect box;      /* at least one point high */
     double r, g, b;
     struct chart_label label;   /* "name (count)", the name ellipsised when too wide */
+    char *name;                 /* the name whole (malloc'd), for the marks of its ribbons */
 };
 /* A band from the left nodes' edge at sy to the right nodes' at ty, w high. */
 struct sankey_ribbon {

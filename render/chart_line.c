@@ -41,6 +41,9 @@ static void draw_series(struct chart_ctx *ctx, const struct chart_data *d,
                                         c->area.y + c->area.h, c->area.y);
         cairo_new_sub_path(cr);
         cairo_arc(cr, x, y, MARKER_RADIUS, 0, 2 * G_PI);
+        chart_mark_box(ctx, &(struct chart_rect){ x - c->slot / 2, y - 2 * MARKER_RADIUS,
+                                                  c->slot, 4 * MARKER_RADIUS },
+                       d->cats[i], d->series[s], chart_data_get(d, i, s));
     }
     cairo_fill(cr);
 }

@@ -847,6 +847,7 @@ static void sankey_nodes_fit(struct chart_ctx *ctx, struct sankey_chart *sc,
             double h = fmax(c->h[i], 1.0), cy = c->y[i] + c->h[i] / 2;
             nd->value = c->value[i];
             nd->rank = c->rank[i];
+            nd->name = xstrdup(names[side].name[i]);
             nd->box = (struct chart_rect){ x, cy - h / 2, SANKEY_NODE_W, h };
             sankey_node_colour(!side, side ? 0 : lcolour[i], i == other, &nd->r, &nd->g,
                                &nd->b);
@@ -919,10 +920,14 @@ static void sankey_fold_columns(struct sankey_names names[2], const struct sanke
 
 void sankey_chart_release(struct sankey_chart *sc)
 {
-    for (int i = 0; sc->left && i < sc->nleft; i++)
+    for (int i = 0; sc->left && i < sc->nleft; i++) {
         chart_label_release(&sc->left[i].label);
-    for (int i = 0; sc->right && i < sc->nright; i++)
+        free(sc->left[i].name);
+    }
+    for (int i = 0; sc->right && i < sc->nright; i++) {
         chart_label_release(&sc->right[i].label);
+        free(sc->right[i].name);
+    }
     free(sc->left);
     free(sc->right);
     free(sc->ribbons);
@@ -1030,6 +1035,7 @@ static void sankey_paint(struct chart_ctx *ctx, const struct sankey_chart *sc)
         cairo_line_to(ctx->cr, x1, rb->ty + rb->w);
         cairo_curve_to(ctx->cr, xm, rb->ty + rb->w, xm, rb->sy + rb->w, x0, rb->sy + rb->w);
         cairo_close_path(ctx->cr);
+        chart_mark_path(ctx, sc->left[rb->source].name, sc->right[rb->target].name, rb->value);
         cairo_set_source_rgba(ctx->cr, rb->r, rb->g, rb->b, rb->alpha);
         cairo_fill(ctx->cr);
     }

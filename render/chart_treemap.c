@@ -211,6 +211,8 @@ static enum tally_error treemap_draw(struct chart_ctx *ctx, struct tally_diag *d
         cairo_rectangle(ctx->cr, rc->x, rc->y, rc->w, rc->h);
         cairo_set_source_rgb(ctx->cr, r, g, b);
         cairo_fill_preserve(ctx->cr);
+        chart_mark_box(ctx, rc, shape_cell_text(t, order[k].index, spec->category_col, cat,
+                                                sizeof cat), NULL, order[k].value);
         cairo_set_source_rgb(ctx->cr, 1, 1, 1);
         cairo_stroke(ctx->cr);
 

@@ -1,8 +1,10 @@
-/* html.c: the report's index.html: one self-contained page (inline CSS, no scripts, no
- * remote assets) with a table of contents, then per table its title, chart image and first
- * rows (with how many more are in report.xlsx, and how many fit in no sheet), then the
- * provenance of the data. Every piece of text is escaped. */
-#include "render/render.h"
+/* html.c: the report's index.html: one self-contained page (inline CSS and script, no
+ * remote assets) with a table of contents, then per table its title, its chart drawn in the
+ * page with a focusable area over each bar, cell or link that shows its value, and its rows
+ * (the first as HTML, up to HTML_EMBED_ROWS as JSON data that render/report.js sorts,
+ * filters and pages through), then the provenance of the data. Every piece of text is
+ * escaped. */
+#include "render/report_page.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,9 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#define HTML_SHOWN_ROWS 20              /* rows shown per table; the rest are in report.xlsx */
-#define HTML_SOURCE_ROWS 500            /* provenance rows shown */
+#define HTML_SHOWN_ROWS 20              /* rows written as HTML per table (without script) */
+#define HTML_EMBED_ROWS 50000           /* rows the page holds as data per table... */
+#define HTML_EMBED_BYTES (8u << 20)     /* ...and at most about this many bytes of them */
 #define HTML_CELL_CHARS 200             /* characters shown per cell */
+#define HTML_MARK_MIN 4.0               /* points: the least width and height of a mark */
 #define HTML_SHEET_ROWS (WORKBOOK_MAX_ROWS - 1)         /* data rows a sheet holds */
 
 static const char html_style[] =
@@ -41,7 +45,26 @@ static const char html_style[] =
     "tbody tr:nth-child(even){background:#f6f8fa}\n"
     "td{overflow-wrap:anywhere}\n"
     "th.num,td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
-    "table.notes th{background:none;border-bottom:1px solid #eaeef2;font-weight:600}\n";
+    "table.notes th{background:none;border-bottom:1px solid #eaeef2;font-weight:600}\n"
+    "figure svg.chart{display:block;max-width:100%;height:auto;border:1px solid #eaeef2}\n"
+    ".mark{fill:#000;fill-opacity:0;cursor:crosshair;outline:none}\n"
+    ".mark:hover,.mark:focus{fill-opacity:.18;stroke:#1f2328;stroke-width:1.5}\n"
+    "#tally-tooltip{position:absolute;z-index:10;pointer-events:none;background:#1f2328;"
+    "color:#fff;font-size:.85rem;padding:.2rem .5rem;border-radius:4px;max-width:28rem}\n"
+    ".controls{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;"
+    "margin:.75rem 0 0;font-size:.9rem}\n"
+    ".controls input{font:inherit;padding:.2rem .4rem;min-width:16rem}\n"
+    ".status{color:#57606a}\n"
+    "th button.sort{font:inherit;font-weight:600;background:none;border:0;padding:0;"
+    "cursor:pointer;color:inherit}\n"
+    "th[aria-sort=ascending] button.sort::after{content:\" \\25B2\"}\n"
+    "th[aria-sort=descending] button.sort::after{content:\" \\25BC\"}\n"
+    ".pager button{font:inherit;margin-right:.5rem}\n"
+    "details.provenance{font-size:.9rem;margin:.5rem 0}\n";
+
+static const char html_script[] =
+#include "render/report_js.h"
+    ;
 
 /* Appends valid UTF-8 text escaped for HTML text and attributes, at most `max_chars`
  * characters (0 = all) with an ellipsis when cut. Control characters become their
@@ -195,6 +218,142 @@ static void html_table(struct strbuf *sb, const struct table *t, size_t max_rows
     strbuf_addstr(sb, "</tbody>\n</table>\n");
 }
 
+/* Text as a JSON string that is safe inside a <script> element (no "<", ">" or "&"),
+ * at most max_chars characters (0 = all) with an ellipsis when cut. */
+static void json_string(struct strbuf *sb, const char *text, size_t max_chars)
+{
+    char *s = utf8_repair(text, strlen(text));
+    size_t chars = 0;
+    strbuf_addch(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) != 0x80 && max_chars && ++chars > max_chars) {
+            strbuf_addstr(sb, "\xe2\x80\xa6");
+            break;
+        }
+        if (*p == '"' || *p == '\\')
+            strbuf_addf(sb, "\\%c", *p);
+        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&' || *p == 0x7F)
+            strbuf_addf(sb, "\\u%04x", *p);
+        else
+            strbuf_addch(sb, *p);
+    }
+    strbuf_addch(sb, '"');
+    free(s);
+}
+
+/* How report.js shows a column: "id", "int", "real", "time" or "text". */
+static const char *json_kind(const struct column *col)
+{
+    switch (col->type) {
+    case COLUMN_INTEGER: return column_is_identifier(col) ? "id" : "int";
+    case COLUMN_REAL: return "real";
+    case COLUMN_TIMESTAMP: return "time";
+    default: return "text";
+    }
+}
+
+/* t's columns and first rows as JSON, {"cols":[{"name","kind"}...],"rows":[[...]...]}:
+ * at most HTML_EMBED_ROWS rows and about HTML_EMBED_BYTES bytes. Returns the rows
+ * written. */
+static size_t json_rows(struct strbuf *sb, const struct table *t)
+{
+    size_t start = sb->len, r;
+    strbuf_addstr(sb, "{\"cols\":[");
+    for (int c = 0; c < t->ncols; c++) {
+        strbuf_addstr(sb, c ? ",{\"name\":" : "{\"name\":");
+        json_string(sb, t->cols[c].name, 0);
+        strbuf_addf(sb, ",\"kind\":\"%s\"}", json_kind(&t->cols[c]));
+    }
+    strbuf_addstr(sb, "],\"rows\":[\n");
+    for (r = 0; r < t->nrows && r < HTML_EMBED_ROWS && sb->len - start < HTML_EMBED_BYTES;
+         r++) {
+        strbuf_addstr(sb, r ? ",\n[" : "[");
+        for (int c = 0; c < t->ncols; c++) {
+            const struct cell *cell = table_cell(t, r, c);
+            if (c)
+                strbuf_addch(sb, ',');
+            if (!cell || cell->is_null)
+                strbuf_addstr(sb, "null");
+            else if (column_is_text(&t->cols[c]))
+                json_string(sb, cell->v.text ? cell->v.text : "", HTML_CELL_CHARS);
+            else if (t->cols[c].type == COLUMN_REAL)
+                isfinite(cell->v.real) ? strbuf_addf(sb, "%.15g", cell->v.real)
+                                       : strbuf_addstr(sb, "null");
+            else
+                strbuf_addf(sb, "%lld", (long long)cell->v.integer);
+        }
+        strbuf_addch(sb, ']');
+    }
+    strbuf_addstr(sb, "]}");
+    return r;
+}
+
+/* The chart's SVG drawn into the page: its ids made unique to chart i (every chart's
+ * glyphs are named alike), sized by its viewBox, with a layer of transparent, focusable
+ * marks over what it drew, each labelled with its value. Only the first mark is in the
+ * tab order; arrow keys move between them (report.js). */
+static void html_inline_svg(struct strbuf *sb, int i, const char *svg,
+                            const struct chart_marks *marks, const char *title)
+{
+    const char *open = strstr(svg, "<svg"), *open_end = open ? strchr(open, '>') : NULL;
+    const char *close = NULL, *q, *view;
+    double vw = 800, vh = 500;
+    if (!open_end)
+        return;
+    for (q = open; (q = strstr(q, "</svg>")); q++)
+        close = q;
+    if (!close)
+        return;
+    view = strstr(open, "viewBox=\"");
+    if (view && view < open_end)
+        sscanf(view, "viewBox=\"%*f %*f %lf %lf", &vw, &vh);
+    strbuf_addf(sb, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                    "xmlns:xlink=\"http://www.w3.org/1999/xlink\" class=\"chart\" "
+                    "viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"group\" "
+                    "aria-label=\"Chart: ", vw, vh, vw, vh);
+    html_escape(sb, title, 0);
+    strbuf_addstr(sb, "\">");
+    for (q = open_end + 1; q < close;) {
+        static const char *const refs[] = { "id=\"", "href=\"#", "url(#" };
+        size_t k;
+        for (k = 0; k < sizeof refs / sizeof *refs; k++)
+            if (strncmp(q, refs[k], strlen(refs[k])) == 0)
+                break;
+        if (k < sizeof refs / sizeof *refs) {
+            strbuf_addf(sb, "%sc%d-", refs[k], i + 1);
+            q += strlen(refs[k]);
+        } else {
+            strbuf_addch(sb, *q++);
+        }
+    }
+    strbuf_addstr(sb, "<g class=\"marks\">\n");
+    for (size_t m = 0; marks && m < marks->n; m++) {
+        const struct chart_mark *mk = &marks->v[m];
+        char value[64];
+        chart_format_value(mk->value, value, sizeof value);
+        /* A box too thin to point at gets a few points around it. */
+        double x = mk->box.x, y = mk->box.y, w = mk->box.w, h = mk->box.h;
+        if (w < HTML_MARK_MIN) {
+            x -= (HTML_MARK_MIN - w) / 2;
+            w = HTML_MARK_MIN;
+        }
+        if (h < HTML_MARK_MIN) {
+            y -= (HTML_MARK_MIN - h) / 2;
+            h = HTML_MARK_MIN;
+        }
+        if (mk->path)
+            strbuf_addf(sb, "<path class=\"mark\" d=\"%s\"", mk->path);
+        else
+            strbuf_addf(sb, "<rect class=\"mark\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                            "height=\"%.2f\"", x, y, w, h);
+        strbuf_addf(sb, " tabindex=\"%d\" role=\"img\" data-value=\"%.15g\" aria-label=\"",
+                    m == 0 ? 0 : -1, mk->value);
+        html_escape(sb, mk->label, HTML_CELL_CHARS);
+        strbuf_addf(sb, ": %s\"/>\n", value);
+    }
+    strbuf_addstr(sb, "</g>\n</svg>\n");
+}
+
 /* Width and height of the PNG at path, from its IHDR chunk; 0 when unreadable. */
 static int html_png_size(const char *path, unsigned *w, unsigned *h)
 {
@@ -267,6 +426,42 @@ static void html_figure(struct strbuf *sb, const char *path, const struct table 
     free(file);
 }
 
+/* A chart drawn in the page, with links to its files. */
+static void html_chart(struct strbuf *sb, const struct report_part *part, int i)
+{
+    const struct table *t = part->table;
+    strbuf_addstr(sb, "<figure>\n");
+    html_inline_svg(sb, i, part->svg, part->marks, t->title && *t->title ? t->title : t->name);
+    strbuf_addstr(sb, "<figcaption>");
+    if (part->marks && part->marks->n)
+        strbuf_addstr(sb, "Point at a bar, cell or link, or tab to the chart and use the "
+                          "arrow keys, to read its value. ");
+    if (part->marks && part->marks->dropped) {
+        char a[32];
+        format_thousands((long long)CHART_MAX_MARKS, a, sizeof a);
+        strbuf_addf(sb, "(The first %s marks show theirs.) ", a);
+    }
+    strbuf_addstr(sb, "Download:");
+    if (part->image) {
+        size_t len = strlen(part->image);
+        strbuf_addstr(sb, " <a href=\"");
+        html_url(sb, part->image);
+        strbuf_addstr(sb, "\">");
+        html_escape(sb, part->image, 0);
+        strbuf_addstr(sb, "</a>");
+        if (len > 4 && strcmp(part->image + len - 4, ".png") == 0) {
+            char *svg = xasprintf("%.*s.svg", (int)(len - 4), part->image);
+            strbuf_addstr(sb, " &middot; <a href=\"");
+            html_url(sb, svg);
+            strbuf_addstr(sb, "\">");
+            html_escape(sb, svg, 0);
+            strbuf_addstr(sb, "</a>");
+            free(svg);
+        }
+    }
+    strbuf_addstr(sb, "</figcaption>\n</figure>\n");
+}
+
 static void html_notes(struct strbuf *sb, const struct table *t)
 {
     char buf[64];
@@ -286,10 +481,84 @@ static void html_notes(struct strbuf *sb, const struct table *t)
     strbuf_addstr(sb, "</tbody>\n</table>\n");
 }
 
-static void html_entry(struct strbuf *sb, const char *path, const struct report_entry *e, int i)
+/* t's rows: the first HTML_SHOWN_ROWS as HTML (what shows without script), the rest
+ * the page holds as JSON data beside them for report.js, and where the others are. */
+static void html_rows(struct strbuf *sb, const struct table *t, const char *id,
+                      const char *sheet)
+{
+    struct strbuf json;
+    char a[32], b[32], c[32];
+    strbuf_init(&json);
+    size_t embedded = json_rows(&json, t);
+
+    strbuf_addf(sb, "<div class=\"rows\" data-rows=\"%s\">\n", id);
+    html_table(sb, t, HTML_SHOWN_ROWS);
+    strbuf_addstr(sb, "</div>\n");
+    if (t->nrows > HTML_SHOWN_ROWS) {
+        /* The sheet holds as many rows as Excel allows; past that the page says how
+         * many are in no sheet. */
+        size_t in_sheet = t->nrows < HTML_SHEET_ROWS ? t->nrows : HTML_SHEET_ROWS;
+        format_thousands((long long)t->nrows, a, sizeof a);
+        format_thousands((long long)embedded, b, sizeof b);
+        if (embedded == t->nrows)
+            strbuf_addf(sb, "<p class=\"more\">All %s rows are in this page", a);
+        else
+            strbuf_addf(sb, "<p class=\"more\">The first %s of %s rows are in this page", b,
+                        a);
+        if (in_sheet < t->nrows) {
+            format_thousands((long long)in_sheet, b, sizeof b);
+            strbuf_addf(sb, "; the first %s in report.xlsx (sheet ", b);
+            html_escape(sb, sheet, 0);
+            format_thousands((long long)(t->nrows - in_sheet), b, sizeof b);
+            format_thousands((long long)WORKBOOK_MAX_ROWS, c, sizeof c);
+            strbuf_addf(sb, "): the last %s rows are left out, as a sheet holds %s rows.</p>\n",
+                        b, c);
+        } else {
+            strbuf_addstr(sb, "; every row is in report.xlsx (sheet ");
+            html_escape(sb, sheet, 0);
+            strbuf_addstr(sb, ").</p>\n");
+        }
+    } else if (t->nrows == 0) {
+        strbuf_addstr(sb, "<p class=\"more\">No rows.</p>\n");
+    }
+    if (t->truncated)
+        strbuf_addstr(sb, "<p class=\"more\">Not every row is shown: the analysis left some "
+                          "out.</p>\n");
+    strbuf_addf(sb, "<script type=\"application/json\" id=\"%s\">", id);
+    strbuf_add(sb, json.buf, json.len);
+    strbuf_addstr(sb, "</script>\n");
+    strbuf_release(&json);
+}
+
+/* The imports a table was made from, named in a line that opens onto their rows. */
+static void html_provenance(struct strbuf *sb, const struct table *p, int i)
+{
+    char buf[64];
+    strbuf_addstr(sb, "<details class=\"provenance\">\n<summary>");
+    if (p->nrows == 0) {
+        strbuf_addstr(sb, "Made from no import");
+    } else {
+        strbuf_addf(sb, "Made from %zu %s: ", p->nrows, p->nrows == 1 ? "import" : "imports");
+        for (size_t r = 0; r < p->nrows && r < 3; r++) {
+            const char *path = table_text(p, r, 1, buf, sizeof buf);
+            const char *base = strrchr(path, '/');
+            if (r)
+                strbuf_addstr(sb, ", ");
+            html_escape(sb, base ? base + 1 : path, 0);
+        }
+        if (p->nrows > 3)
+            strbuf_addstr(sb, ", \xe2\x80\xa6");
+    }
+    strbuf_addstr(sb, "</summary>\n");
+    snprintf(buf, sizeof buf, "rows-%d-sources", i + 1);
+    html_rows(sb, p, buf, "Sources");
+    strbuf_addstr(sb, "</details>\n");
+}
+
+static void html_entry(struct strbuf *sb, const char *path, const struct report_part *e, int i)
 {
     const struct table *t = e->table;
-    char a[32];
+    char id[32];
     strbuf_addstr(sb, "<section id=\"");
     html_anchor(sb, i, t->name);
     strbuf_addstr(sb, "\">\n<h2>");
@@ -300,38 +569,20 @@ static void html_entry(struct strbuf *sb, const char *path, const struct report_
         html_escape(sb, t->subtitle, 0);
         strbuf_addstr(sb, "</p>\n");
     }
-    if (e->image && *e->image)
+    if (e->svg)
+        html_chart(sb, e, i);
+    else if (e->image && *e->image)
         html_figure(sb, path, t, e->image);
     html_notes(sb, t);
-    html_table(sb, t, HTML_SHOWN_ROWS);
-    if (t->nrows > HTML_SHOWN_ROWS) {
-        /* The sheet holds as many rows as Excel allows; past that the page says how
-         * many are in no sheet. */
-        size_t in_sheet = t->nrows < HTML_SHEET_ROWS ? t->nrows : HTML_SHEET_ROWS;
-        format_thousands((long long)(in_sheet - HTML_SHOWN_ROWS), a, sizeof a);
-        strbuf_addf(sb, "<p class=\"more\">%s more %s in report.xlsx (sheet ", a,
-                    in_sheet - HTML_SHOWN_ROWS == 1 ? "row" : "rows");
-        html_escape(sb, t->name, 0);
-        if (in_sheet < t->nrows) {
-            char b[32], c[32];
-            format_thousands((long long)(t->nrows - in_sheet), b, sizeof b);
-            format_thousands((long long)WORKBOOK_MAX_ROWS, c, sizeof c);
-            strbuf_addf(sb, "); the last %s rows are left out, as a sheet holds %s rows.</p>\n",
-                        b, c);
-        } else {
-            strbuf_addstr(sb, ").</p>\n");
-        }
-    } else if (t->nrows == 0) {
-        strbuf_addstr(sb, "<p class=\"more\">No rows.</p>\n");
-    }
-    if (t->truncated)
-        strbuf_addstr(sb, "<p class=\"more\">Not every row is shown: the analysis left some "
-                          "out.</p>\n");
+    snprintf(id, sizeof id, "rows-%d", i + 1);
+    html_rows(sb, t, id, t->name);
+    if (e->provenance)
+        html_provenance(sb, e->provenance, i);
     strbuf_addstr(sb, "</section>\n");
 }
 
-enum tally_error report_write_html(const char *path, const char *title,
-                                   const struct report_entry *entries, int n,
+enum tally_error report_page_write(const char *path, const char *title,
+                                   const struct report_part *entries, int n,
                                    const struct table *sources, struct tally_diag *diag)
 {
     enum tally_error rc = TALLY_OK;
@@ -382,16 +633,10 @@ enum tally_error report_write_html(const char *path, const char *title,
     if (sources) {
         strbuf_addstr(&sb, "<section id=\"sources\">\n<h2>Sources</h2>\n"
                            "<p class=\"subtitle\">The files this report was made from.</p>\n");
-        html_table(&sb, sources, HTML_SOURCE_ROWS);
-        if (sources->nrows > HTML_SOURCE_ROWS) {
-            char a[32];
-            format_thousands((long long)(sources->nrows - HTML_SOURCE_ROWS), a, sizeof a);
-            strbuf_addf(&sb, "<p class=\"more\">%s more in report.xlsx (sheet Sources).</p>\n",
-                        a);
-        }
+        html_rows(&sb, sources, "rows-sources", "Sources");
         strbuf_addstr(&sb, "</section>\n");
     }
-    strbuf_addstr(&sb, "</main>\n</body>\n</html>\n");
+    strbuf_addf(&sb, "</main>\n<script>\n%s</script>\n</body>\n</html>\n", html_script);
 
     f = fopen(path, "w");
     if (!f) {
@@ -407,4 +652,18 @@ done:
         rc = diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, strerror(errno));
     strbuf_release(&sb);
     return rc;
+}
+
+enum tally_error report_write_html(const char *path, const char *title,
+                                   const struct report_entry *entries, int n,
+                                   const struct table *sources, struct tally_diag *diag)
+{
+    struct report_part *parts = xcalloc((size_t)n + 1, sizeof *parts);
+    for (int i = 0; i < n; i++) {
+        parts[i].table = entries[i].table;
+        parts[i].image = entries[i].image;
+    }
+    enum tally_error err = report_page_write(path, title, parts, n, sources, diag);
+    free(parts);
+    return err;
 }

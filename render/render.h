@@ -171,6 +171,8 @@ enum tally_error chart_render_png(const struct table *t, const struct chart_spec
 struct workbook_sheet {
     const struct table *table;
     const struct chart_spec *chart;   /* NULL = no chart */
+    const struct table *provenance;   /* the imports the table was made from (a report
+                                         shows them beside it), or NULL */
 };
 /* "Summary" and "Sources" sheets from the two tables given (either may be NULL), then one
  * sheet per entry. */

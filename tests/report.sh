@@ -1,6 +1,7 @@
 #!/bin/sh
 # report.sh: `tally report -o DIR` end to end: a PNG and an SVG per analysis with data,
-# report.xlsx, and an index.html that shows every chart, with no remote assets.
+# report.xlsx, and an index.html that draws every chart and links its files, with no
+# remote assets.
 . "$top_srcdir/tests/lib.sh"
 
 "$TALLY" import "$SAMPLES/cloud-scan.oL" 2>/dev/null
@@ -9,11 +10,13 @@ with_data=$("$TALLY" analyses --format csv | awk -F, '$3 == "yes" && $4 != "none
 for name in $with_data; do
     check_eq "$name.png is a PNG" "$(head -c 4 "$TMP/report/$name.png" | od -An -c | tr -d ' ')" '211PNG'
     check "$name.svg is an SVG" grep -q '<svg' "$TMP/report/$name.svg"
-    check "index.html shows $name.png" grep -q "src=\"$name.png\"" "$TMP/report/index.html"
+    check "index.html links $name.png" grep -q "href=\"$name.png\"" "$TMP/report/index.html"
 done
+check_eq "index.html draws each chart" "$(grep -c '<svg [^>]*class="chart"' "$TMP/report/index.html")" \
+    "$(echo $with_data | wc -w | tr -d ' ')"
 check "report.xlsx is a workbook" sh -c 'head -c 2 "$TMP/report/report.xlsx" | grep -q PK'
-check_eq "every image index.html names exists" \
-    "$(grep -o 'src="[^"]*"' "$TMP/report/index.html" | sed 's/src="//; s/"$//' | while read -r f; do [ -f "$TMP/report/$f" ] || echo "missing $f"; done)" ""
+check_eq "every file index.html names exists" \
+    "$(grep -o 'href="[^"#]*"' "$TMP/report/index.html" | sed 's/href="//; s/"$//' | while read -r f; do [ -f "$TMP/report/$f" ] || echo "missing $f"; done)" ""
 check_eq "no remote assets" "$(grep -Eo '(src|href)="(https?:)?//[^"]*"' "$TMP/report/index.html")" ""
 check "the provenance of the source is shown" grep -q "cloud-scan.oL" "$TMP/report/index.html"
 check "a report into the same folder again replaces it" "$TALLY" report -o "$TMP/report"

@@ -359,7 +359,7 @@ static void check_format(const char *sheet, const char *styles, const char *ref,
 static void check_typed(const char *dir, const char *keep)
 {
     struct table *t = typed();
-    struct workbook_sheet sheet = { t, NULL };
+    struct workbook_sheet sheet = { .table = t };
     struct tally_diag diag;
     char *path = xasprintf("%s/typed.xlsx", dir), *html = xasprintf("%s/typed.html", dir);
     diag_clear(&diag);
@@ -404,7 +404,7 @@ static void check_typed(const char *dir, const char *keep)
 static void check_sheet_limit(const char *dir, const char *keep)
 {
     struct table *t = table_new("big", "More rows than a sheet holds");
-    struct workbook_sheet sheet = { t, NULL };
+    struct workbook_sheet sheet = { .table = t };
     struct report_entry entry = { t, NULL };
     struct tally_diag diag;
     char *path = xasprintf("%s/big.xlsx", dir), *html = xasprintf("%s/big.html", dir);
@@ -432,8 +432,9 @@ static void check_sheet_limit(const char *dir, const char *keep)
     CHECK_INT(report_write_html(html, "Big", &entry, 1, NULL, &diag), TALLY_OK,
               "report page of a table longer than a sheet written");
     char *page = slurp(html, NULL);
-    CHECK(page && strstr(page, "1,048,555 more rows in report.xlsx (sheet big); the last 10 "
-                               "rows are left out, as a sheet holds 1,048,576 rows."),
+    CHECK(page && strstr(page, "The first 50,000 of 1,048,585 rows are in this page; the first "
+                               "1,048,575 in report.xlsx (sheet big): the last 10 rows are "
+                               "left out, as a sheet holds 1,048,576 rows."),
           "the page counts the rows in the sheet and those in none");
     CHECK(page && strstr(page, "the rows are in <a href=\"report.xlsx\">report.xlsx</a>, "
                                "as many as a sheet holds."),
@@ -626,7 +627,7 @@ static void check_keyed(const char *dir, const char *keep)
     char *paths[2][2];
     struct table *both[2] = { keyed, plain };
     for (int i = 0; i < 2; i++) {
-        struct workbook_sheet sheet = { both[i], &bars };
+        struct workbook_sheet sheet = { .table = both[i], .chart = &bars };
         struct report_entry entry = { both[i], NULL };
         paths[i][0] = xasprintf("%s/keyed%d.xlsx", dir, i);
         paths[i][1] = xasprintf("%s/keyed%d.html", dir, i);
@@ -690,10 +691,11 @@ int main(void)
     struct chart_spec line = { .kind = CHART_LINE, .category_col = 0, .series_col = 1,
                                .value_col = 2, .x_title = "Day", .y_title = "Count" };
     struct workbook_sheet sheets[NT] = {
-        { tables[0], &hbar }, { tables[1], &stacked }, { tables[2], NULL },
-        { tables[3], &hist }, { tables[4], &sankey }, { tables[5], &line },
-        { tables[6], NULL }, { tables[7], NULL }, { tables[8], &stacked },
-        { tables[9], NULL },
+        { .table = tables[0], .chart = &hbar }, { .table = tables[1], .chart = &stacked },
+        { .table = tables[2] }, { .table = tables[3], .chart = &hist },
+        { .table = tables[4], .chart = &sankey }, { .table = tables[5], .chart = &line },
+        { .table = tables[6] }, { .table = tables[7] },
+        { .table = tables[8], .chart = &stacked }, { .table = tables[9] },
     };
     struct table *summary = summary_table(), *sources = sources_table();
 
@@ -754,8 +756,8 @@ int main(void)
         table_set_real(many, r, 1, -1234.565 + i);
     }
     struct report_entry entries[] = {
-        { tables[0], "top-subnets.png" }, { tables[2], NULL }, { many, NULL },
-        { tables[3], NULL }, { tables[1], NULL },
+        { tables[0], "top-subnets.png" }, { .table = tables[2] }, { many, NULL },
+        { .table = tables[3] }, { .table = tables[1] },
     };
     diag_clear(&diag);
     CHECK_INT(report_write_html(html, "Report <for> \"Q1\" & 'more'", entries, 5, sources,
@@ -787,7 +789,10 @@ int main(void)
     CHECK(strstr(page, "<td class=\"num\">-1,234.57</td>") != NULL,
           "reals with two decimals and separators");
     CHECK(strstr(page, "<td>2023-11-14 22:13</td>") != NULL, "timestamps in UTC");
-    CHECK(strstr(page, "5 more rows in report.xlsx") != NULL, "cut tables say so");
+    CHECK(strstr(page, "All 25 rows are in this page; every row is in report.xlsx") != NULL,
+          "tables longer than the rows written as HTML say where the rest are");
+    CHECK_INT(count(page, "<script type=\"application/json\" id=\"rows-"), 6,
+              "each table's rows, and the sources', as data for the script");
     CHECK(strstr(page, "<td class=\"num\">8080</td>") != NULL, "ports without separators");
     CHECK_INT(count(page, "<tr>"), 12 + 1 + NTEXTS + 2 + 20 + 1 + 5 + 1 + 5 + 1 + 1 + 1 + 4,
               "rows: 12+10 in full, 20 of 25, 5 bins, 5 services, 1 source, 4 notes "
@@ -798,8 +803,11 @@ int main(void)
     CHECK(strstr(page, "<td>scan &lt;1&gt;.json</td>") != NULL, "sources listed, escaped");
     CHECK(strstr(page, "<th scope=\"row\">median</th><td class=\"num\">30</td>") != NULL,
           "notes shown");
-    CHECK(strstr(page, "<script") == NULL && strstr(page, "http://") == NULL
-          && strstr(page, "https://") == NULL, "no scripts, no remote assets");
+    CHECK(strstr(page, "<script src") == NULL && strstr(page, "http://") == NULL
+          && strstr(page, "https://") == NULL, "the script is in the page, no remote assets");
+    CHECK(strstr(page, "\"<&>\"") == NULL && strstr(page, "\"\\u003c&\\u003e\"") == NULL
+          && strstr(page, "\"\\u003c\\u0026\\u003e\"") != NULL,
+          "markup in the rows' data escaped for a script element");
     char *longest = xasprintf("<td>%0200d\xe2\x80\xa6</td>", 0);
     memset(longest + 4, 'x', 200);
     CHECK(strstr(page, longest) != NULL, "long cells cut at 200 characters");
