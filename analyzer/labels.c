@@ -20,6 +20,9 @@
 #include <time.h>
 
 #define LOCATION_DB "/usr/share/libloc-location/location.db"
+/* Up to this many hosts are looked up one by one in the location database; more, and
+ * reading all its networks (about a second) costs less. */
+#define LOCATION_LOOKUPS 200000
 
 /* An address as a number: IPv4 in the low 32 bits. */
 typedef unsigned __int128 lkey;
@@ -323,8 +326,67 @@ static int country_id(struct label_index *idx, struct loc_database *db, const ch
 
 /* The networks of the location database, into asn and/or country (either may be NULL).
  * No database installed: nothing, and no error. */
+/* What a lookup per host needs. */
+struct location_lookup {
+    struct loc_database *db;
+    struct label_index *asn, *country;
+    GHashTable *by_asn;
+    long long order;
+    struct loc_network *last;   /* the network found for the host before, or NULL */
+};
+
+/* Adds the ranges of one network to asn and country. */
+static void location_network(struct location_lookup *l, struct loc_network *net)
+{
+    int family = loc_network_address_family(net) == AF_INET ? 4 : 6;
+    const uint8_t *first = loc_network_get_first_address(net)->s6_addr;
+    const uint8_t *last = loc_network_get_last_address(net)->s6_addr;
+    lkey a = family == 4 ? key_of(first + 12, 4) : key_of(first, 16);
+    lkey b = family == 4 ? key_of(last + 12, 4) : key_of(last, 16);
+    uint32_t number = loc_network_get_asn(net);
+    const char *code = loc_network_get_country_code(net);
+    l->order++;
+    if (l->asn && number)
+        add_raw(l->asn, family, a, b, 0, l->order, asn_id(l->asn, l->by_asn, l->db, number));
+    if (l->country && code && code[0])
+        add_raw(l->country, family, a, b, 0, l->order, country_id(l->country, l->db, code));
+}
+
+/* hostset_subnet_fn: the network of one host, looked up (the same network as the host
+ * before's is added once). */
+static void location_host(void *arg, const struct ip_addr *addr, long long hosts)
+{
+    struct location_lookup *l = arg;
+    struct in6_addr in6;
+    struct loc_network *net = NULL;
+    (void)hosts;
+    memset(&in6, 0, sizeof(in6));
+    if (addr->family == 4) {
+        in6.s6_addr[10] = in6.s6_addr[11] = 0xff;
+        memcpy(in6.s6_addr + 12, addr->bytes, 4);
+    } else {
+        memcpy(in6.s6_addr, addr->bytes, 16);
+    }
+    if (loc_database_lookup(l->db, &in6, &net) != 0 || !net)
+        return;
+    if (l->last && memcmp(loc_network_get_first_address(l->last), loc_network_get_first_address(net),
+                          sizeof(in6)) == 0 &&
+        memcmp(loc_network_get_last_address(l->last), loc_network_get_last_address(net),
+               sizeof(in6)) == 0) {
+        loc_network_unref(net);
+        return;
+    }
+    location_network(l, net);
+    if (l->last)
+        loc_network_unref(l->last);
+    l->last = net;
+}
+
+/* The networks of the location database, into asn and/or country (either may be NULL):
+ * those of the hosts of `hosts` looked up one by one when they are few, else every
+ * network. No database installed: nothing, and no error. */
 static enum tally_error load_location(struct label_index *asn, struct label_index *country,
-                                      struct tally_diag *diag)
+                                      struct hostset *hosts, struct tally_diag *diag)
 {
     const char *path = getenv("TALLY_LOCATION_DB");
     struct loc_ctx *ctx = NULL;
@@ -334,7 +396,6 @@ static enum tally_error load_location(struct label_index *asn, struct label_inde
     GHashTable *by_asn = g_hash_table_new(g_direct_hash, g_direct_equal);
     enum tally_error err = TALLY_OK;
     FILE *f = NULL;
-    long long order = 0;
     if (!path)
         path = LOCATION_DB;
     if (!*path || !(f = fopen(path, "r")))
@@ -344,21 +405,18 @@ static enum tally_error load_location(struct label_index *asn, struct label_inde
         err = diag_set(diag, TALLY_ERROR_IO, "cannot read the location database %s", path);
         goto done;
     }
-    while (loc_database_enumerator_next_network(e, &net) == 0 && net) {
-        int family = loc_network_address_family(net) == AF_INET ? 4 : 6;
-        const uint8_t *first = loc_network_get_first_address(net)->s6_addr;
-        const uint8_t *last = loc_network_get_last_address(net)->s6_addr;
-        lkey a = family == 4 ? key_of(first + 12, 4) : key_of(first, 16);
-        lkey b = family == 4 ? key_of(last + 12, 4) : key_of(last, 16);
-        uint32_t number = loc_network_get_asn(net);
-        const char *code = loc_network_get_country_code(net);
-        order++;
-        if (asn && number)
-            add_raw(asn, family, a, b, 0, order, asn_id(asn, by_asn, db, number));
-        if (country && code && code[0])
-            add_raw(country, family, a, b, 0, order, country_id(country, db, code));
-        loc_network_unref(net);
-        net = NULL;
+    struct location_lookup l = { .db = db, .asn = asn, .country = country, .by_asn = by_asn };
+    if (hosts && hostset_count(hosts) <= LOCATION_LOOKUPS) {
+        hostset_each_subnet(hosts, 4, 32, location_host, &l);
+        hostset_each_subnet(hosts, 6, 128, location_host, &l);
+        if (l.last)
+            loc_network_unref(l.last);
+    } else {
+        while (loc_database_enumerator_next_network(e, &net) == 0 && net) {
+            location_network(&l, net);
+            loc_network_unref(net);
+            net = NULL;
+        }
     }
     time_t created = loc_database_created_at(db);
     char day[16];
@@ -384,8 +442,8 @@ done:
     return err;
 }
 
-enum tally_error label_set_load(struct store *store, unsigned which, struct label_set *set,
-                                struct tally_diag *diag)
+enum tally_error label_set_load(struct store *store, unsigned which, struct hostset *hosts,
+                                struct label_set *set, struct tally_diag *diag)
 {
     enum tally_error err = TALLY_OK;
     struct label_index *located[LABEL_KINDS] = { NULL };
@@ -400,7 +458,7 @@ enum tally_error label_set_load(struct store *store, unsigned which, struct labe
             err = load_imported(store, (enum label_kind)k, set->index[k], diag);
     }
     if (!err && (located[LABEL_ASN] || located[LABEL_COUNTRY]))
-        err = load_location(located[LABEL_ASN], located[LABEL_COUNTRY], diag);
+        err = load_location(located[LABEL_ASN], located[LABEL_COUNTRY], hosts, diag);
     for (int k = 0; k < LABEL_KINDS; k++)
         if (set->index[k])
             index_finish(set->index[k]);
@@ -623,7 +681,7 @@ enum tally_error labels_apply_filter(struct store *store, const struct filters *
     if (!f->label)
         return TALLY_OK;
     enum tally_error err = label_set_load(store, (1u << LABEL_PROVIDER) | (1u << LABEL_ASN) |
-                                          (1u << LABEL_COUNTRY), &labels, diag);
+                                          (1u << LABEL_COUNTRY), *set, &labels, diag);
     if (err)
         return err;
     struct hostset *kept = labels_filter(&labels, *set, f->label);

@@ -21,9 +21,9 @@ struct label_set {
 /* Loads the kinds in `which` (bits 1 << enum label_kind). An AS or country kind with no
  * imported labels is read from the location database when one is installed
  * ($TALLY_LOCATION_DB, or /usr/share/libloc-location/location.db; $TALLY_LOCATION_DB
- * empty: none). */
-enum tally_error label_set_load(struct store *store, unsigned which, struct label_set *set,
-                                struct tally_diag *diag);
+ * empty: none): when hosts (may be NULL) holds few hosts, only their networks. */
+enum tally_error label_set_load(struct store *store, unsigned which, struct hostset *hosts,
+                                struct label_set *set, struct tally_diag *diag);
 void label_set_release(struct label_set *set);
 /* Whether the database holds imported labels (of any kind). */
 int labels_imported(struct store *store);

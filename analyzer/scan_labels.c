@@ -68,19 +68,17 @@ static enum tally_error run_kind(struct store *store, const struct filters *f,
                                  enum label_kind kind, struct table *t, label_row_fn *row_fn,
                                  struct tally_diag *diag)
 {
-    struct label_set labels;
+    struct label_set labels = { { NULL } };
     struct hostset *hosts = NULL;
-    enum tally_error err = label_set_load(store, 1u << kind, &labels, diag);
-    if (err)
-        return err;
-    const struct label_index *idx = labels.index[kind];
-    size_t n = label_index_count(idx);
-    long long *counts = xcalloc(n + 1, sizeof(*counts)), none = 0;
+    long long *counts = NULL, none = 0;
     struct label_row *rows = NULL;
     size_t nrows = 0;
-    err = open_hosts(store, f, &hosts, diag);
-    if (err)
+    enum tally_error err = open_hosts(store, f, &hosts, diag);
+    if (err || (err = label_set_load(store, 1u << kind, hosts, &labels, diag)))
         goto done;
+    const struct label_index *idx = labels.index[kind];
+    size_t n = label_index_count(idx);
+    counts = xcalloc(n + 1, sizeof(*counts));
     label_index_hosts(idx, hosts, counts, &none);
     rows = xmalloc((n + 1) * sizeof(*rows));
     for (size_t i = 0; i < n; i++)
