@@ -690,3 +690,19 @@ enum tally_error labels_apply_filter(struct store *store, const struct filters *
     label_set_release(&labels);
     return TALLY_OK;
 }
+
+enum tally_error labels_for_subnets(struct store *store, struct label_set *set,
+                                    const struct label_index **idx, struct tally_diag *diag)
+{
+    memset(set, 0, sizeof(*set));
+    *idx = NULL;
+    for (int k = 0; k < LABEL_KINDS; k++) {
+        if (!kind_imported(store, (enum label_kind)k))
+            continue;
+        enum tally_error err = label_set_load(store, 1u << k, NULL, set, diag);
+        if (!err)
+            *idx = set->index[k];
+        return err;
+    }
+    return TALLY_OK;
+}

@@ -58,5 +58,9 @@ int labels_location_installed(void);
 /* With --label, replaces *set by its hosts that carry a matching label; else leaves it. */
 enum tally_error labels_apply_filter(struct store *store, const struct filters *f,
                                      struct hostset **set, struct tally_diag *diag);
+/* The labels the subnet analyses show in their label column: the first kind (provider,
+ * AS, country) with imported labels, or *idx NULL when none was imported (no column). */
+enum tally_error labels_for_subnets(struct store *store, struct label_set *set,
+                                    const struct label_index **idx, struct tally_diag *diag);
 
 #endif
