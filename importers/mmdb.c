@@ -153,7 +153,7 @@ static int network_of(const uint8_t path[16], int depth, int bits, struct ip_add
 
 /* Walks the subtree at node (reached by depth bits of path) in address order. */
 static enum tally_error walk(struct mmdb_walk *w, uint32_t node, int depth, uint8_t path[16],
-                             int bits, uint32_t ipv4_start)
+                             int bits, uint64_t ipv4_start)
 {
     MMDB_search_node_s n;
     enum tally_error err = TALLY_OK;
