@@ -58,7 +58,8 @@ struct label_index {
     size_t n6;
     char **label, **detail;
     size_t nlabels, alloc;
-    GHashTable *ids;            /* while loading: "label\037detail" or an AS number -> id + 1 */
+    GHashTable *ids;            /* while loading: "label\037detail" -> id + 1 */
+    struct strbuf key;          /* while loading: where such a key is made */
     struct raw_list raw[2];     /* while loading: IPv4, IPv6 */
     char *origin;
 };
@@ -72,6 +73,7 @@ static struct label_index *index_new(void)
     struct label_index *idx = xcalloc(1, sizeof(*idx));
     idx->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     idx->origin = xstrdup("");
+    strbuf_init(&idx->key);
     return idx;
 }
 
@@ -92,18 +94,23 @@ static void index_free(struct label_index *idx)
     if (idx->ids)
         g_hash_table_destroy(idx->ids);
     free(idx->origin);
+    strbuf_release(&idx->key);
     free(idx);
 }
 
 /* The id of (label, detail), added when new. */
 static int intern(struct label_index *idx, const char *label, const char *detail)
 {
-    char *key = g_strdup_printf("%s\037%s", label, detail ? detail : "");
-    gpointer found = g_hash_table_lookup(idx->ids, key);
-    if (found) {
-        g_free(key);
+    struct strbuf key = idx->key;
+    strbuf_reset(&key);
+    strbuf_addstr(&key, label);
+    strbuf_addch(&key, '\037');
+    if (detail)
+        strbuf_addstr(&key, detail);
+    idx->key = key;
+    gpointer found = g_hash_table_lookup(idx->ids, key.buf);
+    if (found)
         return GPOINTER_TO_INT(found) - 1;
-    }
     if (idx->nlabels == idx->alloc) {
         idx->alloc = idx->alloc ? 2 * idx->alloc : 64;
         idx->label = xrealloc(idx->label, idx->alloc * sizeof(*idx->label));
@@ -111,7 +118,7 @@ static int intern(struct label_index *idx, const char *label, const char *detail
     }
     idx->label[idx->nlabels] = xstrdup(label);
     idx->detail[idx->nlabels] = detail && *detail ? xstrdup(detail) : NULL;
-    g_hash_table_insert(idx->ids, key, GINT_TO_POINTER((int)idx->nlabels + 1));
+    g_hash_table_insert(idx->ids, g_strdup(key.buf), GINT_TO_POINTER((int)idx->nlabels + 1));
     return (int)idx->nlabels++;
 }
 
@@ -178,7 +185,12 @@ static void flatten(struct raw_list *list, struct flat *out)
     struct raw_range **stack = xmalloc((list->n + 1) * sizeof(*stack));
     size_t sp = 0;
     lkey pos = 0;
-    xqsort(list->items, list->n, sizeof(*list->items), by_start);
+    /* Files and databases list their ranges in address order, as often as not. */
+    size_t sorted = 1;
+    while (sorted < list->n && by_start(&list->items[sorted - 1], &list->items[sorted]) <= 0)
+        sorted++;
+    if (sorted < list->n)
+        xqsort(list->items, list->n, sizeof(*list->items), by_start);
     for (size_t i = 0; i < list->n; i++) {
         struct raw_range *r = &list->items[i];
         while (sp > 0 && stack[sp - 1]->last < r->first) {
@@ -227,51 +239,120 @@ static void index_finish(struct label_index *idx)
 
 /* ---- reading ---- */
 
-/* The imported ranges of one kind (the newest import of each publisher and family). */
-static enum tally_error load_imported(struct store *store, enum label_kind kind,
-                                      struct label_index *idx, struct tally_diag *diag)
+/* The newest import of each publisher and family of one kind: (provider, family,
+ * source_id) rows, read without sorting every range (the label_current view's GROUP BY
+ * does). */
+struct newest {
+    char *provider;
+    int family;
+    long long source;
+};
+
+static enum tally_error newest_sources(struct store *store, enum label_kind kind,
+                                       struct newest **out, size_t *n, struct tally_diag *diag)
 {
     static const char sql[] =
-        "SELECT family, first, last, label, detail, general, rowid FROM label_current "
-        "WHERE kind = ?";
-    static const char origin_sql[] =
-        "SELECT DISTINCT s.path FROM source s JOIN label_current l ON l.source_id = s.id "
-        "WHERE l.kind = ? ORDER BY s.id";
+        "SELECT DISTINCT provider, family, source_id FROM label_range WHERE kind = ?";
     sqlite3_stmt *stmt = NULL;
-    enum tally_error err = TALLY_OK;
+    size_t alloc = 0;
     int rc;
+    *out = NULL;
+    *n = 0;
     if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK)
         return store_fail(store, diag, "cannot read address labels");
     sqlite3_bind_text(stmt, 1, kind_names[kind], -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int family = sqlite3_column_int(stmt, 0);
-        size_t width = family == 4 ? 4 : 16;
-        const void *first = sqlite3_column_blob(stmt, 1), *last = sqlite3_column_blob(stmt, 2);
-        if ((size_t)sqlite3_column_bytes(stmt, 1) != width ||
-            (size_t)sqlite3_column_bytes(stmt, 2) != width || !first || !last)
+        const char *provider = (const char *)sqlite3_column_text(stmt, 0);
+        int family = sqlite3_column_int(stmt, 1);
+        long long source = sqlite3_column_int64(stmt, 2);
+        size_t i;
+        for (i = 0; i < *n; i++)
+            if ((*out)[i].family == family && strcmp((*out)[i].provider, provider) == 0)
+                break;
+        if (i < *n) {
+            if (source > (*out)[i].source)
+                (*out)[i].source = source;
             continue;
-        int id = intern(idx, (const char *)sqlite3_column_text(stmt, 3),
-                        (const char *)sqlite3_column_text(stmt, 4));
-        add_raw(idx, family, key_of(first, width), key_of(last, width),
-                sqlite3_column_int(stmt, 5), sqlite3_column_int64(stmt, 6), id);
+        }
+        if (*n == alloc) {
+            alloc = alloc ? 2 * alloc : 8;
+            *out = xrealloc(*out, alloc * sizeof(**out));
+        }
+        (*out)[(*n)++] = (struct newest){ xstrdup(provider), family, source };
     }
-    if (rc != SQLITE_DONE)
-        err = store_fail(store, diag, "cannot read address labels");
     sqlite3_finalize(stmt);
-    if (err || sqlite3_prepare_v2(store_db(store), origin_sql, -1, &stmt, NULL) != SQLITE_OK)
-        return err ? err : store_fail(store, diag, "cannot read address labels");
+    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot read address labels");
+}
+
+/* The imported ranges of one kind (the newest import of each publisher and family, as
+ * the label_current view says). */
+static enum tally_error load_imported(struct store *store, enum label_kind kind,
+                                      struct label_index *idx, struct tally_diag *diag)
+{
+    static const char sql[] =
+        "SELECT first, last, label, detail, general, rowid FROM label_range "
+        "WHERE source_id = ? AND kind = ? AND provider = ? AND family = ?";
+    static const char origin_sql[] = "SELECT path FROM source WHERE id = ?";
+    struct newest *newest = NULL;
+    size_t nnewest = 0;
+    sqlite3_stmt *stmt = NULL, *origin_stmt = NULL;
     struct strbuf origin;
+    enum tally_error err = newest_sources(store, kind, &newest, &nnewest, diag);
     strbuf_init(&origin);
-    sqlite3_bind_text(stmt, 1, kind_names[kind], -1, SQLITE_STATIC);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        const char *path = (const char *)sqlite3_column_text(stmt, 0);
-        const char *base = strrchr(path, '/');
-        strbuf_addf(&origin, "%s%s", origin.len ? ", " : "", base ? base + 1 : path);
+    if (err)
+        goto done;
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(store_db(store), origin_sql, -1, &origin_stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot read address labels");
+        goto done;
     }
-    sqlite3_finalize(stmt);
+    for (size_t i = 0; i < nnewest; i++) {
+        int family = newest[i].family, rc;
+        size_t width = family == 4 ? 4 : 16;
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, newest[i].source);
+        sqlite3_bind_text(stmt, 2, kind_names[kind], -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, newest[i].provider, -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 4, family);
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const void *first = sqlite3_column_blob(stmt, 0);
+            const void *last = sqlite3_column_blob(stmt, 1);
+            if ((size_t)sqlite3_column_bytes(stmt, 0) != width ||
+                (size_t)sqlite3_column_bytes(stmt, 1) != width || !first || !last)
+                continue;
+            int id = intern(idx, (const char *)sqlite3_column_text(stmt, 2),
+                            (const char *)sqlite3_column_text(stmt, 3));
+            add_raw(idx, family, key_of(first, width), key_of(last, width),
+                    sqlite3_column_int(stmt, 4), sqlite3_column_int64(stmt, 5), id);
+        }
+        if (rc != SQLITE_DONE) {
+            err = store_fail(store, diag, "cannot read address labels");
+            goto done;
+        }
+        /* The files' names, each once. */
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= newest[j].source == newest[i].source;
+        sqlite3_reset(origin_stmt);
+        sqlite3_bind_int64(origin_stmt, 1, newest[i].source);
+        if (!seen && sqlite3_step(origin_stmt) == SQLITE_ROW) {
+            const char *path = (const char *)sqlite3_column_text(origin_stmt, 0);
+            const char *base = path ? strrchr(path, '/') : NULL;
+            strbuf_addf(&origin, "%s%s", origin.len ? ", " : "",
+                        base ? base + 1 : path ? path : "?");
+        }
+    }
     free(idx->origin);
     idx->origin = strbuf_detach(&origin);
-    return TALLY_OK;
+
+done:
+    sqlite3_finalize(stmt);
+    sqlite3_finalize(origin_stmt);
+    for (size_t i = 0; i < nnewest; i++)
+        free(newest[i].provider);
+    free(newest);
+    strbuf_release(&origin);
+    return err;
 }
 
 static int kind_imported(struct store *store, enum label_kind kind)
@@ -674,14 +755,28 @@ int labels_location_installed(void)
     return f != NULL;
 }
 
+/* The kinds of label a --label pattern can match: "as" and a digit or a wildcard, AS
+ * labels; a colon, provider labels; two letters, countries; anything else, every kind. */
+static unsigned pattern_kinds(const char *pattern)
+{
+    unsigned all = (1u << LABEL_PROVIDER) | (1u << LABEL_ASN) | (1u << LABEL_COUNTRY);
+    if (strchr(pattern, ':'))
+        return 1u << LABEL_PROVIDER;
+    if ((pattern[0] == 'a' || pattern[0] == 'A') && (pattern[1] == 's' || pattern[1] == 'S') &&
+        pattern[2] >= '0' && pattern[2] <= '9')
+        return 1u << LABEL_ASN;
+    if (strlen(pattern) == 2 && g_ascii_isalpha(pattern[0]) && g_ascii_isalpha(pattern[1]))
+        return 1u << LABEL_COUNTRY;
+    return all;
+}
+
 enum tally_error labels_apply_filter(struct store *store, const struct filters *f,
                                      struct hostset **set, struct tally_diag *diag)
 {
     struct label_set labels;
     if (!f->label)
         return TALLY_OK;
-    enum tally_error err = label_set_load(store, (1u << LABEL_PROVIDER) | (1u << LABEL_ASN) |
-                                          (1u << LABEL_COUNTRY), *set, &labels, diag);
+    enum tally_error err = label_set_load(store, pattern_kinds(f->label), *set, &labels, diag);
     if (err)
         return err;
     struct hostset *kept = labels_filter(&labels, *set, f->label);
