@@ -114,4 +114,27 @@ if needs location && [ -r /usr/share/libloc-location/location.db ]; then
         '"$TALLY" chart asns -o "$TMP/loc.svg" && grep -q "IPFire location database of" "$TMP/loc.svg"'
 fi
 
+# The published databases (.ci/run fetches them with npm pack into $TALLY_LABEL_PACKAGES).
+export TALLY_DB="$TMP/published.db" TALLY_LOCATION_DB=""
+"$TALLY" import "$L/known-hosts.oL" 2>/dev/null
+asn_pkg=$(ls "${TALLY_LABEL_PACKAGES:-/nonexistent}"/ip-location-db-asn-*.tgz 2>/dev/null | tail -1)
+if [ -n "$asn_pkg" ]; then
+    mkdir -p "$TMP/asn" && tar -xzf "$asn_pkg" -C "$TMP/asn"
+    "$TALLY" import "$TMP/asn/package/asn-ipv4.csv" 2>/dev/null
+    check_eq "@ip-location-db/asn: 3.5.140.10 is in AS 16509" \
+        "$(csv asns --label as16509 | cut -d, -f1)" "16509"
+else
+    skip "needs @ip-location-db/asn (npm pack into \$TALLY_LABEL_PACKAGES, as .ci/run does)"
+fi
+country_pkg=$(ls "${TALLY_LABEL_PACKAGES:-/nonexistent}"/ip-location-db-geolite2-country-mmdb-*.tgz 2>/dev/null | tail -1)
+if [ -n "$country_pkg" ]; then
+    mkdir -p "$TMP/country" && tar -xzf "$country_pkg" -C "$TMP/country"
+    mmdb=$(find "$TMP/country" -name '*ipv4*.mmdb' | head -1)
+    "$TALLY" import "$mmdb" 2>/dev/null
+    check_eq "geolite2-country-mmdb: 3.5.140.10 is in KR" \
+        "$(csv countries --label KR | cut -d, -f1)" "KR"
+else
+    skip "needs @ip-location-db/geolite2-country-mmdb (npm pack, as .ci/run does)"
+fi
+
 done_testing
