@@ -128,8 +128,10 @@ static void subnet_label(struct table *t, size_t row, const struct subnet *s,
                          const struct label_index *labels)
 {
     int id = label_index_cover(labels, &s->net, s->prefix);
-    table_set_text(t, row, 2, id >= 0 ? label_index_label(labels, id)
-                              : id == -2 ? "(several)" : "");
+    if (id == -1)
+        table_set_null(t, row, 2);      /* shown empty, and no string kept */
+    else
+        table_set_text(t, row, 2, id >= 0 ? label_index_label(labels, id) : "(several)");
 }
 
 static void subnet_row(struct table *t, const struct subnet *s,
