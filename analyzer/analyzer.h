@@ -21,7 +21,8 @@ enum filter_flags {
     FILTER_SOURCE = 1 << 5,
     FILTER_TZ     = 1 << 6,
     FILTER_MAP    = 1 << 7,
-    FILTER_SCANS  = 1 << 8      /* --from --to: the two scans compared */
+    FILTER_SCANS  = 1 << 8,     /* --from --to: the two scans compared */
+    FILTER_LABEL  = 1 << 10     /* --label PATTERN: hosts with a matching address label */
 };
 
 /* Domain -> company renames from --map FILE (CSV "domain,company"): domains in lower
@@ -48,6 +49,7 @@ struct filters {
     const char *map;            /* path of a domain,company CSV, or NULL */
     const char *from;           /* the scan compared against: id or tag, NULL = default */
     const char *to;             /* the scan compared */
+    const char *label;          /* --label: a glob over address labels, or NULL */
     const struct company_map *companies;        /* --map as read, or NULL */
 };
 

@@ -178,6 +178,13 @@ static void describe_source(const struct filters *f, unsigned which, struct strb
         strbuf_addf(out, "source %s", f->source);
 }
 
+/* "label aws:us-east-1". */
+static void describe_label(const struct filters *f, unsigned which, struct strbuf *out)
+{
+    if ((which & FILTER_LABEL) && f->label)
+        strbuf_addf(out, "label %s", f->label);
+}
+
 /* In the order `tally show --help` lists them. */
 const struct filter_def filter_table[] = {
     { .option = "port", .syntax = "N[,N..]", .flag = FILTER_PORT, .subtitle_order = 1,
@@ -201,6 +208,8 @@ const struct filter_def filter_table[] = {
       .text = offsetof(struct filters, from), .parse = parse_import },
     { .option = "to", .syntax = "ID|TAG", .flag = FILTER_SCANS,
       .text = offsetof(struct filters, to), .parse = parse_import },
+    { .option = "label", .syntax = "PATTERN", .flag = FILTER_LABEL, .subtitle_order = 7,
+      .text = offsetof(struct filters, label), .describe = describe_label },
     { .option = "tz", .syntax = "ZONE", .flag = FILTER_TZ, .setting = 1, .sql_param = ":tz",
       .subtitle_order = 5, .text = offsetof(struct filters, tz), .describe = describe_tz },
     { .option = "map", .syntax = "FILE", .flag = FILTER_MAP,

@@ -3,8 +3,10 @@
  * `address-map` (every /24, drawn on a Hilbert curve). They read the host sets
  * (store/store_hostset.c), not the observation rows: the union of the sets the filters
  * select, walked in address order, one count per subnet. An IPv4 subnet is kept in its
- * table as a number (address and prefix length), spelled out only when shown. */
-#include "analyzer/analyzer.h"
+ * table as a number (address and prefix length), spelled out only when shown. When address
+ * labels were imported, `subnets` and `top-subnets` add the label that covers each subnet
+ * (analyzer/labels.c). */
+#include "analyzer/labels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ struct subnet_list {
     size_t top;
     size_t seen;                /* subnets counted, kept or not */
     int prefix;                 /* of the subnets being counted */
+    const struct label_index *labels;   /* the label column's, or NULL: no such column */
 };
 
 static void subnet_push(struct subnet_list *list, const struct subnet *s)
@@ -108,15 +111,31 @@ static void subnet4_text(int64_t key, char *buf, size_t size)
     buf[n - 1] = '\0';
 }
 
-static struct table *subnet_table_new(const char *name, const char *title)
+static struct table *subnet_table_new(const char *name, const char *title,
+                                      const struct label_index *labels)
 {
     struct table *t = table_new(name, title);
     table_add_keyed_column(t, "subnet", subnet4_text);
     table_add_column(t, "hosts", COLUMN_INTEGER);
+    if (labels)
+        table_add_column(t, "label", COLUMN_TEXT);
     return t;
 }
 
-static void subnet_row(struct table *t, const struct subnet *s)
+/* The label column: the label over the whole subnet, "(several)" when parts of it have
+ * different ones, "" when it has none. */
+static void subnet_label(struct table *t, size_t row, const struct subnet *s,
+                         const struct label_index *labels)
+{
+    int id = label_index_cover(labels, &s->net, s->prefix);
+    if (id == -1)
+        table_set_null(t, row, 2);      /* shown empty, and no string kept */
+    else
+        table_set_text(t, row, 2, id >= 0 ? label_index_label(labels, id) : "(several)");
+}
+
+static void subnet_row(struct table *t, const struct subnet *s,
+                       const struct label_index *labels)
 {
     size_t row = table_add_row(t);
     if (s->net.family == 4) {
@@ -127,6 +146,8 @@ static void subnet_row(struct table *t, const struct subnet *s)
         table_set_text(t, row, 0, text);
     }
     table_set_int(t, row, 1, s->hosts);
+    if (labels)
+        subnet_label(t, row, s, labels);
 }
 
 /* hostset_subnet_fn: one subnet, kept when the list keeps every one or when it ranks
@@ -137,7 +158,7 @@ static void subnet_counted(void *arg, const struct ip_addr *net, long long hosts
     struct subnet s = { .net = *net, .prefix = list->prefix, .hosts = hosts };
     list->seen++;
     if (list->top == 0) {
-        subnet_row(list->rows, &s);
+        subnet_row(list->rows, &s, list->labels);
     } else if (list->n < list->top) {
         subnet_push(list, &s);
         sift_up(list, list->n - 1);
@@ -183,6 +204,8 @@ static enum tally_error collect(struct store *store, const struct filters *f, in
     int with4 = prefix >= 8 && prefix <= 32;
     struct hostset *set = hostset_new();
     enum tally_error err = load_sets(store, f, only4 ? 4 : with4 ? 0 : 6, set, diag);
+    if (!err)
+        err = labels_apply_filter(store, f, &set, diag);
     if (!err && with4) {
         list->prefix = prefix;
         hostset_each_subnet(set, 4, prefix, subnet_counted, list);
@@ -205,12 +228,17 @@ static char *port_title(const char *what, const struct filters *f)
 
 /* Every subnet, in address order (they are counted in that order: IPv4, then IPv6). */
 static enum tally_error run_all(struct store *store, const struct filters *f, int only4,
-                                struct table **out, struct tally_diag *diag,
+                                int labelled, struct table **out, struct tally_diag *diag,
                                 const char *name, const char *what)
 {
     char *title = port_title(what, f);
-    struct subnet_list list = { .rows = subnet_table_new(name, title) };
-    enum tally_error err = collect(store, f, only4, &list, diag);
+    struct label_set labels = { { NULL } };
+    const struct label_index *idx = NULL;
+    enum tally_error err = labelled ? labels_for_subnets(store, &labels, &idx, diag) : TALLY_OK;
+    struct subnet_list list = { .rows = subnet_table_new(name, title, idx), .labels = idx };
+    if (!err)
+        err = collect(store, f, only4, &list, diag);
+    label_set_release(&labels);
     free(title);
     if (err) {
         table_free(list.rows);
@@ -221,45 +249,50 @@ static enum tally_error run_all(struct store *store, const struct filters *f, in
 }
 
 /* The `top` fullest subnets, ties broken by address. */
-static enum tally_error run_top(struct store *store, const struct filters *f,
+static enum tally_error run_top(struct store *store, const struct filters *f, int labelled,
                                 struct table **out, struct tally_diag *diag,
                                 const char *name, const char *what)
 {
     struct subnet_list list = { .top = (size_t)(f->top > 0 ? f->top : 10) };
-    enum tally_error err = collect(store, f, 0, &list, diag);
+    struct label_set labels = { { NULL } };
+    const struct label_index *idx = NULL;
+    enum tally_error err = labelled ? labels_for_subnets(store, &labels, &idx, diag) : TALLY_OK;
+    if (!err)
+        err = collect(store, f, 0, &list, diag);
     if (!err) {
         xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
         /* The count shown, not the one asked for: "Top 2" when there are two. */
         char *lead = xasprintf("Top %zu %s", list.n, what);
         char *title = port_title(lead, f);
-        *out = subnet_table_new(name, title);
+        *out = subnet_table_new(name, title, idx);
         for (size_t i = 0; i < list.n; i++)
-            subnet_row(*out, &list.items[i]);
+            subnet_row(*out, &list.items[i], idx);
         if (list.seen > list.n)
             (*out)->truncated = 1;
         free(title);
         free(lead);
     }
     free(list.items);
+    label_set_release(&labels);
     return err;
 }
 
 static enum tally_error subnets_run(struct store *store, const struct filters *f,
                                     struct table **out, struct tally_diag *diag)
 {
-    return run_all(store, f, 0, out, diag, "subnets", "Hosts per subnet");
+    return run_all(store, f, 0, 1, out, diag, "subnets", "Hosts per subnet");
 }
 
 static enum tally_error top_subnets_run(struct store *store, const struct filters *f,
                                         struct table **out, struct tally_diag *diag)
 {
-    return run_top(store, f, out, diag, "top-subnets", "subnets");
+    return run_top(store, f, 1, out, diag, "top-subnets", "subnets");
 }
 
 static enum tally_error subnet_squares_run(struct store *store, const struct filters *f,
                                            struct table **out, struct tally_diag *diag)
 {
-    return run_top(store, f, out, diag, "subnet-squares", "subnets with counts: hosts");
+    return run_top(store, f, 0, out, diag, "subnet-squares", "subnets with counts: hosts");
 }
 
 static enum tally_error address_map_run(struct store *store, const struct filters *f,
@@ -267,7 +300,7 @@ static enum tally_error address_map_run(struct store *store, const struct filter
 {
     struct filters per24 = *f;
     per24.prefix = 24;
-    return run_all(store, &per24, 1, out, diag, "address-map", "Address map: hosts");
+    return run_all(store, &per24, 1, 0, out, diag, "address-map", "Address map: hosts");
 }
 
 static int subnets_has_data(struct store *store)
@@ -281,7 +314,7 @@ static int address_map_has_data(struct store *store)
                           "AND family = 4 LIMIT 1");
 }
 
-#define SUBNET_FILTERS (FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_SOURCE)
+#define SUBNET_FILTERS (FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_SOURCE | FILTER_LABEL)
 
 const struct analysis analysis_subnets = {
     .name = "subnets",
@@ -319,7 +352,7 @@ const struct analysis analysis_address_map = {
     .name = "address-map",
     .title = "Hosts per /24 on a Hilbert curve of the scanned space",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE,
+    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_LABEL,
     .chart = { .kind = CHART_ADDRESS_MAP, .category_col = 0, .series_col = -1,
                .value_col = 1 },
     .run = address_map_run,

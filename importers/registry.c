@@ -10,6 +10,8 @@ extern const struct importer importer_masscan_json, importer_masscan_ndjson,
     importer_masscan_grepable;
 extern const struct importer importer_masscan_xml, importer_nmap_xml, importer_masscan_binary;
 extern const struct importer importer_zgrab2;
+extern const struct importer importer_aws_ranges, importer_gcp_ranges, importer_azure_tags,
+    importer_oracle_ranges, importer_label_csv, importer_iplocation_csv, importer_mmdb;
 
 extern const struct importer importer_ics, importer_outlook_csv, importer_linkedin,
     importer_linkedin_stats;
@@ -24,6 +26,8 @@ const struct importer *const importer_table[] = {
     &importer_outlook_csv,
     &importer_linkedin,
     &importer_linkedin_stats,
+    &importer_aws_ranges, &importer_gcp_ranges, &importer_azure_tags, &importer_oracle_ranges,
+    &importer_label_csv, &importer_iplocation_csv, &importer_mmdb,
     NULL
 };
 

@@ -45,6 +45,7 @@ static const struct store_part store_part_source = {
 static const struct store_part *const store_parts[] = {
     &store_part_source, &store_part_scan, &store_part_capture, &store_part_personal,
     &store_part_hostset, &store_part_web,
+    &store_part_label,
 };
 #define NPARTS (sizeof(store_parts) / sizeof(store_parts[0]))
 

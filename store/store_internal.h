@@ -5,6 +5,7 @@
 
 #include "store/store.h"
 #include "store/store_web.h"
+#include "store/store_label.h"
 
 /* ---- the parts of the store (listed in store.c) ---- */
 
@@ -30,6 +31,7 @@ extern const struct store_part store_part_capture;      /* store_capture.c */
 extern const struct store_part store_part_personal;     /* store_personal.c */
 extern const struct store_part store_part_hostset;      /* store_hostset.c */
 extern const struct store_part store_part_web;          /* store_web.c */
+extern const struct store_part store_part_label;        /* store_label.c */
 
 /* A prepared statement, cached by the address of its SQL (a string literal). */
 struct store_statement {

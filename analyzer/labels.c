@@ -1,0 +1,803 @@
+/* labels.c: address labels for the analyses: the ranges of each kind (provider, AS,
+ * country) flattened into disjoint ranges sorted by address, each naming the most
+ * specific label that covers it (the narrowest range; for the same range the entry that
+ * is not a catch-all, then the newer), found by binary search or walked in step with a
+ * sorted host set. Read from the newest imports, or for AS and country from IPFire's
+ * location database (libloc) when nothing was imported. */
+#include "analyzer/labels.h"
+
+#include <fnmatch.h>
+#include <glib.h>
+#include <libloc/as.h>
+#include <libloc/country.h>
+#include <libloc/database.h>
+#include <libloc/libloc.h>
+#include <libloc/network.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define LOCATION_DB "/usr/share/libloc-location/location.db"
+/* Up to this many hosts are looked up one by one in the location database; more, and
+ * reading all its networks (about a second) costs less. */
+#define LOCATION_LOOKUPS 200000
+
+/* An address as a number: IPv4 in the low 32 bits. */
+typedef unsigned __int128 lkey;
+#define LKEY_MAX (~(lkey)0)
+
+/* A range as read, before flattening. */
+struct raw_range {
+    lkey first, last;
+    int general;
+    long long order;            /* later entries win ties */
+    int id;
+};
+
+struct raw_list {
+    struct raw_range *items;
+    size_t n, alloc;
+};
+
+struct seg4 {
+    uint32_t first, last;
+    int32_t id;
+};
+
+struct seg6 {
+    lkey first, last;
+    int id;
+};
+
+struct label_index {
+    struct seg4 *v4;
+    size_t n4;
+    struct seg6 *v6;
+    size_t n6;
+    char **label, **detail;
+    size_t nlabels, alloc;
+    GHashTable *ids;            /* while loading: "label\037detail" -> id + 1 */
+    struct strbuf key;          /* while loading: where such a key is made */
+    struct raw_list raw[2];     /* while loading: IPv4, IPv6 */
+    char *origin;
+};
+
+static const char *const kind_names[LABEL_KINDS] = { "provider", "asn", "country" };
+
+/* ---- building ---- */
+
+static struct label_index *index_new(void)
+{
+    struct label_index *idx = xcalloc(1, sizeof(*idx));
+    idx->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    idx->origin = xstrdup("");
+    strbuf_init(&idx->key);
+    return idx;
+}
+
+static void index_free(struct label_index *idx)
+{
+    if (!idx)
+        return;
+    for (size_t i = 0; i < idx->nlabels; i++) {
+        free(idx->label[i]);
+        free(idx->detail[i]);
+    }
+    free(idx->label);
+    free(idx->detail);
+    free(idx->v4);
+    free(idx->v6);
+    free(idx->raw[0].items);
+    free(idx->raw[1].items);
+    if (idx->ids)
+        g_hash_table_destroy(idx->ids);
+    free(idx->origin);
+    strbuf_release(&idx->key);
+    free(idx);
+}
+
+/* The id of (label, detail), added when new. */
+static int intern(struct label_index *idx, const char *label, const char *detail)
+{
+    struct strbuf key = idx->key;
+    strbuf_reset(&key);
+    strbuf_addstr(&key, label);
+    strbuf_addch(&key, '\037');
+    if (detail)
+        strbuf_addstr(&key, detail);
+    idx->key = key;
+    gpointer found = g_hash_table_lookup(idx->ids, key.buf);
+    if (found)
+        return GPOINTER_TO_INT(found) - 1;
+    if (idx->nlabels == idx->alloc) {
+        idx->alloc = idx->alloc ? 2 * idx->alloc : 64;
+        idx->label = xrealloc(idx->label, idx->alloc * sizeof(*idx->label));
+        idx->detail = xrealloc(idx->detail, idx->alloc * sizeof(*idx->detail));
+    }
+    idx->label[idx->nlabels] = xstrdup(label);
+    idx->detail[idx->nlabels] = detail && *detail ? xstrdup(detail) : NULL;
+    g_hash_table_insert(idx->ids, g_strdup(key.buf), GINT_TO_POINTER((int)idx->nlabels + 1));
+    return (int)idx->nlabels++;
+}
+
+static lkey key_of(const uint8_t *bytes, size_t width)
+{
+    lkey k = 0;
+    for (size_t i = 0; i < width; i++)
+        k = k << 8 | bytes[i];
+    return k;
+}
+
+static void add_raw(struct label_index *idx, int family, lkey first, lkey last, int general,
+                    long long order, int id)
+{
+    struct raw_list *list = &idx->raw[family == 4 ? 0 : 1];
+    if (first > last)
+        return;
+    if (last == LKEY_MAX)       /* so that last + 1 never wraps */
+        last--;
+    if (list->n == list->alloc) {
+        list->alloc = list->alloc ? 2 * list->alloc : 1024;
+        list->items = xrealloc(list->items, list->alloc * sizeof(*list->items));
+    }
+    list->items[list->n++] = (struct raw_range){ first, last, general, order, id };
+}
+
+/* Wider ranges first, so that narrower ones nest inside them; for the same range the
+ * preferred entry last. */
+static int by_start(const void *pa, const void *pb)
+{
+    const struct raw_range *a = pa, *b = pb;
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    if (a->last != b->last)
+        return a->last > b->last ? -1 : 1;
+    if (a->general != b->general)
+        return a->general > b->general ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+struct flat {
+    struct seg6 *items;
+    size_t n, alloc;
+};
+
+static void emit(struct flat *out, lkey first, lkey last, int id)
+{
+    if (out->n > 0 && out->items[out->n - 1].id == id &&
+        out->items[out->n - 1].last + 1 == first) {
+        out->items[out->n - 1].last = last;
+        return;
+    }
+    if (out->n == out->alloc) {
+        out->alloc = out->alloc ? 2 * out->alloc : 1024;
+        out->items = xrealloc(out->items, out->alloc * sizeof(*out->items));
+    }
+    out->items[out->n++] = (struct seg6){ first, last, id };
+}
+
+/* Disjoint ranges, each with the innermost label over it: a sweep in address order with
+ * the ranges open at the current address on a stack. */
+static void flatten(struct raw_list *list, struct flat *out)
+{
+    struct raw_range **stack = xmalloc((list->n + 1) * sizeof(*stack));
+    size_t sp = 0;
+    lkey pos = 0;
+    /* Files and databases list their ranges in address order, as often as not. */
+    size_t sorted = 1;
+    while (sorted < list->n && by_start(&list->items[sorted - 1], &list->items[sorted]) <= 0)
+        sorted++;
+    if (sorted < list->n)
+        xqsort(list->items, list->n, sizeof(*list->items), by_start);
+    for (size_t i = 0; i < list->n; i++) {
+        struct raw_range *r = &list->items[i];
+        while (sp > 0 && stack[sp - 1]->last < r->first) {
+            struct raw_range *top = stack[--sp];
+            if (pos <= top->last) {
+                emit(out, pos, top->last, top->id);
+                pos = top->last + 1;
+            }
+        }
+        if (sp > 0 && pos < r->first)
+            emit(out, pos, r->first - 1, stack[sp - 1]->id);
+        pos = r->first;
+        stack[sp++] = r;
+    }
+    while (sp > 0) {
+        struct raw_range *top = stack[--sp];
+        if (pos <= top->last) {
+            emit(out, pos, top->last, top->id);
+            pos = top->last + 1;
+        }
+    }
+    free(stack);
+}
+
+/* Turns the ranges read into the sorted tables. */
+static void index_finish(struct label_index *idx)
+{
+    struct flat f4 = { 0 }, f6 = { 0 };
+    flatten(&idx->raw[0], &f4);
+    flatten(&idx->raw[1], &f6);
+    idx->v4 = xmalloc((f4.n + 1) * sizeof(*idx->v4));
+    for (size_t i = 0; i < f4.n; i++)
+        idx->v4[i] = (struct seg4){ (uint32_t)f4.items[i].first, (uint32_t)f4.items[i].last,
+                                    f4.items[i].id };
+    idx->n4 = f4.n;
+    free(f4.items);
+    idx->v6 = f6.items;
+    idx->n6 = f6.n;
+    for (int f = 0; f < 2; f++) {
+        free(idx->raw[f].items);
+        idx->raw[f] = (struct raw_list){ 0 };
+    }
+    g_hash_table_destroy(idx->ids);
+    idx->ids = NULL;
+}
+
+/* ---- reading ---- */
+
+/* The newest import of each publisher and family of one kind: (provider, family,
+ * source_id) rows, read without sorting every range (the label_current view's GROUP BY
+ * does). */
+struct newest {
+    char *provider;
+    int family;
+    long long source;
+};
+
+static enum tally_error newest_sources(struct store *store, enum label_kind kind,
+                                       struct newest **out, size_t *n, struct tally_diag *diag)
+{
+    static const char sql[] =
+        "SELECT DISTINCT provider, family, source_id FROM label_range WHERE kind = ?";
+    sqlite3_stmt *stmt = NULL;
+    size_t alloc = 0;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK)
+        return store_fail(store, diag, "cannot read address labels");
+    sqlite3_bind_text(stmt, 1, kind_names[kind], -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *provider = (const char *)sqlite3_column_text(stmt, 0);
+        int family = sqlite3_column_int(stmt, 1);
+        long long source = sqlite3_column_int64(stmt, 2);
+        size_t i;
+        for (i = 0; i < *n; i++)
+            if ((*out)[i].family == family && strcmp((*out)[i].provider, provider) == 0)
+                break;
+        if (i < *n) {
+            if (source > (*out)[i].source)
+                (*out)[i].source = source;
+            continue;
+        }
+        if (*n == alloc) {
+            alloc = alloc ? 2 * alloc : 8;
+            *out = xrealloc(*out, alloc * sizeof(**out));
+        }
+        (*out)[(*n)++] = (struct newest){ xstrdup(provider), family, source };
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot read address labels");
+}
+
+/* The imported ranges of one kind (the newest import of each publisher and family, as
+ * the label_current view says). */
+static enum tally_error load_imported(struct store *store, enum label_kind kind,
+                                      struct label_index *idx, struct tally_diag *diag)
+{
+    static const char sql[] =
+        "SELECT first, last, label, detail, general, rowid FROM label_range "
+        "WHERE source_id = ? AND kind = ? AND provider = ? AND family = ?";
+    static const char origin_sql[] = "SELECT path FROM source WHERE id = ?";
+    struct newest *newest = NULL;
+    size_t nnewest = 0;
+    sqlite3_stmt *stmt = NULL, *origin_stmt = NULL;
+    struct strbuf origin;
+    enum tally_error err = newest_sources(store, kind, &newest, &nnewest, diag);
+    strbuf_init(&origin);
+    if (err)
+        goto done;
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(store_db(store), origin_sql, -1, &origin_stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot read address labels");
+        goto done;
+    }
+    for (size_t i = 0; i < nnewest; i++) {
+        int family = newest[i].family, rc;
+        size_t width = family == 4 ? 4 : 16;
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, newest[i].source);
+        sqlite3_bind_text(stmt, 2, kind_names[kind], -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, newest[i].provider, -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 4, family);
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const void *first = sqlite3_column_blob(stmt, 0);
+            const void *last = sqlite3_column_blob(stmt, 1);
+            if ((size_t)sqlite3_column_bytes(stmt, 0) != width ||
+                (size_t)sqlite3_column_bytes(stmt, 1) != width || !first || !last)
+                continue;
+            int id = intern(idx, (const char *)sqlite3_column_text(stmt, 2),
+                            (const char *)sqlite3_column_text(stmt, 3));
+            add_raw(idx, family, key_of(first, width), key_of(last, width),
+                    sqlite3_column_int(stmt, 4), sqlite3_column_int64(stmt, 5), id);
+        }
+        if (rc != SQLITE_DONE) {
+            err = store_fail(store, diag, "cannot read address labels");
+            goto done;
+        }
+        /* The files' names, each once. */
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= newest[j].source == newest[i].source;
+        sqlite3_reset(origin_stmt);
+        sqlite3_bind_int64(origin_stmt, 1, newest[i].source);
+        if (!seen && sqlite3_step(origin_stmt) == SQLITE_ROW) {
+            const char *path = (const char *)sqlite3_column_text(origin_stmt, 0);
+            const char *base = path ? strrchr(path, '/') : NULL;
+            strbuf_addf(&origin, "%s%s", origin.len ? ", " : "",
+                        base ? base + 1 : path ? path : "?");
+        }
+    }
+    free(idx->origin);
+    idx->origin = strbuf_detach(&origin);
+
+done:
+    sqlite3_finalize(stmt);
+    sqlite3_finalize(origin_stmt);
+    for (size_t i = 0; i < nnewest; i++)
+        free(newest[i].provider);
+    free(newest);
+    strbuf_release(&origin);
+    return err;
+}
+
+static int kind_imported(struct store *store, enum label_kind kind)
+{
+    char *sql = xasprintf("SELECT 1 FROM label_range WHERE kind = '%s' LIMIT 1",
+                          kind_names[kind]);
+    int has = store_has_rows(store, sql);
+    free(sql);
+    return has;
+}
+
+int labels_imported(struct store *store)
+{
+    return store_has_rows(store, "SELECT 1 FROM label_range LIMIT 1");
+}
+
+/* An AS's label id in idx, interned by number with its name from db. */
+static int asn_id(struct label_index *idx, GHashTable *by_asn, struct loc_database *db,
+                  uint32_t asn)
+{
+    gpointer found = g_hash_table_lookup(by_asn, GUINT_TO_POINTER(asn));
+    if (found)
+        return GPOINTER_TO_INT(found) - 1;
+    struct loc_as *as = NULL;
+    char label[16];
+    snprintf(label, sizeof(label), "as%u", asn);
+    int have = loc_database_get_as(db, &as, asn) == 0 && as;
+    int id = intern(idx, label, have ? loc_as_get_name(as) : NULL);
+    if (as)
+        loc_as_unref(as);
+    g_hash_table_insert(by_asn, GUINT_TO_POINTER(asn), GINT_TO_POINTER(id + 1));
+    return id;
+}
+
+static int country_id(struct label_index *idx, struct loc_database *db, const char *code)
+{
+    struct loc_country *country = NULL;
+    char key[8];
+    snprintf(key, sizeof(key), "%s\037", code);
+    gpointer found = NULL;
+    /* The name is looked up once per code: after that the code alone finds it. */
+    found = g_hash_table_lookup(idx->ids, key);
+    if (found)
+        return GPOINTER_TO_INT(found) - 1;
+    int have = loc_database_get_country(db, &country, code) == 0 && country;
+    int id = intern(idx, code, have ? loc_country_get_name(country) : NULL);
+    if (country)
+        loc_country_unref(country);
+    g_hash_table_insert(idx->ids, g_strdup(key), GINT_TO_POINTER(id + 1));
+    return id;
+}
+
+/* The networks of the location database, into asn and/or country (either may be NULL).
+ * No database installed: nothing, and no error. */
+/* What a lookup per host needs. */
+struct location_lookup {
+    struct loc_database *db;
+    struct label_index *asn, *country;
+    GHashTable *by_asn;
+    long long order;
+    struct loc_network *last;   /* the network found for the host before, or NULL */
+};
+
+/* Adds the ranges of one network to asn and country. */
+static void location_network(struct location_lookup *l, struct loc_network *net)
+{
+    int family = loc_network_address_family(net) == AF_INET ? 4 : 6;
+    const uint8_t *first = loc_network_get_first_address(net)->s6_addr;
+    const uint8_t *last = loc_network_get_last_address(net)->s6_addr;
+    lkey a = family == 4 ? key_of(first + 12, 4) : key_of(first, 16);
+    lkey b = family == 4 ? key_of(last + 12, 4) : key_of(last, 16);
+    uint32_t number = loc_network_get_asn(net);
+    const char *code = loc_network_get_country_code(net);
+    l->order++;
+    if (l->asn && number)
+        add_raw(l->asn, family, a, b, 0, l->order, asn_id(l->asn, l->by_asn, l->db, number));
+    if (l->country && code && code[0])
+        add_raw(l->country, family, a, b, 0, l->order, country_id(l->country, l->db, code));
+}
+
+/* hostset_subnet_fn: the network of one host, looked up (the same network as the host
+ * before's is added once). */
+static void location_host(void *arg, const struct ip_addr *addr, long long hosts)
+{
+    struct location_lookup *l = arg;
+    struct in6_addr in6;
+    struct loc_network *net = NULL;
+    (void)hosts;
+    memset(&in6, 0, sizeof(in6));
+    if (addr->family == 4) {
+        in6.s6_addr[10] = in6.s6_addr[11] = 0xff;
+        memcpy(in6.s6_addr + 12, addr->bytes, 4);
+    } else {
+        memcpy(in6.s6_addr, addr->bytes, 16);
+    }
+    if (loc_database_lookup(l->db, &in6, &net) != 0 || !net)
+        return;
+    if (l->last && memcmp(loc_network_get_first_address(l->last), loc_network_get_first_address(net),
+                          sizeof(in6)) == 0 &&
+        memcmp(loc_network_get_last_address(l->last), loc_network_get_last_address(net),
+               sizeof(in6)) == 0) {
+        loc_network_unref(net);
+        return;
+    }
+    location_network(l, net);
+    if (l->last)
+        loc_network_unref(l->last);
+    l->last = net;
+}
+
+/* The networks of the location database, into asn and/or country (either may be NULL):
+ * those of the hosts of `hosts` looked up one by one when they are few, else every
+ * network. No database installed: nothing, and no error. */
+static enum tally_error load_location(struct label_index *asn, struct label_index *country,
+                                      struct hostset *hosts, struct tally_diag *diag)
+{
+    const char *path = getenv("TALLY_LOCATION_DB");
+    struct loc_ctx *ctx = NULL;
+    struct loc_database *db = NULL;
+    struct loc_database_enumerator *e = NULL;
+    struct loc_network *net = NULL;
+    GHashTable *by_asn = g_hash_table_new(g_direct_hash, g_direct_equal);
+    enum tally_error err = TALLY_OK;
+    FILE *f = NULL;
+    if (!path)
+        path = LOCATION_DB;
+    if (!*path || !(f = fopen(path, "r")))
+        goto done;
+    if (loc_new(&ctx) != 0 || loc_database_new(ctx, &db, f) != 0 ||
+        loc_database_enumerator_new(&e, db, LOC_DB_ENUMERATE_NETWORKS, 0) != 0) {
+        err = diag_set(diag, TALLY_ERROR_IO, "cannot read the location database %s", path);
+        goto done;
+    }
+    struct location_lookup l = { .db = db, .asn = asn, .country = country, .by_asn = by_asn };
+    if (hosts && hostset_count(hosts) <= LOCATION_LOOKUPS) {
+        hostset_each_subnet(hosts, 4, 32, location_host, &l);
+        hostset_each_subnet(hosts, 6, 128, location_host, &l);
+        if (l.last)
+            loc_network_unref(l.last);
+    } else {
+        while (loc_database_enumerator_next_network(e, &net) == 0 && net) {
+            location_network(&l, net);
+            loc_network_unref(net);
+            net = NULL;
+        }
+    }
+    time_t created = loc_database_created_at(db);
+    char day[16];
+    strftime(day, sizeof(day), "%Y-%m-%d", gmtime(&created));
+    for (int i = 0; i < 2; i++) {
+        struct label_index *idx = i ? country : asn;
+        if (idx) {
+            free(idx->origin);
+            idx->origin = xasprintf("IPFire location database of %s", day);
+        }
+    }
+
+done:
+    if (e)
+        loc_database_enumerator_unref(e);
+    if (db)
+        loc_database_unref(db);
+    if (ctx)
+        loc_unref(ctx);
+    if (f)
+        fclose(f);
+    g_hash_table_destroy(by_asn);
+    return err;
+}
+
+enum tally_error label_set_load(struct store *store, unsigned which, struct hostset *hosts,
+                                struct label_set *set, struct tally_diag *diag)
+{
+    enum tally_error err = TALLY_OK;
+    struct label_index *located[LABEL_KINDS] = { NULL };
+    memset(set, 0, sizeof(*set));
+    for (int k = 0; k < LABEL_KINDS && !err; k++) {
+        if (!(which & (1u << k)))
+            continue;
+        set->index[k] = index_new();
+        if (k != LABEL_PROVIDER && !kind_imported(store, (enum label_kind)k))
+            located[k] = set->index[k];
+        else
+            err = load_imported(store, (enum label_kind)k, set->index[k], diag);
+    }
+    if (!err && (located[LABEL_ASN] || located[LABEL_COUNTRY]))
+        err = load_location(located[LABEL_ASN], located[LABEL_COUNTRY], hosts, diag);
+    for (int k = 0; k < LABEL_KINDS; k++)
+        if (set->index[k])
+            index_finish(set->index[k]);
+    if (err)
+        label_set_release(set);
+    return err;
+}
+
+void label_set_release(struct label_set *set)
+{
+    for (int k = 0; k < LABEL_KINDS; k++) {
+        index_free(set->index[k]);
+        set->index[k] = NULL;
+    }
+}
+
+/* ---- lookups ---- */
+
+int label_index_empty(const struct label_index *idx)
+{
+    return !idx || idx->n4 + idx->n6 == 0;
+}
+
+const char *label_index_origin(const struct label_index *idx)
+{
+    return idx ? idx->origin : "";
+}
+
+size_t label_index_count(const struct label_index *idx)
+{
+    return idx ? idx->nlabels : 0;
+}
+
+const char *label_index_label(const struct label_index *idx, int id)
+{
+    return idx->label[id];
+}
+
+const char *label_index_detail(const struct label_index *idx, int id)
+{
+    return idx->detail[id];
+}
+
+/* The index of the last range of v4 starting at or before a, or n4 when none does. */
+static size_t find4(const struct label_index *idx, uint32_t a)
+{
+    size_t lo = 0, hi = idx->n4;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (idx->v4[mid].first <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? idx->n4 : lo - 1;
+}
+
+static size_t find6(const struct label_index *idx, lkey a)
+{
+    size_t lo = 0, hi = idx->n6;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (idx->v6[mid].first <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? idx->n6 : lo - 1;
+}
+
+int label_index_find(const struct label_index *idx, const struct ip_addr *addr)
+{
+    if (addr->family == 4) {
+        uint32_t a = (uint32_t)key_of(addr->bytes, 4);
+        size_t i = find4(idx, a);
+        return i < idx->n4 && idx->v4[i].last >= a ? idx->v4[i].id : -1;
+    }
+    lkey a = key_of(addr->bytes, 16);
+    size_t i = find6(idx, a);
+    return i < idx->n6 && idx->v6[i].last >= a ? idx->v6[i].id : -1;
+}
+
+int label_index_cover(const struct label_index *idx, const struct ip_addr *net, int prefix)
+{
+    int v4 = net->family == 4, bits = v4 ? 32 : 128;
+    lkey lo = key_of(net->bytes, v4 ? 4 : 16);
+    lkey hi = lo | (prefix >= bits ? 0 : (((lkey)1 << (bits - prefix)) - 1));
+    size_t n = v4 ? idx->n4 : idx->n6;
+    size_t i = v4 ? find4(idx, (uint32_t)lo) : find6(idx, lo);
+#define SEG_FIRST(j) (v4 ? (lkey)idx->v4[j].first : idx->v6[j].first)
+#define SEG_LAST(j) (v4 ? (lkey)idx->v4[j].last : idx->v6[j].last)
+#define SEG_ID(j) (v4 ? idx->v4[j].id : idx->v6[j].id)
+    if (i >= n || SEG_LAST(i) < lo) {
+        /* lo is unlabelled: is any of the subnet? */
+        size_t next = i >= n ? 0 : i + 1;
+        return next < n && SEG_FIRST(next) <= hi ? -2 : -1;
+    }
+    /* Labelled ranges side by side with the same label text cover it. */
+    int id = SEG_ID(i);
+    for (;;) {
+        if (SEG_LAST(i) >= hi)
+            return id;
+        if (i + 1 >= n || SEG_FIRST(i + 1) != SEG_LAST(i) + 1 ||
+            strcmp(idx->label[SEG_ID(i + 1)], idx->label[id]) != 0)
+            return -2;
+        i++;
+    }
+#undef SEG_FIRST
+#undef SEG_LAST
+#undef SEG_ID
+}
+
+/* A walk of a host set's addresses, in address order, in step with one index. */
+struct cursor {
+    const struct label_index *idx;
+    size_t i4, i6;
+};
+
+/* The label of addr, addresses being given in ascending order (IPv4 first). */
+static int cursor_find(struct cursor *c, const struct ip_addr *addr)
+{
+    const struct label_index *idx = c->idx;
+    if (addr->family == 4) {
+        uint32_t a = (uint32_t)key_of(addr->bytes, 4);
+        while (c->i4 < idx->n4 && idx->v4[c->i4].last < a)
+            c->i4++;
+        return c->i4 < idx->n4 && idx->v4[c->i4].first <= a ? idx->v4[c->i4].id : -1;
+    }
+    lkey a = key_of(addr->bytes, 16);
+    while (c->i6 < idx->n6 && idx->v6[c->i6].last < a)
+        c->i6++;
+    return c->i6 < idx->n6 && idx->v6[c->i6].first <= a ? idx->v6[c->i6].id : -1;
+}
+
+struct host_count {
+    struct cursor cursor;
+    long long *counts, *none;
+};
+
+static void count_host(void *arg, const struct ip_addr *addr, long long hosts)
+{
+    struct host_count *hc = arg;
+    int id = cursor_find(&hc->cursor, addr);
+    if (id >= 0)
+        hc->counts[id] += hosts;
+    else
+        *hc->none += hosts;
+}
+
+void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts,
+                       long long *none)
+{
+    struct host_count hc = { .cursor = { .idx = idx }, .counts = counts, .none = none };
+    *none = 0;
+    hostset_each_subnet(set, 4, 32, count_host, &hc);
+    hostset_each_subnet(set, 6, 128, count_host, &hc);
+}
+
+/* ---- the --label filter ---- */
+
+struct filter_walk {
+    struct cursor cursor[LABEL_KINDS];
+    signed char *matches[LABEL_KINDS];  /* per label id: -1 not known yet, 0, 1 */
+    const char *pattern;
+    struct hostset *out;
+};
+
+static void filter_host(void *arg, const struct ip_addr *addr, long long hosts)
+{
+    struct filter_walk *w = arg;
+    (void)hosts;
+    for (int k = 0; k < LABEL_KINDS; k++) {
+        if (!w->cursor[k].idx)
+            continue;
+        int id = cursor_find(&w->cursor[k], addr);
+        if (id < 0)
+            continue;
+        if (w->matches[k][id] < 0)
+            w->matches[k][id] = fnmatch(w->pattern, w->cursor[k].idx->label[id],
+                                        FNM_CASEFOLD) == 0;
+        if (w->matches[k][id]) {
+            hostset_add(w->out, addr);
+            return;
+        }
+    }
+}
+
+struct hostset *labels_filter(const struct label_set *set, struct hostset *hosts,
+                              const char *pattern)
+{
+    struct filter_walk w = { .pattern = pattern, .out = hostset_new() };
+    for (int k = 0; k < LABEL_KINDS; k++) {
+        const struct label_index *idx = set->index[k];
+        if (!idx)
+            continue;
+        w.cursor[k].idx = idx;
+        w.matches[k] = xmalloc(idx->nlabels + 1);
+        memset(w.matches[k], -1, idx->nlabels + 1);
+    }
+    hostset_each_subnet(hosts, 4, 32, filter_host, &w);
+    hostset_each_subnet(hosts, 6, 128, filter_host, &w);
+    for (int k = 0; k < LABEL_KINDS; k++)
+        free(w.matches[k]);
+    return w.out;
+}
+
+int labels_location_installed(void)
+{
+    const char *path = getenv("TALLY_LOCATION_DB");
+    FILE *f = fopen(path ? path : LOCATION_DB, "r");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* The kinds of label a --label pattern can match: "as" and a digit or a wildcard, AS
+ * labels; a colon, provider labels; two letters, countries; anything else, every kind. */
+static unsigned pattern_kinds(const char *pattern)
+{
+    unsigned all = (1u << LABEL_PROVIDER) | (1u << LABEL_ASN) | (1u << LABEL_COUNTRY);
+    if (strchr(pattern, ':'))
+        return 1u << LABEL_PROVIDER;
+    if ((pattern[0] == 'a' || pattern[0] == 'A') && (pattern[1] == 's' || pattern[1] == 'S') &&
+        pattern[2] >= '0' && pattern[2] <= '9')
+        return 1u << LABEL_ASN;
+    if (strlen(pattern) == 2 && g_ascii_isalpha(pattern[0]) && g_ascii_isalpha(pattern[1]))
+        return 1u << LABEL_COUNTRY;
+    return all;
+}
+
+enum tally_error labels_apply_filter(struct store *store, const struct filters *f,
+                                     struct hostset **set, struct tally_diag *diag)
+{
+    struct label_set labels;
+    if (!f->label)
+        return TALLY_OK;
+    enum tally_error err = label_set_load(store, pattern_kinds(f->label), *set, &labels, diag);
+    if (err)
+        return err;
+    struct hostset *kept = labels_filter(&labels, *set, f->label);
+    hostset_free(*set);
+    *set = kept;
+    label_set_release(&labels);
+    return TALLY_OK;
+}
+
+enum tally_error labels_for_subnets(struct store *store, struct label_set *set,
+                                    const struct label_index **idx, struct tally_diag *diag)
+{
+    memset(set, 0, sizeof(*set));
+    *idx = NULL;
+    for (int k = 0; k < LABEL_KINDS; k++) {
+        if (!kind_imported(store, (enum label_kind)k))
+            continue;
+        enum tally_error err = label_set_load(store, 1u << k, NULL, set, diag);
+        if (!err)
+            *idx = set->index[k];
+        return err;
+    }
+    return TALLY_OK;
+}

@@ -1,0 +1,66 @@
+/* labels.h: address labels as analyses read them (analyzer/labels.c): for each kind
+ * (provider, AS, country) a table of disjoint address ranges sorted by address, each
+ * naming its most specific label, loaded once per analysis from the newest imports
+ * (label_current) or, for AS and country when none was imported, from IPFire's location
+ * database (libloc). Internal to analyzer/.
+ *
+ * Ownership: label_set_load() fills a set the caller releases with label_set_release(). */
+#ifndef TALLY_LABELS_H
+#define TALLY_LABELS_H
+
+#include "analyzer/analyzer.h"
+
+enum label_kind { LABEL_PROVIDER, LABEL_ASN, LABEL_COUNTRY, LABEL_KINDS };
+
+struct label_index;
+
+struct label_set {
+    struct label_index *index[LABEL_KINDS];     /* NULL: not loaded */
+};
+
+/* Loads the kinds in `which` (bits 1 << enum label_kind). An AS or country kind with no
+ * imported labels is read from the location database when one is installed
+ * ($TALLY_LOCATION_DB, or /usr/share/libloc-location/location.db; $TALLY_LOCATION_DB
+ * empty: none): when hosts (may be NULL) holds few hosts, only their networks. */
+enum tally_error label_set_load(struct store *store, unsigned which, struct hostset *hosts,
+                                struct label_set *set, struct tally_diag *diag);
+void label_set_release(struct label_set *set);
+/* Whether the database holds imported labels (of any kind). */
+int labels_imported(struct store *store);
+
+/* Whether the index has no range. */
+int label_index_empty(const struct label_index *idx);
+/* Where its labels come from: "aws-ip-ranges.json" or "IPFire location database of
+ * 2022-10-29"; "" when none. */
+const char *label_index_origin(const struct label_index *idx);
+/* How many distinct labels it holds; their ids are 0 .. n-1. */
+size_t label_index_count(const struct label_index *idx);
+const char *label_index_label(const struct label_index *idx, int id);
+const char *label_index_detail(const struct label_index *idx, int id);    /* may be NULL */
+/* The label of addr, or -1. */
+int label_index_find(const struct label_index *idx, const struct ip_addr *addr);
+/* The label of every address of the subnet net/prefix when one label covers it all, -2
+ * when parts of it have different labels (or none), -1 when none of it is labelled. */
+int label_index_cover(const struct label_index *idx, const struct ip_addr *net, int prefix);
+/* Adds to counts[id] the hosts of set with label id (counts: label_index_count() long
+ * longs, zeroed by the caller), walking the set and the ranges in step; *none receives
+ * the hosts with no label. */
+void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts,
+                       long long *none);
+
+/* The hosts of set that carry a label matching the glob pattern (any kind, compared
+ * without regard to case: "aws:us-east-1", "as16509", "aws:*"), as a new set. */
+struct hostset *labels_filter(const struct label_set *set, struct hostset *hosts,
+                              const char *pattern);
+
+/* Whether a location database is installed to read AS and country labels from. */
+int labels_location_installed(void);
+/* With --label, replaces *set by its hosts that carry a matching label; else leaves it. */
+enum tally_error labels_apply_filter(struct store *store, const struct filters *f,
+                                     struct hostset **set, struct tally_diag *diag);
+/* The labels the subnet analyses show in their label column: the first kind (provider,
+ * AS, country) with imported labels, or *idx NULL when none was imported (no column). */
+enum tally_error labels_for_subnets(struct store *store, struct label_set *set,
+                                    const struct label_index **idx, struct tally_diag *diag);
+
+#endif
