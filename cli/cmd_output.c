@@ -232,7 +232,7 @@ static void run_list_free(struct run_list *list)
     table_free(list->sources);
 }
 
-/* Runs the named analyses (or every one with data when none is named), then the
+/* Runs the named analyses (or every one with data and rows when none is named), then the
  * provenance tables. */
 static enum tally_error run_analyses(struct store *store, struct output_args *args,
                                      char **names, int nnames, struct run_list *list,
@@ -255,6 +255,13 @@ static enum tally_error run_analyses(struct store *store, struct output_args *ar
         if (err) {
             table_free(list->tables[list->n]);
             break;
+        }
+        /* Chosen for having data, yet nothing under these filters (or no address of
+         * the scans is in an AS): no empty section. */
+        if (!nnames && list->tables[list->n]->nrows == 0) {
+            table_free(list->tables[list->n]);
+            table_free(list->provenance[list->n]);
+            continue;
         }
         list->charts[list->n] = a->chart;
         list->parts[list->n].table = list->tables[list->n];

@@ -1,12 +1,21 @@
 #!/bin/sh
-# report.sh: `tally report -o DIR` end to end: a PNG and an SVG per analysis with data,
-# report.xlsx, and an index.html that draws every chart and links its files, with no
-# remote assets.
+# report.sh: `tally report -o DIR` end to end: a PNG and an SVG per analysis with data
+# and rows, report.xlsx, and an index.html that draws every chart and links its files, with
+# no remote assets; an analysis without rows has no section.
 . "$top_srcdir/tests/lib.sh"
 
 "$TALLY" import "$SAMPLES/cloud-scan.oL" 2>/dev/null
 check "report writes a folder" "$TALLY" report -o "$TMP/report"
-with_data=$("$TALLY" analyses --format csv | awk -F, '$3 == "yes" && $4 != "none" { print $1 }')
+with_data=
+for name in $("$TALLY" analyses --format csv | awk -F, '$3 == "yes" && $4 != "none" { print $1 }'); do
+    if [ "$("$TALLY" show "$name" --format csv | wc -l)" -gt 1 ]; then
+        with_data="$with_data $name"
+    else
+        check "$name has no rows: no section" sh -c "! grep -q 'href=\"$name.png\"' '$TMP/report/index.html'"
+        check "... and no chart" test ! -e "$TMP/report/$name.png"
+    fi
+done
+check "the report has charts" test -n "$with_data"
 for name in $with_data; do
     check_eq "$name.png is a PNG" "$(head -c 4 "$TMP/report/$name.png" | od -An -c | tr -d ' ')" '211PNG'
     check "$name.svg is an SVG" grep -q '<svg' "$TMP/report/$name.svg"
