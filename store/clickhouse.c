@@ -444,13 +444,15 @@ enum tally_error clickhouse_select(struct store *store, const char *sql,
     return ok ? TALLY_OK : fail(ch, diag, what);
 }
 
-/* Unescapes the field at s (ending at a tab or newline) in place; returns where it ends. */
-static char *unescape_field(char *s, char **field)
+/* Unescapes the field at s (ending at a tab, a newline or the end) in place; returns
+ * where it ends, with *stop the character that ended it. */
+static char *unescape_field(char *s, char **field, char *stop)
 {
     char *w = s, *r = s;
     *field = s;
     if (r[0] == '\\' && r[1] == 'N' && (r[2] == '\t' || r[2] == '\n' || r[2] == '\0')) {
         *field = NULL;
+        *stop = r[2];
         return r + 2;
     }
     while (*r && *r != '\t' && *r != '\n') {
@@ -470,9 +472,9 @@ static char *unescape_field(char *s, char **field)
             *w++ = *r++;
         }
     }
-    char *end = r;
+    *stop = *r;
     *w = '\0';
-    return end;
+    return r;
 }
 
 int clickhouse_next_row(struct clickhouse_rows *rows)
@@ -483,8 +485,7 @@ int clickhouse_next_row(struct clickhouse_rows *rows)
         return 0;
     char *p = text + rows->pos;
     for (;;) {
-        char *field, *end = unescape_field(p, &field);
-        char stop = *end;
+        char *field, stop, *end = unescape_field(p, &field, &stop);
         if (rows->nfields < CLICKHOUSE_MAX_FIELDS)
             rows->field[rows->nfields++] = field;
         if (stop == '\t') {
