@@ -54,6 +54,7 @@ struct clickhouse {
     struct strbuf batch[CH_NTABLES];
     int sent;                   /* rows of the import under way reached a server */
     char *path, *format, *tag, *owner;      /* the import under way's source_info */
+    size_t batch_bytes;         /* a batch is sent when it holds this much */
     char failure[512];          /* why the last request failed */
 };
 
@@ -387,7 +388,7 @@ static int flush(struct clickhouse *ch, enum ch_table t)
 static enum tally_error row_done(struct store *store, enum ch_table t, const char *kind)
 {
     struct clickhouse *ch = store->clickhouse;
-    if (ch->batch[t].len >= CH_BATCH_BYTES && !flush(ch, t))
+    if (ch->batch[t].len >= ch->batch_bytes && !flush(ch, t))
         return TALLY_ERROR_DATABASE;
     return store_count(store, kind, 1);
 }
@@ -646,6 +647,9 @@ enum tally_error clickhouse_store_open(const char *url, enum store_mode mode,
         curl_global_init(CURL_GLOBAL_DEFAULT);
     for (int t = 0; t < CH_NTABLES; t++)
         strbuf_init(&ch->batch[t]);
+    /* $TALLY_CLICKHOUSE_BATCH: smaller batches (bytes), for tests of half-sent imports. */
+    const char *batch = getenv("TALLY_CLICKHOUSE_BATCH");
+    ch->batch_bytes = batch && atol(batch) > 0 ? (size_t)atol(batch) : CH_BATCH_BYTES;
     if ((err = parse_url(ch, url, diag)) || (err = read_password(ch, diag)) ||
         (err = open_schema(ch, mode, diag))) {
         clickhouse_free(ch);
