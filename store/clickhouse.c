@@ -675,42 +675,51 @@ enum tally_error clickhouse_fail(struct store *store, struct tally_diag *diag,
 
 /* ---- imports ---- */
 
-/* Deletes the rows of the sources `where` selects (SQL on source_id) from every row table
- * of every server, and waits until the deletions are done. */
-static int delete_rows(struct clickhouse *ch, const char *where)
+/* Waits until the deletions (mutations) under way on endpoint e are done. */
+static int wait_mutations(struct clickhouse *ch, int e)
+{
+    char *sql = xasprintf("SELECT count() FROM system.mutations WHERE database = '%s' "
+                          "AND is_done = 0", ch->database);
+    long long pending = 1;
+    int ok = 1;
+    for (int tries = 0; ok && tries < CH_MUTATION_SECONDS * 10 && pending > 0; tries++) {
+        struct strbuf out;
+        strbuf_init(&out);
+        ok = request(ch, e, NULL, sql, strlen(sql), 0, &out);
+        pending = ok ? strtoll(out.buf ? out.buf : "0", NULL, 10) : 1;
+        strbuf_release(&out);
+        if (ok && pending > 0)
+            usleep(100 * 1000);
+    }
+    if (ok && pending > 0) {
+        snprintf(ch->failure, sizeof(ch->failure), "the server %s has not finished deleting "
+                 "rows after %d s", ch->endpoint[e].host, CH_MUTATION_SECONDS);
+        ok = 0;
+    }
+    free(sql);
+    return ok;
+}
+
+/* Gives back the source ids `ids` ("3" or "3,4"): with_rows, deletes their rows from every
+ * row table of every server first; once those are gone, their claims, so that the ids
+ * may be used again (as SQLite uses the highest again). Waits for every deletion. An id
+ * whose rows could not be deleted stays claimed: it never names another import's rows. */
+static int release_ids(struct clickhouse *ch, const char *ids, int with_rows)
 {
     int ok = 1;
-    for (int e = 0; e < ch->nendpoints; e++) {
+    for (int e = 0; with_rows && e < ch->nendpoints && ok; e++) {
         for (int t = 0; t < CH_NTABLES && ok; t++) {
-            char *sql = xasprintf("ALTER TABLE %s%s DELETE WHERE %s", ch_table_names[t],
-                                  ch->cluster ? "_local" : "", where);
+            char *sql = xasprintf("ALTER TABLE %s%s DELETE WHERE source_id IN (%s)",
+                                  ch_table_names[t], ch->cluster ? "_local" : "", ids);
             ok = run(ch, e, sql, REQ_DATABASE);
             free(sql);
         }
     }
-    for (int e = 0; e < ch->nendpoints && ok; e++) {
-        char *sql = xasprintf("SELECT count() FROM system.mutations WHERE database = '%s' "
-                              "AND is_done = 0", ch->database);
-        long long pending = 1;
-        for (int tries = 0; tries < CH_MUTATION_SECONDS * 10 && pending > 0; tries++) {
-            struct strbuf out;
-            strbuf_init(&out);
-            if (!request(ch, e, NULL, sql, strlen(sql), 0, &out)) {
-                ok = 0;
-            } else {
-                pending = strtoll(out.buf ? out.buf : "0", NULL, 10);
-                if (pending > 0)
-                    usleep(100 * 1000);
-            }
-            strbuf_release(&out);
-            if (!ok)
-                break;
-        }
-        if (ok && pending > 0) {
-            snprintf(ch->failure, sizeof(ch->failure), "the server %s has not finished "
-                     "deleting rows after %d s", ch->endpoint[e].host, CH_MUTATION_SECONDS);
-            ok = 0;
-        }
+    for (int e = 0; with_rows && e < ch->nendpoints && ok; e++)
+        ok = wait_mutations(ch, e);
+    if (ok) {
+        char *sql = xasprintf("ALTER TABLE source_claim DELETE WHERE id IN (%s)", ids);
+        ok = run(ch, 0, sql, REQ_DATABASE) && wait_mutations(ch, 0);
         free(sql);
     }
     return ok;
@@ -740,9 +749,10 @@ enum tally_error clickhouse_import_begin(struct store *store, const struct sourc
     ch->format = xstrdup(info->format);
     ch->tag = info->tag ? xstrdup(info->tag) : NULL;
     ch->owner = info->owner ? xstrdup(info->owner) : NULL;
-    /* The next id not taken: claimed ids are never used again, so rows of an import that
-     * failed and could not be deleted never join a later one. Two tallies that claim the
-     * same id at once: the one with the lower token keeps it, the other tries the next. */
+    /* The next id neither a source's nor claimed: an import that failed has its claim
+     * removed only once its rows are gone, so they never join a later import. Two tallies
+     * that claim the same id at once: the one with the lower token keeps it, the other
+     * tries the next. */
     char token[64];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -780,11 +790,11 @@ void clickhouse_import_rollback(struct store *store)
     struct clickhouse *ch = store->clickhouse;
     for (int t = 0; t < CH_NTABLES; t++)
         strbuf_reset(&ch->batch[t]);
-    if (store->in_import && ch->sent) {
+    if (store->in_import) {
         /* Its rows never count (it has no source row); they are deleted all the same. */
-        char *where = xasprintf("source_id = %lld", (long long)store->source_id);
-        delete_rows(ch, where);
-        free(where);
+        char *id = xasprintf("%lld", (long long)store->source_id);
+        release_ids(ch, id, ch->sent);
+        free(id);
     }
     ch->sent = 0;
     store->in_import = 0;
@@ -905,9 +915,7 @@ enum tally_error clickhouse_forget(struct store *store, const char *which, int *
     char *alter = xasprintf("ALTER TABLE source DELETE WHERE %s", sql.buf);
     int ok = run(ch, 0, alter, REQ_DATABASE);
     free(alter);
-    strbuf_reset(&sql);
-    strbuf_addf(&sql, "source_id IN (%s)", ids.buf);
-    if (!ok || !delete_rows(ch, sql.buf))
+    if (!ok || !release_ids(ch, ids.buf, 1))
         err = fail(ch, diag, "cannot forget");
 
 done:
