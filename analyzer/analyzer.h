@@ -94,6 +94,10 @@ struct analysis {
     /* Runs the SQL and fills *out (a new table). */
     enum tally_error (*run)(struct store *store, const struct filters *filters,
                             struct table **out, struct tally_diag *diag);
+    /* The same on a ClickHouse database (analyzer/clickhouse_*.c): the aggregation runs
+     * there and the table it fills is the one run fills. NULL: not ported yet. */
+    enum tally_error (*run_clickhouse)(struct store *store, const struct filters *filters,
+                                       struct table **out, struct tally_diag *diag);
     /* Whether the database holds data this analysis reads (for `analyses` and `report`). */
     int (*has_data)(struct store *store);
     /* The store table whose source_id says which imports the analysis reads, and its
@@ -116,6 +120,28 @@ enum tally_error analysis_catalogue(struct store *store, struct table **out,
 enum tally_error analysis_run(const struct analysis *a, struct store *store,
                               const struct filters *filters, struct table **out,
                               struct tally_diag *diag);
+/* Whether the database holds data the analysis reads, on either backend. */
+int analysis_has_data(const struct analysis *a, struct store *store);
+
+/* ---- on a ClickHouse database (analyzer/clickhouse_scan.c) ---- */
+
+enum tally_error clickhouse_ports_run(struct store *store, const struct filters *f,
+                                      struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_subnets_run(struct store *store, const struct filters *f,
+                                        struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_top_subnets_run(struct store *store, const struct filters *f,
+                                            struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_subnet_squares_run(struct store *store, const struct filters *f,
+                                               struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_address_map_run(struct store *store, const struct filters *f,
+                                            struct table **out, struct tally_diag *diag);
+/* Whether the rows an analysis reads are there; its provenance for the subtitle. */
+int clickhouse_has_data(const struct analysis *a, struct store *store);
+char *clickhouse_provenance_describe(const struct analysis *a, struct store *store,
+                                     const struct filters *f);
+/* query_into_table() on a ClickHouse database: cells typed by the table's columns. */
+enum tally_error clickhouse_query_into_table(struct store *store, const char *sql,
+                                             struct table *t, struct tally_diag *diag);
 
 /* ---- filters in SQL and subtitles (analyzer/filters.c) ---- */
 

@@ -10,6 +10,14 @@ int store_has_rows(struct store *store, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
     int found = 0;
+    if (store_is_clickhouse(store)) {
+        struct clickhouse_rows rows;
+        struct tally_diag diag;
+        if (!clickhouse_select(store, sql, &rows, "", &diag))
+            found = clickhouse_next_row(&rows);
+        clickhouse_rows_release(&rows);
+        return found;
+    }
     if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) == SQLITE_OK)
         found = sqlite3_step(stmt) == SQLITE_ROW;
     sqlite3_finalize(stmt);
@@ -23,6 +31,8 @@ enum tally_error query_into_table(struct store *store, const char *sql,
     sqlite3_stmt *stmt = NULL;
     enum tally_error err = TALLY_OK;
     int rc;
+    if (store_is_clickhouse(store))
+        return clickhouse_query_into_table(store, sql, t, diag);
     if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK) {
         err = store_fail(store, diag, "cannot run the analysis");
         goto done;
@@ -54,12 +64,30 @@ done:
     return err;
 }
 
+/* The error for an analysis that has no ClickHouse query yet, naming those that have. */
+static enum tally_error not_ported(const struct analysis *a, struct tally_diag *diag)
+{
+    struct strbuf ported;
+    strbuf_init(&ported);
+    for (int i = 0; analysis_table[i]; i++)
+        if (analysis_table[i]->run_clickhouse)
+            strbuf_addf(&ported, "%s%s", ported.len ? ", " : "", analysis_table[i]->name);
+    diag_set(diag, TALLY_ERROR_UNSUPPORTED, "the %s analysis does not run on ClickHouse yet "
+             "(those that do: %s); run it on a SQLite database (-d FILE.db)", a->name,
+             ported.len ? ported.buf : "none");
+    strbuf_release(&ported);
+    return TALLY_ERROR_UNSUPPORTED;
+}
+
 enum tally_error analysis_run(const struct analysis *a, struct store *store,
                               const struct filters *filters, struct table **out,
                               struct tally_diag *diag)
 {
     *out = NULL;
-    enum tally_error err = a->run(store, filters, out, diag);
+    int clickhouse = store_is_clickhouse(store);
+    if (clickhouse && !a->run_clickhouse)
+        return not_ported(a, diag);
+    enum tally_error err = (clickhouse ? a->run_clickhouse : a->run)(store, filters, out, diag);
     if (err) {
         table_free(*out);
         *out = NULL;
@@ -69,7 +97,8 @@ enum tally_error analysis_run(const struct analysis *a, struct store *store,
      * filters, then the sources. */
     char *what = (*out)->subtitle ? xstrdup((*out)->subtitle)
                                   : filters_describe(filters, a->filters);
-    char *from = provenance_describe(a, store, filters);
+    char *from = clickhouse ? clickhouse_provenance_describe(a, store, filters)
+                            : provenance_describe(a, store, filters);
     if (*what || *from) {
         char *subtitle = xasprintf("%s%s%s", what, *what && *from ? "; " : "", from);
         table_set_subtitle(*out, subtitle);
@@ -78,4 +107,11 @@ enum tally_error analysis_run(const struct analysis *a, struct store *store,
     free(what);
     free(from);
     return TALLY_OK;
+}
+
+int analysis_has_data(const struct analysis *a, struct store *store)
+{
+    if (store_is_clickhouse(store))
+        return clickhouse_has_data(a, store);
+    return a->has_data(store);
 }

@@ -52,7 +52,7 @@ enum tally_error analysis_catalogue(struct store *store, struct table **out,
         size_t row = table_add_row(t);
         table_set_text(t, row, 0, a->name);
         table_set_text(t, row, 1, a->family);
-        table_set_text(t, row, 2, store && a->has_data(store) ? "yes" : "no");
+        table_set_text(t, row, 2, store && analysis_has_data(a, store) ? "yes" : "no");
         table_set_text(t, row, 3, chart_kind_name(a->chart.kind));
         table_set_text(t, row, 4, a->title);
     }

@@ -152,5 +152,6 @@ const struct analysis analysis_ports = {
     .chart = { .kind = CHART_BAR, .x_title = "Port", .y_title = "Hosts with the port open",
                .category_col = 0, .series_col = -1, .value_col = 2 },
     .run = ports_run,
+    .run_clickhouse = clickhouse_ports_run,
     .has_data = ports_has_data,
 };

@@ -324,6 +324,7 @@ const struct analysis analysis_subnets = {
     .chart = { .kind = CHART_BAR, .x_title = "Subnet", .y_title = "Hosts",
                .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = subnets_run,
+    .run_clickhouse = clickhouse_subnets_run,
     .has_data = subnets_has_data,
 };
 
@@ -335,6 +336,7 @@ const struct analysis analysis_top_subnets = {
     .chart = { .kind = CHART_HBAR, .x_title = "Subnet", .y_title = "Hosts",
                .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = top_subnets_run,
+    .run_clickhouse = clickhouse_top_subnets_run,
     .has_data = subnets_has_data,
 };
 
@@ -345,6 +347,7 @@ const struct analysis analysis_subnet_squares = {
     .filters = SUBNET_FILTERS | FILTER_TOP,
     .chart = { .kind = CHART_TREEMAP, .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = subnet_squares_run,
+    .run_clickhouse = clickhouse_subnet_squares_run,
     .has_data = subnets_has_data,
 };
 
@@ -356,5 +359,6 @@ const struct analysis analysis_address_map = {
     .chart = { .kind = CHART_ADDRESS_MAP, .category_col = 0, .series_col = -1,
                .value_col = 1 },
     .run = address_map_run,
+    .run_clickhouse = clickhouse_address_map_run,
     .has_data = address_map_has_data,
 };

@@ -245,7 +245,7 @@ static enum tally_error run_analyses(struct store *store, struct output_args *ar
             count++;
     for (int i = 0; i < count && list->n < MAX_RUNS && !err; i++) {
         const struct analysis *a = nnames ? analysis_find(names[i]) : analysis_table[i];
-        if (!nnames && !a->has_data(store))
+        if (!nnames && !analysis_has_data(a, store))
             continue;
         cli_progress_step(&args->status, "%s (%d of %d)", a->name, i + 1, count);
         err = run_analysis(a, store, args, &list->tables[list->n], diag);

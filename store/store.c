@@ -117,6 +117,8 @@ static enum tally_error locked(struct store *store, struct tally_diag *diag)
 
 enum tally_error store_fail(struct store *store, struct tally_diag *diag, const char *what)
 {
+    if (store && store->clickhouse)
+        return clickhouse_fail(store, diag, what);
     if (!store || !store->db)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s: cannot open the database", what);
     store_writer_wait(store);           /* the writer leaves the connection alone */
@@ -257,6 +259,8 @@ static enum tally_error migrate(struct store *store, enum store_mode mode,
 enum tally_error store_open(const char *path, enum store_mode mode, struct store **out,
                             struct tally_diag *diag)
 {
+    if (clickhouse_is_url(path))
+        return clickhouse_store_open(path, mode, out, diag);
     struct store *store = xcalloc(1, sizeof(*store));
     store->writer = store_writer_new();
     enum tally_error err = TALLY_OK;
@@ -339,6 +343,7 @@ void store_close(struct store *store)
     sqlite3_close(store->db);
     if (remove_file)
         unlink(store->path);
+    clickhouse_close(store);
     free(store->path);
     free(store);
 }
@@ -403,7 +408,8 @@ enum tally_error store_import_begin(struct store *store, const struct source_inf
     if (epoch && *epoch)
         t = (time_t)strtoll(epoch, NULL, 10);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-
+    if (store->clickhouse)
+        return clickhouse_import_begin(store, info, diag);
     enum tally_error err = exec_sql(store, "BEGIN IMMEDIATE", diag, "cannot lock the database");
     if (err)
         return err;
@@ -477,6 +483,9 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
         "UPDATE source SET sha256 = ?, bytes = ?, skipped = ?, seconds = ?, records = ?, "
         "counts = ? WHERE id = ?";
     enum tally_error err;
+    if (store->clickhouse)
+        return clickhouse_import_commit(store, sha256_hex, bytes, skipped, seconds, source_id,
+                                        diag);
     if (store_writer_wait(store) || store->counts_failure[0])
         goto fail;
     sqlite3_stmt *stmt = store_statement(store, find_same);
@@ -536,6 +545,10 @@ fail:
 
 void store_import_rollback(struct store *store)
 {
+    if (store->clickhouse) {
+        clickhouse_import_rollback(store);
+        return;
+    }
     store_writer_stop(store, 1);
     for (size_t i = 0; i < store->nstatements; i++)
         sqlite3_reset(store->statements[i].stmt);
@@ -569,6 +582,8 @@ enum tally_error store_forget(struct store *store, const char *which, int *remov
 {
     enum tally_error err;
     sqlite3_stmt *stmt = NULL;
+    if (store->clickhouse)
+        return clickhouse_forget(store, which, removed, diag);
     *removed = 0;
     err = exec_sql(store, "BEGIN IMMEDIATE; CREATE TEMP TABLE IF NOT EXISTS forget_ids(id); "
                    "DELETE FROM forget_ids", diag, "cannot lock the database");

@@ -6,6 +6,7 @@
 #include "store/store.h"
 #include "store/store_web.h"
 #include "store/store_label.h"
+#include "store/clickhouse_internal.h"
 
 /* ---- the parts of the store (listed in store.c) ---- */
 
@@ -53,6 +54,7 @@ struct store {
     struct store_writer *writer;    /* store_writer.c */
     struct hostset_builder *hostsets;       /* the import's host sets; NULL outside one */
     struct web_builder *web;        /* the import's web summaries (store_web.c); the same */
+    struct clickhouse *clickhouse;  /* a ClickHouse database (clickhouse.c), else NULL */
 };
 
 /* A prepared statement for sql (a string literal: cached by its address), reset and with

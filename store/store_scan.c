@@ -79,6 +79,8 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
     static const char sql[] =
         "INSERT INTO observation (source_id, addr, ip4, ip6, proto, port, status, reason, "
         "ttl, seen) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return clickhouse_add_observation(store, rec);
     enum tally_error err = store_row_begin(store, sql);
     if (err)
         return err;
@@ -102,6 +104,8 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
     static const char sql[] =
         "INSERT INTO banner (source_id, addr, ip4, ip6, proto, port, service, banner, seen) "
         "VALUES (?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return clickhouse_add_banner(store, rec);
     enum tally_error err = store_row_begin(store, sql);
     if (err)
         return err;
@@ -123,6 +127,8 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
     static const char sql[] =
         "INSERT INTO http_header (source_id, addr, ip4, ip6, proto, port, name, raw, "
         "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return clickhouse_add_header(store, rec);
     enum tally_error err = store_row_begin(store, sql);
     if (err)
         return err;

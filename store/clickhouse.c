@@ -1,0 +1,925 @@
+/* clickhouse.c: the store's ClickHouse backend: the URL, the HTTP client (libcurl), the
+ * schema (plain MergeTree tables on one server; on a cluster, local tables on every listed
+ * shard and a Distributed table over them sharded by address), rows sent in batches as
+ * INSERT ... FORMAT TabSeparated, and imports and forgetting on it.
+ *
+ * An import counts once its source row exists: rows are written with their source id as
+ * they come, the source row last, and every query reads only rows whose source row exists.
+ * A failed or repeated import has its rows deleted (ALTER TABLE ... DELETE, waited for). */
+#include "store/store_internal.h"
+#include "store/clickhouse.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The version of the ClickHouse schema, kept in the tally_schema table. */
+#define CH_SCHEMA_VERSION 1
+#define CH_MAX_ENDPOINTS 64
+/* A batch of rows is sent when it holds this many bytes. */
+#define CH_BATCH_BYTES (4u << 20)
+/* How long a deletion (a mutation) is waited for. */
+#define CH_MUTATION_SECONDS 120
+
+/* The row tables, each with a source_id column; a batch per table during an import. */
+enum ch_table { CH_OBSERVATION, CH_BANNER, CH_HEADER, CH_NTABLES };
+
+static const char *const ch_table_names[CH_NTABLES] = { "observation", "banner",
+                                                        "http_header" };
+
+/* The columns of each row table after source_id, addr, ip4, ip6, proto, port. */
+static const char *const ch_table_columns[CH_NTABLES] = {
+    "status String, reason Nullable(String), ttl Nullable(Int32), seen Nullable(Int64)",
+    "service String, banner String, seen Nullable(Int64)",
+    "name String, raw String, product String, version Nullable(String), "
+    "seen Nullable(Int64)",
+};
+
+struct ch_endpoint {
+    char *host;                 /* "host:port" */
+    CURL *curl;
+};
+
+struct clickhouse {
+    char *label;                /* clickhouse://[user@]hosts/db: for messages */
+    char *user;
+    char *password;             /* NULL: none */
+    char *database;
+    char *cluster;              /* NULL: one server, plain tables */
+    int nendpoints;
+    struct ch_endpoint endpoint[CH_MAX_ENDPOINTS];
+    struct strbuf batch[CH_NTABLES];
+    int sent;                   /* rows of the import under way reached a server */
+    char *path, *format, *tag, *owner;      /* the import under way's source_info */
+    size_t batch_bytes;         /* a batch is sent when it holds this much */
+    char failure[512];          /* why the last request failed */
+};
+
+static int curl_users;
+
+int clickhouse_is_url(const char *name)
+{
+    return name && strncmp(name, "clickhouse://", 13) == 0;
+}
+
+int store_is_clickhouse(const struct store *store)
+{
+    return store && store->clickhouse;
+}
+
+static int is_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* ---- the URL and the password ---- */
+
+static enum tally_error parse_url(struct clickhouse *ch, const char *url,
+                                  struct tally_diag *diag)
+{
+    char *copy = xstrdup(url + 13), *hosts = copy, *query, *slash, *at;
+    enum tally_error err = TALLY_OK;
+    query = strchr(copy, '?');
+    if (query)
+        *query++ = '\0';
+    slash = strchr(copy, '/');
+    if (!slash || !is_name(slash + 1)) {
+        err = diag_set(diag, TALLY_ERROR_USAGE, "a ClickHouse URL is clickhouse://[USER@]HOST:"
+                       "PORT[,HOST:PORT...]/DATABASE[?cluster=NAME], with a database name "
+                       "of letters, digits and '_'");
+        goto done;
+    }
+    *slash = '\0';
+    ch->database = xstrdup(slash + 1);
+    at = strchr(copy, '@');
+    if (at) {
+        *at = '\0';
+        if (strchr(copy, ':')) {
+            err = diag_set(diag, TALLY_ERROR_USAGE, "a ClickHouse URL names no password: "
+                           "put it in $TALLY_CLICKHOUSE_PASSWORD or in a file named by "
+                           "$TALLY_CLICKHOUSE_PASSWORD_FILE");
+            goto done;
+        }
+        ch->user = xstrdup(copy);
+        hosts = at + 1;
+    }
+    if (!ch->user)
+        ch->user = xstrdup("default");
+    for (char *h = strtok(hosts, ","); h; h = strtok(NULL, ",")) {
+        const char *colon = strrchr(h, ':');
+        if (!colon || colon == h || !colon[1] || strspn(colon + 1, "0123456789") !=
+                                                      strlen(colon + 1)) {
+            err = diag_set(diag, TALLY_ERROR_USAGE, "ClickHouse server '%s': expected "
+                           "HOST:PORT (the HTTP port, 8123 by default)", h);
+            goto done;
+        }
+        if (ch->nendpoints == CH_MAX_ENDPOINTS) {
+            err = diag_set(diag, TALLY_ERROR_LIMIT, "more than %d ClickHouse servers",
+                           CH_MAX_ENDPOINTS);
+            goto done;
+        }
+        ch->endpoint[ch->nendpoints++].host = xstrdup(h);
+    }
+    if (ch->nendpoints == 0) {
+        err = diag_set(diag, TALLY_ERROR_USAGE, "a ClickHouse URL names at least one "
+                       "HOST:PORT");
+        goto done;
+    }
+    if (query) {
+        if (strncmp(query, "cluster=", 8) != 0 || !is_name(query + 8)) {
+            err = diag_set(diag, TALLY_ERROR_USAGE, "a ClickHouse URL takes ?cluster=NAME "
+                           "(letters, digits and '_'), not '?%s'", query);
+            goto done;
+        }
+        ch->cluster = xstrdup(query + 8);
+    }
+    if (ch->nendpoints > 1 && !ch->cluster)
+        err = diag_set(diag, TALLY_ERROR_USAGE, "several ClickHouse servers: name their "
+                       "cluster (as in the servers' remote_servers) with ?cluster=NAME");
+    ch->label = xasprintf("clickhouse://%s%s%s/%s", at ? ch->user : "", at ? "@" : "",
+                          ch->endpoint[0].host, ch->database);
+
+done:
+    free(copy);
+    return err;
+}
+
+/* The password from $TALLY_CLICKHOUSE_PASSWORD, or the first line of the file
+ * $TALLY_CLICKHOUSE_PASSWORD_FILE names; none when neither is set. */
+static enum tally_error read_password(struct clickhouse *ch, struct tally_diag *diag)
+{
+    const char *value = getenv("TALLY_CLICKHOUSE_PASSWORD");
+    const char *file = getenv("TALLY_CLICKHOUSE_PASSWORD_FILE");
+    if (value && *value) {
+        ch->password = xstrdup(value);
+        return TALLY_OK;
+    }
+    if (!file || !*file)
+        return TALLY_OK;
+    FILE *f = fopen(file, "r");
+    char line[1024];
+    if (!f)
+        return diag_set(diag, TALLY_ERROR_IO, "cannot read the ClickHouse password file "
+                        "named by $TALLY_CLICKHOUSE_PASSWORD_FILE (%s)", file);
+    if (!fgets(line, sizeof(line), f))
+        line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    ch->password = xstrdup(line);
+    memset(line, 0, sizeof(line));
+    return TALLY_OK;
+}
+
+/* ---- HTTP ---- */
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+    strbuf_add(arg, data, size * n);
+    return size * n;
+}
+
+/* The server's words in an error answer: "Code: 60, e.displayText() = DB::Exception:
+ * Table x doesn't exist., e.what() = DB::Exception" gives "Table x doesn't exist.". */
+static void server_message(const char *body, char *out, size_t size)
+{
+    const char *start = strstr(body, "e.displayText() = ");
+    const char *end;
+    if (start) {
+        start += 18;
+        if (strncmp(start, "DB::Exception: ", 15) == 0)
+            start += 15;
+        end = strstr(start, ", e.what()");
+    } else {
+        start = body;
+        end = NULL;
+    }
+    if (!end)
+        end = start + strcspn(start, "\n");
+    snprintf(out, size, "%.*s", (int)(end - start), start);
+}
+
+enum request_flags {
+    REQ_DATABASE = 1,           /* in the database (not before it exists) */
+    REQ_SYNC = 2,               /* an insert into a Distributed table: wait for every shard */
+};
+
+/* Sends one request to endpoint e: `query` in the URL (an INSERT whose rows are the body)
+ * or NULL (the body is the query). The answer goes to out when not NULL. On failure,
+ * ch->failure says why. */
+static int request(struct clickhouse *ch, int e, const char *query, const char *body,
+                   size_t len, unsigned flags, struct strbuf *out)
+{
+    struct ch_endpoint *ep = &ch->endpoint[e];
+    struct strbuf url, answer;
+    long status = 0;
+    int ok = 0;
+    strbuf_init(&url);
+    strbuf_init(&answer);
+    if (!ep->curl && !(ep->curl = curl_easy_init())) {
+        snprintf(ch->failure, sizeof(ch->failure), "cannot start an HTTP client");
+        goto done;
+    }
+    CURL *curl = ep->curl;
+    strbuf_addf(&url, "http://%s/?", ep->host);
+    if (flags & REQ_DATABASE)
+        strbuf_addf(&url, "database=%s&", ch->database);
+    if (flags & REQ_SYNC)
+        strbuf_addstr(&url, "insert_distributed_sync=1&");
+    if (query) {
+        char *escaped = curl_easy_escape(curl, query, 0);
+        strbuf_addf(&url, "query=%s", escaped);
+        curl_free(escaped);
+    }
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url.buf);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, ch->user);
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, ch->password ? ch->password : "");
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+    CURLcode rc = curl_easy_perform(curl);
+    strbuf_addch(&answer, '\0');
+    answer.len--;
+    if (rc != CURLE_OK) {
+        snprintf(ch->failure, sizeof(ch->failure), "cannot reach the ClickHouse server %s: "
+                 "%s (is clickhouse-server running there, on its HTTP port?)", ep->host,
+                 curl_easy_strerror(rc));
+        goto done;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) {
+        char message[400];
+        server_message(answer.buf, message, sizeof(message));
+        snprintf(ch->failure, sizeof(ch->failure), "the ClickHouse server %s answered: %s%s",
+                 ep->host, message,
+                 status == 401 || strstr(answer.buf, "Code: 193") || strstr(answer.buf, "Code: 192")
+                     ? " (check the user in the URL and $TALLY_CLICKHOUSE_PASSWORD)" : "");
+        goto done;
+    }
+    if (out) {
+        strbuf_reset(out);
+        strbuf_add(out, answer.buf, answer.len);
+    }
+    ok = 1;
+
+done:
+    strbuf_release(&url);
+    strbuf_release(&answer);
+    return ok;
+}
+
+static enum tally_error fail(struct clickhouse *ch, struct tally_diag *diag, const char *what)
+{
+    return diag_set(diag, TALLY_ERROR_DATABASE, "%s: %s (database %s)", what, ch->failure,
+                    ch->label);
+}
+
+/* Runs sql (no answer wanted) on endpoint e. */
+static int run(struct clickhouse *ch, int e, const char *sql, unsigned flags)
+{
+    return request(ch, e, NULL, sql, strlen(sql), flags, NULL);
+}
+
+/* The one number a query answers on the first endpoint; -1 when it failed. */
+static long long query_number(struct clickhouse *ch, const char *sql, unsigned flags)
+{
+    struct strbuf out;
+    long long value = -1;
+    strbuf_init(&out);
+    if (request(ch, 0, NULL, sql, strlen(sql), flags, &out))
+        value = strtoll(out.buf ? out.buf : "", NULL, 10);
+    strbuf_release(&out);
+    return value;
+}
+
+/* ---- rows as TabSeparated ---- */
+
+void clickhouse_quote(struct strbuf *sql, const char *text)
+{
+    strbuf_addch(sql, '\'');
+    for (; *text; text++) {
+        if (*text == '\'' || *text == '\\')
+            strbuf_addch(sql, '\\');
+        strbuf_addch(sql, *text);
+    }
+    strbuf_addch(sql, '\'');
+}
+
+static void tsv_bytes(struct strbuf *sb, const unsigned char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        switch (data[i]) {
+        case '\\': strbuf_add(sb, "\\\\", 2); break;
+        case '\t': strbuf_add(sb, "\\t", 2); break;
+        case '\n': strbuf_add(sb, "\\n", 2); break;
+        case '\r': strbuf_add(sb, "\\r", 2); break;
+        case '\0': strbuf_add(sb, "\\0", 2); break;
+        default: strbuf_addch(sb, data[i]);
+        }
+    }
+}
+
+/* A text field then a tab; NULL is \N. */
+static void tsv_text(struct strbuf *sb, const char *text)
+{
+    if (text)
+        tsv_bytes(sb, (const unsigned char *)text, strlen(text));
+    else
+        strbuf_add(sb, "\\N", 2);
+    strbuf_addch(sb, '\t');
+}
+
+static void tsv_seen(struct strbuf *sb, int64_t seen)
+{
+    if (seen)
+        strbuf_addf(sb, "%lld\n", (long long)seen);
+    else
+        strbuf_add(sb, "\\N\n", 3);
+}
+
+/* source_id, addr, ip4, ip6, proto, port: the columns every row table starts with. */
+static void tsv_service(struct strbuf *sb, int64_t source, const struct ip_addr *addr,
+                        const char *proto, unsigned port)
+{
+    char text[64];
+    ip_format(addr, text, sizeof(text));
+    strbuf_addf(sb, "%lld\t", (long long)source);
+    tsv_text(sb, text);
+    if (addr->family == 4) {
+        strbuf_addf(sb, "%u\t\\N\t", (unsigned)ip_v4_value(addr));
+    } else {
+        strbuf_add(sb, "\\N\t", 3);
+        tsv_bytes(sb, addr->bytes, 16);
+        strbuf_addch(sb, '\t');
+    }
+    tsv_text(sb, proto);
+    strbuf_addf(sb, "%u\t", port);
+}
+
+/* The table rows go to: on a cluster, the Distributed one. */
+static int flush(struct clickhouse *ch, enum ch_table t)
+{
+    struct strbuf *b = &ch->batch[t];
+    if (b->len == 0)
+        return 1;
+    char *query = xasprintf("INSERT INTO %s FORMAT TabSeparated", ch_table_names[t]);
+    ch->sent = 1;
+    int ok = request(ch, 0, query, b->buf, b->len,
+                     REQ_DATABASE | (ch->cluster ? REQ_SYNC : 0), NULL);
+    free(query);
+    strbuf_reset(b);
+    return ok;
+}
+
+static enum tally_error row_done(struct store *store, enum ch_table t, const char *kind)
+{
+    struct clickhouse *ch = store->clickhouse;
+    if (ch->batch[t].len >= ch->batch_bytes && !flush(ch, t))
+        return TALLY_ERROR_DATABASE;
+    return store_count(store, kind, 1);
+}
+
+enum tally_error clickhouse_add_observation(struct store *store, const struct scan_record *rec)
+{
+    struct strbuf *b = &store->clickhouse->batch[CH_OBSERVATION];
+    tsv_service(b, store->source_id, &rec->addr, rec->proto, rec->port);
+    tsv_text(b, rec->status);
+    tsv_text(b, rec->reason);
+    if (rec->ttl >= 0)
+        strbuf_addf(b, "%d\t", rec->ttl);
+    else
+        strbuf_add(b, "\\N\t", 3);
+    tsv_seen(b, rec->seen);
+    return row_done(store, CH_OBSERVATION, rec->status);
+}
+
+enum tally_error clickhouse_add_banner(struct store *store, const struct banner_record *rec)
+{
+    struct strbuf *b = &store->clickhouse->batch[CH_BANNER];
+    tsv_service(b, store->source_id, &rec->addr, rec->proto, rec->port);
+    tsv_text(b, rec->service);
+    tsv_bytes(b, rec->data, rec->len);
+    strbuf_addch(b, '\t');
+    tsv_seen(b, rec->seen);
+    return row_done(store, CH_BANNER, "banner");
+}
+
+enum tally_error clickhouse_add_header(struct store *store, const struct header_record *rec)
+{
+    struct strbuf *b = &store->clickhouse->batch[CH_HEADER];
+    tsv_service(b, store->source_id, &rec->addr, rec->proto, rec->port);
+    tsv_text(b, rec->name);
+    tsv_text(b, rec->value);
+    tsv_text(b, rec->product);
+    tsv_text(b, rec->version);
+    tsv_seen(b, rec->seen);
+    return row_done(store, CH_HEADER, "header");
+}
+
+/* ---- reading ---- */
+
+enum tally_error clickhouse_select(struct store *store, const char *sql,
+                                   struct clickhouse_rows *rows, const char *what,
+                                   struct tally_diag *diag)
+{
+    struct clickhouse *ch = store->clickhouse;
+    char *query = xasprintf("%s FORMAT TabSeparated", sql);
+    memset(rows, 0, sizeof(*rows));
+    strbuf_init(&rows->text);
+    int ok = request(ch, 0, NULL, query, strlen(query), REQ_DATABASE, &rows->text);
+    free(query);
+    return ok ? TALLY_OK : fail(ch, diag, what);
+}
+
+/* Unescapes the field at s (ending at a tab, a newline or the end) in place; returns
+ * where it ends, with *stop the character that ended it. */
+static char *unescape_field(char *s, char **field, char *stop)
+{
+    char *w = s, *r = s;
+    *field = s;
+    if (r[0] == '\\' && r[1] == 'N' && (r[2] == '\t' || r[2] == '\n' || r[2] == '\0')) {
+        *field = NULL;
+        *stop = r[2];
+        return r + 2;
+    }
+    while (*r && *r != '\t' && *r != '\n') {
+        if (*r == '\\' && r[1]) {
+            r++;
+            switch (*r) {
+            case 't': *w++ = '\t'; break;
+            case 'n': *w++ = '\n'; break;
+            case 'r': *w++ = '\r'; break;
+            case '0': *w++ = '\0'; break;
+            case 'b': *w++ = '\b'; break;
+            case 'f': *w++ = '\f'; break;
+            default: *w++ = *r;
+            }
+            r++;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *stop = *r;
+    *w = '\0';
+    return r;
+}
+
+int clickhouse_next_row(struct clickhouse_rows *rows)
+{
+    char *text = rows->text.buf;
+    rows->nfields = 0;
+    if (!text || rows->pos >= rows->text.len)
+        return 0;
+    char *p = text + rows->pos;
+    for (;;) {
+        char *field, stop, *end = unescape_field(p, &field, &stop);
+        if (rows->nfields < CLICKHOUSE_MAX_FIELDS)
+            rows->field[rows->nfields++] = field;
+        if (stop == '\t') {
+            p = end + 1;
+            continue;
+        }
+        rows->pos = (size_t)(end - text) + (stop ? 1 : 0);
+        return 1;
+    }
+}
+
+void clickhouse_rows_release(struct clickhouse_rows *rows)
+{
+    strbuf_release(&rows->text);
+    memset(rows, 0, sizeof(*rows));
+}
+
+/* ---- the schema ---- */
+
+static char *row_table_sql(int t, const char *name)
+{
+    return xasprintf("CREATE TABLE IF NOT EXISTS %s (source_id UInt64, addr String, "
+                     "ip4 Nullable(UInt32), ip6 Nullable(FixedString(16)), proto String, "
+                     "port UInt16, %s) ENGINE = MergeTree ORDER BY (source_id, proto, port)",
+                     name, ch_table_columns[t]);
+}
+
+/* Creates what is missing: the row tables (on a cluster, local ones on every shard and a
+ * Distributed one over them, sharded by address), then on the first server the source
+ * table, the id claims and, last, the schema version. */
+static int create_schema(struct clickhouse *ch)
+{
+    for (int e = 0; e < ch->nendpoints; e++) {
+        for (int t = 0; t < CH_NTABLES; t++) {
+            char *local = xasprintf("%s%s", ch_table_names[t], ch->cluster ? "_local" : "");
+            char *sql = row_table_sql(t, local);
+            int ok = run(ch, e, sql, REQ_DATABASE);
+            free(sql);
+            if (ok && ch->cluster) {
+                sql = xasprintf("CREATE TABLE IF NOT EXISTS %s AS %s ENGINE = "
+                                "Distributed(%s, %s, %s, cityHash64(addr))",
+                                ch_table_names[t], local, ch->cluster, ch->database, local);
+                ok = run(ch, e, sql, REQ_DATABASE);
+                free(sql);
+            }
+            free(local);
+            if (!ok)
+                return 0;
+        }
+    }
+    static const char *const first[] = {
+        "CREATE TABLE IF NOT EXISTS source (id UInt64, path String, format String, "
+        "tag Nullable(String), owner Nullable(String), bytes Int64, sha256 String, "
+        "imported_at String, seconds Float64, records Int64, skipped Int64, counts String) "
+        "ENGINE = MergeTree ORDER BY id",
+        "CREATE TABLE IF NOT EXISTS source_claim (id UInt64, token String) "
+        "ENGINE = MergeTree ORDER BY id",
+        "CREATE TABLE IF NOT EXISTS tally_schema (version UInt32) ENGINE = TinyLog",
+    };
+    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
+        if (!run(ch, 0, first[i], REQ_DATABASE))
+            return 0;
+    char *sql = xasprintf("INSERT INTO tally_schema VALUES (%d)", CH_SCHEMA_VERSION);
+    int ok = run(ch, 0, sql, REQ_DATABASE);
+    free(sql);
+    return ok;
+}
+
+/* Checks (and in read-write mode makes) the schema. */
+static enum tally_error open_schema(struct clickhouse *ch, enum store_mode mode,
+                                    struct tally_diag *diag)
+{
+    struct strbuf sql;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT count() FROM system.tables WHERE name = 'tally_schema' AND "
+                  "database = ");
+    clickhouse_quote(&sql, ch->database);
+    long long exists = query_number(ch, sql.buf, 0);
+    strbuf_release(&sql);
+    if (exists < 0)
+        return fail(ch, diag, "cannot open the database");
+    if (exists) {
+        long long version = query_number(ch, "SELECT max(version) FROM tally_schema",
+                                         REQ_DATABASE);
+        if (version < 0)
+            return fail(ch, diag, "cannot read the schema version");
+        if (version != CH_SCHEMA_VERSION)
+            return diag_set(diag, TALLY_ERROR_DATABASE, "%s was written by %s tally "
+                            "(ClickHouse schema %lld, this one knows %d)", ch->label,
+                            version > CH_SCHEMA_VERSION ? "a newer" : "another", version,
+                            CH_SCHEMA_VERSION);
+        if (mode == STORE_READ_ONLY)
+            return TALLY_OK;
+    }
+    if (mode == STORE_READ_ONLY)
+        return diag_set(diag, TALLY_ERROR_DATABASE, "%s has no tally data yet: import "
+                        "something first", ch->label);
+    for (int e = 0; e < ch->nendpoints; e++) {
+        char *create = xasprintf("CREATE DATABASE IF NOT EXISTS %s", ch->database);
+        int ok = run(ch, e, create, 0);
+        free(create);
+        if (!ok)
+            return fail(ch, diag, "cannot create the database");
+    }
+    /* Every server makes what it lacks (a shard added to the URL gets its tables). */
+    if (!create_schema(ch))
+        return fail(ch, diag, "cannot create the tables");
+    return TALLY_OK;
+}
+
+static void forget_info(struct clickhouse *ch)
+{
+    free(ch->path);
+    free(ch->format);
+    free(ch->tag);
+    free(ch->owner);
+    ch->path = ch->format = ch->tag = ch->owner = NULL;
+}
+
+static void clickhouse_free(struct clickhouse *ch)
+{
+    if (!ch)
+        return;
+    forget_info(ch);
+    for (int e = 0; e < ch->nendpoints; e++) {
+        if (ch->endpoint[e].curl)
+            curl_easy_cleanup(ch->endpoint[e].curl);
+        free(ch->endpoint[e].host);
+    }
+    for (int t = 0; t < CH_NTABLES; t++)
+        strbuf_release(&ch->batch[t]);
+    if (ch->password) {
+        memset(ch->password, 0, strlen(ch->password));
+        free(ch->password);
+    }
+    free(ch->label);
+    free(ch->user);
+    free(ch->database);
+    free(ch->cluster);
+    free(ch);
+    if (--curl_users == 0)
+        curl_global_cleanup();
+}
+
+void clickhouse_close(struct store *store)
+{
+    clickhouse_free(store->clickhouse);
+    store->clickhouse = NULL;
+}
+
+enum tally_error clickhouse_store_open(const char *url, enum store_mode mode,
+                                       struct store **out, struct tally_diag *diag)
+{
+    struct clickhouse *ch = xcalloc(1, sizeof(*ch));
+    enum tally_error err;
+    *out = NULL;
+    if (curl_users++ == 0)
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+    for (int t = 0; t < CH_NTABLES; t++)
+        strbuf_init(&ch->batch[t]);
+    /* $TALLY_CLICKHOUSE_BATCH: smaller batches (bytes), for tests of half-sent imports. */
+    const char *batch = getenv("TALLY_CLICKHOUSE_BATCH");
+    ch->batch_bytes = batch && atol(batch) > 0 ? (size_t)atol(batch) : CH_BATCH_BYTES;
+    if ((err = parse_url(ch, url, diag)) || (err = read_password(ch, diag)) ||
+        (err = open_schema(ch, mode, diag))) {
+        clickhouse_free(ch);
+        return err;
+    }
+    struct store *store = xcalloc(1, sizeof(*store));
+    store->clickhouse = ch;
+    store->path = xstrdup(ch->label);
+    *out = store;
+    return TALLY_OK;
+}
+
+enum tally_error clickhouse_fail(struct store *store, struct tally_diag *diag,
+                                 const char *what)
+{
+    struct clickhouse *ch = store->clickhouse;
+    if (store->counts_failure[0])
+        return diag_set(diag, TALLY_ERROR_LIMIT, "%s: %s", what, store->counts_failure);
+    if (!ch->failure[0])
+        snprintf(ch->failure, sizeof(ch->failure), "failed");
+    return fail(ch, diag, what);
+}
+
+/* ---- imports ---- */
+
+/* Waits until the deletions (mutations) under way on endpoint e are done. */
+static int wait_mutations(struct clickhouse *ch, int e)
+{
+    char *sql = xasprintf("SELECT count() FROM system.mutations WHERE database = '%s' "
+                          "AND is_done = 0", ch->database);
+    long long pending = 1;
+    int ok = 1;
+    for (int tries = 0; ok && tries < CH_MUTATION_SECONDS * 10 && pending > 0; tries++) {
+        struct strbuf out;
+        strbuf_init(&out);
+        ok = request(ch, e, NULL, sql, strlen(sql), 0, &out);
+        pending = ok ? strtoll(out.buf ? out.buf : "0", NULL, 10) : 1;
+        strbuf_release(&out);
+        if (ok && pending > 0)
+            usleep(100 * 1000);
+    }
+    if (ok && pending > 0) {
+        snprintf(ch->failure, sizeof(ch->failure), "the server %s has not finished deleting "
+                 "rows after %d s", ch->endpoint[e].host, CH_MUTATION_SECONDS);
+        ok = 0;
+    }
+    free(sql);
+    return ok;
+}
+
+/* Gives back the source ids `ids` ("3" or "3,4"): with_rows, deletes their rows from every
+ * row table of every server first; once those are gone, their claims, so that the ids
+ * may be used again (as SQLite uses the highest again). Waits for every deletion. An id
+ * whose rows could not be deleted stays claimed: it never names another import's rows. */
+static int release_ids(struct clickhouse *ch, const char *ids, int with_rows)
+{
+    int ok = 1;
+    for (int e = 0; with_rows && e < ch->nendpoints && ok; e++) {
+        for (int t = 0; t < CH_NTABLES && ok; t++) {
+            char *sql = xasprintf("ALTER TABLE %s%s DELETE WHERE source_id IN (%s)",
+                                  ch_table_names[t], ch->cluster ? "_local" : "", ids);
+            ok = run(ch, e, sql, REQ_DATABASE);
+            free(sql);
+        }
+    }
+    for (int e = 0; with_rows && e < ch->nendpoints && ok; e++)
+        ok = wait_mutations(ch, e);
+    if (ok) {
+        char *sql = xasprintf("ALTER TABLE source_claim DELETE WHERE id IN (%s)", ids);
+        ok = run(ch, 0, sql, REQ_DATABASE) && wait_mutations(ch, 0);
+        free(sql);
+    }
+    return ok;
+}
+
+enum tally_error clickhouse_import_begin(struct store *store, const struct source_info *info,
+                                         struct tally_diag *diag)
+{
+    /* The formats whose records are scans (store_add_observation, _banner, _header). */
+    static const char *const scan_formats[] = { "binary", "grepable", "json", "list",
+                                                "ndjson", "xml", "nmap", "zgrab2", NULL };
+    struct clickhouse *ch = store->clickhouse;
+    int known = 0;
+    for (int i = 0; scan_formats[i]; i++)
+        known |= strcmp(scan_formats[i], info->format) == 0;
+    if (!known)
+        return diag_set(diag, TALLY_ERROR_UNSUPPORTED, "%s imports are kept in SQLite only "
+                        "for now; ClickHouse takes scans (masscan, nmap, zgrab2): import "
+                        "this file with -d FILE.db", info->format);
+    memset(&store->counts, 0, sizeof(store->counts));
+    store->counts_failure[0] = '\0';
+    for (int t = 0; t < CH_NTABLES; t++)
+        strbuf_reset(&ch->batch[t]);
+    ch->sent = 0;
+    forget_info(ch);
+    ch->path = xstrdup(info->path);
+    ch->format = xstrdup(info->format);
+    ch->tag = info->tag ? xstrdup(info->tag) : NULL;
+    ch->owner = info->owner ? xstrdup(info->owner) : NULL;
+    /* The next id neither a source's nor claimed: an import that failed has its claim
+     * removed only once its rows are gone, so they never join a later import. Two tallies
+     * that claim the same id at once: the one with the lower token keeps it, the other
+     * tries the next. */
+    char token[64];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(token, sizeof(token), "%lld.%09ld.%d", (long long)ts.tv_sec, ts.tv_nsec,
+             (int)getpid());
+    long long id = query_number(ch, "SELECT max(id) FROM (SELECT id FROM source UNION ALL "
+                                "SELECT id FROM source_claim)", REQ_DATABASE);
+    for (int tries = 0; id >= 0 && tries < 100; tries++) {
+        id++;
+        char *sql = xasprintf("INSERT INTO source_claim VALUES (%lld, '%s')", id, token);
+        int ok = run(ch, 0, sql, REQ_DATABASE);
+        free(sql);
+        if (!ok)
+            return fail(ch, diag, "cannot record the import");
+        struct strbuf out;
+        strbuf_init(&out);
+        sql = xasprintf("SELECT min(token) FROM source_claim WHERE id = %lld", id);
+        ok = request(ch, 0, NULL, sql, strlen(sql), REQ_DATABASE, &out);
+        free(sql);
+        int mine = ok && out.buf && strncmp(out.buf, token, strlen(token)) == 0;
+        strbuf_release(&out);
+        if (!ok)
+            return fail(ch, diag, "cannot record the import");
+        if (mine) {
+            store->source_id = id;
+            store->in_import = 1;
+            return TALLY_OK;
+        }
+    }
+    return fail(ch, diag, "cannot record the import");
+}
+
+void clickhouse_import_rollback(struct store *store)
+{
+    struct clickhouse *ch = store->clickhouse;
+    for (int t = 0; t < CH_NTABLES; t++)
+        strbuf_reset(&ch->batch[t]);
+    if (store->in_import) {
+        /* Its rows never count (it has no source row); they are deleted all the same. */
+        char *id = xasprintf("%lld", (long long)store->source_id);
+        release_ids(ch, id, ch->sent);
+        free(id);
+    }
+    ch->sent = 0;
+    store->in_import = 0;
+}
+
+enum tally_error clickhouse_import_commit(struct store *store, const char *sha256_hex,
+                                          long long bytes, long long skipped, double seconds,
+                                          int64_t *source_id, struct tally_diag *diag)
+{
+    struct clickhouse *ch = store->clickhouse;
+    enum tally_error err;
+    struct strbuf sql, row, counts;
+    strbuf_init(&sql);
+    strbuf_init(&row);
+    strbuf_init(&counts);
+    if (store->counts_failure[0]) {
+        err = clickhouse_fail(store, diag, "cannot finish the import");
+        goto done;
+    }
+    for (int t = 0; t < CH_NTABLES; t++) {
+        if (!flush(ch, t)) {
+            err = fail(ch, diag, "cannot finish the import");
+            goto done;
+        }
+    }
+    strbuf_addstr(&sql, "SELECT min(id), count() FROM source WHERE sha256 = ");
+    clickhouse_quote(&sql, sha256_hex);
+    struct strbuf out;
+    strbuf_init(&out);
+    int ok = request(ch, 0, NULL, sql.buf, sql.len, REQ_DATABASE, &out);
+    long long same = 0, nsame = 0;
+    if (ok && out.buf)
+        sscanf(out.buf, "%lld\t%lld", &same, &nsame);
+    strbuf_release(&out);
+    if (!ok) {
+        err = fail(ch, diag, "cannot finish the import");
+        goto done;
+    }
+    if (nsame > 0) {
+        clickhouse_import_rollback(store);
+        *source_id = same;
+        err = TALLY_ERROR_DUPLICATE;
+        goto done;
+    }
+
+    /* The source row: written last, it makes the import count. */
+    long long records = 0;
+    for (int i = 0; i < store->counts.n; i++) {
+        strbuf_addf(&counts, "%s%s=%lld", i ? " " : "", store->counts.kind[i],
+                    store->counts.count[i]);
+        records += store->counts.count[i];
+    }
+    char now[32];
+    time_t t = time(NULL);
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch)
+        t = (time_t)strtoll(epoch, NULL, 10);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    strbuf_addf(&row, "%lld\t", (long long)store->source_id);
+    tsv_text(&row, ch->path);
+    tsv_text(&row, ch->format);
+    tsv_text(&row, ch->tag);
+    tsv_text(&row, ch->owner);
+    strbuf_addf(&row, "%lld\t", bytes);
+    tsv_text(&row, sha256_hex);
+    tsv_text(&row, now);
+    strbuf_addf(&row, "%.17g\t%lld\t%lld\t", seconds, records, skipped);
+    tsv_text(&row, counts.buf ? counts.buf : "");
+    row.buf[row.len - 1] = '\n';
+    if (!request(ch, 0, "INSERT INTO source FORMAT TabSeparated", row.buf, row.len,
+                 REQ_DATABASE, NULL)) {
+        err = fail(ch, diag, "cannot finish the import");
+        goto done;
+    }
+    store->in_import = 0;
+    ch->sent = 0;
+    *source_id = store->source_id;
+    err = TALLY_OK;
+
+done:
+    if (err && err != TALLY_ERROR_DUPLICATE)
+        clickhouse_import_rollback(store);
+    strbuf_release(&sql);
+    strbuf_release(&row);
+    strbuf_release(&counts);
+    return err;
+}
+
+/* ---- forget ---- */
+
+enum tally_error clickhouse_forget(struct store *store, const char *which, int *removed,
+                                   struct tally_diag *diag)
+{
+    struct clickhouse *ch = store->clickhouse;
+    struct strbuf sql, ids;
+    struct clickhouse_rows rows;
+    enum tally_error err;
+    *removed = 0;
+    strbuf_init(&sql);
+    strbuf_init(&ids);
+    strbuf_addstr(&sql, "SELECT id FROM source WHERE toString(id) = ");
+    clickhouse_quote(&sql, which);
+    strbuf_addstr(&sql, " OR tag = ");
+    clickhouse_quote(&sql, which);
+    strbuf_addstr(&sql, " ORDER BY id");
+    err = clickhouse_select(store, sql.buf, &rows, "cannot find the source", diag);
+    while (!err && clickhouse_next_row(&rows))
+        if (rows.field[0]) {
+            strbuf_addf(&ids, "%s%s", *removed ? "," : "", rows.field[0]);
+            (*removed)++;
+        }
+    clickhouse_rows_release(&rows);
+    if (err || *removed == 0)
+        goto done;
+    /* The source rows first: from then on their rows no longer count. */
+    strbuf_reset(&sql);
+    strbuf_addf(&sql, "id IN (%s)", ids.buf);
+    char *alter = xasprintf("ALTER TABLE source DELETE WHERE %s", sql.buf);
+    int ok = run(ch, 0, alter, REQ_DATABASE);
+    free(alter);
+    if (!ok || !release_ids(ch, ids.buf, 1))
+        err = fail(ch, diag, "cannot forget");
+
+done:
+    strbuf_release(&sql);
+    strbuf_release(&ids);
+    return err;
+}

@@ -1,0 +1,26 @@
+/* clickhouse_internal.h: what store.c and store_scan.c hand to the ClickHouse backend
+ * (store/clickhouse.c) when the store is a ClickHouse database; nothing outside store/. */
+#ifndef TALLY_CLICKHOUSE_INTERNAL_H
+#define TALLY_CLICKHOUSE_INTERNAL_H
+
+#include "store/store.h"
+
+/* store_open() of a clickhouse:// URL: a struct store whose `clickhouse` is set. */
+enum tally_error clickhouse_store_open(const char *url, enum store_mode mode,
+                                       struct store **out, struct tally_diag *diag);
+void clickhouse_close(struct store *store);
+enum tally_error clickhouse_fail(struct store *store, struct tally_diag *diag,
+                                 const char *what);
+enum tally_error clickhouse_import_begin(struct store *store, const struct source_info *info,
+                                         struct tally_diag *diag);
+enum tally_error clickhouse_import_commit(struct store *store, const char *sha256_hex,
+                                          long long bytes, long long skipped, double seconds,
+                                          int64_t *source_id, struct tally_diag *diag);
+void clickhouse_import_rollback(struct store *store);
+enum tally_error clickhouse_forget(struct store *store, const char *which, int *removed,
+                                   struct tally_diag *diag);
+enum tally_error clickhouse_add_observation(struct store *store, const struct scan_record *rec);
+enum tally_error clickhouse_add_banner(struct store *store, const struct banner_record *rec);
+enum tally_error clickhouse_add_header(struct store *store, const struct header_record *rec);
+
+#endif
