@@ -13,8 +13,8 @@ src=$1 build=$2 tally=$3 seconds=$4
 out="$build/fuzz-build"
 cc=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
- -I$src -I$build -include config.h $(pkg-config --cflags sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle libmaxminddb)"
-libs="$(pkg-config --libs sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle libmaxminddb) -lroaring -lm"
+ -I$src -I$build -include config.h $(pkg-config --cflags sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle libmaxminddb libcurl)"
+libs="$(pkg-config --libs sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle libmaxminddb libcurl) -lroaring -lm"
 mkdir -p "$out/obj" "$out/crashes"
 
 objects=""
