@@ -141,5 +141,6 @@ void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, i
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"
 #include "store/store_personal.h"
+#include "store/store_cert.h"
 
 #endif
