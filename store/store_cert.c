@@ -1,7 +1,8 @@
 /* store_cert.c: the certificate tables: each distinct certificate once (certificate, keyed
- * by the SHA-256 of its DER), the services that presented one (cert_service), and the TLS
- * version and cipher each service chose (tls_service). Forgetting an import removes its
- * cert_service rows; a trigger then removes the certificates no service presents. */
+ * by the SHA-256 of its DER), the services that presented one (cert_service, once per
+ * import: the first time seen is kept), and the TLS version and cipher each service chose
+ * (tls_service). Forgetting an import removes its cert_service rows; a trigger then
+ * removes the certificates no service presents. */
 #include "store/store_internal.h"
 
 #include <stdlib.h>
@@ -26,9 +27,10 @@ static const char cert_v6[] =
     "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
     "  chain INTEGER NOT NULL,      -- 0: the service's certificate; 1, 2, ...: its chain\n"
     "  sha256 TEXT NOT NULL,        -- certificate.sha256\n"
-    "  seen INTEGER\n"
+    "  seen INTEGER,\n"
+    "  UNIQUE (sha256, source_id, addr, proto, port, chain)  -- a service's link once an\n"
+    "                               -- import; also the index forget's trigger looks in\n"
     ");\n"
-    "CREATE INDEX cert_service_sha256 ON cert_service(sha256);\n"
     "CREATE TRIGGER cert_service_forget AFTER DELETE ON cert_service\n"
     "  WHEN NOT EXISTS (SELECT 1 FROM cert_service WHERE sha256 = old.sha256)\n"
     "  BEGIN DELETE FROM certificate WHERE sha256 = old.sha256; END;\n"
@@ -178,7 +180,7 @@ enum tally_error store_link_certificate(struct store *store, const char *sha256,
                                         const struct cert_link *link)
 {
     static const char sql[] =
-        "INSERT INTO cert_service (source_id, addr, ip4, ip6, proto, port, chain, sha256, "
+        "INSERT OR IGNORE INTO cert_service (source_id, addr, ip4, ip6, proto, port, chain, sha256, "
         "seen) VALUES (?,?,?,?,?,?,?,?,?)";
     enum tally_error err = store_row_begin(store, sql);
     if (err)

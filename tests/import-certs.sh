@@ -63,6 +63,40 @@ check_eq "the cut-off certificate is kept raw: its DER and the SHA-256 of it" \
 check "the summary counts certificates and the one that did not parse" \
     grep -q "6 certificate, 10 cert-link, 1 bad-certificate" "$TMP/count.err"
 
+# ---- the analyses ----
+export TALLY_DB=$DB
+check_golden "certs: one row per certificate, by services presenting it" \
+    "$top_srcdir/tests/golden/certs.csv" "$TALLY" show certs --format csv
+check_eq "certs counts a service once however many imports saw it" \
+    "$("$TALLY" -d "$TMP/twice.db" import "$F/masscan.oL" "$F/masscan.oJ" 2>/dev/null; \
+       "$TALLY" -d "$TMP/twice.db" show certs --format csv | sed -n 2p | cut -d, -f7)" "3"
+check_eq "certs --cert by name" \
+    "$("$TALLY" show certs --cert '*.SHOP.example' --format csv | cut -d, -f2 | sort | tr '\n' ' ')" \
+    "api.shop.example old.shop.example subject_cn www.shop.example "
+check_golden "tls-versions: services by version and cipher" \
+    "$top_srcdir/tests/golden/tls-versions.csv" "$TALLY" show tls-versions --format csv
+check_eq "top 10 subnets of hosts on 9543 presenting *.transport.nest.example" \
+    "$("$TALLY" show top-subnets --port 9543 --cert '*.transport.nest.example' --top 10 --format csv | tr '\n' ' ')" \
+    "subnet,hosts 198.18.1.0/24,2 198.18.2.0/24,1 "
+check_eq "--cert a SAN name the subject CN does not give" \
+    "$("$TALLY" show ports --cert shop.example --format csv | tr '\n' ' ')" "port,proto,hosts 443,tcp,1 "
+check_eq "--cert a fingerprint prefix, with colons" \
+    "$("$TALLY" show subnets --cert "$(fp expired | cut -c1-8 | sed 's/../&:/g; s/:$//')" --format csv | tr '\n' ' ')" \
+    "subnet,hosts 198.18.3.0/24,1 "
+check_eq "--cert that matches nothing: no rows" \
+    "$("$TALLY" show address-map --cert 'nothing.example' --format csv | wc -l)" "1"
+check_eq "subnet-squares takes it too" \
+    "$("$TALLY" show subnet-squares --cert '*.transport.*' --prefix 16 --format csv | tr '\n' ' ')" \
+    "subnet,hosts 198.18.0.0/16,3 "
+check_exit "--cert is refused where it means nothing" 2 "$TALLY" show talkers --cert x
+check "certs charts" "$TALLY" chart certs -o "$TMP/certs.svg"
+check "its title says what it counts" grep -q "Certificates: services presenting each" "$TMP/certs.svg"
+check "the chart's subtitle names the filter" sh -c \
+    '"$TALLY" chart top-subnets --cert "*.transport.nest.example" -o "$TMP/t.svg" && grep -q "certificate \*.transport.nest.example" "$TMP/t.svg"'
+check "tls-versions charts" "$TALLY" chart tls-versions -o "$TMP/tls.png"
+check "a workbook has both sheets" sh -c '"$TALLY" workbook -o "$TMP/w.xlsx" certs tls-versions && test -s "$TMP/w.xlsx"'
+unset TALLY_DB
+
 # ---- nmap ssl-cert and zgrab2 tls ----
 rm -f "$TMP/n.db"
 check "nmap XML with ssl-cert scripts imports" "$TALLY" -d "$TMP/n.db" import "$F/nmap-ssl-cert.xml"
