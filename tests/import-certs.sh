@@ -97,6 +97,19 @@ check "tls-versions charts" "$TALLY" chart tls-versions -o "$TMP/tls.png"
 check "a workbook has both sheets" sh -c '"$TALLY" workbook -o "$TMP/w.xlsx" certs tls-versions && test -s "$TMP/w.xlsx"'
 unset TALLY_DB
 
+# ---- a name with control bytes ----
+# control-cn.oL: a self-signed ECDSA certificate (made once with python3-cryptography)
+# whose CN holds an ESC sequence, "evil\x1b[31m.example".
+rm -f "$TMP/ctl.db"
+check "a certificate whose CN holds an ESC sequence imports" \
+    "$TALLY" -d "$TMP/ctl.db" import "$F/control-cn.oL"
+check_eq "the database keeps the name as sent" \
+    "$(q "$TMP/ctl.db" "SELECT hex(subject_cn) FROM certificate")" "6576696C1B5B33316D2E6578616D706C65"
+check_eq "show writes the ESC as \\x1b" \
+    "$("$TALLY" -d "$TMP/ctl.db" show certs --format csv | sed -n 2p | cut -d, -f2)" 'evil\x1b[31m.example'
+check "and never the byte itself" sh -c \
+    '! "$TALLY" -d "$TMP/ctl.db" show certs | grep -q "$(printf "\033")"'
+
 # ---- nmap ssl-cert and zgrab2 tls ----
 rm -f "$TMP/n.db"
 check "nmap XML with ssl-cert scripts imports" "$TALLY" -d "$TMP/n.db" import "$F/nmap-ssl-cert.xml"
