@@ -108,8 +108,14 @@ static enum tally_error zgrab2_handshake(struct import_ctx *ctx, const struct ip
     json_t *suite = json_object_get(hello, "cipher_suite");
     json_t *value = json_object_get(suite, "value");
     if (version) {
+        /* Named as masscan names them ("TLSv1.2" -> "TLS/1.2"), so both count together. */
+        char name[32];
+        if (strncmp(version, "TLSv", 4) == 0)
+            snprintf(name, sizeof(name), "TLS/%s", version + 4);
+        else
+            snprintf(name, sizeof(name), "%s", version);
         struct tls_record tls = {
-            .addr = *addr, .proto = "tcp", .port = port, .version = version,
+            .addr = *addr, .proto = "tcp", .port = port, .version = name,
             .cipher = json_is_integer(value) && json_integer_value(value) >= 0 &&
                       json_integer_value(value) <= 0xffff ? (int)json_integer_value(value) : -1,
             .cipher_name = json_string_value(json_object_get(suite, "name")), .seen = seen,

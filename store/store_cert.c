@@ -38,7 +38,7 @@ static const char cert_v6[] =
     "  source_id INTEGER NOT NULL,\n"
     "  addr TEXT NOT NULL, ip4 INTEGER, ip6 BLOB,\n"
     "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
-    "  version TEXT NOT NULL,       -- TLS/1.2, SSLv3, ... as the scanner wrote it\n"
+    "  version TEXT NOT NULL,       -- TLS/1.2, SSLv3, ... as masscan writes them\n"
     "  cipher INTEGER,              -- the cipher suite's number\n"
     "  cipher_name TEXT,            -- its name, when the scanner gave one\n"
     "  seen INTEGER\n"

@@ -43,7 +43,7 @@ struct tls_record {
     struct ip_addr addr;
     const char *proto;
     unsigned port;
-    const char *version;        /* "TLS/1.2", "SSLv3", ... as the scanner wrote it */
+    const char *version;        /* "TLS/1.2", "SSLv3", ... as masscan writes them */
     int cipher;                 /* the cipher suite's number, -1 when unknown */
     const char *cipher_name;    /* its name when the scanner gave one, else NULL */
     int64_t seen;

@@ -120,7 +120,7 @@ check_eq "one link per port" "$(q "$TMP/n.db" "SELECT COUNT(*) FROM cert_service
 check "ZGrab2 tls results import" "$TALLY" -d "$TMP/n.db" import "$F/zgrab2-tls.json"
 check_eq "with their chains and versions" \
     "$(q "$TMP/n.db" "SELECT COUNT(*), SUM(chain) FROM cert_service WHERE source_id = 2")|$(q "$TMP/n.db" "SELECT version, cipher_name FROM tls_service LIMIT 1")" \
-    "4|2|TLSv1.2|TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    "4|2|TLS/1.2|TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
 check_eq "a certificate two imports share is stored once" \
     "$(q "$TMP/n.db" "SELECT COUNT(*) FROM certificate WHERE sha256 = '$(fp leaf)'")" "1"
 
