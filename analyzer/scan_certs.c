@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CERTS_DEFAULT_TOP 0             /* every certificate */
-
 /* ---- matching a certificate ---- */
 
 /* Whether pattern is a fingerprint prefix: 4 or more hex digits, colons allowed. */
@@ -149,10 +147,8 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
                 "(SELECT DISTINCT sha256, addr, proto, port%s) GROUP BY sha256) AS s "
                 "JOIN certificate AS c ON c.sha256 = s.sha256 "
                 "ORDER BY s.services DESC, c.sha256", where.buf);
-    if (f->top > 0)
+    if (f->top > 0)                     /* by default every certificate */
         strbuf_addf(&sql, " LIMIT %d", f->top);
-    else if (CERTS_DEFAULT_TOP > 0)
-        strbuf_addf(&sql, " LIMIT %d", CERTS_DEFAULT_TOP);
     *out = table_new("certs", "Certificates: services presenting each");
     table_add_column(*out, "sha256", COLUMN_TEXT);
     table_add_column(*out, "subject_cn", COLUMN_TEXT);
