@@ -22,6 +22,7 @@ enum filter_flags {
     FILTER_TZ     = 1 << 6,
     FILTER_MAP    = 1 << 7,
     FILTER_SCANS  = 1 << 8,     /* --from --to: the two scans compared */
+    FILTER_CERT   = 1 << 9,     /* --cert: services presenting a matching certificate */
     FILTER_LABEL  = 1 << 10     /* --label PATTERN: hosts with a matching address label */
 };
 
@@ -49,6 +50,7 @@ struct filters {
     const char *map;            /* path of a domain,company CSV, or NULL */
     const char *from;           /* the scan compared against: id or tag, NULL = default */
     const char *to;             /* the scan compared */
+    const char *cert;           /* subject CN or SAN DNS glob, or fingerprint prefix */
     const char *label;          /* --label: a glob over address labels, or NULL */
     const struct company_map *companies;        /* --map as read, or NULL */
 };
@@ -164,6 +166,19 @@ int store_has_rows(struct store *store, const char *sql);
 enum tally_error query_into_table(struct store *store, const char *sql,
                                   const struct filters *f, struct table *t,
                                   struct tally_diag *diag);
+
+/* ---- the --cert filter (analyzer/scan_certs.c) ---- */
+
+/* Whether pattern (a glob, case-insensitive; or 4+ hex digits, colons allowed) matches the
+ * certificate's subject CN or a SAN DNS name (san_dns ';'-separated), or prefixes sha256. */
+int cert_matches(const char *pattern, const char *sha256, const char *subject_cn,
+                 const char *san_dns);
+/* SELECT proto, port, 1, hosts of the services presenting a certificate --cert matches,
+ * with the port, proto and source filters, grouped by (proto, port); NULL on failure. */
+sqlite3_stmt *cert_ports_prepare(struct store *store, const struct filters *f);
+/* Adds to set the addresses (family 4 or 6, 0 both) of those services. */
+enum tally_error cert_hosts_load(struct store *store, const struct filters *f, int family,
+                                 struct hostset *set, struct tally_diag *diag);
 
 /* ---- provenance (analyzer/provenance.c) ---- */
 

@@ -103,6 +103,17 @@ static enum tally_error parse_date(const struct filter_def *def, struct filters 
 
 /* An import's id or tag, as `tally sources` shows them (which exist, the analysis
  * checks). */
+/* A glob of names or a fingerprint prefix (scan_certs.c matches it). */
+static enum tally_error parse_cert(const struct filter_def *def, struct filters *f,
+                                   const char *arg, struct tally_diag *diag)
+{
+    if (*arg == '\0' || strlen(arg) > 255)
+        return diag_set(diag, TALLY_ERROR_USAGE, "--cert takes a name glob (*.example) or a "
+                        "SHA-256 fingerprint prefix, not '%s'", arg);
+    *text_of(def, f) = arg;
+    return TALLY_OK;
+}
+
 static enum tally_error parse_import(const struct filter_def *def, struct filters *f,
                                      const char *arg, struct tally_diag *diag)
 {
@@ -172,6 +183,13 @@ static void describe_tz(const struct filters *f, unsigned which, struct strbuf *
         strbuf_addf(out, "%s time", f->tz);
 }
 
+/* "certificate *.example" */
+static void describe_cert(const struct filters *f, unsigned which, struct strbuf *out)
+{
+    if ((which & FILTER_CERT) && f->cert)
+        strbuf_addf(out, "certificate %s", f->cert);
+}
+
 static void describe_source(const struct filters *f, unsigned which, struct strbuf *out)
 {
     if ((which & FILTER_SOURCE) && f->source)
@@ -214,6 +232,9 @@ const struct filter_def filter_table[] = {
       .subtitle_order = 5, .text = offsetof(struct filters, tz), .describe = describe_tz },
     { .option = "map", .syntax = "FILE", .flag = FILTER_MAP,
       .text = offsetof(struct filters, map) },
+    { .option = "cert", .syntax = "PATTERN", .flag = FILTER_CERT, .sql_param = ":cert",
+      .subtitle_order = 7, .text = offsetof(struct filters, cert), .parse = parse_cert,
+      .describe = describe_cert },
 };
 const int filter_count = (int)(sizeof(filter_table) / sizeof(filter_table[0]));
 

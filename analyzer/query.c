@@ -87,6 +87,11 @@ enum tally_error analysis_run(const struct analysis *a, struct store *store,
     int clickhouse = store_is_clickhouse(store);
     if (clickhouse && !a->run_clickhouse)
         return not_ported(a, diag);
+    /* Address labels and certificates are kept in SQLite only. */
+    if (clickhouse && (filters->label || filters->cert))
+        return diag_set(diag, TALLY_ERROR_UNSUPPORTED, "--%s does not work on ClickHouse yet; "
+                        "run it on a SQLite database (-d FILE.db)",
+                        filters->label ? "label" : "cert");
     enum tally_error err = (clickhouse ? a->run_clickhouse : a->run)(store, filters, out, diag);
     if (err) {
         table_free(*out);

@@ -95,8 +95,9 @@ static enum tally_error count_ports(struct store *store, const struct filters *f
 {
     enum tally_error err = TALLY_OK;
     int rc;
-    sqlite3_stmt *stmt = prepare(store, f, "SELECT proto, port, COUNT(*), SUM(hosts)",
-                                 " GROUP BY proto, port");
+    sqlite3_stmt *stmt = f->cert ? cert_ports_prepare(store, f)     /* scan_certs.c */
+                                 : prepare(store, f, "SELECT proto, port, COUNT(*), SUM(hosts)",
+                                           " GROUP BY proto, port");
     if (!stmt)
         return store_fail(store, diag, "cannot count ports");
     while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -148,7 +149,7 @@ const struct analysis analysis_ports = {
     .name = "ports",
     .title = "Open ports: distinct hosts per port",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_TOP,
+    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_TOP | FILTER_CERT,
     .chart = { .kind = CHART_BAR, .x_title = "Port", .y_title = "Hosts with the port open",
                .category_col = 0, .series_col = -1, .value_col = 2 },
     .run = ports_run,

@@ -175,6 +175,8 @@ static enum tally_error load_sets(struct store *store, const struct filters *f, 
     struct strbuf sql;
     sqlite3_stmt *stmt = NULL;
     enum tally_error err = TALLY_OK;
+    if (f->cert)        /* the hosts presenting a certificate it matches (scan_certs.c) */
+        return cert_hosts_load(store, f, family, set, diag);
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open'");
     if (family)
@@ -314,7 +316,7 @@ static int address_map_has_data(struct store *store)
                           "AND family = 4 LIMIT 1");
 }
 
-#define SUBNET_FILTERS (FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_SOURCE | FILTER_LABEL)
+#define SUBNET_FILTERS (FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_SOURCE | FILTER_LABEL | FILTER_CERT)
 
 const struct analysis analysis_subnets = {
     .name = "subnets",
@@ -355,7 +357,7 @@ const struct analysis analysis_address_map = {
     .name = "address-map",
     .title = "Hosts per /24 on a Hilbert curve of the scanned space",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_LABEL,
+    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_LABEL | FILTER_CERT,
     .chart = { .kind = CHART_ADDRESS_MAP, .category_col = 0, .series_col = -1,
                .value_col = 1 },
     .run = address_map_run,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: builds tally's parsers with clang's libFuzzer, ASan and UBSan, and runs one
 # harness per importer and per shared decoder (masscan unescaping, DNS messages, HTTP
-# response headers, -oB record framing) for SECONDS each, seeded from samples/,
+# response headers, -oB record framing, certificates) for SECONDS each, seeded from samples/,
 # tests/fixtures/ and the corpora configure found ($TALLY_CORPORA). Crashes are kept in
 # BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/
 # (a decoder's crash inside a file of a format that reaches it: a DNS message in a pcap, a
@@ -14,7 +14,7 @@ out="$build/fuzz-build"
 cc=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
  -I$src -I$build -include config.h $(pkg-config --cflags sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle libmaxminddb libcurl)"
-libs="$(pkg-config --libs sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle libmaxminddb libcurl) -lroaring -lm"
+libs="$(pkg-config --libs sqlite3 libarchive jansson expat libical libpcap glib-2.0 nettle libmaxminddb libcurl) -lroaring -lmbedx509 -lmbedcrypto -lm"
 mkdir -p "$out/obj" "$out/crashes"
 
 objects=""
@@ -46,7 +46,7 @@ run() {
     printf '%-28s %12s %8s\n' "$name" "${execs:-?}" "$crashes"
 }
 # The decoder harnesses: fuzz-NAME is built from fuzz/fuzz_NAME.c ('-' as '_').
-decoders=${FUZZ_DECODERS:-unescape dns http masscan-record}
+decoders=${FUZZ_DECODERS:-unescape dns http masscan-record cert}
 for decoder in $decoders; do
     link "$src/fuzz/fuzz_$(echo "$decoder" | tr - _).c" "$out/fuzz-$decoder"
     run "fuzz-$decoder"

@@ -1,8 +1,9 @@
 /* banner.c: what a banner says about a service. Every importer that meets a banner or an
  * HTTP header (masscan formats, nmap, zgrab2, captured HTTP responses) calls
  * import_banner(), import_http_headers() or import_http_header(), so "the application
- * (Server) and stack (X-Powered-By)" and their product and version are read in one place. */
-#include "importers/importers.h"
+ * (Server) and stack (X-Powered-By)" and their product and version are read in one place;
+ * certificate (X509, X509CA) and TLS (ssl) banners go on to cert.c. */
+#include "importers/cert.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -99,6 +100,16 @@ enum tally_error import_banner(struct import_ctx *ctx, const struct banner_recor
         return err;
     struct header_record service = { .addr = banner->addr, .proto = banner->proto,
                                      .port = banner->port, .seen = banner->seen };
+    if (strcmp(banner->service, "X509") == 0 || strcmp(banner->service, "X509CA") == 0) {
+        /* X509 is the service's own certificate, X509CA one of the chain after it
+         * (masscan does not number them: every chain certificate is 1). */
+        struct cert_link link = { .addr = banner->addr, .proto = banner->proto,
+                                  .port = banner->port, .seen = banner->seen,
+                                  .chain = banner->service[4] != '\0' };
+        return import_certificate_base64(ctx, (const char *)banner->data, banner->len, &link);
+    }
+    if (strcmp(banner->service, "ssl") == 0)
+        return import_ssl_banner(ctx, banner);
     if (strcmp(banner->service, "http.server") == 0)
         return import_http_header(ctx, &service, "server", (const char *)banner->data,
                                   banner->len);

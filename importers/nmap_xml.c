@@ -5,7 +5,9 @@
  * tunnelled; text = "product version extrainfo"), so the services analysis sees it, and
  * gives its HTTP Server / X-Powered-By headers, from the first of: the http-headers script
  * output, the http-server-header script output, or the service product of an HTTP service
- * ("Apache httpd" 2.2.15 -> "Apache/2.2.15"). <hosthint> previews are not hosts. */
+ * ("Apache httpd" 2.2.15 -> "Apache/2.2.15"). The ssl-cert script's certificate (its pem
+ * element) is stored and linked to the port (cert.c). <hosthint> previews are not hosts. */
+#include "importers/cert.h"
 #include "importers/xml_stream.h"
 
 #include <stdlib.h>
@@ -45,6 +47,8 @@ struct nxml {
     char service[80];
     struct strbuf product, version, extrainfo;
     struct strbuf server_script, headers_script;
+    int in_ssl_cert, in_pem;    /* inside <script id="ssl-cert">, its <elem key="pem"> */
+    struct strbuf pem;
 };
 
 static const char *known_word(const char *word, const char *const *words)
@@ -234,6 +238,11 @@ static enum tally_error nxml_port(struct xml_stream *xs, struct nxml *n)
     err = store_add_observation(n->ctx->store, &rec);
     if (!err && strcmp(status, "open") == 0)
         err = nxml_service(n, proto, (unsigned)port);
+    if (!err && strcmp(status, "open") == 0 && n->pem.len) {
+        struct cert_link link = { .addr = n->addr, .proto = proto, .port = (unsigned)port,
+                                  .seen = n->seen };
+        err = import_certificate_pem(n->ctx, n->pem.buf, n->pem.len, &link);
+    }
     if (err)
         return store_fail(n->ctx->store, n->ctx->diag, "cannot store the port");
     return TALLY_OK;
@@ -249,6 +258,8 @@ static void nxml_port_begin(struct nxml *n, const char **attrs)
     strbuf_reset(&n->extrainfo);
     strbuf_reset(&n->server_script);
     strbuf_reset(&n->headers_script);
+    strbuf_reset(&n->pem);
+    n->in_ssl_cert = n->in_pem = 0;
     copy_attr(n, n->protocol, sizeof(n->protocol), xml_attr(attrs, "protocol"));
     copy_attr(n, n->portid, sizeof(n->portid), xml_attr(attrs, "portid"));
 }
@@ -274,6 +285,12 @@ static void nxml_port_child(struct nxml *n, const char *name, const char **attrs
             keep_text(&n->headers_script, xml_attr(attrs, "output"), NXML_SCRIPT_MAX);
         else if (id && strcmp(id, "http-server-header") == 0)
             keep_text(&n->server_script, xml_attr(attrs, "output"), NXML_SCRIPT_MAX);
+        n->in_ssl_cert = id && strcmp(id, "ssl-cert") == 0;
+    } else if (strcmp(name, "elem") == 0 && n->in_ssl_cert) {
+        const char *key = xml_attr(attrs, "key");
+        n->in_pem = key && strcmp(key, "pem") == 0;
+        if (n->in_pem)
+            strbuf_reset(&n->pem);
     }
 }
 
@@ -314,6 +331,10 @@ static enum tally_error nxml_start(struct xml_stream *xs, void *user, const char
 static enum tally_error nxml_end(struct xml_stream *xs, void *user, const char *name)
 {
     struct nxml *n = user;
+    if (n->in_pem && strcmp(name, "elem") == 0)
+        n->in_pem = 0;
+    if (n->in_ssl_cert && strcmp(name, "script") == 0)
+        n->in_ssl_cert = 0;
     if (n->in_port && strcmp(name, "port") == 0) {
         n->in_port = 0;
         return nxml_port(xs, n);
@@ -323,14 +344,23 @@ static enum tally_error nxml_end(struct xml_stream *xs, void *user, const char *
     return TALLY_OK;
 }
 
+/* The text of the ssl-cert script's pem, bounded. */
+static void nxml_text(void *user, const char *text, size_t len)
+{
+    struct nxml *n = user;
+    if (n->in_pem && n->pem.len + len <= NXML_SCRIPT_MAX)
+        strbuf_add(&n->pem, text, len);
+}
+
 static enum tally_error nxml_run(struct import_ctx *ctx)
 {
     static const struct xml_handlers handlers = {
         .start = nxml_start, .end = nxml_end, .document = nxml_document, .root = "nmaprun",
+        .text = nxml_text,
     };
     struct nxml n = { .ctx = ctx };
     struct strbuf *bufs[] = { &n.product, &n.version, &n.extrainfo, &n.server_script,
-                              &n.headers_script };
+                              &n.headers_script, &n.pem };
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
         strbuf_init(bufs[i]);
     enum tally_error err = xml_stream_run(ctx, &handlers, &n);

@@ -142,6 +142,13 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
         XML_StopParser(s->parser, XML_FALSE);
 }
 
+static void XMLCALL on_text(void *data, const XML_Char *text, int len)
+{
+    struct xml_stream *s = data;
+    if (!s->err && len > 0)
+        s->h->text(s->user, text, (size_t)len);
+}
+
 static void XMLCALL on_cdata_start(void *data)
 {
     ((struct xml_stream *)data)->in_cdata = 1;
@@ -163,6 +170,8 @@ static enum tally_error doc_begin(struct xml_stream *s)
         return diag_set(s->ctx->diag, TALLY_ERROR_MEMORY, "cannot create an XML parser");
     XML_SetUserData(s->parser, s);
     XML_SetElementHandler(s->parser, on_start, on_end);
+    if (s->h->text)
+        XML_SetCharacterDataHandler(s->parser, on_text);
     if (s->h->line)
         XML_SetCdataSectionHandler(s->parser, on_cdata_start, on_cdata_end);
     s->line_base = (long)s->newlines;

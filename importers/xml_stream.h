@@ -34,6 +34,8 @@ struct xml_handlers {
      * expat, so what is accepted, and every message, stays expat's. */
     enum tally_error (*line)(struct xml_stream *stream, void *user, const char *text,
                              size_t len, int *taken);
+    /* May be NULL: character data between tags, in pieces as expat gives them. */
+    void (*text)(void *user, const char *text, size_t len);
 };
 
 /* Reads ctx->in to its end, calling the handlers. A document that ends early gets a

@@ -5,7 +5,10 @@
  *    "request":{"url":{"scheme":"http","host":"target"}}}},"timestamp":"2018-..Z"}}}
  * Each successful http module result is an open TCP port with its Server, X-Powered-By
  * and X-AspNet-Version headers (zgrab2 lower-cases header names and writes '-' as '_').
+ * A TLS handshake (the http module's tls_log, the tls module's result) gives the server's
+ * chosen version and cipher and its certificate chain (raw base64 DER, cert.c).
  * Failed grabs and other modules are left out: they say nothing about an application. */
+#include "importers/cert.h"
 #include "importers/json_lines.h"
 
 #include <ctype.h>
@@ -94,6 +97,72 @@ static enum tally_error zgrab2_header(struct import_ctx *ctx, const struct heade
     return TALLY_OK;
 }
 
+/* A handshake_log: the server_hello's version and cipher suite, the server's certificate
+ * and its chain. */
+static enum tally_error zgrab2_handshake(struct import_ctx *ctx, const struct ip_addr *addr,
+                                         unsigned port, int64_t seen, json_t *log)
+{
+    json_t *hello = json_object_get(log, "server_hello");
+    const char *version = json_string_value(
+        json_object_get(json_object_get(hello, "version"), "name"));
+    json_t *suite = json_object_get(hello, "cipher_suite");
+    json_t *value = json_object_get(suite, "value");
+    if (version) {
+        /* Named as masscan names them ("TLSv1.2" -> "TLS/1.2"), so both count together. */
+        char name[32];
+        if (strncmp(version, "TLSv", 4) == 0)
+            snprintf(name, sizeof(name), "TLS/%s", version + 4);
+        else
+            snprintf(name, sizeof(name), "%s", version);
+        struct tls_record tls = {
+            .addr = *addr, .proto = "tcp", .port = port, .version = name,
+            .cipher = json_is_integer(value) && json_integer_value(value) >= 0 &&
+                      json_integer_value(value) <= 0xffff ? (int)json_integer_value(value) : -1,
+            .cipher_name = json_string_value(json_object_get(suite, "name")), .seen = seen,
+        };
+        if (store_add_tls(ctx->store, &tls))
+            return store_fail(ctx->store, ctx->diag, "cannot store the TLS session");
+    }
+    json_t *certs = json_object_get(log, "server_certificates");
+    struct cert_link link = { .addr = *addr, .proto = "tcp", .port = port, .seen = seen };
+    const char *raw = json_string_value(
+        json_object_get(json_object_get(certs, "certificate"), "raw"));
+    if (raw && import_certificate_base64(ctx, raw, strlen(raw), &link))
+        return store_fail(ctx->store, ctx->diag, "cannot store the certificate");
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(certs, "chain"), i, entry) {
+        raw = json_string_value(json_object_get(entry, "raw"));
+        link.chain = (int)i + 1;
+        if (raw && import_certificate_base64(ctx, raw, strlen(raw), &link))
+            return store_fail(ctx->store, ctx->diag, "cannot store the certificate");
+    }
+    return TALLY_OK;
+}
+
+/* The tls module: an open port with its handshake. */
+static enum tally_error zgrab2_tls(struct import_ctx *ctx, const struct ip_addr *addr,
+                                   json_t *module)
+{
+    json_t *port_value = json_object_get(module, "port");
+    const char *when = json_string_value(json_object_get(module, "timestamp"));
+    int64_t seen = 0;
+    long port = port_value ? (json_is_integer(port_value) ?
+                              (long)json_integer_value(port_value) : -1) : 443;
+    if (port < 0 || port > 65535)
+        return import_bad_record(ctx, "expected a port number 0-65535 in the tls result");
+    if (when && rfc3339_parse(when, &seen))
+        return import_bad_record(ctx, "expected an RFC 3339 \"timestamp\", found \"%.40s\"",
+                                 when);
+    struct scan_record obs = { .addr = *addr, .proto = "tcp", .port = (unsigned)port,
+                               .status = "open", .ttl = -1, .seen = seen };
+    if (store_add_observation(ctx->store, &obs))
+        return store_fail(ctx->store, ctx->diag, "cannot store the record");
+    return zgrab2_handshake(ctx, addr, (unsigned)port, seen,
+                            json_object_get(json_object_get(module, "result"),
+                                            "handshake_log"));
+}
+
 static enum tally_error zgrab2_http(struct import_ctx *ctx, const struct ip_addr *addr,
                                     json_t *module)
 {
@@ -132,6 +201,10 @@ static enum tally_error zgrab2_http(struct import_ctx *ctx, const struct ip_addr
         if (err)
             break;
     }
+    if (!err)
+        err = zgrab2_handshake(ctx, addr, (unsigned)port, seen,
+                               json_object_get(json_object_get(json_object_get(
+                                   response, "request"), "tls_log"), "handshake_log"));
     return err;
 }
 
@@ -152,9 +225,11 @@ static enum tally_error zgrab2_record(struct import_ctx *ctx, json_t *root)
         const char *status = json_string_value(json_object_get(module, "status"));
         if (!json_is_object(module) || !status)
             return import_bad_record(ctx, "expected \"status\" in the \"%.40s\" result", name);
-        if (!protocol || strcmp(protocol, "http") != 0 || strcmp(status, "success") != 0)
+        if (!protocol || strcmp(status, "success") != 0 ||
+            (strcmp(protocol, "http") != 0 && strcmp(protocol, "tls") != 0))
             continue;
-        enum tally_error err = zgrab2_http(ctx, &addr, module);
+        enum tally_error err = strcmp(protocol, "tls") == 0 ? zgrab2_tls(ctx, &addr, module)
+                                                           : zgrab2_http(ctx, &addr, module);
         if (err)
             return err;
     }
@@ -185,8 +260,8 @@ static int zgrab2_sniff(const unsigned char *head, size_t len, const char *path)
 
 const struct importer importer_zgrab2 = {
     .name = "zgrab2",
-    .description = "ZGrab2 JSON lines: http results as open ports with Server and "
-                   "X-Powered-By",
+    .description = "ZGrab2 JSON lines: http and tls results as open ports with Server, "
+                   "X-Powered-By and certificates",
     .sniff = zgrab2_sniff,
     .run = zgrab2_run,
 };

@@ -44,7 +44,7 @@ static const struct store_part store_part_source = {
  * version number); a new kind of data is a new part here. */
 static const struct store_part *const store_parts[] = {
     &store_part_source, &store_part_scan, &store_part_capture, &store_part_personal,
-    &store_part_hostset, &store_part_web,
+    &store_part_hostset, &store_part_web, &store_part_cert,
     &store_part_label,
 };
 #define NPARTS (sizeof(store_parts) / sizeof(store_parts[0]))
@@ -418,6 +418,8 @@ enum tally_error store_import_begin(struct store *store, const struct source_inf
     store->hostsets = hostset_builder_new();
     web_builder_free(store->web);
     store->web = web_builder_new();
+    cert_known_free(store->certs);
+    store->certs = NULL;
     memset(&store->counts, 0, sizeof(store->counts));
     store->counts_failure[0] = '\0';
     store->next_event_id = 0;
@@ -534,6 +536,8 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
     store->hostsets = NULL;
     web_builder_free(store->web);
     store->web = NULL;
+    cert_known_free(store->certs);
+    store->certs = NULL;
     *source_id = store->source_id;
     return TALLY_OK;
 
@@ -559,6 +563,8 @@ void store_import_rollback(struct store *store)
     store->hostsets = NULL;
     web_builder_free(store->web);
     store->web = NULL;
+    cert_known_free(store->certs);
+    store->certs = NULL;
 }
 
 /* ---- forget ---- */

@@ -142,5 +142,6 @@ void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, i
 #include "store/store_capture.h"
 #include "store/store_personal.h"
 #include "store/clickhouse.h"
+#include "store/store_cert.h"
 
 #endif

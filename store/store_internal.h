@@ -33,6 +33,7 @@ extern const struct store_part store_part_personal;     /* store_personal.c */
 extern const struct store_part store_part_hostset;      /* store_hostset.c */
 extern const struct store_part store_part_web;          /* store_web.c */
 extern const struct store_part store_part_label;        /* store_label.c */
+extern const struct store_part store_part_cert;         /* store_cert.c */
 
 /* A prepared statement, cached by the address of its SQL (a string literal). */
 struct store_statement {
@@ -55,6 +56,7 @@ struct store {
     struct hostset_builder *hostsets;       /* the import's host sets; NULL outside one */
     struct web_builder *web;        /* the import's web summaries (store_web.c); the same */
     struct clickhouse *clickhouse;  /* a ClickHouse database (clickhouse.c), else NULL */
+    struct cert_known *certs;       /* the certificates the import stored (store_cert.c) */
 };
 
 /* A prepared statement for sql (a string literal: cached by its address), reset and with
@@ -136,5 +138,10 @@ void web_builder_banner(struct web_builder *b, int64_t source, const char *proto
 /* Writes the web_winner, web_count and web_host_set rows, in the transaction under way,
  * in the order of (source, proto, port, ...); accepts NULL. */
 enum tally_error web_builder_write(struct store *store, struct web_builder *b);
+
+/* ---- certificates (store_cert.c) ---- */
+
+/* The set store_cert_known() asks; accepts NULL. */
+void cert_known_free(struct cert_known *k);
 
 #endif

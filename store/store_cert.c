@@ -1,0 +1,218 @@
+/* store_cert.c: the certificate tables: each distinct certificate once (certificate, keyed
+ * by the SHA-256 of its DER), the services that presented one (cert_service, once per
+ * import: the first time seen is kept), and the TLS version and cipher each service chose
+ * (tls_service). Forgetting an import removes its cert_service rows; a trigger then
+ * removes the certificates no service presents. */
+#include "store/store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char cert_v6[] =
+    "CREATE TABLE certificate (\n"
+    "  sha256 TEXT PRIMARY KEY,     -- lower-case hex of the SHA-256 of der\n"
+    "  der BLOB NOT NULL,           -- the certificate as received\n"
+    "  subject TEXT, issuer TEXT,   -- 'C=US, O=Example, CN=www.example.org', in DER order\n"
+    "  subject_cn TEXT, issuer_cn TEXT,\n"
+    "  san_dns TEXT, san_ip TEXT,   -- subjectAltName DNS names and addresses, ';'-separated\n"
+    "  not_before TEXT, not_after TEXT,     -- ISO-8601 UTC\n"
+    "  self_signed INTEGER,         -- 1: issuer = subject and it verifies with its own key\n"
+    "  key_type TEXT, key_bits INTEGER,     -- RSA 2048, EC 256, ...\n"
+    "  sig_alg TEXT,                -- RSA with SHA-256, ECDSA with SHA256, ...\n"
+    "  error TEXT                   -- why it did not parse (the other fields NULL), or NULL\n"
+    ");\n"
+    "CREATE TABLE cert_service (\n"
+    "  source_id INTEGER NOT NULL,  -- source.id\n"
+    "  addr TEXT NOT NULL, ip4 INTEGER, ip6 BLOB,\n"
+    "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
+    "  chain INTEGER NOT NULL,      -- 0: the service's certificate; 1, 2, ...: its chain\n"
+    "  sha256 TEXT NOT NULL,        -- certificate.sha256\n"
+    "  seen INTEGER,\n"
+    "  UNIQUE (sha256, source_id, addr, proto, port, chain)  -- a service's link once an\n"
+    "                               -- import; also the index forget's trigger looks in\n"
+    ");\n"
+    "CREATE TRIGGER cert_service_forget AFTER DELETE ON cert_service\n"
+    "  WHEN NOT EXISTS (SELECT 1 FROM cert_service WHERE sha256 = old.sha256)\n"
+    "  BEGIN DELETE FROM certificate WHERE sha256 = old.sha256; END;\n"
+    "CREATE TABLE tls_service (\n"
+    "  source_id INTEGER NOT NULL,\n"
+    "  addr TEXT NOT NULL, ip4 INTEGER, ip6 BLOB,\n"
+    "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
+    "  version TEXT NOT NULL,       -- TLS/1.2, SSLv3, ... as masscan writes them\n"
+    "  cipher INTEGER,              -- the cipher suite's number\n"
+    "  cipher_name TEXT,            -- its name, when the scanner gave one\n"
+    "  seen INTEGER\n"
+    ");\n";
+
+static const char *const cert_tables[] = { "cert_service", "tls_service", NULL };
+
+static const struct store_migration cert_migrations[] = {
+    { 6, cert_v6, NULL },
+    { 0, NULL, NULL }
+};
+
+const struct store_part store_part_cert = {
+    .name = "certificate", .migrations = cert_migrations, .tables = cert_tables
+};
+
+/* ---- the certificates the import under way stored: a set of SHA-256 digests ---- */
+
+struct cert_known {
+    unsigned char (*slots)[32];     /* all zero: free */
+    size_t nslots, n;
+};
+
+void cert_known_free(struct cert_known *k)
+{
+    if (!k)
+        return;
+    free(k->slots);
+    free(k);
+}
+
+static int hex_digest(const char *hex, unsigned char out[32])
+{
+    for (int i = 0; i < 32; i++) {
+        unsigned v = 0;
+        for (int j = 0; j < 2; j++) {
+            char c = hex[2 * i + j];
+            v <<= 4;
+            if (c >= '0' && c <= '9')
+                v |= (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= (unsigned)(c - 'a' + 10);
+            else
+                return -1;
+        }
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+static size_t known_slot(const struct cert_known *k, const unsigned char d[32])
+{
+    static const unsigned char zero[32];
+    size_t h;
+    memcpy(&h, d, sizeof(h));       /* a digest's bytes are already well mixed */
+    size_t i = h & (k->nslots - 1);
+    while (memcmp(k->slots[i], zero, 32) != 0 && memcmp(k->slots[i], d, 32) != 0)
+        i = (i + 1) & (k->nslots - 1);
+    return i;
+}
+
+static void known_add(struct cert_known *k, const unsigned char d[32])
+{
+    if (2 * (k->n + 1) > k->nslots) {
+        unsigned char (*old)[32] = k->slots;
+        size_t nold = k->nslots;
+        static const unsigned char zero[32];
+        k->nslots = nold ? 2 * nold : 256;
+        k->slots = xcalloc(k->nslots, 32);
+        for (size_t i = 0; i < nold; i++)
+            if (memcmp(old[i], zero, 32) != 0)
+                memcpy(k->slots[known_slot(k, old[i])], old[i], 32);
+        free(old);
+    }
+    size_t i = known_slot(k, d);
+    if (memcmp(k->slots[i], d, 32) != 0) {
+        memcpy(k->slots[i], d, 32);
+        k->n++;
+    }
+}
+
+int store_cert_known(struct store *store, const char *sha256)
+{
+    unsigned char d[32];
+    if (!store->certs || strlen(sha256) != 64 || hex_digest(sha256, d) != 0)
+        return 0;
+    return memcmp(store->certs->slots[known_slot(store->certs, d)], d, 32) == 0;
+}
+
+/* ---- rows ---- */
+
+enum tally_error store_add_certificate(struct store *store, const struct cert_record *rec)
+{
+    static const char sql[] =
+        "INSERT OR IGNORE INTO certificate (sha256, der, subject, issuer, subject_cn, "
+        "issuer_cn, san_dns, san_ip, not_before, not_after, self_signed, key_type, key_bits, "
+        "sig_alg, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return TALLY_OK;        /* certificates are kept in SQLite only */
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
+    store_row_text(store, 1, rec->sha256);
+    store_row_blob(store, 2, rec->der, rec->len);
+    if (!rec->error) {
+        store_row_text(store, 3, rec->subject);
+        store_row_text(store, 4, rec->issuer);
+        store_row_text(store, 5, rec->subject_cn);
+        store_row_text(store, 6, rec->issuer_cn);
+        store_row_text(store, 7, rec->san_dns);
+        store_row_text(store, 8, rec->san_ip);
+        store_row_text(store, 9, rec->not_before);
+        store_row_text(store, 10, rec->not_after);
+        store_row_int(store, 11, rec->self_signed != 0);
+        store_row_text(store, 12, rec->key_type);
+        store_row_int(store, 13, rec->key_bits);
+        store_row_text(store, 14, rec->sig_alg);
+    }
+    store_row_text(store, 15, rec->error);
+    err = store_row_end_counted(store, rec->error ? "bad-certificate" : "certificate", 1);
+    unsigned char d[32];
+    if (!err && hex_digest(rec->sha256, d) == 0) {
+        if (!store->certs)
+            store->certs = xcalloc(1, sizeof(*store->certs));
+        known_add(store->certs, d);
+    }
+    return err;
+}
+
+/* Queues the columns cert_service and tls_service start with. */
+static void row_service(struct store *store, const struct ip_addr *addr, const char *proto,
+                        unsigned port)
+{
+    store_row_int(store, 1, store->source_id);
+    store_row_addr(store, 2, addr);
+    store_row_text(store, 5, proto);
+    store_row_int(store, 6, port);
+}
+
+enum tally_error store_link_certificate(struct store *store, const char *sha256,
+                                        const struct cert_link *link)
+{
+    static const char sql[] =
+        "INSERT OR IGNORE INTO cert_service (source_id, addr, ip4, ip6, proto, port, chain, sha256, "
+        "seen) VALUES (?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return TALLY_OK;
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
+    row_service(store, &link->addr, link->proto, link->port);
+    store_row_int(store, 7, link->chain);
+    store_row_text(store, 8, sha256);
+    if (link->seen)
+        store_row_int(store, 9, link->seen);
+    return store_row_end_counted(store, "cert-link", 1);
+}
+
+enum tally_error store_add_tls(struct store *store, const struct tls_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO tls_service (source_id, addr, ip4, ip6, proto, port, version, cipher, "
+        "cipher_name, seen) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return TALLY_OK;
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
+    row_service(store, &rec->addr, rec->proto, rec->port);
+    store_row_text(store, 7, rec->version);
+    if (rec->cipher >= 0)
+        store_row_int(store, 8, rec->cipher);
+    store_row_text(store, 9, rec->cipher_name);
+    if (rec->seen)
+        store_row_int(store, 10, rec->seen);
+    return store_row_end_counted(store, "tls", 1);
+}

@@ -1,0 +1,174 @@
+#!/bin/sh
+# import-certs.sh: certificates from scans. The masscan --banners scan of
+# tests/fixtures/certs in every output format, nmap's ssl-cert script and ZGrab2's tls
+# module store each certificate once with what `openssl x509` reads in it (fingerprint,
+# subject, issuer, validity), link the services that presented it, keep a cut-off
+# certificate raw; forget removes them. Also the corpus files that carry certificates.
+. "$top_srcdir/tests/lib.sh"
+require sqlite3
+F=$top_srcdir/tests/fixtures/certs
+
+# ---- every masscan format gives the same rows ----
+for fmt in oL oJ oD oX oG; do
+    rm -f "$TMP/$fmt.db"
+    check "masscan -$fmt with certificates imports" "$TALLY" -d "$TMP/$fmt.db" import "$F/masscan.$fmt"
+    check_eq "-$fmt: 6 certificates, 1 cut off" \
+        "$(q "$TMP/$fmt.db" "SELECT COUNT(*), SUM(error IS NOT NULL) FROM certificate")" "7|1"
+    check_eq "-$fmt: services linked (7 own, 2 chain, 1 cut off)" \
+        "$(q "$TMP/$fmt.db" "SELECT SUM(chain = 0), SUM(chain > 0) FROM cert_service")" "8|2"
+    check_eq "-$fmt: TLS versions from the ssl banners" \
+        "$(q "$TMP/$fmt.db" "SELECT group_concat(version || '/' || cipher, ' ') FROM
+            (SELECT version, cipher FROM tls_service ORDER BY addr)")" \
+        "TLS/1.2/49199 TLS/1.3/4866 TLS/1.2/49195 TLS/1.2/49195 TLS/1.2/49195 TLS/1.2/49200 TLS/1.0/47"
+done
+check_eq "the same certificate rows from -oL, -oJ, -oD, -oX and -oG" \
+    "$(for fmt in oL oJ oD oX oG; do q "$TMP/$fmt.db" "SELECT * FROM certificate ORDER BY sha256" | md5sum; done | sort -u | wc -l)" "1"
+rm -f "$TMP/oB.db"
+check "masscan -oB (1.3.2 numbers: X509, no X509CA)" "$TALLY" -d "$TMP/oB.db" import "$F/masscan.oB"
+check_eq "-oB: the same certificates but the CA" \
+    "$(q "$TMP/oB.db" "SELECT COUNT(*) FROM certificate")" "6"
+
+# ---- fields equal openssl's ----
+DB=$TMP/oL.db
+# openssl's date "Jan  1 00:00:00 2021 GMT" as ISO-8601.
+iso() { "$PYTHON3" -c 'import sys, datetime
+print(datetime.datetime.strptime(sys.argv[1], "%b %d %H:%M:%S %Y GMT").strftime("%Y-%m-%dT%H:%M:%SZ"))' "$1"; }
+for c in ca leaf wildcard expired rsa1024 ecdsa; do
+    o=$(openssl x509 -in "$F/$c.pem" -noout -fingerprint -sha256 -subject -issuer -dates \
+        -nameopt sep_comma_plus_space,sname,utf8)
+    fp=$(echo "$o" | sed -n 's/^sha256 Fingerprint=//p' | tr -d : | tr A-F a-f)
+    want="$(echo "$o" | sed -n 's/^subject=//p')|$(echo "$o" | sed -n 's/^issuer=//p')|$(iso "$(echo "$o" | sed -n 's/^notBefore=//p')")|$(iso "$(echo "$o" | sed -n 's/^notAfter=//p')")"
+    check_eq "$c: subject, issuer and validity equal openssl x509's" \
+        "$(q "$DB" "SELECT subject, issuer, not_before, not_after FROM certificate WHERE sha256 = '$fp'")" "$want"
+done
+fp() { openssl x509 -in "$F/$1.pem" -noout -fingerprint -sha256 | sed 's/.*=//' | tr -d : | tr A-F a-f; }
+check_eq "CA-signed leaf: CNs, SAN names and addresses, key, signature" \
+    "$(q "$DB" "SELECT subject_cn, issuer_cn, san_dns, san_ip, self_signed, key_type, key_bits, sig_alg FROM certificate WHERE sha256 = '$(fp leaf)'")" \
+    "www.shop.example|Tally Test CA|www.shop.example;shop.example|198.18.0.10;2001:db8::10|0|RSA|2048|RSA with SHA-256"
+check_eq "self-signed wildcard: ECDSA P-256" \
+    "$(q "$DB" "SELECT subject_cn, self_signed, key_type, key_bits, sig_alg FROM certificate WHERE sha256 = '$(fp wildcard)'")" \
+    "*.transport.nest.example|1|EC|256|ECDSA with SHA256"
+check_eq "the CA signed itself; RSA 1024 and the expired one too" \
+    "$(q "$DB" "SELECT group_concat(self_signed || key_bits, ' ') FROM (SELECT * FROM certificate WHERE sha256 IN ('$(fp ca)', '$(fp rsa1024)', '$(fp expired)') ORDER BY key_bits)")" \
+    "11024 12048 12048"
+check_eq "the ECDSA leaf the (RSA) CA signed is not self-signed" \
+    "$(q "$DB" "SELECT self_signed, key_bits, sig_alg FROM certificate WHERE sha256 = '$(fp ecdsa)'")" \
+    "0|384|RSA with SHA-384"
+check_eq "the wildcard is presented by three services" \
+    "$(q "$DB" "SELECT COUNT(*) FROM cert_service WHERE sha256 = '$(fp wildcard)'")" "3"
+cut=$(q "$DB" "SELECT sha256 FROM certificate WHERE error IS NOT NULL")
+check_eq "the cut-off certificate is kept raw: its DER and the SHA-256 of it" \
+    "$(q "$DB" "SELECT hex(der) FROM certificate WHERE error IS NOT NULL" | xxd -r -p | sha256sum | cut -d' ' -f1)" "$cut"
+"$TALLY" -d "$TMP/count.db" import "$F/masscan.oL" 2>"$TMP/count.err"
+check "the summary counts certificates and the one that did not parse" \
+    grep -q "6 certificate, 10 cert-link, 1 bad-certificate" "$TMP/count.err"
+
+# ---- the analyses ----
+export TALLY_DB=$DB
+check_golden "certs: one row per certificate, by services presenting it" \
+    "$top_srcdir/tests/golden/certs.csv" "$TALLY" show certs --format csv
+check_eq "certs counts a service once however many imports saw it" \
+    "$("$TALLY" -d "$TMP/twice.db" import "$F/masscan.oL" "$F/masscan.oJ" 2>/dev/null; \
+       "$TALLY" -d "$TMP/twice.db" show certs --format csv | sed -n 2p | cut -d, -f7)" "3"
+check_eq "certs --cert by name" \
+    "$("$TALLY" show certs --cert '*.SHOP.example' --format csv | cut -d, -f2 | sort | tr '\n' ' ')" \
+    "api.shop.example old.shop.example subject_cn www.shop.example "
+check_golden "tls-versions: services by version and cipher" \
+    "$top_srcdir/tests/golden/tls-versions.csv" "$TALLY" show tls-versions --format csv
+check_eq "top 10 subnets of hosts on 9543 presenting *.transport.nest.example" \
+    "$("$TALLY" show top-subnets --port 9543 --cert '*.transport.nest.example' --top 10 --format csv | tr '\n' ' ')" \
+    "subnet,hosts 198.18.1.0/24,2 198.18.2.0/24,1 "
+check_eq "--cert a SAN name the subject CN does not give" \
+    "$("$TALLY" show ports --cert shop.example --format csv | tr '\n' ' ')" "port,proto,hosts 443,tcp,1 "
+check_eq "--cert a fingerprint prefix, with colons" \
+    "$("$TALLY" show subnets --cert "$(fp expired | cut -c1-8 | sed 's/../&:/g; s/:$//')" --format csv | tr '\n' ' ')" \
+    "subnet,hosts 198.18.3.0/24,1 "
+check_eq "--cert that matches nothing: no rows" \
+    "$("$TALLY" show address-map --cert 'nothing.example' --format csv | wc -l)" "1"
+check_eq "subnet-squares takes it too" \
+    "$("$TALLY" show subnet-squares --cert '*.transport.*' --prefix 16 --format csv | tr '\n' ' ')" \
+    "subnet,hosts 198.18.0.0/16,3 "
+check_exit "--cert is refused where it means nothing" 2 "$TALLY" show talkers --cert x
+check "certs charts" "$TALLY" chart certs -o "$TMP/certs.svg"
+check "its title says what it counts" grep -q "Certificates: services presenting each" "$TMP/certs.svg"
+check "the chart's subtitle names the filter" sh -c \
+    '"$TALLY" chart top-subnets --cert "*.transport.nest.example" -o "$TMP/t.svg" && grep -q "certificate \*.transport.nest.example" "$TMP/t.svg"'
+check "tls-versions charts" "$TALLY" chart tls-versions -o "$TMP/tls.png"
+check "a workbook has both sheets" sh -c '"$TALLY" workbook -o "$TMP/w.xlsx" certs tls-versions && test -s "$TMP/w.xlsx"'
+unset TALLY_DB
+
+# ---- a name with control bytes ----
+# control-cn.oL: a self-signed ECDSA certificate (made once with python3-cryptography)
+# whose CN holds an ESC sequence, "evil\x1b[31m.example".
+rm -f "$TMP/ctl.db"
+check "a certificate whose CN holds an ESC sequence imports" \
+    "$TALLY" -d "$TMP/ctl.db" import "$F/control-cn.oL"
+check_eq "the database keeps the name as sent" \
+    "$(q "$TMP/ctl.db" "SELECT hex(subject_cn) FROM certificate")" "6576696C1B5B33316D2E6578616D706C65"
+check_eq "show writes the ESC as \\x1b" \
+    "$("$TALLY" -d "$TMP/ctl.db" show certs --format csv | sed -n 2p | cut -d, -f2)" 'evil\x1b[31m.example'
+check "and never the byte itself" sh -c \
+    '! "$TALLY" -d "$TMP/ctl.db" show certs | grep -q "$(printf "\033")"'
+
+# ---- nmap ssl-cert and zgrab2 tls ----
+rm -f "$TMP/n.db"
+check "nmap XML with ssl-cert scripts imports" "$TALLY" -d "$TMP/n.db" import "$F/nmap-ssl-cert.xml"
+check_eq "its certificates are masscan's (the same fingerprints)" \
+    "$(q "$TMP/n.db" "SELECT group_concat(sha256) FROM (SELECT sha256 FROM certificate ORDER BY 1)")" \
+    "$(q "$DB" "SELECT group_concat(sha256) FROM (SELECT sha256 FROM certificate WHERE error IS NULL AND sha256 <> '$(fp ca)' ORDER BY 1)")"
+check_eq "one link per port" "$(q "$TMP/n.db" "SELECT COUNT(*) FROM cert_service")" "7"
+check "ZGrab2 tls results import" "$TALLY" -d "$TMP/n.db" import "$F/zgrab2-tls.json"
+check_eq "with their chains and versions" \
+    "$(q "$TMP/n.db" "SELECT COUNT(*), SUM(chain) FROM cert_service WHERE source_id = 2")|$(q "$TMP/n.db" "SELECT version, cipher_name FROM tls_service LIMIT 1")" \
+    "4|2|TLS/1.2|TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+check_eq "a certificate two imports share is stored once" \
+    "$(q "$TMP/n.db" "SELECT COUNT(*) FROM certificate WHERE sha256 = '$(fp leaf)'")" "1"
+
+# ---- forget ----
+check "forget the nmap import" "$TALLY" -d "$TMP/n.db" forget 1
+check_eq "keeps the certificates zgrab2 still links" \
+    "$(q "$TMP/n.db" "SELECT COUNT(*) FROM certificate")|$(q "$TMP/n.db" "SELECT COUNT(*) FROM cert_service")" "3|4"
+check "forget the zgrab2 import" "$TALLY" -d "$TMP/n.db" forget 2
+check_eq "leaves no certificate, link or TLS row" \
+    "$(q "$TMP/n.db" "SELECT (SELECT COUNT(*) FROM certificate) + (SELECT COUNT(*) FROM cert_service) + (SELECT COUNT(*) FROM tls_service)")" "0"
+
+# ---- the corpora ----
+if needs corpora/scan/ivre_test-T443.xml; then
+    rm -f "$TMP/c.db"
+    check "masscan XML with 48 X509 banners" "$TALLY" -d "$TMP/c.db" import "$TALLY_CORPORA/scan/ivre_test-T443.xml"
+    # Every certificate's fingerprint and end of validity as openssl reads them.
+    "$PYTHON3" - "$TALLY_CORPORA/scan/ivre_test-T443.xml" > "$TMP/ivre.b64" <<'PY'
+import re, sys
+for b in re.findall(r'name="X509" banner="([^"]*)"', open(sys.argv[1]).read()):
+    print(b)
+PY
+    : > "$TMP/want"
+    while read -r b64; do
+        echo "$b64" | base64 -d > "$TMP/one.der"
+        f=$(openssl x509 -inform DER -in "$TMP/one.der" -noout -fingerprint -sha256 | sed 's/.*=//' | tr -d : | tr A-F a-f)
+        e=$(iso "$(openssl x509 -inform DER -in "$TMP/one.der" -noout -enddate | sed 's/notAfter=//')")
+        echo "$f|$e" >> "$TMP/want"
+    done < "$TMP/ivre.b64"
+    check_eq "every fingerprint and not-after equals openssl's" \
+        "$(q "$TMP/c.db" "SELECT sha256 || '|' || not_after FROM certificate ORDER BY 1" | md5sum)" \
+        "$(sort -u "$TMP/want" | md5sum)"
+fi
+if needs corpora/scan/postmodern_masscan.list; then
+    rm -f "$TMP/p.db"
+    "$TALLY" -d "$TMP/p.db" import "$TALLY_CORPORA/scan/postmodern_masscan.list" 2>"$TMP/p.err"
+    check "masscan's cut-off certificate (1280 base64 characters) is kept raw, not a failure" \
+        grep -q "1 bad-certificate" "$TMP/p.err"
+    check_eq "its ssl banner gives TLS/1.1 and cipher 0xc013" \
+        "$(q "$TMP/p.db" "SELECT version, printf('0x%04x', cipher) FROM tls_service")" "TLS/1.1|0xc013"
+fi
+if needs corpora/scan/zmap_zgrab2_http-https.json; then
+    rm -f "$TMP/z.db"
+    check "ZGrab2 http over TLS" "$TALLY" -d "$TMP/z.db" import "$TALLY_CORPORA/scan/zmap_zgrab2_http-https.json"
+    want=$("$PYTHON3" -c 'import json, sys, base64, hashlib
+d = json.load(open(sys.argv[1]))
+raw = d["data"]["http"]["result"]["response"]["request"]["tls_log"]["handshake_log"]["server_certificates"]["certificate"]["raw"]
+print(hashlib.sha256(base64.b64decode(raw)).hexdigest())' "$TALLY_CORPORA/scan/zmap_zgrab2_http-https.json")
+    check_eq "its certificate is linked to 443" \
+        "$(q "$TMP/z.db" "SELECT sha256, port FROM cert_service")" "$want|443"
+fi
+done_testing
