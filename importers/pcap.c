@@ -252,7 +252,8 @@ static enum tally_error capture_begin(struct pcap_state *st, int64_t ts_ns)
         c = NULL;
     }
     if (c) {
-        if (store_capture_continue(st->ctx->store, c->source_id)) {
+        double closed_since = (double)(c->last_ns - st->timeout_ns[FLOW_LIST_CLOSED]) / 1e9;
+        if (store_capture_continue(st->ctx->store, c->source_id, closed_since)) {
             pcap_capture_free(c);
             return store_fail(st->ctx->store, st->ctx->diag, "cannot continue a capture");
         }

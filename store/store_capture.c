@@ -240,21 +240,22 @@ int64_t store_capture_source(const struct store *store)
     return store->source_id;
 }
 
-enum tally_error store_capture_continue(struct store *store, int64_t source_id)
+enum tally_error store_capture_continue(struct store *store, int64_t source_id,
+                                        double closed_since)
 {
-    static const char *const sql[] = {
-        "DELETE FROM conn WHERE source_id = ? AND ended = 'eof'",
-        "DELETE FROM probe WHERE source_id = ?",
-    };
-    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-        enum tally_error err = store_row_begin(store, sql[i]);
-        if (err)
-            return err;
-        store_row_int(store, 1, source_id);
-        if ((err = store_row_end(store)))
-            return err;
-    }
-    return TALLY_OK;
+    static const char conns[] =
+        "DELETE FROM conn WHERE source_id = ? AND (ended = 'eof' OR "
+        "(ended IN ('fin', 'rst') AND last_seen >= ?))";
+    static const char probes[] = "DELETE FROM probe WHERE source_id = ?";
+    enum tally_error err = store_row_begin(store, conns);
+    if (err)
+        return err;
+    store_row_int(store, 1, source_id);
+    store_row_double(store, 2, closed_since);
+    if ((err = store_row_end(store)) || (err = store_row_begin(store, probes)))
+        return err;
+    store_row_int(store, 1, source_id);
+    return store_row_end(store);
 }
 
 enum tally_error store_add_dns(struct store *store, const struct dns_record *rec)

@@ -33,10 +33,12 @@ enum tally_error store_add_probe(struct store *store, const struct probe_record 
 
 /* The source an import writes (for store_capture_continue() in the next file). */
 int64_t store_capture_source(const struct store *store);
-/* The capture of source source_id goes on in the file being imported: its connections
- * still open at the end of that file (ended 'eof') and its probes are deleted, to be
- * written again, whole, by this import. */
-enum tally_error store_capture_continue(struct store *store, int64_t source_id);
+/* The capture of source source_id goes on in the file being imported: the rows of its
+ * connections still open at the end of that file (ended 'eof', and those ended by FIN or
+ * RST but still lingering: last seen at closed_since or later) and its probes are deleted,
+ * to be written again, whole, by this import. */
+enum tally_error store_capture_continue(struct store *store, int64_t source_id,
+                                        double closed_since);
 
 /* One answer of one DNS response, or the response itself when it has no answers (name,
  * type and data NULL, ttl -1). Names are as on the wire, without the final dot. */
