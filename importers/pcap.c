@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <roaring/roaring.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -220,7 +221,6 @@ static enum tally_error parse_timeouts(struct pcap_state *st, const char *text)
         }
         g_free(copy);
     }
-    st->timeout_ns[FLOW_LIST_ATTEMPT] = tcp * 1000000000;
     st->timeout_ns[FLOW_LIST_TCP] = tcp * 1000000000;
     st->timeout_ns[FLOW_LIST_OTHER] = udp * 1000000000;
     st->timeout_ns[FLOW_LIST_CLOSED] = (int64_t)FLOW_CLOSE_DELAY * 1000000000;
@@ -394,6 +394,7 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
     }
     st.streams = stream_table_new();
     st.services = g_hash_table_new_full(service_hash, service_equal, g_free, NULL);
+    st.services4 = xcalloc(2 * 65536, sizeof(*st.services4));
 
     /* Where the next record starts, for the warning about a cut-off one (pcap only). */
     int record_header = record_header_size(&reader);
@@ -456,6 +457,10 @@ done:
         free(ring[i].payload);
     pcap_close(pc);                 /* closes fp */
     g_hash_table_destroy(st.services);
+    for (int i = 0; i < 2 * 65536; i++)
+        if (st.services4[i])
+            roaring_bitmap_free(st.services4[i]);
+    free(st.services4);
     stream_table_free(st.streams);
     pcap_capture_free(st.cap);          /* NULL once left for the next file */
     free(st.rows);

@@ -1,10 +1,12 @@
 /* pcap_conn.c: connections and scan probes of a capture. Each packet joins its connection
  * (both directions of a 5-tuple, in Zeek's sense: state, history, packets and bytes each
  * way); a connection is stored when it ends (FIN both ways or a RST, after a short delay) or
- * goes idle, so memory follows the connections open at once. A SYN nothing answered is a
- * probe: per (scanner, source port, port) a CRoaring bitmap holds the IPv4 addresses probed
- * (IPv6: a bounded hash set), so an answer is matched after the SYN's own state was let go
- * and the probes are counted exactly. Open and closed ports are read from the answers. */
+ * goes idle, so memory follows the connections open at once. A SYN nothing answered yet is
+ * a probe, not a connection: per (scanner, source port, port) a CRoaring bitmap holds the
+ * IPv4 addresses probed (IPv6: a bounded hash set), so an answer is matched however late
+ * and the probes are counted exactly; a small table of recent SYNs gives the connection
+ * its SYN's time and length when the answer comes soon. Open and closed ports are read
+ * from the answers. */
 #include "importers/pcap_internal.h"
 
 #include <roaring/roaring.h>
@@ -79,6 +81,7 @@ struct pcap_capture *pcap_capture_new(void)
 {
     struct pcap_capture *c = xcalloc(1, sizeof(*c));
     c->flows = flow_table_new();
+    c->syns = xcalloc(SYN_SLOTS, sizeof(*c->syns));
     c->probes = g_hash_table_new_full(probe_hash, probe_equal, NULL, probe_group_free);
     return c;
 }
@@ -88,6 +91,7 @@ void pcap_capture_free(struct pcap_capture *c)
     if (!c)
         return;
     flow_table_free(c->flows);
+    free(c->syns);
     g_hash_table_destroy(c->probes);
     free(c);
 }
@@ -104,9 +108,11 @@ static struct probe_group *probe_group(struct pcap_capture *c, uint8_t family,
 {
     struct probe_key key = { .family = family, .sport = sport, .dport = dport };
     memcpy(key.scanner, scanner, 16);
+    if (c->last_group && memcmp(&c->last_group->key, &key, sizeof(key)) == 0)
+        return c->last_group;
     struct probe_group *g = g_hash_table_lookup(c->probes, &key);
     if (g || !create)
-        return g;
+        return c->last_group = g;
     g = xcalloc(1, sizeof(*g));
     g->key = key;
     if (family == 4) {
@@ -116,25 +122,34 @@ static struct probe_group *probe_group(struct pcap_capture *c, uint8_t family,
         g->v6 = g_hash_table_new_full(addr6_hash, addr6_equal, free, NULL);
     }
     g_hash_table_insert(c->probes, &g->key, g);
-    return g;
+    return c->last_group = g;
 }
 
-/* A SYN from the originator of an unanswered connection attempt f to dst. */
-static void probe_sent(struct pcap_state *st, const struct flow *f, uint32_t len, int64_t ts)
+/* A SYN (without ACK) of key, with no connection: a probe. */
+static void probe_sent(struct pcap_state *st, const struct flow_key *key, uint32_t hash,
+                       uint32_t len, int64_t ts)
 {
-    struct probe_group *g = probe_group(st->cap, f->key.family, f->key.src, f->key.sport,
-                                        f->key.dport, 1);
+    struct syn_slot *slot = &st->cap->syns[(hash >> 1) % SYN_SLOTS];
+    uint32_t tag = hash | 1u << 31;
+    if (slot->hash == tag) {
+        slot->packets++;
+    } else {
+        *slot = (struct syn_slot){ .hash = tag, .len = (uint16_t)(len > 65535 ? 65535 : len),
+                                   .packets = 1, .ts = ts };
+    }
+    struct probe_group *g = probe_group(st->cap, key->family, key->src, key->sport,
+                                        key->dport, 1);
     int added = 0;
     if (g->destinations == 0 || ts < g->first_ns)
         g->first_ns = ts;
     if (g->destinations == 0 || ts > g->last_ns)
         g->last_ns = ts;
-    if (f->key.family == 4) {
-        added = roaring_bitmap_add_checked(g->probed4, addr4(f->key.dst));
-    } else if (!g_hash_table_contains(g->v6, f->key.dst)) {
+    if (key->family == 4) {
+        added = roaring_bitmap_add_checked(g->probed4, addr4(key->dst));
+    } else if (!g_hash_table_contains(g->v6, key->dst)) {
         added = 1;
         if (g_hash_table_size(g->v6) < PROBE_MAX_V6)
-            g_hash_table_insert(g->v6, g_memdup2(f->key.dst, 16), GINT_TO_POINTER(1));
+            g_hash_table_insert(g->v6, g_memdup2(key->dst, 16), GINT_TO_POINTER(1));
     }
     g->destinations += added;
     st->stats.connections += added;
@@ -186,6 +201,7 @@ static void probes_sweep(struct pcap_state *st, int64_t now)
     int64_t idle = st->timeout_ns[FLOW_LIST_TCP];
     if (idle <= 0)
         return;
+    st->cap->last_group = NULL;
     g_hash_table_iter_init(&it, st->cap->probes);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         struct probe_group *g = value;
@@ -270,8 +286,6 @@ static int conn_list(const struct flow *f)
     unsigned o = f->dir[0].state, r = f->dir[1].state;
     if ((o | r) & DIR_RST || (o & r & DIR_FIN))
         return FLOW_LIST_CLOSED;
-    if (f->dir[1].packets == 0 && f->dir[0].flags == TCP_SYN)
-        return FLOW_LIST_ATTEMPT;
     return FLOW_LIST_TCP;
 }
 
@@ -325,11 +339,11 @@ static enum tally_error conn_write(struct pcap_state *st, const struct flow *f,
     return TALLY_OK;
 }
 
-/* f ends: stored (an unanswered attempt is only a probe) and forgotten. */
+/* f ends: stored and forgotten. */
 static enum tally_error conn_end(struct pcap_state *st, struct flow *f, const char *ended)
 {
     enum tally_error err = pcap_streams_end(st, f);
-    if (!err && f->list != FLOW_LIST_ATTEMPT) {
+    if (!err) {
         if (f->list == FLOW_LIST_CLOSED)
             ended = (f->dir[0].state | f->dir[1].state) & DIR_RST ? "rst" : "fin";
         err = conn_write(st, f, ended);
@@ -352,13 +366,6 @@ static enum tally_error expire(struct pcap_state *st, int64_t now)
                 return err;
         }
     }
-    /* The oldest unanswered SYNs beyond the bound: their probe groups still hold them. */
-    while (flow_table_count(st->flows, FLOW_LIST_ATTEMPT) > FLOW_MAX_ATTEMPTS) {
-        enum tally_error err = conn_end(st, flow_table_oldest(st->flows, FLOW_LIST_ATTEMPT),
-                                        "idle");
-        if (err)
-            return err;
-    }
     return TALLY_OK;
 }
 
@@ -367,12 +374,20 @@ static enum tally_error expire(struct pcap_state *st, int64_t now)
 static enum tally_error observe(struct pcap_state *st, const struct pkt *p, int closed,
                                 const char *reason, int64_t ts_ns)
 {
-    struct service_key key = { .family = p->family, .closed = (uint8_t)closed,
-                               .port = p->sport };
-    memcpy(key.addr, p->src, sizeof(key.addr));
-    if (g_hash_table_contains(st->services, &key))
-        return TALLY_OK;
-    g_hash_table_add(st->services, g_memdup2(&key, sizeof(key)));
+    if (p->family == 4) {
+        roaring_bitmap_t **set = &st->services4[closed ? 65536 + p->sport : p->sport];
+        if (!*set)
+            *set = roaring_bitmap_create();
+        if (!roaring_bitmap_add_checked(*set, addr4(p->src)))
+            return TALLY_OK;
+    } else {
+        struct service_key key = { .family = p->family, .closed = (uint8_t)closed,
+                                   .port = p->sport };
+        memcpy(key.addr, p->src, sizeof(key.addr));
+        if (g_hash_table_contains(st->services, &key))
+            return TALLY_OK;
+        g_hash_table_add(st->services, g_memdup2(&key, sizeof(key)));
+    }
     struct scan_record rec = {
         .proto = "tcp", .port = p->sport, .status = closed ? "closed" : "open",
         .reason = reason, .ttl = p->ttl, .seen = ts_ns / 1000000000,
@@ -429,45 +444,71 @@ static enum tally_error handle_tcp(struct pcap_state *st, struct flow *f, int d,
     return err;
 }
 
-/* A new connection for a packet that has none; *d is the packet's direction in it. */
+/* The connection a probe became: its originator's SYN (from the table of recent SYNs when
+ * it is still there, else one SYN of the group's length, at the time of the packet that
+ * made it a connection). */
+static struct flow *conn_from_probe(struct pcap_state *st, struct probe_group *g,
+                                    const struct flow_key *key, uint32_t hash, int answered,
+                                    int64_t ts)
+{
+    struct flow *f = flow_table_add(st->flows, key, hash, FLOW_LIST_TCP);
+    struct syn_slot *slot = &st->cap->syns[(hash >> 1) % SYN_SLOTS];
+    long long packets = 1, bytes = g->syn_len;
+    f->first_ns = ts;
+    if (slot->hash == (hash | 1u << 31)) {
+        packets = slot->packets;
+        bytes = (long long)slot->len * slot->packets;
+        f->first_ns = slot->ts;
+        slot->hash = 0;
+    }
+    f->dir[0] = (struct flow_dir){ .packets = (uint64_t)packets, .bytes = (uint64_t)bytes,
+                                   .flags = TCP_SYN, .state = DIR_SYN };
+    f->last_ns = f->first_ns;
+    history_add(f, 0, H_SYN);
+    probe_claimed(st->cap, f, packets, bytes, answered);
+    return f;
+}
+
+/* The connection for a packet that has none, or NULL for a SYN (a probe, until answered);
+ * *d is the packet's direction in it. */
 static struct flow *conn_new(struct pcap_state *st, const struct pkt *p,
                              const struct flow_key *key, uint32_t hash, uint32_t len,
                              int64_t ts, int *d)
 {
-    unsigned flags = p->proto == 6 ? p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST) : 0;
+    unsigned flags = p->proto == 6 && p->has_ports
+                         ? p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST) : 0xff;
     struct flow_key back;
     struct flow *f;
     *d = 0;
-    if (p->proto == 6 && flags == TCP_SYN) {
-        f = flow_table_add(st->flows, key, hash, FLOW_LIST_ATTEMPT);
-        probe_sent(st, f, len, ts);
-        return f;
+    if (flags == TCP_SYN) {
+        probe_sent(st, key, hash, len, ts);
+        return NULL;
     }
-    st->stats.connections++;
-    if (flags == (TCP_SYN | TCP_ACK) || (flags & TCP_RST)) {
-        /* An answer: to a probe whose own state was let go, or (SYN-ACK) to a SYN not
-         * captured. Either way the answer's receiver is the originator. */
+    if (flags != 0xff) {
+        /* An answer to a probe: its receiver is the originator. */
         struct probe_group *g = probe_group(st->cap, key->family, key->dst, key->dport,
                                             key->sport, 0);
-        int answers_probe = g && probe_pending(g, key->src);
-        if (answers_probe || flags == (TCP_SYN | TCP_ACK)) {
+        if (g && probe_pending(g, key->src)) {
             flow_key_reverse(key, &back);
-            f = flow_table_add(st->flows, &back, hash ^ 1u, FLOW_LIST_TCP);
-            f->first_ns = ts;
             *d = 1;
-            if (answers_probe) {
-                st->stats.connections--;        /* counted as a probe */
-                f->dir[0] = (struct flow_dir){ .packets = 1, .bytes = g->syn_len,
-                                               .flags = TCP_SYN, .state = DIR_SYN };
-                history_add(f, 0, H_SYN);
-                probe_claimed(st->cap, f, 1, g->syn_len, 1);
-            } else {
-                f->history[f->nhistory++] = '^';
-            }
-            return f;
+            return conn_from_probe(st, g, &back, hash ^ 1u, 1, ts);
         }
+        /* More from a probe's sender (a RST, a FIN): the probe was a connection. */
+        g = probe_group(st->cap, key->family, key->src, key->sport, key->dport, 0);
+        if (g && probe_pending(g, key->dst))
+            return conn_from_probe(st, g, key, hash, 0, ts);
     }
-    f = flow_table_add(st->flows, key, hash, p->proto == 6 ? FLOW_LIST_TCP : FLOW_LIST_OTHER);
+    st->stats.connections++;
+    if (flags == (TCP_SYN | TCP_ACK)) {
+        /* A SYN-ACK to a SYN not captured: the connection is turned round. */
+        flow_key_reverse(key, &back);
+        f = flow_table_add(st->flows, &back, hash ^ 1u, FLOW_LIST_TCP);
+        f->history[f->nhistory++] = '^';
+        *d = 1;
+    } else {
+        f = flow_table_add(st->flows, key, hash,
+                           p->proto == 6 ? FLOW_LIST_TCP : FLOW_LIST_OTHER);
+    }
     f->first_ns = ts;
     return f;
 }
@@ -492,22 +533,15 @@ enum tally_error pcap_conn_packet(struct pcap_state *st, const struct pkt *p,
             return err;
         f = NULL;
     }
-    if (!f) {
-        f = conn_new(st, p, key, hash, len, ts_ns, &d);
-        if (f->dir[0].packets == 0)
-            f->first_ns = ts_ns;
-    }
-    int was_attempt = f->list == FLOW_LIST_ATTEMPT;
+    if (!f && !(f = conn_new(st, p, key, hash, len, ts_ns, &d)))
+        return TALLY_OK;
     struct flow_dir *side = &f->dir[d];
-    if (was_attempt && side->packets > 0 && d == 0 &&
-        (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
-        probe_sent(st, f, len, ts_ns);              /* a SYN sent again */
     side->packets++;
     side->bytes += len;
     side->payload += p->payload_len;
     if (ts_ns < f->first_ns)
         f->first_ns = ts_ns;
-    if (ts_ns > f->last_ns || f->last_ns == 0)
+    if (ts_ns > f->last_ns)
         f->last_ns = ts_ns;
     err = TALLY_OK;
     if (tcp) {
@@ -518,11 +552,7 @@ enum tally_error pcap_conn_packet(struct pcap_state *st, const struct pkt *p,
         if (p->proto == 17 && p->has_ports && (dns_port(p->sport) || dns_port(p->dport)))
             err = pcap_dns_message(st, key, ts_ns, p->payload, p->payload_len);
     }
-    int list = conn_list(f);
-    if (was_attempt && list != FLOW_LIST_ATTEMPT)
-        probe_claimed(st->cap, f, (long long)f->dir[0].packets - (d == 0),
-                      (long long)f->dir[0].bytes - (d == 0 ? len : 0), d == 1);
-    flow_table_touch(st->flows, f, list);
+    flow_table_touch(st->flows, f, conn_list(f));
     return err;
 }
 
@@ -550,10 +580,9 @@ enum tally_error pcap_conn_file_end(struct pcap_state *st)
     GPtrArray *groups = g_ptr_array_new();
     enum tally_error err = TALLY_OK;
     for (int list = 0; list < FLOW_LISTS; list++)
-        if (list != FLOW_LIST_ATTEMPT)
-            for (struct flow *f = flow_table_oldest(st->flows, list); f;
-                 f = flow_table_newer(st->flows, f))
-                open[n++] = f;
+        for (struct flow *f = flow_table_oldest(st->flows, list); f;
+             f = flow_table_newer(st->flows, f))
+            open[n++] = f;
     qsort(open, n, sizeof(*open), conn_order);
     for (size_t i = 0; i < n && !err; i++)
         err = conn_write(st, open[i], open[i]->list == FLOW_LIST_CLOSED ?

@@ -81,7 +81,6 @@ struct flow_dir {
 
 /* The expiry lists: a connection is on the one its state says, oldest activity first. */
 enum {
-    FLOW_LIST_ATTEMPT,          /* TCP, only SYNs from the originator so far: a probe */
     FLOW_LIST_TCP,              /* TCP, answered or midstream */
     FLOW_LIST_OTHER,            /* UDP, ICMP and other protocols */
     FLOW_LIST_CLOSED,           /* TCP ended (FIN both ways, or a RST): lingers briefly */
@@ -206,7 +205,7 @@ struct pcap_stats {
     long long caplen_over_len;
 };
 
-/* An observation stored already in this import (the keys of pcap_state.services). */
+/* An IPv6 observation stored already in this import (the keys of pcap_state.services). */
 struct service_key {
     uint8_t family;
     uint8_t closed;
@@ -216,9 +215,22 @@ struct service_key {
 
 /* What outlives one file: consecutive files of one capture (rotated by tcpdump -C or -G)
  * are one capture, so connections and probes go on from one file into the next. */
+/* A SYN sent lately, in a slot of struct pcap_capture.syns chosen by its 5-tuple's hash:
+ * when its answer comes while it is still there, the connection starts at its time. */
+struct syn_slot {
+    uint32_t hash;              /* flow_table_hash() of the SYN's key; 0: empty */
+    uint16_t len;               /* its wire length */
+    uint16_t packets;           /* SYNs sent (retransmissions) */
+    int64_t ts;                 /* the first one's time */
+};
+
+struct probe_group;
+
 struct pcap_capture {
     struct flow_table *flows;
+    struct syn_slot *syns;      /* SYN_SLOTS */
     GHashTable *probes;             /* struct probe_key -> struct probe_group */
+    struct probe_group *last_group; /* the one used last: a scan sends run after run */
     struct store *store;            /* where its rows went */
     int64_t source_id;              /* the file whose import wrote them last */
     int64_t last_ns;                /* the time of its last packet */
@@ -232,7 +244,9 @@ struct pcap_state {
     struct pcap_capture *cap;
     struct flow_table *flows;       /* cap->flows */
     struct stream_table *streams;
-    GHashTable *services;           /* observations already stored (struct service_key) */
+    GHashTable *services;           /* IPv6 observations already stored (struct service_key) */
+    /* IPv4 ones: per port, the addresses seen open ([port]) and closed ([65536 + port]). */
+    struct roaring_bitmap_s **services4;
     int64_t timeout_ns[FLOW_LISTS]; /* idle time after which a connection ends; 0: never */
     struct conn_record *rows;       /* connections ended, waiting to be stored */
     char (*row_text)[2][FLOW_HISTORY];  /* their proto names and histories */
@@ -244,7 +258,7 @@ struct pcap_state {
 #define FLOW_TIMEOUT_TCP 300        /* seconds idle, by capture time */
 #define FLOW_TIMEOUT_UDP 60         /* and for every protocol but TCP */
 #define FLOW_CLOSE_DELAY 5          /* seconds a connection ended by FIN or RST lingers */
-#define FLOW_MAX_ATTEMPTS 262144    /* unanswered SYNs followed one by one */
+#define SYN_SLOTS 262144            /* recent SYNs remembered (time, length, count) */
 #define PROBE_MAX_V6 1048576        /* IPv6 destinations remembered per probe group */
 #define CONN_ROWS 256               /* connections stored at once */
 
