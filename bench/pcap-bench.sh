@@ -1,7 +1,7 @@
 #!/bin/sh
 # pcap-bench.sh: times tally's import of a scan-shaped capture (bench/gen-pcap), in the same
 # run and on the same file, against `tcpdump -r FILE -w /dev/null` (reading alone),
-# `nfpcapd -r FILE -l DIR` (nfdump: pcap to NetFlow) and `argus -r FILE -w OUT` (argus:
+# `nfpcapd -r FILE -w DIR` (nfdump: pcap to NetFlow; -w is what nfdump 1.7 calls -l) and `argus -r FILE -w OUT` (argus:
 # pcap to flow records), skipping those not installed. For each it prints wall and CPU
 # seconds, peak memory (/usr/bin/time), and the ratios to tcpdump; then the rows tally
 # wrote. Peak memory should stay flat as the capture grows (tally keeps the connections
@@ -70,9 +70,9 @@ for n in $sizes; do
     fresh=
     line tally "$@"
     if [ -n "$nfpcapd" ]; then
-        fresh="rm -rf $work/nf; mkdir $work/nf"
-        set -- $(run 1 "$nfpcapd" -r "$work/scan.pcap" -l "$work/nf")
-        fresh=
+        rm -rf "$work/nf"
+        mkdir "$work/nf"
+        set -- $(run 1 "$nfpcapd" -r "$work/scan.pcap" -w "$work/nf")
         line nfpcapd "$@"
     fi
     if [ -n "$argus" ]; then

@@ -125,6 +125,12 @@ static struct probe_group *probe_group(struct pcap_capture *c, uint8_t family,
     return c->last_group = g;
 }
 
+void pcap_conn_prefetch(const struct pcap_capture *c, uint32_t hash)
+{
+    flow_table_prefetch(c->flows, hash);
+    __builtin_prefetch(&c->syns[(hash >> 1) % SYN_SLOTS], 1);
+}
+
 /* A SYN (without ACK) of key, with no connection: a probe. */
 static void probe_sent(struct pcap_state *st, const struct flow_key *key, uint32_t hash,
                        uint32_t len, int64_t ts)

@@ -263,6 +263,9 @@ struct pcap_state {
 #define CONN_ROWS 256               /* connections stored at once */
 
 struct pcap_capture *pcap_capture_new(void);
+/* Starts fetching what a packet of that key hash will read (its connection's bucket, its
+ * slot of recent SYNs), so that handling it later need not wait. */
+void pcap_conn_prefetch(const struct pcap_capture *c, uint32_t hash);
 void pcap_capture_free(struct pcap_capture *c);   /* accepts NULL */
 /* Adds a decoded IP packet (whose key has hash `hash`) to its connection or probe group,
  * ends the connections idle too long by its time, and follows what it says (open and
