@@ -8,7 +8,7 @@
 # open at once and a bitmap of the probes, not the packets). tally and tcpdump run
 # $BENCH_RUNS times (3 by default; the best wall and CPU times count: on a shared machine
 # the others are the neighbours' noise), nfpcapd and argus once (they take far longer);
-# PCAP_BENCH_OTHERS=0 leaves them out.
+# PCAP_BENCH_OTHERS=0 leaves them out, PCAP_BENCH_OTHERS=nfpcapd runs only that one.
 # Usage: pcap-bench.sh TALLY GEN_PCAP WORKDIR [PACKETS...]
 set -eu
 tally=$1 gen=$2 work=$3
@@ -23,7 +23,7 @@ if [ ! -x "$timer" ]; then
 fi
 # other NAME: the path of a program, or nothing when it is missing or left out.
 other() {
-    [ "${PCAP_BENCH_OTHERS:-1}" = 0 ] && return 0
+    case " ${PCAP_BENCH_OTHERS:-nfpcapd argus} " in *" $1 "*) ;; *) return 0 ;; esac
     PATH="$PATH:/usr/sbin:/sbin" command -v "$1" 2>/dev/null || true
 }
 nfpcapd=$(other nfpcapd)

@@ -1,7 +1,8 @@
 /* pcap_internal.h: what the packet-capture importer's files share: the decoded packet
- * (pcap_decode.c), the flow table (pcap_flow.c), bounded TCP stream reassembly
- * (pcap_stream.c), DNS (pcap_dns.c), HTTP responses (pcap_http.c) and the importer's state
- * (pcap.c). Nothing outside importers/pcap*.c and the unit tests includes it. */
+ * (pcap_decode.c), the connection table (pcap_flow.c), connections and probes
+ * (pcap_conn.c), bounded TCP stream reassembly (pcap_stream.c), DNS (pcap_dns.c), HTTP
+ * responses (pcap_http.c) and the importer's state (pcap.c). Nothing outside
+ * importers/pcap*.c and the unit tests includes it. */
 #ifndef TALLY_PCAP_INTERNAL_H
 #define TALLY_PCAP_INTERNAL_H
 
