@@ -28,8 +28,8 @@ other() {
 }
 nfpcapd=$(other nfpcapd)
 argus=$(other argus)
-[ -n "$nfpcapd" ] || echo "(nfpcapd not run: apt-get install nfdump)"
-[ -n "$argus" ] || echo "(argus not run: apt-get install argus-server)"
+[ -n "$nfpcapd" ] || echo "(nfpcapd not run: left out, or apt-get install nfdump)"
+[ -n "$argus" ] || echo "(argus not run: left out, or apt-get install argus-server)"
 mkdir -p "$work"
 
 # run N CMD...: prints "WALL CPU MAXRSS_KIB" of the command: the best wall and CPU times of
