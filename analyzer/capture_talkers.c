@@ -1,6 +1,6 @@
-/* capture_talkers.c: what the flow table and the capture summary tell: `talkers`, the hosts
- * that sent and received the most bytes, and `capture-summary`, one metric per row (packets,
- * bytes, time span, link types, packets by protocol) over the captures imported. */
+/* capture_talkers.c: what the connections, probes and capture summary tell: `talkers`, the
+ * hosts that sent and received the most bytes, and `capture-summary`, one metric per row
+ * (packets, bytes, time span, link types, packets by protocol) over the captures imported. */
 #include "analyzer/analyzer.h"
 
 #include <math.h>
@@ -19,12 +19,15 @@ static enum tally_error talkers_run(struct store *store, const struct filters *f
     strbuf_addstr(&where, " WHERE 1 = 1");
     filters_sql_ports(f, &where, NULL, "proto");
     filters_sql_source(f, &where, "source_id");
-    /* A packet between two hosts counts for both. */
+    /* A packet between two hosts counts for both; an unanswered probe for its sender. */
     strbuf_addf(&sql, "SELECT host, SUM(packets) AS packets, SUM(bytes) AS bytes FROM ("
-                "SELECT src AS host, packets, bytes FROM flow%s UNION ALL "
-                "SELECT dst AS host, packets, bytes FROM flow%s AND dst IS NOT NULL) "
+                "SELECT orig AS host, orig_packets + resp_packets AS packets, "
+                "orig_bytes + resp_bytes AS bytes FROM conn%s UNION ALL "
+                "SELECT resp, orig_packets + resp_packets, orig_bytes + resp_bytes "
+                "FROM conn%s UNION ALL "
+                "SELECT scanner, packets, bytes FROM probe%s) "
                 "GROUP BY host ORDER BY bytes DESC, packets DESC, host LIMIT %d",
-                where.buf, where.buf, f->top > 0 ? f->top : TALKERS_DEFAULT_TOP);
+                where.buf, where.buf, where.buf, f->top > 0 ? f->top : TALKERS_DEFAULT_TOP);
     *out = table_new("talkers", "Top talkers: bytes sent and received per host");
     table_add_column(*out, "host", COLUMN_TEXT);
     table_add_column(*out, "packets", COLUMN_INTEGER);
@@ -37,7 +40,7 @@ static enum tally_error talkers_run(struct store *store, const struct filters *f
 
 static int talkers_has_data(struct store *store)
 {
-    return store_has_rows(store, "SELECT 1 FROM flow LIMIT 1");
+    return store_has_rows(store, "SELECT 1 FROM conn UNION ALL SELECT 1 FROM probe LIMIT 1");
 }
 
 const struct analysis analysis_talkers = {

@@ -34,7 +34,7 @@ static void usage_chart(FILE *out)
 static const struct cli_command commands[] = {
     { .name = "import",
       .usage = "import [-f FORMAT] [--tag TAG] [--owner EMAIL] [--tz ZONE] [--lenient] "
-               "[--masscan-version V] FILE...",
+               "[--masscan-version V] [--flow-timeout T] FILE...",
       .summary = "read files into the database ('-' = stdin)",
       .store = CLI_STORE_WRITE, .usage_more = usage_formats, .run = cmd_import },
     { .name = "sources", .usage = "sources [--format table|csv|tsv|json]",

@@ -53,6 +53,7 @@ int cli_bad_option(const char *command, int c, char **argv);
 enum {
     OPT_TZ = 1000, OPT_FORMAT, OPT_KIND, OPT_TITLE, OPT_SIZE, OPT_HELP, OPT_TAG,
     OPT_OWNER, OPT_LENIENT, OPT_MASSCAN_VERSION,
+    OPT_FLOW_TIMEOUT,
     CLI_OPT_FILTER = 2000
 };
 /* The filters' long options followed by options (ended by a zero entry), for

@@ -81,6 +81,13 @@ static const char masscan_version_help[] =
     "  (every 1.3.x release writes masscan/1.1: name 1.3.9 for files of 1.3.9 and later).\n"
     "  The text formats name the protocol and ignore it.\n";
 
+/* Captures: how long an idle connection lives, by capture time. */
+static const char flow_timeout_help[] =
+    "\n--flow-timeout T\n"
+    "  captures: seconds after its last packet an idle connection ends: one number for\n"
+    "  every protocol, or tcp=SECONDS,udp=SECONDS (udp also for ICMP and the others);\n"
+    "  0 never. Default tcp=300,udp=60.\n";
+
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -90,6 +97,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         { "tz", required_argument, NULL, OPT_TZ },
         { "lenient", no_argument, NULL, OPT_LENIENT },
         { "masscan-version", required_argument, NULL, OPT_MASSCAN_VERSION },
+        { "flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 }
     };
@@ -111,9 +119,11 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         case OPT_TZ: opt.tz = optarg; break;
         case OPT_LENIENT: opt.lenient = 1; break;
         case OPT_MASSCAN_VERSION: opt.masscan_version = optarg; break;
+        case OPT_FLOW_TIMEOUT: opt.flow_timeout = optarg; break;
         case OPT_HELP:
             cli_print_usage(cli->command, stdout);
             fputs(masscan_version_help, stdout);
+            fputs(flow_timeout_help, stdout);
             return 0;
         default:
             return cli_bad_option("import", c, argv);

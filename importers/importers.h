@@ -64,6 +64,7 @@ struct import_options {
     const char *owner;          /* --owner e-mail */
     const char *tz;             /* --tz, for times with no zone (default "UTC") */
     const char *masscan_version;/* --masscan-version for -oB app numbers, NULL = guess */
+    const char *flow_timeout;   /* --flow-timeout for captures, NULL = the defaults */
     int lenient;                /* --lenient: skip malformed records */
     /* Progress, or NULL: called now and then while a file is read with the bytes read
      * and its size (0 when unknown), and once with finished = 1 when the reading ends. */

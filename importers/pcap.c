@@ -1,12 +1,12 @@
 /* pcap.c: the packet-capture importer (pcap and pcapng, read by libpcap). One pass over the
- * packets: a SYN-ACK is an open port and a RST answering a SYN a closed one (stored as
- * scan observations, once per service), DNS answers and HTTP response headers are stored
- * as they complete, and flows and the capture summary are aggregated in memory and
- * written at the end. */
+ * packets (what each says: pcap_conn.c), then the capture summary. Files given one after
+ * the other that go on in time are one capture: the connections open at the end of one go
+ * on in the next (--flow-timeout sets how long idle ones live). */
 #include "importers/pcap_internal.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <roaring/roaring.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,14 +15,6 @@
 /* Packets decoded ahead of the one handled: the memory holding a packet's flow is fetched
  * while the packets before it are handled, rather than waited for. */
 #define PIPELINE 8
-
-/* An observation stored already in this import. */
-struct service_key {
-    uint8_t family;
-    uint8_t closed;
-    uint16_t port;
-    uint8_t addr[16];
-};
 
 /* A packet decoded, waiting its turn to be handled. */
 struct pending {
@@ -115,49 +107,16 @@ static int reader_close(void *cookie)
     return 0;
 }
 
-static enum tally_error observe(struct pcap_state *st, const struct pkt *p, int closed,
-                                const char *reason, int64_t ts_ns)
+/* A record's time in nanoseconds; a damaged fraction counts as whole seconds and times
+ * beyond what tally represents are clamped. */
+static int64_t record_time(const struct pcap_pkthdr *h)
 {
-    struct service_key key = { .family = p->family, .closed = (uint8_t)closed,
-                               .port = p->sport };
-    memcpy(key.addr, p->src, sizeof(key.addr));
-    if (g_hash_table_contains(st->services, &key))
-        return TALLY_OK;
-    g_hash_table_add(st->services, g_memdup2(&key, sizeof(key)));
-    struct scan_record rec = {
-        .proto = "tcp", .port = p->sport, .status = closed ? "closed" : "open",
-        .reason = reason, .ttl = p->ttl, .seen = ts_ns / 1000000000,
-    };
-    rec.addr.family = p->family;
-    memcpy(rec.addr.bytes, p->src, sizeof(rec.addr.bytes));
-    if (store_add_observation(st->ctx->store, &rec))
-        return store_fail(st->ctx->store, st->ctx->diag, "cannot store an observation");
-    return TALLY_OK;
-}
-
-static enum tally_error handle_tcp(struct pcap_state *st, struct flow *f,
-                                   const struct pkt *p, int64_t ts_ns)
-{
-    unsigned flags = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
-    enum tally_error err = TALLY_OK;
-    if (flags == TCP_SYN) {
-        f->state |= FLOW_SAW_SYN;
-    } else if (flags == (TCP_SYN | TCP_ACK)) {
-        f->state |= FLOW_SAW_SYNACK;
-        if (!(f->state & FLOW_STREAM_DONE) && !stream_table_find(st->streams, f)) {
-            f->isn = p->seq + 1;
-            f->state |= FLOW_HAS_ISN;
-        }
-        err = observe(st, p, 0, "syn-ack", ts_ns);
-    } else if (flags & TCP_RST) {
-        /* Closed: a RST from a port that was sent a SYN and never answered with SYN-ACK. */
-        struct flow *r = flow_table_reverse(st->flows, f);
-        if (r && (r->state & FLOW_SAW_SYN) && !(f->state & FLOW_SAW_SYNACK))
-            err = observe(st, p, 1, flags & TCP_ACK ? "rst-ack" : "rst", ts_ns);
-    }
-    if (!err && p->payload_len > 0)
-        err = pcap_tcp_payload(st, f, p, ts_ns);
-    return err;
+    int64_t sec = h->ts.tv_sec, frac = h->ts.tv_usec;
+    if (frac < 0 || frac >= 1000000000)
+        frac = 0;
+    if (sec < 0 || sec > MAX_SECONDS)
+        sec = sec < 0 ? 0 : MAX_SECONDS;
+    return sec * 1000000000 + frac;
 }
 
 /* Counts the packet and decodes it into q, copying what q keeps of its data. Returns
@@ -167,12 +126,7 @@ static int decode_packet(struct pcap_state *st, const struct pcap_pkthdr *h,
 {
     struct pcap_stats *s = &st->stats;
     struct pkt *p = &q->pkt;
-    int64_t sec = h->ts.tv_sec, frac = h->ts.tv_usec;     /* frac: nanoseconds */
-    if (frac < 0 || frac >= 1000000000)             /* a damaged record: whole seconds */
-        frac = 0;
-    if (sec < 0 || sec > MAX_SECONDS)               /* beyond what tally represents */
-        sec = sec < 0 ? 0 : MAX_SECONDS;
-    int64_t ts = sec * 1000000000 + frac;
+    int64_t ts = record_time(h);
 
     if (s->packets == 0 || ts < s->first_ns)
         s->first_ns = ts;
@@ -233,143 +187,104 @@ static int decode_packet(struct pcap_state *st, const struct pcap_pkthdr *h,
     return 1;
 }
 
-/* Adds a decoded IP packet to its flow and follows what it says. */
-static enum tally_error handle_packet(struct pcap_state *st, const struct pending *q)
+/* Parses --flow-timeout: "SECONDS" for every protocol, or "tcp=SECONDS,udp=SECONDS" (either
+ * part; udp stands for every protocol but TCP); 0 is no timeout. */
+static enum tally_error parse_timeouts(struct pcap_state *st, const char *text)
 {
-    const struct pkt *p = &q->pkt;
-    struct flow *f = flow_table_get(st->flows, &q->key, q->hash);
-    if (f->packets++ == 0)
-        f->first_ns = q->ts;
-    f->last_ns = q->ts;
-    f->bytes += q->len;
-    if (!p->has_ports)
-        return TALLY_OK;
-    if (p->proto == 6) {
-        f->tcp_flags |= p->tcp_flags;
-        return handle_tcp(st, f, p, q->ts);
+    int64_t tcp = FLOW_TIMEOUT_TCP, udp = FLOW_TIMEOUT_UDP;
+    if (text && *text) {
+        char *copy = g_strdup(text), *save = NULL, *bad = NULL;
+        for (char *part = strtok_r(copy, ",", &save); part && !bad;
+             part = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(part, '='), *end;
+            const char *number = eq ? eq + 1 : part;
+            long long v = strtoll(number, &end, 10);
+            if (end == number || *end || v < 0 || v > 100000000) {
+                bad = part;
+                break;
+            }
+            if (!eq) {
+                tcp = udp = v;
+            } else if (eq - part == 3 && strncmp(part, "tcp", 3) == 0) {
+                tcp = v;
+            } else if (eq - part == 3 && strncmp(part, "udp", 3) == 0) {
+                udp = v;
+            } else {
+                bad = part;
+            }
+        }
+        if (bad) {
+            diag_set(st->ctx->diag, TALLY_ERROR_USAGE, "--flow-timeout: '%s' is not SECONDS, "
+                     "tcp=SECONDS or udp=SECONDS (0: none)", bad);
+            g_free(copy);
+            return TALLY_ERROR_USAGE;
+        }
+        g_free(copy);
     }
-    if (p->proto == 17 && p->payload_len > 0 && (dns_port(p->sport) || dns_port(p->dport)))
-        return pcap_dns_message(st, &q->key, q->ts, p->payload, p->payload_len);
+    st->timeout_ns[FLOW_LIST_TCP] = tcp * 1000000000;
+    st->timeout_ns[FLOW_LIST_OTHER] = udp * 1000000000;
+    st->timeout_ns[FLOW_LIST_CLOSED] = (int64_t)FLOW_CLOSE_DELAY * 1000000000;
     return TALLY_OK;
 }
 
-static const char *proto_name(unsigned proto, char *buf, size_t size)
+/* The capture the previous file of this run left open, if any: kept only while its
+ * import succeeded, for the file after it. */
+static struct pcap_capture *carried;
+
+static void carried_free(void)
 {
-    switch (proto) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 1: return "icmp";
-    case 58: return "icmpv6";
-    default:
-        snprintf(buf, size, "%u", proto);
-        return buf;
+    pcap_capture_free(carried);
+    carried = NULL;
+}
+
+/* The capture the file beginning at time ts_ns belongs to: the one the previous file left
+ * open when this one goes on from it in time (and into the same store), else a new one. */
+static enum tally_error capture_begin(struct pcap_state *st, int64_t ts_ns)
+{
+    static int registered;
+    struct pcap_capture *c = carried;
+    int64_t longest = st->timeout_ns[FLOW_LIST_TCP] > st->timeout_ns[FLOW_LIST_OTHER]
+                          ? st->timeout_ns[FLOW_LIST_TCP] : st->timeout_ns[FLOW_LIST_OTHER];
+    carried = NULL;
+    if (c && (c->store != st->ctx->store || ts_ns < c->last_ns - 1000000000 ||
+              (longest > 0 && ts_ns > c->last_ns + longest))) {
+        pcap_capture_free(c);
+        c = NULL;
     }
-}
-
-/* A TCP flow of one SYN that nothing answered: a scan's probe. */
-static int unanswered_probe(const struct flow *f)
-{
-    return f->key.proto == 6 && f->packets == 1 && f->tcp_flags == TCP_SYN && !f->reverse;
-}
-
-static void flow_record_from(const struct flow *f, struct flow_record *rec, char *proto,
-                             size_t size)
-{
-    *rec = (struct flow_record){
-        .proto = proto_name(f->key.proto, proto, size),
-        .sport = f->key.sport, .dport = f->key.dport,
-        .packets = (long long)f->packets, .bytes = (long long)f->bytes,
-        .first_seen = (double)f->first_ns / 1e9, .last_seen = (double)f->last_ns / 1e9,
-        .tcp_flags = f->tcp_flags, .destinations = 1,
-    };
-    rec->src.family = rec->dst.family = f->key.family;
-    memcpy(rec->src.bytes, f->key.src, 16);
-    memcpy(rec->dst.bytes, f->key.dst, 16);
-}
-
-/* Unanswered probes from one src:sport to one dport, counted as one row. */
-struct probe_group {
-    struct flow_key key;        /* dst zeroed */
-    struct flow_record rec;
-};
-
-static guint probe_hash(gconstpointer p)
-{
-    return flow_table_hash(p);
-}
-
-static gboolean probe_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, sizeof(struct flow_key)) == 0;
-}
-
-/* Writes every flow, but folds the unanswered one-SYN probes of a scan into one row per
- * (src, sport, dport): millions of probe rows would say no more than their count and
- * would cost most of the import. */
-static enum tally_error write_flows(struct pcap_state *st)
-{
-    enum { BATCH = 256 };
-    struct store *store = st->ctx->store;
-    struct flow_record recs[BATCH];
-    char protos[BATCH][8];
-    enum tally_error err = TALLY_OK;
-    GHashTable *groups = g_hash_table_new(probe_hash, probe_equal);
-    GPtrArray *order = g_ptr_array_new_with_free_func(g_free);
-    size_t n = flow_table_size(st->flows), used = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct flow *f = flow_table_at(st->flows, i);
-        if (unanswered_probe(f)) {
-            struct flow_key key = f->key;
-            memset(key.dst, 0, sizeof(key.dst));
-            struct probe_group *g = g_hash_table_lookup(groups, &key);
-            if (!g) {
-                g = g_new0(struct probe_group, 1);
-                g->key = key;
-                flow_record_from(f, &g->rec, protos[0], sizeof(protos[0]));
-                g->rec.proto = "tcp";
-                g->rec.dst.family = 0;      /* its bytes keep the first probe's address */
-                g->rec.destinations = 0;
-                g->rec.packets = g->rec.bytes = 0;
-                g_hash_table_insert(groups, &g->key, g);
-                g_ptr_array_add(order, g);
-            }
-            double seen = (double)f->first_ns / 1e9;
-            if (seen < g->rec.first_seen)
-                g->rec.first_seen = seen;
-            if ((double)f->last_ns / 1e9 > g->rec.last_seen)
-                g->rec.last_seen = (double)f->last_ns / 1e9;
-            g->rec.packets += (long long)f->packets;
-            g->rec.bytes += (long long)f->bytes;
-            g->rec.destinations++;
-            continue;
+    if (c) {
+        double closed_since = (double)(c->last_ns - st->timeout_ns[FLOW_LIST_CLOSED]) / 1e9;
+        if (store_capture_continue(st->ctx->store, c->source_id, closed_since)) {
+            pcap_capture_free(c);
+            return store_fail(st->ctx->store, st->ctx->diag, "cannot continue a capture");
         }
-        flow_record_from(f, &recs[used], protos[used], sizeof(protos[used]));
-        if (++used == BATCH) {
-            if (store_add_flows(store, recs, used)) {
-                err = store_fail(store, st->ctx->diag, "cannot store a flow");
-                goto done;
-            }
-            used = 0;
-        }
+    } else {
+        c = pcap_capture_new();
     }
-    if (used && store_add_flows(store, recs, used)) {
-        err = store_fail(store, st->ctx->diag, "cannot store a flow");
-        goto done;
+    if (!registered) {
+        atexit(carried_free);
+        registered = 1;
     }
-    for (guint i = 0; i < order->len; i++) {
-        struct probe_group *g = g_ptr_array_index(order, i);
-        if (g->rec.destinations == 1)
-            g->rec.dst.family = g->key.family;      /* a lone probe stays its own flow */
-        if (store_add_flows(store, &g->rec, 1)) {
-            err = store_fail(store, st->ctx->diag, "cannot store a flow");
-            goto done;
-        }
-    }
+    st->cap = c;
+    st->flows = c->flows;
+    return TALLY_OK;
+}
 
-done:
-    g_ptr_array_free(order, TRUE);
-    g_hash_table_destroy(groups);
-    return err;
+/* After a file was read whole: its capture is left for a next file to go on. */
+static void capture_end(struct pcap_state *st)
+{
+    if (!st->cap)
+        return;
+    st->cap->store = st->ctx->store;
+    st->cap->source_id = store_capture_source(st->ctx->store);
+    st->cap->last_ns = st->stats.last_ns;
+    carried = st->cap;
+    st->cap = NULL;
+}
+
+/* Adds a decoded IP packet to its connection. */
+static enum tally_error handle_packet(struct pcap_state *st, const struct pending *q)
+{
+    return pcap_conn_packet(st, &q->pkt, &q->key, q->hash, q->ts, q->len);
 }
 
 /* libpcap's name of a link type, or DLT<number> for one it has no name for. */
@@ -399,7 +314,7 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
         { "unsupported_link", s->unsupported }, { "malformed", s->malformed },
         { "truncated", s->truncated }, { "fragments", s->fragments },
         { "caplen_over_len", s->caplen_over_len },
-        { "flows", (long long)flow_table_size(st->flows) },
+        { "flows", s->connections },
         { "dns_queries", s->dns_queries }, { "dns_responses", s->dns_responses },
         { "dns_malformed", s->dns_malformed }, { "dns_other_opcode", s->dns_other_opcode },
         { "http_responses", s->http_responses },
@@ -473,17 +388,23 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
                         errbuf);
     }
     st.dlt = pcap_datalink(pc);
-    st.flows = flow_table_new();
+    if ((err = parse_timeouts(&st, ctx->opt->flow_timeout))) {
+        pcap_close(pc);
+        return err;
+    }
     st.streams = stream_table_new();
     st.services = g_hash_table_new_full(service_hash, service_equal, g_free, NULL);
+    st.services4 = xcalloc(2 * 65536, sizeof(*st.services4));
 
     /* Where the next record starts, for the warning about a cut-off one (pcap only). */
     int record_header = record_header_size(&reader);
     long long offset = record_header ? 24 : -1;
     while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
         struct pending *q = &ring[decoded % PIPELINE];
+        if (!st.cap && (err = capture_begin(&st, record_time(h))))
+            goto done;
         if (decode_packet(&st, h, data, q)) {
-            flow_table_prefetch(st.flows, q->hash);
+            pcap_conn_prefetch(st.cap, q->hash);
             if (++decoded - handled == PIPELINE &&
                 (err = handle_packet(&st, &ring[handled++ % PIPELINE])))
                 goto done;
@@ -525,17 +446,25 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
                     "packet had; read as captured", input_path(ctx->in),
                     st.stats.caplen_over_len, st.stats.caplen_over_len == 1 ? "" : "s",
                     st.stats.caplen_over_len == 1 ? "s" : "");
-    if ((err = pcap_streams_finish(&st)) || (err = write_flows(&st)) ||
-        (err = write_summary(&st, pc)))
+    if (st.cap && ((err = pcap_streams_finish(&st)) || (err = pcap_conn_file_end(&st))))
         goto done;
+    if ((err = write_summary(&st, pc)))
+        goto done;
+    capture_end(&st);
 
 done:
     for (int i = 0; i < PIPELINE; i++)
         free(ring[i].payload);
     pcap_close(pc);                 /* closes fp */
     g_hash_table_destroy(st.services);
+    for (int i = 0; i < 2 * 65536; i++)
+        if (st.services4[i])
+            roaring_bitmap_free(st.services4[i]);
+    free(st.services4);
     stream_table_free(st.streams);
-    flow_table_free(st.flows);
+    pcap_capture_free(st.cap);          /* NULL once left for the next file */
+    free(st.rows);
+    free(st.row_text);
     return err;
 }
 

@@ -26,25 +26,25 @@ size_t http_header_length(const uint8_t *data, size_t len)
     return 0;
 }
 
-static void flow_source(const struct flow *f, struct ip_addr *addr)
+static void key_source(const struct flow_key *key, struct ip_addr *addr)
 {
     memset(addr, 0, sizeof(*addr));
-    addr->family = f->key.family;
-    memcpy(addr->bytes, f->key.src, sizeof(addr->bytes));
+    addr->family = key->family;
+    memcpy(addr->bytes, key->src, sizeof(addr->bytes));
 }
 
-enum tally_error pcap_http_response(struct pcap_state *st, const struct flow *f,
+enum tally_error pcap_http_response(struct pcap_state *st, const struct flow_key *key,
                                     int64_t ts_ns, const uint8_t *data, size_t len)
 {
     struct import_ctx *ctx = st->ctx;
     struct banner_record banner = {
-        .proto = "tcp", .port = f->key.sport, .service = "http", .data = data, .len = len,
+        .proto = "tcp", .port = key->sport, .service = "http", .data = data, .len = len,
         .seen = ts_ns / 1000000000,
     };
     struct header_record service = {
-        .proto = "tcp", .port = f->key.sport, .seen = banner.seen,
+        .proto = "tcp", .port = key->sport, .seen = banner.seen,
     };
-    flow_source(f, &banner.addr);
+    key_source(key, &banner.addr);
     service.addr = banner.addr;
     st->stats.http_responses++;
     if (store_add_banner(ctx->store, &banner))

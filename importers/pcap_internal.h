@@ -1,7 +1,8 @@
 /* pcap_internal.h: what the packet-capture importer's files share: the decoded packet
- * (pcap_decode.c), the flow table (pcap_flow.c), bounded TCP stream reassembly
- * (pcap_stream.c), DNS (pcap_dns.c), HTTP responses (pcap_http.c) and the importer's state
- * (pcap.c). Nothing outside importers/pcap*.c and the unit tests includes it. */
+ * (pcap_decode.c), the connection table (pcap_flow.c), connections and probes
+ * (pcap_conn.c), bounded TCP stream reassembly (pcap_stream.c), DNS (pcap_dns.c), HTTP
+ * responses (pcap_http.c) and the importer's state (pcap.c). Nothing outside
+ * importers/pcap*.c and the unit tests includes it. */
 #ifndef TALLY_PCAP_INTERNAL_H
 #define TALLY_PCAP_INTERNAL_H
 
@@ -50,7 +51,7 @@ struct pkt {
 int pcap_link_supported(int dlt);
 enum pkt_status pcap_decode(int dlt, const uint8_t *data, size_t caplen, struct pkt *pkt);
 
-/* ---- flows: per-direction 5-tuple aggregates (pcap_flow.c) ---- */
+/* ---- connections: both directions of a 5-tuple (pcap_flow.c) ---- */
 
 struct flow_key {
     uint8_t family, proto;
@@ -59,43 +60,76 @@ struct flow_key {
     uint8_t src[16], dst[16];
 };
 
-/* What the importer remembers about a flow beyond its counters. */
+/* What the importer remembers about one direction of a connection (struct flow_dir). */
 enum {
-    FLOW_SAW_SYN = 1,           /* a SYN without ACK went this way */
-    FLOW_SAW_SYNACK = 2,        /* a SYN-ACK went this way: the sender is a server */
-    FLOW_HAS_ISN = 4,           /* isn holds the sequence number of the first data byte */
-    FLOW_STREAM_DONE = 8        /* the payload was handled (or is not of interest) */
+    DIR_SYN = 1,                /* sent a SYN without ACK */
+    DIR_SYNACK = 2,             /* sent a SYN-ACK: this end is a server */
+    DIR_FIN = 4,                /* sent a FIN */
+    DIR_RST = 8,                /* sent a RST */
+    DIR_HAS_ISN = 16,           /* isn holds the sequence number of the first data byte */
+    DIR_STREAM_DONE = 32,       /* the payload was handled (or is not of interest) */
+    DIR_STREAM = 64             /* a stream of this direction is being reassembled */
 };
 
+struct flow_dir {
+    uint64_t packets, bytes;    /* bytes: frame lengths on the wire */
+    uint64_t payload;           /* transport payload bytes */
+    uint32_t isn;
+    uint8_t flags;              /* TCP flags OR'ed */
+    uint8_t state;              /* DIR_* */
+    uint8_t letters;            /* history letters already written for this direction */
+};
+
+/* The expiry lists: a connection is on the one its state says, oldest activity first. */
+enum {
+    FLOW_LIST_TCP,              /* TCP, answered or midstream */
+    FLOW_LIST_OTHER,            /* UDP, ICMP and other protocols */
+    FLOW_LIST_CLOSED,           /* TCP ended (FIN both ways, or a RST): lingers briefly */
+    FLOW_LISTS
+};
+
+#define FLOW_HISTORY 14         /* room for Zeek's history letters (12) and a '^' */
+
+/* One connection. Its key is in the originator's direction (src is the originator). */
 struct flow {
     struct flow_key key;
-    uint8_t tcp_flags;          /* OR of every packet's flags */
-    uint8_t state;              /* FLOW_* */
-    uint32_t isn;
-    uint32_t reverse;           /* index + 1 of the flow the other way; 0: none seen yet */
-    uint64_t packets, bytes;
+    struct flow_dir dir[2];     /* 0: originator to responder; 1: back */
     int64_t first_ns, last_ns;
+    uint32_t self;              /* its index + 1 in the table */
+    uint32_t prev, next;        /* its neighbours (index + 1) on its expiry list */
+    uint8_t list;               /* FLOW_LIST_* */
+    uint8_t nhistory;
+    char history[FLOW_HISTORY];
 };
 
 struct flow_table;
 struct flow_table *flow_table_new(void);
 void flow_table_free(struct flow_table *t);        /* accepts NULL */
-/* The hash of key, for flow_table_get(); both directions of a 5-tuple hash alike but for
- * the lowest bit. */
+/* The hash of key; both directions of a 5-tuple hash alike but for the lowest bit. */
 uint32_t flow_table_hash(const struct flow_key *key);
-/* Starts fetching from memory where the flow of that hash is looked up, so that a later
- * flow_table_get() need not wait for it. */
+void flow_key_reverse(const struct flow_key *key, struct flow_key *back);
+/* Starts fetching from memory where the connection of that hash is looked up, so that a
+ * later flow_table_find() need not wait for it. */
 void flow_table_prefetch(const struct flow_table *t, uint32_t hash);
-/* The flow for key, or NULL. */
-struct flow *flow_table_find(struct flow_table *t, const struct flow_key *key);
-/* The flow for key, whose flow_table_hash() is hash, created zeroed (but for its key and
- * its link to the reverse flow) when new; pointers stay valid until flow_table_free(). */
-struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key, uint32_t hash);
-/* The flow going the other way of f's 5-tuple, or NULL while none has been seen. */
-struct flow *flow_table_reverse(struct flow_table *t, const struct flow *f);
+/* The connection of a packet with that key and hash going either way, or NULL; *dir is 0
+ * when the packet goes from the originator, 1 when it goes back. */
+struct flow *flow_table_find(struct flow_table *t, const struct flow_key *key, uint32_t hash,
+                             int *dir);
+/* A new connection keyed key (whose hash is hash; none may exist yet either way), zeroed
+ * but for its key, newest on expiry list `list`. Its pointer stays valid until it is
+ * removed. */
+struct flow *flow_table_add(struct flow_table *t, const struct flow_key *key, uint32_t hash,
+                            int list);
+/* Makes f the newest of expiry list `list` (moving it there from its own). */
+void flow_table_touch(struct flow_table *t, struct flow *f, int list);
+/* The oldest connection of an expiry list, or NULL. */
+struct flow *flow_table_oldest(const struct flow_table *t, int list);
+/* The connection after f on its expiry list, or NULL. */
+struct flow *flow_table_newer(const struct flow_table *t, const struct flow *f);
+size_t flow_table_count(const struct flow_table *t, int list);
 size_t flow_table_size(const struct flow_table *t);
-/* The i-th flow in the order flows were first seen. */
-struct flow *flow_table_at(struct flow_table *t, size_t i);
+/* Forgets f; its entry is reused. */
+void flow_table_remove(struct flow_table *t, struct flow *f);
 
 /* ---- bounded TCP stream reassembly (pcap_stream.c) ---- */
 
@@ -114,6 +148,8 @@ struct stream_range {
  * of order, repeated or overlapping: the first copy of each byte wins. */
 struct stream {
     struct flow *flow;
+    struct flow_dir *side;      /* the direction followed: flow->dir[0] or [1] */
+    struct flow_key key;        /* in that direction: src sends the stream */
     enum stream_kind kind;
     uint32_t base;              /* sequence number of byte 0 */
     unsigned char *data;
@@ -128,7 +164,8 @@ struct stream {
     struct stream *older, *newer;
 };
 
-struct stream *stream_new(struct flow *flow, enum stream_kind kind, uint32_t base);
+/* A stream of direction dir (0 or 1) of flow. */
+struct stream *stream_new(struct flow *flow, int dir, enum stream_kind kind, uint32_t base);
 void stream_free(struct stream *s);                 /* accepts NULL */
 /* Adds a segment starting at sequence number seq. Bytes beyond STREAM_MAX_BYTES are
  * dropped. Returns 0, or -1 when the segment would need more than STREAM_MAX_RANGES gaps. */
@@ -143,7 +180,7 @@ int stream_rebase(struct stream *s, uint32_t seq);
 struct stream_table;
 struct stream_table *stream_table_new(void);
 void stream_table_free(struct stream_table *t);    /* frees the streams still tracked */
-struct stream *stream_table_find(struct stream_table *t, const struct flow *flow);
+struct stream *stream_table_find(struct stream_table *t, const struct flow_dir *side);
 /* Tracks s (the table takes it) as the most recently used. */
 void stream_table_insert(struct stream_table *t, struct stream *s);
 /* Marks s as the most recently used. */
@@ -163,19 +200,85 @@ struct pcap_stats {
     long long not_ip, unsupported, malformed, truncated, fragments;
     long long dns_queries, dns_responses, dns_malformed, dns_other_opcode;
     long long http_responses, streams_evicted, streams_abandoned;
+    long long connections;          /* begun in this file, each unanswered probe one */
     /* Record headers that lie: more bytes captured than the packet had (read as
      * captured). More than the snapshot length libpcap itself cuts to the snapshot. */
     long long caplen_over_len;
+};
+
+/* An IPv6 observation stored already in this import (the keys of pcap_state.services). */
+struct service_key {
+    uint8_t family;
+    uint8_t closed;
+    uint16_t port;
+    uint8_t addr[16];
+};
+
+/* What outlives one file: consecutive files of one capture (rotated by tcpdump -C or -G)
+ * are one capture, so connections and probes go on from one file into the next. */
+/* A SYN sent lately, in a slot of struct pcap_capture.syns chosen by its 5-tuple's hash:
+ * when its answer comes while it is still there, the connection starts at its time. */
+struct syn_slot {
+    uint32_t hash;              /* flow_table_hash() of the SYN's key; 0: empty */
+    uint16_t len;               /* its wire length */
+    uint16_t packets;           /* SYNs sent (retransmissions) */
+    int64_t ts;                 /* the first one's time */
+};
+
+struct probe_group;
+
+struct pcap_capture {
+    struct flow_table *flows;
+    struct syn_slot *syns;      /* SYN_SLOTS */
+    GHashTable *probes;             /* struct probe_key -> struct probe_group */
+    struct probe_group *last_group; /* the one used last: a scan sends run after run */
+    struct store *store;            /* where its rows went */
+    int64_t source_id;              /* the file whose import wrote them last */
+    int64_t last_ns;                /* the time of its last packet */
+    long long packets;              /* since the last sweep of the probes */
 };
 
 struct pcap_state {
     struct import_ctx *ctx;
     int dlt;
     struct pcap_stats stats;
-    struct flow_table *flows;
+    struct pcap_capture *cap;
+    struct flow_table *flows;       /* cap->flows */
     struct stream_table *streams;
-    GHashTable *services;           /* observations already stored (struct service_key) */
+    GHashTable *services;           /* IPv6 observations already stored (struct service_key) */
+    /* IPv4 ones: per port, the addresses seen open ([port]) and closed ([65536 + port]). */
+    struct roaring_bitmap_s **services4;
+    int64_t timeout_ns[FLOW_LISTS]; /* idle time after which a connection ends; 0: never */
+    struct conn_record *rows;       /* connections ended, waiting to be stored */
+    char (*row_text)[2][FLOW_HISTORY];  /* their proto names and histories */
+    size_t nrows;
 };
+
+/* ---- connections and probes (pcap_conn.c) ---- */
+
+#define FLOW_TIMEOUT_TCP 300        /* seconds idle, by capture time */
+#define FLOW_TIMEOUT_UDP 60         /* and for every protocol but TCP */
+#define FLOW_CLOSE_DELAY 5          /* seconds a connection ended by FIN or RST lingers */
+#define SYN_SLOTS 262144            /* recent SYNs remembered (time, length, count) */
+#define PROBE_MAX_V6 1048576        /* IPv6 destinations remembered per probe group */
+#define CONN_ROWS 256               /* connections stored at once */
+
+struct pcap_capture *pcap_capture_new(void);
+/* Starts fetching what a packet of that key hash will read (its connection's bucket, its
+ * slot of recent SYNs), so that handling it later need not wait. */
+void pcap_conn_prefetch(const struct pcap_capture *c, uint32_t hash);
+void pcap_capture_free(struct pcap_capture *c);   /* accepts NULL */
+/* Adds a decoded IP packet (whose key has hash `hash`) to its connection or probe group,
+ * ends the connections idle too long by its time, and follows what it says (open and
+ * closed ports, TCP payloads, DNS over UDP). */
+enum tally_error pcap_conn_packet(struct pcap_state *st, const struct pkt *p,
+                                  const struct flow_key *key, uint32_t hash, int64_t ts_ns,
+                                  uint32_t len);
+/* At the end of a file: stores the connections still open (ended "eof"; they stay open for
+ * a next file) and the probe groups with unanswered probes. */
+enum tally_error pcap_conn_file_end(struct pcap_state *st);
+/* Stores the connection rows waiting. */
+enum tally_error pcap_conn_flush(struct pcap_state *st);
 
 /* ---- DNS (pcap_dns.c) ---- */
 
@@ -202,16 +305,20 @@ size_t http_header_length(const uint8_t *data, size_t len);
 /* Whether data starts like an HTTP/1.x response ("HTTP/1."). With fewer bytes than that,
  * whether it still may. */
 int http_response_start(const uint8_t *data, size_t len);
-/* Stores the response header block sent by the flow's source: a banner "http" and its
+/* Stores the response header block sent by key's source: a banner "http" and its
  * Server / X-Powered-By headers. */
-enum tally_error pcap_http_response(struct pcap_state *st, const struct flow *f,
+enum tally_error pcap_http_response(struct pcap_state *st, const struct flow_key *key,
                                     int64_t ts_ns, const uint8_t *data, size_t len);
 
 /* ---- TCP payloads (pcap_stream.c) ---- */
 
-/* Follows a TCP segment's payload for DNS over TCP and HTTP responses. */
-enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const struct pkt *p,
+/* Follows a TCP segment's payload, going direction dir (0 or 1) of connection f with key
+ * (the packet's own), for DNS over TCP and HTTP responses. */
+enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, int dir,
+                                  const struct flow_key *key, const struct pkt *p,
                                   int64_t ts_ns);
+/* Handles what the streams of connection f still hold, and lets them go (it ends). */
+enum tally_error pcap_streams_end(struct pcap_state *st, struct flow *f);
 /* Handles what the streams still tracked hold (at the end of the capture). */
 enum tally_error pcap_streams_finish(struct pcap_state *st);
 

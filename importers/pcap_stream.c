@@ -10,14 +10,19 @@
 #include <string.h>
 
 struct stream_table {
-    GHashTable *by_flow;        /* struct flow * -> struct stream * */
+    GHashTable *by_flow;        /* struct flow_dir * -> struct stream * */
     struct stream *oldest, *newest;
 };
 
-struct stream *stream_new(struct flow *flow, enum stream_kind kind, uint32_t base)
+struct stream *stream_new(struct flow *flow, int dir, enum stream_kind kind, uint32_t base)
 {
     struct stream *s = xcalloc(1, sizeof(*s));
     s->flow = flow;
+    s->side = &flow->dir[dir];
+    if (dir)
+        flow_key_reverse(&flow->key, &s->key);
+    else
+        s->key = flow->key;
     s->kind = kind;
     s->base = base;
     return s;
@@ -155,9 +160,9 @@ void stream_table_free(struct stream_table *t)
     free(t);
 }
 
-struct stream *stream_table_find(struct stream_table *t, const struct flow *flow)
+struct stream *stream_table_find(struct stream_table *t, const struct flow_dir *side)
 {
-    return g_hash_table_lookup(t->by_flow, flow);
+    return g_hash_table_lookup(t->by_flow, side);
 }
 
 static void unlink_stream(struct stream_table *t, struct stream *s)
@@ -186,7 +191,8 @@ static void append_stream(struct stream_table *t, struct stream *s)
 
 void stream_table_insert(struct stream_table *t, struct stream *s)
 {
-    g_hash_table_insert(t->by_flow, s->flow, s);
+    s->side->state |= DIR_STREAM;
+    g_hash_table_insert(t->by_flow, s->side, s);
     append_stream(t, s);
 }
 
@@ -201,7 +207,8 @@ void stream_table_touch(struct stream_table *t, struct stream *s, int64_t now_ns
 
 void stream_table_remove(struct stream_table *t, struct stream *s)
 {
-    g_hash_table_remove(t->by_flow, s->flow);
+    s->side->state &= ~DIR_STREAM;
+    g_hash_table_remove(t->by_flow, s->side);
     unlink_stream(t, s);
     stream_free(s);
 }
@@ -220,7 +227,7 @@ struct stream *stream_table_oldest(struct stream_table *t)
 
 static void stream_done(struct pcap_state *st, struct stream *s)
 {
-    s->flow->state |= FLOW_STREAM_DONE;
+    s->side->state |= DIR_STREAM_DONE;
     stream_table_remove(st->streams, s);
 }
 
@@ -240,7 +247,7 @@ static enum tally_error finish_partial(struct pcap_state *st, struct stream *s, 
     }
     if (!nl)
         return TALLY_OK;
-    return pcap_http_response(st, s->flow, ts_ns, s->data, (size_t)(nl - s->data) + 1);
+    return pcap_http_response(st, &s->key, ts_ns, s->data, (size_t)(nl - s->data) + 1);
 }
 
 static unsigned be16(const uint8_t *p)
@@ -248,29 +255,32 @@ static unsigned be16(const uint8_t *p)
     return (unsigned)p[0] << 8 | p[1];
 }
 
-/* Acts on what the stream now holds without gaps. */
-static enum tally_error stream_process(struct pcap_state *st, struct stream *s, int64_t ts_ns)
+/* An HTTP response: its header block once complete. */
+static enum tally_error http_stream(struct pcap_state *st, struct stream *s, int64_t ts_ns)
 {
     size_t have = stream_contiguous(s);
     enum tally_error err = TALLY_OK;
-    if (s->kind == STREAM_HTTP) {
-        if (have == 0)
-            return TALLY_OK;
-        if (!http_response_start(s->data, have)) {
-            stream_done(st, s);
-            return TALLY_OK;
-        }
-        size_t header = http_header_length(s->data, have);
-        if (header) {
-            err = pcap_http_response(st, s->flow, ts_ns, s->data, header);
-            stream_done(st, s);
-        } else if (have == STREAM_MAX_BYTES) {
-            err = finish_partial(st, s, ts_ns);
-            stream_done(st, s);
-        }
-        return err;
+    if (have == 0)
+        return TALLY_OK;
+    if (!http_response_start(s->data, have)) {
+        stream_done(st, s);
+        return TALLY_OK;
     }
-    /* DNS over TCP: messages, each after a two-byte length. */
+    size_t header = http_header_length(s->data, have);
+    if (header) {
+        err = pcap_http_response(st, &s->key, ts_ns, s->data, header);
+        stream_done(st, s);
+    } else if (have == STREAM_MAX_BYTES) {
+        err = finish_partial(st, s, ts_ns);
+        stream_done(st, s);
+    }
+    return err;
+}
+
+/* DNS over TCP: messages, each after a two-byte length. */
+static enum tally_error dns_stream(struct pcap_state *st, struct stream *s, int64_t ts_ns)
+{
+    size_t have = stream_contiguous(s);
     while (have - s->consumed >= 2) {
         size_t len = be16(s->data + s->consumed);
         if (s->consumed + 2 + len > STREAM_MAX_BYTES) {
@@ -279,7 +289,8 @@ static enum tally_error stream_process(struct pcap_state *st, struct stream *s, 
         }
         if (have - s->consumed - 2 < len)
             break;
-        err = pcap_dns_message(st, &s->flow->key, ts_ns, s->data + s->consumed + 2, len);
+        enum tally_error err = pcap_dns_message(st, &s->key, ts_ns,
+                                                s->data + s->consumed + 2, len);
         s->consumed += 2 + len;
         if (err)
             return err;
@@ -289,41 +300,61 @@ static enum tally_error stream_process(struct pcap_state *st, struct stream *s, 
     return TALLY_OK;
 }
 
-enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const struct pkt *p,
+/* Acts on what the stream now holds without gaps: one line per protocol. */
+static enum tally_error stream_process(struct pcap_state *st, struct stream *s, int64_t ts_ns)
+{
+    switch (s->kind) {
+    case STREAM_HTTP: return http_stream(st, s, ts_ns);
+    case STREAM_DNS: return dns_stream(st, s, ts_ns);
+    }
+    return TALLY_OK;
+}
+
+/* The kind of stream a connection's first payload going this way starts, or -1 when it is
+ * not followed. One line per protocol parsed from TCP payloads. */
+static int stream_kind_for(const struct flow_dir *side, const struct flow_key *key,
+                           const struct pkt *p, int *unanchored)
+{
+    /* Without the handshake, a segment too short to hold "HTTP/1." proves nothing: a
+     * later part of the response may begin with "H". */
+    int starts_response = p->payload_len >= sizeof("HTTP/1.") - 1 &&
+                          http_response_start(p->payload, p->payload_len);
+    *unanchored = 0;
+    if (dns_port(key->sport))
+        return STREAM_DNS;                      /* responses */
+    if ((side->state & DIR_HAS_ISN) || starts_response)
+        return STREAM_HTTP;
+    if (dns_port(key->dport))
+        return STREAM_DNS;                      /* queries: counted */
+    if (side->state & (DIR_SYN | DIR_SYNACK))
+        return -1;                              /* a client's requests */
+    *unanchored = 1;                            /* mid-stream: maybe a later segment */
+    return STREAM_HTTP;                         /* of a response */
+}
+
+enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, int dir,
+                                  const struct flow_key *key, const struct pkt *p,
                                   int64_t ts_ns)
 {
     enum tally_error err;
-    if (f->state & FLOW_STREAM_DONE)
+    struct flow_dir *side = &f->dir[dir];
+    if (side->state & DIR_STREAM_DONE)
         return TALLY_OK;
-    struct stream *s = stream_table_find(st->streams, f);
-    int unanchored = 0;
+    struct stream *s = side->state & DIR_STREAM ? stream_table_find(st->streams, side) : NULL;
     if (!s) {
-        enum stream_kind kind;
-        uint32_t base = f->state & FLOW_HAS_ISN ? f->isn : p->seq;
-        /* Without the handshake, a segment too short to hold "HTTP/1." proves nothing: a
-         * later part of the response may begin with "H". */
-        int starts_response = p->payload_len >= sizeof("HTTP/1.") - 1 &&
-                              http_response_start(p->payload, p->payload_len);
-        if (dns_port(f->key.sport))
-            kind = STREAM_DNS;                  /* responses */
-        else if ((f->state & FLOW_HAS_ISN) || starts_response)
-            kind = STREAM_HTTP;
-        else if (dns_port(f->key.dport))
-            kind = STREAM_DNS;                  /* queries: counted */
-        else if (f->state & (FLOW_SAW_SYN | FLOW_SAW_SYNACK))
-            return TALLY_OK;                    /* a client's requests */
-        else {
-            kind = STREAM_HTTP;                 /* mid-stream: maybe a later segment */
-            unanchored = 1;                     /* of a response */
-        }
+        int unanchored;
+        uint32_t base = side->state & DIR_HAS_ISN ? side->isn : p->seq;
+        int kind = stream_kind_for(side, key, p, &unanchored);
+        if (kind < 0)
+            return TALLY_OK;
         if (kind == STREAM_HTTP && !unanchored && p->seq == base) {
             size_t header = http_header_length(p->payload, p->payload_len);
-            f->state |= FLOW_STREAM_DONE;
+            side->state |= DIR_STREAM_DONE;
             if (!http_response_start(p->payload, p->payload_len))
                 return TALLY_OK;                /* the stream starts, and not with HTTP */
             if (header)                         /* the whole header block in one segment */
-                return pcap_http_response(st, f, ts_ns, p->payload, header);
-            f->state &= ~FLOW_STREAM_DONE;
+                return pcap_http_response(st, key, ts_ns, p->payload, header);
+            side->state &= ~DIR_STREAM_DONE;
         }
         if (stream_table_count(st->streams) >= STREAM_MAX_TRACKED) {
             struct stream *old = stream_table_oldest(st->streams);
@@ -333,7 +364,7 @@ enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const s
             if (err)
                 return err;
         }
-        s = stream_new(f, kind, base);
+        s = stream_new(f, dir, (enum stream_kind)kind, base);
         s->unanchored = unanchored;
         stream_table_insert(st->streams, s);
     }
@@ -360,6 +391,21 @@ enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, const s
         s->unanchored = 0;
     }
     return stream_process(st, s, ts_ns);
+}
+
+enum tally_error pcap_streams_end(struct pcap_state *st, struct flow *f)
+{
+    enum tally_error err = TALLY_OK;
+    for (int d = 0; d < 2; d++) {
+        struct stream *s;
+        if (!(f->dir[d].state & DIR_STREAM) || !(s = stream_table_find(st->streams, &f->dir[d])))
+            continue;
+        enum tally_error e = finish_partial(st, s, s->last_ns);
+        stream_done(st, s);
+        if (!err)
+            err = e;
+    }
+    return err;
 }
 
 enum tally_error pcap_streams_finish(struct pcap_state *st)

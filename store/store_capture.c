@@ -1,6 +1,7 @@
 /* store_capture.c: the tables a packet-capture import writes besides observations, banners
- * and headers: flows (per-direction 5-tuple aggregates), DNS answers, and the capture
- * summary. Addresses are text; times are unix seconds (REAL for flows, INTEGER for DNS). */
+ * and headers: connections (both directions of a 5-tuple, as Zeek's conn.log), scan probes
+ * (one row per scanner, source port and port), DNS answers, and the capture summary.
+ * Addresses are text; times are unix seconds (REAL for connections, INTEGER for DNS). */
 #include "store/store_internal.h"
 
 #include <stddef.h>
@@ -50,10 +51,109 @@ static const char capture_v1[] =
     "CREATE INDEX dns_answer_qname ON dns_answer(qname);\n"
     "CREATE INDEX capture_summary_source ON capture_summary(source_id);\n";
 
-static const char *const capture_tables[] = { "flow", "dns_answer", "capture_summary", NULL };
+/* v5: one row per connection instead of one per direction, written as connections end,
+ * and unanswered probes in a table of their own. */
+static const char capture_v5[] =
+    "CREATE TABLE IF NOT EXISTS conn ( -- one connection (a biflow)\n"
+    "  source_id INTEGER NOT NULL,  -- source.id (of the file holding its first packet)\n"
+    "  proto TEXT NOT NULL,         -- tcp, udp, icmp, icmpv6, or the IP protocol number\n"
+    "  orig TEXT NOT NULL,          -- the originator's address as text\n"
+    "  orig_port INTEGER NOT NULL,  -- ICMP: type\n"
+    "  resp TEXT NOT NULL,          -- the responder's address\n"
+    "  resp_port INTEGER NOT NULL,  -- ICMP: code\n"
+    "  first_seen REAL NOT NULL,    -- unix seconds\n"
+    "  last_seen REAL NOT NULL,\n"
+    "  orig_packets INTEGER NOT NULL,\n"
+    "  orig_bytes INTEGER NOT NULL, -- frame bytes on the wire\n"
+    "  resp_packets INTEGER NOT NULL,\n"
+    "  resp_bytes INTEGER NOT NULL,\n"
+    "  orig_flags INTEGER,          -- TCP flags OR'ed: FIN 1 SYN 2 RST 4 PSH 8 ACK 16 URG 32\n"
+    "  resp_flags INTEGER,\n"
+    "  conn_state TEXT,             -- Zeek's: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH\n"
+    "                               -- SHR OTH (NULL: upgraded from a flow row)\n"
+    "  history TEXT,                -- Zeek's history letters\n"
+    "  ended TEXT                   -- why it was written: fin, rst, idle, eof\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS conn_source ON conn(source_id);\n"
+    "CREATE TABLE IF NOT EXISTS probe ( -- SYNs from scanner:sport to dport, one row\n"
+    "  source_id INTEGER NOT NULL,\n"
+    "  proto TEXT NOT NULL,         -- tcp\n"
+    "  scanner TEXT NOT NULL,\n"
+    "  sport INTEGER NOT NULL,\n"
+    "  dport INTEGER NOT NULL,\n"
+    "  first_seen REAL NOT NULL,\n"
+    "  last_seen REAL NOT NULL,\n"
+    "  packets INTEGER NOT NULL,    -- SYNs of the probes not answered\n"
+    "  bytes INTEGER NOT NULL,\n"
+    "  destinations INTEGER NOT NULL, -- distinct addresses probed\n"
+    "  answered INTEGER NOT NULL    -- of which answered (each a conn row)\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS probe_source ON probe(source_id);\n";
+
+/* The rows of the v1 flow table, when it is there, become rows of the new tables: the two
+ * directions of a 5-tuple are paired into one connection (the direction seen first is the
+ * originator; state and history are not known), one-SYN flows nothing answered and the
+ * folded probes become probe rows, whose answered destinations are the connections from
+ * the same scanner and port, and the `flows` metric counts connections. */
+static const char capture_v5_flows[] =
+    "CREATE INDEX flow_pairs ON flow(source_id, src, sport, dst, dport);\n"
+    "CREATE TEMP TABLE v5_probe AS SELECT f.rowid AS id FROM flow f\n"
+    "  WHERE f.dst IS NULL OR (f.proto = 'tcp' AND f.packets = 1 AND f.tcp_flags = 2\n"
+    "    AND NOT EXISTS (SELECT 1 FROM flow r WHERE r.source_id = f.source_id\n"
+    "      AND r.src = f.dst AND r.sport = f.dport AND r.dst = f.src AND r.dport = f.sport\n"
+    "      AND r.proto = f.proto));\n"
+    "INSERT INTO conn (source_id, proto, orig, orig_port, resp, resp_port, first_seen,\n"
+    "    last_seen, orig_packets, orig_bytes, resp_packets, resp_bytes, orig_flags, resp_flags)\n"
+    "  SELECT f.source_id, f.proto, f.src, f.sport, f.dst, f.dport,\n"
+    "    MIN(f.first_seen, COALESCE(r.first_seen, f.first_seen)),\n"
+    "    MAX(f.last_seen, COALESCE(r.last_seen, f.last_seen)),\n"
+    "    f.packets, f.bytes, COALESCE(r.packets, 0), COALESCE(r.bytes, 0),\n"
+    "    f.tcp_flags, CASE WHEN r.rowid IS NULL THEN NULL ELSE r.tcp_flags END\n"
+    "  FROM flow f LEFT JOIN flow r ON r.source_id = f.source_id AND r.src = f.dst\n"
+    "    AND r.sport = f.dport AND r.dst = f.src AND r.dport = f.sport\n"
+    "    AND r.proto = f.proto AND r.rowid <> f.rowid\n"
+    "  WHERE f.rowid NOT IN (SELECT id FROM temp.v5_probe)\n"
+    "    AND (r.rowid IS NULL OR f.first_seen < r.first_seen\n"
+    "      OR (f.first_seen = r.first_seen AND f.rowid < r.rowid))\n"
+    "  ORDER BY f.rowid;\n"
+    "INSERT INTO probe (source_id, proto, scanner, sport, dport, first_seen, last_seen,\n"
+    "    packets, bytes, destinations, answered)\n"
+    "  SELECT source_id, proto, src, sport, dport, MIN(first_seen), MAX(last_seen),\n"
+    "    SUM(packets), SUM(bytes), SUM(destinations), 0 FROM flow\n"
+    "  WHERE rowid IN (SELECT id FROM temp.v5_probe)\n"
+    "  GROUP BY source_id, src, sport, dport ORDER BY MIN(rowid);\n"
+    "UPDATE probe SET answered = (SELECT COUNT(*) FROM conn c WHERE c.source_id =\n"
+    "    probe.source_id AND c.proto = 'tcp' AND c.orig = probe.scanner\n"
+    "    AND c.orig_port = probe.sport AND c.resp_port = probe.dport AND c.orig_flags & 2);\n"
+    "UPDATE probe SET destinations = destinations + answered;\n"
+    "UPDATE capture_summary SET value =\n"
+    "    (SELECT COUNT(*) FROM conn c WHERE c.source_id = capture_summary.source_id)\n"
+    "    + (SELECT COALESCE(SUM(destinations - answered), 0) FROM probe p\n"
+    "       WHERE p.source_id = capture_summary.source_id)\n"
+    "  WHERE metric = 'flows';\n"
+    "DROP TABLE temp.v5_probe;\n"
+    "DROP TABLE flow;\n";
+
+static enum tally_error capture_v5_build(struct store *store, struct tally_diag *diag)
+{
+    sqlite3_stmt *stmt = NULL;
+    int has_flows = sqlite3_prepare_v2(store->db, "SELECT 1 FROM sqlite_master WHERE "
+                                       "type = 'table' AND name = 'flow'", -1, &stmt,
+                                       NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    if (!has_flows)
+        return TALLY_OK;
+    if (sqlite3_exec(store->db, capture_v5_flows, NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(store, diag, "cannot bring the flows to schema 5");
+    return TALLY_OK;
+}
+
+static const char *const capture_tables[] = { "conn", "probe", "dns_answer", "capture_summary",
+                                              NULL };
 
 static const struct store_migration capture_migrations[] = {
     { 1, capture_v1, NULL },
+    { 5, capture_v5, capture_v5_build },
     { 0, NULL, NULL }
 };
 
@@ -68,59 +168,94 @@ static void row_address(struct store *store, int index, const struct ip_addr *ad
     store_row_text(store, index, text);
 }
 
-#define FLOW_COLUMNS 12
-#define FLOW_ROW "(?,?,?,?,?,?,?,?,?,?,?,?)"
-#define FLOW_ROWS4 FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW
-#define FLOW_ROWS16 FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4 "," FLOW_ROWS4
-/* OR FAIL: a constraint failing ends the statement without undoing its earlier rows, so
- * SQLite needs no statement journal for a 32-row statement. A failure fails the import,
- * whose transaction is then rolled back whole. */
-#define FLOW_INSERT "INSERT OR FAIL INTO flow (source_id, proto, src, sport, dst, dport, " \
-    "packets, bytes, first_seen, last_seen, tcp_flags, destinations) VALUES "
+/* OR FAIL: a constraint failing ends the statement; the import's transaction is then
+ * rolled back whole. */
+#define CONN_INSERT "INSERT OR FAIL INTO conn (source_id, proto, orig, orig_port, resp, " \
+    "resp_port, first_seen, last_seen, orig_packets, orig_bytes, resp_packets, resp_bytes, " \
+    "orig_flags, resp_flags, conn_state, history, ended) VALUES "
 
 /* Queues rec as the row whose first parameter is `first`. */
-static void row_flow(struct store *store, int first, const struct flow_record *rec)
+static void row_conn(struct store *store, int first, const struct conn_record *rec)
 {
+    int tcp = strcmp(rec->proto, "tcp") == 0;
     store_row_int(store, first, store->source_id);
     store_row_text(store, first + 1, rec->proto);
-    row_address(store, first + 2, &rec->src);
-    store_row_int(store, first + 3, rec->sport);
-    if (rec->dst.family)
-        row_address(store, first + 4, &rec->dst);
-    store_row_int(store, first + 5, rec->dport);
-    store_row_int(store, first + 6, rec->packets);
-    store_row_int(store, first + 7, rec->bytes);
-    store_row_double(store, first + 8, rec->first_seen);
-    store_row_double(store, first + 9, rec->last_seen);
-    if (strcmp(rec->proto, "tcp") == 0)
-        store_row_int(store, first + 10, rec->tcp_flags);
-    store_row_int(store, first + 11, rec->destinations > 1 ? rec->destinations : 1);
+    row_address(store, first + 2, &rec->orig);
+    store_row_int(store, first + 3, rec->orig_port);
+    row_address(store, first + 4, &rec->resp);
+    store_row_int(store, first + 5, rec->resp_port);
+    store_row_double(store, first + 6, rec->first_seen);
+    store_row_double(store, first + 7, rec->last_seen);
+    store_row_int(store, first + 8, rec->orig_packets);
+    store_row_int(store, first + 9, rec->orig_bytes);
+    store_row_int(store, first + 10, rec->resp_packets);
+    store_row_int(store, first + 11, rec->resp_bytes);
+    if (tcp)
+        store_row_int(store, first + 12, rec->orig_flags);
+    if (tcp && rec->resp_packets > 0)
+        store_row_int(store, first + 13, rec->resp_flags);
+    store_row_text(store, first + 14, rec->conn_state);
+    store_row_text(store, first + 15, rec->history);
+    store_row_text(store, first + 16, rec->ended);
 }
 
-enum tally_error store_add_flows(struct store *store, const struct flow_record *recs,
-                                 size_t n)
+enum tally_error store_add_conns(struct store *store, const struct conn_record *recs, size_t n)
 {
-    static const char one[] = FLOW_INSERT FLOW_ROW;
-    static const char batch[] = FLOW_INSERT FLOW_ROWS16 "," FLOW_ROWS16;
-    enum { BATCH = 32 };
-    while (n > 0) {
-        size_t rows = n >= BATCH ? BATCH : 1;
-        enum tally_error err = store_row_begin(store, rows == BATCH ? batch : one);
-        if (err)
+    static const char one[] = CONN_INSERT "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    enum tally_error err;
+    for (size_t i = 0; i < n; i++) {
+        if ((err = store_row_begin(store, one)))
             return err;
-        for (size_t i = 0; i < rows; i++)
-            row_flow(store, (int)(i * FLOW_COLUMNS) + 1, &recs[i]);
-        if ((err = store_row_end_counted(store, "flow", (long long)rows)))
+        row_conn(store, 1, &recs[i]);
+        if ((err = store_row_end_counted(store, "connection", 1)))
             return err;
-        recs += rows;
-        n -= rows;
     }
     return TALLY_OK;
 }
 
-enum tally_error store_add_flow(struct store *store, const struct flow_record *rec)
+enum tally_error store_add_probe(struct store *store, const struct probe_record *rec)
 {
-    return store_add_flows(store, rec, 1);
+    static const char sql[] =
+        "INSERT INTO probe (source_id, proto, scanner, sport, dport, first_seen, last_seen, "
+        "packets, bytes, destinations, answered) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    enum tally_error err = store_row_begin(store, sql);
+    if (err)
+        return err;
+    store_row_int(store, 1, store->source_id);
+    store_row_text(store, 2, "tcp");
+    row_address(store, 3, &rec->scanner);
+    store_row_int(store, 4, rec->sport);
+    store_row_int(store, 5, rec->dport);
+    store_row_double(store, 6, rec->first_seen);
+    store_row_double(store, 7, rec->last_seen);
+    store_row_int(store, 8, rec->packets);
+    store_row_int(store, 9, rec->bytes);
+    store_row_int(store, 10, rec->destinations);
+    store_row_int(store, 11, rec->answered);
+    return store_row_end_counted(store, "probe", 1);
+}
+
+int64_t store_capture_source(const struct store *store)
+{
+    return store->source_id;
+}
+
+enum tally_error store_capture_continue(struct store *store, int64_t source_id,
+                                        double closed_since)
+{
+    static const char conns[] =
+        "DELETE FROM conn WHERE source_id = ? AND (ended = 'eof' OR "
+        "(ended IN ('fin', 'rst') AND last_seen >= ?))";
+    static const char probes[] = "DELETE FROM probe WHERE source_id = ?";
+    enum tally_error err = store_row_begin(store, conns);
+    if (err)
+        return err;
+    store_row_int(store, 1, source_id);
+    store_row_double(store, 2, closed_since);
+    if ((err = store_row_end(store)) || (err = store_row_begin(store, probes)))
+        return err;
+    store_row_int(store, 1, source_id);
+    return store_row_end(store);
 }
 
 enum tally_error store_add_dns(struct store *store, const struct dns_record *rec)

@@ -1,26 +1,44 @@
-/* store_capture.h: records a packet-capture import hands the store (DNS, flows, capture
- * summary). Part of store.h; include that instead. */
+/* store_capture.h: records a packet-capture import hands the store (connections, probes, DNS,
+ * capture summary). Part of store.h; include that instead. */
 #ifndef TALLY_STORE_CAPTURE_H
 #define TALLY_STORE_CAPTURE_H
 
-/* One direction of one conversation (a 5-tuple), aggregated over the whole capture; or,
- * with destinations > 1 and dst.family 0, that many unanswered one-SYN probes from
- * src:sport to dport (a scan's probes, which would otherwise be a row each). */
-struct flow_record {
-    struct ip_addr src, dst;
+/* One connection (both directions of a 5-tuple, as a row of Zeek's conn.log). */
+struct conn_record {
+    struct ip_addr orig, resp;  /* originator and responder */
     const char *proto;          /* "tcp", "udp", "icmp", "icmpv6" or the protocol number */
-    unsigned sport, dport;      /* ICMP: type and code; 0 when the protocol has none */
-    long long packets;
-    long long bytes;            /* frame bytes on the wire */
-    double first_seen;          /* unix seconds */
-    double last_seen;
-    unsigned tcp_flags;         /* TCP flags of every packet OR'ed (FIN 1, SYN 2, RST 4, ...) */
-    long long destinations;     /* 0 or 1: one flow; more: aggregated probes */
+    unsigned orig_port, resp_port;  /* ICMP: type and code; 0 when the protocol has none */
+    double first_seen, last_seen;   /* unix seconds */
+    long long orig_packets, orig_bytes;     /* bytes: frame bytes on the wire */
+    long long resp_packets, resp_bytes;
+    unsigned orig_flags, resp_flags;        /* TCP flags OR'ed (FIN 1, SYN 2, RST 4, ...) */
+    const char *conn_state;     /* Zeek's: "S0", "SF", "REJ", ... */
+    const char *history;        /* Zeek's history letters */
+    const char *ended;          /* "fin", "rst", "idle" or "eof" */
 };
-enum tally_error store_add_flow(struct store *store, const struct flow_record *rec);
-/* The same for n records at once (faster: several rows per statement). */
-enum tally_error store_add_flows(struct store *store, const struct flow_record *recs,
+enum tally_error store_add_conns(struct store *store, const struct conn_record *recs,
                                  size_t n);
+
+/* The TCP SYNs a scanner sent from one port to one port: how many distinct destinations,
+ * how many of them answered (those are connections), and the packets and bytes of the
+ * probes that were not. */
+struct probe_record {
+    struct ip_addr scanner;
+    unsigned sport, dport;
+    double first_seen, last_seen;
+    long long packets, bytes;
+    long long destinations, answered;
+};
+enum tally_error store_add_probe(struct store *store, const struct probe_record *rec);
+
+/* The source an import writes (for store_capture_continue() in the next file). */
+int64_t store_capture_source(const struct store *store);
+/* The capture of source source_id goes on in the file being imported: the rows of its
+ * connections still open at the end of that file (ended 'eof', and those ended by FIN or
+ * RST but still lingering: last seen at closed_since or later) and its probes are deleted,
+ * to be written again, whole, by this import. */
+enum tally_error store_capture_continue(struct store *store, int64_t source_id,
+                                        double closed_since);
 
 /* One answer of one DNS response, or the response itself when it has no answers (name,
  * type and data NULL, ttl -1). Names are as on the wire, without the final dot. */

@@ -79,14 +79,17 @@ if needs corpora/lab-scan; then
     check_eq "talkers: the scanner first" \
         "$("$TALLY" show talkers --top 1 --format csv)" "host,packets,bytes
 198.51.100.200,356,25872"
-    check_eq "unanswered one-SYN probes fold into one row per source port and port" \
-        "$(q "SELECT dport, destinations, packets, dst IS NULL FROM flow WHERE destinations > 1 ORDER BY dport" | tr '\n' ' ')" \
-        "22|5|5|1 80|5|5|1 443|5|5|1 8080|5|5|1 9543|5|5|1 "
-    check_eq "... and every flow is still counted" \
-        "$(q "SELECT SUM(destinations) FROM flow")" \
+    check_eq "probes: one row per source port and port, destinations probed and answered, the SYNs unanswered" \
+        "$(q "SELECT dport, destinations, answered, packets FROM probe ORDER BY dport" | tr '\n' ' ')" \
+        "22|16|11|5 80|16|11|5 443|16|11|5 8080|16|11|5 9543|16|11|5 "
+    check_eq "... and every connection is counted, each unanswered probe as one" \
+        "$(q "SELECT (SELECT COUNT(*) FROM conn) + (SELECT SUM(destinations - answered) FROM probe)")" \
         "$(q "SELECT value FROM capture_summary WHERE metric = 'flows'")"
-    check_eq "an answered probe keeps its own flow row" \
-        "$(q "SELECT COUNT(*) FROM flow WHERE src = '198.51.100.200' AND dst = '198.51.100.12' AND dport = 9543")" "1"
+    check_eq "an answered probe is a connection row" \
+        "$(q "SELECT COUNT(*) FROM conn WHERE orig = '198.51.100.200' AND resp = '198.51.100.12' AND resp_port = 9543")" "1"
+    check_eq "the answered probes are the scanner's connections" \
+        "$(q "SELECT COUNT(*) FROM conn WHERE orig = '198.51.100.200'")" \
+        "$(q "SELECT SUM(answered) FROM probe")"
 fi
 
 # ---- fixtures written by tests/make-pcap-fixtures.py ----
@@ -100,12 +103,12 @@ check_eq "open and closed ports: SYN-ACK, RST-ACK answering a SYN; retransmissio
 198.51.100.4|8080|open|syn-ack|60|1700000008
 198.51.100.6|25|open|syn-ack|64|1700000010"
 check_golden "scan fixture: summary and records" "$GOLDEN/pcap/fixture-scan.csv" digest
-check_eq "flows: per direction, flags OR'ed, never one row per packet" \
-    "$(q "SELECT packets || ' ' || tcp_flags FROM flow WHERE src='198.51.100.1' AND proto='tcp'")" "3 18"
+check_eq "connections: both directions in one row, flags OR'ed each way, never a row per packet" \
+    "$(q "SELECT orig_packets, orig_flags, resp_packets, resp_flags, conn_state, history FROM conn WHERE resp='198.51.100.1' AND proto='tcp'")" "2|6|3|18|RSTO|ShR"
 check_eq "first packet time of a nanosecond capture (.123456789 s) to the microsecond" \
-    "$(q "SELECT CAST(round((MIN(first_seen) - 1700000000) * 1e6) AS INTEGER) FROM flow")" "123457"
+    "$(q "SELECT CAST(round((MIN(first_seen) - 1700000000) * 1e6) AS INTEGER) FROM conn")" "123457"
 check_eq "fragments: ports from the first only" \
-    "$(q "SELECT sport || '>' || dport FROM flow WHERE proto='udp' ORDER BY rowid")" "123>50000
+    "$(q "SELECT orig_port || '>' || resp_port FROM conn WHERE proto='udp' ORDER BY rowid")" "123>50000
 0>0"
 
 cp "$PCAPS/scan.pcap" "$TMP/scan-copy.pcap"
@@ -218,8 +221,8 @@ check "naming the problem" grep -q "not a capture libpcap can read" "$TMP/exit.e
 fresh forget
 "$TALLY" import "$PCAPS/dns.pcap" >/dev/null 2>&1
 check "forgetting a capture" "$TALLY" forget 1
-check_eq "removes its flows, DNS answers and summary" \
-    "$(q "SELECT (SELECT COUNT(*) FROM flow) + (SELECT COUNT(*) FROM dns_answer) + (SELECT COUNT(*) FROM capture_summary)")" "0"
+check_eq "removes its connections, probes, DNS answers and summary" \
+    "$(q "SELECT (SELECT COUNT(*) FROM conn) + (SELECT COUNT(*) FROM probe) + (SELECT COUNT(*) FROM dns_answer) + (SELECT COUNT(*) FROM capture_summary)")" "0"
 
 # ---- record headers that lie ----
 # One record claims 100 bytes captured of a file whose snapshot length is 64 (libpcap cuts

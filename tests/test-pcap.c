@@ -1,6 +1,6 @@
 /* test-pcap.c: unit tests of the packet-capture importer's pieces: the DNS name decoder
  * (compression, loops, overlong names), TCP stream reassembly (order, overlap, bounds),
- * HTTP header detection, packet decoding against short captures, and the flow table. */
+ * HTTP header detection, packet decoding against short captures, and the connection table. */
 #include "importers/pcap_internal.h"
 #include "tests/tap.h"
 
@@ -114,7 +114,7 @@ static void test_streams(void)
     struct flow f = { 0 };
     const char *text = "HTTP/1.1 200 OK\r\nServer: x\r\n\r\nbody";
     size_t n = strlen(text);
-    struct stream *s = stream_new(&f, STREAM_HTTP, 1000);
+    struct stream *s = stream_new(&f, 0, STREAM_HTTP, 1000);
 
     CHECK_INT(stream_add(s, 1000 + 10, (const uint8_t *)text + 10, 10), 0, "middle first");
     CHECK_INT(stream_contiguous(s), 0, "nothing contiguous with a gap at the start");
@@ -130,7 +130,7 @@ static void test_streams(void)
     stream_free(s);
 
     /* Bytes before the start are dropped; bytes after the cap too. */
-    s = stream_new(&f, STREAM_HTTP, 0xfffffff0u);     /* sequence numbers wrap */
+    s = stream_new(&f, 0, STREAM_HTTP, 0xfffffff0u);     /* sequence numbers wrap */
     CHECK_INT(stream_add(s, 0xffffffe0u, (const uint8_t *)text, 20), 0, "before the start");
     CHECK_INT(stream_contiguous(s), 4, "only the bytes from the start are kept");
     CHECK(memcmp(s->data, text + 16, 4) == 0, "trimmed bytes are the right ones");
@@ -145,7 +145,7 @@ static void test_streams(void)
     stream_free(s);
 
     /* A start seen late: byte 0 moves back, what was held moves up, the cap still holds. */
-    s = stream_new(&f, STREAM_HTTP, 1020);
+    s = stream_new(&f, 0, STREAM_HTTP, 1020);
     CHECK_INT(stream_add(s, 1020, (const uint8_t *)text + 20, n - 20), 0, "the end first");
     CHECK_INT(stream_rebase(s, 1000), 0, "rebase 20 bytes back");
     CHECK_INT(s->base, 1000, "new byte 0");
@@ -163,7 +163,7 @@ static void test_streams(void)
     stream_free(s);
 
     /* Too many holes: the segment is refused. */
-    s = stream_new(&f, STREAM_DNS, 0);
+    s = stream_new(&f, 0, STREAM_DNS, 0);
     int rc = 0;
     for (int i = 0; i < STREAM_MAX_RANGES && rc == 0; i++)
         rc = stream_add(s, (uint32_t)(10 + i * 10), big, 5);
@@ -177,12 +177,14 @@ static void test_streams(void)
     struct stream_table *t = stream_table_new();
     struct flow flows[3];
     for (int i = 0; i < 3; i++)
-        stream_table_insert(t, stream_new(&flows[i], STREAM_HTTP, 0));
-    stream_table_touch(t, stream_table_find(t, &flows[0]), 5);
+        stream_table_insert(t, stream_new(&flows[i], i == 2, STREAM_HTTP, 0));
+    stream_table_touch(t, stream_table_find(t, &flows[0].dir[0]), 5);
     CHECK(stream_table_oldest(t)->flow == &flows[1], "least recently used is oldest");
     stream_table_remove(t, stream_table_oldest(t));
     CHECK_INT(stream_table_count(t), 2, "removed");
-    CHECK(stream_table_find(t, &flows[1]) == NULL, "removed stream is gone");
+    CHECK(stream_table_find(t, &flows[1].dir[0]) == NULL, "removed stream is gone");
+    CHECK(stream_table_find(t, &flows[2].dir[1]) != NULL, "a stream of the way back");
+    CHECK(stream_table_find(t, &flows[2].dir[0]) == NULL, "is not the way there");
     stream_table_free(t);
 }
 
@@ -245,37 +247,63 @@ static void test_flows(void)
 {
     struct flow_table *t = flow_table_new();
     struct flow_key k = { .family = 4, .proto = 6 };
-    int ok = 1;
+    int ok = 1, d;
     for (uint32_t i = 0; i < 100000; i++) {
         memcpy(k.src, &i, 4);
-        struct flow *f = flow_table_get(t, &k, flow_table_hash(&k));
-        f->packets++;
+        struct flow *f = flow_table_add(t, &k, flow_table_hash(&k), FLOW_LIST_TCP);
+        f->dir[0].packets++;
     }
-    CHECK_INT(flow_table_size(t), 100000, "100000 distinct flows");
+    CHECK_INT(flow_table_size(t), 100000, "100000 distinct connections");
     for (uint32_t i = 0; i < 100000; i += 7) {
         memcpy(k.src, &i, 4);
-        struct flow *f = flow_table_get(t, &k, flow_table_hash(&k));
-        f->packets++;
-        if (flow_table_find(t, &k) != f || f->packets != 2)
+        struct flow *f = flow_table_find(t, &k, flow_table_hash(&k), &d);
+        if (!f || d != 0 || f->dir[0].packets != 1)
             ok = 0;
     }
-    CHECK(ok, "flows are found again after the table grew");
-    CHECK_INT(flow_table_size(t), 100000, "no duplicates");
+    CHECK(ok, "connections are found again after the table grew");
     uint32_t first;
-    memcpy(&first, flow_table_at(t, 12345)->key.src, 4);
-    CHECK_INT(first, 12345, "flows walk in the order first seen");
+    memcpy(&first, flow_table_oldest(t, FLOW_LIST_TCP)->key.src, 4);
+    CHECK_INT(first, 0, "the list's oldest is the first added");
+    /* Remove every other one: the rest stay reachable (deletion keeps probe runs whole). */
+    for (uint32_t i = 0; i < 100000; i += 2) {
+        memcpy(k.src, &i, 4);
+        flow_table_remove(t, flow_table_find(t, &k, flow_table_hash(&k), &d));
+    }
+    CHECK_INT(flow_table_size(t), 50000, "half removed");
+    CHECK_INT(flow_table_count(t, FLOW_LIST_TCP), 50000, "and off their list");
+    ok = 1;
+    for (uint32_t i = 0; i < 100000; i++) {
+        memcpy(k.src, &i, 4);
+        struct flow *f = flow_table_find(t, &k, flow_table_hash(&k), &d);
+        if ((f != NULL) != (i % 2 == 1))
+            ok = 0;
+    }
+    CHECK(ok, "the others are found, the removed are not");
+    memcpy(&first, flow_table_oldest(t, FLOW_LIST_TCP)->key.src, 4);
+    CHECK_INT(first, 1, "the oldest left is next");
+    memcpy(k.src, &first, 4);
+    struct flow *f = flow_table_find(t, &k, flow_table_hash(&k), &d);
+    flow_table_touch(t, f, FLOW_LIST_OTHER);
+    CHECK(flow_table_oldest(t, FLOW_LIST_OTHER) == f, "moved to another list");
+    memcpy(&first, flow_table_oldest(t, FLOW_LIST_TCP)->key.src, 4);
+    CHECK_INT(first, 3, "and off its own");
+    uint32_t again = 2;
+    memcpy(k.src, &again, 4);
+    flow_table_add(t, &k, flow_table_hash(&k), FLOW_LIST_TCP);
+    CHECK_INT(flow_table_size(t), 50001, "a removed entry is reused");
     k.proto = 17;
-    CHECK(flow_table_find(t, &k) == NULL, "an unknown key is not found");
+    CHECK(flow_table_find(t, &k, flow_table_hash(&k), &d) == NULL,
+          "an unknown key is not found");
     flow_table_free(t);
 }
 
-/* Both directions of a 5-tuple find each other, whichever came first. */
+/* A packet going either way finds its connection. */
 static void test_flow_reverse(void)
 {
     struct flow_table *t = flow_table_new();
     struct flow_key there = { .family = 4, .proto = 6, .sport = 61000, .dport = 80 };
     struct flow_key back = { .family = 4, .proto = 6, .sport = 80, .dport = 61000 };
-    int ok = 1, hashes_pair = 1;
+    int ok = 1, hashes_pair = 1, d;
     for (uint32_t i = 0; i < 50000; i++) {
         uint32_t near = i, far = 0xC6120000u + i;
         memcpy(there.src, &near, 4);
@@ -285,35 +313,19 @@ static void test_flow_reverse(void)
         uint32_t h1 = flow_table_hash(&there), h2 = flow_table_hash(&back);
         if ((h1 ^ h2) != 1)
             hashes_pair = 0;
-        /* Odd ones are answered, by a flow seen later; every third the answer comes first. */
-        if (i % 3 == 0) {
-            struct flow *b = flow_table_get(t, &back, h2);
-            struct flow *f = flow_table_get(t, &there, h1);
-            if (flow_table_reverse(t, f) != b || flow_table_reverse(t, b) != f)
-                ok = 0;
-        } else {
-            struct flow *f = flow_table_get(t, &there, h1);
-            if (flow_table_reverse(t, f) != NULL)
-                ok = 0;
-            if (i % 2) {
-                struct flow *b = flow_table_get(t, &back, h2);
-                if (flow_table_reverse(t, f) != b || flow_table_reverse(t, b) != f)
-                    ok = 0;
-            }
-        }
+        /* Every third is keyed from the far end. */
+        struct flow *f = i % 3 ? flow_table_add(t, &there, h1, FLOW_LIST_TCP)
+                               : flow_table_add(t, &back, h2, FLOW_LIST_TCP);
+        if (flow_table_find(t, &there, h1, &d) != f || d != (i % 3 == 0) ||
+            flow_table_find(t, &back, h2, &d) != f || d != (i % 3 != 0))
+            ok = 0;
     }
     CHECK(hashes_pair, "the two directions hash alike but for the lowest bit");
-    CHECK(ok, "each direction finds the other, whichever came first");
-    uint32_t probe = 2;     /* unanswered, through many rounds of growth */
-    memcpy(there.src, &probe, 4);
-    probe = 0xC6120000u + 2;
-    memcpy(there.dst, &probe, 4);
-    CHECK(flow_table_reverse(t, flow_table_find(t, &there)) == NULL,
-          "an unanswered flow has no reverse");
+    CHECK(ok, "a connection is found from either end");
     struct flow_key self = { .family = 4, .proto = 17, .sport = 5353, .dport = 5353 };
-    struct flow *f = flow_table_get(t, &self, flow_table_hash(&self));
-    CHECK(flow_table_reverse(t, f) == f,
-          "a host talking to itself, port to port, is its own reverse");
+    struct flow *f = flow_table_add(t, &self, flow_table_hash(&self), FLOW_LIST_OTHER);
+    CHECK(flow_table_find(t, &self, flow_table_hash(&self), &d) == f && d == 0,
+          "a host talking to itself, port to port, is one connection");
     flow_table_free(t);
 }
 
