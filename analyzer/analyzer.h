@@ -180,6 +180,16 @@ sqlite3_stmt *cert_ports_prepare(struct store *store, const struct filters *f);
 enum tally_error cert_hosts_load(struct store *store, const struct filters *f, int family,
                                  struct hostset *set, struct tally_diag *diag);
 
+/* ---- what the subnet analyses share, on either backend (analyzer/scan_subnets.c) ---- */
+
+/* "Hosts per subnet with port 9543/tcp open" or "... with an open port": what plus the
+ * port the filters name (a new string). */
+char *subnet_title(const char *what, const struct filters *f);
+/* Sets cell (row, col) to the subnet net/prefix: an IPv4 subnet as the key the subnet
+ * column's key_text prints, an IPv6 one as text. */
+void subnet_set_cell(struct table *t, size_t row, int col, const struct ip_addr *net,
+                     int prefix);
+
 /* ---- provenance (analyzer/provenance.c) ---- */
 
 /* The provenance table (`tally sources`, the workbook's Sources sheet, the report). */

@@ -185,23 +185,10 @@ static struct table *subnet_table_new(const char *name, const char *title)
 static void subnet_row(struct table *t, const struct ch_subnet *s)
 {
     size_t row = table_add_row(t);
-    if (s->net.family == 4) {
-        table_set_key(t, row, 0, (int64_t)ip_v4_value(&s->net) << 8 | s->prefix);
-    } else {
-        char text[80];
-        ip_format_prefix(&s->net, s->prefix, text, sizeof(text));
-        table_set_text(t, row, 0, text);
-    }
+    subnet_set_cell(t, row, 0, &s->net, s->prefix);
     table_set_int(t, row, 1, s->hosts);
 }
 
-static char *port_title(const char *what, const struct filters *f)
-{
-    if (f->nports == 1)
-        return xasprintf("%s with port %u/%s open", what, f->ports[0],
-                         f->proto ? f->proto : "tcp");
-    return xasprintf("%s with an open port", what);
-}
 
 static enum tally_error run_all(struct store *store, const struct filters *f, int only4,
                                 struct table **out, struct tally_diag *diag,
@@ -210,7 +197,7 @@ static enum tally_error run_all(struct store *store, const struct filters *f, in
     struct ch_subnets list = { 0 };
     enum tally_error err = collect(store, f, only4, 0, &list, diag);
     if (!err) {
-        char *title = port_title(what, f);
+        char *title = subnet_title(what, f);
         *out = subnet_table_new(name, title);
         for (size_t i = 0; i < list.n; i++)
             subnet_row(*out, &list.items[i]);
@@ -232,7 +219,7 @@ static enum tally_error run_top(struct store *store, const struct filters *f,
         xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
         size_t n = list.n < top ? list.n : top;
         char *lead = xasprintf("Top %zu %s", n, what);
-        char *title = port_title(lead, f);
+        char *title = subnet_title(lead, f);
         *out = subnet_table_new(name, title);
         for (size_t i = 0; i < n; i++)
             subnet_row(*out, &list.items[i]);

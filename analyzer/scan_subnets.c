@@ -134,17 +134,23 @@ static void subnet_label(struct table *t, size_t row, const struct subnet *s,
         table_set_text(t, row, 2, id >= 0 ? label_index_label(labels, id) : "(several)");
 }
 
+void subnet_set_cell(struct table *t, size_t row, int col, const struct ip_addr *net,
+                     int prefix)
+{
+    if (net->family == 4) {
+        table_set_key(t, row, col, (int64_t)ip_v4_value(net) << 8 | prefix);
+    } else {
+        char text[80];
+        ip_format_prefix(net, prefix, text, sizeof(text));
+        table_set_text(t, row, col, text);
+    }
+}
+
 static void subnet_row(struct table *t, const struct subnet *s,
                        const struct label_index *labels)
 {
     size_t row = table_add_row(t);
-    if (s->net.family == 4) {
-        table_set_key(t, row, 0, (int64_t)ip_v4_value(&s->net) << 8 | s->prefix);
-    } else {
-        char text[80];
-        ip_format_prefix(&s->net, s->prefix, text, sizeof(text));
-        table_set_text(t, row, 0, text);
-    }
+    subnet_set_cell(t, row, 0, &s->net, s->prefix);
     table_set_int(t, row, 1, s->hosts);
     if (labels)
         subnet_label(t, row, s, labels);
@@ -220,7 +226,7 @@ static enum tally_error collect(struct store *store, const struct filters *f, in
     return err;
 }
 
-static char *port_title(const char *what, const struct filters *f)
+char *subnet_title(const char *what, const struct filters *f)
 {
     if (f->nports == 1)
         return xasprintf("%s with port %u/%s open", what, f->ports[0],
@@ -233,7 +239,7 @@ static enum tally_error run_all(struct store *store, const struct filters *f, in
                                 int labelled, struct table **out, struct tally_diag *diag,
                                 const char *name, const char *what)
 {
-    char *title = port_title(what, f);
+    char *title = subnet_title(what, f);
     struct label_set labels = { { NULL } };
     const struct label_index *idx = NULL;
     enum tally_error err = labelled ? labels_for_subnets(store, &labels, &idx, diag) : TALLY_OK;
@@ -265,7 +271,7 @@ static enum tally_error run_top(struct store *store, const struct filters *f, in
         xqsort(list.items, list.n, sizeof(*list.items), by_hosts_then_address);
         /* The count shown, not the one asked for: "Top 2" when there are two. */
         char *lead = xasprintf("Top %zu %s", list.n, what);
-        char *title = port_title(lead, f);
+        char *title = subnet_title(lead, f);
         *out = subnet_table_new(name, title, idx);
         for (size_t i = 0; i < list.n; i++)
             subnet_row(*out, &list.items[i], idx);
