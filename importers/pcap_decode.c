@@ -39,6 +39,35 @@ int pcap_link_supported(int dlt)
     }
 }
 
+/* The ports of an ICMP message, as Zeek gives them: a request or reply of a pair (echo,
+ * timestamp, information, address mask, router and neighbour discovery...) is keyed by its
+ * type and its counterpart's type, the reply turned round, so the two are one connection;
+ * any other message by its type and code. */
+static void icmp_ports(unsigned proto, unsigned type, unsigned code, struct pkt *pkt)
+{
+    static const uint8_t pairs4[][2] = { { 8, 0 }, { 13, 14 }, { 15, 16 }, { 17, 18 },
+                                         { 10, 9 } };
+    static const uint8_t pairs6[][2] = { { 128, 129 }, { 133, 134 }, { 135, 136 },
+                                         { 130, 131 }, { 139, 140 } };
+    const uint8_t(*pairs)[2] = proto == 1 ? pairs4 : pairs6;
+    size_t npairs = proto == 1 ? sizeof(pairs4) / sizeof(*pairs4)
+                               : sizeof(pairs6) / sizeof(*pairs6);
+    pkt->sport = (uint16_t)type;
+    pkt->dport = (uint16_t)code;
+    pkt->has_ports = 1;
+    for (size_t i = 0; i < npairs; i++) {
+        if (type == pairs[i][0]) {              /* a request: its reply's type */
+            pkt->dport = pairs[i][1];
+            return;
+        }
+        if (type == pairs[i][1]) {              /* a reply: as its request's, turned round */
+            pkt->sport = pairs[i][1];
+            pkt->dport = pairs[i][0];
+            return;
+        }
+    }
+}
+
 /* The transport header at p (len bytes: the smaller of captured and IP-claimed). */
 static void decode_transport(const uint8_t *p, size_t len, struct pkt *pkt)
 {
@@ -97,9 +126,7 @@ static void decode_transport(const uint8_t *p, size_t len, struct pkt *pkt)
             pkt->truncated = 1;
             return;
         }
-        pkt->sport = p[0];
-        pkt->dport = p[1];
-        pkt->has_ports = 1;
+        icmp_ports(pkt->proto, p[0], p[1], pkt);
         return;
     default:
         return;

@@ -37,7 +37,7 @@ struct pkt {
     uint8_t ttl;                /* TTL or hop limit */
     uint8_t tcp_flags;
     uint8_t fragment;           /* PKT_FRAG_* */
-    uint8_t has_ports;          /* sport/dport (ICMP: type/code) were read */
+    uint8_t has_ports;          /* sport/dport (ICMP: see icmp_ports()) were read */
     uint8_t truncated;          /* the capture holds less than the packet's own lengths say */
     uint8_t malformed;          /* a transport header is inconsistent */
     uint16_t sport, dport;

@@ -105,6 +105,9 @@ check_eq "open and closed ports: SYN-ACK, RST-ACK answering a SYN; retransmissio
 check_golden "scan fixture: summary and records" "$GOLDEN/pcap/fixture-scan.csv" digest
 check_eq "connections: both directions in one row, flags OR'ed each way, never a row per packet" \
     "$(q "SELECT orig_packets, orig_flags, resp_packets, resp_flags, conn_state, history FROM conn WHERE resp='198.51.100.1' AND proto='tcp'")" "2|6|3|18|RSTO|ShR"
+check_eq "ICMP: an echo request and its reply are one connection, keyed as Zeek keys them (8, 0)" \
+    "$(q "SELECT orig || '>' || resp, orig_port, resp_port, orig_packets, resp_packets FROM conn WHERE proto='icmp'")" \
+    "192.0.2.1>198.51.100.1|8|0|1|1"
 check_eq "first packet time of a nanosecond capture (.123456789 s) to the microsecond" \
     "$(q "SELECT CAST(round((MIN(first_seen) - 1700000000) * 1e6) AS INTEGER) FROM conn")" "123457"
 check_eq "fragments: ports from the first only" \
