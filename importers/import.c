@@ -99,9 +99,11 @@ enum tally_error import_read_whole(struct import_ctx *ctx, struct strbuf *sb,
 }
 
 /* The key that tells a repeated import: the SHA-256 of the content. For an importer whose
- * rows depend on --owner (declined events, the owner's company) or --tz (times written
- * without a zone), when those are given, it is the SHA-256 of the content's hash with
- * them, so that the same calendar read for another owner or zone is a new import. */
+ * rows depend on --owner (declined events, the owner's company), --tz (times written
+ * without a zone) or --flow-timeout (when connections end), when those are given with a
+ * value other than the default, it is the SHA-256 of the content's hash with them, so that
+ * the same calendar read for another owner or zone, or the same capture cut into
+ * connections another way, is a new import. */
 static void import_key(const struct importer *importer, const struct import_options *opt,
                        char key[65])
 {
@@ -110,7 +112,13 @@ static void import_key(const struct importer *importer, const struct import_opti
     const char *tz = importer->reads & IMPORTER_READS_TZ && opt->tz && *opt->tz &&
                              strcmp(opt->tz, "UTC") != 0
                          ? opt->tz : NULL;
-    if (!owner && !tz)
+    long long tcp = 0, udp = 0, default_tcp, default_udp;
+    const char *bad;
+    int timeouts = importer->reads & IMPORTER_READS_FLOW_TIMEOUT && opt->flow_timeout &&
+                   pcap_flow_timeouts(opt->flow_timeout, &tcp, &udp, &bad) &&
+                   pcap_flow_timeouts(NULL, &default_tcp, &default_udp, &bad) &&
+                   (tcp != default_tcp || udp != default_udp);
+    if (!owner && !tz && !timeouts)
         return;
     GString *text = g_string_new(key);
     if (owner) {
@@ -120,6 +128,8 @@ static void import_key(const struct importer *importer, const struct import_opti
     }
     if (tz)
         g_string_append_printf(text, "\n--tz %s", tz);
+    if (timeouts)
+        g_string_append_printf(text, "\n--flow-timeout tcp=%lld,udp=%lld", tcp, udp);
     gchar *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text->str, (gssize)text->len);
     snprintf(key, 65, "%s", sum);
     g_free(sum);

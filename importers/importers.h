@@ -117,9 +117,15 @@ struct importer {
     unsigned reads;
 };
 enum importer_reads {
-    IMPORTER_READS_OWNER = 1 << 0,      /* --owner */
-    IMPORTER_READS_TZ    = 1 << 1       /* --tz */
+    IMPORTER_READS_OWNER        = 1 << 0,   /* --owner */
+    IMPORTER_READS_TZ           = 1 << 1,   /* --tz */
+    IMPORTER_READS_FLOW_TIMEOUT = 1 << 2    /* --flow-timeout */
 };
+
+/* Reads --flow-timeout text into the idle timeouts in seconds (the defaults where the text
+ * is NULL, empty or silent on one); on a part it cannot read returns 0 and points *bad at
+ * it within the text. */
+int pcap_flow_timeouts(const char *text, long long *tcp, long long *udp, const char **bad);
 
 extern const struct importer *const importer_table[];
 const struct importer *importer_find(const char *name);

@@ -4,10 +4,12 @@
  * on in the next (--flow-timeout sets how long idle ones live). */
 #include "importers/pcap_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <roaring/roaring.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define READ_BUFFER (256 * 1024)
@@ -187,42 +189,51 @@ static int decode_packet(struct pcap_state *st, const struct pcap_pkthdr *h,
     return 1;
 }
 
-/* Parses --flow-timeout: "SECONDS" for every protocol, or "tcp=SECONDS,udp=SECONDS" (either
- * part; udp stands for every protocol but TCP); 0 is no timeout. */
+int pcap_flow_timeouts(const char *text, long long *tcp, long long *udp, const char **bad)
+{
+    *tcp = FLOW_TIMEOUT_TCP;
+    *udp = FLOW_TIMEOUT_UDP;
+    *bad = NULL;
+    for (const char *part = text; part && *part;) {
+        size_t len = strcspn(part, ",");
+        const char *eq = memchr(part, '=', len), *number = eq ? eq + 1 : part;
+        char *end;
+        long long v = strtoll(number, &end, 10);
+        if (end == number || end != part + len || v < 0 || v > 100000000 ||
+            !isdigit((unsigned char)*number)) {
+            *bad = part;
+            return 0;
+        }
+        if (!eq) {
+            *tcp = *udp = v;
+        } else if (eq - part == 3 && strncmp(part, "tcp", 3) == 0) {
+            *tcp = v;
+        } else if (eq - part == 3 && strncmp(part, "udp", 3) == 0) {
+            *udp = v;
+        } else {
+            *bad = part;
+            return 0;
+        }
+        part += len + (part[len] == ',');
+    }
+    return 1;
+}
+
+/* Sets the state's timeouts from --flow-timeout: "SECONDS" for every protocol, or
+ * "tcp=SECONDS,udp=SECONDS" (either part; udp stands for every protocol but TCP); 0 is no
+ * timeout. */
 static enum tally_error parse_timeouts(struct pcap_state *st, const char *text)
 {
-    int64_t tcp = FLOW_TIMEOUT_TCP, udp = FLOW_TIMEOUT_UDP;
-    if (text && *text) {
-        char *copy = g_strdup(text), *save = NULL, *bad = NULL;
-        for (char *part = strtok_r(copy, ",", &save); part && !bad;
-             part = strtok_r(NULL, ",", &save)) {
-            char *eq = strchr(part, '='), *end;
-            const char *number = eq ? eq + 1 : part;
-            long long v = strtoll(number, &end, 10);
-            if (end == number || *end || v < 0 || v > 100000000) {
-                bad = part;
-                break;
-            }
-            if (!eq) {
-                tcp = udp = v;
-            } else if (eq - part == 3 && strncmp(part, "tcp", 3) == 0) {
-                tcp = v;
-            } else if (eq - part == 3 && strncmp(part, "udp", 3) == 0) {
-                udp = v;
-            } else {
-                bad = part;
-            }
-        }
-        if (bad) {
-            diag_set(st->ctx->diag, TALLY_ERROR_USAGE, "--flow-timeout: '%s' is not SECONDS, "
-                     "tcp=SECONDS or udp=SECONDS (0: none)", bad);
-            g_free(copy);
-            return TALLY_ERROR_USAGE;
-        }
-        g_free(copy);
+    long long tcp, udp;
+    const char *bad;
+    if (!pcap_flow_timeouts(text, &tcp, &udp, &bad)) {
+        int len = (int)strcspn(bad, ",");
+        diag_set(st->ctx->diag, TALLY_ERROR_USAGE, "--flow-timeout: '%.*s' is not SECONDS, "
+                 "tcp=SECONDS or udp=SECONDS (0: none)", len, bad);
+        return TALLY_ERROR_USAGE;
     }
-    st->timeout_ns[FLOW_LIST_TCP] = tcp * 1000000000;
-    st->timeout_ns[FLOW_LIST_OTHER] = udp * 1000000000;
+    st->timeout_ns[FLOW_LIST_TCP] = (int64_t)tcp * 1000000000;
+    st->timeout_ns[FLOW_LIST_OTHER] = (int64_t)udp * 1000000000;
     st->timeout_ns[FLOW_LIST_CLOSED] = (int64_t)FLOW_CLOSE_DELAY * 1000000000;
     return TALLY_OK;
 }
@@ -474,4 +485,5 @@ const struct importer importer_pcap = {
                    "flows",
     .sniff = pcap_sniff,
     .run = pcap_run,
+    .reads = IMPORTER_READS_FLOW_TIMEOUT,
 };

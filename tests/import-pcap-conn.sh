@@ -95,6 +95,15 @@ check_eq "into the handshake, idle, and a midstream rest reset by the responder"
                             WHERE orig_port = 2004 OR resp_port = 2004 ORDER BY first_seen")" \
     "S1|ShA|idle
 RSTRH|Dr|rst"
+check "the same capture again with another timeout is a new import" \
+    "$TALLY" -d "$TMP/idle.db" import --flow-timeout tcp=100 "$P/idle.pcap"
+check_eq "its connections cut the other way, beside the first import's" \
+    "$(q "$TMP/idle.db" "SELECT source_id, COUNT(*) FROM conn WHERE orig_port = 2004
+                         OR resp_port = 2004 GROUP BY source_id ORDER BY source_id")" "1|1
+2|2"
+check "the defaults written out are the same import" \
+    "$TALLY" -d "$TMP/idle.db" import --flow-timeout tcp=300,udp=60 "$P/idle.pcap"
+check_eq "and add nothing" "$(q "$TMP/idle.db" "SELECT COUNT(*) FROM source")" "2"
 check_exit "a --flow-timeout that is not seconds is a usage error" 2 \
     "$TALLY" -d "$TMP/bad.db" import --flow-timeout tcp=soon "$P/idle.pcap"
 check "saying so" grep -q "flow-timeout: 'tcp=soon' is not SECONDS" "$TMP/exit.err"
