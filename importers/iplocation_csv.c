@@ -50,62 +50,35 @@ static int iplocation_sniff(const unsigned char *head, size_t len, const char *p
     return all_digits(field[2]) || is_country(field[2]) ? 80 : 0;
 }
 
-static enum tally_error bad(struct import_ctx *ctx, long line, const char *found)
+static int iplocation_row(struct import_ctx *ctx, struct csv_record *rec,
+                          struct label_record *lr, char **owned)
 {
-    snprintf(ctx->diag->file, sizeof(ctx->diag->file), "%s", input_path(ctx->in));
-    ctx->diag->line = line;
-    if (ctx->opt->lenient) {
-        ctx->skipped++;
-        return TALLY_OK;
+    char *start = csv_field(rec, 0), *end = csv_field(rec, 1), *what = csv_field(rec, 2);
+    int asn = all_digits(what);
+    if (!start || !end || !(asn || is_country(what)) || ip_parse(start, &lr->first) ||
+        ip_parse(end, &lr->last) || lr->first.family != lr->last.family ||
+        memcmp(lr->first.bytes, lr->last.bytes, 16) > 0 || (asn && strlen(what) > 10)) {
+        label_csv_bad(ctx, rec->line, "expected ip_range_start,ip_range_end,as_number,"
+                      "as_organisation or ip_range_start,ip_range_end,country_code (first "
+                      "address not after the last, one family), found '%.80s'",
+                      start ? start : "");
+        return 0;
     }
-    return diag_set(ctx->diag, TALLY_ERROR_DATA, "expected ip_range_start,ip_range_end,"
-                    "as_number,as_organisation or ip_range_start,ip_range_end,country_code "
-                    "(first address not after the last, one family), found '%.80s'", found);
+    owned[0] = xasprintf("%s-%s", start, end);
+    owned[1] = asn ? xasprintf("as%s", what) : xstrdup(what);
+    for (char *p = owned[1]; !asn && *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    lr->provider = "ip-location-db";
+    lr->network = owned[0];
+    lr->label = owned[1];
+    lr->kind = asn ? LABEL_KIND_ASN : LABEL_KIND_COUNTRY;
+    lr->detail = asn ? csv_field(rec, 3) : NULL;
+    return 1;
 }
 
 static enum tally_error iplocation_run(struct import_ctx *ctx)
 {
-    struct csv_reader *r = csv_open_input(ctx->in, ',', NULL);
-    struct csv_record rec;
-    enum tally_error err = TALLY_OK;
-    int got;
-    while ((got = csv_next(r, &rec, ctx->diag)) > 0) {
-        char *start = csv_field(&rec, 0), *end = csv_field(&rec, 1);
-        char *what = csv_field(&rec, 2), *org = csv_field(&rec, 3);
-        struct label_record lr = { .provider = "ip-location-db" };
-        if (rec.line == 1 && start && strcasecmp(start, "ip_range_start") == 0)
-            continue;
-        int asn = all_digits(what);
-        if (!start || !end || !(asn || is_country(what)) || ip_parse(start, &lr.first) ||
-            ip_parse(end, &lr.last) || lr.first.family != lr.last.family ||
-            memcmp(lr.first.bytes, lr.last.bytes, 16) > 0 || (asn && strlen(what) > 10)) {
-            if ((err = bad(ctx, rec.line, start ? start : "")))
-                goto done;
-            continue;
-        }
-        char *network = xasprintf("%s-%s", start, end);
-        char *label = asn ? xasprintf("as%s", what) : xstrdup(what);
-        for (char *p = label; !asn && *p; p++)
-            *p = (char)toupper((unsigned char)*p);
-        lr.network = network;
-        lr.label = label;
-        lr.kind = asn ? LABEL_KIND_ASN : LABEL_KIND_COUNTRY;
-        lr.detail = asn ? org : NULL;
-        err = store_add_label(ctx->store, &lr);
-        free(network);
-        free(label);
-        if (err) {
-            err = store_fail(ctx->store, ctx->diag, "cannot store a label");
-            goto done;
-        }
-        import_progress(ctx);
-    }
-    if (got < 0)
-        err = TALLY_ERROR_DATA;
-
-done:
-    csv_close(r);
-    return err;
+    return label_csv_read(ctx, "ip_range_start", iplocation_row);
 }
 
 const struct importer importer_iplocation_csv = {

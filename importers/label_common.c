@@ -1,11 +1,14 @@
 /* label_common.c: reading a published range file (JSON, read whole with jansson), finding
  * the line of a bad entry in it, and storing labelled networks: what the importers of
  * address labels share. */
+#include "importers/csv.h"
 #include "importers/label_common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum tally_error label_json_load(struct import_ctx *ctx, struct label_json *doc)
 {
@@ -99,4 +102,52 @@ int label_head_has(const unsigned char *head, size_t len, const char *needle)
         if (head[i] == (unsigned char)needle[0] && memcmp(head + i, needle, n) == 0)
             return 1;
     return 0;
+}
+
+void label_csv_bad(struct import_ctx *ctx, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    snprintf(ctx->diag->file, sizeof(ctx->diag->file), "%s", input_path(ctx->in));
+    ctx->diag->line = line;
+    vsnprintf(ctx->diag->message, sizeof(ctx->diag->message), fmt, ap);
+    va_end(ap);
+}
+
+enum tally_error label_csv_read(struct import_ctx *ctx, const char *header,
+                                label_csv_row_fn *row)
+{
+    struct csv_reader *r = csv_open_input(ctx->in, ',', NULL);
+    struct csv_record rec;
+    enum tally_error err = TALLY_OK;
+    int got;
+    while ((got = csv_next(r, &rec, ctx->diag)) > 0) {
+        char *first = csv_field(&rec, 0);
+        if (rec.line == 1 && first && strcasecmp(first, header) == 0)
+            continue;
+        struct label_record lr = { 0 };
+        char *owned[3] = { NULL };
+        if (!row(ctx, &rec, &lr, owned)) {
+            if (ctx->opt->lenient) {
+                ctx->skipped++;
+                continue;
+            }
+            err = TALLY_ERROR_DATA;
+            goto done;
+        }
+        err = store_add_label(ctx->store, &lr);
+        for (size_t i = 0; i < sizeof(owned) / sizeof(*owned); i++)
+            free(owned[i]);
+        if (err) {
+            err = store_fail(ctx->store, ctx->diag, "cannot store a label");
+            goto done;
+        }
+        import_progress(ctx);
+    }
+    if (got < 0)
+        err = TALLY_ERROR_DATA;
+
+done:
+    csv_close(r);
+    return err;
 }

@@ -32,6 +32,18 @@ const char *label_json_string(json_t *obj, const char *key);
  * one is reported through label_bad(). */
 enum tally_error label_add_prefix(struct import_ctx *ctx, const struct label_json *doc,
                                   const char *prefix, const struct label_record *base);
+/* Reads a CSV file of ranges: a first line whose first field is `header` (any case) is
+ * skipped, every other record goes to row(), which fills *lr (for label_csv_store()) and
+ * returns 1, or returns 0 for a record it cannot read, after label_csv_bad() said why
+ * (under --lenient it is counted and skipped). */
+struct csv_record;
+typedef int label_csv_row_fn(struct import_ctx *ctx, struct csv_record *rec,
+                             struct label_record *lr, char **owned);
+enum tally_error label_csv_read(struct import_ctx *ctx, const char *header,
+                                label_csv_row_fn *row);
+/* Says why a record is not a range: "FILE:LINE: fmt". */
+void label_csv_bad(struct import_ctx *ctx, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Whether head (the first bytes of a file) holds the text `needle`. */
 int label_head_has(const unsigned char *head, size_t len, const char *needle);
 

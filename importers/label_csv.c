@@ -35,52 +35,29 @@ static int label_csv_sniff(const unsigned char *head, size_t len, const char *pa
     return label_parse_prefix(line, &first, &last) == 0 ? 60 : 0;
 }
 
+static int label_csv_row(struct import_ctx *ctx, struct csv_record *rec,
+                         struct label_record *lr, char **owned)
+{
+    char *prefix = csv_field(rec, 0), *label = csv_field(rec, 1);
+    if (!prefix || !label || rec->nfields > 3 ||
+        label_parse_prefix(prefix, &lr->first, &lr->last) != 0) {
+        label_csv_bad(ctx, rec->line, "expected prefix,label[,detail] such as "
+                      "198.51.100.0/24,lab:rack-3, found '%.80s'", prefix ? prefix : "");
+        return 0;
+    }
+    const char *colon = strchr(label, ':');
+    owned[0] = colon ? xstrndup(label, (size_t)(colon - label)) : xstrdup("csv");
+    lr->provider = owned[0];
+    lr->kind = LABEL_KIND_PROVIDER;
+    lr->label = label;
+    lr->detail = csv_field(rec, 2);
+    lr->network = prefix;
+    return 1;
+}
+
 static enum tally_error label_csv_run(struct import_ctx *ctx)
 {
-    struct csv_reader *r = csv_open_input(ctx->in, ',', NULL);
-    struct csv_record rec;
-    enum tally_error err = TALLY_OK;
-    int got, first = 1;
-    while ((got = csv_next(r, &rec, ctx->diag)) > 0) {
-        char *prefix = csv_field(&rec, 0), *label = csv_field(&rec, 1);
-        char *detail = csv_field(&rec, 2);
-        if (first && prefix && strcasecmp(prefix, "prefix") == 0) {
-            first = 0;
-            continue;
-        }
-        first = 0;
-        struct label_record lr = { .kind = LABEL_KIND_PROVIDER, .label = label,
-                                   .detail = detail, .network = prefix };
-        if (!prefix || !label || rec.nfields > 3 ||
-            label_parse_prefix(prefix, &lr.first, &lr.last) != 0) {
-            ctx->diag->line = rec.line;
-            snprintf(ctx->diag->file, sizeof(ctx->diag->file), "%s", input_path(ctx->in));
-            if (ctx->opt->lenient) {
-                ctx->skipped++;
-                continue;
-            }
-            err = diag_set(ctx->diag, TALLY_ERROR_DATA, "expected prefix,label[,detail] "
-                           "such as 198.51.100.0/24,lab:rack-3, found '%.80s'",
-                           prefix ? prefix : "");
-            goto done;
-        }
-        const char *colon = strchr(label, ':');
-        char *provider = colon ? xstrndup(label, (size_t)(colon - label)) : xstrdup("csv");
-        lr.provider = provider;
-        err = store_add_label(ctx->store, &lr);
-        free(provider);
-        if (err) {
-            err = store_fail(ctx->store, ctx->diag, "cannot store a label");
-            goto done;
-        }
-        import_progress(ctx);
-    }
-    if (got < 0)
-        err = TALLY_ERROR_DATA;
-
-done:
-    csv_close(r);
-    return err;
+    return label_csv_read(ctx, "prefix", label_csv_row);
 }
 
 const struct importer importer_label_csv = {
