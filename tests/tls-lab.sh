@@ -1,11 +1,11 @@
 #!/bin/sh
-# tls-lab.sh: certificates from the TLS lab (tests/data/tls-lab/, made by
+# tls-lab.sh: certificates from the TLS lab (tests/fixtures/tls-lab/, made by
 # tests/lab/make-tls-lab.sh): every masscan format and nmap's ssl-cert script give the same
 # certificate rows, each equal to what `openssl x509` reads in the lab's PEM files, linked
 # to the services that presented them; --cert picks the wildcard's hosts.
 . "$top_srcdir/tests/lib.sh"
 require sqlite3
-L=$top_srcdir/tests/data/tls-lab
+L=$top_srcdir/tests/fixtures/tls-lab
 WILD='*.transport.nest.example'
 
 # todo_eq DESCRIPTION GOT WANT: a check of a known bug, reported as TAP TODO (an expected

@@ -1,6 +1,6 @@
 #!/bin/sh
 # make-tls-lab.sh: builds the TLS lab of tests/tls-lab.sh and writes its files to
-# tests/data/tls-lab/: a CA and server certificates made with openssl, one `openssl
+# tests/fixtures/tls-lab/: a CA and server certificates made with openssl, one `openssl
 # s_server` per service in a network namespace on 198.18.0.0/15, scanned from another
 # namespace by masscan --banners (every output format) and nmap's ssl-cert script,
 # captured with tcpdump, and a capture of curl and openssl s_client talking TLS 1.2 and 1.3
@@ -8,7 +8,7 @@
 # openssl, masscan, nmap, tcpdump and curl; it removes what it set up when it ends.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here/../data/tls-lab}
+out=${1:-$here/../fixtures/tls-lab}
 [ "$(id -u)" = 0 ] || { echo "make-tls-lab.sh: needs root (network namespaces)" >&2; exit 1; }
 for p in ip openssl masscan nmap tcpdump curl; do
     command -v "$p" >/dev/null || { echo "make-tls-lab.sh: needs $p" >&2; exit 1; }
