@@ -137,6 +137,15 @@ enum tally_error clickhouse_subnet_squares_run(struct store *store, const struct
                                                struct table **out, struct tally_diag *diag);
 enum tally_error clickhouse_address_map_run(struct store *store, const struct filters *f,
                                             struct table **out, struct tally_diag *diag);
+/* The web analyses there (analyzer/clickhouse_web.c). */
+enum tally_error clickhouse_apps_run(struct store *store, const struct filters *f,
+                                     struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_stacks_run(struct store *store, const struct filters *f,
+                                       struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_app_stack_run(struct store *store, const struct filters *f,
+                                          struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_services_run(struct store *store, const struct filters *f,
+                                         struct table **out, struct tally_diag *diag);
 /* Whether the rows an analysis reads are there; its provenance for the subtitle. */
 int clickhouse_has_data(const struct analysis *a, struct store *store);
 char *clickhouse_provenance_describe(const struct analysis *a, struct store *store,

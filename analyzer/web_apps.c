@@ -281,6 +281,7 @@ const struct analysis analysis_apps = {
     .chart = { .kind = CHART_HBAR, .x_title = "Application server", .y_title = "Services",
                .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = apps_run,
+    .run_clickhouse = clickhouse_apps_run,
     .has_data = apps_has_data,
 };
 
@@ -292,6 +293,7 @@ const struct analysis analysis_stacks = {
     .chart = { .kind = CHART_HBAR, .x_title = "Application stack", .y_title = "Services",
                .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = stacks_run,
+    .run_clickhouse = clickhouse_stacks_run,
     .has_data = stacks_has_data,
 };
 
@@ -304,6 +306,7 @@ const struct analysis analysis_app_stack = {
                .y_title = "Application stack", .category_col = 0, .series_col = 1,
                .value_col = 2 },
     .run = app_stack_run,
+    .run_clickhouse = clickhouse_app_stack_run,
     .has_data = app_stack_has_data,
 };
 
@@ -315,5 +318,6 @@ const struct analysis analysis_services = {
     .chart = { .kind = CHART_STACKED_BAR, .x_title = "Port", .y_title = "Services",
                .category_col = 0, .series_col = 1, .value_col = 2 },
     .run = services_run,
+    .run_clickhouse = clickhouse_services_run,
     .has_data = services_has_data,
 };

@@ -103,6 +103,7 @@ enum tally_error cli_read_map(const char *path, struct company_map **out,
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_sources(struct cli *cli, int argc, char **argv);
 int cmd_forget(struct cli *cli, int argc, char **argv);
+int cmd_push(struct cli *cli, int argc, char **argv);
 int cmd_analyses(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_chart(struct cli *cli, int argc, char **argv);

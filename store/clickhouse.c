@@ -923,3 +923,85 @@ done:
     strbuf_release(&ids);
     return err;
 }
+
+/* ---- copying an import from SQLite (store/clickhouse_push.c) ---- */
+
+int clickhouse_row_table_count(void)
+{
+    return CH_NTABLES;
+}
+
+const char *clickhouse_row_table_name(int t)
+{
+    return t >= 0 && t < CH_NTABLES ? ch_table_names[t] : NULL;
+}
+
+/* clickhouse_import_commit() of a copied import: its source row says what the original's
+ * says (bytes, content hash, time of import, duration, skipped), not the copy's. */
+enum tally_error clickhouse_import_commit_copy(struct store *store,
+                                               const struct clickhouse_copied *src,
+                                               int64_t *source_id, struct tally_diag *diag)
+{
+    struct clickhouse *ch = store->clickhouse;
+    struct strbuf sql, row, counts, out;
+    enum tally_error err = TALLY_OK;
+    long long same = 0, nsame = 0, records = 0;
+    strbuf_init(&sql);
+    strbuf_init(&row);
+    strbuf_init(&counts);
+    strbuf_init(&out);
+    if (store->counts_failure[0]) {
+        err = clickhouse_fail(store, diag, "cannot finish the copy");
+        goto done;
+    }
+    for (int t = 0; t < CH_NTABLES && !err; t++)
+        if (!flush(ch, t))
+            err = fail(ch, diag, "cannot finish the copy");
+    strbuf_addstr(&sql, "SELECT min(id), count() FROM source WHERE sha256 = ");
+    clickhouse_quote(&sql, src->sha256);
+    if (!err && !request(ch, 0, NULL, sql.buf, sql.len, REQ_DATABASE, &out))
+        err = fail(ch, diag, "cannot finish the copy");
+    if (err)
+        goto done;
+    if (out.buf)
+        sscanf(out.buf, "%lld\t%lld", &same, &nsame);
+    if (nsame > 0) {
+        clickhouse_import_rollback(store);
+        *source_id = same;
+        err = TALLY_ERROR_DUPLICATE;
+        goto done;
+    }
+    for (int i = 0; i < store->counts.n; i++) {
+        strbuf_addf(&counts, "%s%s=%lld", i ? " " : "", store->counts.kind[i],
+                    store->counts.count[i]);
+        records += store->counts.count[i];
+    }
+    strbuf_addf(&row, "%lld\t", (long long)store->source_id);
+    tsv_text(&row, ch->path);
+    tsv_text(&row, ch->format);
+    tsv_text(&row, ch->tag);
+    tsv_text(&row, ch->owner);
+    strbuf_addf(&row, "%lld\t", src->bytes);
+    tsv_text(&row, src->sha256);
+    tsv_text(&row, src->imported_at);
+    strbuf_addf(&row, "%.17g\t%lld\t%lld\t", src->seconds, records, src->skipped);
+    tsv_text(&row, counts.buf ? counts.buf : "");
+    row.buf[row.len - 1] = '\n';
+    if (!request(ch, 0, "INSERT INTO source FORMAT TabSeparated", row.buf, row.len,
+                 REQ_DATABASE, NULL)) {
+        err = fail(ch, diag, "cannot finish the copy");
+        goto done;
+    }
+    store->in_import = 0;
+    ch->sent = 0;
+    *source_id = store->source_id;
+
+done:
+    if (err && err != TALLY_ERROR_DUPLICATE)
+        clickhouse_import_rollback(store);
+    strbuf_release(&sql);
+    strbuf_release(&row);
+    strbuf_release(&counts);
+    strbuf_release(&out);
+    return err;
+}

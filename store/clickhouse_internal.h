@@ -23,4 +23,23 @@ enum tally_error clickhouse_add_observation(struct store *store, const struct sc
 enum tally_error clickhouse_add_banner(struct store *store, const struct banner_record *rec);
 enum tally_error clickhouse_add_header(struct store *store, const struct header_record *rec);
 
+/* ---- copying an import from SQLite (store/clickhouse_push.c) ---- */
+
+/* The row tables (observation, banner, ...): how many, and the name of each. */
+int clickhouse_row_table_count(void);
+const char *clickhouse_row_table_name(int t);
+/* What the source row of a copied import keeps from the original's. */
+struct clickhouse_copied {
+    const char *sha256;
+    long long bytes, skipped;
+    double seconds;
+    const char *imported_at;    /* ISO-8601 UTC, as the original says */
+};
+/* clickhouse_import_commit() of a copy: the source row with the original's provenance
+ * and the counts of the rows copied. TALLY_ERROR_DUPLICATE (rolled back, *source_id the
+ * earlier one) when a source with the same content hash is there. */
+enum tally_error clickhouse_import_commit_copy(struct store *store,
+                                               const struct clickhouse_copied *src,
+                                               int64_t *source_id, struct tally_diag *diag);
+
 #endif

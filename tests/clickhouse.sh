@@ -142,8 +142,8 @@ check_eq "one server: forget leaves no rows" \
 check_eq "one server: and no source" "$("$TALLY" -d "$ONE" sources --format csv | wc -l)" 1
 
 # ---- what stays SQLite's ----
-check_exit "an analysis not ported exits 1" 1 "$TALLY" -d "$ALL" show apps
-check "and names it" grep -q "the apps analysis does not run on ClickHouse" "$TMP/exit.err"
+check_exit "an analysis not ported exits 1" 1 "$TALLY" -d "$ALL" show certs
+check "and names it" grep -q "the certs analysis does not run on ClickHouse" "$TMP/exit.err"
 check_exit "--label, kept in SQLite only, exits 1" 1 "$TALLY" -d "$ALL" show subnets --label 'aws:*'
 check "and says so" grep -q -- "--label does not work on ClickHouse" "$TMP/exit.err"
 check_exit "a calendar import exits 1" 1 "$TALLY" -d "$ALL" import "$SAMPLES/calendar.ics"

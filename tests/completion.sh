@@ -19,7 +19,7 @@ lines() { printf '%s\n' "$@" | sort; }
 
 check_eq "a command" "$(complete_bash "$TALLY" sh)" "show"
 check_eq "every command" "$(complete_bash "$TALLY" "" | tr '\n' ' ')" \
-    "$(lines analyses chart forget import report show sources workbook | tr '\n' ' ')"
+    "$(lines analyses chart forget import push report show sources workbook | tr '\n' ' ')"
 check_eq "an option" "$(complete_bash "$TALLY" show ports --fo)" "--format"
 check_eq "the options before a command" "$(complete_bash "$TALLY" --q)" "--quiet"
 check_eq "--progress's values" "$(complete_bash "$TALLY" --progress a | tr '\n' ' ')" "always auto "
@@ -56,6 +56,9 @@ check_eq "a port of the database -d names" \
     "$(TALLY_DB=$TMP/none.db complete_bash "$TALLY" -d "$db" show subnets --port 95)" "9543"
 check_eq "sources to forget, by id and tag" "$(complete_bash "$TALLY" forget "" | tr '\n' ' ')" \
     "1 cloud "
+check_eq "sources to push, after the URL" \
+    "$(complete_bash "$TALLY" push clickhouse://h:8123/d "" | tr '\n' ' ')" "1 cloud "
+check_eq "no source in place of the URL" "$(complete_bash "$TALLY" push "")" ""
 check_eq "a source to filter by" "$(complete_bash "$TALLY" show ports --source cl)" "cloud"
 check_eq "a source to compare from" "$(complete_bash "$TALLY" show changes --from cl)" "cloud"
 check_eq "no ports without a database" \
@@ -74,13 +77,15 @@ if needs zsh; then
             . "$src/completions/zsh/_tally"' complete "$src" "$@" | grep . | sort
     }
     check_eq "zsh: every command" "$(complete_zsh "$TALLY" "" | tr '\n' ' ')" \
-        "$(lines analyses chart forget import report show sources workbook | tr '\n' ' ')"
+        "$(lines analyses chart forget import push report show sources workbook | tr '\n' ' ')"
     check_eq "zsh: the options of show include --port" \
         "$(complete_zsh "$TALLY" show ports - | grep -c -- '^--port$')" 1
     check_eq "zsh: the analyses" "$(complete_zsh "$TALLY" show "" | tr '\n' ' ')" \
         "$("$TALLY" analyses --format csv | sed 1d | cut -d, -f1 | sort | tr '\n' ' ')"
     check_eq "zsh: the ports of the database" "$(complete_zsh "$TALLY" show ports --port "")" "$ports"
     check_eq "zsh: sources to forget" "$(complete_zsh "$TALLY" forget "" | tr '\n' ' ')" "1 cloud "
+    check_eq "zsh: sources to push" \
+        "$(complete_zsh "$TALLY" push clickhouse://h:8123/d "" | tr '\n' ' ')" "1 cloud "
     check_eq "zsh: a file to import" "$(complete_zsh "$TALLY" import "")" "FILES"
     check_eq "zsh: the chart kinds" "$(complete_zsh "$TALLY" chart ports --kind "" | grep -c .)" 11
     check_eq "zsh: the masscan releases" \
