@@ -197,6 +197,26 @@ enum tally_error store_link_certificate(struct store *store, const char *sha256,
     return store_row_end_counted(store, "cert-link", 1);
 }
 
+enum tally_error cert_chain_mark(struct store *store)
+{
+    /* A certificate issued another when its subject is the other's issuer; one whose
+     * subject is the other's too is a reissue, not an issuer. */
+    static const char sql[] =
+        "UPDATE OR REPLACE cert_service SET chain = 1 WHERE rowid IN ("
+        "SELECT s.rowid FROM cert_service AS s "
+        "JOIN certificate AS mine ON mine.sha256 = s.sha256 "
+        "JOIN cert_service AS o ON o.source_id = s.source_id AND o.addr = s.addr "
+        "AND o.proto = s.proto AND o.port = s.port AND o.sha256 <> s.sha256 "
+        "JOIN certificate AS other ON other.sha256 = o.sha256 "
+        "WHERE s.source_id = ? AND s.chain = 0 AND other.issuer = mine.subject "
+        "AND other.subject <> mine.subject)";
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    sqlite3_bind_int64(stmt, 1, store->source_id);
+    return store_step_done(stmt);
+}
+
 enum tally_error store_add_tls(struct store *store, const struct tls_record *rec)
 {
     static const char sql[] =

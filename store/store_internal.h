@@ -143,5 +143,9 @@ enum tally_error web_builder_write(struct store *store, struct web_builder *b);
 
 /* The set store_cert_known() asks; accepts NULL. */
 void cert_known_free(struct cert_known *k);
+/* Moves into the chain, in the import under way, each certificate a service was linked to
+ * as its own that issued another certificate the same service presented (some scanners,
+ * masscan 1.3.2 among them, name every certificate of the chain alike). */
+enum tally_error cert_chain_mark(struct store *store);
 
 #endif

@@ -8,15 +8,6 @@ require sqlite3
 L=$top_srcdir/tests/fixtures/tls-lab
 WILD='*.transport.nest.example'
 
-# todo_eq DESCRIPTION GOT WANT: a check of a known bug, reported as TAP TODO (an expected
-# failure) while the bug stands; once fixed it passes unexpectedly and fails the run, to be
-# turned into check_eq.
-todo_eq() {
-    tap_n=$((tap_n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $tap_n - $1 # TODO $todo_why"
-    else echo "not ok $tap_n - $1 # TODO $todo_why"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3"; fi
-}
-todo_why="masscan 1.3.2 names a chain's certificates X509 too, and writes the server's own last"
 
 # ---- every masscan format: the same rows ----
 for fmt in oB oL oJ oD oX oG; do
@@ -71,7 +62,7 @@ for db in "$DB" "$NDB"; do
 done
 check_eq "nmap: no service presents the CA as its own" \
     "$(TALLY_DB=$NDB "$TALLY" show ports --cert 'Tally Lab CA' --format csv | tr '\n' ' ')" "port,proto,hosts "
-todo_eq "masscan: no service presents the CA as its own" \
+check_eq "masscan: no service presents the CA as its own" \
     "$(TALLY_DB=$DB "$TALLY" show ports --cert 'Tally Lab CA' --format csv | tr '\n' ' ')" "port,proto,hosts "
 unset TALLY_DB
 
@@ -138,9 +129,9 @@ ca=$(fp ca)
 check_eq "the CA is linked to the four services that sent it after their own" \
     "$(q "$DB" "SELECT addr || ':' || port FROM cert_service WHERE sha256 = '$ca'" | sort | paste -sd' ')" \
     "198.18.0.10:443 198.18.0.11:443 198.18.3.40:8443 198.19.0.50:443"
-todo_eq "as part of their chain, not as their own certificate" \
+check_eq "as part of their chain, not as their own certificate" \
     "$(q "$DB" "SELECT COUNT(*) FROM cert_service WHERE sha256 = '$ca' AND chain = 0")" "0"
-todo_eq "so certs does not list it" "$(grep -c "^$ca," "$TMP/oL.csv")" "0"
+check_eq "so certs does not list it" "$(grep -c "^$ca," "$TMP/oL.csv")" "0"
 check_eq "--cert takes a fingerprint prefix: the wildcard's hosts" \
     "$(TALLY_DB=$DB "$TALLY" show ports --cert "$(fp wildcard | cut -c1-12)" --format csv | tr '\n' ' ')" \
     "port,proto,hosts 9543,tcp,3 443,tcp,1 "
