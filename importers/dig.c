@@ -77,7 +77,7 @@ static int dig_sniff(const unsigned char *head, size_t len, const char *path)
     const char *ttl = line + strcspn(line, " \t");
     ttl += strspn(ttl, " \t");
     if (isdigit((unsigned char)*ttl) && split_record(line, &name, &type, &data) &&
-        strcmp(type, "PTR") == 0 && names_reverse_addr(name, &addr) == 0)
+        strcmp(type, "PTR") == 0 && host_reverse_addr(name, &addr) == 0)
         return 70;
     return 0;
 }
@@ -113,7 +113,7 @@ static enum tally_error dig_run(struct import_ctx *ctx)
                 /* The question: ";171.16.21.107.in-addr.arpa. IN PTR". */
                 memcpy(question, p + 1, (size_t)(end - p - 1));
                 question[end - p - 1] = '\0';
-                asked_reverse = names_reverse_addr(question, &asked) == 0;
+                asked_reverse = host_reverse_addr(question, &asked) == 0;
             }
             continue;
         }

@@ -45,7 +45,7 @@ static int massdns_sniff(const unsigned char *head, size_t len, const char *path
     if (!split_record(line, &name, &type, &data))
         return 0;
     struct ip_addr addr;
-    if (strcmp(type, "PTR") == 0 && names_reverse_addr(name, &addr) == 0)
+    if (strcmp(type, "PTR") == 0 && host_reverse_addr(name, &addr) == 0)
         return 80;
     return strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0 ||
            strcmp(type, "CNAME") == 0 || strcmp(type, "PTR") == 0 ? 55 : 0;

@@ -1,6 +1,6 @@
 /* names_common.h: what the importers of host names share (massdns, zdns and dig results,
- * and PTR answers in captures): reverse names read back into addresses, DNS names made
- * plain, and answers turned into host names, following the CNAMEs of classless reverse
+ * and PTR answers in captures): answers turned into host names (reverse names and plain
+ * names by util/name_pattern.h), following the CNAMEs of classless reverse
  * delegation (RFC 2317: 4.3.2.1.in-addr.arpa CNAME 4.0/26.3.2.1.in-addr.arpa, whose PTR
  * names 1.2.3.4). Internal to importers/.
  *
@@ -10,17 +10,9 @@
 
 #include "importers/importers.h"
 #include "store/store_names.h"
+#include "util/name_pattern.h"
 
 #define NAMES_TEXT 1024         /* a DNS name as text, escapes included */
-
-/* "4.3.2.1.in-addr.arpa" (a final dot allowed, case ignored) is 1.2.3.4; the 32 nibbles
- * of an ip6.arpa name an IPv6 address. Returns 0, or -1 when name is not the reverse
- * name of one whole address. */
-int names_reverse_addr(const char *name, struct ip_addr *addr);
-/* name (len bytes) without its final dot and in lower case into out; -1 when it is empty
- * (the root), longer than a DNS name, or holds a byte that is not printable ASCII or is a
- * space. */
-int names_plain(const char *name, size_t len, char *out, size_t size);
 
 /* Reverse names reached through a CNAME: target -> the address of the name that led to it. */
 struct names_aliases;

@@ -227,7 +227,7 @@ enum tally_error pcap_dns_message(struct pcap_state *st, const struct flow_key *
             memcpy(qname, name, sizeof(qname));
             rec.qname = qname;
             rec.qtype = type_name(be16(msg + off), qtype_buf, sizeof(qtype_buf));
-            asked_reverse = names_reverse_addr(qname, &asked) == 0;
+            asked_reverse = host_reverse_addr(qname, &asked) == 0;
         }
         off += 4;
     }

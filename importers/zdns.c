@@ -40,7 +40,7 @@ static enum tally_error zdns_data(struct import_ctx *ctx, const char *name, json
                    ? import_bad_record(ctx, "expected a zdns \"data\" object, found %s",
                                        json_is_array(data) ? "an array" : "a value")
                    : TALLY_OK;
-    if (ip_parse(name, &asked) == 0 || names_reverse_addr(name, &asked) == 0)
+    if (ip_parse(name, &asked) == 0 || host_reverse_addr(name, &asked) == 0)
         fallback = &asked;                      /* the PTR module's input is an address */
     json_array_foreach(answers, i, item) {
         const char *owner = json_string_value(json_object_get(item, "name"));

@@ -1,8 +1,12 @@
 /* store_names.c: the host_name table (names of addresses, from PTR answers in captures and
- * imported reverse-DNS results) and the name_pattern table (providers' default host name
- * patterns a user imports, beside the built-in ones of analyzer/names.c). */
+ * imported reverse-DNS results; a database from before it gets the names its captures'
+ * PTR answers give) and the name_pattern table (providers' default host name patterns a
+ * user imports, beside the built-in ones of analyzer/names.c). */
 #include "store/store_internal.h"
 #include "store/store_names.h"
+#include "util/name_pattern.h"
+
+#include <string.h>
 
 /* Version 8: host names. IF NOT EXISTS: a file whose version was set back by hand (as
  * tests do to replay an older step) still walks forward. */
@@ -26,10 +30,66 @@ static const char names_v8[] =
     "  pattern TEXT NOT NULL        -- ec2-{a}-{b}-{c}-{d}.compute-1.amazonaws.com\n"
     ");\n";
 
+/* The host names of the PTR answers captures imported before version 8, as the capture's
+ * DNS decoder finds them now (importers/pcap_dns.c): the answer's reverse name, else the
+ * question's. */
+static enum tally_error names_from_captures(struct store *store, struct tally_diag *diag)
+{
+    static const char select_ptr[] =
+        "SELECT source_id, seen, qname, name, data FROM dns_answer WHERE type = 'PTR' AND "
+        "rcode = 'NOERROR' AND data IS NOT NULL ORDER BY rowid";
+    static const char insert[] =
+        "INSERT OR IGNORE INTO host_name (source_id, addr, ip4, ip6, name, rrtype, origin, "
+        "seen) VALUES (?, ?, ?, ?, ?, 'PTR', '" NAME_ORIGIN_CAPTURE "', ?)";
+    sqlite3_stmt *rows = NULL, *add = NULL;
+    enum tally_error err = TALLY_OK;
+    int rc;
+    if (sqlite3_prepare_v2(store->db, select_ptr, -1, &rows, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(store->db, insert, -1, &add, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot read the captures' PTR answers");
+        goto done;
+    }
+    while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+        const char *qname = (const char *)sqlite3_column_text(rows, 2);
+        const char *owner = (const char *)sqlite3_column_text(rows, 3);
+        const char *data = (const char *)sqlite3_column_text(rows, 4);
+        struct ip_addr addr;
+        char name[1024], text[64];
+        if (!data || host_name_plain(data, strlen(data), name, sizeof(name)) < 0 ||
+            ((!owner || host_reverse_addr(owner, &addr) < 0) &&
+             (!qname || host_reverse_addr(qname, &addr) < 0)))
+            continue;
+        ip_format(&addr, text, sizeof(text));
+        sqlite3_bind_int64(add, 1, sqlite3_column_int64(rows, 0));
+        sqlite3_bind_text(add, 2, text, -1, SQLITE_TRANSIENT);
+        if (addr.family == 4)
+            sqlite3_bind_int64(add, 3, (sqlite3_int64)ip_v4_value(&addr));
+        else
+            sqlite3_bind_blob(add, 4, addr.bytes, 16, SQLITE_TRANSIENT);
+        sqlite3_bind_text(add, 5, name, -1, SQLITE_TRANSIENT);
+        if (sqlite3_column_type(rows, 1) != SQLITE_NULL && sqlite3_column_int64(rows, 1))
+            sqlite3_bind_int64(add, 6, sqlite3_column_int64(rows, 1));
+        rc = sqlite3_step(add);
+        sqlite3_reset(add);
+        sqlite3_clear_bindings(add);
+        if (rc != SQLITE_DONE) {
+            err = store_fail(store, diag, "cannot store a capture's host name");
+            goto done;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        err = store_fail(store, diag, "cannot read the captures' PTR answers");
+
+done:
+    sqlite3_finalize(rows);
+    sqlite3_finalize(add);
+    return err;
+}
+
 static const char *const names_tables[] = { "host_name", "name_pattern", NULL };
 
 static const struct store_migration names_migrations[] = {
-    { 8, names_v8, NULL },
+    { 8, names_v8, names_from_captures },
     { 0, NULL, NULL }
 };
 
