@@ -12,6 +12,7 @@ extern const struct analysis analysis_apps, analysis_stacks, analysis_app_stack,
 extern const struct analysis analysis_changes, analysis_changed_services;
 extern const struct analysis analysis_providers, analysis_asns, analysis_countries;
 extern const struct analysis analysis_certs, analysis_tls_versions;
+extern const struct analysis analysis_names, analysis_name_patterns;
 extern const struct analysis analysis_meetings_per_day, analysis_time_per_company,
     analysis_meeting_durations, analysis_meeting_types, analysis_meeting_hours,
     analysis_linkedin_stats, analysis_connections, analysis_applications;
@@ -26,6 +27,7 @@ const struct analysis *const analysis_table[] = {
     &analysis_changes, &analysis_changed_services,
     &analysis_providers, &analysis_asns, &analysis_countries,
     &analysis_certs, &analysis_tls_versions,
+    &analysis_names, &analysis_name_patterns,
     &analysis_dns_chains, &analysis_talkers, &analysis_capture_summary,
     &analysis_meetings_per_day, &analysis_time_per_company, &analysis_meeting_durations,
     &analysis_meeting_types, &analysis_meeting_hours,

@@ -1,6 +1,9 @@
 /* pcap_dns.c: DNS responses in a capture (over UDP, or over TCP through pcap_stream.c):
  * the question, the rcode and each answer (A, AAAA, CNAME, PTR, NS, MX, TXT as text; other
- * types by name only). Names are decoded with bounds on length and compression jumps. */
+ * types by name only). Names are decoded with bounds on length and compression jumps. A
+ * PTR answer for a reverse name (or to a question that asked one) is also a host name of
+ * that address (importers/names_common.c). */
+#include "importers/names_common.h"
 #include "importers/pcap_internal.h"
 
 #include <arpa/inet.h>
@@ -191,6 +194,8 @@ enum tally_error pcap_dns_message(struct pcap_state *st, const struct flow_key *
     char qname[DNS_NAME_TEXT], name[DNS_NAME_TEXT], data[4 * 1024];
     char qtype_buf[16], type_buf[16], rcode_buf[16];
     struct dns_record rec = { .seen = ts_ns / 1000000000, .ttl = -1 };
+    struct ip_addr asked;               /* the address a reverse question names */
+    int asked_reverse = 0;
     size_t off = DNS_HEADER;
 
     if (len < DNS_HEADER) {
@@ -222,6 +227,7 @@ enum tally_error pcap_dns_message(struct pcap_state *st, const struct flow_key *
             memcpy(qname, name, sizeof(qname));
             rec.qname = qname;
             rec.qtype = type_name(be16(msg + off), qtype_buf, sizeof(qtype_buf));
+            asked_reverse = host_reverse_addr(qname, &asked) == 0;
         }
         off += 4;
     }
@@ -244,6 +250,13 @@ enum tally_error pcap_dns_message(struct pcap_state *st, const struct flow_key *
         rec.data = has_data ? data : NULL;
         if (store_add_dns(store, &rec))
             return store_fail(store, st->ctx->diag, "cannot store a DNS answer");
+        if (type == 12 && (flags & 0x0f) == 0) {
+            enum tally_error err = names_answer(st->ctx, NULL, NAME_ORIGIN_CAPTURE, 0, name,
+                                                "PTR", data, asked_reverse ? &asked : NULL,
+                                                rec.seen);
+            if (err && err != TALLY_ERROR_DATA)         /* a PTR naming no host is kept out */
+                return err;
+        }
     }
     if (answers == 0) {
         rec.name = rec.type = rec.data = NULL;

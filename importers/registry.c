@@ -13,6 +13,8 @@ extern const struct importer importer_zgrab2;
 extern const struct importer importer_aws_ranges, importer_gcp_ranges, importer_azure_tags,
     importer_oracle_ranges, importer_label_csv, importer_iplocation_csv, importer_mmdb;
 
+extern const struct importer importer_massdns, importer_zdns, importer_dig,
+    importer_name_patterns;
 extern const struct importer importer_ics, importer_outlook_csv, importer_linkedin,
     importer_linkedin_stats;
 
@@ -28,6 +30,7 @@ const struct importer *const importer_table[] = {
     &importer_linkedin_stats,
     &importer_aws_ranges, &importer_gcp_ranges, &importer_azure_tags, &importer_oracle_ranges,
     &importer_label_csv, &importer_iplocation_csv, &importer_mmdb,
+    &importer_massdns, &importer_zdns, &importer_dig, &importer_name_patterns,
     NULL
 };
 
