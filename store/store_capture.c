@@ -94,8 +94,22 @@ static const char capture_v5[] =
  * directions of a 5-tuple are paired into one connection (the direction seen first is the
  * originator; state and history are not known), one-SYN flows nothing answered and the
  * folded probes become probe rows, whose answered destinations are the connections from
- * the same scanner and port, and the `flows` metric counts connections. */
+ * the same scanner and port, and the `flows` metric counts connections. An ICMP request or
+ * reply of a pair is first keyed as captures key it now (importers/pcap_decode.c), by its
+ * type and its counterpart's, so the two become one connection. */
 static const char capture_v5_flows[] =
+    "CREATE TEMP TABLE v5_icmp (proto TEXT, type INTEGER, other INTEGER);\n"
+    "INSERT INTO temp.v5_icmp VALUES ('icmp', 8, 0), ('icmp', 0, 8), ('icmp', 13, 14),\n"
+    "  ('icmp', 14, 13), ('icmp', 15, 16), ('icmp', 16, 15), ('icmp', 17, 18),\n"
+    "  ('icmp', 18, 17), ('icmp', 10, 9), ('icmp', 9, 10), ('icmpv6', 128, 129),\n"
+    "  ('icmpv6', 129, 128), ('icmpv6', 133, 134), ('icmpv6', 134, 133),\n"
+    "  ('icmpv6', 135, 136), ('icmpv6', 136, 135), ('icmpv6', 130, 131),\n"
+    "  ('icmpv6', 131, 130), ('icmpv6', 139, 140), ('icmpv6', 140, 139);\n"
+    "UPDATE flow SET dport = (SELECT other FROM temp.v5_icmp p WHERE p.proto = flow.proto\n"
+    "    AND p.type = flow.sport)\n"
+    "  WHERE EXISTS (SELECT 1 FROM temp.v5_icmp p WHERE p.proto = flow.proto\n"
+    "    AND p.type = flow.sport);\n"
+    "DROP TABLE temp.v5_icmp;\n"
     "CREATE INDEX flow_pairs ON flow(source_id, src, sport, dst, dport);\n"
     "CREATE TEMP TABLE v5_probe AS SELECT f.rowid AS id FROM flow f\n"
     "  WHERE f.dst IS NULL OR (f.proto = 'tcp' AND f.packets = 1 AND f.tcp_flags = 2\n"
