@@ -318,6 +318,8 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
         { "dns_queries", s->dns_queries }, { "dns_responses", s->dns_responses },
         { "dns_malformed", s->dns_malformed }, { "dns_other_opcode", s->dns_other_opcode },
         { "http_responses", s->http_responses },
+        { "tls_handshakes", s->tls_handshakes },
+        { "tls_hidden_certificates", s->tls_hidden_certificates },
         { "snaplen", pcap_snapshot(pc) },
     };
     if (store_add_capture_text(store, "link_type", link))
@@ -462,6 +464,7 @@ done:
             roaring_bitmap_free(st.services4[i]);
     free(st.services4);
     stream_table_free(st.streams);
+    pcap_tls_free(&st);
     pcap_capture_free(st.cap);          /* NULL once left for the next file */
     free(st.rows);
     free(st.row_text);

@@ -46,6 +46,7 @@ static const struct store_part *const store_parts[] = {
     &store_part_source, &store_part_scan, &store_part_capture, &store_part_personal,
     &store_part_hostset, &store_part_web, &store_part_cert,
     &store_part_label,
+    &store_part_tls,
 };
 #define NPARTS (sizeof(store_parts) / sizeof(store_parts[0]))
 
