@@ -318,8 +318,6 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
         { "dns_queries", s->dns_queries }, { "dns_responses", s->dns_responses },
         { "dns_malformed", s->dns_malformed }, { "dns_other_opcode", s->dns_other_opcode },
         { "http_responses", s->http_responses },
-        { "tls_handshakes", s->tls_handshakes },
-        { "tls_hidden_certificates", s->tls_hidden_certificates },
         { "snaplen", pcap_snapshot(pc) },
     };
     if (store_add_capture_text(store, "link_type", link))
@@ -327,6 +325,11 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
         if (store_add_capture_int(store, counts[i].metric, counts[i].value))
             goto fail;
+    /* Only captures that held TLS have these (older imports have neither). */
+    if ((s->tls_handshakes || s->tls_hidden_certificates) &&
+        (store_add_capture_int(store, "tls_handshakes", s->tls_handshakes) ||
+         store_add_capture_int(store, "tls_hidden_certificates", s->tls_hidden_certificates)))
+        goto fail;
     if (s->packets > 0 &&
         (store_add_capture_real(store, "first_seen", (double)s->first_ns / 1e9) ||
          store_add_capture_real(store, "last_seen", (double)s->last_ns / 1e9) ||

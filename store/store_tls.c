@@ -5,7 +5,7 @@
 #include "store/store_internal.h"
 
 static const char tls_v9[] =
-    "CREATE TABLE tls_client (      -- one TLS connection seen in a capture\n"
+    "CREATE TABLE IF NOT EXISTS tls_client ( -- one TLS connection seen in a capture\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
     "  seen INTEGER,                -- unix seconds of its first hello\n"
     "  client TEXT NOT NULL,        -- the client's address\n"
@@ -25,7 +25,7 @@ static const char tls_v9[] =
     "  cert_sha256 TEXT             -- certificate.sha256 of the server's certificate\n"
     "                               -- (NULL: TLS 1.3, where it is encrypted, or not seen)\n"
     ");\n"
-    "CREATE INDEX tls_client_sni ON tls_client(sni);\n";
+    "CREATE INDEX IF NOT EXISTS tls_client_sni ON tls_client(sni);\n";
 
 static const char *const tls_tables[] = { "tls_client", NULL };
 
