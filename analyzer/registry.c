@@ -8,6 +8,7 @@
 extern const struct analysis analysis_ports, analysis_subnets, analysis_top_subnets,
     analysis_subnet_squares, analysis_address_map;
 extern const struct analysis analysis_dns_chains, analysis_talkers, analysis_capture_summary;
+extern const struct analysis analysis_tls_names;
 extern const struct analysis analysis_apps, analysis_stacks, analysis_app_stack, analysis_services;
 extern const struct analysis analysis_changes, analysis_changed_services;
 extern const struct analysis analysis_providers, analysis_asns, analysis_countries;
@@ -29,6 +30,7 @@ const struct analysis *const analysis_table[] = {
     &analysis_certs, &analysis_tls_versions,
     &analysis_names, &analysis_name_patterns,
     &analysis_dns_chains, &analysis_talkers, &analysis_capture_summary,
+    &analysis_tls_names,
     &analysis_meetings_per_day, &analysis_time_per_company, &analysis_meeting_durations,
     &analysis_meeting_types, &analysis_meeting_hours,
     &analysis_linkedin_stats, &analysis_connections, &analysis_applications,

@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh: builds tally's parsers with clang's libFuzzer, ASan and UBSan, and runs one
 # harness per importer and per shared decoder (masscan unescaping, DNS messages, HTTP
-# response headers, -oB record framing, certificates) for SECONDS each, seeded from samples/,
-# tests/fixtures/ and the corpora configure found ($TALLY_CORPORA). Crashes are kept in
+# response headers, -oB record framing, certificates, TLS records) for SECONDS each, seeded
+# from samples/, tests/fixtures/ and the corpora configure found ($TALLY_CORPORA). Crashes are kept in
 # BUILD/fuzz-build/crashes/ and fail the run; copy each into tests/fuzz-regressions/FORMAT/
 # (a decoder's crash inside a file of a format that reaches it: a DNS message in a pcap, a
 # header block in a list banner, a record in a -oB file).
@@ -46,7 +46,7 @@ run() {
     printf '%-28s %12s %8s\n' "$name" "${execs:-?}" "$crashes"
 }
 # The decoder harnesses: fuzz-NAME is built from fuzz/fuzz_NAME.c ('-' as '_').
-decoders=${FUZZ_DECODERS:-unescape dns http masscan-record cert}
+decoders=${FUZZ_DECODERS:-unescape dns http masscan-record cert tls}
 for decoder in $decoders; do
     link "$src/fuzz/fuzz_$(echo "$decoder" | tr - _).c" "$out/fuzz-$decoder"
     run "fuzz-$decoder"

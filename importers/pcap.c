@@ -336,6 +336,11 @@ static enum tally_error write_summary(struct pcap_state *st, pcap_t *pc)
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
         if (store_add_capture_int(store, counts[i].metric, counts[i].value))
             goto fail;
+    /* Only captures that held TLS have these (older imports have neither). */
+    if ((s->tls_handshakes || s->tls_hidden_certificates) &&
+        (store_add_capture_int(store, "tls_handshakes", s->tls_handshakes) ||
+         store_add_capture_int(store, "tls_hidden_certificates", s->tls_hidden_certificates)))
+        goto fail;
     if (s->packets > 0 &&
         (store_add_capture_real(store, "first_seen", (double)s->first_ns / 1e9) ||
          store_add_capture_real(store, "last_seen", (double)s->last_ns / 1e9) ||
@@ -473,6 +478,7 @@ done:
             roaring_bitmap_free(st.services4[i]);
     free(st.services4);
     stream_table_free(st.streams);
+    pcap_tls_free(&st);
     pcap_capture_free(st.cap);          /* NULL once left for the next file */
     free(st.rows);
     free(st.row_text);

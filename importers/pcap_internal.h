@@ -1,7 +1,7 @@
 /* pcap_internal.h: what the packet-capture importer's files share: the decoded packet
  * (pcap_decode.c), the connection table (pcap_flow.c), connections and probes
  * (pcap_conn.c), bounded TCP stream reassembly (pcap_stream.c), DNS (pcap_dns.c), HTTP
- * responses (pcap_http.c) and the importer's state (pcap.c). Nothing outside
+ * responses (pcap_http.c), TLS handshakes (pcap_tls.c) and the importer's state (pcap.c). Nothing outside
  * importers/pcap*.c and the unit tests includes it. */
 #ifndef TALLY_PCAP_INTERNAL_H
 #define TALLY_PCAP_INTERNAL_H
@@ -138,7 +138,7 @@ void flow_table_remove(struct flow_table *t, struct flow *f);
 #define STREAM_MAX_TRACKED 1024         /* streams followed at once; the idlest is evicted */
 #define STREAM_MAX_EARLY 8              /* segments buffered while a stream's start is unknown */
 
-enum stream_kind { STREAM_HTTP, STREAM_DNS };
+enum stream_kind { STREAM_HTTP, STREAM_DNS, STREAM_TLS };
 
 struct stream_range {
     uint32_t start, end;        /* offsets from the stream's first byte, end exclusive */
@@ -200,6 +200,7 @@ struct pcap_stats {
     long long not_ip, unsupported, malformed, truncated, fragments;
     long long dns_queries, dns_responses, dns_malformed, dns_other_opcode;
     long long http_responses, streams_evicted, streams_abandoned;
+    long long tls_handshakes, tls_hidden_certificates;     /* hidden: TLS 1.3's, encrypted */
     long long connections;          /* begun in this file, each unanswered probe one */
     /* Record headers that lie: more bytes captured than the packet had (read as
      * captured). More than the snapshot length libpcap itself cuts to the snapshot. */
@@ -252,6 +253,7 @@ struct pcap_state {
     struct conn_record *rows;       /* connections ended, waiting to be stored */
     char (*row_text)[2][FLOW_HISTORY];  /* their proto names and histories */
     size_t nrows;
+    GHashTable *tls;                /* TLS connections being read (pcap_tls.c), or NULL */
 };
 
 /* ---- connections and probes (pcap_conn.c) ---- */
@@ -310,10 +312,26 @@ int http_response_start(const uint8_t *data, size_t len);
 enum tally_error pcap_http_response(struct pcap_state *st, const struct flow_key *key,
                                     int64_t ts_ns, const uint8_t *data, size_t len);
 
+/* ---- TLS (pcap_tls.c) ---- */
+
+/* Whether data starts like a TLS handshake record holding a ClientHello or ServerHello
+ * (type 22, version 3.0 to 3.4, a length TLS allows); with fewer bytes, whether it still
+ * may. */
+int tls_record_start(const uint8_t *data, size_t len);
+/* Reads the TLS records stream s (of kind STREAM_TLS) holds without gaps, from s->consumed
+ * on; *done is set when nothing more of it is needed. */
+enum tally_error pcap_tls_stream(struct pcap_state *st, struct stream *s, int64_t ts_ns,
+                                 int *done);
+/* Connection f ends: its TLS row, if it has one, is stored. */
+enum tally_error pcap_tls_end(struct pcap_state *st, struct flow *f);
+/* Stores the rows of the TLS connections still read (at the end of a file). */
+enum tally_error pcap_tls_finish(struct pcap_state *st);
+void pcap_tls_free(struct pcap_state *st);
+
 /* ---- TCP payloads (pcap_stream.c) ---- */
 
 /* Follows a TCP segment's payload, going direction dir (0 or 1) of connection f with key
- * (the packet's own), for DNS over TCP and HTTP responses. */
+ * (the packet's own), for DNS over TCP, HTTP responses and TLS handshakes. */
 enum tally_error pcap_tcp_payload(struct pcap_state *st, struct flow *f, int dir,
                                   const struct flow_key *key, const struct pkt *p,
                                   int64_t ts_ns);

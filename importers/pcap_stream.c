@@ -1,6 +1,7 @@
 /* pcap_stream.c: the first STREAM_MAX_BYTES of selected TCP streams, reassembled from
  * segments that may arrive out of order, twice or overlapping (the first copy of a byte
- * wins), and what is done with them: DNS messages over TCP, HTTP response headers. A
+ * wins), and what is done with them: DNS messages over TCP, HTTP response headers, TLS
+ * handshakes (pcap_tls.c). A
  * stream whose handshake was not captured starts at the lowest sequence number seen in its
  * first STREAM_MAX_EARLY segments. At most STREAM_MAX_TRACKED streams are followed at once;
  * the one idle longest is let go. */
@@ -255,6 +256,9 @@ static unsigned be16(const uint8_t *p)
     return (unsigned)p[0] << 8 | p[1];
 }
 
+static enum tally_error stream_process(struct pcap_state *st, struct stream *s,
+                                       int64_t ts_ns);
+
 /* An HTTP response: its header block once complete. */
 static enum tally_error http_stream(struct pcap_state *st, struct stream *s, int64_t ts_ns)
 {
@@ -263,6 +267,10 @@ static enum tally_error http_stream(struct pcap_state *st, struct stream *s, int
     if (have == 0)
         return TALLY_OK;
     if (!http_response_start(s->data, have)) {
+        if (tls_record_start(s->data, have)) {  /* its first segment came late */
+            s->kind = STREAM_TLS;
+            return stream_process(st, s, ts_ns);
+        }
         stream_done(st, s);
         return TALLY_OK;
     }
@@ -300,12 +308,23 @@ static enum tally_error dns_stream(struct pcap_state *st, struct stream *s, int6
     return TALLY_OK;
 }
 
+/* TLS records: handshakes. */
+static enum tally_error tls_stream(struct pcap_state *st, struct stream *s, int64_t ts_ns)
+{
+    int done;
+    enum tally_error err = pcap_tls_stream(st, s, ts_ns, &done);
+    if (done)
+        stream_done(st, s);
+    return err;
+}
+
 /* Acts on what the stream now holds without gaps: one line per protocol. */
 static enum tally_error stream_process(struct pcap_state *st, struct stream *s, int64_t ts_ns)
 {
     switch (s->kind) {
     case STREAM_HTTP: return http_stream(st, s, ts_ns);
     case STREAM_DNS: return dns_stream(st, s, ts_ns);
+    case STREAM_TLS: return tls_stream(st, s, ts_ns);
     }
     return TALLY_OK;
 }
@@ -322,6 +341,9 @@ static int stream_kind_for(const struct flow_dir *side, const struct flow_key *k
     *unanchored = 0;
     if (dns_port(key->sport))
         return STREAM_DNS;                      /* responses */
+    if (p->payload_len >= 6 && tls_record_start(p->payload, p->payload_len) &&
+        (!(side->state & DIR_HAS_ISN) || p->seq == side->isn))
+        return STREAM_TLS;                      /* a hello, on any port */
     if ((side->state & DIR_HAS_ISN) || starts_response)
         return STREAM_HTTP;
     if (dns_port(key->dport))
@@ -405,7 +427,8 @@ enum tally_error pcap_streams_end(struct pcap_state *st, struct flow *f)
         if (!err)
             err = e;
     }
-    return err;
+    enum tally_error e = pcap_tls_end(st, f);
+    return err ? err : e;
 }
 
 enum tally_error pcap_streams_finish(struct pcap_state *st)
@@ -417,5 +440,5 @@ enum tally_error pcap_streams_finish(struct pcap_state *st)
         if (err)
             return err;
     }
-    return TALLY_OK;
+    return pcap_tls_finish(st);
 }

@@ -47,6 +47,7 @@ static const struct store_part *const store_parts[] = {
     &store_part_hostset, &store_part_web, &store_part_cert,
     &store_part_label,
     &store_part_names,
+    &store_part_tls,
 };
 #define NPARTS (sizeof(store_parts) / sizeof(store_parts[0]))
 

@@ -143,5 +143,6 @@ void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, i
 #include "store/store_personal.h"
 #include "store/clickhouse.h"
 #include "store/store_cert.h"
+#include "store/store_tls.h"
 
 #endif

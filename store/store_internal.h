@@ -35,6 +35,7 @@ extern const struct store_part store_part_web;          /* store_web.c */
 extern const struct store_part store_part_label;        /* store_label.c */
 extern const struct store_part store_part_cert;         /* store_cert.c */
 extern const struct store_part store_part_names;        /* store_names.c */
+extern const struct store_part store_part_tls;          /* store_tls.c */
 
 /* A prepared statement, cached by the address of its SQL (a string literal). */
 struct store_statement {
