@@ -53,6 +53,24 @@ void label_index_hosts(const struct label_index *idx, struct hostset *set, long 
 struct hostset *labels_filter(const struct label_set *set, struct hostset *hosts,
                               const char *pattern);
 
+/* The --label filter, loaded once: the ranges of the labels the pattern matches. */
+struct label_filter;
+/* Loads the labels a --label pattern can match (hosts, which may be NULL, as for
+ * label_set_load()) into *out; *out NULL when f has no --label. */
+enum tally_error label_filter_load(struct store *store, const struct filters *f,
+                                   struct hostset *hosts, struct label_filter **out,
+                                   struct tally_diag *diag);
+void label_filter_free(struct label_filter *lf);        /* accepts NULL */
+/* Whether label_filter_load() would read the location database, where the hosts to
+ * label, when they are few, spare it reading every network. */
+int label_filter_reads_location(struct store *store, const struct filters *f);
+/* Whether addr carries a matching label (a binary search). */
+int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr);
+/* The hosts of set that carry a matching label, as a new set; or how many they are (both
+ * walk the set in address order in step with the ranges). */
+struct hostset *label_filter_hosts(const struct label_filter *lf, struct hostset *set);
+long long label_filter_count(const struct label_filter *lf, struct hostset *set);
+
 /* Whether a location database is installed to read AS and country labels from. */
 int labels_location_installed(void);
 /* With --label, replaces *set by its hosts that carry a matching label; else leaves it. */

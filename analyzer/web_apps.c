@@ -5,20 +5,23 @@
  * A service is one (addr, proto, port), counted once however many scans or banners saw it.
  * When its headers disagree (two scans, two X-Powered-By lines) the most recent wins, then
  * the first product by name. A service with X-AspNet-Version and no X-Powered-By has the
- * stack "ASP.NET"; one with a Server header and no stack has the stack "(none)". */
-#include "analyzer/analyzer.h"
+ * stack "ASP.NET"; one with a Server header and no stack has the stack "(none)". With
+ * --label, only the services of hosts with a matching label (analyzer/labels.c) count. */
+#include "analyzer/labels.h"
 
 #include "store/store_web.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define NONE "'(none)'"
 
 /* The store summarises each import when it commits (store/store_web.c): per service the
  * import's winner, and how many services share each answer (web_count). When no service
  * of the selection has answers from two selected imports, the analyses add up the counts;
- * otherwise the selected imports' winners are ranked again per service, as the header and
- * banner rows would be, into counts of the same shape (temp.web_pick). */
+ * otherwise (or with --label, which the counts cannot tell) the selected imports' winners
+ * are ranked again per service, as the header and banner rows would be, into counts of
+ * the same shape (temp.web_pick). */
 
 /* The rows of a summary table the filters let through. */
 static void summary_where(const struct filters *f, struct strbuf *sql, const char *table,
@@ -91,47 +94,113 @@ static enum tally_error services_shared(struct store *store, const struct filter
     return err;
 }
 
-/* Fills temp.web_pick from the winners of the selected imports. */
+/* The services of one web_winner row (`services` of them, each its address first) whose
+ * host carries a label lf matches, packed as the row packs them, in *kept (*nkept bytes). */
+static enum tally_error keep_labelled(const struct label_filter *lf, int family,
+                                      const unsigned char *winners, size_t len,
+                                      sqlite3_int64 services, unsigned char **kept,
+                                      size_t *nkept, struct tally_diag *diag)
+{
+    size_t alen = family == 4 ? 4 : 16;
+    *nkept = 0;
+    if ((family != 4 && family != 6) || services <= 0 || len % (size_t)services != 0 ||
+        len / (size_t)services < alen)
+        return diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
+    size_t size = len / (size_t)services;
+    *kept = xrealloc(*kept, len + 1);
+    for (size_t at = 0; at < len; at += size) {
+        struct ip_addr addr = { .family = family };
+        memcpy(addr.bytes, winners + at, alen);
+        if (label_filter_has(lf, &addr)) {
+            memcpy(*kept + *nkept, winners + at, size);
+            *nkept += size;
+        }
+    }
+    return TALLY_OK;
+}
+
+/* Fills temp.web_pick from the winners of the selected imports, of the hosts with a
+ * matching label only when lf is not NULL. */
 static enum tally_error pick(struct store *store, const struct filters *f,
-                             struct tally_diag *diag)
+                             const struct label_filter *lf, struct tally_diag *diag)
 {
     struct strbuf sql;
     struct web_builder *b = web_builder_new();
     enum tally_error err = TALLY_OK;
+    unsigned char *kept = NULL;
     int rc = SQLITE_DONE;
     strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT proto, port, family, names, winners");
+    strbuf_addstr(&sql, "SELECT proto, port, family, names, winners, services");
     summary_where(f, &sql, "web_winner", "1");
     sqlite3_stmt *stmt = prepare(store, f, &sql);
     while (stmt && !err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *proto = (const char *)sqlite3_column_text(stmt, 0);
-        err = web_pick_add(b, proto ? proto : "", (unsigned)sqlite3_column_int64(stmt, 1),
-                           sqlite3_column_int(stmt, 2), sqlite3_column_blob(stmt, 3),
-                           (size_t)sqlite3_column_bytes(stmt, 3), sqlite3_column_blob(stmt, 4),
-                           (size_t)sqlite3_column_bytes(stmt, 4), diag);
+        int family = sqlite3_column_int(stmt, 2);
+        const void *winners = sqlite3_column_blob(stmt, 4);
+        size_t len = (size_t)sqlite3_column_bytes(stmt, 4);
+        if (lf) {
+            err = keep_labelled(lf, family, winners, len, sqlite3_column_int64(stmt, 5),
+                                &kept, &len, diag);
+            winners = kept;
+        }
+        if (!err && len > 0)
+            err = web_pick_add(b, proto ? proto : "", (unsigned)sqlite3_column_int64(stmt, 1),
+                               family, sqlite3_column_blob(stmt, 3),
+                               (size_t)sqlite3_column_bytes(stmt, 3), winners, len, diag);
     }
     if (!err && (!stmt || rc != SQLITE_DONE || web_pick_write(store, b)))
         err = store_fail(store, diag, "cannot rank the web services' answers");
     sqlite3_finalize(stmt);
     web_builder_free(b);
+    free(kept);
     strbuf_release(&sql);
     return err;
 }
 
+/* The --label filter, loaded with the hosts of the selection when it looks them up in the
+ * location database; NULL without --label. */
+static enum tally_error load_label_filter(struct store *store, const struct filters *f,
+                                          struct label_filter **lf, struct tally_diag *diag)
+{
+    struct hostset *hosts = NULL;
+    enum tally_error err = TALLY_OK;
+    if (label_filter_reads_location(store, f)) {
+        struct strbuf sql;
+        strbuf_init(&sql);
+        strbuf_addstr(&sql, "SELECT family, members");
+        summary_where(f, &sql, "web_host_set", "1");
+        sqlite3_stmt *stmt = prepare(store, f, &sql);
+        hosts = hostset_new();
+        err = stmt ? hostset_add_rows(store, hosts, stmt, "cannot read the web services' hosts",
+                                      diag)
+                   : store_fail(store, diag, "cannot read the web services' hosts");
+        sqlite3_finalize(stmt);
+        strbuf_release(&sql);
+    }
+    if (!err)
+        err = label_filter_load(store, f, hosts, lf, diag);
+    hostset_free(hosts);
+    return err;
+}
+
 /* Appends " FROM counts WHERE cond" for the counts the selection is answered from:
- * web_count, or temp.web_pick (already the selection's) when imports share services. */
+ * web_count, or temp.web_pick (already the selection's) when imports share services or
+ * --label is given. */
 static enum tally_error counts_where(struct store *store, const struct filters *f,
                                      struct strbuf *sql, const char *cond,
                                      struct tally_diag *diag)
 {
-    int shared;
-    enum tally_error err = services_shared(store, f, &shared, diag);
-    if (!err && shared)
-        err = pick(store, f, diag);
-    if (!err && shared)
+    int shared = 0;
+    struct label_filter *lf = NULL;
+    enum tally_error err = f->label ? load_label_filter(store, f, &lf, diag)
+                                    : services_shared(store, f, &shared, diag);
+    if (!err && (shared || lf))
+        err = pick(store, f, lf, diag);
+    if (!err && (shared || lf))
         strbuf_addf(sql, " FROM temp.web_pick WHERE %s", cond);
     else if (!err)
         summary_where(f, sql, "web_count", cond);
+    label_filter_free(lf);
     return err;
 }
 
@@ -273,11 +342,13 @@ static int services_has_data(struct store *store)
     return store_has_rows(store, "SELECT 1 FROM banner LIMIT 1");
 }
 
+#define WEB_FILTERS (FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_LABEL)
+
 const struct analysis analysis_apps = {
     .name = "apps",
     .title = "Web services per application server (Server header product)",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_TOP,
+    .filters = WEB_FILTERS | FILTER_TOP,
     .chart = { .kind = CHART_HBAR, .x_title = "Application server", .y_title = "Services",
                .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = apps_run,
@@ -288,7 +359,7 @@ const struct analysis analysis_stacks = {
     .name = "stacks",
     .title = "Web services per application stack (X-Powered-By product)",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_TOP,
+    .filters = WEB_FILTERS | FILTER_TOP,
     .chart = { .kind = CHART_HBAR, .x_title = "Application stack", .y_title = "Services",
                .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = stacks_run,
@@ -299,7 +370,7 @@ const struct analysis analysis_app_stack = {
     .name = "app-stack",
     .title = "Web services per application server and stack pair (Sankey)",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE,
+    .filters = WEB_FILTERS,
     .chart = { .kind = CHART_SANKEY, .x_title = "Application server",
                .y_title = "Application stack", .category_col = 0, .series_col = 1,
                .value_col = 2 },
@@ -311,7 +382,7 @@ const struct analysis analysis_services = {
     .name = "services",
     .title = "Banner service types per port",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE,
+    .filters = WEB_FILTERS,
     .chart = { .kind = CHART_STACKED_BAR, .x_title = "Port", .y_title = "Services",
                .category_col = 0, .series_col = 1, .value_col = 2 },
     .run = services_run,

@@ -4,7 +4,9 @@
  * 198.18.0.0/15, in one of masscan's output formats (list, json, ndjson, xml, grepable,
  * binary) or as the CSV rows the sqlite3 shell's .import reads; the same N gives the same
  * records in every format. The "internet" shape is N lines of an Internet-wide scan,
- * status and banner lines (see internet_next), as a masscan list or as CSV rows.
+ * status and banner lines (see internet_next), as a masscan list or as CSV rows; its
+ * "labels" format is N address labels over the same space, as a label CSV (see
+ * write_labels).
  * Usage: gen-scan [--shape cloud|internet] FORMAT N FILE */
 #include <math.h>
 #include <stdint.h>
@@ -12,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum format { FMT_LIST, FMT_JSON, FMT_NDJSON, FMT_XML, FMT_GREPABLE, FMT_BINARY, FMT_CSV };
+enum format {
+    FMT_LIST, FMT_JSON, FMT_NDJSON, FMT_XML, FMT_GREPABLE, FMT_BINARY, FMT_CSV, FMT_LABELS
+};
 
 static const char *const format_names[] = {
-    "list", "json", "ndjson", "xml", "grepable", "binary", "csv", NULL
+    "list", "json", "ndjson", "xml", "grepable", "binary", "csv", "labels", NULL
 };
 
 #define SCAN_START 1389312000u
@@ -112,6 +116,8 @@ static void write_record(FILE *out, enum format fmt, const struct record *rec, i
     case FMT_CSV:
         fprintf(out, "open,tcp,%u,%s,%lu\n", rec->port, addr, rec->seen);
         break;
+    case FMT_LABELS:            /* the internet shape's only */
+        break;
     }
 }
 
@@ -120,7 +126,7 @@ static void write_head(FILE *out, enum format fmt)
     switch (fmt) {
     case FMT_LIST: fputs("#masscan\n", out); break;
     case FMT_JSON: fputs("[\n", out); break;
-    case FMT_NDJSON: break;
+    case FMT_NDJSON: case FMT_LABELS: break;
     case FMT_XML:
         fprintf(out, "<?xml version=\"1.0\"?>\n<!-- masscan v1.0 scan -->\n"
                 "<nmaprun scanner=\"masscan\" start=\"%u\" version=\"1.0-BETA\"  "
@@ -437,6 +443,37 @@ static int write_internet(FILE *out, enum format fmt, long long n)
     return 0;
 }
 
+/* The internet shape's labels: N lines of a label CSV "prefix,label,detail" as a cloud's
+ * published ranges look: every fourth line a /16 (of the ranks the scan draws from first,
+ * so that labelled hosts are many), the others a /20 or /24 inside the /16 before it, of
+ * another region or service; five providers with eight regions each. */
+static void write_labels(FILE *out, long long n)
+{
+    static const char *const providers[] = { "aws", "gcp", "azure", "oracle", "lab" };
+    static const char *const services[] = { "EC2", "S3", "CLOUDFRONT", "AMAZON" };
+    struct internet net = { .state = 0x6c6162656c73u };
+    uint32_t s16 = 0;
+    unsigned rank = 0;
+    fputs("prefix,label,detail\n", out);
+    for (long long i = 0; i < n; i++) {
+        uint32_t r = (uint32_t)net_random(&net);
+        const char *provider = providers[r % 5];
+        unsigned region = (r >> 3) % 8;
+        const char *service = services[(r >> 6) % 4];
+        if (i % 4 == 0) {
+            s16 = net_slash16(++rank);
+            fprintf(out, "%u.%u.0.0/16,%s:region-%u,%s\n", s16 >> 8, s16 & 255, provider,
+                    region, service);
+        } else if (r >> 9 & 1) {
+            fprintf(out, "%u.%u.%u.0/20,%s:region-%u,%s\n", s16 >> 8, s16 & 255,
+                    (r >> 10) & 0xf0, provider, region, service);
+        } else {
+            fprintf(out, "%u.%u.%u.0/24,%s:region-%u,%s\n", s16 >> 8, s16 & 255,
+                    (r >> 10) & 0xff, provider, region, service);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     int fmt = -1, internet = 0;
@@ -450,9 +487,10 @@ int main(int argc, char **argv)
         for (int i = 0; format_names[i]; i++)
             if (strcmp(argv[1], format_names[i]) == 0)
                 fmt = i;
-    if (fmt < 0 || (internet && fmt != FMT_LIST && fmt != FMT_CSV)) {
+    if (fmt < 0 || (internet && fmt != FMT_LIST && fmt != FMT_CSV && fmt != FMT_LABELS) ||
+        (!internet && fmt == FMT_LABELS)) {
         fprintf(stderr, "usage: gen-scan [--shape cloud] list|json|ndjson|xml|grepable|binary|csv"
-                " N FILE\n       gen-scan --shape internet list|csv N FILE\n");
+                " N FILE\n       gen-scan --shape internet list|csv|labels N FILE\n");
         return 2;
     }
     long long n = atoll(argv[2]);
@@ -461,7 +499,9 @@ int main(int argc, char **argv)
         perror(argv[3]);
         return 1;
     }
-    if (internet) {
+    if (fmt == FMT_LABELS) {
+        write_labels(out, n);
+    } else if (internet) {
         if (write_internet(out, (enum format)fmt, n) != 0) {
             fprintf(stderr, "gen-scan: out of memory\n");
             fclose(out);
