@@ -705,6 +705,8 @@ void label_index_hosts(const struct label_index *idx, struct hostset *set, long 
 struct label_filter {
     struct seg6 *v4, *v6;       /* ids unused */
     size_t n4, n6;
+    uint32_t (*r4)[2];          /* the same as first and last address, for host sets */
+    uint8_t (*r6)[2][16];
 };
 
 static int by_first(const void *pa, const void *pb)
@@ -754,6 +756,17 @@ static struct label_filter *filter_compile(const struct label_set *set, const ch
     lf->n4 = merge_ranges(f4.items, f4.n);
     lf->v6 = f6.items;
     lf->n6 = merge_ranges(f6.items, f6.n);
+    lf->r4 = xmalloc((lf->n4 + 1) * sizeof(*lf->r4));
+    for (size_t i = 0; i < lf->n4; i++) {
+        lf->r4[i][0] = (uint32_t)lf->v4[i].first;
+        lf->r4[i][1] = (uint32_t)lf->v4[i].last;
+    }
+    lf->r6 = xmalloc((lf->n6 + 1) * sizeof(*lf->r6));
+    for (size_t i = 0; i < lf->n6; i++)
+        for (int b = 0; b < 16; b++) {
+            lf->r6[i][0][b] = (uint8_t)(lf->v6[i].first >> (8 * (15 - b)));
+            lf->r6[i][1][b] = (uint8_t)(lf->v6[i].last >> (8 * (15 - b)));
+        }
     return lf;
 }
 
@@ -763,6 +776,8 @@ void label_filter_free(struct label_filter *lf)
         return;
     free(lf->v4);
     free(lf->v6);
+    free(lf->r4);
+    free(lf->r6);
     free(lf);
 }
 
@@ -790,70 +805,10 @@ int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr)
     return i < n && v[i].last >= a;
 }
 
-/* A walk of addresses in ascending order (IPv4 first) in step with the ranges. */
-struct filter_walk {
-    const struct label_filter *lf;
-    size_t i4, i6;
-    struct hostset *out;        /* the matching hosts are added here, or */
-    long long count;            /* counted */
-};
-
-static int walk_has(struct filter_walk *w, const struct ip_addr *addr)
+void label_filter_keep(const struct label_filter *lf, struct hostset *set)
 {
-    const struct label_filter *lf = w->lf;
-    if (addr->family == 4) {
-        lkey a = key_of(addr->bytes, 4);
-        while (w->i4 < lf->n4 && lf->v4[w->i4].last < a)
-            w->i4++;
-        return w->i4 < lf->n4 && lf->v4[w->i4].first <= a;
-    }
-    lkey a = key_of(addr->bytes, 16);
-    while (w->i6 < lf->n6 && lf->v6[w->i6].last < a)
-        w->i6++;
-    return w->i6 < lf->n6 && lf->v6[w->i6].first <= a;
-}
-
-static void walk_host(void *arg, const struct ip_addr *addr, long long hosts)
-{
-    struct filter_walk *w = arg;
-    (void)hosts;
-    if (walk_has(w, addr)) {
-        if (w->out)
-            hostset_add(w->out, addr);
-        w->count++;
-    }
-}
-
-/* Walks set; the families without a range are skipped. */
-static void filter_walk_set(struct filter_walk *w, struct hostset *set)
-{
-    if (w->lf->n4 > 0)
-        hostset_each_subnet(set, 4, 32, walk_host, w);
-    if (w->lf->n6 > 0)
-        hostset_each_subnet(set, 6, 128, walk_host, w);
-}
-
-struct hostset *label_filter_hosts(const struct label_filter *lf, struct hostset *set)
-{
-    struct filter_walk w = { .lf = lf, .out = hostset_new() };
-    filter_walk_set(&w, set);
-    return w.out;
-}
-
-long long label_filter_count(const struct label_filter *lf, struct hostset *set)
-{
-    struct filter_walk w = { .lf = lf };
-    filter_walk_set(&w, set);
-    return w.count;
-}
-
-struct hostset *labels_filter(const struct label_set *set, struct hostset *hosts,
-                              const char *pattern)
-{
-    struct label_filter *lf = filter_compile(set, pattern);
-    struct hostset *out = label_filter_hosts(lf, hosts);
-    label_filter_free(lf);
-    return out;
+    hostset_keep_ranges(set, (const uint32_t (*)[2])lf->r4, lf->n4,
+                        (const uint8_t (*)[2][16])lf->r6, lf->n6);
 }
 
 int labels_location_installed(void)
@@ -914,9 +869,7 @@ enum tally_error labels_apply_filter(struct store *store, const struct filters *
     enum tally_error err = label_filter_load(store, f, *set, &lf, diag);
     if (err || !lf)
         return err;
-    struct hostset *kept = label_filter_hosts(lf, *set);
-    hostset_free(*set);
-    *set = kept;
+    label_filter_keep(lf, *set);
     label_filter_free(lf);
     return TALLY_OK;
 }

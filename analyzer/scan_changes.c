@@ -949,12 +949,8 @@ static enum tally_error count_changes(struct store *store, const struct filters 
         if (!err)
             err = load_side_set(store, c, &c->to, p, to, diag);
         if (!err && c->labels) {
-            struct hostset *kept_from = label_filter_hosts(c->labels, from);
-            struct hostset *kept_to = label_filter_hosts(c->labels, to);
-            hostset_free(from);
-            hostset_free(to);
-            from = kept_from;
-            to = kept_to;
+            label_filter_keep(c->labels, from);
+            label_filter_keep(c->labels, to);
         }
         if (!err && with4) {
             rows->prefix = prefix;

@@ -1,8 +1,8 @@
 /* scan_ports.c: the `ports` analysis: how many distinct hosts have each port open, read
  * from the host sets (store/store_hostset.c), not from the observation rows: a port one
  * import saw has its count written beside its set; a port several imports saw is counted
- * in the union of their sets; with --label, a port's hosts are counted in step with the
- * ranges of the matching labels (analyzer/labels.c). */
+ * in the union of their sets; with --label, in a port's sets cut to the ranges of the
+ * matching labels (analyzer/labels.c). */
 #include "analyzer/labels.h"
 
 #include <stdlib.h>
@@ -98,8 +98,11 @@ static enum tally_error count_union(struct store *store, const struct filters *f
 {
     struct hostset *set = hostset_new();
     enum tally_error err = load_port(store, f, proto, port, set, diag);
-    if (!err)
-        *hosts = lf ? label_filter_count(lf, set) : hostset_count(set);
+    if (!err) {
+        if (lf)
+            label_filter_keep(lf, set);
+        *hosts = hostset_count(set);
+    }
     hostset_free(set);
     return err;
 }
