@@ -700,50 +700,115 @@ void label_index_hosts(const struct label_index *idx, struct hostset *set, long 
 
 /* ---- the --label filter ---- */
 
-struct filter_walk {
-    struct cursor cursor[LABEL_KINDS];
-    signed char *matches[LABEL_KINDS];  /* per label id: -1 not known yet, 0, 1 */
-    const char *pattern;
-    struct hostset *out;
+/* The ranges of every kind whose label matches a pattern, merged into one sorted list of
+ * disjoint ranges per family: a host matches when a range holds it. */
+struct label_filter {
+    struct seg6 *v4, *v6;       /* ids unused */
+    size_t n4, n6;
+    uint32_t (*r4)[2];          /* the same as first and last address, for host sets */
+    uint8_t (*r6)[2][16];
 };
 
-static void filter_host(void *arg, const struct ip_addr *addr, long long hosts)
+static int by_first(const void *pa, const void *pb)
 {
-    struct filter_walk *w = arg;
-    (void)hosts;
-    for (int k = 0; k < LABEL_KINDS; k++) {
-        if (!w->cursor[k].idx)
-            continue;
-        int id = cursor_find(&w->cursor[k], addr);
-        if (id < 0)
-            continue;
-        if (w->matches[k][id] < 0)
-            w->matches[k][id] = fnmatch(w->pattern, w->cursor[k].idx->label[id],
-                                        FNM_CASEFOLD) == 0;
-        if (w->matches[k][id]) {
-            hostset_add(w->out, addr);
-            return;
-        }
-    }
+    const struct seg6 *a = pa, *b = pb;
+    return a->first < b->first ? -1 : a->first > b->first;
 }
 
-struct hostset *labels_filter(const struct label_set *set, struct hostset *hosts,
-                              const char *pattern)
+/* Sorts and merges overlapping or touching ranges. */
+static size_t merge_ranges(struct seg6 *v, size_t n)
 {
-    struct filter_walk w = { .pattern = pattern, .out = hostset_new() };
+    size_t out = 0;
+    if (n > 1)
+        xqsort(v, n, sizeof(*v), by_first);
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && v[i].first <= v[out - 1].last + 1) {
+            if (v[i].last > v[out - 1].last)
+                v[out - 1].last = v[i].last;
+        } else {
+            v[out++] = v[i];
+        }
+    }
+    return out;
+}
+
+static struct label_filter *filter_compile(const struct label_set *set, const char *pattern)
+{
+    struct label_filter *lf = xcalloc(1, sizeof(*lf));
+    struct flat f4 = { 0 }, f6 = { 0 };
     for (int k = 0; k < LABEL_KINDS; k++) {
         const struct label_index *idx = set->index[k];
         if (!idx)
             continue;
-        w.cursor[k].idx = idx;
-        w.matches[k] = xmalloc(idx->nlabels + 1);
-        memset(w.matches[k], -1, idx->nlabels + 1);
+        /* Each label is matched once. */
+        signed char *matches = xmalloc(idx->nlabels + 1);
+        for (size_t i = 0; i < idx->nlabels; i++)
+            matches[i] = fnmatch(pattern, idx->label[i], FNM_CASEFOLD) == 0;
+        for (size_t i = 0; i < idx->n4; i++)
+            if (matches[idx->v4[i].id])
+                emit(&f4, idx->v4[i].first, idx->v4[i].last, -1);
+        for (size_t i = 0; i < idx->n6; i++)
+            if (matches[idx->v6[i].id])
+                emit(&f6, idx->v6[i].first, idx->v6[i].last, -1);
+        free(matches);
     }
-    hostset_each_subnet(hosts, 4, 32, filter_host, &w);
-    hostset_each_subnet(hosts, 6, 128, filter_host, &w);
-    for (int k = 0; k < LABEL_KINDS; k++)
-        free(w.matches[k]);
-    return w.out;
+    lf->v4 = f4.items;
+    lf->n4 = merge_ranges(f4.items, f4.n);
+    lf->v6 = f6.items;
+    lf->n6 = merge_ranges(f6.items, f6.n);
+    lf->r4 = xmalloc((lf->n4 + 1) * sizeof(*lf->r4));
+    for (size_t i = 0; i < lf->n4; i++) {
+        lf->r4[i][0] = (uint32_t)lf->v4[i].first;
+        lf->r4[i][1] = (uint32_t)lf->v4[i].last;
+    }
+    lf->r6 = xmalloc((lf->n6 + 1) * sizeof(*lf->r6));
+    for (size_t i = 0; i < lf->n6; i++)
+        for (int b = 0; b < 16; b++) {
+            lf->r6[i][0][b] = (uint8_t)(lf->v6[i].first >> (8 * (15 - b)));
+            lf->r6[i][1][b] = (uint8_t)(lf->v6[i].last >> (8 * (15 - b)));
+        }
+    return lf;
+}
+
+void label_filter_free(struct label_filter *lf)
+{
+    if (!lf)
+        return;
+    free(lf->v4);
+    free(lf->v6);
+    free(lf->r4);
+    free(lf->r6);
+    free(lf);
+}
+
+/* The index of the last range of v (n of them) starting at or before a, or n. */
+static size_t find_range(const struct seg6 *v, size_t n, lkey a)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].first <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? n : lo - 1;
+}
+
+int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr)
+{
+    int v4 = addr->family == 4;
+    const struct seg6 *v = v4 ? lf->v4 : lf->v6;
+    size_t n = v4 ? lf->n4 : lf->n6;
+    lkey a = key_of(addr->bytes, v4 ? 4 : 16);
+    size_t i = find_range(v, n, a);
+    return i < n && v[i].last >= a;
+}
+
+void label_filter_keep(const struct label_filter *lf, struct hostset *set)
+{
+    hostset_keep_ranges(set, (const uint32_t (*)[2])lf->r4, lf->n4,
+                        (const uint8_t (*)[2][16])lf->r6, lf->n6);
 }
 
 int labels_location_installed(void)
@@ -770,19 +835,42 @@ static unsigned pattern_kinds(const char *pattern)
     return all;
 }
 
+int label_filter_reads_location(struct store *store, const struct filters *f)
+{
+    if (!f->label || !labels_location_installed())
+        return 0;
+    unsigned kinds = pattern_kinds(f->label);
+    for (int k = LABEL_ASN; k < LABEL_KINDS; k++)
+        if ((kinds & (1u << k)) && !kind_imported(store, (enum label_kind)k))
+            return 1;
+    return 0;
+}
+
+enum tally_error label_filter_load(struct store *store, const struct filters *f,
+                                   struct hostset *hosts, struct label_filter **out,
+                                   struct tally_diag *diag)
+{
+    struct label_set labels;
+    *out = NULL;
+    if (!f->label)
+        return TALLY_OK;
+    enum tally_error err = label_set_load(store, pattern_kinds(f->label), hosts, &labels, diag);
+    if (err)
+        return err;
+    *out = filter_compile(&labels, f->label);
+    label_set_release(&labels);
+    return TALLY_OK;
+}
+
 enum tally_error labels_apply_filter(struct store *store, const struct filters *f,
                                      struct hostset **set, struct tally_diag *diag)
 {
-    struct label_set labels;
-    if (!f->label)
-        return TALLY_OK;
-    enum tally_error err = label_set_load(store, pattern_kinds(f->label), *set, &labels, diag);
-    if (err)
+    struct label_filter *lf = NULL;
+    enum tally_error err = label_filter_load(store, f, *set, &lf, diag);
+    if (err || !lf)
         return err;
-    struct hostset *kept = labels_filter(&labels, *set, f->label);
-    hostset_free(*set);
-    *set = kept;
-    label_set_release(&labels);
+    label_filter_keep(lf, *set);
+    label_filter_free(lf);
     return TALLY_OK;
 }
 

@@ -48,14 +48,26 @@ int label_index_cover(const struct label_index *idx, const struct ip_addr *net, 
 void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts,
                        long long *none);
 
-/* The hosts of set that carry a label matching the glob pattern (any kind, compared
- * without regard to case: "aws:us-east-1", "as16509", "aws:*"), as a new set. */
-struct hostset *labels_filter(const struct label_set *set, struct hostset *hosts,
-                              const char *pattern);
+/* The --label filter, loaded once: the ranges of the labels the pattern matches. */
+struct label_filter;
+/* Loads the labels a --label pattern can match (hosts, which may be NULL, as for
+ * label_set_load()) into *out; *out NULL when f has no --label. */
+enum tally_error label_filter_load(struct store *store, const struct filters *f,
+                                   struct hostset *hosts, struct label_filter **out,
+                                   struct tally_diag *diag);
+void label_filter_free(struct label_filter *lf);        /* accepts NULL */
+/* Whether label_filter_load() would read the location database, where the hosts to
+ * label, when they are few, spare it reading every network. */
+int label_filter_reads_location(struct store *store, const struct filters *f);
+/* Whether addr carries a matching label (a binary search). */
+int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr);
+/* Cuts set to its hosts that carry a matching label (a bitmap AND for IPv4). */
+void label_filter_keep(const struct label_filter *lf, struct hostset *set);
 
 /* Whether a location database is installed to read AS and country labels from. */
 int labels_location_installed(void);
-/* With --label, replaces *set by its hosts that carry a matching label; else leaves it. */
+/* With --label, cuts *set to its hosts that carry a matching label (a glob of any kind
+ * compared without regard to case: "aws:us-east-1", "as16509", "aws:*"); else leaves it. */
 enum tally_error labels_apply_filter(struct store *store, const struct filters *f,
                                      struct hostset **set, struct tally_diag *diag);
 /* The labels the subnet analyses show in their label column: the first kind (provider,

@@ -1,11 +1,14 @@
 /* scan_certs.c: what the certificate tables tell (store/store_cert.c): `certs`, one row per
- * certificate with the services presenting it; `tls-versions`, services by negotiated TLS
- * version and cipher; and the --cert filter (a subject CN or subjectAltName DNS glob, or a
+ * certificate with the services presenting it and its status (expired, self-signed,
+ * CA-issued); `tls-versions`, services by negotiated TLS version, cipher suite (named by
+ * mbedTLS's table) and its strength; and the --cert filter (a subject CN or subjectAltName DNS glob, or a
  * fingerprint prefix) as the host-set analyses (ports, subnets, ...) apply it. */
 #include "analyzer/analyzer.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <mbedtls/cipher.h>
+#include <mbedtls/ssl_ciphersuites.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,12 +143,16 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
     strbuf_init(&sql);
     strbuf_init(&where);
     sql_cert_services(store, f, &where);
-    /* A service counts once for a certificate however many imports saw it. */
+    /* A service counts once for a certificate however many imports saw it. A certificate
+     * is expired when its not-after came before the last time a service presented it. */
     strbuf_addf(&sql, "SELECT c.sha256, c.subject_cn, c.issuer_cn, c.self_signed, c.not_after, "
                 "CASE WHEN c.key_type IS NULL THEN NULL ELSE c.key_type || ' ' || c.key_bits "
-                "END, s.services FROM (SELECT sha256, COUNT(*) AS services FROM "
-                "(SELECT DISTINCT sha256, addr, proto, port%s) GROUP BY sha256) AS s "
-                "JOIN certificate AS c ON c.sha256 = s.sha256 "
+                "END, s.services, CASE WHEN c.error IS NOT NULL THEN 'unparsed' "
+                "WHEN c.not_after < strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', s.seen, 'unixepoch') "
+                "THEN 'expired' WHEN c.self_signed THEN 'self-signed' ELSE 'CA-issued' END "
+                "FROM (SELECT sha256, COUNT(*) AS services, MAX(seen) AS seen FROM "
+                "(SELECT sha256, MAX(seen) AS seen%s GROUP BY sha256, addr, proto, port) "
+                "GROUP BY sha256) AS s JOIN certificate AS c ON c.sha256 = s.sha256 "
                 "ORDER BY s.services DESC, c.sha256", where.buf);
     if (f->top > 0)                     /* by default every certificate */
         strbuf_addf(&sql, " LIMIT %d", f->top);
@@ -157,6 +164,8 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
     table_add_column(*out, "not_after", COLUMN_TEXT);
     table_add_column(*out, "key", COLUMN_TEXT);
     table_add_column(*out, "services", COLUMN_INTEGER);
+    /* Its name makes the horizontal bar chart colour the bars by it. */
+    table_add_column(*out, "status", COLUMN_TEXT);
     enum tally_error err = query_into_table(store, sql.buf, f, *out, diag);
     strbuf_release(&sql);
     strbuf_release(&where);
@@ -184,16 +193,78 @@ const struct analysis analysis_certs = {
 
 /* ---- tls-versions ---- */
 
+/* A cipher suite's strength, from what mbedTLS's ciphersuite table says of it:
+ * - "weak": no encryption, export grade, RC4, DES or 3DES, a key under 128 bits, or CBC
+ *   with SHA-1 (Lucky 13, and no AEAD);
+ * - "strong": an AEAD cipher (GCM, CCM, ChaCha20-Poly1305) with its full tag and a key
+ *   exchange that keeps forward secrecy (ECDHE or DHE); every TLS 1.3 suite is such, so a
+ *   TLS 1.3 service is strong whatever its number (mbedTLS 2.28 lists none of them);
+ * - "medium": the rest (AEAD with RSA key exchange, CBC with SHA-256 or SHA-384);
+ * - "unknown": a number mbedTLS does not know. */
+static const char *suite_strength(const mbedtls_ssl_ciphersuite_t *cs, const char *version)
+{
+    if (version && strcmp(version, "TLS/1.3") == 0)
+        return "strong";
+    if (!cs)
+        return "unknown";
+    const mbedtls_cipher_info_t *info = mbedtls_cipher_info_from_type(cs->cipher);
+    if (!info || cs->cipher == MBEDTLS_CIPHER_NULL || (cs->flags & MBEDTLS_CIPHERSUITE_WEAK) ||
+        info->type == MBEDTLS_CIPHER_ARC4_128 || info->type == MBEDTLS_CIPHER_DES_CBC ||
+        info->type == MBEDTLS_CIPHER_DES_EDE_CBC || info->type == MBEDTLS_CIPHER_DES_EDE3_CBC ||
+        info->key_bitlen < 128 || strstr(cs->name, "EXPORT"))
+        return "weak";
+    int aead = info->mode == MBEDTLS_MODE_GCM || info->mode == MBEDTLS_MODE_CCM ||
+               info->mode == MBEDTLS_MODE_CHACHAPOLY;
+    if (!aead && cs->mac == MBEDTLS_MD_SHA1)
+        return "weak";
+    int forward = cs->key_exchange == MBEDTLS_KEY_EXCHANGE_ECDHE_RSA ||
+                  cs->key_exchange == MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA ||
+                  cs->key_exchange == MBEDTLS_KEY_EXCHANGE_ECDHE_PSK ||
+                  cs->key_exchange == MBEDTLS_KEY_EXCHANGE_DHE_RSA ||
+                  cs->key_exchange == MBEDTLS_KEY_EXCHANGE_DHE_PSK;
+    return aead && forward && !(cs->flags & MBEDTLS_CIPHERSUITE_SHORT_TAG) ? "strong" : "medium";
+}
+
+/* SQL tls_suite(cipher, cipher_name, version, what): what 0 the suite's name (the
+ * scanner's, else mbedTLS's, else "unknown (0x1301)"), 1 its strength. */
+static void sql_tls_suite(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    int known = sqlite3_value_type(argv[0]) == SQLITE_INTEGER;
+    int id = sqlite3_value_int(argv[0]);
+    const char *given = (const char *)sqlite3_value_text(argv[1]);
+    const char *version = (const char *)sqlite3_value_text(argv[2]);
+    const mbedtls_ssl_ciphersuite_t *cs = known ? mbedtls_ssl_ciphersuite_from_id(id) : NULL;
+    if (sqlite3_value_int(argv[3]) == 1) {
+        sqlite3_result_text(ctx, suite_strength(cs, version), -1,
+                            SQLITE_STATIC);
+    } else if (given) {
+        sqlite3_result_text(ctx, given, -1, SQLITE_TRANSIENT);
+    } else if (cs) {
+        sqlite3_result_text(ctx, cs->name, -1, SQLITE_STATIC);
+    } else {
+        char text[32];
+        if (known)
+            snprintf(text, sizeof(text), "unknown (0x%04x)", (unsigned)id & 0xffff);
+        else
+            snprintf(text, sizeof(text), "unknown");
+        sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
+    }
+}
+
 static enum tally_error tls_versions_run(struct store *store, const struct filters *f,
                                          struct table **out, struct tally_diag *diag)
 {
     struct strbuf sql;
     strbuf_init(&sql);
+    sqlite3_create_function(store_db(store), "tls_suite", 4,
+                            SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_tls_suite, NULL, NULL);
     /* A service's one answer per import; a service seen answering differently counts for
-     * each (version, cipher) it chose. The cipher by name when the scanner gave one. */
-    strbuf_addstr(&sql, "SELECT version, cipher, COUNT(*) AS services FROM (SELECT DISTINCT "
-                  "version, COALESCE(cipher_name, printf('0x%04x', cipher), '(unknown)') "
-                  "AS cipher, addr, proto, port FROM tls_service WHERE 1 = 1");
+     * each (version, cipher) it chose. */
+    strbuf_addstr(&sql, "SELECT version, tls_suite(cipher, cipher_name, version, 1) AS strength, "
+                  "tls_suite(cipher, cipher_name, version, 0) AS suite, COUNT(*) AS services "
+                  "FROM (SELECT DISTINCT version, cipher, cipher_name, addr, proto, port FROM "
+                  "tls_service WHERE 1 = 1");
     filters_sql_ports(f, &sql, "port", "proto");
     filters_sql_source(f, &sql, "source_id");
     if (f->cert) {
@@ -201,10 +272,11 @@ static enum tally_error tls_versions_run(struct store *store, const struct filte
         sql_cert_services(store, f, &sql);
         strbuf_addstr(&sql, ")");
     }
-    strbuf_addstr(&sql, ") GROUP BY version, cipher ORDER BY version DESC, services DESC, "
-                  "cipher");
-    *out = table_new("tls-versions", "TLS versions and ciphers: services per pair");
+    strbuf_addstr(&sql, ") GROUP BY version, strength, suite ORDER BY version DESC, "
+                  "services DESC, suite");
+    *out = table_new("tls-versions", "TLS versions and cipher suites: services per pair");
     table_add_column(*out, "version", COLUMN_TEXT);
+    table_add_column(*out, "strength", COLUMN_TEXT);
     table_add_column(*out, "cipher", COLUMN_TEXT);
     table_add_column(*out, "services", COLUMN_INTEGER);
     enum tally_error err = query_into_table(store, sql.buf, f, *out, diag);
@@ -219,11 +291,11 @@ static int tls_versions_has_data(struct store *store)
 
 const struct analysis analysis_tls_versions = {
     .name = "tls-versions",
-    .title = "TLS versions and ciphers the services chose",
+    .title = "TLS versions and cipher suites the services chose, and their strength",
     .family = "scan",
     .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_CERT,
     .chart = { .kind = CHART_STACKED_BAR, .x_title = "TLS version", .y_title = "Services",
-               .category_col = 0, .series_col = 1, .value_col = 2 },
+               .category_col = 0, .series_col = 1, .value_col = 3 },
     .run = tls_versions_run,
     .has_data = tls_versions_has_data,
     .source_table = "tls_service",

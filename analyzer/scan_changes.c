@@ -5,8 +5,9 @@
  * imports' web summaries (store_web.h), their winners ranked across a side's imports as
  * the header and banner rows are, which are read only where a winner cannot tell. The scans
  * are --from and --to (an import's id or tag; a tag may name several imports), by default
- * the two most recent scan imports that share a port. Only the ports both scanned count. */
-#include "analyzer/analyzer.h"
+ * the two most recent scan imports that share a port. Only the ports both scanned count.
+ * With --label, only the hosts with a matching label (analyzer/labels.c) are compared. */
+#include "analyzer/labels.h"
 #include "store/store_web.h"
 
 #include <stdio.h>
@@ -80,6 +81,7 @@ struct comparison {
     struct port_key *ports;     /* the ports both sides scanned, sorted */
     size_t nports;
     struct changed_list changed;
+    struct label_filter *labels;        /* --label, or NULL */
 };
 
 static int compare_port(const struct port_key *a, const struct port_key *b)
@@ -127,6 +129,7 @@ static void comparison_release(struct comparison *c)
     free(c->to.in);
     free(c->ports);
     changed_list_release(&c->changed);
+    label_filter_free(c->labels);
 }
 
 static char *column_text(sqlite3_stmt *stmt, int col)
@@ -402,6 +405,8 @@ static char *comparison_describe(const struct comparison *c, const struct filter
     side_describe(c, &c->from, &sb);
     strbuf_addstr(&sb, " to ");
     side_describe(c, &c->to, &sb);
+    if (f->label)
+        strbuf_addf(&sb, ", label %s", f->label);
     return strbuf_detach(&sb);
 }
 
@@ -741,7 +746,59 @@ static enum tally_error load_changed(struct store *store, const struct filters *
     return err;
 }
 
-/* Everything both analyses need: the sides, the ports they share, the changed services. */
+/* Leaves out the changed services of hosts without a matching label. */
+static void keep_labelled(struct comparison *c)
+{
+    struct changed_list *l = &c->changed;
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        struct changed_service *s = &l->items[i];
+        if (label_filter_has(c->labels, &s->addr)) {
+            l->items[kept++] = *s;
+            continue;
+        }
+        free(s->host);
+        free(s->proto);
+        free(s->field);
+        free(s->before);
+        free(s->after);
+    }
+    l->n = kept;
+}
+
+/* The --label filter, loaded with the hosts of the two sides when it looks them up in
+ * the location database. */
+static enum tally_error load_labels(struct store *store, const struct filters *f,
+                                    struct comparison *c, struct tally_diag *diag)
+{
+    struct hostset *hosts = NULL;
+    enum tally_error err = TALLY_OK;
+    if (label_filter_reads_location(store, f)) {
+        struct strbuf sql;
+        sqlite3_stmt *stmt = NULL;
+        strbuf_init(&sql);
+        strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open' AND "
+                      "source_id IN (");
+        side_ids(c, &c->from, &sql);
+        strbuf_addch(&sql, ',');
+        side_ids(c, &c->to, &sql);
+        strbuf_addch(&sql, ')');
+        hosts = hostset_new();
+        if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK)
+            err = hostset_add_rows(store, hosts, stmt, "cannot compare the scans", diag);
+        else
+            err = store_fail(store, diag, "cannot compare the scans");
+        sqlite3_finalize(stmt);
+        strbuf_release(&sql);
+    }
+    if (!err)
+        err = label_filter_load(store, f, hosts, &c->labels, diag);
+    hostset_free(hosts);
+    return err;
+}
+
+/* Everything both analyses need: the sides, the ports they share, the changed services
+ * (with --label, of the hosts with a matching label). */
 static enum tally_error compare_scans(struct store *store, const struct filters *f,
                                       struct comparison *c, struct tally_diag *diag)
 {
@@ -752,6 +809,10 @@ static enum tally_error compare_scans(struct store *store, const struct filters 
         shared_ports(c);
         err = load_changed(store, f, c, diag);
     }
+    if (!err && f->label)
+        err = load_labels(store, f, c, diag);
+    if (!err && c->labels)
+        keep_labelled(c);
     return err;
 }
 
@@ -887,6 +948,10 @@ static enum tally_error count_changes(struct store *store, const struct filters 
         err = load_side_set(store, c, &c->from, p, from, diag);
         if (!err)
             err = load_side_set(store, c, &c->to, p, to, diag);
+        if (!err && c->labels) {
+            label_filter_keep(c->labels, from);
+            label_filter_keep(c->labels, to);
+        }
         if (!err && with4) {
             rows->prefix = prefix;
             hostset_compare_subnets(from, to, 4, prefix, subnet_compared, rows);
@@ -1035,7 +1100,8 @@ const struct analysis analysis_changes = {
     .title = "Services that appeared and disappeared per subnet between two scans "
              "(--from, --to)",
     .family = "scan",
-    .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_TOP,
+    .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO | FILTER_PREFIX | FILTER_TOP |
+               FILTER_LABEL,
     .chart = { .kind = CHART_DIVERGING_BAR, .x_title = "Subnet", .y_title = "Services",
                .category_col = 0, .series_col = 4, .value_col = 3 },
     .run = changes_run,
@@ -1047,7 +1113,7 @@ const struct analysis analysis_changed_services = {
     .name = "changed-services",
     .title = "Services whose server, stack or banner service changed between two scans",
     .family = "scan",
-    .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO,
+    .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO | FILTER_LABEL,
     .chart = { .kind = CHART_NONE, .category_col = 0, .series_col = -1, .value_col = -1 },
     .run = changed_services_run,
     .has_data = changed_services_has_data,

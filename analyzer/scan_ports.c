@@ -1,8 +1,9 @@
 /* scan_ports.c: the `ports` analysis: how many distinct hosts have each port open, read
  * from the host sets (store/store_hostset.c), not from the observation rows: a port one
  * import saw has its count written beside its set; a port several imports saw is counted
- * in the union of their sets. */
-#include "analyzer/analyzer.h"
+ * in the union of their sets; with --label, in a port's sets cut to the ranges of the
+ * matching labels (analyzer/labels.c). */
+#include "analyzer/labels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,57 +64,107 @@ static sqlite3_stmt *prepare(struct store *store, const struct filters *f, const
     return stmt;
 }
 
-/* The distinct hosts with proto/port open in the union of the sets the filters select. */
-static enum tally_error count_union(struct store *store, const struct filters *f,
-                                    const char *proto, unsigned port, long long *hosts,
-                                    struct tally_diag *diag)
+/* Adds to set the hosts with proto/port open in the sets the filters select, or with
+ * --cert those presenting a matching certificate there. */
+static enum tally_error load_port(struct store *store, const struct filters *f,
+                                  const char *proto, unsigned port, struct hostset *set,
+                                  struct tally_diag *diag)
 {
-    enum tally_error err = TALLY_OK;
-    struct hostset *set = hostset_new();
+    if (f->cert) {              /* scan_certs.c */
+        struct filters one = *f;
+        one.nports = 1;
+        one.ports[0] = port;
+        one.proto = proto;
+        return cert_hosts_load(store, &one, 0, set, diag);
+    }
+    enum tally_error err;
     sqlite3_stmt *stmt = prepare(store, f, "SELECT family, members",
                                  " AND proto = :set_proto AND port = :set_port");
-    if (!stmt) {
-        err = store_fail(store, diag, "cannot count ports");
-        goto done;
-    }
+    if (!stmt)
+        return store_fail(store, diag, "cannot count ports");
     sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":set_proto"), proto, -1,
                       SQLITE_TRANSIENT);
     sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":set_port"), port);
     err = hostset_add_rows(store, set, stmt, "cannot count ports", diag);
-    *hosts = hostset_count(set);
-
-done:
     sqlite3_finalize(stmt);
+    return err;
+}
+
+/* The distinct hosts with proto/port open in the union of the sets the filters select,
+ * those with a matching label only when lf is not NULL. */
+static enum tally_error count_union(struct store *store, const struct filters *f,
+                                    const struct label_filter *lf, const char *proto,
+                                    unsigned port, long long *hosts, struct tally_diag *diag)
+{
+    struct hostset *set = hostset_new();
+    enum tally_error err = load_port(store, f, proto, port, set, diag);
+    if (!err) {
+        if (lf)
+            label_filter_keep(lf, set);
+        *hosts = hostset_count(set);
+    }
     hostset_free(set);
     return err;
 }
 
+/* The --label filter, loaded with the hosts of the selection when it looks them up in the
+ * location database; NULL without --label. */
+static enum tally_error load_label_filter(struct store *store, const struct filters *f,
+                                          struct label_filter **lf, struct tally_diag *diag)
+{
+    struct hostset *hosts = NULL;
+    enum tally_error err = TALLY_OK;
+    if (label_filter_reads_location(store, f)) {
+        hosts = hostset_new();
+        if (f->cert) {
+            err = cert_hosts_load(store, f, 0, hosts, diag);
+        } else {
+            sqlite3_stmt *stmt = prepare(store, f, "SELECT family, members", "");
+            err = stmt ? hostset_add_rows(store, hosts, stmt, "cannot count ports", diag)
+                       : store_fail(store, diag, "cannot count ports");
+            sqlite3_finalize(stmt);
+        }
+    }
+    if (!err)
+        err = label_filter_load(store, f, hosts, lf, diag);
+    hostset_free(hosts);
+    return err;
+}
+
 /* Hosts per (proto, port): the count written beside a port's one set, or that of the union
- * of its sets (several imports, or IPv4 and IPv6). */
+ * of its sets (several imports, or IPv4 and IPv6, or --label); ports left with no host
+ * are left out. */
 static enum tally_error count_ports(struct store *store, const struct filters *f,
                                     struct port_counts *pc, struct tally_diag *diag)
 {
-    enum tally_error err = TALLY_OK;
-    int rc;
-    sqlite3_stmt *stmt = f->cert ? cert_ports_prepare(store, f)     /* scan_certs.c */
-                                 : prepare(store, f, "SELECT proto, port, COUNT(*), SUM(hosts)",
-                                           " GROUP BY proto, port");
-    if (!stmt)
+    struct label_filter *lf = NULL;
+    enum tally_error err = load_label_filter(store, f, &lf, diag);
+    int rc = SQLITE_DONE;
+    sqlite3_stmt *stmt = NULL;
+    if (err)
+        return err;
+    stmt = f->cert ? cert_ports_prepare(store, f)     /* scan_certs.c */
+                   : prepare(store, f, "SELECT proto, port, COUNT(*), SUM(hosts)",
+                             " GROUP BY proto, port");
+    if (!stmt) {
+        label_filter_free(lf);
         return store_fail(store, diag, "cannot count ports");
+    }
     while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *proto = (const char *)sqlite3_column_text(stmt, 0);
         unsigned port = (unsigned)sqlite3_column_int64(stmt, 1);
         long long hosts = sqlite3_column_int64(stmt, 3);
         if (!proto)
             continue;
-        if (sqlite3_column_int64(stmt, 2) > 1)
-            err = count_union(store, f, proto, port, &hosts, diag);
-        if (!err)
+        if (lf || sqlite3_column_int64(stmt, 2) > 1)
+            err = count_union(store, f, lf, proto, port, &hosts, diag);
+        if (!err && hosts > 0)
             port_counts_push(pc, proto, port, hosts);
     }
     if (!err && rc != SQLITE_DONE)
         err = store_fail(store, diag, "cannot count ports");
     sqlite3_finalize(stmt);
+    label_filter_free(lf);
     return err;
 }
 
@@ -149,7 +200,8 @@ const struct analysis analysis_ports = {
     .name = "ports",
     .title = "Open ports: distinct hosts per port",
     .family = "scan",
-    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_TOP | FILTER_CERT,
+    .filters = FILTER_PORT | FILTER_PROTO | FILTER_SOURCE | FILTER_TOP | FILTER_CERT |
+               FILTER_LABEL,
     .chart = { .kind = CHART_BAR, .x_title = "Port", .y_title = "Hosts with the port open",
                .category_col = 0, .series_col = -1, .value_col = 2 },
     .run = ports_run,

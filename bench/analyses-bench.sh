@@ -2,8 +2,12 @@
 # analyses-bench.sh: times the scan analyses on an Internet-shaped scan (bench/gen-scan
 # --shape internet) of each size in lines, and prints one table: tally's list import
 # against the sqlite3 shell's .import of the same rows as CSV; each scan analysis
-# (`show NAME --format csv`), its wall and CPU seconds and peak memory; `show subnets
-# --port 443` against the sqlite3 shell's GROUP BY on tally's own database; `report`; and,
+# (`show NAME --format csv`, the label analyses with generated provider labels and the
+# location database's AS and country labels, certs of generated certificates), its wall
+# and CPU seconds and peak memory; the analyses that take --label with and without it;
+# `show subnets --port 443` against the sqlite3 shell's GROUP BY on tally's own database;
+# `report`; `changes` and `changed-services` after a second, earlier scan (nine tenths of
+# the lines, its Apache servers said to be Caddy) is imported; and,
 # when clickhouse-client is installed and reaches a server, the same rows loaded into a
 # MergeTree table and the same questions asked with `clickhouse-client --query` (its
 # times include starting the client; the server's memory is not measured).
@@ -21,7 +25,13 @@ here=$(dirname "$0")
 sqlite=${SQLITE3:-sqlite3}
 clickhouse=${CLICKHOUSE_CLIENT:-clickhouse-client}
 runs=${BENCH_RUNS:-1}
-analyses="ports subnets top-subnets subnet-squares address-map apps stacks app-stack services"
+analyses="ports subnets top-subnets subnet-squares address-map apps stacks app-stack services
+providers asns countries certs tls-versions"
+# Those that take --label, run again with a pattern that matches about a fifth of the
+# generated provider labels.
+labelled="ports subnets top-subnets apps services"
+label='gcp:*'
+cert=$here/../tests/fixtures/certs/leaf.der
 db=$work/tally.db
 mkdir -p "$work"
 
@@ -103,7 +113,7 @@ echo "$ch_note"
 printf '%-10s %-24s %8s %8s %8s  %-11s %8s %8s\n' lines step tally_s cpu_s rss_MiB ref ref_s \
     ratio
 for n in $sizes; do
-    "$gen" --shape internet csv "$n" "$work/rows.csv"
+    "$gen" --cert "$cert" --shape internet csv "$n" "$work/rows.csv"
     rm -f "$work/plain.db"
     m=$("$here/measure.py" "$sqlite" "$work/plain.db" \
         "CREATE TABLE scan(status TEXT, proto TEXT, port INTEGER, addr TEXT, seen INTEGER, service TEXT, banner TEXT)" \
@@ -125,12 +135,14 @@ for n in $sizes; do
     fi
     rm -f "$work/rows.csv"
 
-    "$gen" --shape internet list "$n" "$work/scan.list"
+    "$gen" --cert "$cert" --shape internet list "$n" "$work/scan.list"
     rm -f "$db"
-    m=$("$here/measure.py" "$tally" -d "$db" import "$work/scan.list")
+    m=$("$here/measure.py" "$tally" -d "$db" import --tag now "$work/scan.list")
     set -- $m
-    rm -f "$work/scan.list"
     row "$n" import "$1" "$2" "$3" "sqlite3" "$t_sqlite"
+    "$gen" --shape internet labels 20000 "$work/labels.csv"
+    "$tally" -d "$db" import "$work/labels.csv" 2>/dev/null
+    rm -f "$work/labels.csv"
     [ -z "$ch" ] || row "$n" import "$1" "$2" "$3" "clickhouse" "$t_ch"
 
     for a in $analyses; do
@@ -143,6 +155,12 @@ for n in $sizes; do
         else
             row "$n" "show $a" "$1" "$2" "$3" - -
         fi
+    done
+
+    for a in $labelled; do
+        m=$(best "$tally" -d "$db" show "$a" --label "$label" --format csv)
+        set -- $m
+        row "$n" "show $a --label" "$1" "$2" "$3" - -
     done
 
     m=$(best "$tally" -d "$db" show subnets --port 443 --format csv)
@@ -161,6 +179,19 @@ for n in $sizes; do
     m=$("$here/measure.py" "$tally" -d "$db" report -o "$work/report")
     set -- $m
     row "$n" report "$1" "$2" "$3" - -
-    rm -rf "$work/report" "$db"
+    rm -rf "$work/report"
+
+    head -n "$((n * 9 / 10))" "$work/scan.list" |
+        sed 's/http.server Apache/http.server Caddy/; s/Server: Apache/Server: Caddy/' \
+        >"$work/before.list"
+    rm -f "$work/scan.list"
+    "$tally" -d "$db" import --tag before "$work/before.list" 2>/dev/null
+    rm -f "$work/before.list"
+    for a in changes changed-services; do
+        m=$(best "$tally" -d "$db" show "$a" --from before --to now --format csv)
+        set -- $m
+        row "$n" "show $a" "$1" "$2" "$3" - -
+    done
+    rm -f "$db"
     [ -z "$ch" ] || "$clickhouse" --query "DROP TABLE tally_bench.scan" </dev/null
 done

@@ -4,18 +4,24 @@
  * 198.18.0.0/15, in one of masscan's output formats (list, json, ndjson, xml, grepable,
  * binary) or as the CSV rows the sqlite3 shell's .import reads; the same N gives the same
  * records in every format. The "internet" shape is N lines of an Internet-wide scan,
- * status and banner lines (see internet_next), as a masscan list or as CSV rows.
- * Usage: gen-scan [--shape cloud|internet] FORMAT N FILE */
+ * status and banner lines (see internet_next), as a masscan list or as CSV rows; its
+ * "labels" format is N address labels over the same space, as a label CSV (see
+ * write_labels). With --cert DER (a certificate file), the internet shape's TLS services
+ * also present a certificate: that one with its serial number changed, half of them one
+ * of a thousand shared ones, the others each its own.
+ * Usage: gen-scan [--cert DER] [--shape cloud|internet] FORMAT N FILE */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum format { FMT_LIST, FMT_JSON, FMT_NDJSON, FMT_XML, FMT_GREPABLE, FMT_BINARY, FMT_CSV };
+enum format {
+    FMT_LIST, FMT_JSON, FMT_NDJSON, FMT_XML, FMT_GREPABLE, FMT_BINARY, FMT_CSV, FMT_LABELS
+};
 
 static const char *const format_names[] = {
-    "list", "json", "ndjson", "xml", "grepable", "binary", "csv", NULL
+    "list", "json", "ndjson", "xml", "grepable", "binary", "csv", "labels", NULL
 };
 
 #define SCAN_START 1389312000u
@@ -112,6 +118,8 @@ static void write_record(FILE *out, enum format fmt, const struct record *rec, i
     case FMT_CSV:
         fprintf(out, "open,tcp,%u,%s,%lu\n", rec->port, addr, rec->seen);
         break;
+    case FMT_LABELS:            /* the internet shape's only */
+        break;
     }
 }
 
@@ -120,7 +128,7 @@ static void write_head(FILE *out, enum format fmt)
     switch (fmt) {
     case FMT_LIST: fputs("#masscan\n", out); break;
     case FMT_JSON: fputs("[\n", out); break;
-    case FMT_NDJSON: break;
+    case FMT_NDJSON: case FMT_LABELS: break;
     case FMT_XML:
         fprintf(out, "<?xml version=\"1.0\"?>\n<!-- masscan v1.0 scan -->\n"
                 "<nmaprun scanner=\"masscan\" start=\"%u\" version=\"1.0-BETA\"  "
@@ -210,8 +218,44 @@ static const struct {
 
 struct net_banner {
     const char *service;
-    char text[256];
+    char text[2048];
 };
+
+/* --cert: the certificate the TLS services present variants of. */
+static unsigned char cert_der[1400];
+static size_t cert_len;
+static unsigned long long cert_unique;
+
+/* The negotiated version and cipher suite of the TLS services, in a mix. */
+static const struct weighted net_tls[] = {
+    { 400, "TLS/1.2 cipher:0xc02f" }, { 200, "TLS/1.2 cipher:0xc030" },
+    { 150, "TLS/1.3 cipher:0x1301" }, { 80, "TLS/1.3 cipher:0x1302" },
+    { 60, "TLS/1.2 cipher:0x009c" }, { 50, "TLS/1.2 cipher:0xc013" },
+    { 30, "TLS/1.0 cipher:0x002f" }, { 20, "TLS/1.0 cipher:0x000a" },
+    { 10, "SSL/3.0 cipher:0x0005" }, { 0, NULL }
+};
+
+/* Base64 of the certificate with the last 8 bytes of its serial number (which starts 15
+ * bytes in, after the SEQUENCE, TBSCertificate and version headers) set to serial. */
+static void cert_base64(unsigned long long serial, char *out, size_t size)
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char der[sizeof cert_der];
+    size_t n = 0;
+    memcpy(der, cert_der, cert_len);
+    for (int i = 0; i < 8 && cert_len > 35; i++)
+        der[27 + i] = (unsigned char)(serial >> (8 * (7 - i)));
+    for (size_t i = 0; i < cert_len && n + 5 < size; i += 3) {
+        uint32_t v = (uint32_t)der[i] << 16 | (i + 1 < cert_len ? (uint32_t)der[i + 1] << 8 : 0) |
+                     (i + 2 < cert_len ? der[i + 2] : 0);
+        out[n++] = digits[v >> 18 & 63];
+        out[n++] = digits[v >> 12 & 63];
+        out[n++] = i + 1 < cert_len ? digits[v >> 6 & 63] : '=';
+        out[n++] = i + 2 < cert_len ? digits[v & 63] : '=';
+    }
+    out[n] = '\0';
+}
 
 struct internet {
     uint8_t *used[2];           /* hosts handed out per /24: [0] port 443, [1] the others */
@@ -301,9 +345,15 @@ static int net_banners(struct internet *net, unsigned port, struct net_banner *b
     unsigned x = (unsigned)(net_random(net) % 1000);
     int web = port == 80 || port == 8080 || port == 8443 || port == 443;
     if (port == 443 && x >= 80 && x < 120) {
-        snprintf(b[0].text, sizeof b[0].text, "TLS/1.2 cipher:0xc02f, www.example.com");
+        snprintf(b[0].text, sizeof b[0].text, "%s, www.example.com", net_pick(net, net_tls));
         b[0].service = "ssl";
-        return 1;
+        if (cert_len == 0)
+            return 1;
+        uint64_t r = net_random(net);
+        cert_base64(r & 1 ? (r >> 1) % 1000 : 1000 + cert_unique++, b[1].text,
+                    sizeof b[1].text);
+        b[1].service = "X509";
+        return 2;
     }
     if (web && x < (port == 443 ? 80u : 200u)) {
         const char *server = net_pick(net, net_servers);
@@ -437,9 +487,51 @@ static int write_internet(FILE *out, enum format fmt, long long n)
     return 0;
 }
 
+/* The internet shape's labels: N lines of a label CSV "prefix,label,detail" as a cloud's
+ * published ranges look: every fourth line a /16 (of the ranks the scan draws from first,
+ * so that labelled hosts are many), the others a /20 or /24 inside the /16 before it, of
+ * another region or service; five providers with eight regions each. */
+static void write_labels(FILE *out, long long n)
+{
+    static const char *const providers[] = { "aws", "gcp", "azure", "oracle", "lab" };
+    static const char *const services[] = { "EC2", "S3", "CLOUDFRONT", "AMAZON" };
+    struct internet net = { .state = 0x6c6162656c73u };
+    uint32_t s16 = 0;
+    unsigned rank = 0;
+    fputs("prefix,label,detail\n", out);
+    for (long long i = 0; i < n; i++) {
+        uint32_t r = (uint32_t)net_random(&net);
+        const char *provider = providers[r % 5];
+        unsigned region = (r >> 3) % 8;
+        const char *service = services[(r >> 6) % 4];
+        if (i % 4 == 0) {
+            s16 = net_slash16(++rank);
+            fprintf(out, "%u.%u.0.0/16,%s:region-%u,%s\n", s16 >> 8, s16 & 255, provider,
+                    region, service);
+        } else if (r >> 9 & 1) {
+            fprintf(out, "%u.%u.%u.0/20,%s:region-%u,%s\n", s16 >> 8, s16 & 255,
+                    (r >> 10) & 0xf0, provider, region, service);
+        } else {
+            fprintf(out, "%u.%u.%u.0/24,%s:region-%u,%s\n", s16 >> 8, s16 & 255,
+                    (r >> 10) & 0xff, provider, region, service);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     int fmt = -1, internet = 0;
+    if (argc >= 3 && strcmp(argv[1], "--cert") == 0) {
+        FILE *in = fopen(argv[2], "rb");
+        if (!in) {
+            perror(argv[2]);
+            return 1;
+        }
+        cert_len = fread(cert_der, 1, sizeof cert_der, in);
+        fclose(in);
+        argc -= 2;
+        argv += 2;
+    }
     if (argc == 6 && strcmp(argv[1], "--shape") == 0 &&
         (strcmp(argv[2], "cloud") == 0 || strcmp(argv[2], "internet") == 0)) {
         internet = strcmp(argv[2], "internet") == 0;
@@ -450,9 +542,10 @@ int main(int argc, char **argv)
         for (int i = 0; format_names[i]; i++)
             if (strcmp(argv[1], format_names[i]) == 0)
                 fmt = i;
-    if (fmt < 0 || (internet && fmt != FMT_LIST && fmt != FMT_CSV)) {
+    if (fmt < 0 || (internet && fmt != FMT_LIST && fmt != FMT_CSV && fmt != FMT_LABELS) ||
+        (!internet && fmt == FMT_LABELS)) {
         fprintf(stderr, "usage: gen-scan [--shape cloud] list|json|ndjson|xml|grepable|binary|csv"
-                " N FILE\n       gen-scan --shape internet list|csv N FILE\n");
+                " N FILE\n       gen-scan [--cert DER] --shape internet list|csv|labels N FILE\n");
         return 2;
     }
     long long n = atoll(argv[2]);
@@ -461,7 +554,9 @@ int main(int argc, char **argv)
         perror(argv[3]);
         return 1;
     }
-    if (internet) {
+    if (fmt == FMT_LABELS) {
+        write_labels(out, n);
+    } else if (internet) {
         if (write_internet(out, (enum format)fmt, n) != 0) {
             fprintf(stderr, "gen-scan: out of memory\n");
             fclose(out);

@@ -2,6 +2,8 @@
  * grouped bars. Bars start at 0; values are printed on them where they fit. */
 #include "render/chart_layout.h"
 
+#include <glib.h>
+
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -656,7 +658,7 @@ static void hbar_bar_fit(struct chart_ctx *ctx, struct hbar_chart *hb, size_t i,
     double x1 = chart_value_axis_pos(&hb->vax, v, a->x, a->x + a->w);
 
     bar->value = v;
-    chart_palette(0, &bar->r, &bar->g, &bar->b);
+    chart_palette(hb->ngroups ? hb->bar_group[i] : 0, &bar->r, &bar->g, &bar->b);
     bar->box = corners(x0, y, x1, y + hb->bar_h);
     if (i % every == 0)
         chart_label_set(&bar->name, &CHART_FONT_LABEL, hb->data.cats[i], a->x - 8,
@@ -681,8 +683,75 @@ static void hbar_bar_fit(struct chart_ctx *ctx, struct hbar_chart *hb, size_t i,
     }
 }
 
+/* A table's text column named HBAR_GROUP_COLUMN puts each bar in a group (certs: its
+ * certificate's status): bars are coloured by group, one palette colour per group in
+ * order of the groups' names, and a legend names them. A bar standing for several rows
+ * of one category takes its first row's group. At most as many groups as the palette
+ * has colours; more, or a chart of a distribution, and the bars keep one colour. */
+#define HBAR_GROUP_COLUMN "status"
+#define HBAR_MAX_GROUPS 8
+
+static int hbar_group_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void hbar_groups(struct chart_ctx *ctx, struct hbar_chart *hb)
+{
+    const struct table *t = ctx->table;
+    int gcol = table_column_index(t, HBAR_GROUP_COLUMN), ccol = ctx->spec->category_col;
+    const struct chart_data *d = &hb->data;
+    char *names[HBAR_MAX_GROUPS + 1];
+    int n = 0, fits = 1;
+    char buf[128], gbuf[128];
+
+    if (gcol < 0 || t->cols[gcol].type != COLUMN_TEXT || ccol < 0 || ccol >= t->ncols ||
+        hb->view == BARS_DISTRIBUTION || d->ncat == 0)
+        return;
+    /* Each category's first row's group. */
+    GHashTable *group_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *cat = bars_cat_text(t, r, ccol, buf, sizeof buf);
+        if (!g_hash_table_contains(group_of, cat)) {
+            const char *g = table_text(t, r, gcol, gbuf, sizeof gbuf);
+            g_hash_table_insert(group_of, g_strdup(cat), g_strdup(g && *g ? g : "(none)"));
+        }
+    }
+    const char **bar_name = xcalloc(d->ncat + 1, sizeof *bar_name);
+    for (size_t i = 0; i < d->ncat && fits; i++) {
+        const char *g = g_hash_table_lookup(group_of, d->cats[i]);
+        int k = 0;
+        bar_name[i] = g ? g : "(none)";
+        while (k < n && strcmp(names[k], bar_name[i]) != 0)
+            k++;
+        if (k == n && (fits = n < HBAR_MAX_GROUPS))
+            names[n++] = xstrdup(bar_name[i]);
+    }
+    if (fits) {
+        qsort(names, (size_t)n, sizeof *names, hbar_group_cmp);
+        hb->groups = xcalloc((size_t)n + 1, sizeof *hb->groups);
+        hb->bar_group = xcalloc(d->ncat + 1, sizeof *hb->bar_group);
+        for (int k = 0; k < n; k++)
+            hb->groups[k] = names[k];
+        for (size_t i = 0; i < d->ncat; i++)
+            for (int k = 0; k < n; k++)
+                if (strcmp(names[k], bar_name[i]) == 0)
+                    hb->bar_group[i] = k;
+        hb->ngroups = n;
+    } else {
+        for (int k = 0; k < n; k++)
+            free(names[k]);
+    }
+    free(bar_name);
+    g_hash_table_destroy(group_of);
+}
+
 void hbar_chart_release(struct hbar_chart *hb)
 {
+    for (int k = 0; k < hb->ngroups; k++)
+        free(hb->groups[k]);
+    free(hb->groups);
+    free(hb->bar_group);
     for (size_t i = 0; hb->bars && i < hb->data.ncat; i++) {
         chart_label_release(&hb->bars[i].name);
         chart_label_release(&hb->bars[i].label);
@@ -716,6 +785,9 @@ enum tally_error hbar_chart_layout(struct chart_ctx *ctx, struct hbar_chart *hb,
     hb->ncat_all = shown.ncat_all;
     hb->note_text = shown.note_text;
     hb->data = shown.data;
+    hbar_groups(ctx, hb);
+    if (hb->ngroups)
+        chart_legend_top_fit(&under_note, hb->groups, hb->ngroups, 0);
     bars_note_fit(&under_note, hb->note_text, &hb->note);
     for (i = 0; i < d->ncat; i++) {
         double w, h, v = chart_data_get(d, i, 0);
@@ -762,6 +834,8 @@ static void hbar_paint(struct chart_ctx *ctx, const struct hbar_chart *hb)
 {
     const struct chart_rect *p = &ctx->plot, *a = &hb->area;
 
+    if (hb->ngroups)
+        chart_legend_top(ctx, hb->groups, hb->ngroups, 0);
     chart_label_draw(ctx, &hb->note);
     chart_value_axis_draw_bottom(ctx, &hb->vax, a);
     for (size_t i = 0; i < hb->data.ncat; i++) {

@@ -318,6 +318,11 @@ struct hbar_chart {
     double slot, bar_h;         /* height per category; of a bar */
     double zero_x;
     struct hbar_bar *bars;      /* one per category */
+    /* The bars' groups, from the table's `status` column (see hbar_groups), sorted by
+     * name, each its palette colour, with a legend; ngroups 0: one colour for all. */
+    char **groups;
+    int ngroups;
+    int *bar_group;             /* per bar, its index in groups */
 };
 enum tally_error hbar_chart_layout(struct chart_ctx *ctx, struct hbar_chart *hb,
                                    struct tally_diag *diag);

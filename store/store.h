@@ -137,6 +137,10 @@ typedef void hostset_compare_fn(void *arg, const struct ip_addr *net, long long 
                                 long long only_b, long long both);
 void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, int prefix,
                              hostset_compare_fn *fn, void *arg);
+/* Keeps only the addresses inside one of the ranges (first and last address, inclusive;
+ * IPv4 as numbers, IPv6 as bytes in network order), each list sorted and disjoint. */
+void hostset_keep_ranges(struct hostset *set, const uint32_t (*ranges4)[2], size_t n4,
+                         const uint8_t (*ranges6)[2][16], size_t n6);
 
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"

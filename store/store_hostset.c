@@ -790,3 +790,32 @@ done:
     hostset_builder_free(b);
     return err;
 }
+
+/* ---- a set cut to address ranges ---- */
+
+void hostset_keep_ranges(struct hostset *set, const uint32_t (*ranges4)[2], size_t n4,
+                         const uint8_t (*ranges6)[2][16], size_t n6)
+{
+    settle4(set);
+    if (set->v4 || set->nstored4 > 0) {
+        /* Whole containers of a range are runs, so the mask is small however wide the
+         * ranges; each bitmap is cut on its own (merging them first costs more). */
+        roaring_bitmap_t *mask = roaring_bitmap_create();
+        for (size_t i = 0; i < n4; i++)
+            roaring_bitmap_add_range_closed(mask, ranges4[i][0], ranges4[i][1]);
+        for (size_t i = 0; i < set->nstored4; i++)
+            roaring_bitmap_and_inplace(set->stored4[i], mask);
+        if (set->v4)
+            roaring_bitmap_and_inplace(set->v4, mask);
+        roaring_bitmap_free(mask);
+    }
+    normalize6(set);
+    size_t out = 0, r = 0;
+    for (size_t i = 0; i < set->n6; i++) {
+        while (r < n6 && memcmp(ranges6[r][1], set->v6[i], 16) < 0)
+            r++;
+        if (r < n6 && memcmp(ranges6[r][0], set->v6[i], 16) <= 0)
+            memmove(set->v6[out++], set->v6[i], 16);
+    }
+    set->n6 = set->sorted6 = out;
+}

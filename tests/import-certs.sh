@@ -73,7 +73,13 @@ check_eq "certs counts a service once however many imports saw it" \
 check_eq "certs --cert by name" \
     "$("$TALLY" show certs --cert '*.SHOP.example' --format csv | cut -d, -f2 | sort | tr '\n' ' ')" \
     "api.shop.example old.shop.example subject_cn www.shop.example "
-check_golden "tls-versions: services by version and cipher" \
+check_eq "certs: each certificate's status, expired when seen after its not-after" \
+    "$("$TALLY" show certs --format csv | cut -d, -f2,8 | tr '\n' ' ')" \
+    "subject_cn,status *.transport.nest.example,self-signed printer.lab.example,self-signed www.shop.example,CA-issued api.shop.example,CA-issued old.shop.example,expired ,unparsed "
+check "the certs chart has a legend of the statuses" sh -c \
+    '"$TALLY" chart certs -o "$TMP/status.svg" && grep -q "self-signed" "$TMP/status.svg" &&
+     grep -q "CA-issued" "$TMP/status.svg" && grep -q "expired" "$TMP/status.svg"'
+check_golden "tls-versions: services by version, cipher suite (mbedTLS's names) and strength" \
     "$top_srcdir/tests/golden/tls-versions.csv" "$TALLY" show tls-versions --format csv
 check_eq "top 10 subnets of hosts on 9543 presenting *.transport.nest.example" \
     "$("$TALLY" show top-subnets --port 9543 --cert '*.transport.nest.example' --top 10 --format csv | tr '\n' ' ')" \
