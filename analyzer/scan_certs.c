@@ -144,14 +144,17 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
     strbuf_init(&where);
     sql_cert_services(store, f, &where);
     /* A service counts once for a certificate however many imports saw it. A certificate
-     * is expired when its not-after came before the last time a service presented it. */
+     * is expired when its not-after came before the last time a service presented it (the
+     * time of its import where the scan gave none, as masscan's -oG does not). */
     strbuf_addf(&sql, "SELECT c.sha256, c.subject_cn, c.issuer_cn, c.self_signed, c.not_after, "
                 "CASE WHEN c.key_type IS NULL THEN NULL ELSE c.key_type || ' ' || c.key_bits "
                 "END, s.services, CASE WHEN c.error IS NOT NULL THEN 'unparsed' "
                 "WHEN c.not_after < strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', s.seen, 'unixepoch') "
                 "THEN 'expired' WHEN c.self_signed THEN 'self-signed' ELSE 'CA-issued' END "
                 "FROM (SELECT sha256, COUNT(*) AS services, MAX(seen) AS seen FROM "
-                "(SELECT sha256, MAX(seen) AS seen%s GROUP BY sha256, addr, proto, port) "
+                "(SELECT sha256, MAX(COALESCE(seen, (SELECT CAST(strftime('%%s', imported_at) "
+                "AS INTEGER) FROM source WHERE source.id = cert_service.source_id))) AS seen%s "
+                "GROUP BY sha256, addr, proto, port) "
                 "GROUP BY sha256) AS s JOIN certificate AS c ON c.sha256 = s.sha256 "
                 "ORDER BY s.services DESC, c.sha256", where.buf);
     if (f->top > 0)                     /* by default every certificate */
@@ -260,11 +263,15 @@ static enum tally_error tls_versions_run(struct store *store, const struct filte
     sqlite3_create_function(store_db(store), "tls_suite", 4,
                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_tls_suite, NULL, NULL);
     /* A service's one answer per import; a service seen answering differently counts for
-     * each (version, cipher) it chose. */
+     * each (version, cipher) it chose. The services are counted per suite first, each as
+     * one integer where it is IPv4 (a text key costs three times as much at 10 M), and the
+     * suites then rated and summed. */
     strbuf_addstr(&sql, "SELECT version, tls_suite(cipher, cipher_name, version, 1) AS strength, "
-                  "tls_suite(cipher, cipher_name, version, 0) AS suite, COUNT(*) AS services "
-                  "FROM (SELECT DISTINCT version, cipher, cipher_name, addr, proto, port FROM "
-                  "tls_service WHERE 1 = 1");
+                  "tls_suite(cipher, cipher_name, version, 0) AS suite, SUM(n) AS services "
+                  "FROM (SELECT version, cipher, cipher_name, COUNT(DISTINCT CASE WHEN ip4 IS "
+                  "NULL OR proto NOT IN ('tcp', 'udp') THEN addr || '/' || proto || '/' || "
+                  "port ELSE (ip4 * 65536 + port) * 2 + (proto = 'udp') END) AS n "
+                  "FROM tls_service WHERE 1 = 1");
     filters_sql_ports(f, &sql, "port", "proto");
     filters_sql_source(f, &sql, "source_id");
     if (f->cert) {
@@ -272,7 +279,8 @@ static enum tally_error tls_versions_run(struct store *store, const struct filte
         sql_cert_services(store, f, &sql);
         strbuf_addstr(&sql, ")");
     }
-    strbuf_addstr(&sql, ") GROUP BY version, strength, suite ORDER BY version DESC, "
+    strbuf_addstr(&sql, " GROUP BY version, cipher, cipher_name) GROUP BY version, strength, "
+                  "suite ORDER BY version DESC, "
                   "services DESC, suite");
     *out = table_new("tls-versions", "TLS versions and cipher suites: services per pair");
     table_add_column(*out, "version", COLUMN_TEXT);

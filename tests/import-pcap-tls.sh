@@ -97,9 +97,9 @@ check_eq "tls-names --port 8443" \
     "cloud.nest.example,1,127.0.0.2,1,1,1,edge.nest.example,127.0.0.1;127.0.0.2"
 check_eq "tls-versions counts the captured services" \
     "$("$TALLY" -d "$DB" show tls-versions --format csv)" \
-"version,cipher,services
-TLS/1.3,0x1302,1
-TLS/1.2,0xc030,2"
+"version,strength,cipher,services
+TLS/1.3,strong,unknown (0x1302),1
+TLS/1.2,strong,TLS-ECDHE-RSA-WITH-AES-256-GCM-SHA384,2"
 check_eq "certs counts both services" \
     "$("$TALLY" -d "$DB" show certs --format csv | cut -d, -f2,7 | tail -n +2)" \
     "*.nest.example,2"

@@ -29,7 +29,7 @@ check_eq "the same certs table" "$(md5sum "$TMP"/o?.csv | cut -d' ' -f1 | sort -
 DB=$TMP/oL.db
 check_eq "TLS versions and suites from masscan's ssl banners (its hello offers TLS 1.1 only)" \
     "$(TALLY_DB=$DB "$TALLY" show tls-versions --format csv | tr '\n' ' ')" \
-    "version,cipher,services TLS/1.1,0xc014,9 TLS/1.1,0xc00a,1 "
+    "version,strength,cipher,services TLS/1.1,weak,TLS-ECDHE-RSA-WITH-AES-256-CBC-SHA,9 TLS/1.1,weak,TLS-ECDHE-ECDSA-WITH-AES-256-CBC-SHA,1 "
 check_eq "198.18.0.12 answered masscan with an alert: no TLS row, no certificate" \
     "$(q "$DB" "SELECT (SELECT COUNT(*) FROM tls_service WHERE addr = '198.18.0.12') + (SELECT COUNT(*) FROM cert_service WHERE addr = '198.18.0.12')")" "0"
 
@@ -116,9 +116,13 @@ for c in ca leaf ecdsa wildcard selfsigned rsa1024 expired; do
     [ "$c" = leaf ] && want="198.18.0.10:443 198.18.0.12:443 198.19.0.50:443"
     check_eq "$c: nmap too (and 198.18.0.12, which refused masscan's TLS 1.1)" "$(linked "$NDB" "$f")" "$want"
     ks="$(keytype "$c") $(keybits "$c")"
+    case $c in
+    expired) status=expired ;;
+    *) [ "$(selfsigned "$c")" = 1 ] && status=self-signed || status=CA-issued ;;
+    esac
     check_eq "$c: its certs row" \
         "$(grep "^$f," "$TMP/oL.csv")" \
-        "$f,$(cn "$c" subject),$(cn "$c" issuer),$(selfsigned "$c"),$(when "$c" enddate),$ks,$(services_of "$c" | wc -w)"
+        "$f,$(cn "$c" subject),$(cn "$c" issuer),$(selfsigned "$c"),$(when "$c" enddate),$ks,$(services_of "$c" | wc -w),$status"
 done
 check_eq "the lab's expectations hold: the expired one ended in 2021, the wildcard signed itself" \
     "$(when expired enddate) $(selfsigned wildcard) $(selfsigned leaf)" "2021-01-01T00:00:00Z 1 0"
