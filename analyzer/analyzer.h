@@ -146,6 +146,17 @@ enum tally_error clickhouse_app_stack_run(struct store *store, const struct filt
                                           struct table **out, struct tally_diag *diag);
 enum tally_error clickhouse_services_run(struct store *store, const struct filters *f,
                                          struct table **out, struct tally_diag *diag);
+/* The capture analyses there (analyzer/clickhouse_capture.c); has-data of one of them
+ * (-1: not a capture analysis), the provenance of a capture analysis (NULL: not one). */
+enum tally_error clickhouse_talkers_run(struct store *store, const struct filters *f,
+                                        struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_capture_summary_run(struct store *store, const struct filters *f,
+                                                struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_dns_chains_run(struct store *store, const struct filters *f,
+                                           struct table **out, struct tally_diag *diag);
+int clickhouse_capture_has_data(const struct analysis *a, struct store *store);
+char *clickhouse_capture_provenance(const struct analysis *a, struct store *store,
+                                    const struct filters *f);
 /* Whether the rows an analysis reads are there; its provenance for the subtitle. */
 int clickhouse_has_data(const struct analysis *a, struct store *store);
 char *clickhouse_provenance_describe(const struct analysis *a, struct store *store,

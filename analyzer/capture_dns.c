@@ -168,5 +168,6 @@ const struct analysis analysis_dns_chains = {
     .filters = FILTER_SOURCE,
     .chart = { .kind = CHART_NONE, .category_col = 0, .series_col = -1, .value_col = -1 },
     .run = dns_chains_run,
+    .run_clickhouse = clickhouse_dns_chains_run,
     .has_data = dns_chains_has_data,
 };

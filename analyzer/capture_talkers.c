@@ -51,6 +51,7 @@ const struct analysis analysis_talkers = {
     .chart = { .kind = CHART_HBAR, .x_title = "Host", .y_title = "Bytes (both directions)",
                .category_col = 0, .series_col = -1, .value_col = 2 },
     .run = talkers_run,
+    .run_clickhouse = clickhouse_talkers_run,
     .has_data = talkers_has_data,
 };
 
@@ -177,5 +178,6 @@ const struct analysis analysis_capture_summary = {
     .filters = FILTER_SOURCE,
     .chart = { .kind = CHART_NONE, .category_col = 0, .series_col = -1, .value_col = 1 },
     .run = summary_run,
+    .run_clickhouse = clickhouse_capture_summary_run,
     .has_data = summary_has_data,
 };

@@ -266,6 +266,9 @@ int clickhouse_has_data(const struct analysis *a, struct store *store)
     struct strbuf sql;
     if (!a->run_clickhouse)
         return 0;
+    int capture = clickhouse_capture_has_data(a, store);
+    if (capture >= 0)
+        return capture;
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT 1 FROM observation");
     where_open(&sql, &none);
@@ -285,6 +288,9 @@ char *clickhouse_provenance_describe(const struct analysis *a, struct store *sto
     struct tally_diag diag;
     char *names[2];
     int n = 0;
+    char *capture = clickhouse_capture_provenance(a, store, f);
+    if (capture)
+        return capture;
     strbuf_init(&sb);
     if (a->names_sources || a->source_table || !a->family || strcmp(a->family, "scan") != 0)
         return strbuf_detach(&sb);

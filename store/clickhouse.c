@@ -5,7 +5,9 @@
  *
  * An import counts once its source row exists: rows are written with their source id as
  * they come, the source row last, and every query reads only rows whose source row exists.
- * A failed or repeated import has its rows deleted (ALTER TABLE ... DELETE, waited for). */
+ * A failed or repeated import has its rows deleted (ALTER TABLE ... DELETE, waited for).
+ * A capture file that goes on from the one before deletes the rows of that one it wrote
+ * again (connections still open at its end, its probes) once it counts itself. */
 #include "store/store_internal.h"
 #include "store/clickhouse.h"
 
@@ -16,26 +18,56 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The version of the ClickHouse schema, kept in the tally_schema table. */
-#define CH_SCHEMA_VERSION 1
+/* The version of the ClickHouse schema, kept in the tally_schema table: 2 added the
+ * capture tables (a database of version 1 gets them when opened). */
+#define CH_SCHEMA_VERSION 2
 #define CH_MAX_ENDPOINTS 64
 /* A batch of rows is sent when it holds this many bytes. */
 #define CH_BATCH_BYTES (4u << 20)
 /* How long a deletion (a mutation) is waited for. */
 #define CH_MUTATION_SECONDS 120
 
-/* The row tables, each with a source_id column; a batch per table during an import. */
-enum ch_table { CH_OBSERVATION, CH_BANNER, CH_HEADER, CH_NTABLES };
+/* The row tables, each with a source_id column first; a batch per table during an import.
+ * The scan tables start with the service: addr, ip4, ip6, proto, port. */
+enum ch_table {
+    CH_OBSERVATION, CH_BANNER, CH_HEADER,
+    CH_CONN, CH_PROBE, CH_DNS, CH_SUMMARY,
+    CH_NTABLES
+};
 
-static const char *const ch_table_names[CH_NTABLES] = { "observation", "banner",
-                                                        "http_header" };
+#define CH_SERVICE_COLUMNS "addr String, ip4 Nullable(UInt32), ip6 Nullable(FixedString(16)), " \
+    "proto String, port UInt16, "
 
-/* The columns of each row table after source_id, addr, ip4, ip6, proto, port. */
-static const char *const ch_table_columns[CH_NTABLES] = {
-    "status String, reason Nullable(String), ttl Nullable(Int32), seen Nullable(Int64)",
-    "service String, banner String, seen Nullable(Int64)",
-    "name String, raw String, product String, version Nullable(String), "
-    "seen Nullable(Int64)",
+static const struct {
+    const char *name;
+    const char *columns;        /* after source_id */
+    const char *order;          /* the MergeTree's ORDER BY, after source_id */
+    const char *shard;          /* the Distributed table's sharding key */
+} ch_tables[CH_NTABLES] = {
+    { "observation", CH_SERVICE_COLUMNS "status String, reason Nullable(String), "
+      "ttl Nullable(Int32), seen Nullable(Int64)", "proto, port", "cityHash64(addr)" },
+    { "banner", CH_SERVICE_COLUMNS "service String, banner String, seen Nullable(Int64)",
+      "proto, port", "cityHash64(addr)" },
+    { "http_header", CH_SERVICE_COLUMNS "name String, raw String, product String, "
+      "version Nullable(String), seen Nullable(Int64)", "proto, port", "cityHash64(addr)" },
+    /* The capture tables: SQLite's columns; conn_state, history, ended, the flags and a
+     * DNS answer's optional parts Nullable as there. */
+    { "conn", "proto String, orig String, orig_port UInt16, resp String, resp_port UInt16, "
+      "first_seen Float64, last_seen Float64, orig_packets Int64, orig_bytes Int64, "
+      "resp_packets Int64, resp_bytes Int64, orig_flags Nullable(UInt16), "
+      "resp_flags Nullable(UInt16), conn_state Nullable(String), history Nullable(String), "
+      "ended Nullable(String)", "proto, orig", "cityHash64(orig)" },
+    { "probe", "proto String, scanner String, sport UInt16, dport UInt16, "
+      "first_seen Float64, last_seen Float64, packets Int64, bytes Int64, "
+      "destinations Int64, answered Int64", "scanner, dport", "cityHash64(scanner)" },
+    /* seq: the answer's place in its import (SQLite's rowid order: the first CNAME of a
+     * name is the one followed). */
+    { "dns_answer", "seq UInt64, seen Int64, client String, server String, "
+      "qname Nullable(String), qtype Nullable(String), rcode String, name Nullable(String), "
+      "type Nullable(String), ttl Nullable(Int64), data Nullable(String)", "seq",
+      "cityHash64(client)" },
+    /* value: the number as text (reals in 17 digits, read back exactly) or the text. */
+    { "capture_summary", "metric String, value String", "metric", "source_id" },
 };
 
 struct ch_endpoint {
@@ -55,6 +87,9 @@ struct clickhouse {
     int sent;                   /* rows of the import under way reached a server */
     char *path, *format, *tag, *owner;      /* the import under way's source_info */
     size_t batch_bytes;         /* a batch is sent when it holds this much */
+    unsigned long long dns_seq; /* the import's DNS answers so far */
+    int64_t continued;          /* the capture source this import goes on from; 0: none */
+    double closed_since;        /* and since when its connections closed still linger */
     char failure[512];          /* why the last request failed */
 };
 
@@ -376,7 +411,7 @@ static int flush(struct clickhouse *ch, enum ch_table t)
     struct strbuf *b = &ch->batch[t];
     if (b->len == 0)
         return 1;
-    char *query = xasprintf("INSERT INTO %s FORMAT TabSeparated", ch_table_names[t]);
+    char *query = xasprintf("INSERT INTO %s FORMAT TabSeparated", ch_tables[t].name);
     ch->sent = 1;
     int ok = request(ch, 0, query, b->buf, b->len,
                      REQ_DATABASE | (ch->cluster ? REQ_SYNC : 0), NULL);
@@ -428,6 +463,141 @@ enum tally_error clickhouse_add_header(struct store *store, const struct header_
     tsv_text(b, rec->version);
     tsv_seen(b, rec->seen);
     return row_done(store, CH_HEADER, "header");
+}
+
+/* ---- captures ---- */
+
+static void tsv_address(struct strbuf *sb, const struct ip_addr *addr)
+{
+    char text[64];
+    ip_format(addr, text, sizeof(text));
+    tsv_text(sb, text);
+}
+
+/* A real as 17 significant digits: what strtod reads back is the same double. */
+static void tsv_real(struct strbuf *sb, double value)
+{
+    strbuf_addf(sb, "%.17g\t", value);
+}
+
+/* Ends a row whose last field was followed by a tab. */
+static void tsv_end(struct strbuf *sb)
+{
+    sb->buf[sb->len - 1] = '\n';
+}
+
+enum tally_error clickhouse_add_conns(struct store *store, const struct conn_record *recs,
+                                      size_t n)
+{
+    struct strbuf *b = &store->clickhouse->batch[CH_CONN];
+    enum tally_error err;
+    for (size_t i = 0; i < n; i++) {
+        const struct conn_record *rec = &recs[i];
+        int tcp = strcmp(rec->proto, "tcp") == 0;
+        strbuf_addf(b, "%lld\t", (long long)store->source_id);
+        tsv_text(b, rec->proto);
+        tsv_address(b, &rec->orig);
+        strbuf_addf(b, "%u\t", rec->orig_port);
+        tsv_address(b, &rec->resp);
+        strbuf_addf(b, "%u\t", rec->resp_port);
+        tsv_real(b, rec->first_seen);
+        tsv_real(b, rec->last_seen);
+        strbuf_addf(b, "%lld\t%lld\t%lld\t%lld\t", rec->orig_packets, rec->orig_bytes,
+                    rec->resp_packets, rec->resp_bytes);
+        /* As SQLite keeps them: flags for TCP, the responder's once it sent something. */
+        if (tcp)
+            strbuf_addf(b, "%u\t", rec->orig_flags);
+        else
+            strbuf_add(b, "\\N\t", 3);
+        if (tcp && rec->resp_packets > 0)
+            strbuf_addf(b, "%u\t", rec->resp_flags);
+        else
+            strbuf_add(b, "\\N\t", 3);
+        tsv_text(b, rec->conn_state);
+        tsv_text(b, rec->history);
+        tsv_text(b, rec->ended);
+        tsv_end(b);
+        if ((err = row_done(store, CH_CONN, "connection")))
+            return err;
+    }
+    return TALLY_OK;
+}
+
+enum tally_error clickhouse_add_probe(struct store *store, const struct probe_record *rec)
+{
+    struct strbuf *b = &store->clickhouse->batch[CH_PROBE];
+    strbuf_addf(b, "%lld\t", (long long)store->source_id);
+    tsv_text(b, "tcp");
+    tsv_address(b, &rec->scanner);
+    strbuf_addf(b, "%u\t%u\t", rec->sport, rec->dport);
+    tsv_real(b, rec->first_seen);
+    tsv_real(b, rec->last_seen);
+    strbuf_addf(b, "%lld\t%lld\t%lld\t%lld\n", rec->packets, rec->bytes,
+                rec->destinations, rec->answered);
+    return row_done(store, CH_PROBE, "probe");
+}
+
+enum tally_error clickhouse_add_dns(struct store *store, const struct dns_record *rec)
+{
+    struct clickhouse *ch = store->clickhouse;
+    struct strbuf *b = &ch->batch[CH_DNS];
+    strbuf_addf(b, "%lld\t%llu\t%lld\t", (long long)store->source_id, ++ch->dns_seq,
+                (long long)rec->seen);
+    tsv_address(b, &rec->client);
+    tsv_address(b, &rec->server);
+    tsv_text(b, rec->qname);
+    tsv_text(b, rec->qtype);
+    tsv_text(b, rec->rcode);
+    tsv_text(b, rec->name);
+    tsv_text(b, rec->type);
+    if (rec->ttl >= 0)
+        strbuf_addf(b, "%lld\t", rec->ttl);
+    else
+        strbuf_add(b, "\\N\t", 3);
+    tsv_text(b, rec->data);
+    tsv_end(b);
+    return row_done(store, CH_DNS, "dns");
+}
+
+/* A capture_summary row; not counted as a record, as with SQLite. */
+enum tally_error clickhouse_add_capture(struct store *store, const char *metric,
+                                        const char *value)
+{
+    struct clickhouse *ch = store->clickhouse;
+    struct strbuf *b = &ch->batch[CH_SUMMARY];
+    strbuf_addf(b, "%lld\t", (long long)store->source_id);
+    tsv_text(b, metric);
+    tsv_text(b, value);
+    tsv_end(b);
+    if (b->len >= ch->batch_bytes && !flush(ch, CH_SUMMARY))
+        return TALLY_ERROR_DATABASE;
+    return TALLY_OK;
+}
+
+enum tally_error clickhouse_add_capture_int(struct store *store, const char *metric,
+                                            long long value)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%lld", value);
+    return clickhouse_add_capture(store, metric, text);
+}
+
+enum tally_error clickhouse_add_capture_real(struct store *store, const char *metric,
+                                             double value)
+{
+    char text[40];
+    snprintf(text, sizeof(text), "%.17g", value);
+    return clickhouse_add_capture(store, metric, text);
+}
+
+enum tally_error clickhouse_capture_continue(struct store *store, int64_t source_id,
+                                             double closed_since)
+{
+    /* Nothing is deleted yet: the import that goes on deletes those rows of the earlier
+     * one once its own count (clickhouse_import_commit). */
+    store->clickhouse->continued = source_id;
+    store->clickhouse->closed_since = closed_since;
+    return TALLY_OK;
 }
 
 /* ---- reading ---- */
@@ -508,10 +678,9 @@ void clickhouse_rows_release(struct clickhouse_rows *rows)
 
 static char *row_table_sql(int t, const char *name)
 {
-    return xasprintf("CREATE TABLE IF NOT EXISTS %s (source_id UInt64, addr String, "
-                     "ip4 Nullable(UInt32), ip6 Nullable(FixedString(16)), proto String, "
-                     "port UInt16, %s) ENGINE = MergeTree ORDER BY (source_id, proto, port)",
-                     name, ch_table_columns[t]);
+    return xasprintf("CREATE TABLE IF NOT EXISTS %s (source_id UInt64, %s) ENGINE = MergeTree "
+                     "ORDER BY (source_id, %s)", name, ch_tables[t].columns,
+                     ch_tables[t].order);
 }
 
 /* Creates what is missing: the row tables (on a cluster, local ones on every shard and a
@@ -521,14 +690,14 @@ static int create_schema(struct clickhouse *ch)
 {
     for (int e = 0; e < ch->nendpoints; e++) {
         for (int t = 0; t < CH_NTABLES; t++) {
-            char *local = xasprintf("%s%s", ch_table_names[t], ch->cluster ? "_local" : "");
+            char *local = xasprintf("%s%s", ch_tables[t].name, ch->cluster ? "_local" : "");
             char *sql = row_table_sql(t, local);
             int ok = run(ch, e, sql, REQ_DATABASE);
             free(sql);
             if (ok && ch->cluster) {
                 sql = xasprintf("CREATE TABLE IF NOT EXISTS %s AS %s ENGINE = "
-                                "Distributed(%s, %s, %s, cityHash64(addr))",
-                                ch_table_names[t], local, ch->cluster, ch->database, local);
+                                "Distributed(%s, %s, %s, %s)", ch_tables[t].name, local,
+                                ch->cluster, ch->database, local, ch_tables[t].shard);
                 ok = run(ch, e, sql, REQ_DATABASE);
                 free(sql);
             }
@@ -573,13 +742,15 @@ static enum tally_error open_schema(struct clickhouse *ch, enum store_mode mode,
                                          REQ_DATABASE);
         if (version < 0)
             return fail(ch, diag, "cannot read the schema version");
-        if (version != CH_SCHEMA_VERSION)
+        if (version > CH_SCHEMA_VERSION || version < 1)
             return diag_set(diag, TALLY_ERROR_DATABASE, "%s was written by %s tally "
                             "(ClickHouse schema %lld, this one knows %d)", ch->label,
                             version > CH_SCHEMA_VERSION ? "a newer" : "another", version,
                             CH_SCHEMA_VERSION);
-        if (mode == STORE_READ_ONLY)
+        /* An older schema lacks tables only: they are added, also to read it. */
+        if (version == CH_SCHEMA_VERSION && mode == STORE_READ_ONLY)
             return TALLY_OK;
+        mode = STORE_READ_WRITE;
     }
     if (mode == STORE_READ_ONLY)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s has no tally data yet: import "
@@ -710,7 +881,7 @@ static int release_ids(struct clickhouse *ch, const char *ids, int with_rows)
     for (int e = 0; with_rows && e < ch->nendpoints && ok; e++) {
         for (int t = 0; t < CH_NTABLES && ok; t++) {
             char *sql = xasprintf("ALTER TABLE %s%s DELETE WHERE source_id IN (%s)",
-                                  ch_table_names[t], ch->cluster ? "_local" : "", ids);
+                                  ch_tables[t].name, ch->cluster ? "_local" : "", ids);
             ok = run(ch, e, sql, REQ_DATABASE);
             free(sql);
         }
@@ -728,22 +899,26 @@ static int release_ids(struct clickhouse *ch, const char *ids, int with_rows)
 enum tally_error clickhouse_import_begin(struct store *store, const struct source_info *info,
                                          struct tally_diag *diag)
 {
-    /* The formats whose records are scans (store_add_observation, _banner, _header). */
+    /* The formats whose records are scans (store_add_observation, _banner, _header) and
+     * captures (those and the capture tables). */
     static const char *const scan_formats[] = { "binary", "grepable", "json", "list",
-                                                "ndjson", "xml", "nmap", "zgrab2", NULL };
+                                                "ndjson", "xml", "nmap", "zgrab2", "pcap",
+                                                NULL };
     struct clickhouse *ch = store->clickhouse;
     int known = 0;
     for (int i = 0; scan_formats[i]; i++)
         known |= strcmp(scan_formats[i], info->format) == 0;
     if (!known)
         return diag_set(diag, TALLY_ERROR_UNSUPPORTED, "%s imports are kept in SQLite only "
-                        "for now; ClickHouse takes scans (masscan, nmap, zgrab2): import "
-                        "this file with -d FILE.db", info->format);
+                        "for now; ClickHouse takes scans (masscan, nmap, zgrab2) and "
+                        "captures: import this file with -d FILE.db", info->format);
     memset(&store->counts, 0, sizeof(store->counts));
     store->counts_failure[0] = '\0';
     for (int t = 0; t < CH_NTABLES; t++)
         strbuf_reset(&ch->batch[t]);
     ch->sent = 0;
+    ch->dns_seq = 0;
+    ch->continued = 0;
     forget_info(ch);
     ch->path = xstrdup(info->path);
     ch->format = xstrdup(info->format);
@@ -797,7 +972,33 @@ void clickhouse_import_rollback(struct store *store)
         free(id);
     }
     ch->sent = 0;
+    ch->continued = 0;
     store->in_import = 0;
+}
+
+/* The rows of the capture this import goes on from that it wrote again (as
+ * store_capture_continue() says), deleted on every server; waits for the deletions. */
+static int drop_continued(struct clickhouse *ch)
+{
+    const char *local = ch->cluster ? "_local" : "";
+    int ok = 1;
+    for (int e = 0; e < ch->nendpoints && ok; e++) {
+        char *sql = xasprintf("ALTER TABLE conn%s DELETE WHERE source_id = %lld AND "
+                              "(ended = 'eof' OR (ended IN ('fin', 'rst') AND "
+                              "last_seen >= %.17g))", local, (long long)ch->continued,
+                              ch->closed_since);
+        ok = run(ch, e, sql, REQ_DATABASE);
+        free(sql);
+        if (ok) {
+            sql = xasprintf("ALTER TABLE probe%s DELETE WHERE source_id = %lld", local,
+                            (long long)ch->continued);
+            ok = run(ch, e, sql, REQ_DATABASE);
+            free(sql);
+        }
+    }
+    for (int e = 0; e < ch->nendpoints && ok; e++)
+        ok = wait_mutations(ch, e);
+    return ok;
 }
 
 enum tally_error clickhouse_import_commit(struct store *store, const char *sha256_hex,
@@ -869,6 +1070,18 @@ enum tally_error clickhouse_import_commit(struct store *store, const char *sha25
         err = fail(ch, diag, "cannot finish the import");
         goto done;
     }
+    /* A capture going on from an earlier file: that file's rows this one wrote again go
+     * once this import counts. Should that fail, this import is taken back whole (its
+     * source row first), leaving the earlier file as it was. */
+    if (ch->continued && !drop_continued(ch)) {
+        err = fail(ch, diag, "cannot finish the import");
+        char *undo = xasprintf("ALTER TABLE source DELETE WHERE id = %lld",
+                               (long long)store->source_id);
+        if (run(ch, 0, undo, REQ_DATABASE))
+            wait_mutations(ch, 0);
+        free(undo);
+        goto done;
+    }
     store->in_import = 0;
     ch->sent = 0;
     *source_id = store->source_id;
@@ -933,7 +1146,7 @@ int clickhouse_row_table_count(void)
 
 const char *clickhouse_row_table_name(int t)
 {
-    return t >= 0 && t < CH_NTABLES ? ch_table_names[t] : NULL;
+    return t >= 0 && t < CH_NTABLES ? ch_tables[t].name : NULL;
 }
 
 /* clickhouse_import_commit() of a copied import: its source row says what the original's

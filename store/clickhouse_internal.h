@@ -1,4 +1,4 @@
-/* clickhouse_internal.h: what store.c and store_scan.c hand to the ClickHouse backend
+/* clickhouse_internal.h: what store.c, store_scan.c and store_capture.c hand to the ClickHouse backend
  * (store/clickhouse.c) when the store is a ClickHouse database; nothing outside store/. */
 #ifndef TALLY_CLICKHOUSE_INTERNAL_H
 #define TALLY_CLICKHOUSE_INTERNAL_H
@@ -22,6 +22,20 @@ enum tally_error clickhouse_forget(struct store *store, const char *which, int *
 enum tally_error clickhouse_add_observation(struct store *store, const struct scan_record *rec);
 enum tally_error clickhouse_add_banner(struct store *store, const struct banner_record *rec);
 enum tally_error clickhouse_add_header(struct store *store, const struct header_record *rec);
+enum tally_error clickhouse_add_conns(struct store *store, const struct conn_record *recs,
+                                      size_t n);
+enum tally_error clickhouse_add_probe(struct store *store, const struct probe_record *rec);
+enum tally_error clickhouse_add_dns(struct store *store, const struct dns_record *rec);
+/* A capture_summary row: value is the number as text, or the text. */
+enum tally_error clickhouse_add_capture(struct store *store, const char *metric,
+                                        const char *value);
+enum tally_error clickhouse_add_capture_int(struct store *store, const char *metric,
+                                            long long value);
+enum tally_error clickhouse_add_capture_real(struct store *store, const char *metric,
+                                             double value);
+/* The rows store_capture_continue() names are deleted when this import commits. */
+enum tally_error clickhouse_capture_continue(struct store *store, int64_t source_id,
+                                             double closed_since);
 
 /* ---- copying an import from SQLite (store/clickhouse_push.c) ---- */
 

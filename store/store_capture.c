@@ -217,6 +217,8 @@ enum tally_error store_add_conns(struct store *store, const struct conn_record *
 {
     static const char one[] = CONN_INSERT "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     enum tally_error err;
+    if (store->clickhouse)
+        return clickhouse_add_conns(store, recs, n);
     for (size_t i = 0; i < n; i++) {
         if ((err = store_row_begin(store, one)))
             return err;
@@ -232,6 +234,8 @@ enum tally_error store_add_probe(struct store *store, const struct probe_record 
     static const char sql[] =
         "INSERT INTO probe (source_id, proto, scanner, sport, dport, first_seen, last_seen, "
         "packets, bytes, destinations, answered) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return clickhouse_add_probe(store, rec);
     enum tally_error err = store_row_begin(store, sql);
     if (err)
         return err;
@@ -261,6 +265,8 @@ enum tally_error store_capture_continue(struct store *store, int64_t source_id,
         "DELETE FROM conn WHERE source_id = ? AND (ended = 'eof' OR "
         "(ended IN ('fin', 'rst') AND last_seen >= ?))";
     static const char probes[] = "DELETE FROM probe WHERE source_id = ?";
+    if (store->clickhouse)
+        return clickhouse_capture_continue(store, source_id, closed_since);
     enum tally_error err = store_row_begin(store, conns);
     if (err)
         return err;
@@ -277,6 +283,8 @@ enum tally_error store_add_dns(struct store *store, const struct dns_record *rec
     static const char sql[] =
         "INSERT INTO dns_answer (source_id, seen, client, server, qname, qtype, rcode, name, "
         "type, ttl, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    if (store->clickhouse)
+        return clickhouse_add_dns(store, rec);
     enum tally_error err = store_row_begin(store, sql);
     if (err)
         return err;
@@ -311,6 +319,8 @@ static enum tally_error summary_row(struct store *store, const char *metric)
 enum tally_error store_add_capture_int(struct store *store, const char *metric,
                                        long long value)
 {
+    if (store->clickhouse)
+        return clickhouse_add_capture_int(store, metric, value);
     enum tally_error err = summary_row(store, metric);
     if (err)
         return err;
@@ -320,6 +330,8 @@ enum tally_error store_add_capture_int(struct store *store, const char *metric,
 
 enum tally_error store_add_capture_real(struct store *store, const char *metric, double value)
 {
+    if (store->clickhouse)
+        return clickhouse_add_capture_real(store, metric, value);
     enum tally_error err = summary_row(store, metric);
     if (err)
         return err;
@@ -330,6 +342,8 @@ enum tally_error store_add_capture_real(struct store *store, const char *metric,
 enum tally_error store_add_capture_text(struct store *store, const char *metric,
                                         const char *value)
 {
+    if (store->clickhouse)
+        return clickhouse_add_capture(store, metric, value ? value : "");
     enum tally_error err = summary_row(store, metric);
     if (err)
         return err;

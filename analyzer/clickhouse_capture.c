@@ -1,0 +1,415 @@
+/* clickhouse_capture.c: the capture analyses on a ClickHouse database (talkers,
+ * capture-summary, dns-chains): the counting runs in ClickHouse over the rows of imports
+ * whose source row exists, and only the result comes back, into the same table (columns,
+ * order, cell text) capture_talkers.c and capture_dns.c fill from SQLite. */
+#include "analyzer/analyzer.h"
+
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TALKERS_DEFAULT_TOP 10         /* as capture_talkers.c */
+#define MAX_CHAIN 16                    /* CNAME hops followed, as capture_dns.c */
+
+/* "source_id GLOBAL IN (<the committed imports --source selects>)" */
+static void committed(struct strbuf *sql, const struct filters *f)
+{
+    strbuf_addstr(sql, "source_id GLOBAL IN (SELECT id FROM source");
+    if (f->source) {
+        strbuf_addstr(sql, " WHERE toString(id) = ");
+        clickhouse_quote(sql, f->source);
+        strbuf_addstr(sql, " OR tag = ");
+        clickhouse_quote(sql, f->source);
+    }
+    strbuf_addstr(sql, ")");
+}
+
+/* ---- talkers ---- */
+
+enum tally_error clickhouse_talkers_run(struct store *store, const struct filters *f,
+                                        struct table **out, struct tally_diag *diag)
+{
+    struct strbuf sql, where;
+    strbuf_init(&sql);
+    strbuf_init(&where);
+    strbuf_addstr(&where, " WHERE ");
+    committed(&where, f);
+    if (f->proto) {
+        strbuf_addstr(&where, " AND proto = ");
+        clickhouse_quote(&where, f->proto);
+    }
+    /* A packet between two hosts counts for both; an unanswered probe for its sender. */
+    strbuf_addf(&sql, "SELECT host, sum(p) AS total_packets, sum(b) AS total_bytes FROM ("
+                "SELECT orig AS host, orig_packets + resp_packets AS p, "
+                "orig_bytes + resp_bytes AS b FROM conn%s UNION ALL "
+                "SELECT resp AS host, orig_packets + resp_packets AS p, "
+                "orig_bytes + resp_bytes AS b FROM conn%s UNION ALL "
+                "SELECT scanner AS host, packets AS p, bytes AS b FROM probe%s) "
+                "GROUP BY host ORDER BY total_bytes DESC, total_packets DESC, host LIMIT %d",
+                where.buf, where.buf, where.buf, f->top > 0 ? f->top : TALKERS_DEFAULT_TOP);
+    *out = table_new("talkers", "Top talkers: bytes sent and received per host");
+    table_add_column(*out, "host", COLUMN_TEXT);
+    table_add_column(*out, "packets", COLUMN_INTEGER);
+    table_add_column(*out, "bytes", COLUMN_INTEGER);
+    enum tally_error err = clickhouse_query_into_table(store, sql.buf, *out, diag);
+    strbuf_release(&sql);
+    strbuf_release(&where);
+    return err;
+}
+
+/* ---- capture-summary ---- */
+
+/* How each stored metric combines over several captures: capture_talkers.c's list. */
+enum combine { SUM, MIN_TIME, MAX_TIME, MAX, LIST, SECONDS };
+
+static const struct {
+    const char *metric;
+    enum combine how;
+} summary_metrics[] = {
+    { "link_type", LIST }, { "packets", SUM }, { "bytes", SUM },
+    { "first_seen", MIN_TIME }, { "last_seen", MAX_TIME }, { "duration", SECONDS },
+    { "ipv4", SUM }, { "ipv6", SUM }, { "tcp", SUM }, { "udp", SUM }, { "icmp", SUM },
+    { "icmpv6", SUM }, { "other_ip", SUM }, { "not_ip", SUM }, { "unsupported_link", SUM },
+    { "malformed", SUM }, { "truncated", SUM }, { "fragments", SUM }, { "flows", SUM },
+    { "dns_queries", SUM }, { "dns_responses", SUM }, { "dns_malformed", SUM },
+    { "dns_other_opcode", SUM }, { "http_responses", SUM }, { "snaplen", MAX },
+};
+#define NMETRICS (sizeof(summary_metrics) / sizeof(summary_metrics[0]))
+
+/* "2026-11-22T02:03:09.166879Z", as capture_talkers.c writes it */
+static void format_time(double t, char *out, size_t size)
+{
+    double whole = floor(t);
+    long long usec = llround((t - whole) * 1e6);
+    time_t secs = (time_t)whole;
+    struct tm tm;
+    char date[32];
+    if (usec >= 1000000) {
+        secs++;
+        usec -= 1000000;
+    }
+    gmtime_r(&secs, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, size, "%s.%06lldZ", date, usec);
+}
+
+/* One metric's aggregates over the captures, as the query returns them (text). */
+struct metric_row {
+    char *fields[6];            /* sum, min, max, list, captures, max as integer */
+    int found;
+};
+
+/* The durations summed in C, one capture after another in the order SQLite sums them
+ * (that of the imports), so that the total is the same double. */
+static enum tally_error sum_durations(struct store *store, const struct filters *f,
+                                      double *total, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    struct clickhouse_rows rows;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT value FROM capture_summary WHERE metric = 'duration' AND ");
+    committed(&sql, f);
+    strbuf_addstr(&sql, " ORDER BY source_id");
+    enum tally_error err = clickhouse_select(store, sql.buf, &rows,
+                                             "cannot read the capture summary", diag);
+    *total = 0;
+    while (!err && clickhouse_next_row(&rows))
+        if (rows.nfields > 0 && rows.field[0])
+            *total += strtod(rows.field[0], NULL);
+    clickhouse_rows_release(&rows);
+    strbuf_release(&sql);
+    return err;
+}
+
+enum tally_error clickhouse_capture_summary_run(struct store *store, const struct filters *f,
+                                                struct table **out, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    struct clickhouse_rows rows;
+    struct metric_row found[NMETRICS];
+    memset(found, 0, sizeof(found));
+    strbuf_init(&sql);
+    /* Times are compared as numbers but come back as stored, for strtod to read exactly. */
+    strbuf_addstr(&sql, "SELECT metric, sum(toInt64OrZero(value)), "
+                  "argMin(value, toFloat64OrZero(value)), argMax(value, toFloat64OrZero(value)), "
+                  "arrayStringConcat(arraySort(groupUniqArray(value)), ';'), "
+                  "uniqExact(source_id), max(toInt64OrZero(value)) "
+                  "FROM capture_summary WHERE ");
+    committed(&sql, f);
+    strbuf_addstr(&sql, " GROUP BY metric");
+    *out = table_new("capture-summary", "Capture summary: packets, time span, protocols");
+    table_add_column(*out, "metric", COLUMN_TEXT);
+    table_add_column(*out, "value", COLUMN_TEXT);
+    enum tally_error err = clickhouse_select(store, sql.buf, &rows,
+                                             "cannot read the capture summary", diag);
+    while (!err && clickhouse_next_row(&rows)) {
+        if (rows.nfields < 7 || !rows.field[0])
+            continue;
+        for (size_t i = 0; i < NMETRICS; i++) {
+            if (strcmp(summary_metrics[i].metric, rows.field[0]) != 0)
+                continue;
+            found[i].found = 1;
+            for (int c = 0; c < 6; c++)
+                found[i].fields[c] = rows.field[c + 1] ? rows.field[c + 1] : "";
+        }
+    }
+    for (size_t i = 0; !err && i < NMETRICS; i++) {
+        char value[256];
+        double seconds;
+        if (!found[i].found)
+            continue;
+        if (i == 0) {
+            size_t row = table_add_row(*out);
+            table_set_text(*out, row, 0, "captures");
+            table_set_text(*out, row, 1, found[i].fields[4]);
+        }
+        switch (summary_metrics[i].how) {
+        case SUM:
+            snprintf(value, sizeof(value), "%s", found[i].fields[0]);
+            break;
+        case MAX:
+            snprintf(value, sizeof(value), "%s", found[i].fields[5]);
+            break;
+        case MIN_TIME:
+            format_time(strtod(found[i].fields[1], NULL), value, sizeof(value));
+            break;
+        case MAX_TIME:
+            format_time(strtod(found[i].fields[2], NULL), value, sizeof(value));
+            break;
+        case SECONDS:
+            if ((err = sum_durations(store, f, &seconds, diag)))
+                continue;
+            snprintf(value, sizeof(value), "%.6f", seconds);
+            break;
+        case LIST:
+            snprintf(value, sizeof(value), "%s", found[i].fields[3]);
+            break;
+        }
+        size_t row = table_add_row(*out);
+        table_set_text(*out, row, 0, summary_metrics[i].metric);
+        table_set_text(*out, row, 1, value);
+    }
+    clickhouse_rows_release(&rows);
+    strbuf_release(&sql);
+    return err;
+}
+
+/* ---- dns-chains ---- */
+
+/* Reads the rows of one query into a hash table: key the first field, value the second
+ * (NULL when the query has one field). */
+static enum tally_error load_map(struct store *store, const char *sql, GHashTable *map,
+                                 struct tally_diag *diag)
+{
+    struct clickhouse_rows rows;
+    enum tally_error err = clickhouse_select(store, sql, &rows, "cannot read DNS answers",
+                                             diag);
+    while (!err && clickhouse_next_row(&rows)) {
+        if (rows.nfields < 1 || !rows.field[0])
+            continue;
+        g_hash_table_insert(map, g_strdup(rows.field[0]),
+                            rows.nfields > 1 && rows.field[1] ? g_strdup(rows.field[1])
+                                                              : NULL);
+    }
+    clickhouse_rows_release(&rows);
+    return err;
+}
+
+/* Addresses sort by family, then numerically (as capture_dns.c sorts them). */
+static gint compare_addresses(gconstpointer a, gconstpointer b)
+{
+    struct ip_addr x, y;
+    const char *sa = *(const char *const *)a, *sb = *(const char *const *)b;
+    if (ip_parse(sa, &x) < 0 || ip_parse(sb, &y) < 0)
+        return strcmp(sa, sb);
+    if (x.family != y.family)
+        return x.family - y.family;
+    return memcmp(x.bytes, y.bytes, x.family == 4 ? 4 : 16);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends the row for one asked name when its answers say anything about it: the CNAME
+ * chain from it (stopping before a loop or after MAX_CHAIN hops) and the addresses of the
+ * name it ends at, as capture_dns.c does. */
+static void add_chain(struct table *t, GHashTable *cname, GHashTable *addresses,
+                      const char *asked)
+{
+    struct strbuf chain, list;
+    const char *cur = asked;
+    const char *visited[MAX_CHAIN + 1];
+    int hops = 0;
+    strbuf_init(&chain);
+    strbuf_init(&list);
+    visited[0] = asked;
+    while (hops < MAX_CHAIN) {
+        const char *next = g_hash_table_lookup(cname, cur);
+        int seen = 0;
+        if (!next)
+            break;
+        for (int i = 0; i <= hops; i++)
+            seen |= strcmp(visited[i], next) == 0;
+        if (seen)
+            break;
+        strbuf_addf(&chain, "%s%s", chain.len ? ";" : "", next);
+        visited[++hops] = next;
+        cur = next;
+    }
+    GPtrArray *found = g_hash_table_lookup(addresses, cur);
+    if (found) {
+        g_ptr_array_sort(found, compare_addresses);
+        for (guint i = 0; i < found->len; i++)
+            strbuf_addf(&list, "%s%s", i ? ";" : "", (const char *)found->pdata[i]);
+    }
+    if (chain.len || list.len) {
+        size_t row = table_add_row(t);
+        table_set_text(t, row, 0, asked);
+        table_set_text(t, row, 1, chain.buf);
+        table_set_text(t, row, 2, list.buf);
+    }
+    strbuf_release(&chain);
+    strbuf_release(&list);
+}
+
+enum tally_error clickhouse_dns_chains_run(struct store *store, const struct filters *f,
+                                           struct table **out, struct tally_diag *diag)
+{
+    GHashTable *asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTable *cname = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTable *addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                  (GDestroyNotify)g_ptr_array_unref);
+    struct strbuf where, sql;
+    struct clickhouse_rows rows;
+    strbuf_init(&where);
+    strbuf_init(&sql);
+    strbuf_addstr(&where, " WHERE qname IS NOT NULL AND ");
+    committed(&where, f);
+    *out = table_new("dns-chains", "DNS names, their CNAME chains and final addresses");
+    table_add_column(*out, "name", COLUMN_TEXT);
+    table_add_column(*out, "chain", COLUMN_TEXT);
+    table_add_column(*out, "addresses", COLUMN_TEXT);
+
+    /* The names asked; each name's first CNAME target (in the order the answers were
+     * stored: by import, then within it); the distinct addresses of each name. */
+    strbuf_addf(&sql, "SELECT DISTINCT lower(qname) FROM dns_answer%s", where.buf);
+    enum tally_error err = load_map(store, sql.buf, asked, diag);
+    if (!err) {
+        strbuf_reset(&sql);
+        strbuf_addf(&sql, "SELECT lower(assumeNotNull(name)) AS n, "
+                    "argMin(lower(assumeNotNull(data)), bitShiftLeft(source_id, 40) + seq) "
+                    "FROM dns_answer%s AND type = 'CNAME' AND name IS NOT NULL "
+                    "AND data IS NOT NULL GROUP BY n", where.buf);
+        err = load_map(store, sql.buf, cname, diag);
+    }
+    if (!err) {
+        strbuf_reset(&sql);
+        strbuf_addf(&sql, "SELECT DISTINCT lower(assumeNotNull(name)), assumeNotNull(data) "
+                    "FROM dns_answer%s AND type IN ('A', 'AAAA') AND name IS NOT NULL "
+                    "AND data IS NOT NULL", where.buf);
+        err = clickhouse_select(store, sql.buf, &rows, "cannot read DNS answers", diag);
+        while (!err && clickhouse_next_row(&rows)) {
+            if (rows.nfields < 2 || !rows.field[0] || !rows.field[1])
+                continue;
+            GPtrArray *list = g_hash_table_lookup(addresses, rows.field[0]);
+            if (!list) {
+                list = g_ptr_array_new_with_free_func(g_free);
+                g_hash_table_insert(addresses, g_strdup(rows.field[0]), list);
+            }
+            g_ptr_array_add(list, g_strdup(rows.field[1]));
+        }
+        clickhouse_rows_release(&rows);
+    }
+    if (!err) {
+        guint n;
+        gpointer *names = g_hash_table_get_keys_as_array(asked, &n);
+        xqsort(names, n, sizeof(*names), compare_names);
+        for (guint i = 0; i < n; i++)
+            add_chain(*out, cname, addresses, names[i]);
+        g_free(names);
+    }
+    g_hash_table_destroy(asked);
+    g_hash_table_destroy(cname);
+    g_hash_table_destroy(addresses);
+    strbuf_release(&where);
+    strbuf_release(&sql);
+    return err;
+}
+
+/* ---- has-data and provenance ---- */
+
+/* Whether table holds a row of a committed import meeting cond. */
+static int has_rows(struct store *store, const char *table, const char *cond)
+{
+    static const struct filters none;
+    struct strbuf sql;
+    strbuf_init(&sql);
+    strbuf_addf(&sql, "SELECT 1 FROM %s WHERE %s AND ", table, cond);
+    committed(&sql, &none);
+    strbuf_addstr(&sql, " LIMIT 1");
+    int found = store_has_rows(store, sql.buf);
+    strbuf_release(&sql);
+    return found;
+}
+
+int clickhouse_capture_has_data(const struct analysis *a, struct store *store)
+{
+    if (a->run_clickhouse == clickhouse_talkers_run)
+        return has_rows(store, "conn", "1") || has_rows(store, "probe", "1");
+    if (a->run_clickhouse == clickhouse_capture_summary_run)
+        return has_rows(store, "capture_summary", "1");
+    if (a->run_clickhouse == clickhouse_dns_chains_run)
+        return has_rows(store, "dns_answer", "name IS NOT NULL");
+    return -1;
+}
+
+char *clickhouse_capture_provenance(const struct analysis *a, struct store *store,
+                                    const struct filters *f)
+{
+    struct strbuf sql, sb;
+    struct clickhouse_rows rows;
+    struct tally_diag diag;
+    char *names[2];
+    int n = 0;
+    if (!a->family || strcmp(a->family, "capture") != 0 || a->source_table ||
+        a->names_sources)
+        return NULL;
+    strbuf_init(&sql);
+    strbuf_init(&sb);
+    /* As provenance.c words it: the imports with a capture summary, by name. */
+    strbuf_addstr(&sql, "SELECT path FROM source WHERE id IN (SELECT DISTINCT source_id "
+                  "FROM capture_summary)");
+    if (f->source) {
+        strbuf_addstr(&sql, " AND (toString(id) = ");
+        clickhouse_quote(&sql, f->source);
+        strbuf_addstr(&sql, " OR tag = ");
+        clickhouse_quote(&sql, f->source);
+        strbuf_addstr(&sql, ")");
+    }
+    strbuf_addstr(&sql, " ORDER BY id");
+    if (!clickhouse_select(store, sql.buf, &rows, "", &diag)) {
+        while (clickhouse_next_row(&rows)) {
+            const char *path = rows.field[0];
+            const char *base = path ? strrchr(path, '/') : NULL;
+            if (n < 2)
+                names[n] = xstrdup(base ? base + 1 : path ? path : "?");
+            n++;
+        }
+    }
+    clickhouse_rows_release(&rows);
+    if (n == 1)
+        strbuf_addf(&sb, "from %s", names[0]);
+    else if (n == 2)
+        strbuf_addf(&sb, "from %s and %s", names[0], names[1]);
+    else if (n > 2)
+        strbuf_addf(&sb, "from %d sources", n);
+    for (int i = 0; i < n && i < 2; i++)
+        free(names[i]);
+    strbuf_release(&sql);
+    return strbuf_detach(&sb);
+}
