@@ -79,9 +79,15 @@ for id in $ids; do
 done
 [ -z "$CORPORA" ] && skip "the corpora's captures (configure --with-corpora=DIR)"
 same_answers "every capture in one database" "$TMP/all.db" "$ALL" "$FILTERS"
-check_eq "sources lists the same imports and counts" \
+# Host names from PTR answers are kept in SQLite only: its counts lose them to compare.
+without_names() {
+    awk -F, -v OFS=, 'NR > 1 && match($NF, /(^| )name=[0-9]+/) {
+        n = substr($NF, RSTART, RLENGTH); sub(/.*=/, "", n); $6 -= n
+        sub(/(^| )name=[0-9]+/, "", $NF); sub(/^ /, "", $NF) } { print }'
+}
+check_eq "sources lists the same imports and counts (but host names)" \
     "$("$TALLY" -d "$ALL" sources --format csv | cut -d, -f1-5,8-)" \
-    "$("$TALLY" -d "$TMP/all.db" sources --format csv | cut -d, -f1-5,8-)"
+    "$("$TALLY" -d "$TMP/all.db" sources --format csv | cut -d, -f1-5,8- | without_names)"
 for t in conn probe dns_answer capture_summary; do
     check_eq "the shards hold every $t row" "$(both_shards all "$t")" \
         "$(q "$TMP/all.db" "SELECT COUNT(*) FROM $t")"
