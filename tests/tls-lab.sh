@@ -139,4 +139,22 @@ check_eq "so certs does not list it" "$(grep -c "^$ca," "$TMP/oL.csv")" "0"
 check_eq "--cert takes a fingerprint prefix: the wildcard's hosts" \
     "$(TALLY_DB=$DB "$TALLY" show ports --cert "$(fp wildcard | cut -c1-12)" --format csv | tr '\n' ' ')" \
     "port,proto,hosts 9543,tcp,3 443,tcp,1 "
+
+# ---- the clients' capture: what each ClientHello carried ----
+check "the clients' capture imports" "$TALLY" -d "$TMP/client.db" import "$L/client.pcap"
+check_eq "ten handshakes, one tls_client row each" \
+    "$(q "$TMP/client.db" "SELECT COUNT(*) FROM tls_client")" "10"
+# What the README of the lab says the clients sent, server by server.
+check_eq "SNI: the names the clients sent" \
+    "$(q "$TMP/client.db" "SELECT DISTINCT server || ' ' || sni FROM tls_client ORDER BY 1" | paste -sd';')" \
+    "198.18.0.10 www.shop.example;198.18.0.11 api.shop.example;198.18.0.12 www.shop.example;198.18.1.20 frontdoor.transport.nest.example;198.18.1.21 frontdoor.transport.nest.example;198.18.2.30 weave.transport.nest.example;198.18.3.40 old.shop.example;198.18.3.41 printer.lab.example"
+if needs_lookup tshark; then
+    check_eq "server, SNI and JA3 of every ClientHello equal tshark's" \
+        "$(q "$TMP/client.db" "SELECT server || ' ' || sni || ' ' || ja3 FROM tls_client ORDER BY 1")" \
+        "$(tshark -r "$L/client.pcap" -Y 'tls.handshake.type == 1' -T fields -e ip.dst \
+            -e tls.handshake.extensions_server_name -e tls.handshake.ja3 2>/dev/null | tr '\t' ' ' | LC_ALL=C sort)"
+fi
+check_eq "tls-names: each name's servers and connections" \
+    "$("$TALLY" -d "$TMP/client.db" show tls-names --format csv | cut -d, -f1,2,4 | paste -sd' ')" \
+    "sni,servers,connections www.shop.example,2,3 api.shop.example,1,2 frontdoor.transport.nest.example,2,2 old.shop.example,1,1 printer.lab.example,1,1 weave.transport.nest.example,1,1"
 done_testing
