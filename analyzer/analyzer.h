@@ -146,6 +146,20 @@ enum tally_error clickhouse_app_stack_run(struct store *store, const struct filt
                                           struct table **out, struct tally_diag *diag);
 enum tally_error clickhouse_services_run(struct store *store, const struct filters *f,
                                          struct table **out, struct tally_diag *diag);
+/* The metrics capture-summary lists, in its order, and how each combines over several
+ * captures (capture_talkers.c; the ClickHouse run reads the same list). */
+enum capture_combine {
+    CAPTURE_SUM, CAPTURE_MIN_TIME, CAPTURE_MAX_TIME, CAPTURE_MAX, CAPTURE_LIST, CAPTURE_SECONDS
+};
+struct capture_metric {
+    const char *metric;
+    enum capture_combine how;
+};
+#define CAPTURE_NMETRICS 27
+extern const struct capture_metric capture_metrics[CAPTURE_NMETRICS];
+/* A capture time as capture-summary writes it: "2026-11-22T02:03:09.166879Z". */
+void capture_format_time(double t, char *out, size_t size);
+
 /* The capture analyses there (analyzer/clickhouse_capture.c); has-data of one of them
  * (-1: not a capture analysis), the provenance of a capture analysis (NULL: not one). */
 enum tally_error clickhouse_talkers_run(struct store *store, const struct filters *f,

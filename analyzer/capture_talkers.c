@@ -57,24 +57,21 @@ const struct analysis analysis_talkers = {
 
 /* ---- capture-summary ---- */
 
-/* How each stored metric combines over several captures. */
-enum combine { SUM, MIN_TIME, MAX_TIME, MAX, LIST, SECONDS };
-
-static const struct {
-    const char *metric;
-    enum combine how;
-} summary_metrics[] = {
-    { "link_type", LIST }, { "packets", SUM }, { "bytes", SUM },
-    { "first_seen", MIN_TIME }, { "last_seen", MAX_TIME }, { "duration", SECONDS },
-    { "ipv4", SUM }, { "ipv6", SUM }, { "tcp", SUM }, { "udp", SUM }, { "icmp", SUM },
-    { "icmpv6", SUM }, { "other_ip", SUM }, { "not_ip", SUM }, { "unsupported_link", SUM },
-    { "malformed", SUM }, { "truncated", SUM }, { "fragments", SUM }, { "flows", SUM },
-    { "dns_queries", SUM }, { "dns_responses", SUM }, { "dns_malformed", SUM },
-    { "dns_other_opcode", SUM }, { "http_responses", SUM }, { "snaplen", MAX },
+const struct capture_metric capture_metrics[CAPTURE_NMETRICS] = {
+    { "link_type", CAPTURE_LIST }, { "packets", CAPTURE_SUM }, { "bytes", CAPTURE_SUM },
+    { "first_seen", CAPTURE_MIN_TIME }, { "last_seen", CAPTURE_MAX_TIME },
+    { "duration", CAPTURE_SECONDS }, { "ipv4", CAPTURE_SUM }, { "ipv6", CAPTURE_SUM },
+    { "tcp", CAPTURE_SUM }, { "udp", CAPTURE_SUM }, { "icmp", CAPTURE_SUM },
+    { "icmpv6", CAPTURE_SUM }, { "other_ip", CAPTURE_SUM }, { "not_ip", CAPTURE_SUM },
+    { "unsupported_link", CAPTURE_SUM }, { "malformed", CAPTURE_SUM },
+    { "truncated", CAPTURE_SUM }, { "fragments", CAPTURE_SUM }, { "flows", CAPTURE_SUM },
+    { "dns_queries", CAPTURE_SUM }, { "dns_responses", CAPTURE_SUM },
+    { "dns_malformed", CAPTURE_SUM }, { "dns_other_opcode", CAPTURE_SUM },
+    { "http_responses", CAPTURE_SUM }, { "tls_handshakes", CAPTURE_SUM },
+    { "tls_hidden_certificates", CAPTURE_SUM }, { "snaplen", CAPTURE_MAX },
 };
 
-/* "2026-11-22T02:03:09.166879Z" */
-static void format_time(double t, char *out, size_t size)
+void capture_format_time(double t, char *out, size_t size)
 {
     double whole = floor(t);
     long long usec = llround((t - whole) * 1e6);
@@ -115,10 +112,10 @@ static enum tally_error summary_run(struct store *store, const struct filters *f
     if (f->source)
         sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":source"), f->source, -1,
                           SQLITE_TRANSIENT);
-    for (size_t i = 0; i < sizeof(summary_metrics) / sizeof(summary_metrics[0]); i++) {
+    for (size_t i = 0; i < CAPTURE_NMETRICS; i++) {
         char value[256];
         sqlite3_reset(stmt);
-        sqlite3_bind_text(stmt, 1, summary_metrics[i].metric, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 1, capture_metrics[i].metric, -1, SQLITE_STATIC);
         rc = sqlite3_step(stmt);
         if (rc == SQLITE_DONE)
             continue;
@@ -132,30 +129,30 @@ static enum tally_error summary_run(struct store *store, const struct filters *f
             snprintf(value, sizeof(value), "%d", sqlite3_column_int(stmt, 5));
             table_set_text(*out, row, 1, value);
         }
-        switch (summary_metrics[i].how) {
-        case SUM:
+        switch (capture_metrics[i].how) {
+        case CAPTURE_SUM:
             snprintf(value, sizeof(value), "%lld", (long long)sqlite3_column_int64(stmt, 1));
             break;
-        case MAX:
+        case CAPTURE_MAX:
             snprintf(value, sizeof(value), "%lld", (long long)sqlite3_column_int64(stmt, 3));
             break;
-        case MIN_TIME:
-            format_time(sqlite3_column_double(stmt, 2), value, sizeof(value));
+        case CAPTURE_MIN_TIME:
+            capture_format_time(sqlite3_column_double(stmt, 2), value, sizeof(value));
             break;
-        case MAX_TIME:
-            format_time(sqlite3_column_double(stmt, 3), value, sizeof(value));
+        case CAPTURE_MAX_TIME:
+            capture_format_time(sqlite3_column_double(stmt, 3), value, sizeof(value));
             break;
-        case SECONDS:
+        case CAPTURE_SECONDS:
             snprintf(value, sizeof(value), "%.6f", sqlite3_column_double(stmt, 1));
             break;
-        case LIST: {
+        case CAPTURE_LIST: {
             const unsigned char *text = sqlite3_column_text(stmt, 4);
             snprintf(value, sizeof(value), "%s", text ? (const char *)text : "");
             break;
         }
         }
         size_t row = table_add_row(*out);
-        table_set_text(*out, row, 0, summary_metrics[i].metric);
+        table_set_text(*out, row, 0, capture_metrics[i].metric);
         table_set_text(*out, row, 1, value);
     }
 

@@ -62,40 +62,6 @@ enum tally_error clickhouse_talkers_run(struct store *store, const struct filter
 
 /* ---- capture-summary ---- */
 
-/* How each stored metric combines over several captures: capture_talkers.c's list. */
-enum combine { SUM, MIN_TIME, MAX_TIME, MAX, LIST, SECONDS };
-
-static const struct {
-    const char *metric;
-    enum combine how;
-} summary_metrics[] = {
-    { "link_type", LIST }, { "packets", SUM }, { "bytes", SUM },
-    { "first_seen", MIN_TIME }, { "last_seen", MAX_TIME }, { "duration", SECONDS },
-    { "ipv4", SUM }, { "ipv6", SUM }, { "tcp", SUM }, { "udp", SUM }, { "icmp", SUM },
-    { "icmpv6", SUM }, { "other_ip", SUM }, { "not_ip", SUM }, { "unsupported_link", SUM },
-    { "malformed", SUM }, { "truncated", SUM }, { "fragments", SUM }, { "flows", SUM },
-    { "dns_queries", SUM }, { "dns_responses", SUM }, { "dns_malformed", SUM },
-    { "dns_other_opcode", SUM }, { "http_responses", SUM }, { "snaplen", MAX },
-};
-#define NMETRICS (sizeof(summary_metrics) / sizeof(summary_metrics[0]))
-
-/* "2026-11-22T02:03:09.166879Z", as capture_talkers.c writes it */
-static void format_time(double t, char *out, size_t size)
-{
-    double whole = floor(t);
-    long long usec = llround((t - whole) * 1e6);
-    time_t secs = (time_t)whole;
-    struct tm tm;
-    char date[32];
-    if (usec >= 1000000) {
-        secs++;
-        usec -= 1000000;
-    }
-    gmtime_r(&secs, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, size, "%s.%06lldZ", date, usec);
-}
-
 /* One metric's aggregates over the captures, as the query returns them (text). */
 struct metric_row {
     char *fields[6];            /* sum, min, max, list, captures, max as integer */
@@ -129,7 +95,7 @@ enum tally_error clickhouse_capture_summary_run(struct store *store, const struc
 {
     struct strbuf sql;
     struct clickhouse_rows rows;
-    struct metric_row found[NMETRICS];
+    struct metric_row found[CAPTURE_NMETRICS];
     memset(found, 0, sizeof(found));
     strbuf_init(&sql);
     /* Times are compared as numbers but come back as stored, for strtod to read exactly. */
@@ -148,15 +114,15 @@ enum tally_error clickhouse_capture_summary_run(struct store *store, const struc
     while (!err && clickhouse_next_row(&rows)) {
         if (rows.nfields < 7 || !rows.field[0])
             continue;
-        for (size_t i = 0; i < NMETRICS; i++) {
-            if (strcmp(summary_metrics[i].metric, rows.field[0]) != 0)
+        for (size_t i = 0; i < CAPTURE_NMETRICS; i++) {
+            if (strcmp(capture_metrics[i].metric, rows.field[0]) != 0)
                 continue;
             found[i].found = 1;
             for (int c = 0; c < 6; c++)
                 found[i].fields[c] = rows.field[c + 1] ? rows.field[c + 1] : "";
         }
     }
-    for (size_t i = 0; !err && i < NMETRICS; i++) {
+    for (size_t i = 0; !err && i < CAPTURE_NMETRICS; i++) {
         char value[256];
         double seconds;
         if (!found[i].found)
@@ -166,30 +132,30 @@ enum tally_error clickhouse_capture_summary_run(struct store *store, const struc
             table_set_text(*out, row, 0, "captures");
             table_set_text(*out, row, 1, found[i].fields[4]);
         }
-        switch (summary_metrics[i].how) {
-        case SUM:
+        switch (capture_metrics[i].how) {
+        case CAPTURE_SUM:
             snprintf(value, sizeof(value), "%s", found[i].fields[0]);
             break;
-        case MAX:
+        case CAPTURE_MAX:
             snprintf(value, sizeof(value), "%s", found[i].fields[5]);
             break;
-        case MIN_TIME:
-            format_time(strtod(found[i].fields[1], NULL), value, sizeof(value));
+        case CAPTURE_MIN_TIME:
+            capture_format_time(strtod(found[i].fields[1], NULL), value, sizeof(value));
             break;
-        case MAX_TIME:
-            format_time(strtod(found[i].fields[2], NULL), value, sizeof(value));
+        case CAPTURE_MAX_TIME:
+            capture_format_time(strtod(found[i].fields[2], NULL), value, sizeof(value));
             break;
-        case SECONDS:
+        case CAPTURE_SECONDS:
             if ((err = sum_durations(store, f, &seconds, diag)))
                 continue;
             snprintf(value, sizeof(value), "%.6f", seconds);
             break;
-        case LIST:
+        case CAPTURE_LIST:
             snprintf(value, sizeof(value), "%s", found[i].fields[3]);
             break;
         }
         size_t row = table_add_row(*out);
-        table_set_text(*out, row, 0, summary_metrics[i].metric);
+        table_set_text(*out, row, 0, capture_metrics[i].metric);
         table_set_text(*out, row, 1, value);
     }
     clickhouse_rows_release(&rows);

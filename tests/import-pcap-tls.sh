@@ -95,6 +95,11 @@ thermostat.nest.example,1,127.0.0.1,1,1,1,,"
 check_eq "tls-names --port 8443" \
     "$("$TALLY" -d "$DB" show tls-names --port 8443 --format csv | tail -n +2)" \
     "cloud.nest.example,1,127.0.0.2,1,1,1,edge.nest.example,127.0.0.1;127.0.0.2"
+check_eq "capture-summary: five handshakes, the two TLS 1.3 ones' certificates hidden" \
+    "$("$TALLY" -d "$DB" show capture-summary --format csv | grep '^tls_' | paste -sd' ')" \
+    "tls_handshakes,5 tls_hidden_certificates,2"
+check_eq "as many as the tls_client rows of TLS 1.3" \
+    "$(q "$DB" "SELECT COUNT(*) FROM tls_client WHERE version = 'TLS/1.3'")" "2"
 check_eq "tls-versions counts the captured services" \
     "$("$TALLY" -d "$DB" show tls-versions --format csv)" \
 "version,strength,cipher,services
