@@ -146,6 +146,11 @@ enum tally_error clickhouse_app_stack_run(struct store *store, const struct filt
                                           struct table **out, struct tally_diag *diag);
 enum tally_error clickhouse_services_run(struct store *store, const struct filters *f,
                                          struct table **out, struct tally_diag *diag);
+/* ClickHouse SQL of the selection (analyzer/clickhouse_scan.c): "source_id GLOBAL IN
+ * (<the committed imports --source selects>)", and " AND port IN (...) AND proto = ..." of
+ * --port and --proto (nothing for those not given). */
+void clickhouse_sql_selected(struct strbuf *sql, const struct filters *f);
+void clickhouse_sql_ports(struct strbuf *sql, const struct filters *f);
 /* The metrics capture-summary lists, in its order, and how each combines over several
  * captures (capture_talkers.c; the ClickHouse run reads the same list). */
 enum capture_combine {

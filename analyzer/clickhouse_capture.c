@@ -14,19 +14,6 @@
 #define TALKERS_DEFAULT_TOP 10         /* as capture_talkers.c */
 #define MAX_CHAIN 16                    /* CNAME hops followed, as capture_dns.c */
 
-/* "source_id GLOBAL IN (<the committed imports --source selects>)" */
-static void committed(struct strbuf *sql, const struct filters *f)
-{
-    strbuf_addstr(sql, "source_id GLOBAL IN (SELECT id FROM source");
-    if (f->source) {
-        strbuf_addstr(sql, " WHERE toString(id) = ");
-        clickhouse_quote(sql, f->source);
-        strbuf_addstr(sql, " OR tag = ");
-        clickhouse_quote(sql, f->source);
-    }
-    strbuf_addstr(sql, ")");
-}
-
 /* ---- talkers ---- */
 
 enum tally_error clickhouse_talkers_run(struct store *store, const struct filters *f,
@@ -36,7 +23,7 @@ enum tally_error clickhouse_talkers_run(struct store *store, const struct filter
     strbuf_init(&sql);
     strbuf_init(&where);
     strbuf_addstr(&where, " WHERE ");
-    committed(&where, f);
+    clickhouse_sql_selected(&where, f);
     if (f->proto) {
         strbuf_addstr(&where, " AND proto = ");
         clickhouse_quote(&where, f->proto);
@@ -77,7 +64,7 @@ static enum tally_error sum_durations(struct store *store, const struct filters 
     struct clickhouse_rows rows;
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT value FROM capture_summary WHERE metric = 'duration' AND ");
-    committed(&sql, f);
+    clickhouse_sql_selected(&sql, f);
     strbuf_addstr(&sql, " ORDER BY source_id");
     enum tally_error err = clickhouse_select(store, sql.buf, &rows,
                                              "cannot read the capture summary", diag);
@@ -104,7 +91,7 @@ enum tally_error clickhouse_capture_summary_run(struct store *store, const struc
                   "arrayStringConcat(arraySort(groupUniqArray(value)), ';'), "
                   "uniqExact(source_id), max(toInt64OrZero(value)) "
                   "FROM capture_summary WHERE ");
-    committed(&sql, f);
+    clickhouse_sql_selected(&sql, f);
     strbuf_addstr(&sql, " GROUP BY metric");
     *out = table_new("capture-summary", "Capture summary: packets, time span, protocols");
     table_add_column(*out, "metric", COLUMN_TEXT);
@@ -255,7 +242,7 @@ enum tally_error clickhouse_dns_chains_run(struct store *store, const struct fil
     strbuf_init(&where);
     strbuf_init(&sql);
     strbuf_addstr(&where, " WHERE qname IS NOT NULL AND ");
-    committed(&where, f);
+    clickhouse_sql_selected(&where, f);
     *out = table_new("dns-chains", "DNS names, their CNAME chains and final addresses");
     table_add_column(*out, "name", COLUMN_TEXT);
     table_add_column(*out, "chain", COLUMN_TEXT);
@@ -316,7 +303,7 @@ static int has_rows(struct store *store, const char *table, const char *cond)
     struct strbuf sql;
     strbuf_init(&sql);
     strbuf_addf(&sql, "SELECT 1 FROM %s WHERE %s AND ", table, cond);
-    committed(&sql, &none);
+    clickhouse_sql_selected(&sql, &none);
     strbuf_addstr(&sql, " LIMIT 1");
     int found = store_has_rows(store, sql.buf);
     strbuf_release(&sql);

@@ -9,10 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-/* " WHERE status = 'open' AND <the import is committed and selected> AND <ports, proto>" */
-static void where_open(struct strbuf *sql, const struct filters *f)
+void clickhouse_sql_selected(struct strbuf *sql, const struct filters *f)
 {
-    strbuf_addstr(sql, " WHERE status = 'open' AND source_id GLOBAL IN (SELECT id FROM source");
+    strbuf_addstr(sql, "source_id GLOBAL IN (SELECT id FROM source");
     if (f->source) {
         strbuf_addstr(sql, " WHERE toString(id) = ");
         clickhouse_quote(sql, f->source);
@@ -20,6 +19,10 @@ static void where_open(struct strbuf *sql, const struct filters *f)
         clickhouse_quote(sql, f->source);
     }
     strbuf_addstr(sql, ")");
+}
+
+void clickhouse_sql_ports(struct strbuf *sql, const struct filters *f)
+{
     if (f->nports > 0) {
         strbuf_addstr(sql, " AND port IN (");
         for (int i = 0; i < f->nports; i++)
@@ -30,6 +33,14 @@ static void where_open(struct strbuf *sql, const struct filters *f)
         strbuf_addstr(sql, " AND proto = ");
         clickhouse_quote(sql, f->proto);
     }
+}
+
+/* " WHERE status = 'open' AND <the import is committed and selected> AND <ports, proto>" */
+static void where_open(struct strbuf *sql, const struct filters *f)
+{
+    strbuf_addstr(sql, " WHERE status = 'open' AND ");
+    clickhouse_sql_selected(sql, f);
+    clickhouse_sql_ports(sql, f);
 }
 
 static long long field_int(const struct clickhouse_rows *rows, int i)

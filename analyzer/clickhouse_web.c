@@ -10,24 +10,9 @@
 /* " AND <the import is committed and selected> AND <ports, proto>" */
 static void where_selected(struct strbuf *sql, const struct filters *f)
 {
-    strbuf_addstr(sql, " AND source_id GLOBAL IN (SELECT id FROM source");
-    if (f->source) {
-        strbuf_addstr(sql, " WHERE toString(id) = ");
-        clickhouse_quote(sql, f->source);
-        strbuf_addstr(sql, " OR tag = ");
-        clickhouse_quote(sql, f->source);
-    }
-    strbuf_addstr(sql, ")");
-    if (f->nports > 0) {
-        strbuf_addstr(sql, " AND port IN (");
-        for (int i = 0; i < f->nports; i++)
-            strbuf_addf(sql, "%s%u", i ? "," : "", f->ports[i]);
-        strbuf_addstr(sql, ")");
-    }
-    if (f->proto) {
-        strbuf_addstr(sql, " AND proto = ");
-        clickhouse_quote(sql, f->proto);
-    }
+    strbuf_addstr(sql, " AND ");
+    clickhouse_sql_selected(sql, f);
+    clickhouse_sql_ports(sql, f);
 }
 
 /* Appends a subquery of one row per service (proto, port, addr) of the selection with its
