@@ -151,6 +151,10 @@ enum tally_error clickhouse_services_run(struct store *store, const struct filte
  * --port and --proto (nothing for those not given). */
 void clickhouse_sql_selected(struct strbuf *sql, const struct filters *f);
 void clickhouse_sql_ports(struct strbuf *sql, const struct filters *f);
+/* Appends "from NAME", "from NAME and NAME" or "from N sources": the selected imports with
+ * rows in table, by file name; returns how many. */
+int clickhouse_name_sources(struct store *store, const char *table, const struct filters *f,
+                            struct strbuf *sb);
 /* The metrics capture-summary lists, in its order, and how each combines over several
  * captures (capture_talkers.c; the ClickHouse run reads the same list). */
 enum capture_combine {

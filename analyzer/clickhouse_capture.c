@@ -324,45 +324,12 @@ int clickhouse_capture_has_data(const struct analysis *a, struct store *store)
 char *clickhouse_capture_provenance(const struct analysis *a, struct store *store,
                                     const struct filters *f)
 {
-    struct strbuf sql, sb;
-    struct clickhouse_rows rows;
-    struct tally_diag diag;
-    char *names[2];
-    int n = 0;
+    struct strbuf sb;
     if (!a->family || strcmp(a->family, "capture") != 0 || a->source_table ||
         a->names_sources)
         return NULL;
-    strbuf_init(&sql);
-    strbuf_init(&sb);
     /* As provenance.c words it: the imports with a capture summary, by name. */
-    strbuf_addstr(&sql, "SELECT path FROM source WHERE id IN (SELECT DISTINCT source_id "
-                  "FROM capture_summary)");
-    if (f->source) {
-        strbuf_addstr(&sql, " AND (toString(id) = ");
-        clickhouse_quote(&sql, f->source);
-        strbuf_addstr(&sql, " OR tag = ");
-        clickhouse_quote(&sql, f->source);
-        strbuf_addstr(&sql, ")");
-    }
-    strbuf_addstr(&sql, " ORDER BY id");
-    if (!clickhouse_select(store, sql.buf, &rows, "", &diag)) {
-        while (clickhouse_next_row(&rows)) {
-            const char *path = rows.field[0];
-            const char *base = path ? strrchr(path, '/') : NULL;
-            if (n < 2)
-                names[n] = xstrdup(base ? base + 1 : path ? path : "?");
-            n++;
-        }
-    }
-    clickhouse_rows_release(&rows);
-    if (n == 1)
-        strbuf_addf(&sb, "from %s", names[0]);
-    else if (n == 2)
-        strbuf_addf(&sb, "from %s and %s", names[0], names[1]);
-    else if (n > 2)
-        strbuf_addf(&sb, "from %d sources", n);
-    for (int i = 0; i < n && i < 2; i++)
-        free(names[i]);
-    strbuf_release(&sql);
+    strbuf_init(&sb);
+    clickhouse_name_sources(store, "capture_summary", f, &sb);
     return strbuf_detach(&sb);
 }

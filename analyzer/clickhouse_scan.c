@@ -291,31 +291,24 @@ int clickhouse_has_data(const struct analysis *a, struct store *store)
     return found;
 }
 
-char *clickhouse_provenance_describe(const struct analysis *a, struct store *store,
-                                     const struct filters *f)
+int clickhouse_name_sources(struct store *store, const char *table, const struct filters *f,
+                            struct strbuf *sb)
 {
-    struct strbuf sql, sb, filter;
+    struct strbuf sql;
     struct clickhouse_rows rows;
     struct tally_diag diag;
     char *names[2];
     int n = 0;
-    char *capture = clickhouse_capture_provenance(a, store, f);
-    if (capture)
-        return capture;
-    strbuf_init(&sb);
-    if (a->names_sources || a->source_table || !a->family || strcmp(a->family, "scan") != 0)
-        return strbuf_detach(&sb);
     strbuf_init(&sql);
-    strbuf_init(&filter);
+    strbuf_addf(&sql, "SELECT path FROM source WHERE id IN (SELECT DISTINCT source_id FROM %s) "
+                "AND id GLOBAL IN (SELECT id FROM source", table);
     if (f->source) {
-        strbuf_addstr(&filter, " AND (toString(id) = ");
-        clickhouse_quote(&filter, f->source);
-        strbuf_addstr(&filter, " OR tag = ");
-        clickhouse_quote(&filter, f->source);
-        strbuf_addstr(&filter, ")");
+        strbuf_addstr(&sql, " WHERE toString(id) = ");
+        clickhouse_quote(&sql, f->source);
+        strbuf_addstr(&sql, " OR tag = ");
+        clickhouse_quote(&sql, f->source);
     }
-    strbuf_addf(&sql, "SELECT path FROM source WHERE id IN (SELECT DISTINCT source_id FROM "
-                "observation)%s ORDER BY id", filter.len ? filter.buf : "");
+    strbuf_addstr(&sql, ") ORDER BY id");
     if (!clickhouse_select(store, sql.buf, &rows, "", &diag)) {
         while (clickhouse_next_row(&rows)) {
             const char *path = rows.field[0];
@@ -327,18 +320,34 @@ char *clickhouse_provenance_describe(const struct analysis *a, struct store *sto
     }
     clickhouse_rows_release(&rows);
     if (n == 1)
-        strbuf_addf(&sb, "from %s", names[0]);
+        strbuf_addf(sb, "from %s", names[0]);
     else if (n == 2)
-        strbuf_addf(&sb, "from %s and %s", names[0], names[1]);
+        strbuf_addf(sb, "from %s and %s", names[0], names[1]);
     else if (n > 2)
-        strbuf_addf(&sb, "from %d sources", n);
+        strbuf_addf(sb, "from %d sources", n);
     for (int i = 0; i < n && i < 2; i++)
         free(names[i]);
-    if (n > 0) {
-        strbuf_reset(&sql);
-        strbuf_addf(&sql, "SELECT min(seen), max(seen), count() FROM observation WHERE seen "
-                    "IS NOT NULL AND source_id GLOBAL IN (SELECT id FROM source WHERE 1%s)",
-                    filter.len ? filter.buf : "");
+    strbuf_release(&sql);
+    return n;
+}
+
+char *clickhouse_provenance_describe(const struct analysis *a, struct store *store,
+                                     const struct filters *f)
+{
+    struct strbuf sql, sb;
+    struct clickhouse_rows rows;
+    struct tally_diag diag;
+    char *capture = clickhouse_capture_provenance(a, store, f);
+    if (capture)
+        return capture;
+    strbuf_init(&sb);
+    if (a->names_sources || a->source_table || !a->family || strcmp(a->family, "scan") != 0)
+        return strbuf_detach(&sb);
+    if (clickhouse_name_sources(store, "observation", f, &sb) > 0) {
+        strbuf_init(&sql);
+        strbuf_addstr(&sql, "SELECT min(seen), max(seen), count() FROM observation WHERE seen "
+                      "IS NOT NULL AND ");
+        clickhouse_sql_selected(&sql, f);
         if (!clickhouse_select(store, sql.buf, &rows, "", &diag) &&
             clickhouse_next_row(&rows) && field_int(&rows, 2) > 0) {
             char lo[32], hi[32];
@@ -352,9 +361,8 @@ char *clickhouse_provenance_describe(const struct analysis *a, struct store *sto
                 strbuf_addf(&sb, ", %s to %s", lo, hi);
         }
         clickhouse_rows_release(&rows);
+        strbuf_release(&sql);
     }
-    strbuf_release(&filter);
-    strbuf_release(&sql);
     return strbuf_detach(&sb);
 }
 
