@@ -9,53 +9,8 @@
 
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 enum dig_section { SECTION_NONE, SECTION_ANSWER, SECTION_OTHER };
-
-static int is_class(const char *t)
-{
-    return strcmp(t, "IN") == 0 || strcmp(t, "CH") == 0 || strcmp(t, "HS") == 0 ||
-           strncmp(t, "CLASS", 5) == 0;
-}
-
-static int is_type(const char *t)
-{
-    if (!isupper((unsigned char)*t))
-        return 0;
-    for (; *t; t++)
-        if (!isupper((unsigned char)*t) && !isdigit((unsigned char)*t))
-            return 0;
-    return 1;
-}
-
-/* A record line NAME [TTL] [CLASS] TYPE DATA into its parts (in place); 0 if not one. */
-static int split_record(char *line, char **name, char **type, char **data)
-{
-    char *save = NULL, *field;
-    *name = strtok_r(line, " \t", &save);
-    field = strtok_r(NULL, " \t", &save);
-    if (!*name || !field)
-        return 0;
-    if (isdigit((unsigned char)*field)) {
-        for (const char *d = field; *d; d++)
-            if (!isdigit((unsigned char)*d))
-                return 0;
-        field = strtok_r(NULL, " \t", &save);
-    }
-    if (field && is_class(field))
-        field = strtok_r(NULL, " \t", &save);
-    if (!field || !is_type(field))
-        return 0;
-    *type = field;
-    *data = save ? save + strspn(save, " \t") : NULL;
-    if (!*data || !**data)
-        return 0;
-    size_t n = strlen(*data);
-    while (n && ((*data)[n - 1] == ' ' || (*data)[n - 1] == '\t'))
-        (*data)[--n] = '\0';
-    return 1;
-}
 
 static int dig_sniff(const unsigned char *head, size_t len, const char *path)
 {
@@ -76,7 +31,7 @@ static int dig_sniff(const unsigned char *head, size_t len, const char *path)
     struct ip_addr addr;
     const char *ttl = line + strcspn(line, " \t");
     ttl += strspn(ttl, " \t");
-    if (isdigit((unsigned char)*ttl) && split_record(line, &name, &type, &data) &&
+    if (isdigit((unsigned char)*ttl) && names_split_record(line, 0, &name, &type, &data) &&
         strcmp(type, "PTR") == 0 && host_reverse_addr(name, &addr) == 0)
         return 70;
     return 0;
@@ -118,7 +73,7 @@ static enum tally_error dig_run(struct import_ctx *ctx)
             continue;
         }
         snprintf(found, sizeof(found), "%.80s", p);
-        if (!split_record(p, &name, &type, &data)) {
+        if (!names_split_record(p, 0, &name, &type, &data)) {
             if ((err = import_bad_record(ctx, "expected a dig answer line NAME TTL CLASS TYPE "
                                          "DATA such as '4.3.2.1.in-addr.arpa. 300 IN PTR "
                                          "host.example.', found '%s'", found)))
@@ -127,14 +82,9 @@ static enum tally_error dig_run(struct import_ctx *ctx)
         }
         if (section == SECTION_OTHER)
             continue;
-        err = names_answer(ctx, aliases, NAME_ORIGIN_DIG, 1, name, type, data,
-                           asked_reverse ? &asked : NULL, 0);
-        if (err == TALLY_ERROR_DATA)
-            err = import_bad_record(ctx, "expected a name or address after %s, found '%s'",
-                                    type, found);
-        if (err)
+        if ((err = names_answer_line(ctx, aliases, NAME_ORIGIN_DIG, name, type, data,
+                                     asked_reverse ? &asked : NULL, found)))
             goto done;
-        import_progress(ctx);
     }
     if (got < 0)
         err = input_error(ctx->in);

@@ -7,26 +7,7 @@
  * address; other types are read and passed over. */
 #include "importers/names_common.h"
 
-#include <ctype.h>
 #include <string.h>
-
-/* The first line of head as the three parts of a record; 0 when it is not one. */
-static int split_record(char *line, char **name, char **type, char **data)
-{
-    char *save = NULL;
-    *name = strtok_r(line, " \t", &save);
-    *type = strtok_r(NULL, " \t", &save);
-    *data = save ? save + strspn(save, " \t") : NULL;
-    if (!*name || !*type || !*data || !**data)
-        return 0;
-    size_t n = strlen(*name);
-    if (n < 2 || (*name)[n - 1] != '.')
-        return 0;
-    for (const char *t = *type; *t; t++)
-        if (!isupper((unsigned char)*t) && !isdigit((unsigned char)*t))
-            return 0;
-    return isupper((unsigned char)**type);
-}
 
 static int massdns_sniff(const unsigned char *head, size_t len, const char *path)
 {
@@ -42,7 +23,7 @@ static int massdns_sniff(const unsigned char *head, size_t len, const char *path
     if (n && line[n - 1] == '\r')
         line[n - 1] = '\0';
     /* dig's answer lines have a TTL and class between name and type. */
-    if (!split_record(line, &name, &type, &data))
+    if (!names_split_record(line, 1, &name, &type, &data))
         return 0;
     struct ip_addr addr;
     if (strcmp(type, "PTR") == 0 && host_reverse_addr(name, &addr) == 0)
@@ -67,23 +48,16 @@ static enum tally_error massdns_run(struct import_ctx *ctx)
         snprintf(found, sizeof(found), "%.80s", line);
         if (line[strspn(line, " \t")] == '\0')
             continue;
-        if (!split_record(line, &name, &type, &data)) {
+        if (!names_split_record(line, 1, &name, &type, &data)) {
             if ((err = import_bad_record(ctx, "expected a massdns -o S line NAME. TYPE DATA "
                                          "such as '4.3.2.1.in-addr.arpa. PTR host.example.', "
                                          "found '%s'", found)))
                 goto done;
             continue;
         }
-        size_t dl = strlen(data);
-        while (dl && (data[dl - 1] == ' ' || data[dl - 1] == '\t'))
-            data[--dl] = '\0';
-        err = names_answer(ctx, aliases, NAME_ORIGIN_MASSDNS, 1, name, type, data, NULL, 0);
-        if (err == TALLY_ERROR_DATA)
-            err = import_bad_record(ctx, "expected a name or address after %s, found '%s'",
-                                    type, found);
-        if (err)
+        if ((err = names_answer_line(ctx, aliases, NAME_ORIGIN_MASSDNS, name, type, data,
+                                     NULL, found)))
             goto done;
-        import_progress(ctx);
     }
     if (got < 0)
         err = input_error(ctx->in);

@@ -82,3 +82,66 @@ enum tally_error names_answer(struct import_ctx *ctx, struct names_aliases *alia
         return store_fail(ctx->store, ctx->diag, "cannot store a host name");
     return TALLY_OK;
 }
+
+static int is_class(const char *t)
+{
+    return strcmp(t, "IN") == 0 || strcmp(t, "CH") == 0 || strcmp(t, "HS") == 0 ||
+           strncmp(t, "CLASS", 5) == 0;
+}
+
+static int is_type(const char *t)
+{
+    if (!isupper((unsigned char)*t))
+        return 0;
+    for (; *t; t++)
+        if (!isupper((unsigned char)*t) && !isdigit((unsigned char)*t))
+            return 0;
+    return 1;
+}
+
+int names_split_record(char *line, int bare, char **name, char **type, char **data)
+{
+    char *save = NULL, *field;
+    *name = strtok_r(line, " \t", &save);
+    field = strtok_r(NULL, " \t", &save);
+    if (!*name || !field)
+        return 0;
+    if (bare) {
+        size_t n = strlen(*name);
+        if (n < 2 || (*name)[n - 1] != '.')
+            return 0;
+    } else {
+        if (isdigit((unsigned char)*field)) {
+            for (const char *d = field; *d; d++)
+                if (!isdigit((unsigned char)*d))
+                    return 0;
+            field = strtok_r(NULL, " \t", &save);
+        }
+        if (field && is_class(field))
+            field = strtok_r(NULL, " \t", &save);
+    }
+    if (!field || !is_type(field))
+        return 0;
+    *type = field;
+    *data = save ? save + strspn(save, " \t") : NULL;
+    if (!*data || !**data)
+        return 0;
+    size_t n = strlen(*data);
+    while (n && ((*data)[n - 1] == ' ' || (*data)[n - 1] == '\t'))
+        (*data)[--n] = '\0';
+    return 1;
+}
+
+enum tally_error names_answer_line(struct import_ctx *ctx, struct names_aliases *aliases,
+                                   const char *origin, const char *name, const char *type,
+                                   const char *data, const struct ip_addr *fallback,
+                                   const char *found)
+{
+    enum tally_error err = names_answer(ctx, aliases, origin, 1, name, type, data, fallback, 0);
+    if (err == TALLY_ERROR_DATA)
+        err = import_bad_record(ctx, "expected a name or address after %s, found '%s'", type,
+                                found);
+    if (!err)
+        import_progress(ctx);
+    return err;
+}

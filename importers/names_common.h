@@ -32,4 +32,17 @@ enum tally_error names_answer(struct import_ctx *ctx, struct names_aliases *alia
                               const char *type, const char *data,
                               const struct ip_addr *fallback, int64_t seen);
 
+/* A record line "NAME [TTL] [CLASS] TYPE DATA", as dig writes it, split in place, DATA's
+ * trailing blanks cut; with bare set, only the form massdns writes, "NAME. TYPE DATA": no
+ * TTL or class, the name ending in a dot. 0 when the line is not a record. */
+int names_split_record(char *line, int bare, char **name, char **type, char **data);
+
+/* names_answer() for a record read from line `found` of a text file (an excerpt of it):
+ * a record whose data is not a name or address is reported as a bad record, "expected a
+ * name or address after TYPE, found 'LINE'", and passed over when the import is lenient. */
+enum tally_error names_answer_line(struct import_ctx *ctx, struct names_aliases *aliases,
+                                   const char *origin, const char *name, const char *type,
+                                   const char *data, const struct ip_addr *fallback,
+                                   const char *found);
+
 #endif
