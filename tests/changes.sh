@@ -7,45 +7,26 @@
 # and ports appearing and disappearing as ndiff says between two nmap XML files.
 . "$top_srcdir/tests/lib.sh"
 
-# list FILE SECONDS LINE...: a masscan list, each LINE "status proto port addr[ service
-# banner]", all seen at SECONDS.
-list() {
-    local file=$1 seen=$2 line
-    shift 2
-    echo "#masscan" > "$file"
-    for line in "$@"; do
-        set -- $line
-        if [ $# -gt 4 ]; then
-            local head="$1 $2 $3 $4 $seen $5"
-            shift 5
-            echo "$head $*" >> "$file"
-        else
-            echo "$1 $2 $3 $4 $seen" >> "$file"
-        fi
-    done
-    echo "# end" >> "$file"
-}
-http() { printf 'HTTP/1.1 200 OK\\x0d\\x0aServer: %s\\x0d\\x0a%s\\x0d\\x0a' "$1" "${2:+X-Powered-By: $2\\x0d\\x0a}"; }
 
 # January: five hosts on 80 in two /24s and one IPv6 host; 443 on one.
-list "$TMP/jan.oL" 1389312000 \
+masscan_list "$TMP/jan.oL" 1389312000 \
     "open tcp 80 198.51.100.1" "open tcp 80 198.51.100.2" "open tcp 80 198.51.100.3" \
     "open tcp 80 203.0.113.9" "open tcp 443 198.51.100.1" "open tcp 80 2001:db8::1" \
-    "banner tcp 80 198.51.100.1 http $(http nginx/1.4.4 PHP/5.4.0)" \
+    "banner tcp 80 198.51.100.1 http $(http_banner nginx/1.4.4 PHP/5.4.0)" \
     "banner tcp 80 198.51.100.2 http.server Apache/2.2.22" \
     "banner tcp 80 203.0.113.9 ssh SSH-2.0-OpenSSH_6.6" \
     "open tcp 80 198.51.100.5" "banner tcp 80 198.51.100.5 ssh SSH-2.0-OpenSSH_6.6"
 # February: .1 stays (Apache now, no PHP), .2 stays as it was, .5 answers as ftp now
 # (ssh before), .3 and 203.0.113.9 are
 # gone, .4 and 192.0.2.7 are new; on IPv6 ::1 is gone and ::2 new; 443 is not scanned.
-list "$TMP/feb.oL" 1391990400 \
+masscan_list "$TMP/feb.oL" 1391990400 \
     "open tcp 80 198.51.100.1" "open tcp 80 198.51.100.2" "open tcp 80 198.51.100.4" \
     "open tcp 80 192.0.2.7" "open tcp 80 2001:db8::2" \
-    "banner tcp 80 198.51.100.1 http $(http Apache/2.4.1 '')" \
+    "banner tcp 80 198.51.100.1 http $(http_banner Apache/2.4.1 '')" \
     "banner tcp 80 198.51.100.2 http.server Apache/2.2.22" \
     "open tcp 80 198.51.100.5" "banner tcp 80 198.51.100.5 ftp 220 (vsFTPd 3.0.3)"
 # March: another port only, which shares nothing with February.
-list "$TMP/mar.oL" 1394409600 "open tcp 22 198.51.100.1" "open tcp 22 198.51.100.9"
+masscan_list "$TMP/mar.oL" 1394409600 "open tcp 22 198.51.100.1" "open tcp 22 198.51.100.9"
 
 show() { "$TALLY" show "$@" --format csv; }
 
@@ -134,8 +115,8 @@ check_exit "--from naming an import that holds no scan exits 2" 2 \
 check_eq "and says so" "$(cat "$TMP/exit.err")" "tally: --from 4: that import holds no scan"
 
 # A tag naming two imports is one side: their union.
-list "$TMP/jan-b.oL" 1389312000 "open tcp 80 198.51.100.4"
-list "$TMP/jan-c.oL" 1389312000 "open tcp 80 198.51.100.3"
+masscan_list "$TMP/jan-b.oL" 1389312000 "open tcp 80 198.51.100.4"
+masscan_list "$TMP/jan-c.oL" 1389312000 "open tcp 80 198.51.100.3"
 "$TALLY" import --tag jan "$TMP/jan-b.oL" "$TMP/jan-c.oL" >/dev/null 2>&1
 check_eq "the union of a tag's imports against February" \
     "$(show changes --from jan --to feb | sed -n 2p)" "198.51.100.0/24,tcp,80,3,1,0,1"
@@ -145,17 +126,17 @@ check_eq "the subtitle names the tag's sources" \
 
 # A tag's imports answer for one service together, ranked as their rows would be: the most
 # recent Server wins, an X-Powered-By of an older import beats no stack of a newer one.
-list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http lighttpd/1.4 PHP/7.4)" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Caddy '')" \
+masscan_list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner lighttpd/1.4 PHP/7.4)" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Caddy '')" \
     "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ssh SSH-2.0-OpenSSH_9.2"
-list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http Caddy '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Boa '')" \
+masscan_list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner Caddy '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
     "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 unknown ?"
-list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http nginx '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Boa '')" \
+masscan_list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner nginx '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
     "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ftp 220 ready"
 TALLY_DB="$TMP/union.db" "$TALLY" import --tag early "$TMP/u1.oL" "$TMP/u2.oL" >/dev/null 2>&1
 TALLY_DB="$TMP/union.db" "$TALLY" import --tag late "$TMP/u3.oL" >/dev/null 2>&1

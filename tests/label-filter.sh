@@ -6,43 +6,24 @@
 
 export TALLY_LOCATION_DB=""
 
-# list FILE SECONDS LINE...: a masscan list, each LINE "status proto port addr[ service
-# banner]", all seen at SECONDS.
-list() {
-    local file=$1 seen=$2 line
-    shift 2
-    echo "#masscan" > "$file"
-    for line in "$@"; do
-        set -- $line
-        if [ $# -gt 4 ]; then
-            local head="$1 $2 $3 $4 $seen $5"
-            shift 5
-            echo "$head $*" >> "$file"
-        else
-            echo "$1 $2 $3 $4 $seen" >> "$file"
-        fi
-    done
-    echo "# end" >> "$file"
-}
-http() { printf 'HTTP/1.1 200 OK\\x0d\\x0aServer: %s\\x0d\\x0a%s\\x0d\\x0a' "$1" "${2:+X-Powered-By: $2\\x0d\\x0a}"; }
 
 # January: .1 (nginx + PHP), .2 (Apache), .3 and .5 (ssh) on 80, .1 on 443, 203.0.113.9
 # (ssh) and 2001:db8::1 on 80.
-list "$TMP/jan.oL" 1389312000 \
+masscan_list "$TMP/jan.oL" 1389312000 \
     "open tcp 80 198.51.100.1" "open tcp 80 198.51.100.2" "open tcp 80 198.51.100.3" \
     "open tcp 80 203.0.113.9" "open tcp 443 198.51.100.1" "open tcp 80 2001:db8::1" \
-    "banner tcp 80 198.51.100.1 http $(http nginx/1.4.4 PHP/5.4.0)" \
+    "banner tcp 80 198.51.100.1 http $(http_banner nginx/1.4.4 PHP/5.4.0)" \
     "banner tcp 80 198.51.100.2 http.server Apache/2.2.22" \
     "banner tcp 80 203.0.113.9 ssh SSH-2.0-OpenSSH_6.6" \
     "open tcp 80 198.51.100.5" "banner tcp 80 198.51.100.5 ssh SSH-2.0-OpenSSH_6.6"
 # February: .1 Apache without PHP, .2 as before, .5 ftp; .3, 203.0.113.9 and ::1 gone;
 # .4, 192.0.2.7 (IIS with ASP.NET) and ::2 new.
-list "$TMP/feb.oL" 1391990400 \
+masscan_list "$TMP/feb.oL" 1391990400 \
     "open tcp 80 198.51.100.1" "open tcp 80 198.51.100.2" "open tcp 80 198.51.100.4" \
     "open tcp 80 192.0.2.7" "open tcp 80 2001:db8::2" \
-    "banner tcp 80 198.51.100.1 http $(http Apache/2.4.1 '')" \
+    "banner tcp 80 198.51.100.1 http $(http_banner Apache/2.4.1 '')" \
     "banner tcp 80 198.51.100.2 http.server Apache/2.2.22" \
-    "banner tcp 80 192.0.2.7 http $(http Microsoft-IIS/10.0 ASP.NET)" \
+    "banner tcp 80 192.0.2.7 http $(http_banner Microsoft-IIS/10.0 ASP.NET)" \
     "open tcp 80 198.51.100.5" "banner tcp 80 198.51.100.5 ftp 220 (vsFTPd 3.0.3)"
 # rack-1 holds .1-.3 inside the office's /24; 203.0.113.9 has no label.
 cat > "$TMP/labels.csv" <<'END'
@@ -110,7 +91,7 @@ check "a chart of changes --label, its subtitle naming the label" \
 # 1.1.1.1 are in different autonomous systems.
 if needs location && [ -r /usr/share/libloc-location/location.db ]; then
     export TALLY_DB="$TMP/loc.db"
-    list "$TMP/loc.oL" 1389312000 "open tcp 80 8.8.8.8" "open tcp 80 1.1.1.1" \
+    masscan_list "$TMP/loc.oL" 1389312000 "open tcp 80 8.8.8.8" "open tcp 80 1.1.1.1" \
         "banner tcp 80 8.8.8.8 http.server gws" "banner tcp 80 1.1.1.1 http.server cloudflare"
     "$TALLY" import "$TMP/loc.oL" 2>/dev/null
     unset TALLY_LOCATION_DB

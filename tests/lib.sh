@@ -56,6 +56,27 @@ db_dump() { "$SQLITE3" "$1" .dump 2>/dev/null | md5sum; }
 q() { if [ $# -ge 2 ]; then "$SQLITE3" "$1" "$2"; else "$SQLITE3" "$TALLY_DB" "$1"; fi; }
 # svg_text FILE: the text an SVG shows, one element per line.
 svg_text() { "$PYTHON3" "$top_srcdir/tests/svg-text.py" "$1"; }
+
+# masscan_list FILE SECONDS LINE...: a masscan -oL file, each LINE "status proto port
+# addr[ service banner]", all seen at SECONDS.
+masscan_list() {
+    local file=$1 seen=$2 line
+    shift 2
+    echo "#masscan" > "$file"
+    for line in "$@"; do
+        set -- $line
+        if [ $# -gt 4 ]; then
+            local head="$1 $2 $3 $4 $seen $5"
+            shift 5
+            echo "$head $*" >> "$file"
+        else
+            echo "$1 $2 $3 $4 $seen" >> "$file"
+        fi
+    done
+    echo "# end" >> "$file"
+}
+# http_banner SERVER [POWERED]: an HTTP response head as masscan escapes it in a banner.
+http_banner() { printf 'HTTP/1.1 200 OK\\x0d\\x0aServer: %s\\x0d\\x0a%s\\x0d\\x0a' "$1" "${2:+X-Powered-By: $2\\x0d\\x0a}"; }
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
 
 # ---- prerequisites ----
