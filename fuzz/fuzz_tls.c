@@ -3,25 +3,13 @@
  * split at its first byte's offset into what a client and a server sent on one TCP
  * connection, each read as a reassembled stream, stored into an in-memory database whose
  * import is then rolled back. */
+#include "fuzz/fuzz_store.h"
 #include "importers/pcap_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static struct store *store;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    struct tally_diag diag;
-    if (store_open(":memory:", STORE_READ_WRITE, &store, &diag) != TALLY_OK)
-        abort();
-    (void)argc;
-    (void)argv;
-    return 0;
-}
 
 /* Feeds len bytes to direction dir of f in segments of at most 97 bytes, as they come. */
 static void feed(struct pcap_state *st, struct flow *f, int dir, const uint8_t *data,
@@ -31,9 +19,7 @@ static void feed(struct pcap_state *st, struct flow *f, int dir, const uint8_t *
     int done = 0;
     for (size_t off = 0; off < len && !done; off += 97) {
         size_t n = len - off < 97 ? len - off : 97;
-        /* An exact-size copy, so a read past the segment is caught. */
-        uint8_t *seg = malloc(n);
-        memcpy(seg, data + off, n);
+        uint8_t *seg = fuzz_copy(data + off, n);
         if (stream_add(s, 1000 + (uint32_t)off, seg, n) < 0)
             abort();
         free(seg);
@@ -45,13 +31,10 @@ static void feed(struct pcap_state *st, struct flow *f, int dir, const uint8_t *
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct tally_diag diag;
-    struct source_info info = { .path = "fuzz.pcap", .format = "pcap" };
-    if (store_import_begin(store, &info, &diag) != TALLY_OK)
-        abort();
-    struct import_options opt = { .tz = "UTC" };
-    struct import_ctx ctx = { .store = store, .opt = &opt, .diag = &diag };
-    struct pcap_state st = { .ctx = &ctx };
+    struct fuzz_import fi;
+    fuzz_import_begin(&fi, "fuzz.pcap", "pcap");
+    struct import_ctx *ctx = &fi.ctx;
+    struct pcap_state st = { .ctx = ctx };
     struct flow f = { .key = { .family = 4, .proto = 6, .sport = 40000, .dport = 443,
                                .src = { 192, 0, 2, 2 }, .dst = { 192, 0, 2, 1 } } };
     size_t split = size ? data[0] % (size + 1) : 0;
@@ -61,6 +44,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pcap_tls_end(&st, &f) != TALLY_OK || pcap_tls_finish(&st) != TALLY_OK)
         abort();
     pcap_tls_free(&st);
-    store_import_rollback(store);
+    fuzz_import_end(&fi);
     return 0;
 }

@@ -21,7 +21,7 @@ LSAN_OPTIONS="suppressions=$src/tests/lsan.supp:print_suppressions=0"
 export LSAN_OPTIONS
 
 objects=""
-for f in "$src"/util/*.c "$src"/store/*.c "$src"/importers/*.c; do
+for f in "$src"/util/*.c "$src"/store/*.c "$src"/importers/*.c "$src"/fuzz/fuzz_store.c; do
     o="$out/obj/$(basename "$(dirname "$f")")-$(basename "$f" .c).o"
     $cc $flags -c "$f" -o "$o"
     objects="$objects $o"
