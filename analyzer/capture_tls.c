@@ -3,32 +3,15 @@
  * connections and the distinct JA3 and JA4 client fingerprints; beside it, when the same
  * capture resolved the name, its DNS CNAME chain and final addresses (as dns-chains). Names
  * are compared and shown in lower case. */
-#include "analyzer/analyzer.h"
+#include "analyzer/dns_chain.h"
 
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CHAIN 16            /* CNAME hops followed before a chain is cut */
-
-/* A capture's DNS answers, keyed "SOURCE NAME". */
-struct tls_dns {
-    GHashTable *cname;          /* -> target (the first seen) */
-    GHashTable *addresses;      /* -> GPtrArray of addresses, in order seen */
-};
-
-static int compare_address_text(const void *a, const void *b)
-{
-    struct ip_addr x, y;
-    const char *sa = *(const char *const *)a, *sb = *(const char *const *)b;
-    if (ip_parse(sa, &x) < 0 || ip_parse(sb, &y) < 0)
-        return strcmp(sa, sb);
-    if (x.family != y.family)
-        return x.family - y.family;
-    return memcmp(x.bytes, y.bytes, x.family == 4 ? 4 : 16);
-}
-
-static enum tally_error dns_load(struct store *store, struct tls_dns *m, struct tally_diag *diag)
+/* The DNS answers of the captures with TLS connections, each capture its own scope. */
+static enum tally_error dns_load(struct store *store, struct dns_chain_map *m,
+                                 struct tally_diag *diag)
 {
     static const char sql[] =
         "SELECT source_id, lower(name), type, lower(data) FROM dns_answer "
@@ -40,65 +23,15 @@ static enum tally_error dns_load(struct store *store, struct tls_dns *m, struct 
     if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK)
         return store_fail(store, diag, "cannot read DNS answers");
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *type = (const char *)sqlite3_column_text(stmt, 2);
-        const char *data = (const char *)sqlite3_column_text(stmt, 3);
-        char *key = g_strdup_printf("%lld %s", (long long)sqlite3_column_int64(stmt, 0),
-                                    (const char *)sqlite3_column_text(stmt, 1));
-        if (strcmp(type, "CNAME") == 0) {
-            if (!g_hash_table_contains(m->cname, key))
-                g_hash_table_insert(m->cname, g_strdup(key), g_strdup(data));
-        } else {
-            GPtrArray *list = g_hash_table_lookup(m->addresses, key);
-            int seen = 0;
-            if (!list) {
-                list = g_ptr_array_new_with_free_func(g_free);
-                g_hash_table_insert(m->addresses, g_strdup(key), list);
-            }
-            for (guint i = 0; i < list->len && !seen; i++)
-                seen = strcmp(list->pdata[i], data) == 0;
-            if (!seen)
-                g_ptr_array_add(list, g_strdup(data));
-        }
-        g_free(key);
+        dns_chain_add(m, sqlite3_column_int64(stmt, 0),
+                      (const char *)sqlite3_column_text(stmt, 1),
+                      (const char *)sqlite3_column_text(stmt, 2),
+                      (const char *)sqlite3_column_text(stmt, 3));
     }
     if (rc != SQLITE_DONE)
         err = store_fail(store, diag, "cannot read DNS answers");
     sqlite3_finalize(stmt);
     return err;
-}
-
-/* The chain and addresses name led to in the DNS answers of source; 0 when none. */
-static int dns_follow(const struct tls_dns *m, long long source, const char *name,
-                      struct strbuf *chain, struct strbuf *addresses)
-{
-    char *visited[MAX_CHAIN + 1];
-    int hops = 0;
-    visited[0] = g_strdup(name);
-    while (hops < MAX_CHAIN) {
-        char *key = g_strdup_printf("%lld %s", source, visited[hops]);
-        const char *next = g_hash_table_lookup(m->cname, key);
-        int loop = 0;
-        g_free(key);
-        if (!next)
-            break;
-        for (int i = 0; i <= hops; i++)
-            loop |= strcmp(visited[i], next) == 0;
-        if (loop)
-            break;                      /* a CNAME loop: the chain stops before it */
-        strbuf_addf(chain, "%s%s", chain->len ? ";" : "", next);
-        visited[++hops] = g_strdup(next);
-    }
-    char *key = g_strdup_printf("%lld %s", source, visited[hops]);
-    GPtrArray *list = g_hash_table_lookup(m->addresses, key);
-    g_free(key);
-    if (list) {
-        g_ptr_array_sort(list, compare_address_text);
-        for (guint i = 0; i < list->len; i++)
-            strbuf_addf(addresses, "%s%s", i ? ";" : "", (const char *)list->pdata[i]);
-    }
-    for (int i = 0; i <= hops; i++)
-        g_free(visited[i]);
-    return chain->len || addresses->len;
 }
 
 /* "a,b,c" (group_concat) as the addresses sorted, ';'-separated. */
@@ -107,7 +40,7 @@ static void sorted_addresses(const char *list, struct strbuf *out)
     gchar **parts = g_strsplit(list ? list : "", ",", -1);
     guint n = g_strv_length(parts);
     if (n)
-        xqsort(parts, n, sizeof(*parts), compare_address_text);
+        xqsort(parts, n, sizeof(*parts), dns_compare_addresses);
     for (guint i = 0; i < n; i++)
         strbuf_addf(out, "%s%s", i ? ";" : "", parts[i]);
     g_strfreev(parts);
@@ -121,7 +54,8 @@ static int compare_ids(const void *a, const void *b)
 
 /* The DNS chain of name from the first of the sources ("1,3": group_concat) that resolved
  * it; cells left empty when none did. */
-static void set_chain(struct table *t, size_t row, const struct tls_dns *m, const char *name,
+static void set_chain(struct table *t, size_t row, const struct dns_chain_map *m,
+                      const char *name,
                       const char *sources)
 {
     struct strbuf chain, addresses;
@@ -132,7 +66,7 @@ static void set_chain(struct table *t, size_t row, const struct tls_dns *m, cons
     if (n)
         xqsort(ids, n, sizeof(*ids), compare_ids);
     for (guint i = 0; i < n; i++) {
-        if (dns_follow(m, atoll(ids[i]), name, &chain, &addresses)) {
+        if (dns_chain_follow(m, atoll(ids[i]), name, &chain, &addresses)) {
             table_set_text(t, row, 6, chain.buf);
             table_set_text(t, row, 7, addresses.buf);
             break;
@@ -146,11 +80,7 @@ static void set_chain(struct table *t, size_t row, const struct tls_dns *m, cons
 static enum tally_error tls_names_run(struct store *store, const struct filters *f,
                                       struct table **out, struct tally_diag *diag)
 {
-    struct tls_dns m = {
-        .cname = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
-        .addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify)g_ptr_array_unref),
-    };
+    struct dns_chain_map *m = dns_chain_map_new();
     struct strbuf sql, cell;
     sqlite3_stmt *stmt = NULL;
     int rc;
@@ -174,7 +104,7 @@ static enum tally_error tls_names_run(struct store *store, const struct filters 
     table_add_column(*out, "ja4", COLUMN_INTEGER);
     table_add_column(*out, "dns_chain", COLUMN_TEXT);
     table_add_column(*out, "dns_addresses", COLUMN_TEXT);
-    enum tally_error err = dns_load(store, &m, diag);
+    enum tally_error err = dns_load(store, m, diag);
     if (err)
         goto done;
     if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
@@ -192,7 +122,7 @@ static enum tally_error tls_names_run(struct store *store, const struct filters 
         table_set_text(*out, row, 2, cell.buf);
         for (int c = 3; c <= 5; c++)
             table_set_int(*out, row, c, sqlite3_column_int64(stmt, c));
-        set_chain(*out, row, &m, name, (const char *)sqlite3_column_text(stmt, 6));
+        set_chain(*out, row, m, name, (const char *)sqlite3_column_text(stmt, 6));
     }
     if (rc != SQLITE_DONE)
         err = store_fail(store, diag, "cannot read the TLS connections");
@@ -201,8 +131,7 @@ done:
     sqlite3_finalize(stmt);
     strbuf_release(&sql);
     strbuf_release(&cell);
-    g_hash_table_destroy(m.cname);
-    g_hash_table_destroy(m.addresses);
+    dns_chain_map_free(m);
     return err;
 }
 

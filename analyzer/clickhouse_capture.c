@@ -2,9 +2,8 @@
  * capture-summary, dns-chains): the counting runs in ClickHouse over the rows of imports
  * whose source row exists, and only the result comes back, into the same table (columns,
  * order, cell text) capture_talkers.c and capture_dns.c fill from SQLite. */
-#include "analyzer/analyzer.h"
+#include "analyzer/dns_chain.h"
 
-#include <glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,6 @@
 #include <time.h>
 
 #define TALKERS_DEFAULT_TOP 10         /* as capture_talkers.c */
-#define MAX_CHAIN 16                    /* CNAME hops followed, as capture_dns.c */
 
 /* ---- talkers ---- */
 
@@ -152,93 +150,29 @@ enum tally_error clickhouse_capture_summary_run(struct store *store, const struc
 
 /* ---- dns-chains ---- */
 
-/* Reads the rows of one query into a hash table: key the first field, value the second
- * (NULL when the query has one field). */
-static enum tally_error load_map(struct store *store, const char *sql, GHashTable *map,
-                                 struct tally_diag *diag)
+/* Reads the rows of one query into m: the names asked (one field) or answers (name, type,
+ * data). */
+static enum tally_error load_answers(struct store *store, const char *sql,
+                                     struct dns_chain_map *m, struct tally_diag *diag)
 {
     struct clickhouse_rows rows;
     enum tally_error err = clickhouse_select(store, sql, &rows, "cannot read DNS answers",
                                              diag);
     while (!err && clickhouse_next_row(&rows)) {
-        if (rows.nfields < 1 || !rows.field[0])
-            continue;
-        g_hash_table_insert(map, g_strdup(rows.field[0]),
-                            rows.nfields > 1 && rows.field[1] ? g_strdup(rows.field[1])
-                                                              : NULL);
+        if (rows.nfields == 1)
+            dns_chain_ask(m, rows.field[0]);
+        else if (rows.nfields == 3)
+            dns_chain_add(m, 0, rows.field[0], rows.field[1], rows.field[2]);
     }
     clickhouse_rows_release(&rows);
     return err;
 }
 
-/* Addresses sort by family, then numerically (as capture_dns.c sorts them). */
-static gint compare_addresses(gconstpointer a, gconstpointer b)
-{
-    struct ip_addr x, y;
-    const char *sa = *(const char *const *)a, *sb = *(const char *const *)b;
-    if (ip_parse(sa, &x) < 0 || ip_parse(sb, &y) < 0)
-        return strcmp(sa, sb);
-    if (x.family != y.family)
-        return x.family - y.family;
-    return memcmp(x.bytes, y.bytes, x.family == 4 ? 4 : 16);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Appends the row for one asked name when its answers say anything about it: the CNAME
- * chain from it (stopping before a loop or after MAX_CHAIN hops) and the addresses of the
- * name it ends at, as capture_dns.c does. */
-static void add_chain(struct table *t, GHashTable *cname, GHashTable *addresses,
-                      const char *asked)
-{
-    struct strbuf chain, list;
-    const char *cur = asked;
-    const char *visited[MAX_CHAIN + 1];
-    int hops = 0;
-    strbuf_init(&chain);
-    strbuf_init(&list);
-    visited[0] = asked;
-    while (hops < MAX_CHAIN) {
-        const char *next = g_hash_table_lookup(cname, cur);
-        int seen = 0;
-        if (!next)
-            break;
-        for (int i = 0; i <= hops; i++)
-            seen |= strcmp(visited[i], next) == 0;
-        if (seen)
-            break;
-        strbuf_addf(&chain, "%s%s", chain.len ? ";" : "", next);
-        visited[++hops] = next;
-        cur = next;
-    }
-    GPtrArray *found = g_hash_table_lookup(addresses, cur);
-    if (found) {
-        g_ptr_array_sort(found, compare_addresses);
-        for (guint i = 0; i < found->len; i++)
-            strbuf_addf(&list, "%s%s", i ? ";" : "", (const char *)found->pdata[i]);
-    }
-    if (chain.len || list.len) {
-        size_t row = table_add_row(t);
-        table_set_text(t, row, 0, asked);
-        table_set_text(t, row, 1, chain.buf);
-        table_set_text(t, row, 2, list.buf);
-    }
-    strbuf_release(&chain);
-    strbuf_release(&list);
-}
-
 enum tally_error clickhouse_dns_chains_run(struct store *store, const struct filters *f,
                                            struct table **out, struct tally_diag *diag)
 {
-    GHashTable *asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    GHashTable *cname = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    GHashTable *addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                  (GDestroyNotify)g_ptr_array_unref);
+    struct dns_chain_map *m = dns_chain_map_new();
     struct strbuf where, sql;
-    struct clickhouse_rows rows;
     strbuf_init(&where);
     strbuf_init(&sql);
     strbuf_addstr(&where, " WHERE qname IS NOT NULL AND ");
@@ -251,44 +185,25 @@ enum tally_error clickhouse_dns_chains_run(struct store *store, const struct fil
     /* The names asked; each name's first CNAME target (in the order the answers were
      * stored: by import, then within it); the distinct addresses of each name. */
     strbuf_addf(&sql, "SELECT DISTINCT lower(qname) FROM dns_answer%s", where.buf);
-    enum tally_error err = load_map(store, sql.buf, asked, diag);
+    enum tally_error err = load_answers(store, sql.buf, m, diag);
     if (!err) {
         strbuf_reset(&sql);
-        strbuf_addf(&sql, "SELECT lower(assumeNotNull(name)) AS n, "
+        strbuf_addf(&sql, "SELECT lower(assumeNotNull(name)) AS n, 'CNAME', "
                     "argMin(lower(assumeNotNull(data)), bitShiftLeft(source_id, 40) + seq) "
                     "FROM dns_answer%s AND type = 'CNAME' AND name IS NOT NULL "
                     "AND data IS NOT NULL GROUP BY n", where.buf);
-        err = load_map(store, sql.buf, cname, diag);
+        err = load_answers(store, sql.buf, m, diag);
     }
     if (!err) {
         strbuf_reset(&sql);
-        strbuf_addf(&sql, "SELECT DISTINCT lower(assumeNotNull(name)), assumeNotNull(data) "
-                    "FROM dns_answer%s AND type IN ('A', 'AAAA') AND name IS NOT NULL "
-                    "AND data IS NOT NULL", where.buf);
-        err = clickhouse_select(store, sql.buf, &rows, "cannot read DNS answers", diag);
-        while (!err && clickhouse_next_row(&rows)) {
-            if (rows.nfields < 2 || !rows.field[0] || !rows.field[1])
-                continue;
-            GPtrArray *list = g_hash_table_lookup(addresses, rows.field[0]);
-            if (!list) {
-                list = g_ptr_array_new_with_free_func(g_free);
-                g_hash_table_insert(addresses, g_strdup(rows.field[0]), list);
-            }
-            g_ptr_array_add(list, g_strdup(rows.field[1]));
-        }
-        clickhouse_rows_release(&rows);
+        strbuf_addf(&sql, "SELECT DISTINCT lower(assumeNotNull(name)), type, "
+                    "assumeNotNull(data) FROM dns_answer%s AND type IN ('A', 'AAAA') "
+                    "AND name IS NOT NULL AND data IS NOT NULL", where.buf);
+        err = load_answers(store, sql.buf, m, diag);
     }
-    if (!err) {
-        guint n;
-        gpointer *names = g_hash_table_get_keys_as_array(asked, &n);
-        xqsort(names, n, sizeof(*names), compare_names);
-        for (guint i = 0; i < n; i++)
-            add_chain(*out, cname, addresses, names[i]);
-        g_free(names);
-    }
-    g_hash_table_destroy(asked);
-    g_hash_table_destroy(cname);
-    g_hash_table_destroy(addresses);
+    if (!err)
+        dns_chain_rows(m, *out);
+    dns_chain_map_free(m);
     strbuf_release(&where);
     strbuf_release(&sql);
     return err;
