@@ -150,18 +150,38 @@ static struct probe_group *probe_group_cached(const struct pcap_capture *c, uint
     return g && memcmp(&g->key, &key, sizeof(key)) == 0 ? g : NULL;
 }
 
-/* Starts fetching the word of r that says whether it holds v, when v's container is a
- * bitset: a scan probes addresses in no order, so that word is rarely in the cache, and
- * waiting for it was the largest single cost of a probe. Where CRoaring hides its
- * containers, nothing is fetched ahead. */
+/* Starts fetching the memory that says whether r holds v: the word of a bitset container,
+ * or the entries a binary search of an array container looks at first, guessed from v's
+ * place in its range. A scan probes addresses in no order, so that memory is rarely in the
+ * cache, and waiting for it was the largest single cost of a probe. Where CRoaring hides
+ * its containers, nothing is fetched ahead. */
 static void bitmap_prefetch(const roaring_bitmap_t *r, uint32_t v)
 {
 #ifdef ROARING_CONTAINERS_SHOWN
     const roaring_array_t *ra = &r->high_low_container;
     int32_t i = ra_get_index(ra, (uint16_t)(v >> 16));
-    if (i >= 0 && ra->typecodes[i] == BITSET_CONTAINER_TYPE_CODE) {
+    uint16_t low16 = (uint16_t)v;
+    if (i < 0)
+        return;
+    if (ra->typecodes[i] == BITSET_CONTAINER_TYPE_CODE) {
         const bitset_container_t *b = ra->containers[i];
-        __builtin_prefetch(&b->array[(v & 0xffff) >> 6], 1);
+        __builtin_prefetch(&b->array[low16 >> 6], 1);
+    } else if (ra->typecodes[i] == ARRAY_CONTAINER_TYPE_CODE) {
+        /* The steps array_container_contains() takes when v is where a uniform spread of
+         * the values would put it. */
+        const array_container_t *a = ra->containers[i];
+        int32_t low = 0, high = a->cardinality - 1;
+        int32_t guess = (int32_t)(((int64_t)a->cardinality * low16) >> 16);
+        while (high >= low + 16) {
+            int32_t middle = (low + high) >> 1;
+            __builtin_prefetch(&a->array[middle]);
+            if (middle < guess)
+                low = middle + 1;
+            else if (middle > guess)
+                high = middle - 1;
+            else
+                break;
+        }
     }
 #else
     (void)r;
@@ -169,9 +189,10 @@ static void bitmap_prefetch(const roaring_bitmap_t *r, uint32_t v)
 #endif
 }
 
-void pcap_conn_prefetch(const struct pcap_capture *c, const struct pkt *p,
+void pcap_conn_prefetch(const struct pcap_state *st, const struct pkt *p,
                         const struct flow_key *key, uint32_t hash)
 {
+    const struct pcap_capture *c = st->cap;
     flow_table_prefetch(c->flows, hash);
     __builtin_prefetch(&c->syns[(hash >> 1) % SYN_SLOTS], 1);
     if (p->family != 4 || p->proto != 6 || !p->has_ports)
@@ -181,12 +202,18 @@ void pcap_conn_prefetch(const struct pcap_capture *c, const struct pkt *p,
     if (flags == TCP_SYN) {                     /* a probe */
         if ((g = probe_group_cached(c, 4, key->src, key->sport, key->dport)))
             bitmap_prefetch(g->probed4, addr4(key->dst));
-    } else if (flags == (TCP_SYN | TCP_ACK) || (flags & TCP_RST)) {    /* maybe its answer */
-        if ((g = probe_group_cached(c, 4, key->dst, key->dport, key->sport))) {
-            bitmap_prefetch(g->probed4, addr4(key->src));
-            bitmap_prefetch(g->answered4, addr4(key->src));
-        }
+        return;
     }
+    if (flags != (TCP_SYN | TCP_ACK) && !(flags & TCP_RST))
+        return;
+    /* Maybe an answer to a probe, telling an open or a closed port. */
+    if ((g = probe_group_cached(c, 4, key->dst, key->dport, key->sport))) {
+        bitmap_prefetch(g->probed4, addr4(key->src));
+        bitmap_prefetch(g->answered4, addr4(key->src));
+    }
+    const roaring_bitmap_t *seen = st->services4[flags & TCP_RST ? 65536 + p->sport : p->sport];
+    if (seen)
+        bitmap_prefetch(seen, addr4(key->src));
 }
 
 /* A SYN (without ACK) of key, with no connection: a probe. */

@@ -274,10 +274,10 @@ struct pcap_state {
 
 struct pcap_capture *pcap_capture_new(void);
 /* Starts fetching what packet p (whose key and its hash are given) will read: its
- * connection's bucket, its slot of recent SYNs, and for a probe or an answer to one the
- * word of the probe group's bitmaps that holds its address; so that handling it a few
- * packets later need not wait. */
-void pcap_conn_prefetch(const struct pcap_capture *c, const struct pkt *p,
+ * connection's bucket, its slot of recent SYNs, and for a probe or an answer to one where
+ * the probe group's bitmaps and the open and closed ports seen hold its address; so that
+ * handling it a few packets later need not wait. */
+void pcap_conn_prefetch(const struct pcap_state *st, const struct pkt *p,
                         const struct flow_key *key, uint32_t hash);
 void pcap_capture_free(struct pcap_capture *c);   /* accepts NULL */
 /* Adds a decoded IP packet (whose key has hash `hash`) to its connection or probe group,
