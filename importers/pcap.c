@@ -420,7 +420,7 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
         if (!st.cap && (err = capture_begin(&st, record_time(h))))
             goto done;
         if (decode_packet(&st, h, data, q)) {
-            pcap_conn_prefetch(st.cap, q->hash);
+            pcap_conn_prefetch(&st, &q->pkt, &q->key, q->hash);
             if (++decoded - handled == PIPELINE &&
                 (err = handle_packet(&st, &ring[handled++ % PIPELINE])))
                 goto done;

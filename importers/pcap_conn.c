@@ -10,6 +10,10 @@
 #include "importers/pcap_internal.h"
 
 #include <roaring/roaring.h>
+#if __has_include(<roaring/containers/bitset.h>)
+#include <roaring/containers/containers.h>
+#define ROARING_CONTAINERS_SHOWN 1     /* CRoaring 0.2 (Debian 12) shows its containers */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +85,8 @@ struct pcap_capture *pcap_capture_new(void)
 {
     struct pcap_capture *c = xcalloc(1, sizeof(*c));
     c->flows = flow_table_new();
-    c->syns = xcalloc(SYN_SLOTS, sizeof(*c->syns));
+    c->syns = flow_huge_alloc(SYN_SLOTS * sizeof(*c->syns));
+    memset(c->syns, 0, SYN_SLOTS * sizeof(*c->syns));
     c->probes = g_hash_table_new_full(probe_hash, probe_equal, NULL, probe_group_free);
     return c;
 }
@@ -101,6 +106,14 @@ static uint32_t addr4(const uint8_t *addr)
     return (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
 }
 
+/* Where the group of a key is remembered in pcap_capture.group_cache. */
+static unsigned probe_cache_slot(const struct probe_key *key)
+{
+    unsigned h = key->dport * 40503u ^ key->sport * 2654435761u;
+    h ^= (unsigned)key->scanner[3] << 8 ^ key->scanner[15] ^ key->scanner[2] << 16;
+    return (h ^ h >> 13) % PROBE_CACHE;
+}
+
 /* The group of probes from src:sport to dport. */
 static struct probe_group *probe_group(struct pcap_capture *c, uint8_t family,
                                        const uint8_t *scanner, uint16_t sport, uint16_t dport,
@@ -108,11 +121,12 @@ static struct probe_group *probe_group(struct pcap_capture *c, uint8_t family,
 {
     struct probe_key key = { .family = family, .sport = sport, .dport = dport };
     memcpy(key.scanner, scanner, 16);
-    if (c->last_group && memcmp(&c->last_group->key, &key, sizeof(key)) == 0)
-        return c->last_group;
+    struct probe_group **cached = &c->group_cache[probe_cache_slot(&key)];
+    if (*cached && memcmp(&(*cached)->key, &key, sizeof(key)) == 0)
+        return *cached;
     struct probe_group *g = g_hash_table_lookup(c->probes, &key);
     if (g || !create)
-        return c->last_group = g;
+        return g ? (*cached = g) : NULL;
     g = xcalloc(1, sizeof(*g));
     g->key = key;
     if (family == 4) {
@@ -122,13 +136,84 @@ static struct probe_group *probe_group(struct pcap_capture *c, uint8_t family,
         g->v6 = g_hash_table_new_full(addr6_hash, addr6_equal, free, NULL);
     }
     g_hash_table_insert(c->probes, &g->key, g);
-    return c->last_group = g;
+    return *cached = g;
 }
 
-void pcap_conn_prefetch(const struct pcap_capture *c, uint32_t hash)
+/* The group of probes from src:sport to dport when it is in the cache, else NULL. */
+static struct probe_group *probe_group_cached(const struct pcap_capture *c, uint8_t family,
+                                              const uint8_t *scanner, uint16_t sport,
+                                              uint16_t dport)
 {
+    struct probe_key key = { .family = family, .sport = sport, .dport = dport };
+    memcpy(key.scanner, scanner, 16);
+    struct probe_group *g = c->group_cache[probe_cache_slot(&key)];
+    return g && memcmp(&g->key, &key, sizeof(key)) == 0 ? g : NULL;
+}
+
+/* Starts fetching the memory that says whether r holds v: the word of a bitset container,
+ * or the entries a binary search of an array container looks at first, guessed from v's
+ * place in its range. A scan probes addresses in no order, so that memory is rarely in the
+ * cache, and waiting for it was the largest single cost of a probe. Where CRoaring hides
+ * its containers, nothing is fetched ahead. */
+static void bitmap_prefetch(const roaring_bitmap_t *r, uint32_t v)
+{
+#ifdef ROARING_CONTAINERS_SHOWN
+    const roaring_array_t *ra = &r->high_low_container;
+    int32_t i = ra_get_index(ra, (uint16_t)(v >> 16));
+    uint16_t low16 = (uint16_t)v;
+    if (i < 0)
+        return;
+    if (ra->typecodes[i] == BITSET_CONTAINER_TYPE_CODE) {
+        const bitset_container_t *b = ra->containers[i];
+        __builtin_prefetch(&b->array[low16 >> 6], 1);
+    } else if (ra->typecodes[i] == ARRAY_CONTAINER_TYPE_CODE) {
+        /* The steps array_container_contains() takes when v is where a uniform spread of
+         * the values would put it. */
+        const array_container_t *a = ra->containers[i];
+        int32_t low = 0, high = a->cardinality - 1;
+        int32_t guess = (int32_t)(((int64_t)a->cardinality * low16) >> 16);
+        while (high >= low + 16) {
+            int32_t middle = (low + high) >> 1;
+            __builtin_prefetch(&a->array[middle]);
+            if (middle < guess)
+                low = middle + 1;
+            else if (middle > guess)
+                high = middle - 1;
+            else
+                break;
+        }
+    }
+#else
+    (void)r;
+    (void)v;
+#endif
+}
+
+void pcap_conn_prefetch(const struct pcap_state *st, const struct pkt *p,
+                        const struct flow_key *key, uint32_t hash)
+{
+    const struct pcap_capture *c = st->cap;
     flow_table_prefetch(c->flows, hash);
     __builtin_prefetch(&c->syns[(hash >> 1) % SYN_SLOTS], 1);
+    if (p->family != 4 || p->proto != 6 || !p->has_ports)
+        return;
+    unsigned flags = p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    const struct probe_group *g;
+    if (flags == TCP_SYN) {                     /* a probe */
+        if ((g = probe_group_cached(c, 4, key->src, key->sport, key->dport)))
+            bitmap_prefetch(g->probed4, addr4(key->dst));
+        return;
+    }
+    if (flags != (TCP_SYN | TCP_ACK) && !(flags & TCP_RST))
+        return;
+    /* Maybe an answer to a probe, telling an open or a closed port. */
+    if ((g = probe_group_cached(c, 4, key->dst, key->dport, key->sport))) {
+        bitmap_prefetch(g->probed4, addr4(key->src));
+        bitmap_prefetch(g->answered4, addr4(key->src));
+    }
+    const roaring_bitmap_t *seen = st->services4[flags & TCP_RST ? 65536 + p->sport : p->sport];
+    if (seen)
+        bitmap_prefetch(seen, addr4(key->src));
 }
 
 /* A SYN (without ACK) of key, with no connection: a probe. */
@@ -207,7 +292,7 @@ static void probes_sweep(struct pcap_state *st, int64_t now)
     int64_t idle = st->timeout_ns[FLOW_LIST_TCP];
     if (idle <= 0)
         return;
-    st->cap->last_group = NULL;
+    memset(st->cap->group_cache, 0, sizeof(st->cap->group_cache));
     g_hash_table_iter_init(&it, st->cap->probes);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         struct probe_group *g = value;

@@ -39,7 +39,7 @@ struct flow_table {
 /* Memory asked to live on huge pages when it is that big: entries and buckets are reached
  * in no order, and with small pages nearly every reach would also miss the TLB and the
  * first of each would fault. */
-static void *huge_alloc(size_t bytes)
+void *flow_huge_alloc(size_t bytes)
 {
     void *p;
     if (bytes < HUGE_PAGE || posix_memalign(&p, HUGE_PAGE, bytes) != 0)
@@ -50,7 +50,7 @@ static void *huge_alloc(size_t bytes)
 
 static struct bucket *buckets_new(size_t count)
 {
-    struct bucket *b = huge_alloc(count * sizeof(struct bucket));
+    struct bucket *b = flow_huge_alloc(count * sizeof(struct bucket));
     memset(b, 0, count * sizeof(struct bucket));
     return b;
 }
@@ -243,7 +243,7 @@ struct flow *flow_table_add(struct flow_table *t, const struct flow_key *key, ui
                 t->chunks_alloc = t->chunks_alloc ? t->chunks_alloc * 2 : 16;
                 t->chunks = xrealloc(t->chunks, t->chunks_alloc * sizeof(*t->chunks));
             }
-            t->chunks[t->nchunks++] = huge_alloc(HUGE_PAGE);
+            t->chunks[t->nchunks++] = flow_huge_alloc(HUGE_PAGE);
         }
         index1 = (uint32_t)++t->used;
     }

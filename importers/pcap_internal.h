@@ -102,6 +102,10 @@ struct flow {
     char history[FLOW_HISTORY];
 };
 
+/* Memory of that many bytes, asked to live on huge pages when it is 2 MiB or more (for
+ * tables reached in no order); freed with free(). */
+void *flow_huge_alloc(size_t bytes);
+
 struct flow_table;
 struct flow_table *flow_table_new(void);
 void flow_table_free(struct flow_table *t);        /* accepts NULL */
@@ -228,11 +232,14 @@ struct syn_slot {
 
 struct probe_group;
 
+#define PROBE_CACHE 64              /* probe groups found without a hash table lookup */
+
 struct pcap_capture {
     struct flow_table *flows;
     struct syn_slot *syns;      /* SYN_SLOTS */
     GHashTable *probes;             /* struct probe_key -> struct probe_group */
-    struct probe_group *last_group; /* the one used last: a scan sends run after run */
+    /* Groups used lately, by probe_cache_slot(): a scan sends to a few ports in turn. */
+    struct probe_group *group_cache[PROBE_CACHE];
     struct store *store;            /* where its rows went */
     int64_t source_id;              /* the file whose import wrote them last */
     int64_t last_ns;                /* the time of its last packet */
@@ -266,9 +273,12 @@ struct pcap_state {
 #define CONN_ROWS 256               /* connections stored at once */
 
 struct pcap_capture *pcap_capture_new(void);
-/* Starts fetching what a packet of that key hash will read (its connection's bucket, its
- * slot of recent SYNs), so that handling it later need not wait. */
-void pcap_conn_prefetch(const struct pcap_capture *c, uint32_t hash);
+/* Starts fetching what packet p (whose key and its hash are given) will read: its
+ * connection's bucket, its slot of recent SYNs, and for a probe or an answer to one where
+ * the probe group's bitmaps and the open and closed ports seen hold its address; so that
+ * handling it a few packets later need not wait. */
+void pcap_conn_prefetch(const struct pcap_state *st, const struct pkt *p,
+                        const struct flow_key *key, uint32_t hash);
 void pcap_capture_free(struct pcap_capture *c);   /* accepts NULL */
 /* Adds a decoded IP packet (whose key has hash `hash`) to its connection or probe group,
  * ends the connections idle too long by its time, and follows what it says (open and

@@ -213,18 +213,29 @@ static void row_conn(struct store *store, int first, const struct conn_record *r
     store_row_text(store, first + 16, rec->ended);
 }
 
+/* Connections go in several to a statement: SQLite's work per statement is then shared. */
+#define CONN_VALUES "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define CONN_VALUES4 CONN_VALUES "," CONN_VALUES "," CONN_VALUES "," CONN_VALUES
+#define CONN_PER_INSERT 16
+#define CONN_PARAMS 17
+
 enum tally_error store_add_conns(struct store *store, const struct conn_record *recs, size_t n)
 {
-    static const char one[] = CONN_INSERT "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    static const char one[] = CONN_INSERT CONN_VALUES;
+    static const char many[] = CONN_INSERT CONN_VALUES4 "," CONN_VALUES4 "," CONN_VALUES4 ","
+                               CONN_VALUES4;
     enum tally_error err;
     if (store->clickhouse)
         return clickhouse_add_conns(store, recs, n);
-    for (size_t i = 0; i < n; i++) {
-        if ((err = store_row_begin(store, one)))
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i >= CONN_PER_INSERT ? CONN_PER_INSERT : 1;
+        if ((err = store_row_begin(store, k == 1 ? one : many)))
             return err;
-        row_conn(store, 1, &recs[i]);
-        if ((err = store_row_end_counted(store, "connection", 1)))
+        for (size_t j = 0; j < k; j++)
+            row_conn(store, 1 + (int)j * CONN_PARAMS, &recs[i + j]);
+        if ((err = store_row_end_counted(store, "connection", (long long)k)))
             return err;
+        i += k;
     }
     return TALLY_OK;
 }
