@@ -1073,6 +1073,7 @@ const struct analysis analysis_changes = {
     .chart = { .kind = CHART_DIVERGING_BAR, .x_title = "Subnet", .y_title = "Services",
                .category_col = 0, .series_col = 4, .value_col = 3 },
     .run = changes_run,
+    .run_clickhouse = clickhouse_changes_run,
     .has_data = changes_has_data,
     .names_sources = 1,
 };
@@ -1084,6 +1085,7 @@ const struct analysis analysis_changed_services = {
     .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO | FILTER_LABEL,
     .chart = { .kind = CHART_NONE, .category_col = 0, .series_col = -1, .value_col = -1 },
     .run = changed_services_run,
+    .run_clickhouse = clickhouse_changed_services_run,
     .has_data = changed_services_has_data,
     .names_sources = 1,
 };
