@@ -6,7 +6,9 @@
  * the header and banner rows are, which are read only where a winner cannot tell. The scans
  * are --from and --to (an import's id or tag; a tag may name several imports), by default
  * the two most recent scan imports that share a port. Only the ports both scanned count.
- * With --label, only the hosts with a matching label (analyzer/labels.c) are compared. */
+ * With --label, only the hosts with a matching label (analyzer/labels.c) are compared.
+ * This is the SQLite path; the choice of the sides and the tables are shared with the
+ * ClickHouse one (analyzer/changes.h, analyzer/clickhouse_changes.c). */
 #include "analyzer/changes.h"
 #include "analyzer/labels.h"
 #include "store/store_web.h"
