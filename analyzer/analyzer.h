@@ -146,6 +146,13 @@ enum tally_error clickhouse_app_stack_run(struct store *store, const struct filt
                                           struct table **out, struct tally_diag *diag);
 enum tally_error clickhouse_services_run(struct store *store, const struct filters *f,
                                          struct table **out, struct tally_diag *diag);
+/* changes and changed-services there (analyzer/clickhouse_changes.c); has-data of one of
+ * them (-1: not one of them). */
+enum tally_error clickhouse_changes_run(struct store *store, const struct filters *f,
+                                        struct table **out, struct tally_diag *diag);
+enum tally_error clickhouse_changed_services_run(struct store *store, const struct filters *f,
+                                                 struct table **out, struct tally_diag *diag);
+int clickhouse_changes_has_data(const struct analysis *a, struct store *store);
 /* ClickHouse SQL of the selection (analyzer/clickhouse_scan.c): "source_id GLOBAL IN
  * (<the committed imports --source selects>)", and " AND port IN (...) AND proto = ..." of
  * --port and --proto (nothing for those not given). */

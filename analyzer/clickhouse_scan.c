@@ -280,6 +280,9 @@ int clickhouse_has_data(const struct analysis *a, struct store *store)
     int capture = clickhouse_capture_has_data(a, store);
     if (capture >= 0)
         return capture;
+    int changes = clickhouse_changes_has_data(a, store);
+    if (changes >= 0)
+        return changes;
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT 1 FROM observation");
     where_open(&sql, &none);

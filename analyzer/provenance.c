@@ -158,9 +158,23 @@ enum tally_error provenance_sources(const struct analysis *a, struct store *stor
     table_add_column(t, "imported_at", COLUMN_TEXT);
     table_add_column(t, "records", COLUMN_INTEGER);
     strbuf_init(&sql);
-    strbuf_addf(&sql, "SELECT id, path, format, tag, imported_at, records FROM source "
-                "WHERE id IN (SELECT DISTINCT source_id FROM %s)", table);
-    filters_sql_source(f, &sql, "id");
+    if (store_is_clickhouse(store)) {
+        /* There the scan rows are the observations themselves, --source quoted. */
+        strbuf_addf(&sql, "SELECT id, path, format, tag, imported_at, records FROM source "
+                    "WHERE id IN (SELECT DISTINCT source_id FROM %s)",
+                    strcmp(table, "host_set") == 0 ? "observation" : table);
+        if (f->source) {
+            strbuf_addstr(&sql, " AND (toString(id) = ");
+            clickhouse_quote(&sql, f->source);
+            strbuf_addstr(&sql, " OR tag = ");
+            clickhouse_quote(&sql, f->source);
+            strbuf_addch(&sql, ')');
+        }
+    } else {
+        strbuf_addf(&sql, "SELECT id, path, format, tag, imported_at, records FROM source "
+                    "WHERE id IN (SELECT DISTINCT source_id FROM %s)", table);
+        filters_sql_source(f, &sql, "id");
+    }
     strbuf_addstr(&sql, " ORDER BY id");
     err = query_into_table(store, sql.buf, f, t, diag);
     strbuf_release(&sql);

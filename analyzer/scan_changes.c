@@ -6,83 +6,16 @@
  * the header and banner rows are, which are read only where a winner cannot tell. The scans
  * are --from and --to (an import's id or tag; a tag may name several imports), by default
  * the two most recent scan imports that share a port. Only the ports both scanned count.
- * With --label, only the hosts with a matching label (analyzer/labels.c) are compared. */
+ * With --label, only the hosts with a matching label (analyzer/labels.c) are compared.
+ * This is the SQLite path; the choice of the sides and the tables are shared with the
+ * ClickHouse one (analyzer/changes.h, analyzer/clickhouse_changes.c). */
+#include "analyzer/changes.h"
 #include "analyzer/labels.h"
 #include "store/store_web.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A scan import: an import with host sets (of the ports the filters let through), and
- * the ports it saw, in any state: those it scanned, as far as its file tells. */
-struct scan {
-    long long id;
-    char *name;                 /* the file's base name */
-    char *tag;                  /* or NULL */
-    size_t first_port, nports;  /* its ports in the scan_list's ports */
-};
-
-struct port_key {
-    char *proto;
-    unsigned port;
-};
-
-struct scan_list {
-    struct scan *items;
-    size_t n, alloc;
-    struct port_key *ports;     /* of every scan, by scan, each sorted */
-    size_t nports, allocports;
-};
-
-/* One side of the comparison: which scans it holds. */
-struct side {
-    const char *option;         /* "--from", "--to" */
-    const char *given;          /* the id or tag given, or NULL */
-    char *in;                   /* per scan: 1 when on this side */
-    size_t count;               /* scans on this side */
-};
-
-/* A service whose Server, X-Powered-By or banner service changed: one per field. */
-struct changed_service {
-    struct ip_addr addr;
-    char *host, *proto, *field, *before, *after;
-    unsigned port;
-};
-
-struct changed_list {
-    struct changed_service *items;
-    size_t n, alloc;
-};
-
-/* One row of `changes`, of which there can be millions: kept small (a subnet's hosts in
- * one scan fit 32 bits). */
-struct change_row {
-    struct ip_addr net;
-    int prefix;
-    uint32_t port;              /* index into the compared ports */
-    uint32_t appeared, disappeared, both, changed;
-};
-
-struct change_rows {
-    struct change_row *items;
-    size_t n, alloc;
-    /* While one port is compared: */
-    int prefix;
-    size_t port;
-    const struct changed_service *changed;      /* its changed services, by address */
-    size_t nchanged, next;
-};
-
-/* The two sides and what they share. */
-struct comparison {
-    struct scan_list scans;
-    struct side from, to;
-    struct port_key *ports;     /* the ports both sides scanned, sorted */
-    size_t nports;
-    struct changed_list changed;
-    struct label_filter *labels;        /* --label, or NULL */
-};
 
 static int compare_port(const struct port_key *a, const struct port_key *b)
 {
@@ -122,7 +55,7 @@ static void changed_list_release(struct changed_list *l)
     free(l->items);
 }
 
-static void comparison_release(struct comparison *c)
+void changes_release(struct comparison *c)
 {
     scan_list_release(&c->scans);
     free(c->from.in);
@@ -132,13 +65,43 @@ static void comparison_release(struct comparison *c)
     label_filter_free(c->labels);
 }
 
-static char *column_text(sqlite3_stmt *stmt, int col)
+/* ---- the scans and the two sides ---- */
+
+void changes_scan_add(struct scan_list *l, long long id, const char *path, const char *tag,
+                      const char *proto, unsigned port)
 {
-    const unsigned char *text = sqlite3_column_text(stmt, col);
-    return text ? xstrdup((const char *)text) : NULL;
+    if (l->n == 0 || l->items[l->n - 1].id != id) {
+        if (l->n == l->alloc) {
+            l->alloc = l->alloc ? 2 * l->alloc : 16;
+            l->items = xrealloc(l->items, l->alloc * sizeof(*l->items));
+        }
+        const char *base = path ? strrchr(path, '/') : NULL;
+        l->items[l->n++] = (struct scan){
+            .id = id, .name = xstrdup(base ? base + 1 : path ? path : "?"),
+            .tag = tag ? xstrdup(tag) : NULL, .first_port = l->nports };
+    }
+    if (l->nports == l->allocports) {
+        l->allocports = l->allocports ? 2 * l->allocports : 64;
+        l->ports = xrealloc(l->ports, l->allocports * sizeof(*l->ports));
+    }
+    l->ports[l->nports++] = (struct port_key){ xstrdup(proto ? proto : "?"), port };
+    l->items[l->n - 1].nports++;
 }
 
-/* ---- the scans and the two sides ---- */
+/* How many imports have the id or tag given. */
+static int imports_named(struct store *store, const char *given)
+{
+    sqlite3_stmt *stmt = NULL;
+    int imports = 0;
+    if (sqlite3_prepare_v2(store_db(store), "SELECT COUNT(*) FROM source WHERE "
+                           "CAST(id AS TEXT) = ?1 OR tag = ?1", -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, given, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            imports = sqlite3_column_int(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    return imports;
+}
 
 /* Every scan import with its ports, in import order. */
 static enum tally_error load_scans(struct store *store, const struct filters *f,
@@ -159,29 +122,12 @@ static enum tally_error load_scans(struct store *store, const struct filters *f,
         goto done;
     }
     filters_bind(stmt, f);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(stmt, 0);
-        if (l->n == 0 || l->items[l->n - 1].id != id) {
-            if (l->n == l->alloc) {
-                l->alloc = l->alloc ? 2 * l->alloc : 16;
-                l->items = xrealloc(l->items, l->alloc * sizeof(*l->items));
-            }
-            char *path = column_text(stmt, 1);
-            const char *base = path ? strrchr(path, '/') : NULL;
-            l->items[l->n++] = (struct scan){
-                .id = id, .name = xstrdup(base ? base + 1 : path ? path : "?"),
-                .tag = column_text(stmt, 2), .first_port = l->nports };
-            free(path);
-        }
-        if (l->nports == l->allocports) {
-            l->allocports = l->allocports ? 2 * l->allocports : 64;
-            l->ports = xrealloc(l->ports, l->allocports * sizeof(*l->ports));
-        }
-        char *proto = column_text(stmt, 3);
-        l->ports[l->nports++] = (struct port_key){ proto ? proto : xstrdup("?"),
-                                                   (unsigned)sqlite3_column_int64(stmt, 4) };
-        l->items[l->n - 1].nports++;
-    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        changes_scan_add(l, sqlite3_column_int64(stmt, 0),
+                         (const char *)sqlite3_column_text(stmt, 1),
+                         (const char *)sqlite3_column_text(stmt, 2),
+                         (const char *)sqlite3_column_text(stmt, 3),
+                         (unsigned)sqlite3_column_int64(stmt, 4));
     if (rc != SQLITE_DONE)
         err = store_fail(store, diag, "cannot read the scans");
 
@@ -233,15 +179,7 @@ static enum tally_error side_resolve(struct store *store, const struct filters *
     }
     if (s->count > 0)
         return TALLY_OK;
-    sqlite3_stmt *stmt = NULL;
-    int imports = 0;
-    if (sqlite3_prepare_v2(store_db(store), "SELECT COUNT(*) FROM source WHERE "
-                           "CAST(id AS TEXT) = ?1 OR tag = ?1", -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(stmt, 1, s->given, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(stmt) == SQLITE_ROW)
-            imports = sqlite3_column_int(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
+    int imports = c->imports_named(store, s->given);
     if (imports == 0)
         return diag_set(diag, TALLY_ERROR_USAGE, "%s %s: no import has that id or tag "
                         "(tally sources lists them)", s->option, s->given);
@@ -349,8 +287,24 @@ static void shared_ports(struct comparison *c)
         xqsort(c->ports, c->nports, sizeof(*c->ports), by_port);
 }
 
-/* "1,2,3": the ids of a side's scans, for SQL. */
-static void side_ids(const struct comparison *c, const struct side *s, struct strbuf *out)
+enum tally_error changes_choose(struct store *store, const struct filters *f,
+                                struct comparison *c, struct tally_diag *diag)
+{
+    enum tally_error err = choose_sides(store, f, c, diag);
+    if (!err)
+        shared_ports(c);
+    return err;
+}
+
+size_t changes_port_index(const struct comparison *c, const char *proto, unsigned port)
+{
+    size_t i = 0;
+    while (i < c->nports && (c->ports[i].port != port || strcmp(c->ports[i].proto, proto) != 0))
+        i++;
+    return i;
+}
+
+void changes_side_ids(const struct comparison *c, const struct side *s, struct strbuf *out)
 {
     int first = 1;
     for (size_t i = 0; i < c->scans.n; i++)
@@ -517,6 +471,28 @@ static int by_address_port_field(const void *pa, const void *pb)
     return k ? k : strcmp(a->field, b->field);
 }
 
+void changes_add_changed(struct changed_list *l, const struct ip_addr *addr,
+                         const char *proto, unsigned port, const char *field,
+                         const char *before, const char *after)
+{
+    char host[64];
+    ip_format(addr, host, sizeof(host));
+    if (l->n == l->alloc) {
+        l->alloc = l->alloc ? 2 * l->alloc : 64;
+        l->items = xrealloc(l->items, l->alloc * sizeof(*l->items));
+    }
+    l->items[l->n++] = (struct changed_service){
+        .addr = *addr, .host = xstrdup(host), .proto = xstrdup(proto),
+        .field = xstrdup(field), .before = xstrdup(before), .after = xstrdup(after),
+        .port = port };
+}
+
+void changes_sort_changed(struct changed_list *l)
+{
+    if (l->n > 1)
+        xqsort(l->items, l->n, sizeof(*l->items), by_address_port_field);
+}
+
 /* Reads the rows a query gives (source_id, addr, ip4, ip6, proto, port, then what
  * offer() reads), a service's rows together, into the changed list. */
 static enum tally_error read_services(struct store *store, const struct filters *f,
@@ -600,9 +576,9 @@ static enum tally_error rank_rows(struct store *store, const struct filters *f,
     char *where = sqlite3_mprintf(" AND proto = %Q AND port = %u", p->proto, p->port);
     strbuf_init(&sql);
     strbuf_init(&ids);
-    side_ids(c, &c->from, &ids);
+    changes_side_ids(c, &c->from, &ids);
     strbuf_addch(&ids, ',');
-    side_ids(c, &c->to, &ids);
+    changes_side_ids(c, &c->to, &ids);
     /* By the address as numbers: sorting them is quicker than sorting its text. */
     strbuf_addf(&sql, "SELECT source_id, addr, ip4, ip6, proto, port, name, product, seen "
                 "FROM http_header WHERE source_id IN (%s) AND name IN ('server', "
@@ -710,17 +686,8 @@ static enum tally_error changed_at_port(struct store *store, const struct filter
             const struct choice *a = &ch[0][k], *b = &ch[1][k];
             if (!a->have || !b->have || strcmp(a->value, b->value) == 0)
                 continue;
-            struct changed_list *cl = &c->changed;
-            char host[64];
-            ip_format(&at, host, sizeof(host));
-            if (cl->n == cl->alloc) {
-                cl->alloc = cl->alloc ? 2 * cl->alloc : 64;
-                cl->items = xrealloc(cl->items, cl->alloc * sizeof(*cl->items));
-            }
-            cl->items[cl->n++] = (struct changed_service){
-                .addr = at, .host = xstrdup(host), .proto = xstrdup(p->proto),
-                .field = xstrdup(field_names[k]), .before = xstrdup(a->value),
-                .after = xstrdup(b->value), .port = p->port };
+            changes_add_changed(&c->changed, &at, p->proto, p->port, field_names[k],
+                                a->value, b->value);
         }
     }
     for (size_t i = 0; i < l->n; i++)
@@ -740,9 +707,8 @@ static enum tally_error load_changed(struct store *store, const struct filters *
     enum tally_error err = TALLY_OK;
     for (size_t i = 0; i < c->nports && !err; i++)
         err = changed_at_port(store, f, c, &c->ports[i], diag);
-    if (!err && c->changed.n > 1)
-        xqsort(c->changed.items, c->changed.n, sizeof(*c->changed.items),
-               by_address_port_field);
+    if (!err)
+        changes_sort_changed(&c->changed);
     return err;
 }
 
@@ -779,9 +745,9 @@ static enum tally_error load_labels(struct store *store, const struct filters *f
         strbuf_init(&sql);
         strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open' AND "
                       "source_id IN (");
-        side_ids(c, &c->from, &sql);
+        changes_side_ids(c, &c->from, &sql);
         strbuf_addch(&sql, ',');
-        side_ids(c, &c->to, &sql);
+        changes_side_ids(c, &c->to, &sql);
         strbuf_addch(&sql, ')');
         hosts = hostset_new();
         if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK)
@@ -803,12 +769,11 @@ static enum tally_error compare_scans(struct store *store, const struct filters 
                                       struct comparison *c, struct tally_diag *diag)
 {
     enum tally_error err = load_scans(store, f, &c->scans, diag);
+    c->imports_named = imports_named;
     if (!err)
-        err = choose_sides(store, f, c, diag);
-    if (!err) {
-        shared_ports(c);
+        err = changes_choose(store, f, c, diag);
+    if (!err)
         err = load_changed(store, f, c, diag);
-    }
     if (!err && f->label)
         err = load_labels(store, f, c, diag);
     if (!err && c->labels)
@@ -879,7 +844,7 @@ static enum tally_error load_side_set(struct store *store, const struct comparis
     strbuf_init(&sql);
     strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open' AND "
                   "proto = ? AND port = ? AND source_id IN (");
-    side_ids(c, s, &sql);
+    changes_side_ids(c, s, &sql);
     strbuf_addch(&sql, ')');
     if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
         err = store_fail(store, diag, "cannot compare the scans");
@@ -986,22 +951,15 @@ static void proto_key_text(int64_t key, char *buf, size_t size)
     snprintf(buf, size, "%s", protos[key]);
 }
 
-static enum tally_error changes_run(struct store *store, const struct filters *f,
-                                    struct table **out, struct tally_diag *diag)
+struct table *changes_table(const struct comparison *c, const struct filters *f,
+                            struct change_rows *rows)
 {
-    struct comparison c = { 0 };
-    struct change_rows rows = { 0 };
-    enum tally_error err = compare_scans(store, f, &c, diag);
-    if (!err)
-        err = count_changes(store, f, &c, &rows, diag);
-    if (err)
-        goto done;
-    if (rows.n > 1)
-        xqsort(rows.items, rows.n, sizeof(*rows.items), by_change);
-    size_t shown = f->top > 0 && (size_t)f->top < rows.n ? (size_t)f->top : rows.n;
+    if (rows->n > 1)
+        xqsort(rows->items, rows->n, sizeof(*rows->items), by_change);
+    size_t shown = f->top > 0 && (size_t)f->top < rows->n ? (size_t)f->top : rows->n;
     struct table *t = table_new("changes", "Services that appeared and disappeared per "
                                 "subnet between two scans");
-    char *subtitle = comparison_describe(&c, f, 1);
+    char *subtitle = comparison_describe(c, f, 1);
     table_set_subtitle(t, subtitle);
     free(subtitle);
     /* Keyed cells: no string kept per row of what can be millions. */
@@ -1013,8 +971,8 @@ static enum tally_error changes_run(struct store *store, const struct filters *f
     table_add_column(t, "changed", COLUMN_INTEGER);
     table_add_column(t, "kept", COLUMN_INTEGER);
     for (size_t i = 0; i < shown; i++) {
-        const struct change_row *r = &rows.items[i];
-        const char *proto = c.ports[r->port].proto;
+        const struct change_row *r = &rows->items[i];
+        const char *proto = c->ports[r->port].proto;
         size_t row = table_add_row(t);
         if (r->net.family == 4) {
             table_set_key(t, row, 0, (int64_t)ip_v4_value(&r->net) << 8 | r->prefix);
@@ -1030,31 +988,36 @@ static enum tally_error changes_run(struct store *store, const struct filters *f
             table_set_key(t, row, 1, (int64_t)k);
         else
             table_set_text(t, row, 1, proto);
-        table_set_int(t, row, 2, c.ports[r->port].port);
+        table_set_int(t, row, 2, c->ports[r->port].port);
         table_set_int(t, row, 3, r->appeared);
         table_set_int(t, row, 4, r->disappeared);
         table_set_int(t, row, 5, r->changed);
         table_set_int(t, row, 6, r->both - r->changed);
     }
-    t->truncated = shown < rows.n;
-    *out = t;
+    t->truncated = shown < rows->n;
+    return t;
+}
 
-done:
+static enum tally_error changes_run(struct store *store, const struct filters *f,
+                                    struct table **out, struct tally_diag *diag)
+{
+    struct comparison c = { 0 };
+    struct change_rows rows = { 0 };
+    enum tally_error err = compare_scans(store, f, &c, diag);
+    if (!err)
+        err = count_changes(store, f, &c, &rows, diag);
+    if (!err)
+        *out = changes_table(&c, f, &rows);
     free(rows.items);
-    comparison_release(&c);
+    changes_release(&c);
     return err;
 }
 
-static enum tally_error changed_services_run(struct store *store, const struct filters *f,
-                                             struct table **out, struct tally_diag *diag)
+struct table *changed_services_table(const struct comparison *c, const struct filters *f)
 {
-    struct comparison c = { 0 };
-    enum tally_error err = compare_scans(store, f, &c, diag);
-    if (err)
-        goto done;
     struct table *t = table_new("changed-services", "Services whose server, stack or banner "
                                 "service changed between two scans");
-    char *subtitle = comparison_describe(&c, f, 0);
+    char *subtitle = comparison_describe(c, f, 0);
     table_set_subtitle(t, subtitle);
     free(subtitle);
     table_add_column(t, "host", COLUMN_TEXT);
@@ -1063,8 +1026,8 @@ static enum tally_error changed_services_run(struct store *store, const struct f
     table_add_column(t, "field", COLUMN_TEXT);
     table_add_column(t, "before", COLUMN_TEXT);
     table_add_column(t, "after", COLUMN_TEXT);
-    for (size_t i = 0; i < c.changed.n; i++) {
-        const struct changed_service *s = &c.changed.items[i];
+    for (size_t i = 0; i < c->changed.n; i++) {
+        const struct changed_service *s = &c->changed.items[i];
         size_t row = table_add_row(t);
         table_set_text(t, row, 0, s->host);
         table_set_text(t, row, 1, s->proto);
@@ -1073,10 +1036,17 @@ static enum tally_error changed_services_run(struct store *store, const struct f
         table_set_text(t, row, 4, s->before);
         table_set_text(t, row, 5, s->after);
     }
-    *out = t;
+    return t;
+}
 
-done:
-    comparison_release(&c);
+static enum tally_error changed_services_run(struct store *store, const struct filters *f,
+                                             struct table **out, struct tally_diag *diag)
+{
+    struct comparison c = { 0 };
+    enum tally_error err = compare_scans(store, f, &c, diag);
+    if (!err)
+        *out = changed_services_table(&c, f);
+    changes_release(&c);
     return err;
 }
 
@@ -1105,6 +1075,7 @@ const struct analysis analysis_changes = {
     .chart = { .kind = CHART_DIVERGING_BAR, .x_title = "Subnet", .y_title = "Services",
                .category_col = 0, .series_col = 4, .value_col = 3 },
     .run = changes_run,
+    .run_clickhouse = clickhouse_changes_run,
     .has_data = changes_has_data,
     .names_sources = 1,
 };
@@ -1116,6 +1087,7 @@ const struct analysis analysis_changed_services = {
     .filters = FILTER_SCANS | FILTER_PORT | FILTER_PROTO | FILTER_LABEL,
     .chart = { .kind = CHART_NONE, .category_col = 0, .series_col = -1, .value_col = -1 },
     .run = changed_services_run,
+    .run_clickhouse = clickhouse_changed_services_run,
     .has_data = changed_services_has_data,
     .names_sources = 1,
 };

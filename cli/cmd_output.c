@@ -325,6 +325,22 @@ int cmd_workbook(struct cli *cli, int argc, char **argv)
     return err ? cli_fail(err, &diag) : 0;
 }
 
+/* On ClickHouse: the scan and capture analyses a report leaves out, as they run on
+ * SQLite only. */
+static void note_sqlite_only(void)
+{
+    struct strbuf names;
+    strbuf_init(&names);
+    for (int i = 0; analysis_table[i]; i++) {
+        const struct analysis *a = analysis_table[i];
+        if (!a->run_clickhouse && strcmp(a->family, "time") != 0)
+            strbuf_addf(&names, "%s%s", names.len ? ", " : "", a->name);
+    }
+    if (names.len)
+        fprintf(stderr, "tally: left out, as they run on SQLite only: %s\n", names.buf);
+    strbuf_release(&names);
+}
+
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
     struct output_args args;
@@ -343,5 +359,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     if (!cli->quiet)
         fprintf(stderr, "tally: wrote %d analyses to %s/ (index.html, report.xlsx, PNG and "
                 "SVG charts)\n", written, args.output);
+    if (!cli->quiet && clickhouse_is_url(cli->db_path))
+        note_sqlite_only();
     return 0;
 }
