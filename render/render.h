@@ -77,7 +77,8 @@ int table_add_column(struct table *t, const char *name, enum column_type type);
 int table_add_id_column(struct table *t, const char *name);
 /* Adds a text column whose cells may hold a number (table_set_key()) that key_text turns
  * into their text when read: a compact cell for text made from a number (a subnet), with
- * no string kept per row. Its other cells are set as in any text column. */
+ * no string kept per row. Its other cells are set as in any text column. Distinct keys
+ * must give distinct texts. */
 int table_add_keyed_column(struct table *t, const char *name, table_key_text_fn *key_text);
 /* Whether the column's cells hold text (text, date, month, week). */
 int column_is_text(const struct column *col);
@@ -99,6 +100,9 @@ const struct cell *table_cell(const struct table *t, size_t row, int col);
 double table_number(const struct table *t, size_t row, int col);
 const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size);
 int table_column_index(const struct table *t, const char *name);
+/* Whether every cell of the column is keyed, the keys in ascending order with no two
+ * equal: then no two rows have the same text, found without spelling out a row. */
+int table_keys_ascend(const struct table *t, int col);
 void table_add_note(struct table *t, const char *key, double value);
 
 /* ---- text output ---- */

@@ -324,6 +324,18 @@ int table_column_index(const struct table *t, const char *name)
     return -1;
 }
 
+int table_keys_ascend(const struct table *t, int col)
+{
+    if (col < 0 || col >= t->ncols || !t->cols[col].key_text)
+        return 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const struct cell *c = t->cells + r * (size_t)t->ncols + (size_t)col;
+        if (!c->keyed || (r > 0 && c->v.integer <= c[-t->ncols].v.integer))
+            return 0;
+    }
+    return 1;
+}
+
 void table_add_note(struct table *t, const char *key, double value)
 {
     if (t->nnotes == TABLE_MAX_NOTES)
