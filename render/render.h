@@ -58,13 +58,14 @@ struct table {
     int ncols;
     struct column *cols;
     size_t nrows;
-    size_t alloc_rows;
-    struct cell *cells;         /* nrows * ncols, row-major */
+    struct table_chunk **chunks;        /* the rows, in chunks (table.c): read them
+                                           through table_cell() and table_text() */
+    size_t nchunks;
     int nnotes;                 /* extra "key: value" lines (e.g. a five-number summary) */
     char *note_key[TABLE_MAX_NOTES];
     double note_value[TABLE_MAX_NOTES];
     int truncated;              /* rows were left out (say so when shown) */
-    struct table_scratch *scratch;      /* where table_cell() spells out a keyed cell */
+    struct table_scratch *scratch;      /* where table_cell() spells out a cell */
 };
 
 struct table *table_new(const char *name, const char *title);
@@ -93,8 +94,8 @@ void table_set_real(struct table *t, size_t row, int col, double value);
 void table_set_null(struct table *t, size_t row, int col);
 /* Sets a cell of a keyed column (table_add_keyed_column) to the text `key` stands for. */
 void table_set_key(struct table *t, size_t row, int col, int64_t key);
-/* The cell; a keyed one as a text cell spelled out in the table's scratch space, valid
- * until the next table_cell() of the same table. */
+/* The cell, copied into the table's scratch space (a keyed one as the text cell it
+ * stands for), valid until the next table_cell() of the same table. */
 const struct cell *table_cell(const struct table *t, size_t row, int col);
 /* The cell as a number (text parsed, NULL as 0) and as text (into buf). */
 double table_number(const struct table *t, size_t row, int col);
