@@ -750,7 +750,10 @@ static enum tally_error amap_read(const struct table *t, const struct chart_spec
 
         if (!c || c->is_null)
             continue;
-        text = table_text(t, i, spec->category_col, buf, sizeof buf);
+        /* A text cell as table_cell() spelled it, without spelling it again. */
+        text = column_is_text(&t->cols[spec->category_col]) ? c->v.text
+                                                             : table_text(t, i, spec->category_col,
+                                                                          buf, sizeof buf);
         kind = amap_parse(text, &blocks[*n].net, &blocks[*n].len);
         if (kind < 0)
             return diag_set(diag, TALLY_ERROR_DATA,
