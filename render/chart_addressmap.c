@@ -98,32 +98,40 @@ static int amap_weighted_cmp(const void *a, const void *b)
     return x->net < y->net ? -1 : x->net > y->net;
 }
 
-/* The heaviest block of length len among v (sorted by address, blocks of length >= len
- * only): masking keeps the order, so each block's members are one run. */
-static double amap_heaviest(const struct amap_weighted *v, size_t n, int len, uint32_t *net)
+/* The heaviest block of length len among v (sorted by address), whose blocks become
+ * those of length len: each run of blocks of length >= len in one block of length len
+ * turns into that block, weighing what they weighed, where its first one was; shorter
+ * blocks stay as they are. v stays sorted (masking keeps the order), one entry per block
+ * of the length, for the next length down; *n becomes its new size. */
+static double amap_heaviest(struct amap_weighted *v, size_t *n, int len, uint32_t *net)
 {
-    double best = -1, sum = 0;
-    uint32_t mask = amap_mask(len), cur = 0;
-    int open = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && v[i].len < len)
+    double best = -1;
+    uint32_t mask = amap_mask(len);
+    size_t kept = 0, open = 0;
+    int any = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (v[i].len < len) {
+            v[kept++] = v[i];
             continue;
-        if (open && (i == n || (v[i].net & mask) != cur)) {
-            if (sum > best) {
-                best = sum;
-                *net = cur;
-            }
-            open = 0;
         }
-        if (i == n)
-            break;
-        if (!open) {
-            cur = v[i].net & mask;
-            sum = 0;
-            open = 1;
+        uint32_t block = v[i].net & mask;
+        if (any && v[open].net == block) {
+            v[open].w += v[i].w;
+            continue;
         }
-        sum += v[i].w;
+        if (any && v[open].w > best) {
+            best = v[open].w;
+            *net = v[open].net;
+        }
+        v[kept] = (struct amap_weighted){ block, len, v[i].w };
+        open = kept++;
+        any = 1;
     }
+    if (any && v[open].w > best) {
+        best = v[open].w;
+        *net = v[open].net;
+    }
+    *n = kept;
     return best;
 }
 
@@ -170,7 +178,7 @@ void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_
         xqsort(v, m, sizeof *v, amap_weighted_cmp);
     /* Only lengths some share needs: from the finest down to the first holding all. */
     for (int l = 32; l > 0; l--) {
-        heaviest[l] = amap_heaviest(v, m, l, &heaviest_at[l]);
+        heaviest[l] = amap_heaviest(v, &m, l, &heaviest_at[l]);
         if (heaviest[l] >= shares[0] * total)
             break;
     }
@@ -210,10 +218,40 @@ struct amap_block {
     double hosts;
 };
 
+/* The common case of amap_parse(): "a.b.c.d/len" in plain decimal (no leading zeros),
+ * read without copying; 0 when the text is not quite that. */
+static int amap_parse_quad(const char *p, uint32_t *net, int *len)
+{
+    uint32_t addr = 0;
+    unsigned v = 0;
+    for (int part = 0; part < 5; part++) {
+        int digits = 0;
+        v = 0;
+        while (*p >= '0' && *p <= '9' && digits < 3) {
+            if (digits == 1 && v == 0)
+                return 0;
+            v = v * 10 + (unsigned)(*p++ - '0');
+            digits++;
+        }
+        if (digits == 0 || (part < 4 && v > 255) || (part == 4 && v > 32))
+            return 0;
+        if (part < 4)
+            addr = addr << 8 | v;
+        if (*p != (part < 3 ? '.' : part == 3 ? '/' : '\0'))
+            return 0;
+        p++;
+    }
+    *len = (int)v;
+    *net = addr & amap_mask(*len);
+    return 1;
+}
+
 /* Parses "a.b.c.d/len" or a bare address (a /32). Returns 1 for IPv4, 0 for IPv6, -1
  * when the text is neither. */
 static int amap_parse(const char *text, uint32_t *net, int *len)
 {
+    if (amap_parse_quad(text, net, len))
+        return 1;
     char addr[64];
     const char *slash = strchr(text, '/');
     size_t alen = slash ? (size_t)(slash - text) : strlen(text);
@@ -712,7 +750,10 @@ static enum tally_error amap_read(const struct table *t, const struct chart_spec
 
         if (!c || c->is_null)
             continue;
-        text = table_text(t, i, spec->category_col, buf, sizeof buf);
+        /* A text cell as table_cell() spelled it, without spelling it again. */
+        text = column_is_text(&t->cols[spec->category_col]) ? c->v.text
+                                                             : table_text(t, i, spec->category_col,
+                                                                          buf, sizeof buf);
         kind = amap_parse(text, &blocks[*n].net, &blocks[*n].len);
         if (kind < 0)
             return diag_set(diag, TALLY_ERROR_DATA,

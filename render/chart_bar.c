@@ -174,10 +174,14 @@ static const char *bars_cat_text(const struct table *t, size_t row, int col, cha
  * table of millions of rows needs no index of its categories. */
 static int bars_rows_distinct(const struct table *t, int col)
 {
-    uint64_t *h = xcalloc(t->nrows + 1, sizeof *h);
+    uint64_t *h;
     int distinct = 1;
     char buf[128];
 
+    /* A table of subnets in address order holds them as ascending keys. */
+    if (table_keys_ascend(t, col))
+        return 1;
+    h = xcalloc(t->nrows + 1, sizeof *h);
     for (size_t r = 0; r < t->nrows; r++)
         h[r] = bars_hash(bars_cat_text(t, r, col, buf, sizeof buf));
     xqsort(h, t->nrows, sizeof *h, bars_u64_cmp);

@@ -58,13 +58,14 @@ struct table {
     int ncols;
     struct column *cols;
     size_t nrows;
-    size_t alloc_rows;
-    struct cell *cells;         /* nrows * ncols, row-major */
+    struct table_chunk **chunks;        /* the rows, in chunks (table.c): read them
+                                           through table_cell() and table_text() */
+    size_t nchunks;
     int nnotes;                 /* extra "key: value" lines (e.g. a five-number summary) */
     char *note_key[TABLE_MAX_NOTES];
     double note_value[TABLE_MAX_NOTES];
     int truncated;              /* rows were left out (say so when shown) */
-    struct table_scratch *scratch;      /* where table_cell() spells out a keyed cell */
+    struct table_scratch *scratch;      /* where table_cell() spells out a cell */
 };
 
 struct table *table_new(const char *name, const char *title);
@@ -77,7 +78,8 @@ int table_add_column(struct table *t, const char *name, enum column_type type);
 int table_add_id_column(struct table *t, const char *name);
 /* Adds a text column whose cells may hold a number (table_set_key()) that key_text turns
  * into their text when read: a compact cell for text made from a number (a subnet), with
- * no string kept per row. Its other cells are set as in any text column. */
+ * no string kept per row. Its other cells are set as in any text column. Distinct keys
+ * must give distinct texts. */
 int table_add_keyed_column(struct table *t, const char *name, table_key_text_fn *key_text);
 /* Whether the column's cells hold text (text, date, month, week). */
 int column_is_text(const struct column *col);
@@ -92,13 +94,16 @@ void table_set_real(struct table *t, size_t row, int col, double value);
 void table_set_null(struct table *t, size_t row, int col);
 /* Sets a cell of a keyed column (table_add_keyed_column) to the text `key` stands for. */
 void table_set_key(struct table *t, size_t row, int col, int64_t key);
-/* The cell; a keyed one as a text cell spelled out in the table's scratch space, valid
- * until the next table_cell() of the same table. */
+/* The cell, copied into the table's scratch space (a keyed one as the text cell it
+ * stands for), valid until the next table_cell() of the same table. */
 const struct cell *table_cell(const struct table *t, size_t row, int col);
 /* The cell as a number (text parsed, NULL as 0) and as text (into buf). */
 double table_number(const struct table *t, size_t row, int col);
 const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size);
 int table_column_index(const struct table *t, const char *name);
+/* Whether every cell of the column is keyed, the keys in ascending order with no two
+ * equal: then no two rows have the same text, found without spelling out a row. */
+int table_keys_ascend(const struct table *t, int col);
 void table_add_note(struct table *t, const char *key, double value);
 
 /* ---- text output ---- */

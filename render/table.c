@@ -4,29 +4,97 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #define TABLE_KEY_TEXT 128      /* bytes a keyed cell's text takes at most */
+/* Rows are kept in chunks, column by column: chunk k holds TABLE_FIRST_ROWS << k rows,
+ * up to TABLE_CHUNK_ROWS; a chunk is never moved or copied once made. */
+#define TABLE_FIRST_ROWS ((size_t)16)
+#define TABLE_CHUNK_ROWS ((size_t)1 << 18)
+#define TABLE_GROWING 15        /* chunks before the first of TABLE_CHUNK_ROWS rows */
+#define TABLE_GROWN_ROWS (TABLE_FIRST_ROWS * (((size_t)1 << TABLE_GROWING) - 1))
+/* A chunk this big lives on huge pages: a table of millions of rows (a subnet per row)
+ * otherwise takes a page fault every 4 KiB as it fills, and on a virtual machine those
+ * faults cost more than filling the rows. */
+#define TABLE_HUGE_PAGE ((size_t)2 << 20)
 
-/* A keyed cell spelled out for table_cell(). */
+/* A cell's state, one byte of its chunk. */
+enum { CELL_SET = 1, CELL_KEYED = 2 };
+
+union table_value {
+    char *text;
+    int64_t integer;
+    double real;
+};
+
+/* rows rows of every column: a column's values together (8 bytes a cell, which a NULL
+ * cell leaves untouched), then a byte of state per cell, column by column. */
+struct table_chunk {
+    size_t rows;
+    union table_value *values;          /* ncols * rows */
+    unsigned char *state;               /* ncols * rows */
+};
+
+/* Where table_cell() spells out a cell. */
 struct table_scratch {
     struct cell cell;
     char text[TABLE_KEY_TEXT];
 };
 
-/* Whether the cell owns a string (a text column's cell that is not keyed). */
-static int owns_text(const struct table *t, const struct cell *c, int col)
+/* A cell's place: its chunk and its index in the chunk's arrays. */
+struct slot {
+    union table_value *value;
+    unsigned char *state;
+};
+
+static struct slot slot_at(const struct table *t, size_t row, int col)
 {
-    return column_is_text(&t->cols[col]) && !c->keyed;
+    size_t k, i;
+    if (row < TABLE_GROWN_ROWS) {
+        size_t q = row / TABLE_FIRST_ROWS + 1;  /* chunk k starts at 16 * (2^k - 1) */
+        k = (size_t)(63 - __builtin_clzll((unsigned long long)q));
+        i = row - TABLE_FIRST_ROWS * (((size_t)1 << k) - 1);
+    } else {
+        k = TABLE_GROWING + (row - TABLE_GROWN_ROWS) / TABLE_CHUNK_ROWS;
+        i = (row - TABLE_GROWN_ROWS) % TABLE_CHUNK_ROWS;
+    }
+    struct table_chunk *c = t->chunks[k];
+    i += (size_t)col * c->rows;
+    return (struct slot){ &c->values[i], &c->state[i] };
 }
 
-/* Makes a text column's cell own no string before it is set anew. */
-static void drop_text(struct table *t, struct cell *c, int col)
+static struct table_chunk *chunk_new(int ncols, size_t rows)
 {
-    if (owns_text(t, c, col))
-        free(c->v.text);
-    c->v.text = NULL;
-    c->keyed = 0;
+    struct table_chunk *c = xcalloc(1, sizeof(*c));
+    size_t cells = rows * (size_t)(ncols ? ncols : 1);
+    size_t bytes = cells * (sizeof(*c->values) + 1);
+    void *p;
+    c->rows = rows;
+    if (bytes < 2 * TABLE_HUGE_PAGE || posix_memalign(&p, TABLE_HUGE_PAGE, bytes) != 0) {
+        p = xmalloc(bytes);
+    } else {
+#ifdef MADV_HUGEPAGE
+        madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    }
+    c->values = p;
+    c->state = (unsigned char *)(c->values + cells);
+    return c;
+}
+
+/* Whether the cell owns a string (a set text cell that is not keyed). */
+static int owns_text(const struct table *t, int col, unsigned char state)
+{
+    return state == CELL_SET && column_is_text(&t->cols[col]);
+}
+
+/* Makes a cell own no string before it is set anew. */
+static void drop_text(struct table *t, struct slot s, int col)
+{
+    if (owns_text(t, col, *s.state))
+        free(s.value->text);
+    *s.state = 0;
 }
 
 struct table *table_new(const char *name, const char *title)
@@ -34,6 +102,7 @@ struct table *table_new(const char *name, const char *title)
     struct table *t = xcalloc(1, sizeof(*t));
     t->name = xstrdup(name ? name : "table");
     t->title = xstrdup(title ? title : t->name);
+    t->scratch = xcalloc(1, sizeof(*t->scratch));
     return t;
 }
 
@@ -41,19 +110,27 @@ void table_free(struct table *t)
 {
     if (!t)
         return;
-    for (size_t r = 0; r < t->nrows; r++)
-        for (int c = 0; c < t->ncols; c++) {
-            struct cell *cell = &t->cells[r * (size_t)t->ncols + (size_t)c];
-            if (owns_text(t, cell, c))
-                free(cell->v.text);
+    for (int c = 0; c < t->ncols; c++) {
+        if (!column_is_text(&t->cols[c]))
+            continue;
+        for (size_t r = 0; r < t->nrows; r++) {
+            struct slot s = slot_at(t, r, c);
+            if (owns_text(t, c, *s.state))
+                free(s.value->text);
         }
+    }
+    for (size_t k = 0; k < t->nchunks; k++) {
+        if (t->chunks[k])
+            free(t->chunks[k]->values);
+        free(t->chunks[k]);
+    }
+    free(t->chunks);
     free(t->scratch);
     for (int c = 0; c < t->ncols; c++)
         free(t->cols[c].name);
     for (int i = 0; i < t->nnotes; i++)
         free(t->note_key[i]);
     free(t->cols);
-    free(t->cells);
     free(t->name);
     free(t->title);
     free(t->subtitle);
@@ -82,11 +159,8 @@ int table_add_column(struct table *t, const char *name, enum column_type type)
 int table_add_keyed_column(struct table *t, const char *name, table_key_text_fn *key_text)
 {
     int col = table_add_column(t, name, COLUMN_TEXT);
-    if (col >= 0) {
+    if (col >= 0)
         t->cols[col].key_text = key_text;
-        if (!t->scratch)
-            t->scratch = xcalloc(1, sizeof(*t->scratch));
-    }
     return col;
 }
 
@@ -118,50 +192,61 @@ int column_is_identifier(const struct column *col)
 
 size_t table_add_row(struct table *t)
 {
-    if (t->nrows == t->alloc_rows) {
-        t->alloc_rows = t->alloc_rows ? t->alloc_rows * 2 : 16;
-        t->cells = xrealloc(t->cells, sizeof(*t->cells) * t->alloc_rows * (size_t)t->ncols);
+    size_t row = t->nrows, k = t->nchunks;
+    /* The chunks so far hold rows 0 .. row - 1: a new one starts here. */
+    if (row == (k <= TABLE_GROWING ? TABLE_FIRST_ROWS * (((size_t)1 << k) - 1)
+                                   : TABLE_GROWN_ROWS + (k - TABLE_GROWING) * TABLE_CHUNK_ROWS)) {
+        size_t rows = k < TABLE_GROWING ? TABLE_FIRST_ROWS << k : TABLE_CHUNK_ROWS;
+        if ((k & (k - 1)) == 0)         /* 0, 1, 2, 4, 8, ...: the list of chunks is full */
+            t->chunks = xrealloc(t->chunks, (k ? 2 * k : 1) * sizeof(*t->chunks));
+        t->chunks[k] = chunk_new(t->ncols, rows);
+        t->nchunks++;
     }
-    struct cell *row = t->cells + t->nrows * (size_t)t->ncols;
     for (int c = 0; c < t->ncols; c++)
-        row[c] = (struct cell){ .is_null = 1 };
+        *slot_at(t, row, c).state = 0;
     return t->nrows++;
-}
-
-static struct cell *cell_at(struct table *t, size_t row, int col)
-{
-    return t->cells + row * (size_t)t->ncols + (size_t)col;
 }
 
 const struct cell *table_cell(const struct table *t, size_t row, int col)
 {
-    const struct cell *c = t->cells + row * (size_t)t->ncols + (size_t)col;
-    if (!c->keyed)
-        return c;
-    struct table_scratch *s = t->scratch;
-    t->cols[col].key_text(c->v.integer, s->text, sizeof(s->text));
-    s->cell.is_null = 0;
-    s->cell.keyed = 0;
-    s->cell.v.text = s->text;
-    return &s->cell;
+    struct slot s = slot_at(t, row, col);
+    struct table_scratch *scratch = t->scratch;
+    struct cell *cell = &scratch->cell;
+    cell->keyed = 0;
+    cell->is_null = !*s.state;
+    cell->v.integer = 0;
+    if (*s.state & CELL_KEYED) {
+        t->cols[col].key_text(s.value->integer, scratch->text, sizeof(scratch->text));
+        cell->v.text = scratch->text;
+    } else if (*s.state) {
+        if (column_is_text(&t->cols[col]))
+            cell->v.text = s.value->text;
+        else if (t->cols[col].type == COLUMN_REAL)
+            cell->v.real = s.value->real;
+        else
+            cell->v.integer = s.value->integer;
+    } else if (column_is_text(&t->cols[col])) {
+        cell->v.text = NULL;
+    }
+    return cell;
 }
 
 void table_set_textn(struct table *t, size_t row, int col, const char *text, size_t len)
 {
-    struct cell *c = cell_at(t, row, col);
+    struct slot s = slot_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
-        drop_text(t, c, col);
+        drop_text(t, s, col);
         /* Valid text (nearly all of it) is copied as it is, in one allocation. */
-        c->v.text = utf8_is_valid(text, len) ? xstrndup(text, len) : utf8_repair(text, len);
+        s.value->text = utf8_is_valid(text, len) ? xstrndup(text, len) : utf8_repair(text, len);
     } else {
         char *copy = xstrndup(text, len);
         if (t->cols[col].type == COLUMN_REAL)
-            c->v.real = strtod(copy, NULL);
+            s.value->real = strtod(copy, NULL);
         else
-            c->v.integer = strtoll(copy, NULL, 10);
+            s.value->integer = strtoll(copy, NULL, 10);
         free(copy);
     }
-    c->is_null = 0;
+    *s.state = CELL_SET;
 }
 
 void table_set_text(struct table *t, size_t row, int col, const char *text)
@@ -175,38 +260,35 @@ void table_set_text(struct table *t, size_t row, int col, const char *text)
 
 void table_set_int(struct table *t, size_t row, int col, int64_t value)
 {
-    struct cell *c = cell_at(t, row, col);
+    struct slot s = slot_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
-        drop_text(t, c, col);
-        c->v.text = xasprintf("%lld", (long long)value);
+        drop_text(t, s, col);
+        s.value->text = xasprintf("%lld", (long long)value);
     } else if (t->cols[col].type == COLUMN_REAL) {
-        c->v.real = (double)value;
+        s.value->real = (double)value;
     } else {
-        c->v.integer = value;
+        s.value->integer = value;
     }
-    c->is_null = 0;
+    *s.state = CELL_SET;
 }
 
 void table_set_real(struct table *t, size_t row, int col, double value)
 {
-    struct cell *c = cell_at(t, row, col);
+    struct slot s = slot_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
-        drop_text(t, c, col);
-        c->v.text = xasprintf("%g", value);
+        drop_text(t, s, col);
+        s.value->text = xasprintf("%g", value);
     } else if (t->cols[col].type == COLUMN_REAL) {
-        c->v.real = value;
+        s.value->real = value;
     } else {
-        c->v.integer = (int64_t)value;
+        s.value->integer = (int64_t)value;
     }
-    c->is_null = 0;
+    *s.state = CELL_SET;
 }
 
 void table_set_null(struct table *t, size_t row, int col)
 {
-    struct cell *c = cell_at(t, row, col);
-    if (column_is_text(&t->cols[col]))
-        drop_text(t, c, col);
-    c->is_null = 1;
+    drop_text(t, slot_at(t, row, col), col);
 }
 
 void table_set_key(struct table *t, size_t row, int col, int64_t key)
@@ -215,28 +297,27 @@ void table_set_key(struct table *t, size_t row, int col, int64_t key)
         table_set_int(t, row, col, key);
         return;
     }
-    struct cell *c = cell_at(t, row, col);
-    drop_text(t, c, col);
-    c->keyed = 1;
-    c->v.integer = key;
-    c->is_null = 0;
+    struct slot s = slot_at(t, row, col);
+    drop_text(t, s, col);
+    s.value->integer = key;
+    *s.state = CELL_SET | CELL_KEYED;
 }
 
 double table_number(const struct table *t, size_t row, int col)
 {
-    const struct cell *c = t->cells + row * (size_t)t->ncols + (size_t)col;
+    struct slot s = slot_at(t, row, col);
     char buf[TABLE_KEY_TEXT];
-    if (c->is_null)
+    if (!*s.state)
         return 0;
-    if (c->keyed) {
-        t->cols[col].key_text(c->v.integer, buf, sizeof(buf));
+    if (*s.state & CELL_KEYED) {
+        t->cols[col].key_text(s.value->integer, buf, sizeof(buf));
         return strtod(buf, NULL);
     }
     if (column_is_text(&t->cols[col]))
-        return strtod(c->v.text, NULL);
+        return strtod(s.value->text, NULL);
     if (t->cols[col].type == COLUMN_REAL)
-        return c->v.real;
-    return (double)c->v.integer;
+        return s.value->real;
+    return (double)s.value->integer;
 }
 
 /* value in decimal into buf, as "%lld" would write it: it runs once per integer cell
@@ -265,30 +346,30 @@ static const char *format_integer(int64_t value, char *buf, size_t size)
 
 const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size)
 {
-    const struct cell *c = t->cells + row * (size_t)t->ncols + (size_t)col;
-    if (c->is_null) {
+    struct slot s = slot_at(t, row, col);
+    if (!*s.state) {
         snprintf(buf, size, "%s", "");
         return buf;
     }
-    if (c->keyed) {
-        t->cols[col].key_text(c->v.integer, buf, size);
+    if (*s.state & CELL_KEYED) {
+        t->cols[col].key_text(s.value->integer, buf, size);
         return buf;
     }
     if (column_is_text(&t->cols[col]))
-        return c->v.text;
+        return s.value->text;
     switch (t->cols[col].type) {
     case COLUMN_REAL:
-        snprintf(buf, size, "%.10g", c->v.real);
+        snprintf(buf, size, "%.10g", s.value->real);
         return buf;
     case COLUMN_TIMESTAMP: {
-        time_t when = (time_t)c->v.integer;
+        time_t when = (time_t)s.value->integer;
         struct tm tm;
         gmtime_r(&when, &tm);
         strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
         return buf;
     }
     default:
-        return format_integer(c->v.integer, buf, size);
+        return format_integer(s.value->integer, buf, size);
     }
 }
 
@@ -298,6 +379,20 @@ int table_column_index(const struct table *t, const char *name)
         if (strcmp(t->cols[c].name, name) == 0)
             return c;
     return -1;
+}
+
+int table_keys_ascend(const struct table *t, int col)
+{
+    int64_t last = 0;
+    if (col < 0 || col >= t->ncols || !t->cols[col].key_text)
+        return 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        struct slot s = slot_at(t, r, col);
+        if (!(*s.state & CELL_KEYED) || (r > 0 && s.value->integer <= last))
+            return 0;
+        last = s.value->integer;
+    }
+    return 1;
 }
 
 void table_add_note(struct table *t, const char *key, double value)

@@ -115,16 +115,59 @@ static int looks_like_formula(const char *s)
     return *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
 }
 
+/* Delimited output gathered in a buffer and written in large pieces: a table of millions
+ * of rows is tens of millions of small pieces, each otherwise a locked stdio call. */
+struct text_out {
+    FILE *file;
+    size_t len;
+    char buf[1 << 16];
+};
+
+static void out_flush(struct text_out *o)
+{
+    if (o->len)
+        fwrite(o->buf, 1, o->len, o->file);
+    o->len = 0;
+}
+
+static void out_add(struct text_out *o, const char *s, size_t n)
+{
+    if (o->len + n > sizeof(o->buf)) {
+        out_flush(o);
+        if (n > sizeof(o->buf)) {
+            fwrite(s, 1, n, o->file);
+            return;
+        }
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static void out_ch(struct text_out *o, char ch)
+{
+    if (o->len == sizeof(o->buf))
+        out_flush(o);
+    o->buf[o->len++] = ch;
+}
+
+static void out_str(struct text_out *o, const char *s)
+{
+    out_add(o, s, strlen(s));
+}
+
 /* A byte of a delimited cell: control bytes other than tab and line feed (which the
  * caller handles) are written as \xHH, as the terminal table shows them, so that a value
  * cannot move the cursor, clear a screen or end a field. */
-static void put_cell_byte(char ch, FILE *out)
+static void put_cell_byte(char ch, struct text_out *o)
 {
     unsigned char u = (unsigned char)ch;
-    if ((u < 0x20 && u != '\t' && u != '\n') || u == 0x7f)
-        fprintf(out, "\\x%02x", u);
-    else
-        fputc(ch, out);
+    if ((u < 0x20 && u != '\t' && u != '\n') || u == 0x7f) {
+        char hex[8];
+        snprintf(hex, sizeof(hex), "\\x%02x", u);
+        out_str(o, hex);
+    } else {
+        out_ch(o, ch);
+    }
 }
 
 /* Whether s can be written as it is: no byte a delimited cell quotes or escapes. */
@@ -136,54 +179,65 @@ static int is_plain(const char *s)
     return 1;
 }
 
-static void write_delimited_cell(const struct table *t, size_t r, int c, char sep, FILE *out)
+static void write_delimited_cell(const struct table *t, size_t r, int c, char sep,
+                                 struct text_out *o)
 {
     char buf[64];
     const char *s = table_text(t, r, c, buf, sizeof(buf));
-    int guard = column_is_text(&t->cols[c]) && looks_like_formula(s);
+    /* Numbers and times are written plainly: digits, signs, points, letters, colons. */
+    if (!column_is_text(&t->cols[c])) {
+        out_str(o, s);
+        return;
+    }
+    int guard = looks_like_formula(s);
     if (!guard && is_plain(s)) {
-        fputs(s, out);
+        out_str(o, s);
         return;
     }
     if (sep == '\t') {
         /* TSV has no quoting: tabs and line breaks inside a value become spaces. */
         if (guard)
-            fputc('\'', out);
+            out_ch(o, '\'');
         for (const char *p = s; *p; p++)
-            put_cell_byte(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, out);
+            put_cell_byte(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, o);
         return;
     }
     /* Tabs and line feeds stay (a line feed inside quotes, RFC 4180); CR is \x0d. */
     int quote = guard || strpbrk(s, ",\"\n") != NULL;
     if (quote)
-        fputc('"', out);
+        out_ch(o, '"');
     if (guard)
-        fputc('\'', out);
+        out_ch(o, '\'');
     for (const char *p = s; *p; p++) {
         if (*p == '"')
-            fputc('"', out);
-        put_cell_byte(*p, out);
+            out_ch(o, '"');
+        put_cell_byte(*p, o);
     }
     if (quote)
-        fputc('"', out);
+        out_ch(o, '"');
 }
 
 static void write_delimited(const struct table *t, char sep, FILE *out)
 {
+    struct text_out *o = xmalloc(sizeof(*o));
+    o->file = out;
+    o->len = 0;
     for (int c = 0; c < t->ncols; c++) {
         if (c)
-            fputc(sep, out);
-        fputs(t->cols[c].name, out);
+            out_ch(o, sep);
+        out_str(o, t->cols[c].name);
     }
-    fputc('\n', out);
+    out_ch(o, '\n');
     for (size_t r = 0; r < t->nrows; r++) {
         for (int c = 0; c < t->ncols; c++) {
             if (c)
-                fputc(sep, out);
-            write_delimited_cell(t, r, c, sep, out);
+                out_ch(o, sep);
+            write_delimited_cell(t, r, c, sep, o);
         }
-        fputc('\n', out);
+        out_ch(o, '\n');
     }
+    out_flush(o);
+    free(o);
 }
 
 static void write_json_string(const char *s, FILE *out)

@@ -1,0 +1,106 @@
+/* test-table.c: unit tests for a table of many rows: cells read back as set across the
+ * table's chunks (text, integers, reals, keys, NULLs, cells set twice), keys in order
+ * found distinct, and a large table written as CSV with every row. */
+#include "tests/tap.h"
+#include "render/render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ROWS 600000             /* past the growing chunks into full ones */
+
+static void key_text(int64_t key, char *buf, size_t size)
+{
+    snprintf(buf, size, "k%lld", (long long)key);
+}
+
+static struct table *big_table(void)
+{
+    struct table *t = table_new("big", "Many rows");
+    table_add_keyed_column(t, "key", key_text);
+    table_add_column(t, "n", COLUMN_INTEGER);
+    table_add_column(t, "x", COLUMN_REAL);
+    table_add_column(t, "name", COLUMN_TEXT);
+    for (size_t r = 0; r < ROWS; r++) {
+        size_t row = table_add_row(t);
+        char name[32];
+        table_set_key(t, row, 0, (int64_t)r * 2);
+        table_set_int(t, row, 1, (int64_t)r);
+        if (r % 3)
+            table_set_real(t, row, 2, (double)r / 4);
+        snprintf(name, sizeof name, "row %zu", r);
+        if (r % 5 == 0) {
+            table_set_text(t, row, 3, "replaced");
+            table_set_text(t, row, 3, name);    /* the first text is freed */
+        } else if (r % 5 == 1) {
+            table_set_text(t, row, 3, name);
+            table_set_null(t, row, 3);
+        } else {
+            table_set_text(t, row, 3, name);
+        }
+    }
+    return t;
+}
+
+static void test_cells(void)
+{
+    struct table *t = big_table();
+    size_t bad = 0;
+    char buf[64], want[64];
+    CHECK_INT(t->nrows, ROWS, "every row added");
+    for (size_t r = 0; r < ROWS; r++) {
+        const struct cell *c = table_cell(t, r, 0);
+        snprintf(want, sizeof want, "k%zu", r * 2);
+        if (c->is_null || strcmp(c->v.text, want) != 0)
+            bad++;
+        c = table_cell(t, r, 1);
+        if (c->is_null || c->v.integer != (int64_t)r)
+            bad++;
+        c = table_cell(t, r, 2);
+        if (r % 3 ? c->is_null || c->v.real != (double)r / 4 : !c->is_null)
+            bad++;
+        c = table_cell(t, r, 3);
+        snprintf(want, sizeof want, "row %zu", r);
+        if (r % 5 == 1 ? !c->is_null : c->is_null || strcmp(c->v.text, want) != 0)
+            bad++;
+        if (strcmp(table_text(t, r, 1, buf, sizeof buf), want + 4) != 0)
+            bad++;
+    }
+    CHECK_INT(bad, 0, "every cell reads back as set, in every chunk");
+    CHECK(table_number(t, ROWS - 1, 2) == (double)(ROWS - 1) / 4, "a real in the last chunk");
+    CHECK(table_keys_ascend(t, 0), "ascending keys are found distinct");
+    CHECK(!table_keys_ascend(t, 1), "a column without keys is not");
+    table_set_key(t, ROWS - 1, 0, 0);
+    CHECK(!table_keys_ascend(t, 0), "nor keys out of order");
+    table_set_text(t, ROWS / 2, 0, "plain");
+    CHECK_STR(table_cell(t, ROWS / 2, 0)->v.text, "plain", "a keyed column takes text too");
+    table_set_key(t, ROWS - 1, 0, (int64_t)ROWS * 2);
+    CHECK(!table_keys_ascend(t, 0), "nor a column with a cell that is not keyed");
+    table_free(t);
+}
+
+static void test_csv(void)
+{
+    struct table *t = big_table();
+    char *buf = NULL;
+    size_t len = 0, lines = 0;
+    FILE *out = open_memstream(&buf, &len);
+    CHECK_INT(table_write_text(t, TEXT_CSV, out), TALLY_OK, "CSV of many rows");
+    fclose(out);
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    CHECK_INT(lines, ROWS + 1, "a header and every row");
+    CHECK(strncmp(buf, "key,n,x,name\nk0,0,,row 0\nk2,1,0.25,\nk4,2,0.5,row 2\n", 49) == 0,
+          "the first rows as set");
+    CHECK(len > 40 && strcmp(buf + len - 38, "\nk1199998,599999,149999.75,row 599999\n") == 0,
+          "the last row as set");
+    free(buf);
+    table_free(t);
+}
+
+int main(void)
+{
+    test_cells();
+    test_csv();
+    return tap_done();
+}
