@@ -102,6 +102,10 @@ enum tally_error store_row_end(struct store *store);
 /* store_row_end(), then store_count(store, kind, n) when the row was queued. */
 enum tally_error store_row_end_counted(struct store *store, const char *kind, long long n);
 
+/* Builds the scan tables' indexes an import dropped to fill an empty table faster
+ * (store_scan.c); before it commits. */
+enum tally_error scan_indexes_build(struct store *store);
+
 /* ---- host sets as an import builds them (store_hostset.c) ---- */
 
 /* The sets of hosts per (source, proto, port, status) being built; memory grows with the

@@ -7,6 +7,13 @@
 
 #include <string.h>
 
+/* The indexes of banners and headers by service. */
+#define BANNER_INDEX "INDEX banner_service ON banner(addr, port)"
+#define HEADER_INDEX "INDEX http_header_service ON http_header(addr, port)"
+#define BANNER_INDEX_IF_MISSING "INDEX IF NOT EXISTS banner_service ON banner(addr, port)"
+#define HEADER_INDEX_IF_MISSING \
+    "INDEX IF NOT EXISTS http_header_service ON http_header(addr, port)"
+
 static const char scan_v1[] =
     "CREATE TABLE observation (\n"
     "  source_id INTEGER NOT NULL,  -- source.id\n"
@@ -38,8 +45,8 @@ static const char scan_v1[] =
     "  version TEXT,                -- what follows a '/', if anything\n"
     "  seen INTEGER\n"
     ");\n"
-    "CREATE INDEX banner_service ON banner(addr, port);\n"
-    "CREATE INDEX http_header_service ON http_header(addr, port);\n"
+    "CREATE " BANNER_INDEX ";\n"
+    "CREATE " HEADER_INDEX ";\n"
     "CREATE VIEW service AS SELECT DISTINCT addr, proto, port FROM observation "
     "WHERE status = 'open';\n";
 
@@ -62,6 +69,46 @@ static const struct store_migration scan_migrations[] = {
 const struct store_part store_part_scan = {
     .name = "scan", .migrations = scan_migrations, .tables = scan_tables
 };
+
+/* Adding rows one by one to an index searches its tree in the random order of the
+ * addresses; building it from a full table sorts once, several times faster. So an import
+ * whose first banner (or header) goes into an empty table drops that table's index, and
+ * scan_indexes_build() builds it again before the import commits. Both happen in the
+ * import's transaction: a failed import gets the index back with the rest. */
+static long long counted(const struct store *store, const char *kind)
+{
+    const struct store_counts *c = &store->counts;
+    for (int i = 0; i < c->n; i++)
+        if (strcmp(c->kind[i], kind) == 0)
+            return c->count[i];
+    return 0;
+}
+
+static void index_later(struct store *store, const char *kind, const char *probe,
+                        const char *drop)
+{
+    if (counted(store, kind) > 0)
+        return;                         /* decided with the import's first such row */
+    sqlite3_stmt *stmt = store_statement(store, probe);
+    if (stmt && sqlite3_step(stmt) == SQLITE_DONE) {
+        sqlite3_reset(stmt);
+        sqlite3_exec(store->db, drop, NULL, NULL, NULL);    /* kept if it fails */
+        return;
+    }
+    if (stmt)
+        sqlite3_reset(stmt);
+}
+
+enum tally_error scan_indexes_build(struct store *store)
+{
+    /* The sorts may use a second thread: the writer's is idle now. */
+    static const char sql[] = "PRAGMA threads = 2; CREATE " BANNER_INDEX_IF_MISSING "; "
+                              "CREATE " HEADER_INDEX_IF_MISSING ";";
+    store_writer_wait(store);
+    int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+    sqlite3_exec(store->db, "PRAGMA threads = 0", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? TALLY_OK : TALLY_ERROR_DATABASE;
+}
 
 /* Queues the columns every scan table starts with: source_id, addr, ip4, ip6, proto,
  * port. */
@@ -106,6 +153,8 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
         "VALUES (?,?,?,?,?,?,?,?,?)";
     if (store->clickhouse)
         return clickhouse_add_banner(store, rec);
+    index_later(store, "banner", "SELECT 1 FROM banner LIMIT 1",
+                "DROP INDEX banner_service");
     enum tally_error err = store_row_begin(store, sql);
     if (err)
         return err;
@@ -129,6 +178,8 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
         "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
     if (store->clickhouse)
         return clickhouse_add_header(store, rec);
+    index_later(store, "header", "SELECT 1 FROM http_header LIMIT 1",
+                "DROP INDEX http_header_service");
     enum tally_error err = store_row_begin(store, sql);
     if (err)
         return err;
