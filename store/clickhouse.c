@@ -266,19 +266,23 @@ static void explain(struct clickhouse *ch, const struct ch_endpoint *ep, const c
     const char *inner = strstr(body, "Code: 210,");
     const char *refused = inner ? strstr(inner, "NetException: ") : NULL;
     const char *full = strstr(body, "Cannot write to file ");
-    if (strstr(body, "Code: 279,") && refused) {
-        refused += 14;
+    if (strstr(body, "Code: 279,")) {
+        refused = refused ? refused + 14 : "All connection tries failed";
         snprintf(ch->failure, sizeof(ch->failure), "the ClickHouse server %s cannot reach "
-                 "a shard of the cluster (%.*s): every shard must answer for a whole "
-                 "answer (is clickhouse-server running on each?)", ep->host,
+                 "a shard of the cluster on its TCP port: %.*s; every shard must answer for "
+                 "a whole answer (is clickhouse-server running on each?)", ep->host,
                  (int)strcspn(refused, ",\n"), refused);
     } else if (strstr(body, "errno: 28,") || strstr(body, "No space left on device")) {
+        /* "Received from HOST:TCPPORT. DB::ErrnoException..." when a shard said it. */
         const char *from = strstr(body, "Received from ");
+        const char *end = from ? strstr(from, ". ") : NULL;
+        char shard[128] = "";
+        if (from && end)
+            snprintf(shard, sizeof(shard), "the shard at %.*s (its TCP port): ",
+                     (int)(end - from - 14), from + 14);
         snprintf(ch->failure, sizeof(ch->failure), "a ClickHouse server has no space left "
-                 "on its disk (%s%.*s%s%.*s): free space there and try again", from ?
-                 "the shard at " : "", from ? (int)strcspn(from + 14, ". ") : 0,
-                 from ? from + 14 : "", from ? ", " : "", full ? (int)strcspn(full, ",") :
-                 (int)strlen(message), full ? full : message);
+                 "on its disk (%s%.*s): free space there and try again", shard,
+                 full ? (int)strcspn(full, ",") : (int)strlen(message), full ? full : message);
     } else {
         snprintf(ch->failure, sizeof(ch->failure), "the ClickHouse server %s answered: %s%s",
                  ep->host, message,

@@ -58,7 +58,7 @@ check "and nothing said" test ! -s "$TMP/sources.err"
 check_exit "an analysis that needs the shard that is down: exit 3" 3 \
     "$TALLY" -d "$ALL" show ports
 check "and says a shard cannot be reached" \
-    grep -q "cannot reach a shard of the cluster" "$TMP/exit.err"
+    grep -q "cannot reach a shard of the cluster on its TCP port" "$TMP/exit.err"
 sed 's/^/#   /' "$TMP/exit.err"
 check_exit "naming only the server that is down: exit 3" 3 \
     "$TALLY" -d "clickhouse://127.0.0.1:$H1/fo" sources
@@ -100,6 +100,7 @@ check_eq "and the second server has a copy of the sources now" \
 # Its database "full" on a 1 MiB tmpfs, mounted in a mount namespace of its own.
 FULLDIR=$SERVERS/ch1/data/data/full
 mkdir -p "$FULLDIR"
+# shellcheck disable=SC2016
 if ! unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs "$0"' "$FULLDIR" 2>/dev/null; then
     skip "a shard on a small filesystem (cannot mount a tmpfs in a mount namespace here)"
 else

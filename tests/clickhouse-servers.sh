@@ -126,7 +126,7 @@ ch_restart() {
     read -r -a https <<<"$CH_HTTP"
     (cd "$dir/ch$i" && exec "$@" clickhouse-server --config-file="$dir/ch$i/config.xml" \
         >"$dir/ch$i/stdout.log" 2>&1) &
-    pids[$i]=$!
+    pids[i]=$!
     CH_PIDS=" ${pids[*]}"
     until curl -sf "http://127.0.0.1:${https[$i]}/ping" >/dev/null 2>&1; do
         tries=$((tries + 1))
