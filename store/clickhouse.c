@@ -19,8 +19,9 @@
 #include <unistd.h>
 
 /* The version of the ClickHouse schema, kept in the tally_schema table: 2 added the
- * capture tables (a database of version 1 gets them when opened). */
-#define CH_SCHEMA_VERSION 2
+ * capture tables, 3 keeps the bookkeeping on every server, not the first one only (an
+ * older database gets what it lacks when opened). */
+#define CH_SCHEMA_VERSION 3
 #define CH_MAX_ENDPOINTS 64
 /* A batch of rows is sent when it holds this many bytes. */
 #define CH_BATCH_BYTES (4u << 20)
@@ -75,6 +76,13 @@ struct ch_endpoint {
     CURL *curl;
 };
 
+/* Why the last request failed, as far as moving to another server goes. */
+enum ch_reach {
+    CH_ANSWERED,                /* the server answered (perhaps with an error) */
+    CH_NOT_CONNECTED,           /* no connection: nothing was sent */
+    CH_CUT_OFF,                 /* the connection failed after it was made */
+};
+
 struct clickhouse {
     char *label;                /* clickhouse://[user@]hosts/db: for messages */
     char *user;
@@ -83,6 +91,8 @@ struct clickhouse {
     char *cluster;              /* NULL: one server, plain tables */
     int nendpoints;
     struct ch_endpoint endpoint[CH_MAX_ENDPOINTS];
+    int home;                   /* the server queries go to while it answers */
+    enum ch_reach reach;        /* of the last request */
     struct strbuf batch[CH_NTABLES];
     int sent;                   /* rows of the import under way reached a server */
     char *path, *format, *tag, *owner;      /* the import under way's source_info */
@@ -245,7 +255,41 @@ static void server_message(const char *body, char *out, size_t size)
 enum request_flags {
     REQ_DATABASE = 1,           /* in the database (not before it exists) */
     REQ_SYNC = 2,               /* an insert into a Distributed table: wait for every shard */
+    REQ_READ = 4,               /* changes nothing: may be sent again to another server */
 };
+
+/* ClickHouse's words when a server holds a request up: a shard of the cluster that
+ * cannot be reached (code 279, "All connection tries failed"), a full disk (errno 28). */
+static void explain(struct clickhouse *ch, const struct ch_endpoint *ep, const char *body,
+                    const char *message)
+{
+    const char *inner = strstr(body, "Code: 210,");
+    const char *refused = inner ? strstr(inner, "NetException: ") : NULL;
+    const char *full = strstr(body, "Cannot write to file ");
+    if (strstr(body, "Code: 279,")) {
+        refused = refused ? refused + 14 : "All connection tries failed";
+        snprintf(ch->failure, sizeof(ch->failure), "the ClickHouse server %s cannot reach "
+                 "a shard of the cluster on its TCP port: %.*s; every shard must answer for "
+                 "a whole answer (is clickhouse-server running on each?)", ep->host,
+                 (int)strcspn(refused, ",\n"), refused);
+    } else if (strstr(body, "errno: 28,") || strstr(body, "No space left on device")) {
+        /* "Received from HOST:TCPPORT. DB::ErrnoException..." when a shard said it. */
+        const char *from = strstr(body, "Received from ");
+        const char *end = from ? strstr(from, ". ") : NULL;
+        char shard[128] = "";
+        if (from && end)
+            snprintf(shard, sizeof(shard), "the shard at %.*s (its TCP port): ",
+                     (int)(end - from - 14), from + 14);
+        snprintf(ch->failure, sizeof(ch->failure), "a ClickHouse server has no space left "
+                 "on its disk (%s%.*s): free space there and try again", shard,
+                 full ? (int)strcspn(full, ",") : (int)strlen(message), full ? full : message);
+    } else {
+        snprintf(ch->failure, sizeof(ch->failure), "the ClickHouse server %s answered: %s%s",
+                 ep->host, message,
+                 strstr(body, "Code: 193") || strstr(body, "Code: 192") ?
+                     " (check the user in the URL and $TALLY_CLICKHOUSE_PASSWORD)" : "");
+    }
+}
 
 /* Sends one request to endpoint e: `query` in the URL (an INSERT whose rows are the body)
  * or NULL (the body is the query). The answer goes to out when not NULL. On failure,
@@ -289,7 +333,10 @@ static int request(struct clickhouse *ch, int e, const char *query, const char *
     CURLcode rc = curl_easy_perform(curl);
     strbuf_addch(&answer, '\0');
     answer.len--;
+    ch->reach = CH_ANSWERED;
     if (rc != CURLE_OK) {
+        ch->reach = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                    rc == CURLE_OPERATION_TIMEDOUT ? CH_NOT_CONNECTED : CH_CUT_OFF;
         snprintf(ch->failure, sizeof(ch->failure), "cannot reach the ClickHouse server %s: "
                  "%s (is clickhouse-server running there, on its HTTP port?)", ep->host,
                  curl_easy_strerror(rc));
@@ -299,10 +346,7 @@ static int request(struct clickhouse *ch, int e, const char *query, const char *
     if (status != 200) {
         char message[400];
         server_message(answer.buf, message, sizeof(message));
-        snprintf(ch->failure, sizeof(ch->failure), "the ClickHouse server %s answered: %s%s",
-                 ep->host, message,
-                 status == 401 || strstr(answer.buf, "Code: 193") || strstr(answer.buf, "Code: 192")
-                     ? " (check the user in the URL and $TALLY_CLICKHOUSE_PASSWORD)" : "");
+        explain(ch, ep, status == 401 ? "Code: 193" : answer.buf, message);
         goto done;
     }
     if (out) {
@@ -329,13 +373,56 @@ static int run(struct clickhouse *ch, int e, const char *sql, unsigned flags)
     return request(ch, e, NULL, sql, strlen(sql), flags, NULL);
 }
 
-/* The one number a query answers on the first endpoint; -1 when it failed. */
+/* ch->failure when no listed server could be reached. */
+static void all_away(struct clickhouse *ch)
+{
+    struct strbuf hosts;
+    strbuf_init(&hosts);
+    for (int e = 0; e < ch->nendpoints; e++)
+        strbuf_addf(&hosts, "%s%s", e ? ", " : "", ch->endpoint[e].host);
+    snprintf(ch->failure, sizeof(ch->failure), "cannot reach any of the ClickHouse servers "
+             "%s (is clickhouse-server running there, on its HTTP port?)", hosts.buf);
+    strbuf_release(&hosts);
+}
+
+/* A request any server answers (a read, an insert into a Distributed table) to the
+ * server in use; when that one cannot be reached, to the next listed ones in turn (an
+ * insert only when it was not sent), and the first that answers stays in use. */
+static int ask(struct clickhouse *ch, const char *query, const char *body, size_t len,
+               unsigned flags, struct strbuf *out)
+{
+    int n = ch->nendpoints;
+    for (int i = 0; i < n; i++) {
+        int e = (ch->home + i) % n;
+        if (request(ch, e, query, body, len, flags, out)) {
+            ch->home = e;
+            return 1;
+        }
+        if (ch->reach == CH_ANSWERED || (ch->reach == CH_CUT_OFF && !(flags & REQ_READ)))
+            return 0;
+    }
+    if (n > 1)
+        all_away(ch);
+    return 0;
+}
+
+/* Runs sql on every server, for the bookkeeping each keeps a copy of (source,
+ * source_claim, tally_schema); stops at the first that fails. */
+static int run_every(struct clickhouse *ch, const char *sql)
+{
+    for (int e = 0; e < ch->nendpoints; e++)
+        if (!run(ch, e, sql, REQ_DATABASE))
+            return 0;
+    return 1;
+}
+
+/* The one number a read answers; -1 when it failed. */
 static long long query_number(struct clickhouse *ch, const char *sql, unsigned flags)
 {
     struct strbuf out;
     long long value = -1;
     strbuf_init(&out);
-    if (request(ch, 0, NULL, sql, strlen(sql), flags, &out))
+    if (ask(ch, NULL, sql, strlen(sql), flags | REQ_READ, &out))
         value = strtoll(out.buf ? out.buf : "", NULL, 10);
     strbuf_release(&out);
     return value;
@@ -413,8 +500,8 @@ static int flush(struct clickhouse *ch, enum ch_table t)
         return 1;
     char *query = xasprintf("INSERT INTO %s FORMAT TabSeparated", ch_tables[t].name);
     ch->sent = 1;
-    int ok = request(ch, 0, query, b->buf, b->len,
-                     REQ_DATABASE | (ch->cluster ? REQ_SYNC : 0), NULL);
+    int ok = ask(ch, query, b->buf, b->len, REQ_DATABASE | (ch->cluster ? REQ_SYNC : 0),
+                 NULL);
     free(query);
     strbuf_reset(b);
     return ok;
@@ -610,7 +697,7 @@ enum tally_error clickhouse_select(struct store *store, const char *sql,
     char *query = xasprintf("%s FORMAT TabSeparated", sql);
     memset(rows, 0, sizeof(*rows));
     strbuf_init(&rows->text);
-    int ok = request(ch, 0, NULL, query, strlen(query), REQ_DATABASE, &rows->text);
+    int ok = ask(ch, NULL, query, strlen(query), REQ_DATABASE | REQ_READ, &rows->text);
     free(query);
     return ok ? TALLY_OK : fail(ch, diag, what);
 }
@@ -683,88 +770,167 @@ static char *row_table_sql(int t, const char *name)
                      ch_tables[t].order);
 }
 
-/* Creates what is missing: the row tables (on a cluster, local ones on every shard and a
- * Distributed one over them, sharded by address), then on the first server the source
- * table, the id claims and, last, the schema version. */
-static int create_schema(struct clickhouse *ch)
+/* The bookkeeping every server keeps whole, so that any of them answers a read: the
+ * sources, the id claims and, written last, the schema version. */
+static const char *const ch_bookkeeping[] = {
+    "CREATE TABLE IF NOT EXISTS source (id UInt64, path String, format String, "
+    "tag Nullable(String), owner Nullable(String), bytes Int64, sha256 String, "
+    "imported_at String, seconds Float64, records Int64, skipped Int64, counts String) "
+    "ENGINE = MergeTree ORDER BY id",
+    "CREATE TABLE IF NOT EXISTS source_claim (id UInt64, token String) "
+    "ENGINE = MergeTree ORDER BY id",
+    "CREATE TABLE IF NOT EXISTS tally_schema (version UInt32) ENGINE = TinyLog",
+};
+
+/* Creates what endpoint e lacks: the row tables (on a cluster, local ones and a
+ * Distributed one over every shard's, sharded by address), then the bookkeeping. */
+static int create_tables(struct clickhouse *ch, int e)
 {
-    for (int e = 0; e < ch->nendpoints; e++) {
-        for (int t = 0; t < CH_NTABLES; t++) {
-            char *local = xasprintf("%s%s", ch_tables[t].name, ch->cluster ? "_local" : "");
-            char *sql = row_table_sql(t, local);
-            int ok = run(ch, e, sql, REQ_DATABASE);
+    for (int t = 0; t < CH_NTABLES; t++) {
+        char *local = xasprintf("%s%s", ch_tables[t].name, ch->cluster ? "_local" : "");
+        char *sql = row_table_sql(t, local);
+        int ok = run(ch, e, sql, REQ_DATABASE);
+        free(sql);
+        if (ok && ch->cluster) {
+            sql = xasprintf("CREATE TABLE IF NOT EXISTS %s AS %s ENGINE = "
+                            "Distributed(%s, %s, %s, %s)", ch_tables[t].name, local,
+                            ch->cluster, ch->database, local, ch_tables[t].shard);
+            ok = run(ch, e, sql, REQ_DATABASE);
             free(sql);
-            if (ok && ch->cluster) {
-                sql = xasprintf("CREATE TABLE IF NOT EXISTS %s AS %s ENGINE = "
-                                "Distributed(%s, %s, %s, %s)", ch_tables[t].name, local,
-                                ch->cluster, ch->database, local, ch_tables[t].shard);
-                ok = run(ch, e, sql, REQ_DATABASE);
-                free(sql);
-            }
-            free(local);
-            if (!ok)
-                return 0;
+        }
+        free(local);
+        if (!ok)
+            return 0;
+    }
+    for (size_t i = 0; i < sizeof(ch_bookkeeping) / sizeof(ch_bookkeeping[0]); i++)
+        if (!run(ch, e, ch_bookkeeping[i], REQ_DATABASE))
+            return 0;
+    return 1;
+}
+
+/* Endpoint e's copy of the bookkeeping becomes endpoint from's: its own (none, or one
+ * left by an older tally, which kept it on the first server only) is dropped first. */
+static int copy_bookkeeping(struct clickhouse *ch, int from, int e)
+{
+    static const char *const tables[] = { "source", "source_claim" };   /* as made there */
+    struct strbuf rows;
+    int ok = 1;
+    strbuf_init(&rows);
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]) && ok; i++) {
+        char *sql = xasprintf("SELECT * FROM %s FORMAT TabSeparated", tables[i]);
+        ok = request(ch, from, NULL, sql, strlen(sql), REQ_DATABASE, &rows);
+        free(sql);
+        sql = xasprintf("DROP TABLE IF EXISTS %s", tables[i]);
+        ok = ok && run(ch, e, sql, REQ_DATABASE) && run(ch, e, ch_bookkeeping[i],
+                                                        REQ_DATABASE);
+        free(sql);
+        if (ok && rows.len > 0) {
+            sql = xasprintf("INSERT INTO %s FORMAT TabSeparated", tables[i]);
+            ok = request(ch, e, sql, rows.buf, rows.len, REQ_DATABASE, NULL);
+            free(sql);
         }
     }
-    static const char *const first[] = {
-        "CREATE TABLE IF NOT EXISTS source (id UInt64, path String, format String, "
-        "tag Nullable(String), owner Nullable(String), bytes Int64, sha256 String, "
-        "imported_at String, seconds Float64, records Int64, skipped Int64, counts String) "
-        "ENGINE = MergeTree ORDER BY id",
-        "CREATE TABLE IF NOT EXISTS source_claim (id UInt64, token String) "
-        "ENGINE = MergeTree ORDER BY id",
-        "CREATE TABLE IF NOT EXISTS tally_schema (version UInt32) ENGINE = TinyLog",
-    };
-    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
-        if (!run(ch, 0, first[i], REQ_DATABASE))
-            return 0;
-    char *sql = xasprintf("INSERT INTO tally_schema VALUES (%d)", CH_SCHEMA_VERSION);
-    int ok = run(ch, 0, sql, REQ_DATABASE);
-    free(sql);
+    strbuf_release(&rows);
     return ok;
 }
 
-/* Checks (and in read-write mode makes) the schema. */
-static enum tally_error open_schema(struct clickhouse *ch, enum store_mode mode,
-                                    struct tally_diag *diag)
+/* Endpoint e's schema version: 0 when it has none, -1 when it was not asked (ch->reach
+ * says whether it answered). */
+static long long server_version(struct clickhouse *ch, int e)
 {
-    struct strbuf sql;
+    struct strbuf sql, out;
+    long long version = -1;
     strbuf_init(&sql);
+    strbuf_init(&out);
     strbuf_addstr(&sql, "SELECT count() FROM system.tables WHERE name = 'tally_schema' AND "
                   "database = ");
     clickhouse_quote(&sql, ch->database);
-    long long exists = query_number(ch, sql.buf, 0);
+    if (request(ch, e, NULL, sql.buf, sql.len, 0, &out)) {
+        version = 0;
+        if (strtoll(out.buf ? out.buf : "0", NULL, 10) > 0) {
+            const char *max = "SELECT max(version) FROM tally_schema";
+            version = request(ch, e, NULL, max, strlen(max), REQ_DATABASE, &out) ?
+                      strtoll(out.buf ? out.buf : "", NULL, 10) : -1;
+        }
+    }
     strbuf_release(&sql);
-    if (exists < 0)
+    strbuf_release(&out);
+    return version;
+}
+
+/* Checks (and in read-write mode makes) the schema. Reading needs one server that
+ * answers with the whole schema (the first listed); changing anything, every server. */
+static enum tally_error open_schema(struct clickhouse *ch, enum store_mode mode,
+                                    struct tally_diag *diag)
+{
+    long long version[CH_MAX_ENDPOINTS];
+    char away[sizeof(ch->failure)] = "";    /* why the first server not reached was not */
+    int newest = -1, reached = 0, n = ch->nendpoints;
+    for (int e = 0; e < n; e++) {
+        version[e] = server_version(ch, e);
+        if (version[e] < 0 && ch->reach == CH_ANSWERED)
+            return fail(ch, diag, "cannot open the database");
+        if (version[e] < 0) {
+            if (!away[0])
+                memcpy(away, ch->failure, sizeof(away));
+            continue;
+        }
+        reached++;
+        if (version[e] > 0 && (newest < 0 || version[e] > version[newest]))
+            newest = e;
+        if (mode == STORE_READ_ONLY && newest >= 0 && version[newest] == CH_SCHEMA_VERSION)
+            break;
+    }
+    if (reached == 0) {
+        if (n > 1)
+            all_away(ch);
         return fail(ch, diag, "cannot open the database");
-    if (exists) {
-        long long version = query_number(ch, "SELECT max(version) FROM tally_schema",
-                                         REQ_DATABASE);
-        if (version < 0)
-            return fail(ch, diag, "cannot read the schema version");
-        if (version > CH_SCHEMA_VERSION || version < 1)
+    }
+    if (newest >= 0) {
+        long long v = version[newest];
+        if (v > CH_SCHEMA_VERSION || v < 1)
             return diag_set(diag, TALLY_ERROR_DATABASE, "%s was written by %s tally "
                             "(ClickHouse schema %lld, this one knows %d)", ch->label,
-                            version > CH_SCHEMA_VERSION ? "a newer" : "another", version,
+                            v > CH_SCHEMA_VERSION ? "a newer" : "another", v,
                             CH_SCHEMA_VERSION);
-        /* An older schema lacks tables only: they are added, also to read it. */
-        if (version == CH_SCHEMA_VERSION && mode == STORE_READ_ONLY)
+        ch->home = newest;
+        /* An older schema lacks tables or copies only: they are added, also to read it. */
+        if (v == CH_SCHEMA_VERSION && mode == STORE_READ_ONLY)
             return TALLY_OK;
         mode = STORE_READ_WRITE;
+    }
+    if (reached < n) {
+        memcpy(ch->failure, away, sizeof(away));
+        return fail(ch, diag, newest >= 0 ? "cannot change the database, which takes every "
+                    "listed server" : "cannot open the database");
     }
     if (mode == STORE_READ_ONLY)
         return diag_set(diag, TALLY_ERROR_DATABASE, "%s has no tally data yet: import "
                         "something first", ch->label);
-    for (int e = 0; e < ch->nendpoints; e++) {
+    for (int e = 0; e < n; e++) {
         char *create = xasprintf("CREATE DATABASE IF NOT EXISTS %s", ch->database);
         int ok = run(ch, e, create, 0);
         free(create);
         if (!ok)
             return fail(ch, diag, "cannot create the database");
     }
-    /* Every server makes what it lacks (a shard added to the URL gets its tables). */
-    if (!create_schema(ch))
-        return fail(ch, diag, "cannot create the tables");
+    /* Every server makes what it lacks (a shard added to the URL gets its tables and a
+     * copy of the bookkeeping); the schema version goes last. */
+    for (int e = 0; e < n; e++) {
+        int ok = create_tables(ch, e);
+        if (ok && newest >= 0 && e != newest && version[e] < CH_SCHEMA_VERSION)
+            ok = copy_bookkeeping(ch, newest, e);
+        if (!ok)
+            return fail(ch, diag, "cannot create the tables");
+    }
+    char *sql = xasprintf("INSERT INTO tally_schema VALUES (%d)", CH_SCHEMA_VERSION);
+    for (int e = 0; e < n; e++) {
+        if (version[e] < CH_SCHEMA_VERSION && !run(ch, e, sql, REQ_DATABASE)) {
+            free(sql);
+            return fail(ch, diag, "cannot create the tables");
+        }
+    }
+    free(sql);
     return TALLY_OK;
 }
 
@@ -878,22 +1044,69 @@ static int wait_mutations(struct clickhouse *ch, int e)
 static int release_ids(struct clickhouse *ch, const char *ids, int with_rows)
 {
     int ok = 1;
-    for (int e = 0; with_rows && e < ch->nendpoints && ok; e++) {
-        for (int t = 0; t < CH_NTABLES && ok; t++) {
+    char failure[sizeof(ch->failure)] = "";
+    /* Every server that answers deletes its rows, whichever did not. */
+    for (int e = 0; with_rows && e < ch->nendpoints; e++) {
+        int done = 1;
+        for (int t = 0; t < CH_NTABLES && done; t++) {
             char *sql = xasprintf("ALTER TABLE %s%s DELETE WHERE source_id IN (%s)",
                                   ch_tables[t].name, ch->cluster ? "_local" : "", ids);
-            ok = run(ch, e, sql, REQ_DATABASE);
+            done = run(ch, e, sql, REQ_DATABASE);
             free(sql);
         }
+        if (!done || !wait_mutations(ch, e)) {
+            if (ok)
+                memcpy(failure, ch->failure, sizeof(failure));
+            ok = 0;
+        }
     }
-    for (int e = 0; with_rows && e < ch->nendpoints && ok; e++)
-        ok = wait_mutations(ch, e);
     if (ok) {
         char *sql = xasprintf("ALTER TABLE source_claim DELETE WHERE id IN (%s)", ids);
-        ok = run(ch, 0, sql, REQ_DATABASE) && wait_mutations(ch, 0);
+        for (int e = 0; e < ch->nendpoints && ok; e++)
+            ok = run(ch, e, sql, REQ_DATABASE) && wait_mutations(ch, e);
         free(sql);
+    } else {
+        memcpy(ch->failure, failure, sizeof(failure));
     }
     return ok;
+}
+
+/* Deletes the source rows `ids` ("3" or "3,4") from every server, waiting for each: from
+ * then on their rows no longer count. Keeps the first failure. */
+static int drop_sources(struct clickhouse *ch, const char *ids)
+{
+    char failure[sizeof(ch->failure)] = "";
+    char *sql = xasprintf("ALTER TABLE source DELETE WHERE id IN (%s)", ids);
+    int ok = 1;
+    for (int e = 0; e < ch->nendpoints; e++) {
+        if (!run(ch, e, sql, REQ_DATABASE) || !wait_mutations(ch, e)) {
+            if (ok)
+                memcpy(failure, ch->failure, sizeof(failure));
+            ok = 0;
+        }
+    }
+    if (!ok)
+        memcpy(ch->failure, failure, sizeof(failure));
+    free(sql);
+    return ok;
+}
+
+/* Writes the source row `row` (TabSeparated) of import `id` to every server: the import
+ * counts from then on. Should one server fail, the row is taken back from the others. */
+static int write_source(struct clickhouse *ch, int64_t id, const struct strbuf *row)
+{
+    for (int e = 0; e < ch->nendpoints; e++) {
+        if (!request(ch, e, "INSERT INTO source FORMAT TabSeparated", row->buf, row->len,
+                     REQ_DATABASE, NULL)) {
+            char failure[sizeof(ch->failure)], text[32];
+            memcpy(failure, ch->failure, sizeof(failure));
+            snprintf(text, sizeof(text), "%lld", (long long)id);
+            drop_sources(ch, text);
+            memcpy(ch->failure, failure, sizeof(failure));
+            return 0;
+        }
+    }
+    return 1;
 }
 
 enum tally_error clickhouse_import_begin(struct store *store, const struct source_info *info,
@@ -938,14 +1151,14 @@ enum tally_error clickhouse_import_begin(struct store *store, const struct sourc
     for (int tries = 0; id >= 0 && tries < 100; tries++) {
         id++;
         char *sql = xasprintf("INSERT INTO source_claim VALUES (%lld, '%s')", id, token);
-        int ok = run(ch, 0, sql, REQ_DATABASE);
+        int ok = run_every(ch, sql);
         free(sql);
         if (!ok)
             return fail(ch, diag, "cannot record the import");
         struct strbuf out;
         strbuf_init(&out);
         sql = xasprintf("SELECT min(token) FROM source_claim WHERE id = %lld", id);
-        ok = request(ch, 0, NULL, sql, strlen(sql), REQ_DATABASE, &out);
+        ok = ask(ch, NULL, sql, strlen(sql), REQ_DATABASE | REQ_READ, &out);
         free(sql);
         int mine = ok && out.buf && strncmp(out.buf, token, strlen(token)) == 0;
         strbuf_release(&out);
@@ -1025,7 +1238,7 @@ enum tally_error clickhouse_import_commit(struct store *store, const char *sha25
     clickhouse_quote(&sql, sha256_hex);
     struct strbuf out;
     strbuf_init(&out);
-    int ok = request(ch, 0, NULL, sql.buf, sql.len, REQ_DATABASE, &out);
+    int ok = ask(ch, NULL, sql.buf, sql.len, REQ_DATABASE | REQ_READ, &out);
     long long same = 0, nsame = 0;
     if (ok && out.buf)
         sscanf(out.buf, "%lld\t%lld", &same, &nsame);
@@ -1065,8 +1278,7 @@ enum tally_error clickhouse_import_commit(struct store *store, const char *sha25
     strbuf_addf(&row, "%.17g\t%lld\t%lld\t", seconds, records, skipped);
     tsv_text(&row, counts.buf ? counts.buf : "");
     row.buf[row.len - 1] = '\n';
-    if (!request(ch, 0, "INSERT INTO source FORMAT TabSeparated", row.buf, row.len,
-                 REQ_DATABASE, NULL)) {
+    if (!write_source(ch, store->source_id, &row)) {
         err = fail(ch, diag, "cannot finish the import");
         goto done;
     }
@@ -1075,11 +1287,9 @@ enum tally_error clickhouse_import_commit(struct store *store, const char *sha25
      * source row first), leaving the earlier file as it was. */
     if (ch->continued && !drop_continued(ch)) {
         err = fail(ch, diag, "cannot finish the import");
-        char *undo = xasprintf("ALTER TABLE source DELETE WHERE id = %lld",
-                               (long long)store->source_id);
-        if (run(ch, 0, undo, REQ_DATABASE))
-            wait_mutations(ch, 0);
-        free(undo);
+        char id[32];
+        snprintf(id, sizeof(id), "%lld", (long long)store->source_id);
+        drop_sources(ch, id);
         goto done;
     }
     store->in_import = 0;
@@ -1125,10 +1335,7 @@ enum tally_error clickhouse_forget(struct store *store, const char *which, int *
     /* The source rows first: from then on their rows no longer count. */
     strbuf_reset(&sql);
     strbuf_addf(&sql, "id IN (%s)", ids.buf);
-    char *alter = xasprintf("ALTER TABLE source DELETE WHERE %s", sql.buf);
-    int ok = run(ch, 0, alter, REQ_DATABASE);
-    free(alter);
-    if (!ok || !release_ids(ch, ids.buf, 1))
+    if (!drop_sources(ch, ids.buf) || !release_ids(ch, ids.buf, 1))
         err = fail(ch, diag, "cannot forget");
 
 done:
@@ -1172,7 +1379,7 @@ enum tally_error clickhouse_import_commit_copy(struct store *store,
             err = fail(ch, diag, "cannot finish the copy");
     strbuf_addstr(&sql, "SELECT min(id), count() FROM source WHERE sha256 = ");
     clickhouse_quote(&sql, src->sha256);
-    if (!err && !request(ch, 0, NULL, sql.buf, sql.len, REQ_DATABASE, &out))
+    if (!err && !ask(ch, NULL, sql.buf, sql.len, REQ_DATABASE | REQ_READ, &out))
         err = fail(ch, diag, "cannot finish the copy");
     if (err)
         goto done;
@@ -1200,8 +1407,7 @@ enum tally_error clickhouse_import_commit_copy(struct store *store,
     strbuf_addf(&row, "%.17g\t%lld\t%lld\t", src->seconds, records, src->skipped);
     tsv_text(&row, counts.buf ? counts.buf : "");
     row.buf[row.len - 1] = '\n';
-    if (!request(ch, 0, "INSERT INTO source FORMAT TabSeparated", row.buf, row.len,
-                 REQ_DATABASE, NULL)) {
+    if (!write_source(ch, store->source_id, &row)) {
         err = fail(ch, diag, "cannot finish the copy");
         goto done;
     }

@@ -1,8 +1,8 @@
 # tests/clickhouse-servers.sh: starts and stops local clickhouse-server processes for the
 # ClickHouse tests and benchmark. Sourced. ch_start DIR N starts N servers on free loopback
 # ports, each its own config, data and logs under DIR/chN, together one cluster named
-# `tally` (one shard each); ch_stop stops every server started. Servers are kept small
-# (caches of 64 MiB, queries of at most 1 GiB).
+# `tally` (one shard each); ch_stop stops every server started, ch_kill and ch_restart
+# one of them. Servers are kept small (caches of 64 MiB, queries of at most 1 GiB).
 CH_PIDS=""
 CH_HTTP=""
 CH_TCP=""
@@ -105,4 +105,37 @@ ch_stop() {
     for pid in $CH_PIDS; do kill "$pid" 2>/dev/null; done
     for pid in $CH_PIDS; do wait "$pid" 2>/dev/null; done
     CH_PIDS=""
+}
+
+# ch_kill I: stops server I (counted from 0) of those ch_start started.
+ch_kill() {
+    local pids
+    read -r -a pids <<<"$CH_PIDS"
+    kill "${pids[$1]}" 2>/dev/null
+    wait "${pids[$1]}" 2>/dev/null
+    return 0
+}
+
+# ch_restart DIR I [COMMAND...]: starts server I again, with its config, data and ports,
+# run by COMMAND when given (which ends by running its arguments: the server); waits up to
+# 30 s for it to answer.
+ch_restart() {
+    local dir=$1 i=$2 tries=0 pids https
+    shift 2
+    read -r -a pids <<<"$CH_PIDS"
+    read -r -a https <<<"$CH_HTTP"
+    (cd "$dir/ch$i" && exec "$@" clickhouse-server --config-file="$dir/ch$i/config.xml" \
+        >"$dir/ch$i/stdout.log" 2>&1) &
+    pids[i]=$!
+    CH_PIDS=" ${pids[*]}"
+    until curl -sf "http://127.0.0.1:${https[$i]}/ping" >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 150 ]; then
+            echo "# clickhouse-server on port ${https[$i]} did not start again:" >&2
+            tail -5 "$dir/ch$i/server.err.log" "$dir/ch$i/stdout.log" 2>/dev/null |
+                sed 's/^/#   /' >&2
+            return 1
+        fi
+        sleep 0.2
+    done
 }
