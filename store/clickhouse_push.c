@@ -1,7 +1,8 @@
 /* clickhouse_push.c: `tally push`: an import of a SQLite database copied into a ClickHouse
- * one. For each ClickHouse row table (clickhouse.c's list) the import's rows are read from
- * the SQLite table of the same name and written through the store's add functions, as an
- * import writes them; the source row, written last, keeps the original's provenance. */
+ * one. For each ClickHouse row table (clickhouse.c's list: the scan tables and the capture
+ * tables) the import's rows are read from the SQLite table of the same name and written
+ * through the store's add functions, as an import writes them; the source row, written
+ * last, keeps the original's provenance. */
 #include "store/store_internal.h"
 #include "store/clickhouse_push.h"
 
@@ -15,6 +16,11 @@ struct push_table {
     const char *table;          /* the ClickHouse row table and the SQLite table alike */
     const char *select;         /* one import's rows (?1: its id), in the order stored */
     enum tally_error (*copy)(struct store *to, sqlite3_stmt *row);
+    /* The kind its rows are counted as in the source row; NULL: several (an observation's
+     * status) or none. A later file of a split capture deletes rows of the earlier one
+     * (store_capture_continue()): the copy of the earlier one counts what its import
+     * counted, as the source row of a direct import does. */
+    const char *counted;
 };
 
 /* The address of a row from its ip4 and ip6 columns (ip4 at column col); 0 if it has
@@ -86,13 +92,99 @@ static enum tally_error copy_header(struct store *to, sqlite3_stmt *row)
     return store_add_header(to, &rec);
 }
 
+/* The address in the text column col; 0 if it is not one. */
+static int row_text_addr(sqlite3_stmt *row, int col, struct ip_addr *addr)
+{
+    const char *text = row_text(row, col);
+    return text && ip_parse(text, addr) == 0;
+}
+
+static double row_real(sqlite3_stmt *row, int col)
+{
+    return sqlite3_column_double(row, col);
+}
+
+static long long row_int(sqlite3_stmt *row, int col)
+{
+    return sqlite3_column_int64(row, col);
+}
+
+static enum tally_error copy_conn(struct store *to, sqlite3_stmt *row)
+{
+    struct conn_record rec = {
+        .proto = row_text_or_empty(row, 0), .orig_port = (unsigned)row_int(row, 2),
+        .resp_port = (unsigned)row_int(row, 4),
+        .first_seen = row_real(row, 5), .last_seen = row_real(row, 6),
+        .orig_packets = row_int(row, 7), .orig_bytes = row_int(row, 8),
+        .resp_packets = row_int(row, 9), .resp_bytes = row_int(row, 10),
+        .orig_flags = (unsigned)row_int(row, 11), .resp_flags = (unsigned)row_int(row, 12),
+        .conn_state = row_text(row, 13), .history = row_text(row, 14),
+        .ended = row_text(row, 15) };
+    if (!row_text_addr(row, 1, &rec.orig) || !row_text_addr(row, 3, &rec.resp))
+        return TALLY_ERROR_DATA;
+    return store_add_conns(to, &rec, 1);
+}
+
+static enum tally_error copy_probe(struct store *to, sqlite3_stmt *row)
+{
+    struct probe_record rec = {
+        .sport = (unsigned)row_int(row, 1), .dport = (unsigned)row_int(row, 2),
+        .first_seen = row_real(row, 3), .last_seen = row_real(row, 4),
+        .packets = row_int(row, 5), .bytes = row_int(row, 6),
+        .destinations = row_int(row, 7), .answered = row_int(row, 8) };
+    if (!row_text_addr(row, 0, &rec.scanner))
+        return TALLY_ERROR_DATA;
+    return store_add_probe(to, &rec);
+}
+
+/* In the order stored: ClickHouse numbers an import's answers as they come (seq). */
+static enum tally_error copy_dns(struct store *to, sqlite3_stmt *row)
+{
+    struct dns_record rec = {
+        .seen = row_seen(row, 0), .qname = row_text(row, 3), .qtype = row_text(row, 4),
+        .rcode = row_text_or_empty(row, 5), .name = row_text(row, 6),
+        .type = row_text(row, 7),
+        .ttl = sqlite3_column_type(row, 8) == SQLITE_NULL ? -1 : row_int(row, 8),
+        .data = row_text(row, 9) };
+    if (!row_text_addr(row, 1, &rec.client) || !row_text_addr(row, 2, &rec.server))
+        return TALLY_ERROR_DATA;
+    return store_add_dns(to, &rec);
+}
+
+/* A metric's value as the import wrote it: an integer, a real or text. */
+static enum tally_error copy_summary(struct store *to, sqlite3_stmt *row)
+{
+    const char *metric = row_text_or_empty(row, 0);
+    switch (sqlite3_column_type(row, 1)) {
+    case SQLITE_INTEGER:
+        return store_add_capture_int(to, metric, row_int(row, 1));
+    case SQLITE_FLOAT:
+        return store_add_capture_real(to, metric, row_real(row, 1));
+    default:
+        return store_add_capture_text(to, metric, row_text(row, 1));
+    }
+}
+
 static const struct push_table push_tables[] = {
     { "observation", "SELECT ip4, ip6, proto, port, status, reason, ttl, seen "
-                     "FROM observation WHERE source_id = ?1 ORDER BY rowid", copy_observation },
+                     "FROM observation WHERE source_id = ?1 ORDER BY rowid", copy_observation,
+      NULL },
     { "banner", "SELECT ip4, ip6, proto, port, service, banner, seen "
-                "FROM banner WHERE source_id = ?1 ORDER BY rowid", copy_banner },
+                "FROM banner WHERE source_id = ?1 ORDER BY rowid", copy_banner, "banner" },
     { "http_header", "SELECT ip4, ip6, proto, port, name, raw, product, version, seen "
-                     "FROM http_header WHERE source_id = ?1 ORDER BY rowid", copy_header },
+                     "FROM http_header WHERE source_id = ?1 ORDER BY rowid", copy_header,
+      "header" },
+    { "conn", "SELECT proto, orig, orig_port, resp, resp_port, first_seen, last_seen, "
+              "orig_packets, orig_bytes, resp_packets, resp_bytes, orig_flags, resp_flags, "
+              "conn_state, history, ended FROM conn WHERE source_id = ?1 ORDER BY rowid",
+      copy_conn, "connection" },
+    { "probe", "SELECT scanner, sport, dport, first_seen, last_seen, packets, bytes, "
+               "destinations, answered FROM probe WHERE source_id = ?1 ORDER BY rowid",
+      copy_probe, "probe" },
+    { "dns_answer", "SELECT seen, client, server, qname, qtype, rcode, name, type, ttl, data "
+                    "FROM dns_answer WHERE source_id = ?1 ORDER BY rowid", copy_dns, "dns" },
+    { "capture_summary", "SELECT metric, value FROM capture_summary WHERE source_id = ?1 "
+                         "ORDER BY rowid", copy_summary, NULL },
 };
 #define NPUSH_TABLES (sizeof(push_tables) / sizeof(push_tables[0]))
 
@@ -258,6 +350,39 @@ static void order_counts(struct store_counts *c, const char *original)
     *c = sorted;
 }
 
+/* The count of kind in a source's counts ("open=3 banner=2"); -1 when it names none. */
+static long long original_count(const char *counts, const char *kind)
+{
+    size_t len = strlen(kind);
+    for (const char *p = counts ? counts : ""; *p;) {
+        if (strncmp(p, kind, len) == 0 && p[len] == '=')
+            return strtoll(p + len + 1, NULL, 10);
+        p += strcspn(p, " ");
+        p += *p == ' ';
+    }
+    return -1;
+}
+
+/* The copy's count of each kind one table's rows are counted as made what the original's
+ * import counted (push_table.counted says why they may differ). */
+static enum tally_error count_as_original(struct store *to, const char *counts)
+{
+    const struct store_counts *c = store_import_counts(to);
+    enum tally_error err = TALLY_OK;
+    for (size_t t = 0; t < NPUSH_TABLES && !err; t++) {
+        const char *kind = push_tables[t].counted;
+        long long want = kind ? original_count(counts, kind) : -1, have = 0;
+        if (want < 0)
+            continue;
+        for (int i = 0; i < c->n; i++)
+            if (strcmp(c->kind[i], kind) == 0)
+                have = c->count[i];
+        if (want != have)
+            err = store_count(to, kind, want - have);
+    }
+    return err;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -299,7 +424,7 @@ static enum tally_error copy_table(struct store *from, int64_t id, struct store 
     }
     if (err == TALLY_ERROR_DATA)
         err = diag_set(diag, TALLY_ERROR_DATABASE, "a row of %s of source %lld in %s has no "
-                       "address", pt->table, (long long)id, from->path);
+                       "address it can read", pt->table, (long long)id, from->path);
     else if (err)
         err = store_fail(to, diag, "cannot copy the rows");
     else if (rc != SQLITE_DONE)
@@ -352,11 +477,16 @@ enum tally_error store_push(struct store *from, int64_t id, struct store *to,
                              (unsigned long long)o.records, diag);
     }
     if (!err) {
+        order_counts(&to->counts, o.counts);
+        r->counts = to->counts;
+        if (count_as_original(to, o.counts))
+            err = store_fail(to, diag, "cannot copy the counts");
+    }
+    if (!err) {
         struct clickhouse_copied copy = { .sha256 = o.sha256, .bytes = o.bytes,
                                           .skipped = o.skipped, .seconds = o.seconds,
                                           .imported_at = o.imported_at };
         order_counts(&to->counts, o.counts);
-        r->counts = to->counts;
         err = clickhouse_import_commit_copy(to, &copy, &r->source_id, diag);
         if (err == TALLY_ERROR_DUPLICATE) {
             r->duplicate = 1;

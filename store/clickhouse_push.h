@@ -1,6 +1,7 @@
 /* clickhouse_push.h: copying imports from a SQLite database into a ClickHouse one
- * (`tally push`): the rows of each ClickHouse row table, and the source row with the
- * original's provenance. A copy counts once it is whole, as an import does.
+ * (`tally push`): the rows of each ClickHouse row table (scans' and captures'), and the
+ * source row with the original's provenance. A copy counts once it is whole, as an
+ * import does.
  * Ownership: a struct store_push_result's texts are its own (store_push_result_release()). */
 #ifndef TALLY_CLICKHOUSE_PUSH_H
 #define TALLY_CLICKHOUSE_PUSH_H
@@ -18,7 +19,9 @@ struct store_push_result {
     char *path, *format;        /* the original import's */
     int64_t source_id;          /* on the ClickHouse database (the earlier one if duplicate) */
     int duplicate;              /* the same content was there already: nothing copied */
-    struct store_counts counts; /* the rows copied, by kind */
+    struct store_counts counts; /* the rows copied, by kind (the source row keeps the
+                                 * original's counts of an earlier file of a split
+                                 * capture, whose rows a later file rewrote) */
     double seconds;             /* how long the copy took */
 };
 void store_push_result_release(struct store_push_result *r);
