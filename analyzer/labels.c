@@ -805,6 +805,39 @@ int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr)
     return i < n && v[i].last >= a;
 }
 
+/* The first of records[at .. n) whose address is at least a (n when none is). */
+static size_t first_record(const unsigned char *records, size_t at, size_t n, size_t size,
+                           size_t width, lkey a)
+{
+    size_t lo = at, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_of(records + mid * size, width) < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t label_filter_keep_sorted(const struct label_filter *lf, int family,
+                                const unsigned char *records, size_t len, size_t size,
+                                unsigned char *out)
+{
+    size_t width = family == 4 ? 4 : 16, n = size ? len / size : 0, at = 0, kept = 0;
+    const struct seg6 *v = family == 4 ? lf->v4 : lf->v6;
+    size_t nv = family == 4 ? lf->n4 : lf->n6;
+    for (size_t i = 0; i < nv && at < n; i++) {
+        size_t from = first_record(records, at, n, size, width, v[i].first);
+        size_t to = v[i].last == LKEY_MAX ? n
+                  : first_record(records, from, n, size, width, v[i].last + 1);
+        memcpy(out + kept, records + from * size, (to - from) * size);
+        kept += (to - from) * size;
+        at = to;
+    }
+    return kept;
+}
+
 void label_filter_keep(const struct label_filter *lf, struct hostset *set)
 {
     hostset_keep_ranges(set, (const uint32_t (*)[2])lf->r4, lf->n4,

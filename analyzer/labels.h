@@ -61,6 +61,13 @@ void label_filter_free(struct label_filter *lf);        /* accepts NULL */
 int label_filter_reads_location(struct store *store, const struct filters *f);
 /* Whether addr carries a matching label (a binary search). */
 int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr);
+/* Copies to out (len bytes at least) the records of `records` (len bytes of records of
+ * size bytes, each starting with its address of the family, in address order) whose
+ * address carries a matching label, in the same order: one binary search per range.
+ * Returns how many bytes it copied. */
+size_t label_filter_keep_sorted(const struct label_filter *lf, int family,
+                                const unsigned char *records, size_t len, size_t size,
+                                unsigned char *out);
 /* Cuts set to its hosts that carry a matching label (a bitmap AND for IPv4). */
 void label_filter_keep(const struct label_filter *lf, struct hostset *set);
 

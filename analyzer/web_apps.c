@@ -94,8 +94,9 @@ static enum tally_error services_shared(struct store *store, const struct filter
     return err;
 }
 
-/* The services of one web_winner row (`services` of them, each its address first) whose
- * host carries a label lf matches, packed as the row packs them, in *kept (*nkept bytes). */
+/* The services of one web_winner row (`services` of them, each its address first, in
+ * address order) whose host carries a label lf matches, packed as the row packs them, in
+ * *kept (*nkept bytes). */
 static enum tally_error keep_labelled(const struct label_filter *lf, int family,
                                       const unsigned char *winners, size_t len,
                                       sqlite3_int64 services, unsigned char **kept,
@@ -108,14 +109,7 @@ static enum tally_error keep_labelled(const struct label_filter *lf, int family,
         return diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
     size_t size = len / (size_t)services;
     *kept = xrealloc(*kept, len + 1);
-    for (size_t at = 0; at < len; at += size) {
-        struct ip_addr addr = { .family = family };
-        memcpy(addr.bytes, winners + at, alen);
-        if (label_filter_has(lf, &addr)) {
-            memcpy(*kept + *nkept, winners + at, size);
-            *nkept += size;
-        }
-    }
+    *nkept = label_filter_keep_sorted(lf, family, winners, len, size, *kept);
     return TALLY_OK;
 }
 
