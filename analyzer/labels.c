@@ -622,21 +622,18 @@ int label_index_find(const struct label_index *idx, const struct ip_addr *addr)
     return i < idx->n6 && idx->v6[i].last >= a ? idx->v6[i].id : -1;
 }
 
-int label_index_cover(const struct label_index *idx, const struct ip_addr *net, int prefix)
+/* label_index_cover() of the subnet lo .. hi, i being the first range that ends at lo or
+ * after it (n when none does). */
+static int cover_from(const struct label_index *idx, int v4, size_t i, lkey lo, lkey hi)
 {
-    int v4 = net->family == 4, bits = v4 ? 32 : 128;
-    lkey lo = key_of(net->bytes, v4 ? 4 : 16);
-    lkey hi = lo | (prefix >= bits ? 0 : (((lkey)1 << (bits - prefix)) - 1));
     size_t n = v4 ? idx->n4 : idx->n6;
-    size_t i = v4 ? find4(idx, (uint32_t)lo) : find6(idx, lo);
 #define SEG_FIRST(j) (v4 ? (lkey)idx->v4[j].first : idx->v6[j].first)
 #define SEG_LAST(j) (v4 ? (lkey)idx->v4[j].last : idx->v6[j].last)
 #define SEG_ID(j) (v4 ? idx->v4[j].id : idx->v6[j].id)
-    if (i >= n || SEG_LAST(i) < lo) {
-        /* lo is unlabelled: is any of the subnet? */
-        size_t next = i >= n ? 0 : i + 1;
-        return next < n && SEG_FIRST(next) <= hi ? -2 : -1;
-    }
+    if (i >= n)
+        return -1;
+    if (SEG_FIRST(i) > lo)      /* lo is unlabelled: is any of the subnet? */
+        return SEG_FIRST(i) <= hi ? -2 : -1;
     /* Labelled ranges side by side with the same label text cover it. */
     int id = SEG_ID(i);
     for (;;) {
@@ -650,6 +647,44 @@ int label_index_cover(const struct label_index *idx, const struct ip_addr *net, 
 #undef SEG_FIRST
 #undef SEG_LAST
 #undef SEG_ID
+}
+
+/* The first and last address of net/prefix. */
+static void subnet_bounds(const struct ip_addr *net, int prefix, lkey *lo, lkey *hi)
+{
+    int bits = net->family == 4 ? 32 : 128;
+    *lo = key_of(net->bytes, net->family == 4 ? 4 : 16);
+    *hi = *lo | (prefix >= bits ? 0 : (((lkey)1 << (bits - prefix)) - 1));
+}
+
+int label_index_cover(const struct label_index *idx, const struct ip_addr *net, int prefix)
+{
+    int v4 = net->family == 4;
+    lkey lo, hi;
+    subnet_bounds(net, prefix, &lo, &hi);
+    size_t n = v4 ? idx->n4 : idx->n6;
+    size_t i = v4 ? find4(idx, (uint32_t)lo) : find6(idx, lo);
+    /* The range holding lo, else the one after it. */
+    if (i >= n)
+        i = 0;
+    else if ((v4 ? (lkey)idx->v4[i].last : idx->v6[i].last) < lo)
+        i++;
+    return cover_from(idx, v4, i, lo, hi);
+}
+
+int label_index_cover_next(const struct label_index *idx, struct label_walk *walk,
+                           const struct ip_addr *net, int prefix)
+{
+    lkey lo, hi;
+    subnet_bounds(net, prefix, &lo, &hi);
+    if (net->family == 4) {
+        while (walk->i4 < idx->n4 && idx->v4[walk->i4].last < lo)
+            walk->i4++;
+        return cover_from(idx, 1, walk->i4, lo, hi);
+    }
+    while (walk->i6 < idx->n6 && idx->v6[walk->i6].last < lo)
+        walk->i6++;
+    return cover_from(idx, 0, walk->i6, lo, hi);
 }
 
 /* A walk of a host set's addresses, in address order, in step with one index. */

@@ -42,6 +42,13 @@ int label_index_find(const struct label_index *idx, const struct ip_addr *addr);
 /* The label of every address of the subnet net/prefix when one label covers it all, -2
  * when parts of it have different labels (or none), -1 when none of it is labelled. */
 int label_index_cover(const struct label_index *idx, const struct ip_addr *net, int prefix);
+/* label_index_cover() of subnets given in ascending address order (IPv4 first), walking
+ * the ranges in step with them from *walk (zeroed before the first). */
+struct label_walk {
+    size_t i4, i6;
+};
+int label_index_cover_next(const struct label_index *idx, struct label_walk *walk,
+                           const struct ip_addr *net, int prefix);
 /* Adds to counts[id] the hosts of set with label id (counts: label_index_count() long
  * longs, zeroed by the caller), walking the set and the ranges in step; *none receives
  * the hosts with no label. */

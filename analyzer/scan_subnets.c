@@ -27,6 +27,7 @@ struct subnet_list {
     size_t seen;                /* subnets counted, kept or not */
     int prefix;                 /* of the subnets being counted */
     const struct label_index *labels;   /* the label column's, or NULL: no such column */
+    struct label_walk walk;             /* top == 0: the labels' ranges, in step with rows */
 };
 
 static void subnet_push(struct subnet_list *list, const struct subnet *s)
@@ -123,11 +124,12 @@ static struct table *subnet_table_new(const char *name, const char *title,
 }
 
 /* The label column: the label over the whole subnet, "(several)" when parts of it have
- * different ones, "" when it has none. */
+ * different ones, "" when it has none; walk not NULL: subnets come in address order. */
 static void subnet_label(struct table *t, size_t row, const struct subnet *s,
-                         const struct label_index *labels)
+                         const struct label_index *labels, struct label_walk *walk)
 {
-    int id = label_index_cover(labels, &s->net, s->prefix);
+    int id = walk ? label_index_cover_next(labels, walk, &s->net, s->prefix)
+                  : label_index_cover(labels, &s->net, s->prefix);
     if (id == -1)
         table_set_null(t, row, 2);      /* shown empty, and no string kept */
     else
@@ -147,13 +149,13 @@ void subnet_set_cell(struct table *t, size_t row, int col, const struct ip_addr 
 }
 
 static void subnet_row(struct table *t, const struct subnet *s,
-                       const struct label_index *labels)
+                       const struct label_index *labels, struct label_walk *walk)
 {
     size_t row = table_add_row(t);
     subnet_set_cell(t, row, 0, &s->net, s->prefix);
     table_set_int(t, row, 1, s->hosts);
     if (labels)
-        subnet_label(t, row, s, labels);
+        subnet_label(t, row, s, labels, walk);
 }
 
 /* hostset_subnet_fn: one subnet, kept when the list keeps every one or when it ranks
@@ -164,7 +166,7 @@ static void subnet_counted(void *arg, const struct ip_addr *net, long long hosts
     struct subnet s = { .net = *net, .prefix = list->prefix, .hosts = hosts };
     list->seen++;
     if (list->top == 0) {
-        subnet_row(list->rows, &s, list->labels);
+        subnet_row(list->rows, &s, list->labels, &list->walk);
     } else if (list->n < list->top) {
         subnet_push(list, &s);
         sift_up(list, list->n - 1);
@@ -274,7 +276,7 @@ static enum tally_error run_top(struct store *store, const struct filters *f, in
         char *title = subnet_title(lead, f);
         *out = subnet_table_new(name, title, idx);
         for (size_t i = 0; i < list.n; i++)
-            subnet_row(*out, &list.items[i], idx);
+            subnet_row(*out, &list.items[i], idx, NULL);
         if (list.seen > list.n)
             (*out)->truncated = 1;
         free(title);
