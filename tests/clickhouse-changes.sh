@@ -45,41 +45,8 @@ same() {
     fi
 }
 
-# list FILE SECONDS LINE...: a masscan list, each LINE "status proto port addr[ service
-# banner]", all seen at SECONDS (as in changes.sh).
-list() {
-    local file=$1 seen=$2 line
-    shift 2
-    echo "#masscan" > "$file"
-    for line in "$@"; do
-        set -- $line
-        if [ $# -gt 4 ]; then
-            local head="$1 $2 $3 $4 $seen $5"
-            shift 5
-            echo "$head $*" >> "$file"
-        else
-            echo "$1 $2 $3 $4 $seen" >> "$file"
-        fi
-    done
-    echo "# end" >> "$file"
-}
-http() { printf 'HTTP/1.1 200 OK\\x0d\\x0aServer: %s\\x0d\\x0a%s\\x0d\\x0a' "$1" "${2:+X-Powered-By: $2\\x0d\\x0a}"; }
-
-# ---- changes.sh's three months ----
-list "$TMP/jan.oL" 1389312000 \
-    "open tcp 80 198.51.100.1" "open tcp 80 198.51.100.2" "open tcp 80 198.51.100.3" \
-    "open tcp 80 203.0.113.9" "open tcp 443 198.51.100.1" "open tcp 80 2001:db8::1" \
-    "banner tcp 80 198.51.100.1 http $(http nginx/1.4.4 PHP/5.4.0)" \
-    "banner tcp 80 198.51.100.2 http.server Apache/2.2.22" \
-    "banner tcp 80 203.0.113.9 ssh SSH-2.0-OpenSSH_6.6" \
-    "open tcp 80 198.51.100.5" "banner tcp 80 198.51.100.5 ssh SSH-2.0-OpenSSH_6.6"
-list "$TMP/feb.oL" 1391990400 \
-    "open tcp 80 198.51.100.1" "open tcp 80 198.51.100.2" "open tcp 80 198.51.100.4" \
-    "open tcp 80 192.0.2.7" "open tcp 80 2001:db8::2" \
-    "banner tcp 80 198.51.100.1 http $(http Apache/2.4.1 '')" \
-    "banner tcp 80 198.51.100.2 http.server Apache/2.2.22" \
-    "open tcp 80 198.51.100.5" "banner tcp 80 198.51.100.5 ftp 220 (vsFTPd 3.0.3)"
-list "$TMP/mar.oL" 1394409600 "open tcp 22 198.51.100.1" "open tcp 22 198.51.100.9"
+# ---- changes.sh's three months and nmap pair ----
+. "$top_srcdir/tests/changes-scans.sh"
 
 both months import "$TMP/jan.oL"
 same "one scan: nothing to compare" months changes
@@ -144,25 +111,25 @@ same "changed-services as a table, with its subtitle" months changed-services
 check_eq "the chart shows the same" "$(svg_text "$TMP/ch.svg")" "$(svg_text "$TMP/sq.svg")"
 
 # A tag naming two imports is one side: their union.
-list "$TMP/jan-b.oL" 1389312000 "open tcp 80 198.51.100.4"
-list "$TMP/jan-c.oL" 1389312000 "open tcp 80 198.51.100.3"
+masscan_list "$TMP/jan-b.oL" 1389312000 "open tcp 80 198.51.100.4"
+masscan_list "$TMP/jan-c.oL" 1389312000 "open tcp 80 198.51.100.3"
 both months import --tag jan "$TMP/jan-b.oL" "$TMP/jan-c.oL"
 same "the union of a tag's imports against February" months changes --from jan --to feb
 same "... with its subtitle" months changes --from jan --to feb --format json
 same "the default pair after two more imports" months changes --format csv
 
 # A tag's imports answer for one service together, ranked as their rows would be.
-list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http lighttpd/1.4 PHP/7.4)" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Caddy '')" \
+masscan_list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner lighttpd/1.4 PHP/7.4)" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Caddy '')" \
     "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ssh SSH-2.0-OpenSSH_9.2"
-list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http Caddy '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Boa '')" \
+masscan_list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner Caddy '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
     "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 unknown ?"
-list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http nginx '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http Boa '')" \
+masscan_list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner nginx '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
     "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ftp 220 ready"
 both union import --tag early "$TMP/u1.oL" "$TMP/u2.oL"
 both union import --tag late "$TMP/u3.oL"
@@ -190,30 +157,6 @@ same "... per /16" wide changes --prefix 16 --format csv
 same "... the top 5 as a table (truncated)" wide changes --top 5
 
 # The nmap pair changes.sh compares with ndiff.
-nmap_xml() {
-    local file=$1 start=$2
-    shift 2
-    {
-        echo '<?xml version="1.0"?>'
-        echo "<nmaprun scanner=\"nmap\" args=\"nmap -sV lab\" start=\"$start\" version=\"7.93\" xmloutputversion=\"1.05\">"
-        for host in "$@"; do
-            local addr=${host%% *} type=ipv4
-            case $addr in *:*) type=ipv6 ;; esac
-            echo "<host><status state=\"up\" reason=\"syn-ack\"/><address addr=\"$addr\" addrtype=\"$type\"/><ports>"
-            for port in ${host#* }; do
-                local state=open
-                case $port in *!) state=closed port=${port%!} ;; esac
-                echo "<port protocol=\"tcp\" portid=\"$port\"><state state=\"$state\" reason=\"syn-ack\"/><service name=\"http\" product=\"nginx\"/></port>"
-            done
-            echo "</ports></host>"
-        done
-        echo "<runstats><finished time=\"$((start + 60))\"/></runstats></nmaprun>"
-    } > "$file"
-}
-nmap_xml "$TMP/lab-a.xml" 1700000000 "192.0.2.1 22 80 443" "192.0.2.2 80" "192.0.2.3 22 8080" \
-    "2001:db8::5 443" "2001:db8::7 80 443" "198.51.100.20 80"
-nmap_xml "$TMP/lab-b.xml" 1700600000 "192.0.2.1 22! 80 8080" "192.0.2.3 22 8080" "192.0.2.4 80" \
-    "2001:db8::5 443 80" "2001:db8::8 443" "198.51.100.20 80 22"
 both lab import "$TMP/lab-a.xml" "$TMP/lab-b.xml"
 same "the nmap pair per host (IPv4)" lab changes --prefix 32 --format csv
 same "the nmap pair per host (IPv6)" lab changes --prefix 128 --format csv
