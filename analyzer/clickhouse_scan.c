@@ -56,7 +56,9 @@ enum tally_error clickhouse_ports_run(struct store *store, const struct filters 
     struct strbuf sql;
     struct clickhouse_rows rows;
     strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT port, proto, uniqExact(addr) AS hosts FROM observation");
+    /* Hosts counted by their numbers, not their text: a set of integers is far cheaper. */
+    strbuf_addstr(&sql, "SELECT port, proto, uniqExactIf(assumeNotNull(ip4), isNotNull(ip4)) + "
+                  "uniqExactIf(assumeNotNull(ip6), isNotNull(ip6)) AS hosts FROM observation");
     where_open(&sql, f);
     strbuf_addstr(&sql, " GROUP BY proto, port ORDER BY hosts DESC, port, proto");
     if (f->top > 0)
