@@ -21,6 +21,21 @@ masscan_list "$TMP/feb.oL" 1391990400 \
 # March: another port only, which shares nothing with February.
 masscan_list "$TMP/mar.oL" 1394409600 "open tcp 22 198.51.100.1" "open tcp 22 198.51.100.9"
 
+# Three imports of one service each on 192.0.2.1, .2 and 2001:db8::9: u1 and u2 to be
+# tagged together, u3 a month later.
+masscan_list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner lighttpd/1.4 PHP/7.4)" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Caddy '')" \
+    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ssh SSH-2.0-OpenSSH_9.2"
+masscan_list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner Caddy '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
+    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 unknown ?"
+masscan_list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
+    "banner tcp 80 192.0.2.1 http $(http_banner nginx '')" \
+    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
+    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ftp 220 ready"
+
 # nmap_xml FILE START "ADDR PORT[!]..."...: an nmap XML file, each host's ports open (or
 # closed when marked !), all nginx.
 nmap_xml() {

@@ -106,20 +106,9 @@ check_eq "the subtitle names the tag's sources" \
     "$("$TALLY" chart changes --from jan --to feb -o "$TMP/t.svg" && svg_text "$TMP/t.svg" | sed -n 2p)" \
     "/24 subnets, port 80/tcp, from tag jan (sources 5 and 6) to feb.oL (source 2)"
 
-# A tag's imports answer for one service together, ranked as their rows would be: the most
-# recent Server wins, an X-Powered-By of an older import beats no stack of a newer one.
-masscan_list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http_banner lighttpd/1.4 PHP/7.4)" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Caddy '')" \
-    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ssh SSH-2.0-OpenSSH_9.2"
-masscan_list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http_banner Caddy '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
-    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 unknown ?"
-masscan_list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http_banner nginx '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
-    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ftp 220 ready"
+# A tag's imports (u1, u2: changes-scans.sh) answer for one service together, ranked as
+# their rows would be: the most recent Server wins, an X-Powered-By of an older import beats
+# no stack of a newer one.
 TALLY_DB="$TMP/union.db" "$TALLY" import --tag early "$TMP/u1.oL" "$TMP/u2.oL" >/dev/null 2>&1
 TALLY_DB="$TMP/union.db" "$TALLY" import --tag late "$TMP/u3.oL" >/dev/null 2>&1
 check_eq "a tag's imports: the most recent answer of each service" \

@@ -118,19 +118,8 @@ same "the union of a tag's imports against February" months changes --from jan -
 same "... with its subtitle" months changes --from jan --to feb --format json
 same "the default pair after two more imports" months changes --format csv
 
-# A tag's imports answer for one service together, ranked as their rows would be.
-masscan_list "$TMP/u1.oL" 1389312000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http_banner lighttpd/1.4 PHP/7.4)" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Caddy '')" \
-    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ssh SSH-2.0-OpenSSH_9.2"
-masscan_list "$TMP/u2.oL" 1389400000 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http_banner Caddy '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
-    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 unknown ?"
-masscan_list "$TMP/u3.oL" 1391990400 "open tcp 80 192.0.2.1" \
-    "banner tcp 80 192.0.2.1 http $(http_banner nginx '')" \
-    "open tcp 80 192.0.2.2" "banner tcp 80 192.0.2.2 http $(http_banner Boa '')" \
-    "open tcp 80 2001:db8::9" "banner tcp 80 2001:db8::9 ftp 220 ready"
+# A tag's imports (u1, u2: changes-scans.sh) answer for one service together, ranked as
+# their rows would be.
 both union import --tag early "$TMP/u1.oL" "$TMP/u2.oL"
 both union import --tag late "$TMP/u3.oL"
 check_eq "a tag's imports: the most recent answer of each service, on ClickHouse" \
