@@ -67,10 +67,24 @@ EOF
 }
 
 # ch_start DIR N: starts N servers; sets CH_HTTP and CH_TCP to their ports (space-separated)
-# and CH_HOSTS to "127.0.0.1:HTTP,..." for a tally URL. Fails if one does not answer in 30 s.
+# and CH_HOSTS to "127.0.0.1:HTTP,..." for a tally URL. A server that exits or does not
+# answer in 60 s (a port taken between the guess and its bind, a slow machine) has all of
+# them stopped and started again on other ports, three times at most.
 ch_start() {
-    local dir=$1 n=$2 i http tcp
-    local https=() tcps=()
+    local attempt
+    for attempt in 1 2 3; do
+        ch_start_once "$@" && return 0
+        ch_stop
+        CH_HTTP="" CH_TCP=""
+        rm -rf "$1"
+        echo "# clickhouse-server: start $attempt of 3 failed" >&2
+    done
+    return 1
+}
+
+ch_start_once() {
+    local dir=$1 n=$2 i http tcp pid
+    local https=() tcps=() pids=()
     for i in $(seq 1 "$n"); do https+=("$(ch_free_port)"); tcps+=("$(ch_free_port)"); done
     CH_HOSTS=""
     for i in $(seq 0 $((n - 1))); do
@@ -78,22 +92,31 @@ ch_start() {
         ch_config "$dir/ch$i" "$http" "$tcp" "$(ch_free_port)" "${tcps[@]}"
         (cd "$dir/ch$i" && exec clickhouse-server --config-file="$dir/ch$i/config.xml" \
             >"$dir/ch$i/stdout.log" 2>&1) &
+        pids+=("$!")
         CH_PIDS="$CH_PIDS $!"
         CH_HTTP="$CH_HTTP $http"
         CH_TCP="$CH_TCP $tcp"
         CH_HOSTS="$CH_HOSTS${CH_HOSTS:+,}127.0.0.1:$http"
     done
-    for http in $CH_HTTP; do
-        local tries=0
-        until curl -sf "http://127.0.0.1:$http/ping" >/dev/null 2>&1; do
-            tries=$((tries + 1))
-            if [ "$tries" -gt 150 ]; then
-                echo "# clickhouse-server on port $http did not start:" >&2
-                tail -5 "$dir"/ch*/server.err.log "$dir"/ch*/stdout.log 2>/dev/null | sed 's/^/#   /' >&2
-                return 1
-            fi
-            sleep 0.2
-        done
+    for i in $(seq 0 $((n - 1))); do
+        ch_wait_ping "$dir/ch$i" "${https[$i]}" "${pids[$i]}" || return 1
+    done
+}
+
+# ch_wait_ping DIR PORT PID: waits up to 60 s for the server PID to answer on PORT; fails at
+# once if it exits, and shows the end of its logs.
+ch_wait_ping() {
+    local dir=$1 port=$2 pid=$3 tries=0 log
+    until curl -sf "http://127.0.0.1:$port/ping" >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
+            echo "# clickhouse-server on port $port did not start:" >&2
+            for log in "$dir/server.err.log" "$dir/stdout.log"; do
+                [ -s "$log" ] && tail -5 "$log" | sed 's/^/#   /' >&2
+            done
+            return 1
+        fi
+        sleep 0.2
     done
 }
 
@@ -118,9 +141,9 @@ ch_kill() {
 
 # ch_restart DIR I [COMMAND...]: starts server I again, with its config, data and ports,
 # run by COMMAND when given (which ends by running its arguments: the server); waits up to
-# 30 s for it to answer.
+# 60 s for it to answer.
 ch_restart() {
-    local dir=$1 i=$2 tries=0 pids https
+    local dir=$1 i=$2 pids https
     shift 2
     read -r -a pids <<<"$CH_PIDS"
     read -r -a https <<<"$CH_HTTP"
@@ -128,14 +151,5 @@ ch_restart() {
         >"$dir/ch$i/stdout.log" 2>&1) &
     pids[i]=$!
     CH_PIDS=" ${pids[*]}"
-    until curl -sf "http://127.0.0.1:${https[$i]}/ping" >/dev/null 2>&1; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 150 ]; then
-            echo "# clickhouse-server on port ${https[$i]} did not start again:" >&2
-            tail -5 "$dir/ch$i/server.err.log" "$dir/ch$i/stdout.log" 2>/dev/null |
-                sed 's/^/#   /' >&2
-            return 1
-        fi
-        sleep 0.2
-    done
+    ch_wait_ping "$dir/ch$i" "${https[$i]}" "${pids[$i]}"
 }
