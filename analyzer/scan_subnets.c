@@ -28,6 +28,8 @@ struct subnet_list {
     int prefix;                 /* of the subnets being counted */
     const struct label_index *labels;   /* the label column's, or NULL: no such column */
     struct label_walk walk;             /* top == 0: the labels' ranges, in step with rows */
+    const char **label_text;    /* by label id, the rows' copy of it (table_keep_text());
+                                   the last one "(several)" */
 };
 
 static void subnet_push(struct subnet_list *list, const struct subnet *s)
@@ -124,16 +126,25 @@ static struct table *subnet_table_new(const char *name, const char *title,
 }
 
 /* The label column: the label over the whole subnet, "(several)" when parts of it have
- * different ones, "" when it has none; walk not NULL: subnets come in address order. */
+ * different ones, "" when it has none; walk not NULL: subnets come in address order. A
+ * label's text is kept once by the table, not once per row. */
 static void subnet_label(struct table *t, size_t row, const struct subnet *s,
-                         const struct label_index *labels, struct label_walk *walk)
+                         struct subnet_list *list, struct label_walk *walk)
 {
+    const struct label_index *labels = list->labels;
     int id = walk ? label_index_cover_next(labels, walk, &s->net, s->prefix)
                   : label_index_cover(labels, &s->net, s->prefix);
-    if (id == -1)
+    if (id == -1) {
         table_set_null(t, row, 2);      /* shown empty, and no string kept */
-    else
-        table_set_text(t, row, 2, id >= 0 ? label_index_label(labels, id) : "(several)");
+        return;
+    }
+    size_t n = label_index_count(labels), i = id >= 0 ? (size_t)id : n;
+    if (!list->label_text)
+        list->label_text = xcalloc(n + 1, sizeof(*list->label_text));
+    if (!list->label_text[i])
+        list->label_text[i] = table_keep_text(t, id >= 0 ? label_index_label(labels, id)
+                                                         : "(several)");
+    table_set_kept_text(t, row, 2, list->label_text[i]);
 }
 
 void subnet_set_cell(struct table *t, size_t row, int col, const struct ip_addr *net,
@@ -148,14 +159,14 @@ void subnet_set_cell(struct table *t, size_t row, int col, const struct ip_addr 
     }
 }
 
-static void subnet_row(struct table *t, const struct subnet *s,
-                       const struct label_index *labels, struct label_walk *walk)
+static void subnet_row(struct table *t, const struct subnet *s, struct subnet_list *list,
+                       struct label_walk *walk)
 {
     size_t row = table_add_row(t);
     subnet_set_cell(t, row, 0, &s->net, s->prefix);
     table_set_int(t, row, 1, s->hosts);
-    if (labels)
-        subnet_label(t, row, s, labels, walk);
+    if (list->labels)
+        subnet_label(t, row, s, list, walk);
 }
 
 /* hostset_subnet_fn: one subnet, kept when the list keeps every one or when it ranks
@@ -166,7 +177,7 @@ static void subnet_counted(void *arg, const struct ip_addr *net, long long hosts
     struct subnet s = { .net = *net, .prefix = list->prefix, .hosts = hosts };
     list->seen++;
     if (list->top == 0) {
-        subnet_row(list->rows, &s, list->labels, &list->walk);
+        subnet_row(list->rows, &s, list, &list->walk);
     } else if (list->n < list->top) {
         subnet_push(list, &s);
         sift_up(list, list->n - 1);
@@ -248,6 +259,7 @@ static enum tally_error run_all(struct store *store, const struct filters *f, in
     struct subnet_list list = { .rows = subnet_table_new(name, title, idx), .labels = idx };
     if (!err)
         err = collect(store, f, only4, &list, diag);
+    free(list.label_text);
     label_set_release(&labels);
     free(title);
     if (err) {
@@ -275,14 +287,16 @@ static enum tally_error run_top(struct store *store, const struct filters *f, in
         char *lead = xasprintf("Top %zu %s", list.n, what);
         char *title = subnet_title(lead, f);
         *out = subnet_table_new(name, title, idx);
+        list.labels = idx;
         for (size_t i = 0; i < list.n; i++)
-            subnet_row(*out, &list.items[i], idx, NULL);
+            subnet_row(*out, &list.items[i], &list, NULL);
         if (list.seen > list.n)
             (*out)->truncated = 1;
         free(title);
         free(lead);
     }
     free(list.items);
+    free(list.label_text);
     label_set_release(&labels);
     return err;
 }

@@ -66,6 +66,8 @@ struct table {
     double note_value[TABLE_MAX_NOTES];
     int truncated;              /* rows were left out (say so when shown) */
     struct table_scratch *scratch;      /* where table_cell() spells out a cell */
+    char **kept;                /* table_keep_text()'s copies */
+    size_t nkept;
 };
 
 struct table *table_new(const char *name, const char *title);
@@ -92,6 +94,11 @@ void table_set_textn(struct table *t, size_t row, int col, const char *text, siz
 void table_set_int(struct table *t, size_t row, int col, int64_t value);
 void table_set_real(struct table *t, size_t row, int col, double value);
 void table_set_null(struct table *t, size_t row, int col);
+/* A copy of text that the table keeps until it is freed, for table_set_kept_text(): a
+ * text that many cells share (a label) stored once, not once per row. */
+const char *table_keep_text(struct table *t, const char *text);
+/* Sets a text cell to a string table_keep_text() returned, without copying it. */
+void table_set_kept_text(struct table *t, size_t row, int col, const char *kept);
 /* Sets a cell of a keyed column (table_add_keyed_column) to the text `key` stands for. */
 void table_set_key(struct table *t, size_t row, int col, int64_t key);
 /* The cell, copied into the table's scratch space (a keyed one as the text cell it

@@ -19,8 +19,9 @@
  * faults cost more than filling the rows. */
 #define TABLE_HUGE_PAGE ((size_t)2 << 20)
 
-/* A cell's state, one byte of its chunk. */
-enum { CELL_SET = 1, CELL_KEYED = 2 };
+/* A cell's state, one byte of its chunk: a set cell of a text column owns its string
+ * unless it is keyed or kept (the string is one of table_keep_text()'s). */
+enum { CELL_SET = 1, CELL_KEYED = 2, CELL_KEPT = 4 };
 
 union table_value {
     char *text;
@@ -126,6 +127,9 @@ void table_free(struct table *t)
     }
     free(t->chunks);
     free(t->scratch);
+    for (size_t i = 0; i < t->nkept; i++)
+        free(t->kept[i]);
+    free(t->kept);
     for (int c = 0; c < t->ncols; c++)
         free(t->cols[c].name);
     for (int i = 0; i < t->nnotes; i++)
@@ -258,6 +262,25 @@ void table_set_text(struct table *t, size_t row, int col, const char *text)
     table_set_textn(t, row, col, text, strlen(text));
 }
 
+const char *table_keep_text(struct table *t, const char *text)
+{
+    if ((t->nkept & (t->nkept - 1)) == 0)       /* 0, 1, 2, 4, ...: the list is full */
+        t->kept = xrealloc(t->kept, (t->nkept ? 2 * t->nkept : 1) * sizeof(*t->kept));
+    return t->kept[t->nkept++] = xstrdup(text);
+}
+
+void table_set_kept_text(struct table *t, size_t row, int col, const char *kept)
+{
+    if (!column_is_text(&t->cols[col])) {
+        table_set_text(t, row, col, kept);
+        return;
+    }
+    struct slot s = slot_at(t, row, col);
+    drop_text(t, s, col);
+    s.value->text = (char *)kept;       /* read only: owns_text() tells it is not the cell's */
+    *s.state = CELL_SET | CELL_KEPT;
+}
+
 void table_set_int(struct table *t, size_t row, int col, int64_t value)
 {
     struct slot s = slot_at(t, row, col);
@@ -348,7 +371,8 @@ const char *table_text(const struct table *t, size_t row, int col, char *buf, si
 {
     struct slot s = slot_at(t, row, col);
     if (!*s.state) {
-        snprintf(buf, size, "%s", "");
+        if (size)
+            buf[0] = '\0';
         return buf;
     }
     if (*s.state & CELL_KEYED) {

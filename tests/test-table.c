@@ -1,6 +1,7 @@
 /* test-table.c: unit tests for a table of many rows: cells read back as set across the
- * table's chunks (text, integers, reals, keys, NULLs, cells set twice), keys in order
- * found distinct, and a large table written as CSV with every row. */
+ * table's chunks (text, integers, reals, keys, NULLs, cells set twice), text kept once
+ * and shared by many cells, keys in order found distinct, and a large table written as CSV
+ * with every row. */
 #include "tests/tap.h"
 #include "render/render.h"
 
@@ -79,6 +80,39 @@ static void test_cells(void)
     table_free(t);
 }
 
+/* Cells that share a kept text read it back, may be set anew as any other cell, and the
+ * table frees each kept text once (the sanitizers' and valgrind's runs tell). */
+static void test_kept_text(void)
+{
+    struct table *t = table_new("kept", "Kept text");
+    table_add_column(t, "label", COLUMN_TEXT);
+    table_add_column(t, "n", COLUMN_INTEGER);
+    char label[16] = "aws:eu-west-1";
+    const char *kept = table_keep_text(t, label);
+    const char *other = table_keep_text(t, "(several)");
+    size_t bad = 0;
+    char buf[32];
+    memset(label, 'x', sizeof(label) - 1);     /* the table's copy does not change */
+    for (size_t r = 0; r < ROWS; r++) {
+        size_t row = table_add_row(t);
+        table_set_kept_text(t, row, 0, r % 2 ? kept : other);
+        table_set_kept_text(t, row, 1, "7");   /* a number column takes the number */
+    }
+    table_set_text(t, 1, 0, "own");            /* a kept cell set anew: nothing freed */
+    table_set_null(t, 3, 0);
+    table_set_kept_text(t, 4, 0, kept);        /* and a cell owning text set to a kept one */
+    for (size_t r = 0; r < ROWS; r++) {
+        const char *want = r == 1 ? "own" : r == 3 ? "" : r % 2 || r == 4 ? "aws:eu-west-1"
+                                                                           : "(several)";
+        if (strcmp(table_text(t, r, 0, buf, sizeof buf), want) != 0 ||
+            table_cell(t, r, 0)->is_null != (r == 3) || table_number(t, r, 1) != 7)
+            bad++;
+    }
+    CHECK_INT(bad, 0, "every cell reads the kept text it was set to");
+    CHECK(table_cell(t, 5, 0)->v.text == kept, "and shares the one copy");
+    table_free(t);
+}
+
 static void test_csv(void)
 {
     struct table *t = big_table();
@@ -101,6 +135,7 @@ static void test_csv(void)
 int main(void)
 {
     test_cells();
+    test_kept_text();
     test_csv();
     return tap_done();
 }
