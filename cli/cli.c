@@ -212,6 +212,7 @@ int cli_main(int argc, char **argv)
     int i = 1;
     if (!cli.db_path || !*cli.db_path)
         cli.db_path = "tally.db";
+    memory_use_huge_pages();
     while (i < argc && argv[i][0] == '-') {
         if (strcmp(argv[i], "--version") == 0) {
             printf("tally %s\n", PACKAGE_VERSION);

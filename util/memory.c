@@ -1,15 +1,47 @@
-/* memory.c: allocation that stops the program when memory runs out, sorting arrays that may
- * be empty, and strbuf, the growable string every part of tally builds text with. */
+/* memory.c: allocation that stops the program when memory runs out, a heap on huge pages,
+ * sorting arrays that may be empty, and strbuf, the growable string every part of tally
+ * builds text with. */
 #include "util/util.h"
 
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* The heap that memory_use_huge_pages() reserves, and the size of a huge page. */
+#define HEAP_RESERVE ((size_t)512 << 20)
+#define HUGE_PAGE ((uintptr_t)2 << 20)
 
 static void out_of_memory(size_t size)
 {
     fprintf(stderr, "tally: out of memory (%zu bytes)\n", size);
     abort();
+}
+
+void memory_use_huge_pages(void)
+{
+#if defined(MADV_HUGEPAGE) && defined(M_TOP_PAD)
+    /* Grow the heap once by HEAP_RESERVE (address space: pages are only taken when used),
+     * keep blocks of up to 32 MiB in it, never give it back, and ask for huge pages over
+     * it. Where malloc() is not glibc's over sbrk (a sanitizer, valgrind), the break does
+     * not move and nothing is asked. */
+    char *before = sbrk(0);
+    if (before == (void *)-1 || !mallopt(M_MMAP_THRESHOLD, 32 << 20) ||
+        !mallopt(M_TRIM_THRESHOLD, (int)HEAP_RESERVE) || !mallopt(M_TOP_PAD, (int)HEAP_RESERVE))
+        return;
+    void *volatile grow = malloc(1 << 20);     /* volatile: kept, though freed unused */
+    free(grow);
+    char *after = sbrk(0);
+    if (after == (void *)-1 || after <= before || (size_t)(after - before) < HEAP_RESERVE / 2)
+        return;
+    uintptr_t start = ((uintptr_t)before + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    uintptr_t end = (uintptr_t)after & ~(HUGE_PAGE - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_HUGEPAGE);
+#endif
 }
 
 void *xmalloc(size_t size)
