@@ -145,7 +145,10 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
     sql_cert_services(store, f, &where);
     /* A service counts once for a certificate however many imports saw it. A certificate
      * is expired when its not-after came before the last time a service presented it (the
-     * time of its import where the scan gave none, as masscan's -oG does not). */
+     * time of its import where the scan gave none, as masscan's -oG does not). The services
+     * are grouped address first: grouped by sha256 first, SQLite walks the table through its
+     * (sha256, ...) index, one random read per row for `seen`, several times slower than a
+     * scan and a sort at 10 million observations. */
     strbuf_addf(&sql, "SELECT c.sha256, c.subject_cn, c.issuer_cn, c.self_signed, c.not_after, "
                 "CASE WHEN c.key_type IS NULL THEN NULL ELSE c.key_type || ' ' || c.key_bits "
                 "END, s.services, CASE WHEN c.error IS NOT NULL THEN 'unparsed' "
@@ -154,7 +157,7 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
                 "FROM (SELECT sha256, COUNT(*) AS services, MAX(seen) AS seen FROM "
                 "(SELECT sha256, MAX(COALESCE(seen, (SELECT CAST(strftime('%%s', imported_at) "
                 "AS INTEGER) FROM source WHERE source.id = cert_service.source_id))) AS seen%s "
-                "GROUP BY sha256, addr, proto, port) "
+                "GROUP BY addr, proto, port, sha256) "
                 "GROUP BY sha256) AS s JOIN certificate AS c ON c.sha256 = s.sha256 "
                 "ORDER BY s.services DESC, c.sha256", where.buf);
     if (f->top > 0)                     /* by default every certificate */
