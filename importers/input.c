@@ -1,23 +1,42 @@
 /* input.c: every importer reads through this: a file or stdin, decompressed by libarchive
  * when it is .gz .xz .bz2 .zst .lz4 (by content, not by name), with the first bytes kept
- * for sniffing, lines cut at a bounded length, a SHA-256 of the content, and a stdio view
- * for libraries that want a FILE * (libpcap). */
+ * for sniffing, lines cut at a bounded length, a SHA-256 of the content (on a thread of its
+ * own once the input is large), and a stdio view for libraries that want a FILE * (libpcap). */
 #include "importers/importers.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define INPUT_CHUNK (256u * 1024)
+#define HASH_INLINE_BYTES (4u << 20)    /* hashed as read; past them, by the hash thread */
+#define HASH_QUEUE 8                    /* chunks waiting for the hash thread, at most */
+
+/* The SHA-256 of the content. On a capture it is a tenth of the reading thread's work, so
+ * past HASH_INLINE_BYTES a thread of its own hashes copies of the chunks read, in order. */
+struct hasher {
+    struct sha256_ctx ctx;      /* the thread's while it runs; read after hasher_wait() */
+    unsigned long long inline_bytes;
+    int running;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;     /* a chunk queued or taken, a chunk hashed, stop asked */
+    unsigned char *chunk[HASH_QUEUE];
+    size_t len[HASH_QUEUE];
+    size_t first, queued;
+    int hashing;                /* the thread is hashing a chunk it took */
+    int stop;
+};
 
 struct input {
     struct archive *archive;
     char *path;
-    struct sha256_ctx sha256;
+    struct hasher hash;
     unsigned char *buf;         /* unconsumed content is buf[pos, end) */
     size_t pos, end, alloc;
     int eof;
@@ -32,6 +51,89 @@ struct input {
     struct tally_diag last_error;
     enum tally_error error;     /* behind the last failure */
 };
+
+static void *hasher_thread(void *arg)
+{
+    struct hasher *h = arg;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        while (h->queued == 0 && !h->stop)
+            pthread_cond_wait(&h->changed, &h->lock);
+        if (h->queued == 0)
+            break;                      /* stop asked, and every chunk hashed */
+        unsigned char *chunk = h->chunk[h->first];
+        size_t len = h->len[h->first];
+        h->first = (h->first + 1) % HASH_QUEUE;
+        h->queued--;
+        h->hashing = 1;
+        pthread_cond_broadcast(&h->changed);
+        pthread_mutex_unlock(&h->lock);
+        sha256_update(&h->ctx, len, chunk);
+        free(chunk);
+        pthread_mutex_lock(&h->lock);
+        h->hashing = 0;
+        pthread_cond_broadcast(&h->changed);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static void hasher_add(struct hasher *h, const unsigned char *data, size_t len)
+{
+    if (!h->running && h->inline_bytes < HASH_INLINE_BYTES) {
+        sha256_update(&h->ctx, len, data);
+        h->inline_bytes += len;
+        if (h->inline_bytes >= HASH_INLINE_BYTES) {
+            pthread_mutex_init(&h->lock, NULL);
+            pthread_cond_init(&h->changed, NULL);
+            h->running = pthread_create(&h->thread, NULL, hasher_thread, h) == 0;
+            if (!h->running) {
+                pthread_cond_destroy(&h->changed);
+                pthread_mutex_destroy(&h->lock);
+            }
+        }
+        return;
+    }
+    if (!h->running) {                  /* no thread could be started */
+        sha256_update(&h->ctx, len, data);
+        return;
+    }
+    unsigned char *copy = xmalloc(len);
+    memcpy(copy, data, len);
+    pthread_mutex_lock(&h->lock);
+    while (h->queued == HASH_QUEUE)
+        pthread_cond_wait(&h->changed, &h->lock);
+    h->chunk[(h->first + h->queued) % HASH_QUEUE] = copy;
+    h->len[(h->first + h->queued) % HASH_QUEUE] = len;
+    h->queued++;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* Waits until every chunk given is hashed: then h->ctx may be read. */
+static void hasher_wait(struct hasher *h)
+{
+    if (!h->running)
+        return;
+    pthread_mutex_lock(&h->lock);
+    while (h->queued > 0 || h->hashing)
+        pthread_cond_wait(&h->changed, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+}
+
+static void hasher_stop(struct hasher *h)
+{
+    if (!h->running)
+        return;
+    pthread_mutex_lock(&h->lock);
+    h->stop = 1;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+    pthread_join(h->thread, NULL);
+    pthread_cond_destroy(&h->changed);
+    pthread_mutex_destroy(&h->lock);
+    h->running = 0;
+}
 
 static enum tally_error archive_fail(struct input *in, struct tally_diag *diag)
 {
@@ -66,7 +168,7 @@ static enum tally_error input_fill(struct input *in, size_t need, struct tally_d
         in->eof = 1;
         return TALLY_OK;
     }
-    sha256_update(&in->sha256, (size_t)n, in->buf + in->end);
+    hasher_add(&in->hash, in->buf + in->end, (size_t)n);
     in->end += (size_t)n;
     in->produced += (unsigned long long)n;
     if (in->produced > INPUT_MAX_BYTES) {
@@ -98,7 +200,7 @@ enum tally_error input_open(const char *path, struct input **out, struct tally_d
 
     *out = NULL;
     in->path = xstrdup(is_stdin ? "(stdin)" : path);
-    sha256_init(&in->sha256);
+    sha256_init(&in->hash.ctx);
     in->alloc = INPUT_CHUNK;
     in->buf = xmalloc(in->alloc);
     in->archive = archive_read_new();
@@ -147,6 +249,7 @@ void input_close(struct input *in)
         return;
     if (in->stdio)
         fclose(in->stdio);
+    hasher_stop(&in->hash);
     archive_read_free(in->archive);
     free(in->buf);
     free(in->path);
@@ -255,7 +358,8 @@ unsigned long long input_size_hint(const struct input *in)
 
 void input_sha256(struct input *in, char out[65])
 {
-    struct sha256_ctx copy = in->sha256;
+    hasher_wait(&in->hash);
+    struct sha256_ctx copy = in->hash.ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
     sha256_digest(&copy, sizeof(digest), digest);
     for (int i = 0; i < SHA256_DIGEST_SIZE; i++)

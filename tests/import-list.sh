@@ -23,6 +23,19 @@ check "importing the same content again" "$TALLY" import "$SAMPLES/cloud-scan.oL
 check "is a no-op that says so" grep -q "already imported as source 1" "$TMP/last.out"
 check_eq "and changes nothing" "$(db_dump "$TALLY_DB")" "$before"
 
+# Past its first 4 MiB, the content is hashed on a thread of its own: the same hash.
+awk 'BEGIN { print "#masscan"; for (i = 0; i < 200000; i++)
+    printf "open tcp %d 100.65.%d.%d %d\n", 80 + i % 3, int(i / 256) % 256, i % 256, 1389312000 + i }' \
+    > "$TMP/scan-8m.oL"
+check "a scan of 8 MiB imports" "$TALLY" import "$TMP/scan-8m.oL"
+check_eq "with the hash of all its content" \
+    "$(q "SELECT sha256 FROM source WHERE path = '$TMP/scan-8m.oL'")" \
+    "$(sha256sum < "$TMP/scan-8m.oL" | cut -d' ' -f1)"
+gzip -c "$TMP/scan-8m.oL" > "$TMP/scan-8m.oL.gz"
+check "and its gzip-compressed copy" "$TALLY" import "$TMP/scan-8m.oL.gz"
+check "is the same content" grep -q "already imported" "$TMP/last.out"
+check_exit "forget it" 0 "$TALLY" forget "$(q "SELECT id FROM source WHERE path = '$TMP/scan-8m.oL'")"
+
 gzip -c "$SAMPLES/cloud-scan.oL" > "$TMP/scan.oL.gz"
 xz -c "$SAMPLES/cloud-scan.oL" > "$TMP/scan.oL.xz" 2>/dev/null || true
 check "a gzip-compressed copy is the same content" "$TALLY" import "$TMP/scan.oL.gz"
