@@ -78,12 +78,14 @@ static void *hasher_thread(void *arg)
     return NULL;
 }
 
+/* Hashes data here until HASH_INLINE_BYTES are past, then (the thread once started)
+ * queues a copy of it; where no thread can be started, it all is hashed here. */
 static void hasher_add(struct hasher *h, const unsigned char *data, size_t len)
 {
-    if (!h->running && h->inline_bytes < HASH_INLINE_BYTES) {
+    if (!h->running) {
         sha256_update(&h->ctx, len, data);
         h->inline_bytes += len;
-        if (h->inline_bytes >= HASH_INLINE_BYTES) {
+        if (h->inline_bytes >= HASH_INLINE_BYTES && h->inline_bytes - len < HASH_INLINE_BYTES) {
             pthread_mutex_init(&h->lock, NULL);
             pthread_cond_init(&h->changed, NULL);
             h->running = pthread_create(&h->thread, NULL, hasher_thread, h) == 0;
@@ -92,10 +94,6 @@ static void hasher_add(struct hasher *h, const unsigned char *data, size_t len)
                 pthread_mutex_destroy(&h->lock);
             }
         }
-        return;
-    }
-    if (!h->running) {                  /* no thread could be started */
-        sha256_update(&h->ctx, len, data);
         return;
     }
     unsigned char *copy = xmalloc(len);
