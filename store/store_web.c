@@ -516,26 +516,38 @@ static size_t part_size(const struct winner_part *p)
     return (p->family == 4 ? 4 : 16) + WINNER_SIZE;
 }
 
-/* Copies a row's blobs into p, checking that every answer names one of its texts. */
-static int part_read(struct winner_part *p, int family, const void *names, size_t names_len,
-                     const void *winners, size_t len)
+/* Reads a row into p: its names, and its winners straight from the table into p's own
+ * buffer (a blob of millions of services read as a column would be copied twice more),
+ * checking that every answer names one of its texts. */
+static int part_read(struct store *store, struct winner_part *p, sqlite3_stmt *row)
 {
-    const unsigned char *dict = names;
+    sqlite3_int64 rowid = sqlite3_column_int64(row, 0);
+    int family = sqlite3_column_int(row, 1);
+    const unsigned char *dict = sqlite3_column_blob(row, 2);
+    size_t names_len = (size_t)sqlite3_column_bytes(row, 2);
+    sqlite3_blob *blob = NULL;
     p->family = family;
-    if ((family != 4 && family != 6) || len % part_size(p) != 0 ||
-        (names_len > 0 && dict[names_len - 1] != 0))
+    if ((family != 4 && family != 6) || (names_len > 0 && dict[names_len - 1] != 0))
         return 0;
     p->names = xmalloc(names_len + 1);
     if (names_len)
-        memcpy(p->names, names, names_len);
+        memcpy(p->names, dict, names_len);
     for (size_t i = 0; i < names_len; i++)
         p->nnames += dict[i] == 0;
     p->index = xmalloc((p->nnames + 1) * sizeof(*p->index));
     for (size_t i = 0, k = 0; i < names_len; i += strlen(p->names + i) + 1)
         p->index[k++] = p->names + i;
+    if (sqlite3_blob_open(store->db, "main", "web_winner", "winners", rowid, 0, &blob) !=
+        SQLITE_OK) {
+        sqlite3_blob_close(blob);
+        return 0;
+    }
+    size_t len = (size_t)sqlite3_blob_bytes(blob);
     p->packed = xmalloc(len + 1);
-    if (len)
-        memcpy(p->packed, winners, len);
+    int read = len == 0 || sqlite3_blob_read(blob, p->packed, (int)len, 0) == SQLITE_OK;
+    sqlite3_blob_close(blob);
+    if (!read || len % part_size(p) != 0)
+        return 0;
     p->n = len / part_size(p);
     size_t alen = family == 4 ? 4 : 16;
     for (size_t i = 0; i < p->n; i++)
@@ -561,8 +573,8 @@ enum tally_error web_winners_load(struct store *store, int64_t source, const cha
                                   unsigned port, struct web_winners **out,
                                   struct tally_diag *diag)
 {
-    static const char sql[] = "SELECT family, names, winners FROM web_winner WHERE "
-                              "source_id = ? AND proto = ? AND port = ? ORDER BY family";
+    static const char sql[] = "SELECT rowid, family, names FROM web_winner WHERE "
+                              "source_id = ? AND proto = ? AND port = ?";
     struct web_winners *w = xcalloc(1, sizeof(*w));
     enum tally_error err = TALLY_OK;
     sqlite3_stmt *stmt = NULL;
@@ -573,10 +585,7 @@ enum tally_error web_winners_load(struct store *store, int64_t source, const cha
         sqlite3_bind_int64(stmt, 3, port);
         while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
             struct winner_part *p = &w->part[w->nparts];
-            if (w->nparts == 2 ||
-                !part_read(p, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
-                           (size_t)sqlite3_column_bytes(stmt, 1), sqlite3_column_blob(stmt, 2),
-                           (size_t)sqlite3_column_bytes(stmt, 2)) ||
+            if (w->nparts == 2 || !part_read(store, p, stmt) ||
                 (w->nparts == 1 && w->part[0].family == p->family))
                 err = diag_set(diag, TALLY_ERROR_DATABASE,
                                "a web summary (web_winner) is damaged");
@@ -586,6 +595,11 @@ enum tally_error web_winners_load(struct store *store, int64_t source, const cha
     if (!err && rc != SQLITE_DONE)
         err = store_fail(store, diag, "cannot read the web summaries");
     sqlite3_finalize(stmt);
+    if (!err && w->nparts == 2 && w->part[0].family == 6) {
+        struct winner_part ipv6 = w->part[0];     /* IPv4 first */
+        w->part[0] = w->part[1];
+        w->part[1] = ipv6;
+    }
     if (err) {
         web_winners_free(w);
         w = NULL;

@@ -252,6 +252,52 @@ for options in "" "--source a" "--source b" "--source 1" "--source 2" "--source 
     all_same "$MULTI" $options
 done
 
+# ---- a damaged summary ----
+
+DAMAGED="$TMP/damaged.db"
+for server in nginx Apache; do
+    { echo "#masscan"
+      for host in 198.51.100.1 198.51.100.2 2001:db8::1; do
+          echo "open tcp 80 $host 1389312000"
+      done
+      http 80 198.51.100.1 1389312000 "$server"
+      http 80 198.51.100.2 1389312000 nginx
+      http 80 2001:db8::1 1389312000 "$server"
+      echo "# end"; } >"$TMP/$server.oL"
+    "$TALLY" -d "$DAMAGED" import "$TMP/$server.oL" 2>/dev/null
+done
+check_eq "changed-services reads both families' summaries" \
+    "$("$TALLY" -d "$DAMAGED" show changed-services --format csv)" \
+    "host,proto,port,field,before,after
+198.51.100.1,tcp,80,server,nginx,Apache
+2001:db8::1,tcp,80,server,nginx,Apache"
+"$SQLITE3" "$DAMAGED" "INSERT INTO web_winner SELECT * FROM web_winner
+                           WHERE source_id = 2 AND family = 4;
+                       DELETE FROM web_winner WHERE source_id = 2 AND family = 4 AND
+                           rowid < (SELECT MAX(rowid) FROM web_winner)"
+check_eq "... and the same when one scan's IPv6 row comes first in the table" \
+    "$("$TALLY" -d "$DAMAGED" show changed-services --format csv)" \
+    "host,proto,port,field,before,after
+198.51.100.1,tcp,80,server,nginx,Apache
+2001:db8::1,tcp,80,server,nginx,Apache"
+check_eq "(it does)" "$(q "$DAMAGED" "SELECT source_id, family FROM web_winner")" "1|4
+1|6
+2|6
+2|4"
+cp "$DAMAGED" "$TMP/intact.db"
+"$SQLITE3" "$DAMAGED" "UPDATE web_winner SET winners = substr(winners, 1, length(winners) - 1)
+                       WHERE source_id = 1 AND family = 4"
+check_exit "a winners blob cut short: changed-services fails" 3 \
+    "$TALLY" -d "$DAMAGED" show changed-services
+check "saying the summary is damaged" \
+    grep -q "a web summary (web_winner) is damaged" "$TMP/exit.err"
+cp "$TMP/intact.db" "$DAMAGED"
+"$SQLITE3" "$DAMAGED" "UPDATE web_winner SET names = x'00' WHERE source_id = 2 AND family = 6"
+check_exit "an answer naming a text its row lacks: changed-services fails" 3 \
+    "$TALLY" -d "$DAMAGED" show changed-services
+check "saying the summary is damaged" \
+    grep -q "a web summary (web_winner) is damaged" "$TMP/exit.err"
+
 # ---- forget ----
 
 check "forget the second scan" "$TALLY" -d "$MULTI" forget 2
