@@ -101,7 +101,9 @@ void changes_add_changed(struct changed_list *l, const struct ip_addr *addr,
                          const char *before, const char *after);
 /* Puts the changed services in the order the table lists them: address, port, field. */
 void changes_sort_changed(struct changed_list *l);
-/* The `changes` table of the rows (sorted here, the first --top kept). */
+/* The `changes` table of the rows, the first --top kept. They are put in order here, most
+ * change first; rows that tie keep their order, which within a family must be by port
+ * and then by subnet. */
 struct table *changes_table(const struct comparison *c, const struct filters *f,
                             struct change_rows *rows);
 /* The `changed-services` table of c->changed (in changes_sort_changed's order). */

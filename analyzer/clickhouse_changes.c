@@ -239,8 +239,8 @@ static enum tally_error count_family(struct store *store, const struct filters *
     strbuf_addstr(&sql, " AS changed_field FROM ");
     add_rows(&sql, c, family, 1);
     strbuf_addstr(&sql, " GROUP BY proto, port, a) GROUP BY proto, port, net "
-                  "HAVING appeared + disappeared + stayed > 0 "
-                  "ORDER BY appeared + disappeared + changed DESC, net, proto, port");
+                  "HAVING appeared + disappeared + changed > 0 "
+                  "ORDER BY appeared + disappeared + changed DESC, proto, port, net");
     /* One more than wanted tells whether any were left out. */
     if (f->top > 0)
         strbuf_addf(&sql, " LIMIT %d", f->top + 1);

@@ -1,6 +1,7 @@
 /* scan_changes.c: what changed between two scans. `changes`: per subnet and port, the
  * services that appeared, disappeared, changed and were kept, counted from the host sets
- * (the two scans' sets compared subnet by subnet); `changed-services`: each service open
+ * (the two scans' sets compared subnet by subnet), for the subnets where any did not stay
+ * the same; `changed-services`: each service open
  * in both whose Server product, X-Powered-By product or banner service changed, from the
  * imports' web summaries (store_web.h), their winners ranked across a side's imports as
  * the header and banner rows are, which are read only where a winner cannot tell. The scans
@@ -343,14 +344,15 @@ static void side_describe(const struct comparison *c, const struct side *s,
         strbuf_addch(out, ')');
 }
 
-/* "/24 subnets, port 443/tcp, scan1.oL (source 1) to scan2.oL (source 2)". */
+/* "/24 subnets with a change, port 443/tcp, from scan1.oL (source 1) to scan2.oL
+ * (source 2)". */
 static char *comparison_describe(const struct comparison *c, const struct filters *f,
                                  int with_prefix)
 {
     struct strbuf sb;
     strbuf_init(&sb);
     if (with_prefix)
-        strbuf_addf(&sb, "/%d subnets, ", f->prefix ? f->prefix : 24);
+        strbuf_addf(&sb, "/%d subnets with a change, ", f->prefix ? f->prefix : 24);
     if (c->nports == 1)
         strbuf_addf(&sb, "port %u/%s, ", c->ports[0].port, c->ports[0].proto);
     else
@@ -826,6 +828,8 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
     }
     if (row.changed > row.both)
         row.changed = row.both;
+    if (row.appeared == 0 && row.disappeared == 0 && row.changed == 0)
+        return;                 /* nothing changed in it: not listed */
     if (rows->n == rows->alloc) {
         rows->alloc = rows->alloc ? 2 * rows->alloc : 1024;
         rows->items = xrealloc(rows->items, rows->alloc * sizeof(*rows->items));
@@ -860,23 +864,22 @@ done:
     return err;
 }
 
-static long long change_size(const struct change_row *r)
+/* The order of the rows: most change first (appeared, disappeared and changed services),
+ * then IPv4 before IPv6; rows that tie keep the order they come in, by port and then by
+ * subnet. */
+static uint32_t *order_by_change(const struct change_rows *rows)
 {
-    return (long long)r->appeared + r->disappeared + r->changed;
-}
-
-static int by_change(const void *pa, const void *pb)
-{
-    const struct change_row *a = pa, *b = pb;
-    long long ca = change_size(a), cb = change_size(b);
-    if (ca != cb)
-        return ca < cb ? 1 : -1;
-    int k = compare_address(&a->net, &b->net);
-    if (k)
-        return k;
-    if (a->prefix != b->prefix)
-        return a->prefix < b->prefix ? -1 : 1;
-    return a->port < b->port ? -1 : a->port > b->port;
+    uint64_t *key = xmalloc((rows->n ? rows->n : 1) * sizeof(*key));
+    for (size_t i = 0; i < rows->n; i++) {
+        const struct change_row *r = &rows->items[i];
+        uint64_t change = (uint64_t)r->appeared + r->disappeared + r->changed;
+        if (change > UINT32_MAX)
+            change = UINT32_MAX;
+        key[i] = (UINT32_MAX - change) << 1 | (r->net.family == 6);
+    }
+    uint32_t *order = order_by_key(key, rows->n);
+    free(key);
+    return order;
 }
 
 /* Per port both sides scanned, its subnets compared: IPv4 at --prefix when 8..32, IPv6 at
@@ -954,8 +957,7 @@ static void proto_key_text(int64_t key, char *buf, size_t size)
 struct table *changes_table(const struct comparison *c, const struct filters *f,
                             struct change_rows *rows)
 {
-    if (rows->n > 1)
-        xqsort(rows->items, rows->n, sizeof(*rows->items), by_change);
+    uint32_t *order = order_by_change(rows);
     size_t shown = f->top > 0 && (size_t)f->top < rows->n ? (size_t)f->top : rows->n;
     struct table *t = table_new("changes", "Services that appeared and disappeared per "
                                 "subnet between two scans");
@@ -971,7 +973,7 @@ struct table *changes_table(const struct comparison *c, const struct filters *f,
     table_add_column(t, "changed", COLUMN_INTEGER);
     table_add_column(t, "kept", COLUMN_INTEGER);
     for (size_t i = 0; i < shown; i++) {
-        const struct change_row *r = &rows->items[i];
+        const struct change_row *r = &rows->items[order[i]];
         const char *proto = c->ports[r->port].proto;
         size_t row = table_add_row(t);
         if (r->net.family == 4) {
@@ -995,6 +997,7 @@ struct table *changes_table(const struct comparison *c, const struct filters *f,
         table_set_int(t, row, 6, r->both - r->changed);
     }
     t->truncated = shown < rows->n;
+    free(order);
     return t;
 }
 

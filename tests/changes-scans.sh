@@ -63,3 +63,18 @@ nmap_xml "$TMP/lab-a.xml" 1700000000 "192.0.2.1 22 80 443" "192.0.2.2 80" "192.0
     "2001:db8::5 443" "2001:db8::7 80 443" "198.51.100.20 80"
 nmap_xml "$TMP/lab-b.xml" 1700600000 "192.0.2.1 22! 80 8080" "192.0.2.3 22 8080" "192.0.2.4 80" \
     "2001:db8::5 443 80" "2001:db8::8 443" "198.51.100.20 80 22"
+# Every subnet changed by one service, on three ports and both families: the order of
+# rows that tie (IPv4 first, then by proto and port, then by subnet).
+masscan_list "$TMP/tie-a.oL" 1389312000 "open tcp 80 192.0.2.1" "open tcp 22 192.0.2.1" \
+    "open udp 53 192.0.2.1" "open tcp 22 2001:db8::1"
+masscan_list "$TMP/tie-b.oL" 1389400000 "open tcp 80 198.51.100.1" "open tcp 22 203.0.113.1" \
+    "open udp 53 198.51.100.1" "open tcp 80 2001:db8::2"
+want_ties="subnet,proto,port,appeared,disappeared,changed,kept
+192.0.2.0/24,tcp,22,0,1,0,0
+203.0.113.0/24,tcp,22,1,0,0,0
+192.0.2.0/24,tcp,80,0,1,0,0
+198.51.100.0/24,tcp,80,1,0,0,0
+192.0.2.0/24,udp,53,0,1,0,0
+198.51.100.0/24,udp,53,1,0,0,0
+2001:db8::/64,tcp,22,0,1,0,0
+2001:db8::/64,tcp,80,1,0,0,0"

@@ -42,15 +42,14 @@ check_eq "--from alone: the most recent scan that shares a port" "$(show changes
     "$want_default"
 check_eq "the other way round, appeared and disappeared swap" \
     "$(show changes --from feb --to 1 | sed -n 2p)" "198.51.100.0/24,tcp,80,1,1,2,1"
-check_eq "... per host" "$(show changes --from feb --to 1 --prefix 32 | grep -v :)" \
+check_eq "... per host, the host that stayed the same not listed" "$(show changes --from feb --to 1 --prefix 32 | grep -v :)" \
 "subnet,proto,port,appeared,disappeared,changed,kept
 192.0.2.7/32,tcp,80,0,1,0,0
 198.51.100.1/32,tcp,80,0,0,1,0
 198.51.100.3/32,tcp,80,1,0,0,0
 198.51.100.4/32,tcp,80,0,1,0,0
 198.51.100.5/32,tcp,80,0,0,1,0
-203.0.113.9/32,tcp,80,1,0,0,0
-198.51.100.2/32,tcp,80,0,0,0,1"
+203.0.113.9/32,tcp,80,1,0,0,0"
 check_eq "IPv6 per host (--prefix 128; IPv4 is left out)" "$(show changes --prefix 128)" \
 "subnet,proto,port,appeared,disappeared,changed,kept
 2001:db8::1/128,tcp,80,0,1,0,0
@@ -66,7 +65,7 @@ check_eq "changed-services: Server, stack and banner service of the services tha
 198.51.100.5,tcp,80,service,ssh,ftp"
 check_eq "the subtitle names the scans compared" \
     "$("$TALLY" show changes --format json >/dev/null; "$TALLY" chart changes -o "$TMP/c.svg" && svg_text "$TMP/c.svg" | sed -n 2p)" \
-    "/24 subnets, port 80/tcp, from jan.oL (source 1) to feb.oL (source 2)"
+    "/24 subnets with a change, port 80/tcp, from jan.oL (source 1) to feb.oL (source 2)"
 check "the chart is drawn" "$TALLY" chart changes -o "$TMP/c.png"
 check_eq "a bar per subnet with change, labelled" \
     "$(svg_text "$TMP/c.svg" | grep -c -E '^(198.51.100.0/24|192.0.2.0/24|203.0.113.0/24|2001:db8::/64)$')" 4
@@ -104,7 +103,7 @@ check_eq "the union of a tag's imports against February" \
     "$(show changes --from jan --to feb | sed -n 2p)" "198.51.100.0/24,tcp,80,3,1,0,1"
 check_eq "the subtitle names the tag's sources" \
     "$("$TALLY" chart changes --from jan --to feb -o "$TMP/t.svg" && svg_text "$TMP/t.svg" | sed -n 2p)" \
-    "/24 subnets, port 80/tcp, from tag jan (sources 5 and 6) to feb.oL (source 2)"
+    "/24 subnets with a change, port 80/tcp, from tag jan (sources 5 and 6) to feb.oL (source 2)"
 
 # A tag's imports (u1, u2: changes-scans.sh) answer for one service together, ranked as
 # their rows would be: the most recent Server wins, an X-Powered-By of an older import beats
@@ -125,6 +124,13 @@ check_eq "... and the services changed per subnet" \
 
 check "a report with two scans" "$TALLY" report -o "$TMP/report2"
 check_eq "holds the changes chart" "$(ls "$TMP/report2" | grep -c '^changes\.\(png\|svg\)$')" 2
+
+TALLY_DB="$TMP/ties.db" "$TALLY" import "$TMP/tie-a.oL" "$TMP/tie-b.oL" >/dev/null 2>&1
+check_eq "rows that tie: IPv4 first, then by proto and port, then by subnet" \
+    "$(TALLY_DB="$TMP/ties.db" "$TALLY" show changes --format csv)" "$want_ties"
+check_eq "... and --top keeps the first of them" \
+    "$(TALLY_DB="$TMP/ties.db" "$TALLY" show changes --top 3 --format csv)" \
+    "$(echo "$want_ties" | head -4)"
 
 # Many subnets: the chart keeps those with the most change and says so.
 awk 'BEGIN { print "#masscan"; for (i = 0; i < 600; i++)

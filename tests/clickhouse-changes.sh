@@ -103,6 +103,11 @@ done <<'EOF'
 --to feb --port 80
 --from feb --to mar
 EOF
+both ties import "$TMP/tie-a.oL"
+both ties import "$TMP/tie-b.oL"
+check_eq "rows that tie come in the order changes.sh wants on SQLite" \
+    "$("$TALLY" -d "$(cluster ties)" show changes --format csv)" "$want_ties"
+same "... and --top keeps the same of them" ties changes --top 3 --format csv
 same "changes as a table, with its subtitle" months changes
 same "changes as JSON" months changes --from 1 --to feb --format json
 same "changed-services as a table, with its subtitle" months changed-services

@@ -1,5 +1,5 @@
 /* test-util.c: unit tests for util/: errors and diagnostics, strbuf, UTF-8 repair,
- * thousands separators, addresses and prefixes. */
+ * thousands separators, addresses and prefixes, ordering by key. */
 #include "tests/tap.h"
 #include "util/util.h"
 
@@ -98,11 +98,54 @@ static void test_ip(void)
     CHECK_STR(text, "192.0.2.1", "from a number");
 }
 
+/* order_by_key against a plain comparison of (key, index), on keys that need no pass,
+ * one pass, and every pass (high 16 bits differing). */
+static void test_order_by_key(void)
+{
+    enum { N = 100000 };
+    uint64_t *key = malloc(N * sizeof(*key));
+    uint64_t seed = 88172645463325252ull;
+    for (int kind = 0; kind < 3; kind++) {
+        for (size_t i = 0; i < N; i++) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            key[i] = kind == 0 ? 42 : kind == 1 ? seed % 50 : seed >> (seed & 1 ? 0 : 40);
+        }
+        uint32_t *order = order_by_key(key, N);
+        size_t wrong = 0, seen = 0;
+        unsigned char *taken = calloc(N, 1);
+        for (size_t i = 0; i < N; i++) {
+            if (order[i] >= N || taken[order[i]]++)
+                wrong++;
+            else
+                seen++;
+            if (i > 0 && order[i] < N && order[i - 1] < N &&
+                (key[order[i - 1]] > key[order[i]] ||
+                 (key[order[i - 1]] == key[order[i]] && order[i - 1] > order[i])))
+                wrong++;
+        }
+        CHECK_INT(wrong, 0, "order_by_key: by key, ties by index");
+        CHECK_INT(seen, N, "order_by_key: every index once");
+        free(taken);
+        free(order);
+    }
+    free(key);
+    uint32_t *none = order_by_key(NULL, 0);
+    CHECK(none != NULL, "order_by_key: no keys, an empty order");
+    free(none);
+    uint64_t one = 7;
+    uint32_t *single = order_by_key(&one, 1);
+    CHECK_INT(single[0], 0, "order_by_key: one key");
+    free(single);
+}
+
 int main(void)
 {
     test_errors();
     test_strbuf();
     test_text();
     test_ip();
+    test_order_by_key();
     return tap_done();
 }

@@ -1,5 +1,5 @@
 /* memory.c: allocation that stops the program when memory runs out, a heap on huge pages,
- * sorting arrays that may be empty, and strbuf, the growable string every part of tally
+ * sorting arrays that may be empty or hold millions, and strbuf, the growable string every part of tally
  * builds text with. */
 #include "util/util.h"
 
@@ -72,6 +72,40 @@ void xqsort(void *items, size_t n, size_t size, int (*compare)(const void *, con
 {
     if (n > 1)
         qsort(items, n, size, compare);
+}
+
+/* A least-significant-digit radix sort, 16 bits a pass; a pass in which every key has the
+ * same digit is skipped, so small keys take one or two passes. */
+uint32_t *order_by_key(const uint64_t *key, size_t n)
+{
+    uint32_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+    uint32_t *next = xmalloc((n ? n : 1) * sizeof(*next));
+    size_t *start = xmalloc(65536 * sizeof(*start));
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    for (int shift = 0; shift < 64 && n > 1; shift += 16) {
+        memset(start, 0, 65536 * sizeof(*start));
+        for (size_t i = 0; i < n; i++)
+            start[key[i] >> shift & 0xffff]++;
+        if (start[key[0] >> shift & 0xffff] == n)
+            continue;
+        size_t at = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t count = start[d];
+            start[d] = at;
+            at += count;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t row = order[i];
+            next[start[key[row] >> shift & 0xffff]++] = row;
+        }
+        uint32_t *swap = order;
+        order = next;
+        next = swap;
+    }
+    free(next);
+    free(start);
+    return order;
 }
 
 char *xstrdup(const char *s)
