@@ -3,8 +3,10 @@
  * specific label that covers it (the narrowest range; for the same range the entry that
  * is not a catch-all, then the newer), found by binary search or walked in step with a
  * sorted host set. Read from the newest imports, or for AS and country from IPFire's
- * location database (libloc) when nothing was imported. */
+ * location database (libloc) when nothing was imported: kept flattened in the user's
+ * cache (analyzer/label_cache.c) once every network of it has been read. */
 #include "analyzer/labels.h"
+#include "analyzer/label_cache.h"
 
 #include <fnmatch.h>
 #include <glib.h>
@@ -41,15 +43,6 @@ struct raw_list {
     size_t n, alloc;
 };
 
-struct seg4 {
-    uint32_t first, last;
-    int32_t id;
-};
-
-struct seg6 {
-    lkey first, last;
-    int id;
-};
 
 struct label_index {
     struct seg4 *v4;
@@ -369,6 +362,16 @@ int labels_imported(struct store *store)
     return store_has_rows(store, "SELECT 1 FROM label_range LIMIT 1");
 }
 
+/* The location database's path: $TALLY_LOCATION_DB, else Debian's; NULL when that is
+ * empty. */
+static const char *location_path(void)
+{
+    const char *path = getenv("TALLY_LOCATION_DB");
+    if (!path)
+        path = LOCATION_DB;
+    return *path ? path : NULL;
+}
+
 /* An AS's label id in idx, interned by number with its name from db. */
 static int asn_id(struct label_index *idx, GHashTable *by_asn, struct loc_database *db,
                   uint32_t asn)
@@ -466,10 +469,10 @@ static void location_host(void *arg, const struct ip_addr *addr, long long hosts
 /* The networks of the location database, into asn and/or country (either may be NULL):
  * those of the hosts of `hosts` looked up one by one when they are few, else every
  * network. No database installed: nothing, and no error. */
-static enum tally_error load_location(struct label_index *asn, struct label_index *country,
-                                      struct hostset *hosts, struct tally_diag *diag)
+static enum tally_error load_location(const char *path, struct label_index *asn,
+                                      struct label_index *country, struct hostset *hosts,
+                                      int *every_network, struct tally_diag *diag)
 {
-    const char *path = getenv("TALLY_LOCATION_DB");
     struct loc_ctx *ctx = NULL;
     struct loc_database *db = NULL;
     struct loc_database_enumerator *e = NULL;
@@ -477,9 +480,7 @@ static enum tally_error load_location(struct label_index *asn, struct label_inde
     GHashTable *by_asn = g_hash_table_new(g_direct_hash, g_direct_equal);
     enum tally_error err = TALLY_OK;
     FILE *f = NULL;
-    if (!path)
-        path = LOCATION_DB;
-    if (!*path || !(f = fopen(path, "r")))
+    if (!(f = fopen(path, "r")))
         goto done;
     if (loc_new(&ctx) != 0 || loc_database_new(ctx, &db, f) != 0 ||
         loc_database_enumerator_new(&e, db, LOC_DB_ENUMERATE_NETWORKS, 0) != 0) {
@@ -493,6 +494,7 @@ static enum tally_error load_location(struct label_index *asn, struct label_inde
         if (l.last)
             loc_network_unref(l.last);
     } else {
+        *every_network = 1;
         while (loc_database_enumerator_next_network(e, &net) == 0 && net) {
             location_network(&l, net);
             loc_network_unref(net);
@@ -523,11 +525,42 @@ done:
     return err;
 }
 
+/* Fills idx, new, from the cache of kind made from the location database at path. */
+static int index_from_cache(struct label_index *idx, const char *path, enum label_kind kind)
+{
+    struct label_cached c;
+    if (!label_cache_read(path, kind_names[kind], &c))
+        return 0;
+    idx->v4 = c.v4;
+    idx->n4 = c.n4;
+    idx->v6 = c.v6;
+    idx->n6 = c.n6;
+    idx->label = c.label;
+    idx->detail = c.detail;
+    idx->nlabels = idx->alloc = c.nlabels;
+    free(idx->origin);
+    idx->origin = c.origin;
+    g_hash_table_destroy(idx->ids);
+    idx->ids = NULL;
+    return 1;
+}
+
+static void index_to_cache(const struct label_index *idx, const char *path,
+                           enum label_kind kind)
+{
+    struct label_cached c = { .v4 = idx->v4, .n4 = idx->n4, .v6 = idx->v6, .n6 = idx->n6,
+                              .label = idx->label, .detail = idx->detail,
+                              .nlabels = idx->nlabels, .origin = idx->origin };
+    label_cache_write(path, kind_names[kind], &c);
+}
+
 enum tally_error label_set_load(struct store *store, unsigned which, struct hostset *hosts,
                                 struct label_set *set, struct tally_diag *diag)
 {
     enum tally_error err = TALLY_OK;
     struct label_index *located[LABEL_KINDS] = { NULL };
+    int cached[LABEL_KINDS] = { 0 }, every_network = 0;
+    const char *location = location_path();
     memset(set, 0, sizeof(*set));
     for (int k = 0; k < LABEL_KINDS && !err; k++) {
         if (!(which & (1u << k)))
@@ -538,11 +571,22 @@ enum tally_error label_set_load(struct store *store, unsigned which, struct host
         else
             err = load_imported(store, (enum label_kind)k, set->index[k], diag);
     }
-    if (!err && (located[LABEL_ASN] || located[LABEL_COUNTRY]))
-        err = load_location(located[LABEL_ASN], located[LABEL_COUNTRY], hosts, diag);
+    /* The location database's labels: from the cache when it holds them, else read, and
+     * kept in the cache when every network was. */
+    for (int k = 0; k < LABEL_KINDS && !err && location; k++)
+        if (located[k] && index_from_cache(located[k], location, (enum label_kind)k)) {
+            cached[k] = 1;
+            located[k] = NULL;
+        }
+    if (!err && location && (located[LABEL_ASN] || located[LABEL_COUNTRY]))
+        err = load_location(location, located[LABEL_ASN], located[LABEL_COUNTRY], hosts,
+                            &every_network, diag);
     for (int k = 0; k < LABEL_KINDS; k++)
-        if (set->index[k])
+        if (set->index[k] && !cached[k])
             index_finish(set->index[k]);
+    for (int k = 0; k < LABEL_KINDS && !err && every_network; k++)
+        if (located[k])
+            index_to_cache(located[k], location, (enum label_kind)k);
     if (err)
         label_set_release(set);
     return err;
@@ -881,8 +925,8 @@ void label_filter_keep(const struct label_filter *lf, struct hostset *set)
 
 int labels_location_installed(void)
 {
-    const char *path = getenv("TALLY_LOCATION_DB");
-    FILE *f = fopen(path ? path : LOCATION_DB, "r");
+    const char *path = location_path();
+    FILE *f = path ? fopen(path, "r") : NULL;
     if (f)
         fclose(f);
     return f != NULL;

@@ -2,7 +2,7 @@
  * (provider, AS, country) a table of disjoint address ranges sorted by address, each
  * naming its most specific label, loaded once per analysis from the newest imports
  * (label_current) or, for AS and country when none was imported, from IPFire's location
- * database (libloc). Internal to analyzer/.
+ * database (libloc), or the cache of it (analyzer/label_cache.h). Internal to analyzer/.
  *
  * Ownership: label_set_load() fills a set the caller releases with label_set_release(). */
 #ifndef TALLY_LABELS_H

@@ -13,6 +13,8 @@ CORPORA="${TALLY_CORPORA:-}"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tally-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export TALLY_DB="$TMP/tally.db"
+# What tally keeps in the user's cache directory stays in the test's.
+export XDG_CACHE_HOME="$TMP/cache"
 # Under `make check-valgrind` every tally run goes through memcheck.
 if [ -n "${TALLY_VALGRIND:-}" ]; then
     printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$TALLY_VALGRIND" "$TALLY" > "$TMP/tally-valgrind"
