@@ -162,21 +162,23 @@ static int parse(const unsigned char *data, size_t len, const uint64_t key[KEY_W
     }
     /* The texts: two per label and the origin, each ended within the block. */
     const char *text = (const char *)p, *end = text + text_len;
-    for (size_t i = 0; i < 2 * (size_t)nlabels + 1 && ok; i++) {
-        const char *nul = memchr(text, 0, (size_t)(end - text));
-        if (!nul) {
-            ok = 0;
-            break;
+    const char *next[2];
+    while (ok && c.nlabels < nlabels) {
+        for (int k = 0; k < 2 && ok; k++) {
+            const char *nul = memchr(text, 0, (size_t)(end - text));
+            ok = nul != NULL;
+            next[k] = text;
+            text = ok ? nul + 1 : text;
         }
-        if (i == 2 * (size_t)nlabels)
-            c.origin = xstrdup(text);
-        else if (i % 2 == 0)
-            c.label[c.nlabels] = xstrdup(text);
-        else
-            c.detail[c.nlabels++] = *text ? xstrdup(text) : NULL;
-        text = nul + 1;
+        if (ok) {
+            c.label[c.nlabels] = xstrdup(next[0]);
+            c.detail[c.nlabels++] = *next[1] ? xstrdup(next[1]) : NULL;
+        }
     }
-    if (!ok || text != end) {
+    const char *nul = ok ? memchr(text, 0, (size_t)(end - text)) : NULL;
+    if (nul && nul + 1 == end)
+        c.origin = xstrdup(text);
+    if (!c.origin) {
         label_cached_release(&c);
         return 0;
     }

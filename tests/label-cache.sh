@@ -75,6 +75,10 @@ d[96 + 8:96 + 12] = struct.pack("=i", 1 << 30); open(p, "wb").write(d)' "$CACHE/
 damage "ranges out of order" "$PYTHON3" -c 'import sys
 p = sys.argv[1]; d = bytearray(open(p, "rb").read())
 d[96:108], d[108:120] = d[108:120], d[96:108]; open(p, "wb").write(d)' "$CACHE/location-asn.cache"
+damage "one label more than its texts" "$PYTHON3" -c 'import sys, struct
+p = sys.argv[1]; d = bytearray(open(p, "rb").read())
+n = struct.unpack("=Q", d[80:88])[0]
+d[80:88] = struct.pack("=Q", n + 1); open(p, "wb").write(d)' "$CACHE/location-asn.cache"
 damage "a text not ended" "$PYTHON3" -c 'import sys
 p = sys.argv[1]; d = bytearray(open(p, "rb").read())
 d[-1] = 0x41; open(p, "wb").write(d)' "$CACHE/location-asn.cache"

@@ -58,8 +58,9 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* qsort() for an array that may be empty, and so NULL: qsort() must not be handed NULL. */
 void xqsort(void *items, size_t n, size_t size, int (*compare)(const void *, const void *));
-/* The indexes 0..n-1 ordered by key[index], smallest first, equal keys in index order; the
- * caller frees the array. Linear in n, for the millions of rows qsort() sorts slowly. */
+/* The indexes 0..n-1 (n below 2^32) ordered by key[index], smallest first, equal keys in
+ * index order; the caller frees the array. Linear in n, for the millions of rows qsort()
+ * sorts slowly. */
 uint32_t *order_by_key(const uint64_t *key, size_t n);
 
 /* A growable byte string. Always NUL-terminated; `len` excludes the NUL. */
