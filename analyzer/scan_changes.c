@@ -702,15 +702,14 @@ static enum tally_error changed_at_port(struct store *store, const struct filter
 
 /* The services open in both scans (of the ports compared) whose Server product, stack or
  * banner service differ, a field compared only when both scans saw it: per port, the
- * sides' imports' winners merged. By address, port and field. */
+ * sides' imports' winners merged. By port, then by address as a rule (changes_sort_changed
+ * puts them in the order changed-services lists them). */
 static enum tally_error load_changed(struct store *store, const struct filters *f,
                                      struct comparison *c, struct tally_diag *diag)
 {
     enum tally_error err = TALLY_OK;
     for (size_t i = 0; i < c->nports && !err; i++)
         err = changed_at_port(store, f, c, &c->ports[i], diag);
-    if (!err)
-        changes_sort_changed(&c->changed);
     return err;
 }
 
@@ -896,7 +895,11 @@ static enum tally_error count_changes(struct store *store, const struct filters 
     size_t first = 0;
     if (c->changed.n > 0)
         memcpy(changed, c->changed.items, c->changed.n * sizeof(*changed));
-    if (c->changed.n > 1)
+    /* They come by port and address already, but for those ranked from the rows. */
+    size_t sorted = 1;
+    while (sorted < c->changed.n && by_service(&changed[sorted - 1], &changed[sorted]) <= 0)
+        sorted++;
+    if (sorted < c->changed.n)
         xqsort(changed, c->changed.n, sizeof(*changed), by_service);
     for (size_t i = 0; i < c->nports && !err; i++) {
         struct hostset *from = hostset_new(), *to = hostset_new();
@@ -1047,8 +1050,10 @@ static enum tally_error changed_services_run(struct store *store, const struct f
 {
     struct comparison c = { 0 };
     enum tally_error err = compare_scans(store, f, &c, diag);
-    if (!err)
+    if (!err) {
+        changes_sort_changed(&c.changed);
         *out = changed_services_table(&c, f);
+    }
     changes_release(&c);
     return err;
 }
