@@ -38,7 +38,7 @@ int label_cache_read(const char *location_db, const char *kind, struct label_cac
 /* Replaces that cache by the labels of in; a cache that cannot be written is no error. */
 void label_cache_write(const char *location_db, const char *kind,
                        const struct label_cached *in);
-/* Frees what label_cache_read() allocated. */
+/* Frees the ranges, labels and origin of c (what label_cache_read() allocated). */
 void label_cached_release(struct label_cached *c);
 
 #endif

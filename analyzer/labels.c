@@ -70,23 +70,24 @@ static struct label_index *index_new(void)
     return idx;
 }
 
+/* What the index holds once finished, as the cache keeps it (the index's own arrays). */
+static struct label_cached index_contents(const struct label_index *idx)
+{
+    return (struct label_cached){ .v4 = idx->v4, .n4 = idx->n4, .v6 = idx->v6, .n6 = idx->n6,
+                                  .label = idx->label, .detail = idx->detail,
+                                  .nlabels = idx->nlabels, .origin = idx->origin };
+}
+
 static void index_free(struct label_index *idx)
 {
     if (!idx)
         return;
-    for (size_t i = 0; i < idx->nlabels; i++) {
-        free(idx->label[i]);
-        free(idx->detail[i]);
-    }
-    free(idx->label);
-    free(idx->detail);
-    free(idx->v4);
-    free(idx->v6);
+    struct label_cached contents = index_contents(idx);
+    label_cached_release(&contents);
     free(idx->raw[0].items);
     free(idx->raw[1].items);
     if (idx->ids)
         g_hash_table_destroy(idx->ids);
-    free(idx->origin);
     strbuf_release(&idx->key);
     free(idx);
 }
@@ -548,9 +549,7 @@ static int index_from_cache(struct label_index *idx, const char *path, enum labe
 static void index_to_cache(const struct label_index *idx, const char *path,
                            enum label_kind kind)
 {
-    struct label_cached c = { .v4 = idx->v4, .n4 = idx->n4, .v6 = idx->v6, .n6 = idx->n6,
-                              .label = idx->label, .detail = idx->detail,
-                              .nlabels = idx->nlabels, .origin = idx->origin };
+    struct label_cached c = index_contents(idx);
     label_cache_write(path, kind_names[kind], &c);
 }
 
