@@ -43,7 +43,6 @@ struct raw_list {
     size_t n, alloc;
 };
 
-
 struct label_index {
     struct seg4 *v4;
     size_t n4;
