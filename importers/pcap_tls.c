@@ -356,7 +356,8 @@ static char *ja4_text(const struct hello *h)
     strbuf_init(&list);
     /* b: the ciphers sorted */
     unsigned *sorted = xmalloc((h->ciphers.n + h->exts.n + 1) * sizeof(unsigned));
-    memcpy(sorted, h->ciphers.v, h->ciphers.n * sizeof(unsigned));
+    if (h->ciphers.n)           /* none: the list may be NULL, which memcpy must not get */
+        memcpy(sorted, h->ciphers.v, h->ciphers.n * sizeof(unsigned));
     qsort(sorted, h->ciphers.n, sizeof(unsigned), compare_unsigned);
     struct list16 l = { sorted, h->ciphers.n, 0 };
     list_text(&list, &l, 1);
