@@ -211,6 +211,8 @@ static void flatten(struct raw_list *list, struct flat *out)
 /* Turns the ranges read into the sorted tables. */
 static void index_finish(struct label_index *idx)
 {
+    if (!idx->ids)
+        return;                 /* finished already: read from the cache */
     struct flat f4 = { 0 }, f6 = { 0 };
     flatten(&idx->raw[0], &f4);
     flatten(&idx->raw[1], &f6);
@@ -557,7 +559,7 @@ enum tally_error label_set_load(struct store *store, unsigned which, struct host
 {
     enum tally_error err = TALLY_OK;
     struct label_index *located[LABEL_KINDS] = { NULL };
-    int cached[LABEL_KINDS] = { 0 }, every_network = 0;
+    int every_network = 0;
     const char *location = location_path();
     memset(set, 0, sizeof(*set));
     for (int k = 0; k < LABEL_KINDS && !err; k++) {
@@ -572,15 +574,13 @@ enum tally_error label_set_load(struct store *store, unsigned which, struct host
     /* The location database's labels: from the cache when it holds them, else read, and
      * kept in the cache when every network was. */
     for (int k = 0; k < LABEL_KINDS && !err && location; k++)
-        if (located[k] && index_from_cache(located[k], location, (enum label_kind)k)) {
-            cached[k] = 1;
+        if (located[k] && index_from_cache(located[k], location, (enum label_kind)k))
             located[k] = NULL;
-        }
     if (!err && location && (located[LABEL_ASN] || located[LABEL_COUNTRY]))
         err = load_location(location, located[LABEL_ASN], located[LABEL_COUNTRY], hosts,
                             &every_network, diag);
     for (int k = 0; k < LABEL_KINDS; k++)
-        if (set->index[k] && !cached[k])
+        if (set->index[k])
             index_finish(set->index[k]);
     for (int k = 0; k < LABEL_KINDS && !err && every_network; k++)
         if (located[k])

@@ -1,8 +1,8 @@
 /* scan_changes.c: what changed between two scans. `changes`: per subnet and port, the
  * services that appeared, disappeared, changed and were kept, counted from the host sets
- * (the two scans' sets compared subnet by subnet), for the subnets where any did not stay
- * the same; `changed-services`: each service open
- * in both whose Server product, X-Powered-By product or banner service changed, from the
+ * (the two scans' sets compared subnet by subnet), for the subnets where a service
+ * appeared, disappeared or changed; `changed-services`: each service open in both whose
+ * Server product, X-Powered-By product or banner service changed, from the
  * imports' web summaries (store_web.h), their winners ranked across a side's imports as
  * the header and banner rows are, which are read only where a winner cannot tell. The scans
  * are --from and --to (an import's id or tag; a tag may name several imports), by default
