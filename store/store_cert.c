@@ -44,10 +44,17 @@ static const char cert_v6[] =
     "  seen INTEGER\n"
     ");\n";
 
+/* What `certs` shows of each certificate, read without the DER beside it in the row (a
+ * tenth of the reading at 10 million observations). */
+static const char cert_v10[] =
+    "CREATE INDEX certificate_shown ON certificate (sha256, subject_cn, issuer_cn,\n"
+    "  self_signed, not_after, key_type, key_bits, error);\n";
+
 static const char *const cert_tables[] = { "cert_service", "tls_service", NULL };
 
 static const struct store_migration cert_migrations[] = {
     { 6, cert_v6, NULL },
+    { 10, cert_v10, NULL },
     { 0, NULL, NULL }
 };
 

@@ -70,6 +70,55 @@ check_golden "certs: one row per certificate, by services presenting it" \
 check_eq "certs counts a service once however many imports saw it" \
     "$("$TALLY" -d "$TMP/twice.db" import "$F/masscan.oL" "$F/masscan.oJ" 2>/dev/null; \
        "$TALLY" -d "$TMP/twice.db" show certs --format csv | sed -n 2p | cut -d, -f7)" "3"
+# The query certs ran before it counted in C, kept here as the reference it must equal:
+# certs_sql DB [CONDITION] [LIMIT].
+certs_sql() {
+    "$SQLITE3" -header -separator "$(printf '\t')" "$1" "SELECT c.sha256, c.subject_cn,
+        c.issuer_cn, c.self_signed, c.not_after, CASE WHEN c.key_type IS NULL THEN NULL
+        ELSE c.key_type || ' ' || c.key_bits END AS key, s.services, CASE WHEN c.error IS
+        NOT NULL THEN 'unparsed' WHEN c.not_after < strftime('%Y-%m-%dT%H:%M:%SZ', s.seen,
+        'unixepoch') THEN 'expired' WHEN c.self_signed THEN 'self-signed' ELSE 'CA-issued'
+        END AS status FROM (SELECT sha256, COUNT(*) AS services, MAX(seen) AS seen FROM
+        (SELECT sha256, MAX(COALESCE(seen, (SELECT CAST(strftime('%s', imported_at) AS
+        INTEGER) FROM source WHERE source.id = cert_service.source_id))) AS seen FROM
+        cert_service WHERE chain = 0 ${2:-} GROUP BY addr, proto, port, sha256) GROUP BY
+        sha256) AS s JOIN certificate AS c ON c.sha256 = s.sha256 ORDER BY s.services DESC,
+        c.sha256 ${3:-}"
+}
+# The same scan over IPv6, and again with a port moved: services that are not IPv4 TCP,
+# and imports that share some services and not others.
+sed 's/198\.18\.\([0-9]*\)\.\([0-9]*\)/2001:db8::\1:\2/' "$F/masscan.oL" >"$TMP/v6.oL"
+sed 's/ 443 / 8443 /' "$TMP/v6.oL" >"$TMP/v6-moved.oL"
+"$TALLY" -d "$TMP/mixed.db" import "$F/masscan.oL" "$TMP/v6.oL" "$TMP/v6-moved.oL" \
+    "$F/zgrab2-tls.json" 2>/dev/null
+for db in "$DB" "$TMP/twice.db" "$TMP/mixed.db"; do
+    name=$(basename "$db")
+    check_eq "certs equals the reference query on $name" \
+        "$("$TALLY" -d "$db" show certs --format tsv)" "$(certs_sql "$db")"
+    check_eq "certs --top 2 equals the reference query on $name" \
+        "$("$TALLY" -d "$db" show certs --top 2 --format tsv)" "$(certs_sql "$db" "" "LIMIT 2")"
+    check_eq "certs --port 443 equals the reference query on $name" \
+        "$("$TALLY" -d "$db" show certs --port 443 --format tsv)" \
+        "$(certs_sql "$db" "AND port = 443")"
+done
+# A certificate no service presents at rowid 1000 makes certs look the few it shows up
+# one by one rather than read the table through; links to a certificate the table lacks
+# (the most services of all) are passed over either way, as the reference's join does.
+cp "$TMP/mixed.db" "$TMP/sparse.db"
+q "$TMP/sparse.db" "INSERT INTO certificate (rowid, sha256, der) VALUES (1000, 'ff', x'00')"
+for db in "$TMP/mixed.db" "$TMP/sparse.db"; do
+    q "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
+        INSERT INTO cert_service (source_id, addr, ip4, proto, port, chain, sha256)
+        SELECT 1, '198.18.9.' || i, 3323070720 + i, 'tcp', 443, 0, 'aa' FROM n"
+    name=$(basename "$db")
+    check_eq "certs passes over a certificate the table lacks ($name)" \
+        "$("$TALLY" -d "$db" show certs --format tsv)" "$(certs_sql "$db")"
+    check_eq "certs --top 1 passes over it too ($name)" \
+        "$("$TALLY" -d "$db" show certs --top 1 --format tsv | cut -f7)" "$(printf 'services\n6')"
+done
+check_eq "the mixed database counts a service seen by two imports once" \
+    "$(q "$TMP/mixed.db" "SELECT COUNT(*) > COUNT(DISTINCT addr || proto || port || sha256)
+        FROM cert_service WHERE chain = 0")" "1"
 check_eq "certs --cert by name" \
     "$("$TALLY" show certs --cert '*.SHOP.example' --format csv | cut -d, -f2 | sort | tr '\n' ' ')" \
     "api.shop.example old.shop.example subject_cn www.shop.example "
