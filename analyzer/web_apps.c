@@ -123,27 +123,42 @@ static enum tally_error pick(struct store *store, const struct filters *f,
     enum tally_error err = TALLY_OK;
     unsigned char *kept = NULL;
     int rc = SQLITE_DONE;
+    sqlite3_stmt *row = NULL;
     strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT proto, port, family, names, winners, services");
+    /* The rows of a (proto, port) together, as web_pick_add() needs them; the order is
+     * asked of the rowids alone, so that SQLite does not copy the blobs into a sorter. */
+    strbuf_addstr(&sql, "SELECT rowid");
     summary_where(f, &sql, "web_winner", "1");
+    strbuf_addstr(&sql, " ORDER BY proto, port");
     sqlite3_stmt *stmt = prepare(store, f, &sql);
+    if (sqlite3_prepare_v2(store_db(store), "SELECT proto, port, family, names, winners, "
+                           "services FROM web_winner WHERE rowid = ?", -1, &row, NULL) !=
+        SQLITE_OK)
+        err = store_fail(store, diag, "cannot read the web services' answers");
     while (stmt && !err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *proto = (const char *)sqlite3_column_text(stmt, 0);
-        int family = sqlite3_column_int(stmt, 2);
-        const void *winners = sqlite3_column_blob(stmt, 4);
-        size_t len = (size_t)sqlite3_column_bytes(stmt, 4);
+        sqlite3_reset(row);
+        sqlite3_bind_int64(row, 1, sqlite3_column_int64(stmt, 0));
+        if (sqlite3_step(row) != SQLITE_ROW) {
+            err = store_fail(store, diag, "cannot read the web services' answers");
+            break;
+        }
+        const char *proto = (const char *)sqlite3_column_text(row, 0);
+        int family = sqlite3_column_int(row, 2);
+        const void *winners = sqlite3_column_blob(row, 4);
+        size_t len = (size_t)sqlite3_column_bytes(row, 4);
         if (lf) {
-            err = keep_labelled(lf, family, winners, len, sqlite3_column_int64(stmt, 5),
+            err = keep_labelled(lf, family, winners, len, sqlite3_column_int64(row, 5),
                                 &kept, &len, diag);
             winners = kept;
         }
         if (!err && len > 0)
-            err = web_pick_add(b, proto ? proto : "", (unsigned)sqlite3_column_int64(stmt, 1),
-                               family, sqlite3_column_blob(stmt, 3),
-                               (size_t)sqlite3_column_bytes(stmt, 3), winners, len, diag);
+            err = web_pick_add(b, proto ? proto : "", (unsigned)sqlite3_column_int64(row, 1),
+                               family, sqlite3_column_blob(row, 3),
+                               (size_t)sqlite3_column_bytes(row, 3), winners, len, diag);
     }
     if (!err && (!stmt || rc != SQLITE_DONE || web_pick_write(store, b)))
         err = store_fail(store, diag, "cannot rank the web services' answers");
+    sqlite3_finalize(row);
     sqlite3_finalize(stmt);
     web_builder_free(b);
     free(kept);

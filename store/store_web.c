@@ -74,9 +74,22 @@ struct web_builder {
     size_t nnames_slots, nnames;
     struct web_entry *entries;
     size_t n, alloc;
-    uint32_t *slots;            /* index + 1 into entries; 0: free */
+    uint64_t *slots;            /* the low 32 bits of the entry's hash, then its index + 1
+                                   into entries (0: a free slot) in the high 32 bits */
     size_t nslots;
     size_t last;                /* index + 1 of the entry used last; 0: none */
+    /* Ranking imports' winners again (web_pick_add): entries holds one (proto, port) at a
+     * time, in address order, and picked the counts of the (proto, port)s done. */
+    struct web_pick_count *picked;
+    size_t npicked, alloc_picked;
+};
+
+/* How many services of a (proto, port) have one answer, after ranking again. */
+struct web_pick_count {
+    const char *proto;          /* interned, as are the answers */
+    unsigned port;
+    const char *app, *stack, *service;
+    int64_t services;
 };
 
 struct web_builder *web_builder_new(void)
@@ -93,6 +106,7 @@ void web_builder_free(struct web_builder *b)
     free(b->names);
     free(b->entries);
     free(b->slots);
+    free(b->picked);
     free(b);
 }
 
@@ -170,12 +184,28 @@ static int same_service(const struct web_entry *e, int64_t source, const char *p
            memcmp(e->addr.bytes, addr->bytes, addr_len(addr)) == 0;
 }
 
-static size_t entry_slot(const struct web_builder *b, int64_t source, const char *proto,
-                         unsigned port, const struct ip_addr *addr)
+/* A slot's entry index + 1 (0: free), and the low bits of the entry's hash. */
+static uint32_t slot_entry(uint64_t slot)
 {
-    size_t i = (size_t)entry_hash(source, proto, port, addr) & (b->nslots - 1);
+    return (uint32_t)(slot >> 32);
+}
+
+static uint32_t slot_hash(uint64_t slot)
+{
+    return (uint32_t)slot;
+}
+
+/* The slot of a service, or the free slot where it goes. An entry is looked at only when
+ * its slot's hash bits are the service's: at 10 million services each look is a cache
+ * miss. */
+static size_t entry_slot(const struct web_builder *b, uint32_t hash, int64_t source,
+                         const char *proto, unsigned port, const struct ip_addr *addr)
+{
+    size_t i = hash & (b->nslots - 1);
     while (b->slots[i] &&
-           !same_service(&b->entries[b->slots[i] - 1], source, proto, port, addr))
+           (slot_hash(b->slots[i]) != hash ||
+            !same_service(&b->entries[slot_entry(b->slots[i]) - 1], source, proto, port,
+                          addr)))
         i = (i + 1) & (b->nslots - 1);
     return i;
 }
@@ -192,18 +222,26 @@ static struct web_entry *entry(struct web_builder *b, int64_t source, const char
     }
     const char *p = intern(b, proto);
     if (2 * (b->n + 1) > b->nslots) {
-        free(b->slots);
-        b->nslots = b->nslots ? 2 * b->nslots : 1024;
+        /* The slots move by their hash bits alone, the entries unread. */
+        uint64_t *old = b->slots;
+        size_t nold = b->nslots;
+        b->nslots = nold ? 2 * nold : 1024;
         b->slots = xcalloc(b->nslots, sizeof(*b->slots));
-        for (size_t k = 0; k < b->n; k++) {
-            const struct web_entry *e = &b->entries[k];
-            b->slots[entry_slot(b, e->source, e->proto, e->port, &e->addr)] = (uint32_t)k + 1;
+        for (size_t k = 0; k < nold; k++) {
+            if (!old[k])
+                continue;
+            size_t i = slot_hash(old[k]) & (b->nslots - 1);
+            while (b->slots[i])
+                i = (i + 1) & (b->nslots - 1);
+            b->slots[i] = old[k];
         }
+        free(old);
     }
-    size_t i = entry_slot(b, source, p, port, addr);
+    uint32_t hash = (uint32_t)entry_hash(source, p, port, addr);
+    size_t i = entry_slot(b, hash, source, p, port, addr);
     if (b->slots[i]) {
-        b->last = b->slots[i];
-        return &b->entries[b->slots[i] - 1];
+        b->last = slot_entry(b->slots[i]);
+        return &b->entries[b->last - 1];
     }
     if (b->n == b->alloc) {
         b->alloc = b->alloc ? 2 * b->alloc : 1024;
@@ -213,7 +251,8 @@ static struct web_entry *entry(struct web_builder *b, int64_t source, const char
     *e = (struct web_entry){ .source = source, .port = port, .proto = p };
     e->addr.family = addr->family;
     memcpy(e->addr.bytes, addr->bytes, addr_len(addr));
-    b->slots[i] = (uint32_t)++b->n;
+    b->n++;
+    b->slots[i] = (uint64_t)b->n << 32 | hash;
     b->last = b->n;
     return e;
 }
@@ -231,14 +270,10 @@ static int newer(int has_a, int64_t a, int has_b, int64_t b)
 
 /* The header's contribution: a Server product wins by its seen, most recent first, then
  * by name; a stack by X-Powered-By before X-AspNet-Version, then the same. */
-void web_builder_header(struct web_builder *b, int64_t source, const char *proto,
-                        unsigned port, const struct ip_addr *addr, const char *name,
+static void header_rank(struct web_builder *b, struct web_entry *e, const char *name,
                         const char *product, int has_seen, int64_t seen)
 {
     int aspnet = strcmp(name, "x-aspnet-version") == 0;
-    if (!aspnet && strcmp(name, "server") != 0 && strcmp(name, "x-powered-by") != 0)
-        return;
-    struct web_entry *e = entry(b, source, proto, port, addr);
     if (strcmp(name, "server") == 0) {
         int c = e->app ? newer(has_seen, seen, e->has_app_seen, e->app_seen) : 1;
         if (c > 0 || (c == 0 && strcmp(product, e->app) < 0)) {
@@ -259,6 +294,16 @@ void web_builder_header(struct web_builder *b, int64_t source, const char *proto
     }
 }
 
+void web_builder_header(struct web_builder *b, int64_t source, const char *proto,
+                        unsigned port, const struct ip_addr *addr, const char *name,
+                        const char *product, int has_seen, int64_t seen)
+{
+    if (strcmp(name, "server") != 0 && strcmp(name, "x-powered-by") != 0 &&
+        strcmp(name, "x-aspnet-version") != 0)
+        return;
+    header_rank(b, entry(b, source, proto, port, addr), name, product, has_seen, seen);
+}
+
 /* A banner type's rank: a real name 0, "unknown" 1, vulnerability notes and errors 2. */
 static int service_rank(const char *name)
 {
@@ -271,8 +316,7 @@ static int service_rank(const char *name)
 
 /* The banner's contribution: HTTP's extra banners count as http, certificates as ssl;
  * the lowest rank wins, then the first name. */
-void web_builder_banner(struct web_builder *b, int64_t source, const char *proto,
-                        unsigned port, const struct ip_addr *addr, const char *service)
+static void banner_rank(struct web_builder *b, struct web_entry *e, const char *service)
 {
     const char *name = service;
     if (strcmp(service, "http.server") == 0 || strcmp(service, "title") == 0 ||
@@ -280,13 +324,18 @@ void web_builder_banner(struct web_builder *b, int64_t source, const char *proto
         name = "http";
     else if (strcmp(service, "X509") == 0 || strcmp(service, "X509CA") == 0)
         name = "ssl";
-    struct web_entry *e = entry(b, source, proto, port, addr);
     if (e->service) {
         int rank = service_rank(name), was = service_rank(e->service);
         if (rank > was || (rank == was && strcmp(name, e->service) >= 0))
             return;
     }
     e->service = intern(b, name);
+}
+
+void web_builder_banner(struct web_builder *b, int64_t source, const char *proto,
+                        unsigned port, const struct ip_addr *addr, const char *service)
+{
+    banner_rank(b, entry(b, source, proto, port, addr), service);
 }
 
 /* ---- writing the summaries ---- */
@@ -448,6 +497,90 @@ static enum tally_error write_winners(struct store *store, const struct web_buil
     return err;
 }
 
+/* ---- ranking imports' winners again ---- */
+
+/* Addresses in order: IPv4 first, then by their bytes. */
+static int addr_order(const struct ip_addr *a, const struct ip_addr *b)
+{
+    if (a->family != b->family)
+        return a->family - b->family;
+    return memcmp(a->bytes, b->bytes, addr_len(a));
+}
+
+/* An answer's slot in a table of counts keyed by the (interned) answers. */
+static size_t answer_slot(const struct web_pick_count *slots, size_t nslots,
+                          const struct web_entry *e)
+{
+    uint64_t h = mix((uint64_t)(uintptr_t)e->app ^ (uint64_t)(uintptr_t)e->stack << 1 ^
+                     (uint64_t)(uintptr_t)e->service << 2);
+    size_t i = (size_t)h & (nslots - 1);
+    while (slots[i].services && (slots[i].app != e->app || slots[i].stack != e->stack ||
+                                 slots[i].service != e->service))
+        i = (i + 1) & (nslots - 1);
+    return i;
+}
+
+static int by_pick_answer(const void *pa, const void *pb)
+{
+    const struct web_pick_count *a = pa, *b = pb;
+    int c;
+    if ((c = text_cmp(a->app, b->app)) != 0 || (c = text_cmp(a->stack, b->stack)) != 0)
+        return c;
+    return text_cmp(a->service, b->service);
+}
+
+/* Counts the services of the (proto, port) under way by answer, in the order of
+ * write_counts(), and empties entries for the next. */
+static void pick_flush(struct web_builder *b)
+{
+    if (b->n == 0)
+        return;
+    /* Distinct answers are few; the table grows only as far as they need. */
+    size_t cap = 64, distinct = 0;
+    struct web_pick_count *slots = xcalloc(cap, sizeof(*slots));
+    for (size_t k = 0; k < b->n; k++) {
+        const struct web_entry *e = &b->entries[k];
+        if (2 * (distinct + 1) > cap) {
+            struct web_pick_count *old = slots;
+            size_t nold = cap;
+            cap *= 2;
+            slots = xcalloc(cap, sizeof(*slots));
+            for (size_t i = 0; i < nold; i++) {
+                if (!old[i].services)
+                    continue;
+                struct web_entry key = { .app = old[i].app, .stack = old[i].stack,
+                                         .service = old[i].service };
+                slots[answer_slot(slots, cap, &key)] = old[i];
+            }
+            free(old);
+        }
+        size_t i = answer_slot(slots, cap, e);
+        if (!slots[i].services) {
+            slots[i] = (struct web_pick_count){ e->proto, e->port, e->app, e->stack,
+                                                e->service, 0 };
+            distinct++;
+        }
+        slots[i].services++;
+    }
+    if (b->npicked + distinct > b->alloc_picked) {
+        b->alloc_picked = 2 * (b->npicked + distinct);
+        b->picked = xrealloc(b->picked, b->alloc_picked * sizeof(*b->picked));
+    }
+    struct web_pick_count *out = b->picked + b->npicked;
+    size_t n = 0;
+    for (size_t i = 0; i < cap; i++)
+        if (slots[i].services)
+            out[n++] = slots[i];
+    xqsort(out, n, sizeof(*out), by_pick_answer);
+    b->npicked += n;
+    free(slots);
+    b->n = 0;
+}
+
+/* The entries of one (proto, port) are kept in address order, so that another import's
+ * winners (in address order too) meet theirs in one pass: a hash of millions of services
+ * spends its time on cache misses. The new services go at the end as they come and are
+ * then merged into place. */
 enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned port,
                               int family, const void *names, size_t names_len,
                               const void *winners, size_t len, struct tally_diag *diag)
@@ -460,11 +593,16 @@ enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned
     if ((family != 4 && family != 6) || len % size != 0 ||
         (names_len > 0 && dict[names_len - 1] != 0))
         return diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
+    const char *pr = intern(b, proto);
+    if (b->n > 0 && (b->entries[0].proto != pr || b->entries[0].port != port))
+        pick_flush(b);
     for (size_t i = 0; i < names_len; i++)
         nnames += dict[i] == 0;
     index = xmalloc((nnames + 1) * sizeof(*index));
     for (size_t i = 0, k = 0; i < names_len; i += strlen((const char *)dict + i) + 1)
         index[k++] = (const char *)dict + i;
+    size_t had = b->n, at_old = 0;
+    struct ip_addr last = { .family = 0 };
     for (size_t at = 0; at < len && !err; at += size) {
         struct ip_addr addr = { .family = family };
         uint32_t answer[3];
@@ -475,22 +613,79 @@ enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned
                 err = diag_set(diag, TALLY_ERROR_DATABASE,
                                "a web summary (web_winner) is damaged");
         }
+        /* The row's services are in address order, each once. */
+        if (!err && at > 0 && addr_order(&last, &addr) >= 0)
+            err = diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
         if (err)
             break;
+        last = addr;
+        while (at_old < had && addr_order(&b->entries[at_old].addr, &addr) < 0)
+            at_old++;
+        struct web_entry *e;
+        if (at_old < had && addr_order(&b->entries[at_old].addr, &addr) == 0) {
+            e = &b->entries[at_old];
+        } else {
+            if (b->n == b->alloc) {
+                b->alloc = b->alloc ? 2 * b->alloc : 1024;
+                b->entries = xrealloc(b->entries, b->alloc * sizeof(*b->entries));
+            }
+            e = &b->entries[b->n++];
+            *e = (struct web_entry){ .addr = addr, .port = port, .proto = pr };
+        }
         unsigned flags = p[at + alen + 12];
         int64_t app_seen = get64(p + at + alen + 13), stack_seen = get64(p + at + alen + 21);
         /* An import's winner is ranked as a header or banner row of its own would be. */
         if (answer[0])
-            web_builder_header(b, 0, proto, port, &addr, "server", index[answer[0] - 1],
-                               flags & 1, app_seen);
+            header_rank(b, e, "server", index[answer[0] - 1], flags & 1, app_seen);
         if (answer[1])
-            web_builder_header(b, 0, proto, port, &addr,
-                               flags & 4 ? "x-aspnet-version" : "x-powered-by",
-                               index[answer[1] - 1], (flags & 2) != 0, stack_seen);
+            header_rank(b, e, flags & 4 ? "x-aspnet-version" : "x-powered-by",
+                        index[answer[1] - 1], (flags & 2) != 0, stack_seen);
         if (answer[2])
-            web_builder_banner(b, 0, proto, port, &addr, index[answer[2] - 1]);
+            banner_rank(b, e, index[answer[2] - 1]);
     }
     free(index);
+    /* Merges the new services [had, n) into the old [0, had), from the back. */
+    size_t added = b->n - had;
+    if (added > 0 && had > 0) {
+        struct web_entry *fresh = xmalloc(added * sizeof(*fresh));
+        memcpy(fresh, b->entries + had, added * sizeof(*fresh));
+        size_t i = had, j = added, w = b->n;
+        while (j > 0) {
+            if (i > 0 && addr_order(&b->entries[i - 1].addr, &fresh[j - 1].addr) > 0)
+                b->entries[--w] = b->entries[--i];
+            else
+                b->entries[--w] = fresh[--j];
+        }
+        free(fresh);
+    }
+    return err;
+}
+
+enum tally_error web_pick_write(struct store *store, struct web_builder *b)
+{
+    static const char insert[] =
+        "INSERT INTO temp.web_pick (source_id, proto, port, app, stack, service, services) "
+        "VALUES (0,?,?,?,?,?,?)";
+    enum tally_error err = TALLY_OK;
+    if (sqlite3_exec(store->db, "CREATE TEMP TABLE IF NOT EXISTS web_pick (source_id, proto, "
+                     "port, app, stack, service, services); DELETE FROM temp.web_pick", NULL,
+                     NULL, NULL) != SQLITE_OK)
+        return TALLY_ERROR_DATABASE;
+    pick_flush(b);
+    for (size_t i = 0; i < b->npicked && !err; i++) {
+        const struct web_pick_count *c = &b->picked[i];
+        sqlite3_stmt *stmt = store_statement(store, insert);
+        if (!stmt)
+            return TALLY_ERROR_DATABASE;
+        store_bind_text(stmt, 1, c->proto);
+        sqlite3_bind_int64(stmt, 2, c->port);
+        store_bind_text(stmt, 3, c->app);
+        store_bind_text(stmt, 4, c->stack);
+        store_bind_text(stmt, 5, c->service);
+        sqlite3_bind_int64(stmt, 6, c->services);
+        err = store_step_done(stmt);
+    }
+    b->npicked = 0;
     return err;
 }
 
@@ -777,22 +972,6 @@ enum tally_error web_builder_write(struct store *store, struct web_builder *b)
     free(names);
     free(used);
     free(order);
-    b->n = 0;
-    return err;
-}
-
-enum tally_error web_pick_write(struct store *store, struct web_builder *b)
-{
-    static const char counts[] =
-        "INSERT INTO temp.web_pick (source_id, proto, port, app, stack, service, services) "
-        "VALUES (?,?,?,?,?,?,?)";
-    sqlite3 *db = store->db;
-    if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS web_pick (source_id, proto, port, "
-                     "app, stack, service, services); DELETE FROM temp.web_pick", NULL, NULL,
-                     NULL) != SQLITE_OK)
-        return TALLY_ERROR_DATABASE;
-    drop_slots(b);
-    enum tally_error err = write_counts(store, b, counts);
     b->n = 0;
     return err;
 }

@@ -284,7 +284,20 @@ check_eq "(it does)" "$(q "$DAMAGED" "SELECT source_id, family FROM web_winner")
 1|6
 2|6
 2|4"
+all_same "$DAMAGED"
+check_eq "apps ranks the two scans' winners again, both families" \
+    "$("$TALLY" -d "$DAMAGED" show apps --format csv)" "app,services
+Apache,2
+nginx,1"
 cp "$DAMAGED" "$TMP/intact.db"
+# Each IPv4 service takes 33 bytes of winners (web_winner's comment): the two swapped.
+"$SQLITE3" "$DAMAGED" "UPDATE web_winner SET winners = substr(winners, 34, 33) ||
+                       substr(winners, 1, 33) WHERE source_id = 1 AND family = 4"
+check_exit "winners out of address order: apps, ranking them again, fails" 3 \
+    "$TALLY" -d "$DAMAGED" show apps
+check "saying the summary is damaged" \
+    grep -q "a web summary (web_winner) is damaged" "$TMP/exit.err"
+cp "$TMP/intact.db" "$DAMAGED"
 "$SQLITE3" "$DAMAGED" "UPDATE web_winner SET winners = substr(winners, 1, length(winners) - 1)
                        WHERE source_id = 1 AND family = 4"
 check_exit "a winners blob cut short: changed-services fails" 3 \
