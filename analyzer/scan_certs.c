@@ -426,7 +426,9 @@ static const char *cert_status(const struct cert_count *c)
     if (c->has_seen) {
         time_t when = (time_t)c->seen;
         struct tm tm;
-        if (gmtime_r(&when, &tm))
+        /* A time past the year 9999 (or before 0) has no ISO-8601 form to compare with
+         * not_after's: it makes no certificate expired. */
+        if (gmtime_r(&when, &tm) && tm.tm_year >= -1900 && tm.tm_year <= 9999 - 1900)
             strftime(seen, sizeof(seen), "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
     if (c->not_after && seen[0] && strcmp(c->not_after, seen) < 0)

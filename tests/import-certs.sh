@@ -106,6 +106,10 @@ done
 # (the most services of all) are passed over either way, as the reference's join does.
 cp "$TMP/mixed.db" "$TMP/sparse.db"
 q "$TMP/sparse.db" "INSERT INTO certificate (rowid, sha256, der) VALUES (1000, 'ff', x'00')"
+# A service that presented the expired certificate in the year 30489: past what an
+# ISO-8601 date spells, so no longer a date to be expired at (self-signed, then).
+q "$TMP/sparse.db" "UPDATE cert_service SET seen = 900000000000 WHERE rowid = (SELECT MIN(rowid)
+    FROM cert_service WHERE sha256 = '$(fp expired)' AND chain = 0)"
 for db in "$TMP/mixed.db" "$TMP/sparse.db"; do
     q "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
         INSERT INTO cert_service (source_id, addr, ip4, proto, port, chain, sha256)
@@ -116,6 +120,9 @@ for db in "$TMP/mixed.db" "$TMP/sparse.db"; do
     check_eq "certs --top 1 passes over it too ($name)" \
         "$("$TALLY" -d "$db" show certs --top 1 --format tsv | cut -f7)" "$(printf 'services\n6')"
 done
+check_eq "a service seen past the year 9999 makes no certificate expired" \
+    "$("$TALLY" -d "$TMP/sparse.db" show certs --format csv | grep old.shop | cut -d, -f8)" \
+    "self-signed"
 check_eq "the mixed database counts a service seen by two imports once" \
     "$(q "$TMP/mixed.db" "SELECT COUNT(*) > COUNT(DISTINCT addr || proto || port || sha256)
         FROM cert_service WHERE chain = 0")" "1"
