@@ -14,7 +14,9 @@ void web_builder_free(struct web_builder *b);       /* accepts NULL */
 
 /* Adds the winners of one web_winner row (its proto, port, family, names and winners) to
  * b, where each service keeps the winner that ranks first whichever import it came from;
- * TALLY_ERROR_DATABASE, with diag filled, when the row is damaged. */
+ * TALLY_ERROR_DATABASE, with diag filled, when the row is damaged (its services out of
+ * address order among them). The rows of one (proto, port) must come one after another:
+ * b counts a (proto, port)'s answers when the next one starts. */
 enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned port,
                               int family, const void *names, size_t names_len,
                               const void *winners, size_t len, struct tally_diag *diag);
