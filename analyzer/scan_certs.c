@@ -261,8 +261,8 @@ static enum tally_error count_cert_services(struct store *store, const struct fi
     GHashTable *other = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     struct presenting *links = NULL;
     size_t nlinks = 0, alloc = 0;
-    int64_t source = -1;
-    int sources = 0;            /* 2: more than one */
+    int64_t first_source = 0;
+    int several_sources = 0;
     enum tally_error err = TALLY_OK;
     int rc;
     strbuf_init(&sql);
@@ -281,10 +281,10 @@ static enum tally_error count_cert_services(struct store *store, const struct fi
             continue;
         struct cert_count *c = cert_count_of(counts, sha256);
         c->services++;
-        if (sources == 0 || (sources == 1 && sqlite3_column_int64(stmt, 6) != source)) {
-            source = sqlite3_column_int64(stmt, 6);
-            sources++;
-        }
+        if (nlinks == 0)
+            first_source = sqlite3_column_int64(stmt, 6);
+        else if (sqlite3_column_int64(stmt, 6) != first_source)
+            several_sources = 1;
         if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
             int64_t seen = sqlite3_column_int64(stmt, 5);
             if (!c->has_seen || seen > c->seen)
@@ -303,7 +303,7 @@ static enum tally_error count_cert_services(struct store *store, const struct fi
     }
     /* An import links a service to a certificate once (cert_service's UNIQUE): the same
      * pair twice is the same service seen by two imports. */
-    if (sources < 2)
+    if (!several_sources)
         goto done;
     xqsort(links, nlinks, sizeof(*links), presenting_order);
     for (size_t i = 0; i < counts->n; i++)

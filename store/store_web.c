@@ -507,15 +507,15 @@ static int addr_order(const struct ip_addr *a, const struct ip_addr *b)
     return memcmp(a->bytes, b->bytes, addr_len(a));
 }
 
-/* An answer's slot in a table of counts keyed by the (interned) answers. */
-static size_t answer_slot(const struct web_pick_count *slots, size_t nslots,
-                          const struct web_entry *e)
+/* The slot of an answer (its interned texts) in a table of counts. */
+static size_t answer_slot(const struct web_pick_count *slots, size_t nslots, const char *app,
+                          const char *stack, const char *service)
 {
-    uint64_t h = mix((uint64_t)(uintptr_t)e->app ^ (uint64_t)(uintptr_t)e->stack << 1 ^
-                     (uint64_t)(uintptr_t)e->service << 2);
+    uint64_t h = mix((uint64_t)(uintptr_t)app ^ (uint64_t)(uintptr_t)stack << 1 ^
+                     (uint64_t)(uintptr_t)service << 2);
     size_t i = (size_t)h & (nslots - 1);
-    while (slots[i].services && (slots[i].app != e->app || slots[i].stack != e->stack ||
-                                 slots[i].service != e->service))
+    while (slots[i].services && (slots[i].app != app || slots[i].stack != stack ||
+                                 slots[i].service != service))
         i = (i + 1) & (nslots - 1);
     return i;
 }
@@ -545,16 +545,13 @@ static void pick_flush(struct web_builder *b)
             size_t nold = cap;
             cap *= 2;
             slots = xcalloc(cap, sizeof(*slots));
-            for (size_t i = 0; i < nold; i++) {
-                if (!old[i].services)
-                    continue;
-                struct web_entry key = { .app = old[i].app, .stack = old[i].stack,
-                                         .service = old[i].service };
-                slots[answer_slot(slots, cap, &key)] = old[i];
-            }
+            for (size_t i = 0; i < nold; i++)
+                if (old[i].services)
+                    slots[answer_slot(slots, cap, old[i].app, old[i].stack,
+                                      old[i].service)] = old[i];
             free(old);
         }
-        size_t i = answer_slot(slots, cap, e);
+        size_t i = answer_slot(slots, cap, e->app, e->stack, e->service);
         if (!slots[i].services) {
             slots[i] = (struct web_pick_count){ e->proto, e->port, e->app, e->stack,
                                                 e->service, 0 };
