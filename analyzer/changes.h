@@ -6,6 +6,7 @@
 
 #include "analyzer/analyzer.h"
 
+#include <glib.h>
 #include <stdint.h>
 
 struct label_filter;
@@ -39,16 +40,18 @@ struct side {
     size_t count;               /* scans on this side */
 };
 
-/* A service whose Server, X-Powered-By or banner service changed: one per field. */
+/* A service whose Server, X-Powered-By or banner service changed: one per field. Its
+ * texts are the list's, each kept once however many services share it. */
 struct changed_service {
     struct ip_addr addr;
-    char *host, *proto, *field, *before, *after;
+    const char *proto, *field, *before, *after;
     unsigned port;
 };
 
 struct changed_list {
     struct changed_service *items;
     size_t n, alloc;
+    GHashTable *texts;          /* the texts the services name, each once */
 };
 
 /* One row of `changes`, of which there can be millions: kept small (a subnet's hosts in
@@ -95,7 +98,8 @@ enum tally_error changes_choose(struct store *store, const struct filters *f,
 void changes_side_ids(const struct comparison *c, const struct side *s, struct strbuf *out);
 /* The index of a compared port in c->ports, or c->nports when it is not one. */
 size_t changes_port_index(const struct comparison *c, const char *proto, unsigned port);
-/* Appends a changed field of the service at addr (its host text made from addr). */
+/* Appends a changed field of the service at addr; the list keeps its own copies of the
+ * texts. */
 void changes_add_changed(struct changed_list *l, const struct ip_addr *addr,
                          const char *proto, unsigned port, const char *field,
                          const char *before, const char *after);

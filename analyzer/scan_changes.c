@@ -18,10 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int compare_proto_port(const char *proto_a, unsigned port_a, const char *proto_b,
+                              unsigned port_b)
+{
+    int c = strcmp(proto_a, proto_b);
+    return c ? c : port_a < port_b ? -1 : port_a > port_b;
+}
+
 static int compare_port(const struct port_key *a, const struct port_key *b)
 {
-    int c = strcmp(a->proto, b->proto);
-    return c ? c : a->port < b->port ? -1 : a->port > b->port;
+    return compare_proto_port(a->proto, a->port, b->proto, b->port);
+}
+
+/* A changed service's port against a compared one. */
+static int compare_service_port(const struct changed_service *s, const struct port_key *p)
+{
+    return compare_proto_port(s->proto, s->port, p->proto, p->port);
 }
 
 static int compare_address(const struct ip_addr *a, const struct ip_addr *b)
@@ -45,15 +57,9 @@ static void scan_list_release(struct scan_list *l)
 
 static void changed_list_release(struct changed_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        struct changed_service *c = &l->items[i];
-        free(c->host);
-        free(c->proto);
-        free(c->field);
-        free(c->before);
-        free(c->after);
-    }
     free(l->items);
+    if (l->texts)
+        g_hash_table_destroy(l->texts);
 }
 
 void changes_release(struct comparison *c)
@@ -405,16 +411,9 @@ static void service_done(struct service_rows *sr, struct changed_list *l)
 {
     for (int k = 0; k < FIELD_COUNT; k++) {
         const struct pick *a = &sr->pick[0][k], *b = &sr->pick[1][k];
-        if (sr->compared && a->have && b->have && strcmp(a->value, b->value) != 0) {
-            if (l->n == l->alloc) {
-                l->alloc = l->alloc ? 2 * l->alloc : 64;
-                l->items = xrealloc(l->items, l->alloc * sizeof(*l->items));
-            }
-            l->items[l->n++] = (struct changed_service){
-                .addr = sr->addr, .host = xstrdup(sr->host), .proto = xstrdup(sr->proto),
-                .field = xstrdup(field_names[k]), .before = xstrdup(a->value),
-                .after = xstrdup(b->value), .port = sr->port };
-        }
+        if (sr->compared && a->have && b->have && strcmp(a->value, b->value) != 0)
+            changes_add_changed(l, &sr->addr, sr->proto, sr->port, field_names[k], a->value,
+                                b->value);
     }
     for (int side = 0; side < 2; side++)
         for (int k = 0; k < FIELD_COUNT; k++)
@@ -467,26 +466,36 @@ static int by_address_port_field(const void *pa, const void *pb)
 {
     const struct changed_service *a = pa, *b = pb;
     int k = compare_address(&a->addr, &b->addr);
-    struct port_key ka = { a->proto, a->port }, kb = { b->proto, b->port };
     if (k == 0)
-        k = compare_port(&ka, &kb);
+        k = compare_proto_port(a->proto, a->port, b->proto, b->port);
     return k ? k : strcmp(a->field, b->field);
+}
+
+/* The list's copy of a text, made the first time it is named. */
+static const char *changed_text(struct changed_list *l, const char *text)
+{
+    char *kept;
+    if (!l->texts)
+        l->texts = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+    kept = g_hash_table_lookup(l->texts, text);
+    if (!kept) {
+        kept = xstrdup(text);
+        g_hash_table_add(l->texts, kept);
+    }
+    return kept;
 }
 
 void changes_add_changed(struct changed_list *l, const struct ip_addr *addr,
                          const char *proto, unsigned port, const char *field,
                          const char *before, const char *after)
 {
-    char host[64];
-    ip_format(addr, host, sizeof(host));
     if (l->n == l->alloc) {
         l->alloc = l->alloc ? 2 * l->alloc : 64;
         l->items = xrealloc(l->items, l->alloc * sizeof(*l->items));
     }
     l->items[l->n++] = (struct changed_service){
-        .addr = *addr, .host = xstrdup(host), .proto = xstrdup(proto),
-        .field = xstrdup(field), .before = xstrdup(before), .after = xstrdup(after),
-        .port = port };
+        .addr = *addr, .proto = changed_text(l, proto), .field = changed_text(l, field),
+        .before = changed_text(l, before), .after = changed_text(l, after), .port = port };
 }
 
 void changes_sort_changed(struct changed_list *l)
@@ -543,6 +552,8 @@ static void offer_header(struct service_rows *sr, int side, sqlite3_stmt *stmt)
 static int service_rank(const char *service)
 {
     static const char *const notes[] = { "vuln", "heartbleed", "ticketbleed", "error", NULL };
+    if (!strchr("vhteu", service[0]))
+        return 0;               /* the common case, told by its first letter */
     for (int i = 0; notes[i]; i++)
         if (strcmp(service, notes[i]) == 0)
             return 2;
@@ -720,15 +731,8 @@ static void keep_labelled(struct comparison *c)
     size_t kept = 0;
     for (size_t i = 0; i < l->n; i++) {
         struct changed_service *s = &l->items[i];
-        if (label_filter_has(c->labels, &s->addr)) {
+        if (label_filter_has(c->labels, &s->addr))
             l->items[kept++] = *s;
-            continue;
-        }
-        free(s->host);
-        free(s->proto);
-        free(s->field);
-        free(s->before);
-        free(s->after);
     }
     l->n = kept;
 }
@@ -787,8 +791,7 @@ static enum tally_error compare_scans(struct store *store, const struct filters 
 static int by_service(const void *pa, const void *pb)
 {
     const struct changed_service *a = pa, *b = pb;
-    struct port_key ka = { a->proto, a->port }, kb = { b->proto, b->port };
-    int k = compare_port(&ka, &kb);
+    int k = compare_proto_port(a->proto, a->port, b->proto, b->port);
     return k ? k : compare_address(&a->addr, &b->addr);
 }
 
@@ -905,12 +908,9 @@ static enum tally_error count_changes(struct store *store, const struct filters 
         struct hostset *from = hostset_new(), *to = hostset_new();
         const struct port_key *p = &c->ports[i];
         size_t n = 0;
-        while (first < c->changed.n && by_port(&(struct port_key){ changed[first].proto,
-                                                                 changed[first].port }, p) < 0)
+        while (first < c->changed.n && compare_service_port(&changed[first], p) < 0)
             first++;
-        while (first + n < c->changed.n &&
-               by_port(&(struct port_key){ changed[first + n].proto, changed[first + n].port },
-                       p) == 0)
+        while (first + n < c->changed.n && compare_service_port(&changed[first + n], p) == 0)
             n++;
         rows->port = i;
         rows->changed = changed + first;
@@ -1019,6 +1019,14 @@ static enum tally_error changes_run(struct store *store, const struct filters *f
     return err;
 }
 
+/* table_key_text_fn: an IPv4 host's key, its address as a number. */
+static void host4_key_text(int64_t key, char *buf, size_t size)
+{
+    struct ip_addr addr;
+    ip_from_v4((uint32_t)key, &addr);
+    ip_format(&addr, buf, size);
+}
+
 struct table *changed_services_table(const struct comparison *c, const struct filters *f)
 {
     struct table *t = table_new("changed-services", "Services whose server, stack or banner "
@@ -1026,22 +1034,37 @@ struct table *changed_services_table(const struct comparison *c, const struct fi
     char *subtitle = comparison_describe(c, f, 0);
     table_set_subtitle(t, subtitle);
     free(subtitle);
-    table_add_column(t, "host", COLUMN_TEXT);
+    /* An IPv4 host as its number; the list's texts kept by the table once each. */
+    table_add_keyed_column(t, "host", host4_key_text);
     table_add_column(t, "proto", COLUMN_TEXT);
     table_add_id_column(t, "port");
     table_add_column(t, "field", COLUMN_TEXT);
     table_add_column(t, "before", COLUMN_TEXT);
     table_add_column(t, "after", COLUMN_TEXT);
+    GHashTable *kept = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (size_t i = 0; i < c->changed.n; i++) {
         const struct changed_service *s = &c->changed.items[i];
+        const char *texts[4] = { s->proto, s->field, s->before, s->after };
+        static const int cols[4] = { 1, 3, 4, 5 };
         size_t row = table_add_row(t);
-        table_set_text(t, row, 0, s->host);
-        table_set_text(t, row, 1, s->proto);
+        if (s->addr.family == 4) {
+            table_set_key(t, row, 0, ip_v4_value(&s->addr));
+        } else {
+            char host[64];
+            ip_format(&s->addr, host, sizeof(host));
+            table_set_text(t, row, 0, host);
+        }
         table_set_int(t, row, 2, s->port);
-        table_set_text(t, row, 3, s->field);
-        table_set_text(t, row, 4, s->before);
-        table_set_text(t, row, 5, s->after);
+        for (int k = 0; k < 4; k++) {
+            const char *text = g_hash_table_lookup(kept, texts[k]);
+            if (!text) {
+                text = table_keep_text(t, texts[k]);
+                g_hash_table_insert(kept, (gpointer)texts[k], (gpointer)text);
+            }
+            table_set_kept_text(t, row, cols[k], text);
+        }
     }
+    g_hash_table_destroy(kept);
     return t;
 }
 

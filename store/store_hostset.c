@@ -263,28 +263,69 @@ static inline void counter_push(struct counter *c, uint32_t value)
     c->hosts = 1;
 }
 
+/* A bitmap read in ascending order a buffer at a time: a few cycles an address where
+ * stepping the iterator takes several times that. */
+struct stream {
+    roaring_uint32_iterator_t it;
+    uint32_t buf[256];
+    uint32_t n, at;             /* buf[at .. n) is still to be read */
+};
+
+static void stream_open(struct stream *s, const roaring_bitmap_t *bitmap)
+{
+    roaring_init_iterator(bitmap, &s->it);
+    s->n = s->at = 0;
+}
+
+/* Whether an address is left to read; *next is it. */
+static inline int stream_peek(struct stream *s, uint32_t *next)
+{
+    if (s->at == s->n) {
+        s->n = roaring_read_uint32_iterator(&s->it, s->buf, sizeof(s->buf) / sizeof(*s->buf));
+        s->at = 0;
+        if (s->n == 0)
+            return 0;
+    }
+    *next = s->buf[s->at];
+    return 1;
+}
+
+/* Reads the stream's addresses with the upper bits key into block (a bitset of them). */
+static void stream_fill(struct stream *s, uint32_t key, uint64_t *block)
+{
+    uint32_t next;
+    while (stream_peek(s, &next) && next >> 16 == key) {
+        const uint32_t *p = s->buf + s->at, *end = s->buf + s->n;
+        for (; p < end && *p >> 16 == key; p++)
+            block[(*p & 0xffff) >> 6] |= 1ull << (*p & 63);
+        s->at = (uint32_t)(p - s->buf);
+    }
+}
+
 /* A bitmap being read, filed under the upper 16 bits of its next address. */
 struct cursor {
-    roaring_uint32_iterator_t it;
+    struct stream stream;
     struct cursor *next;
 };
 
 /* Reads c's addresses with the upper bits key: to the counter (the only bitmap with them)
  * or into block. Then files c under its next key. */
 static void read_container(struct cursor *c, uint32_t key, struct counter *counter,
-                           uint64_t *block, struct cursor **filed)
+                          uint64_t *block, struct cursor **filed)
 {
-    while (c->it.has_value && c->it.current_value >> 16 == key) {
-        if (block)
-            block[(c->it.current_value & 0xffff) >> 6] |= 1ull << (c->it.current_value & 63);
-        else
-            counter_push(counter, c->it.current_value);
-        roaring_advance_uint32_iterator(&c->it);
+    uint32_t next;
+    if (block) {
+        stream_fill(&c->stream, key, block);
+    } else {
+        while (stream_peek(&c->stream, &next) && next >> 16 == key) {
+            struct stream *s = &c->stream;
+            for (; s->at < s->n && s->buf[s->at] >> 16 == key; s->at++)
+                counter_push(counter, s->buf[s->at]);
+        }
     }
-    if (c->it.has_value) {
-        uint32_t next = c->it.current_value >> 16;
-        c->next = filed[next];
-        filed[next] = c;
+    if (stream_peek(&c->stream, &next)) {
+        c->next = filed[next >> 16];
+        filed[next >> 16] = c;
     }
 }
 
@@ -347,11 +388,11 @@ static void walk4(roaring_bitmap_t *const *bitmaps, size_t n, struct counter *co
     struct cursor **filed = xcalloc(65536, sizeof(*filed));
     uint64_t *block = xcalloc(1024, sizeof(*block));
     for (size_t i = 0; i < n; i++) {
-        roaring_init_iterator(bitmaps[i], &cursors[i].it);
-        if (cursors[i].it.has_value) {
-            uint32_t key = cursors[i].it.current_value >> 16;
-            cursors[i].next = filed[key];
-            filed[key] = &cursors[i];
+        uint32_t first;
+        stream_open(&cursors[i].stream, bitmaps[i]);
+        if (stream_peek(&cursors[i].stream, &first)) {
+            cursors[i].next = filed[first >> 16];
+            filed[first >> 16] = &cursors[i];
         }
     }
     for (uint32_t key = 0; key < 65536; key++) {
@@ -444,7 +485,10 @@ void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_su
 static roaring_bitmap_t *merged4(struct hostset *set)
 {
     settle4(set);
-    if (set->nstored4 > 0) {
+    if (set->nstored4 == 1 && !set->v4) {
+        set->v4 = set->stored4[0];      /* the one set read is the set */
+        set->nstored4 = 0;
+    } else if (set->nstored4 > 0) {
         const roaring_bitmap_t **all = xmalloc((set->nstored4 + 1) * sizeof(*all));
         size_t n = 0;
         for (size_t i = 0; i < set->nstored4; i++)
@@ -480,41 +524,44 @@ static void delta_emit(struct delta *d)
     d->n[0] = d->n[1] = d->n[2] = 0;
 }
 
+/* Counts an IPv4 address by side: in the subnet being counted, or that one is done and
+ * the address's subnet net is next. */
+static inline void delta_add4(struct delta *d, uint32_t net, int side)
+{
+    if (net != d->net4 || d->n[0] + d->n[1] + d->n[2] == 0) {
+        delta_emit(d);
+        d->net4 = net;
+        ip_from_v4(net, &d->net);
+    }
+    d->n[side]++;
+}
+
+/* The two sides' IPv4 addresses merged in ascending order. */
 static void compare4(struct hostset *a, struct hostset *b, int prefix, struct delta *d)
 {
     roaring_bitmap_t *x = merged4(a), *y = merged4(b);
-    roaring_uint32_iterator_t ix, iy;
-    uint32_t mask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
-    int hx = 0, hy = 0, started = 0;
-    if (x) {
-        roaring_init_iterator(x, &ix);
-        hx = ix.has_value;
-    }
-    if (y) {
-        roaring_init_iterator(y, &iy);
-        hy = iy.has_value;
-    }
-    while (hx || hy) {
-        uint32_t value;
-        int side;
-        if (hx && (!hy || ix.current_value <= iy.current_value)) {
-            value = ix.current_value;
-            side = hy && iy.current_value == value ? 2 : 0;
-            hx = roaring_advance_uint32_iterator(&ix);
-            if (side == 2)
-                hy = roaring_advance_uint32_iterator(&iy);
+    struct stream sx, sy;
+    uint32_t netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
+    if (x)
+        stream_open(&sx, x);
+    if (y)
+        stream_open(&sy, y);
+    for (;;) {
+        uint32_t vx = 0, vy = 0;
+        int hx = x && stream_peek(&sx, &vx), hy = y && stream_peek(&sy, &vy);
+        if (hx && (!hy || vx < vy)) {
+            sx.at++;
+            delta_add4(d, vx & netmask, 0);
+        } else if (hx && vx == vy) {
+            sx.at++;
+            sy.at++;
+            delta_add4(d, vx & netmask, 2);
+        } else if (hy) {
+            sy.at++;
+            delta_add4(d, vy & netmask, 1);
         } else {
-            value = iy.current_value;
-            side = 1;
-            hy = roaring_advance_uint32_iterator(&iy);
+            break;
         }
-        if (!started || (value & mask) != d->net4) {
-            delta_emit(d);
-            d->net4 = value & mask;
-            ip_from_v4(d->net4, &d->net);
-            started = 1;
-        }
-        d->n[side]++;
     }
     delta_emit(d);
 }

@@ -79,6 +79,14 @@ void ip_format_prefix(const struct ip_addr *addr, int prefix, char *out, size_t 
             continue;
         masked.bytes[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
     }
+    if (masked.family == 4 && size >= 20) {    /* "255.255.255.255/32": millions of rows */
+        ip_format(&masked, out, size);
+        size_t n = strlen(out);
+        out[n++] = '/';
+        n += (size_t)put_octet(out + n, (unsigned)prefix);
+        out[n] = '\0';
+        return;
+    }
     char text[INET6_ADDRSTRLEN];
     ip_format(&masked, text, sizeof(text));
     snprintf(out, size, "%s/%d", text, prefix);
