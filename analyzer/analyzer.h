@@ -105,9 +105,10 @@ struct analysis {
     /* The store table whose source_id says which imports the analysis reads, and its
      * column of unix seconds, for the subtitle ("from scan.oL, 2014-01-10"). NULL: the
      * family's (observation.seen for scans, capture_summary for captures, none for time
-     * analyses). */
+     * analyses). time_last_col, when the table keeps the latest time apart (NULL: the
+     * same column). */
     const char *source_table;
-    const char *time_col;
+    const char *time_col, *time_last_col;
     /* 1: its run's subtitle names the imports it read (two scans compared), so no
      * provenance is added to it. */
     int names_sources;

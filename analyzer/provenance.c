@@ -53,6 +53,8 @@ static const char *analysis_source_table(const struct analysis *a, const char **
                                          const char **last_col)
 {
     *first_col = *last_col = a->time_col;
+    if (a->time_last_col)
+        *last_col = a->time_last_col;
     if (a->source_table)
         return a->source_table;
     if (a->family && strcmp(a->family, "scan") == 0) {

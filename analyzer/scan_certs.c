@@ -321,6 +321,65 @@ done:
     return err;
 }
 
+/* Counts from the imports' summaries (cert_count, one row per certificate and port) when
+ * the links the filters select are one import's: it links a service once, so no service
+ * is counted twice. *done: they were (else count_cert_services() reads the links). */
+static enum tally_error count_from_summary(struct store *store, const struct filters *f,
+                                           struct cert_counts *counts, int *done,
+                                           struct tally_diag *diag)
+{
+    struct strbuf where, sql;
+    sqlite3_stmt *stmt = NULL;
+    enum tally_error err = TALLY_OK;
+    int rc;
+    *done = 0;
+    strbuf_init(&where);
+    strbuf_init(&sql);
+    strbuf_addstr(&where, " FROM cert_count WHERE 1");
+    filters_sql_ports(f, &where, "port", "proto");
+    filters_sql_source(f, &where, "source_id");
+    sql_cert(store, f, &where, "sha256");
+    strbuf_addf(&sql, "SELECT COUNT(DISTINCT source_id)%s", where.buf);
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK)
+        goto fail;
+    filters_bind(stmt, f);
+    if (sqlite3_step(stmt) != SQLITE_ROW)
+        goto fail;
+    if (sqlite3_column_int64(stmt, 0) > 1)
+        goto done;
+    sqlite3_finalize(stmt);
+    strbuf_reset(&sql);
+    strbuf_addf(&sql, "SELECT sha256, services, last_seen%s", where.buf);
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK)
+        goto fail;
+    filters_bind(stmt, f);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *sha256 = (const char *)sqlite3_column_text(stmt, 0);
+        if (!sha256)
+            continue;
+        struct cert_count *c = cert_count_of(counts, sha256);
+        c->services += (size_t)sqlite3_column_int64(stmt, 1);
+        if (sqlite3_column_type(stmt, 2) != SQLITE_NULL) {
+            int64_t seen = sqlite3_column_int64(stmt, 2);
+            if (!c->has_seen || seen > c->seen)
+                c->seen = seen;
+            c->has_seen = 1;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        goto fail;
+    *done = 1;
+    goto done;
+
+fail:
+    err = store_fail(store, diag, "cannot read the services presenting certificates");
+done:
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
+    strbuf_release(&where);
+    return err;
+}
+
 /* text as the table keeps it, once; NULL for NULL. */
 static const char *kept_text(struct cert_counts *counts, const char *text)
 {
@@ -452,7 +511,10 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
     table_add_column(*out, "services", COLUMN_INTEGER);
     /* Its name makes the horizontal bar chart colour the bars by it. */
     table_add_column(*out, "status", COLUMN_TEXT);
-    enum tally_error err = count_cert_services(store, f, &counts, diag);
+    int counted = 0;
+    enum tally_error err = count_from_summary(store, f, &counts, &counted, diag);
+    if (!err && !counted)
+        err = count_cert_services(store, f, &counts, diag);
     if (err != TALLY_OK)
         goto done;
     xqsort(counts.list, counts.n, sizeof(*counts.list), by_services);
@@ -501,8 +563,9 @@ const struct analysis analysis_certs = {
                .value_col = 6 },
     .run = certs_run,
     .has_data = certs_has_data,
-    .source_table = "cert_service",
-    .time_col = "seen",
+    .source_table = "cert_count",
+    .time_col = "first_seen",
+    .time_last_col = "last_seen",
 };
 
 /* ---- tls-versions ---- */

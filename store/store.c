@@ -529,7 +529,7 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
     strbuf_release(&counts);
     if (err || hostset_builder_write(store, store->hostsets) ||
         web_builder_write(store, store->web) || cert_chain_mark(store) ||
-        scan_indexes_build(store))
+        cert_count_build(store) || scan_indexes_build(store))
         goto fail;
     if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;

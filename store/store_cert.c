@@ -1,8 +1,9 @@
 /* store_cert.c: the certificate tables: each distinct certificate once (certificate, keyed
  * by the SHA-256 of its DER), the services that presented one (cert_service, once per
- * import: the first time seen is kept), and the TLS version and cipher each service chose
- * (tls_service). Forgetting an import removes its cert_service rows; a trigger then
- * removes the certificates no service presents. */
+ * import: the first time seen is kept), the import's count of them per certificate and
+ * port (cert_count, what `certs` reads when one import is asked about), and the TLS
+ * version and cipher each service chose (tls_service). Forgetting an import removes its
+ * cert_service rows; a trigger then removes the certificates no service presents. */
 #include "store/store_internal.h"
 
 #include <stdlib.h>
@@ -50,11 +51,32 @@ static const char cert_v10[] =
     "CREATE INDEX certificate_shown ON certificate (sha256, subject_cn, issuer_cn,\n"
     "  self_signed, not_after, key_type, key_bits, error);\n";
 
-static const char *const cert_tables[] = { "cert_service", "tls_service", NULL };
+/* The services presenting a certificate as their own, per import, proto and port, and the
+ * first and last time one did (the import's time where the scan gave none), as `certs`
+ * counts them: what an import's thousands of links come to, read instead of them. */
+#define CERT_SEEN "COALESCE(seen, (SELECT CAST(strftime('%s', imported_at) AS INTEGER) " \
+                  "FROM source WHERE source.id = cert_service.source_id))"
+#define CERT_COUNT_SELECT \
+    "SELECT source_id, proto, port, sha256, COUNT(*), MIN(" CERT_SEEN "), MAX(" CERT_SEEN \
+    ") FROM cert_service WHERE chain = 0"
+
+static const char cert_v11[] =
+    "CREATE TABLE cert_count (\n"
+    "  source_id INTEGER NOT NULL,  -- source.id\n"
+    "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
+    "  sha256 TEXT NOT NULL,        -- certificate.sha256\n"
+    "  services INTEGER NOT NULL,   -- cert_service rows with chain 0\n"
+    "  first_seen INTEGER,          -- their earliest and latest seen, the import's\n"
+    "  last_seen INTEGER            -- time for a row without\n"
+    ");\n"
+    "INSERT INTO cert_count " CERT_COUNT_SELECT " GROUP BY source_id, proto, port, sha256;\n";
+
+static const char *const cert_tables[] = { "cert_service", "cert_count", "tls_service", NULL };
 
 static const struct store_migration cert_migrations[] = {
     { 6, cert_v6, NULL },
     { 10, cert_v10, NULL },
+    { 11, cert_v11, NULL },
     { 0, NULL, NULL }
 };
 
@@ -217,6 +239,19 @@ enum tally_error cert_chain_mark(struct store *store)
         "JOIN certificate AS other ON other.sha256 = o.sha256 "
         "WHERE s.source_id = ? AND s.chain = 0 AND other.issuer = mine.subject "
         "AND other.subject <> mine.subject)";
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    sqlite3_bind_int64(stmt, 1, store->source_id);
+    return store_step_done(stmt);
+}
+
+enum tally_error cert_count_build(struct store *store)
+{
+    static const char sql[] = "INSERT INTO cert_count " CERT_COUNT_SELECT
+                              " AND source_id = ? GROUP BY proto, port, sha256";
+    if (store->clickhouse)
+        return TALLY_OK;
     sqlite3_stmt *stmt = store_statement(store, sql);
     if (!stmt)
         return TALLY_ERROR_DATABASE;

@@ -153,5 +153,8 @@ void cert_known_free(struct cert_known *k);
  * as its own that issued another certificate the same service presented (some scanners,
  * masscan 1.3.2 among them, name every certificate of the chain alike). */
 enum tally_error cert_chain_mark(struct store *store);
+/* Counts the import under way's services per certificate and port into cert_count, once
+ * its links are final (after cert_chain_mark()). */
+enum tally_error cert_count_build(struct store *store);
 
 #endif

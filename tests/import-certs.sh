@@ -100,7 +100,36 @@ for db in "$DB" "$TMP/twice.db" "$TMP/mixed.db"; do
     check_eq "certs --port 443 equals the reference query on $name" \
         "$("$TALLY" -d "$db" show certs --port 443 --format tsv)" \
         "$(certs_sql "$db" "AND port = 443")"
+    for source in $(q "$db" "SELECT id FROM source ORDER BY id"); do
+        check_eq "certs --source $source (one import: its summary) equals the reference on $name" \
+            "$("$TALLY" -d "$db" show certs --source "$source" --format tsv)" \
+            "$(certs_sql "$db" "AND source_id = $source")"
+    done
 done
+# Each import's services per certificate and port (cert_count), as its links count them;
+# with one import asked about, certs reads them rather than the links.
+cert_count_sql() {
+    q "$1" "SELECT source_id, proto, port, sha256, COUNT(*), MIN(COALESCE(seen, (SELECT
+        CAST(strftime('%s', imported_at) AS INTEGER) FROM source WHERE source.id =
+        cert_service.source_id))), MAX(COALESCE(seen, (SELECT CAST(strftime('%s',
+        imported_at) AS INTEGER) FROM source WHERE source.id = cert_service.source_id)))
+        FROM cert_service WHERE chain = 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+}
+for db in "$DB" "$TMP/mixed.db"; do
+    check_eq "an import counts its services per certificate and port ($(basename "$db"))" \
+        "$(q "$db" "SELECT * FROM cert_count ORDER BY 1, 2, 3, 4")" "$(cert_count_sql "$db")"
+done
+cp "$DB" "$TMP/counted.db"
+q "$TMP/counted.db" "UPDATE cert_count SET services = services + 40 WHERE sha256 = '$(fp leaf)'"
+check "certs of one import reads its counts" sh -c \
+    '"$TALLY" -d "$1" show certs --format csv | grep -q ",4[0-9],[a-zA-Z-]*$"' sh "$TMP/counted.db"
+# A database from before the counts gains them on first open, and answers as before.
+cp "$DB" "$TMP/v10.db"
+q "$TMP/v10.db" "DROP TABLE cert_count; PRAGMA user_version = 10"
+check_eq "a schema-10 database answers certs as before" \
+    "$("$TALLY" -d "$TMP/v10.db" show certs --format tsv)" "$(certs_sql "$DB")"
+check_eq "its counts are built from its links" \
+    "$(q "$TMP/v10.db" "SELECT * FROM cert_count ORDER BY 1, 2, 3, 4")" "$(cert_count_sql "$DB")"
 # A certificate no service presents at rowid 1000 makes certs look the few it shows up
 # one by one rather than read the table through; links to a certificate the table lacks
 # (the most services of all) are passed over either way, as the reference's join does.
@@ -191,8 +220,8 @@ check "forget the nmap import" "$TALLY" -d "$TMP/n.db" forget 1
 check_eq "keeps the certificates zgrab2 still links" \
     "$(q "$TMP/n.db" "SELECT COUNT(*) FROM certificate")|$(q "$TMP/n.db" "SELECT COUNT(*) FROM cert_service")" "3|4"
 check "forget the zgrab2 import" "$TALLY" -d "$TMP/n.db" forget 2
-check_eq "leaves no certificate, link or TLS row" \
-    "$(q "$TMP/n.db" "SELECT (SELECT COUNT(*) FROM certificate) + (SELECT COUNT(*) FROM cert_service) + (SELECT COUNT(*) FROM tls_service)")" "0"
+check_eq "leaves no certificate, link, count or TLS row" \
+    "$(q "$TMP/n.db" "SELECT (SELECT COUNT(*) FROM certificate) + (SELECT COUNT(*) FROM cert_service) + (SELECT COUNT(*) FROM cert_count) + (SELECT COUNT(*) FROM tls_service)")" "0"
 
 # ---- the corpora ----
 if needs corpora/scan/ivre_test-T443.xml; then
