@@ -321,6 +321,23 @@ done:
     return err;
 }
 
+/* Whether the rows of an import summary (cert_count, tls_count) that `where` (" FROM
+ * table WHERE ...") selects are one import's at most: a service is then in them once. */
+static enum tally_error one_import(struct store *store, const struct filters *f,
+                                   const char *where, int *one, struct tally_diag *diag)
+{
+    sqlite3_stmt *stmt = NULL;
+    char *sql = xasprintf("SELECT COUNT(DISTINCT source_id)%s", where);
+    int ok = sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) == SQLITE_OK;
+    if (ok)
+        filters_bind(stmt, f);
+    ok = ok && sqlite3_step(stmt) == SQLITE_ROW;
+    *one = ok && sqlite3_column_int64(stmt, 0) <= 1;
+    sqlite3_finalize(stmt);
+    free(sql);
+    return ok ? TALLY_OK : store_fail(store, diag, "cannot read the import summaries");
+}
+
 /* Counts from the imports' summaries (cert_count, one row per certificate and port) when
  * the links the filters select are one import's: it links a service once, so no service
  * is counted twice. *done: they were (else count_cert_services() reads the links). */
@@ -330,8 +347,8 @@ static enum tally_error count_from_summary(struct store *store, const struct fil
 {
     struct strbuf where, sql;
     sqlite3_stmt *stmt = NULL;
-    enum tally_error err = TALLY_OK;
-    int rc;
+    enum tally_error err;
+    int rc, one = 0;
     *done = 0;
     strbuf_init(&where);
     strbuf_init(&sql);
@@ -339,16 +356,9 @@ static enum tally_error count_from_summary(struct store *store, const struct fil
     filters_sql_ports(f, &where, "port", "proto");
     filters_sql_source(f, &where, "source_id");
     sql_cert(store, f, &where, "sha256");
-    strbuf_addf(&sql, "SELECT COUNT(DISTINCT source_id)%s", where.buf);
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK)
-        goto fail;
-    filters_bind(stmt, f);
-    if (sqlite3_step(stmt) != SQLITE_ROW)
-        goto fail;
-    if (sqlite3_column_int64(stmt, 0) > 1)
+    err = one_import(store, f, where.buf, &one, diag);
+    if (err || !one)
         goto done;
-    sqlite3_finalize(stmt);
-    strbuf_reset(&sql);
     strbuf_addf(&sql, "SELECT sha256, services, last_seen%s", where.buf);
     if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK)
         goto fail;
@@ -629,6 +639,29 @@ static void sql_tls_suite(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     }
 }
 
+/* The services' suites from their rows: a service's one answer per import; a service
+ * seen answering differently counts for each (version, cipher) it chose. The services are
+ * counted per suite first, each as one integer where it is IPv4 (a text key costs three
+ * times as much at 10 M), and the suites then rated and summed. */
+static void tls_versions_sql(struct store *store, const struct filters *f, struct strbuf *sql)
+{
+    strbuf_addstr(sql, "SELECT version, tls_suite(cipher, cipher_name, version, 1) AS strength, "
+                  "tls_suite(cipher, cipher_name, version, 0) AS suite, SUM(n) AS services "
+                  "FROM (SELECT version, cipher, cipher_name, COUNT(DISTINCT CASE WHEN ip4 IS "
+                  "NULL OR proto NOT IN ('tcp', 'udp') THEN addr || '/' || proto || '/' || "
+                  "port ELSE (ip4 * 65536 + port) * 2 + (proto = 'udp') END) AS n "
+                  "FROM tls_service WHERE 1 = 1");
+    filters_sql_ports(f, sql, "port", "proto");
+    filters_sql_source(f, sql, "source_id");
+    if (f->cert) {
+        strbuf_addstr(sql, " AND (addr, proto, port) IN (SELECT addr, proto, port");
+        sql_cert_services(store, f, sql);
+        strbuf_addstr(sql, ")");
+    }
+    strbuf_addstr(sql, " GROUP BY version, cipher, cipher_name) GROUP BY version, strength, "
+                  "suite");
+}
+
 static enum tally_error tls_versions_run(struct store *store, const struct filters *f,
                                          struct table **out, struct tally_diag *diag)
 {
@@ -636,32 +669,35 @@ static enum tally_error tls_versions_run(struct store *store, const struct filte
     strbuf_init(&sql);
     sqlite3_create_function(store_db(store), "tls_suite", 4,
                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_tls_suite, NULL, NULL);
-    /* A service's one answer per import; a service seen answering differently counts for
-     * each (version, cipher) it chose. The services are counted per suite first, each as
-     * one integer where it is IPv4 (a text key costs three times as much at 10 M), and the
-     * suites then rated and summed. */
-    strbuf_addstr(&sql, "SELECT version, tls_suite(cipher, cipher_name, version, 1) AS strength, "
-                  "tls_suite(cipher, cipher_name, version, 0) AS suite, SUM(n) AS services "
-                  "FROM (SELECT version, cipher, cipher_name, COUNT(DISTINCT CASE WHEN ip4 IS "
-                  "NULL OR proto NOT IN ('tcp', 'udp') THEN addr || '/' || proto || '/' || "
-                  "port ELSE (ip4 * 65536 + port) * 2 + (proto = 'udp') END) AS n "
-                  "FROM tls_service WHERE 1 = 1");
+    /* One import's services, without --cert: its counts per port and suite (tls_count),
+     * rated and summed. */
+    strbuf_addstr(&sql, " FROM tls_count WHERE 1");
     filters_sql_ports(f, &sql, "port", "proto");
     filters_sql_source(f, &sql, "source_id");
-    if (f->cert) {
-        strbuf_addstr(&sql, " AND (addr, proto, port) IN (SELECT addr, proto, port");
-        sql_cert_services(store, f, &sql);
-        strbuf_addstr(&sql, ")");
+    int one = 0;
+    enum tally_error err = f->cert ? TALLY_OK : one_import(store, f, sql.buf, &one, diag);
+    if (err) {
+        strbuf_release(&sql);
+        return err;
     }
-    strbuf_addstr(&sql, " GROUP BY version, cipher, cipher_name) GROUP BY version, strength, "
-                  "suite ORDER BY version DESC, "
-                  "services DESC, suite");
+    if (one) {
+        char *from = strbuf_detach(&sql);
+        strbuf_init(&sql);
+        strbuf_addf(&sql, "SELECT version, tls_suite(cipher, cipher_name, version, 1) AS "
+                    "strength, tls_suite(cipher, cipher_name, version, 0) AS suite, "
+                    "SUM(services) AS services%s GROUP BY version, strength, suite", from);
+        free(from);
+    } else {
+        strbuf_reset(&sql);
+        tls_versions_sql(store, f, &sql);
+    }
+    strbuf_addstr(&sql, " ORDER BY version DESC, services DESC, suite");
     *out = table_new("tls-versions", "TLS versions and cipher suites: services per pair");
     table_add_column(*out, "version", COLUMN_TEXT);
     table_add_column(*out, "strength", COLUMN_TEXT);
     table_add_column(*out, "cipher", COLUMN_TEXT);
     table_add_column(*out, "services", COLUMN_INTEGER);
-    enum tally_error err = query_into_table(store, sql.buf, f, *out, diag);
+    err = query_into_table(store, sql.buf, f, *out, diag);
     strbuf_release(&sql);
     return err;
 }
@@ -680,6 +716,7 @@ const struct analysis analysis_tls_versions = {
                .category_col = 0, .series_col = 1, .value_col = 3 },
     .run = tls_versions_run,
     .has_data = tls_versions_has_data,
-    .source_table = "tls_service",
-    .time_col = "seen",
+    .source_table = "tls_count",
+    .time_col = "first_seen",
+    .time_last_col = "last_seen",
 };

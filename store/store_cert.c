@@ -1,9 +1,10 @@
 /* store_cert.c: the certificate tables: each distinct certificate once (certificate, keyed
  * by the SHA-256 of its DER), the services that presented one (cert_service, once per
- * import: the first time seen is kept), the import's count of them per certificate and
- * port (cert_count, what `certs` reads when one import is asked about), and the TLS
- * version and cipher each service chose (tls_service). Forgetting an import removes its
- * cert_service rows; a trigger then removes the certificates no service presents. */
+ * import: the first time seen is kept), and the TLS version and cipher each service chose
+ * (tls_service); and what an import's rows of them come to per port (cert_count,
+ * tls_count), which `certs` and `tls-versions` read when one import is asked about.
+ * Forgetting an import removes its rows; a trigger then removes the certificates no
+ * service presents. */
 #include "store/store_internal.h"
 
 #include <stdlib.h>
@@ -59,6 +60,11 @@ static const char cert_v10[] =
 #define CERT_COUNT_SELECT \
     "SELECT source_id, proto, port, sha256, COUNT(*), MIN(" CERT_SEEN "), MAX(" CERT_SEEN \
     ") FROM cert_service WHERE chain = 0"
+/* The services that chose a TLS version and cipher suite, per import, proto and port:
+ * each once (its address, as tls-versions tells services apart). */
+#define TLS_COUNT_SELECT \
+    "SELECT source_id, proto, port, version, cipher, cipher_name, COUNT(DISTINCT addr), " \
+    "MIN(seen), MAX(seen) FROM tls_service WHERE 1"
 
 static const char cert_v11[] =
     "CREATE TABLE cert_count (\n"
@@ -69,9 +75,20 @@ static const char cert_v11[] =
     "  first_seen INTEGER,          -- their earliest and latest seen, the import's\n"
     "  last_seen INTEGER            -- time for a row without\n"
     ");\n"
-    "INSERT INTO cert_count " CERT_COUNT_SELECT " GROUP BY source_id, proto, port, sha256;\n";
+    "INSERT INTO cert_count " CERT_COUNT_SELECT " GROUP BY source_id, proto, port, sha256;\n"
+    "CREATE TABLE tls_count (\n"
+    "  source_id INTEGER NOT NULL,  -- source.id\n"
+    "  proto TEXT NOT NULL, port INTEGER NOT NULL,\n"
+    "  version TEXT NOT NULL, cipher INTEGER, cipher_name TEXT,    -- as in tls_service\n"
+    "  services INTEGER NOT NULL,   -- distinct services of the import that chose them\n"
+    "  first_seen INTEGER,          -- their earliest and latest seen; NULL: none had one\n"
+    "  last_seen INTEGER\n"
+    ");\n"
+    "INSERT INTO tls_count " TLS_COUNT_SELECT " GROUP BY source_id, proto, port, version, "
+    "cipher, cipher_name;\n";
 
-static const char *const cert_tables[] = { "cert_service", "cert_count", "tls_service", NULL };
+static const char *const cert_tables[] = { "cert_service", "cert_count", "tls_service",
+                                           "tls_count", NULL };
 
 static const struct store_migration cert_migrations[] = {
     { 6, cert_v6, NULL },
@@ -248,15 +265,23 @@ enum tally_error cert_chain_mark(struct store *store)
 
 enum tally_error cert_count_build(struct store *store)
 {
-    static const char sql[] = "INSERT INTO cert_count " CERT_COUNT_SELECT
-                              " AND source_id = ? GROUP BY proto, port, sha256";
+    static const char *const sql[] = {
+        "INSERT INTO cert_count " CERT_COUNT_SELECT " AND source_id = ? "
+        "GROUP BY proto, port, sha256",
+        "INSERT INTO tls_count " TLS_COUNT_SELECT " AND source_id = ? "
+        "GROUP BY proto, port, version, cipher, cipher_name",
+    };
+    enum tally_error err = TALLY_OK;
     if (store->clickhouse)
         return TALLY_OK;
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    sqlite3_bind_int64(stmt, 1, store->source_id);
-    return store_step_done(stmt);
+    for (size_t i = 0; i < sizeof(sql) / sizeof(*sql) && !err; i++) {
+        sqlite3_stmt *stmt = store_statement(store, sql[i]);
+        if (!stmt)
+            return TALLY_ERROR_DATABASE;
+        sqlite3_bind_int64(stmt, 1, store->source_id);
+        err = store_step_done(stmt);
+    }
+    return err;
 }
 
 enum tally_error store_add_tls(struct store *store, const struct tls_record *rec)

@@ -154,7 +154,8 @@ void cert_known_free(struct cert_known *k);
  * masscan 1.3.2 among them, name every certificate of the chain alike). */
 enum tally_error cert_chain_mark(struct store *store);
 /* Counts the import under way's services per certificate and port into cert_count, once
- * its links are final (after cert_chain_mark()). */
+ * its links are final (after cert_chain_mark()), and per TLS version and cipher suite into
+ * tls_count. */
 enum tally_error cert_count_build(struct store *store);
 
 #endif

@@ -58,7 +58,7 @@ check "-q prints nothing when all goes well" sh -c \
 check_exit "-q still reports a failure" 1 "$TALLY" -d "$TMP/p3.db" --quiet import -f list "$TMP/bad.oL"
 check "with its line" grep -q "^tally: $TMP/bad.oL:2: " "$TMP/exit.err"
 "$SQLITE3" "$TMP/p1.db" "DROP TABLE host_set; DROP TABLE web_count; DROP TABLE web_host_set;
-    DROP TABLE web_winner; DROP TABLE cert_service; DROP TABLE cert_count;
+    DROP TABLE web_winner; DROP TABLE cert_service; DROP TABLE cert_count; DROP TABLE tls_count;
     DROP TABLE certificate; DROP TABLE tls_service;
     PRAGMA user_version = 2"
 check "a migration that reads every row follows it on the status line" sh -c \

@@ -119,17 +119,34 @@ for db in "$DB" "$TMP/mixed.db"; do
     check_eq "an import counts its services per certificate and port ($(basename "$db"))" \
         "$(q "$db" "SELECT * FROM cert_count ORDER BY 1, 2, 3, 4")" "$(cert_count_sql "$db")"
 done
+# And its services per TLS version and cipher suite (tls_count), what tls-versions reads.
+tls_count_sql() {
+    q "$1" "SELECT source_id, proto, port, version, cipher, cipher_name, COUNT(DISTINCT addr),
+        MIN(seen), MAX(seen) FROM tls_service GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+}
+for db in "$DB" "$TMP/mixed.db"; do
+    check_eq "an import counts its services per TLS version and suite ($(basename "$db"))" \
+        "$(q "$db" "SELECT * FROM tls_count ORDER BY 1, 2, 3, 4, 5, 6")" "$(tls_count_sql "$db")"
+done
 cp "$DB" "$TMP/counted.db"
 q "$TMP/counted.db" "UPDATE cert_count SET services = services + 40 WHERE sha256 = '$(fp leaf)'"
 check "certs of one import reads its counts" sh -c \
     '"$TALLY" -d "$1" show certs --format csv | grep -q ",4[0-9],[a-zA-Z-]*$"' sh "$TMP/counted.db"
+q "$TMP/counted.db" "UPDATE tls_count SET services = services + 40"
+check "so does tls-versions" sh -c \
+    '"$TALLY" -d "$1" show tls-versions --format csv | grep -q ",4[0-9]$"' sh "$TMP/counted.db"
 # A database from before the counts gains them on first open, and answers as before.
 cp "$DB" "$TMP/v10.db"
-q "$TMP/v10.db" "DROP TABLE cert_count; PRAGMA user_version = 10"
+q "$TMP/v10.db" "DROP TABLE cert_count; DROP TABLE tls_count; PRAGMA user_version = 10"
 check_eq "a schema-10 database answers certs as before" \
     "$("$TALLY" -d "$TMP/v10.db" show certs --format tsv)" "$(certs_sql "$DB")"
 check_eq "its counts are built from its links" \
     "$(q "$TMP/v10.db" "SELECT * FROM cert_count ORDER BY 1, 2, 3, 4")" "$(cert_count_sql "$DB")"
+check_eq "and answers tls-versions as before" \
+    "$("$TALLY" -d "$TMP/v10.db" show tls-versions --format csv)" \
+    "$(cat "$top_srcdir/tests/golden/tls-versions.csv")"
+check_eq "with its TLS counts built from its rows" \
+    "$(q "$TMP/v10.db" "SELECT * FROM tls_count ORDER BY 1, 2, 3, 4, 5, 6")" "$(tls_count_sql "$DB")"
 # A certificate no service presents at rowid 1000 makes certs look the few it shows up
 # one by one rather than read the table through; links to a certificate the table lacks
 # (the most services of all) are passed over either way, as the reference's join does.

@@ -367,6 +367,7 @@ OLD="$TMP/old.db"
 cp "$ALL" "$OLD"
 "$SQLITE3" "$OLD" "DROP TABLE web_winner; DROP TABLE web_count; DROP TABLE web_host_set;
                    DROP TABLE cert_service; DROP TABLE cert_count; DROP TABLE certificate;
+                   DROP TABLE tls_count;
                    DROP TABLE tls_service;
                    PRAGMA user_version = 3"
 check "a schema-3 database opens (and is migrated)" "$TALLY" -d "$OLD" analyses
