@@ -397,18 +397,9 @@ static const char *kept_text(struct cert_counts *counts, const char *text)
         return NULL;
     const char *kept = g_hash_table_lookup(counts->texts, text);
     if (!kept) {
-        size_t len = strlen(text);
-        if (utf8_is_valid(text, len)) {
-            kept = table_keep_text(counts->table, text);
-            g_hash_table_insert(counts->texts, (gpointer)kept, (gpointer)kept);
-        } else {
-            /* Shown repaired, as table_set_text() would; found by the text as stored. */
-            char *repaired = utf8_repair(text, len);
-            kept = table_keep_text(counts->table, repaired);
-            free(repaired);
-            g_hash_table_insert(counts->texts, (gpointer)table_keep_text(counts->table, text),
-                                (gpointer)kept);
-        }
+        /* Shown repaired where it is not UTF-8; found by the text as stored. */
+        kept = table_keep_text(counts->table, text);
+        g_hash_table_insert(counts->texts, xstrdup(text), (gpointer)kept);
     }
     return kept;
 }
@@ -509,7 +500,8 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
                                   struct table **out, struct tally_diag *diag)
 {
     struct cert_counts counts = { .by_sha256 = g_hash_table_new(g_str_hash, g_str_equal),
-                                  .texts = g_hash_table_new(g_str_hash, g_str_equal) };
+                                  .texts = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                                 free, NULL) };
     sqlite3_stmt *lookup = NULL;
     *out = counts.table = table_new("certs", "Certificates: services presenting each");
     table_add_column(*out, "sha256", COLUMN_TEXT);

@@ -95,7 +95,8 @@ void table_set_int(struct table *t, size_t row, int col, int64_t value);
 void table_set_real(struct table *t, size_t row, int col, double value);
 void table_set_null(struct table *t, size_t row, int col);
 /* A copy of text that the table keeps until it is freed, for table_set_kept_text(): a
- * text that many cells share (a label) stored once, not once per row. */
+ * text that many cells share (a label) stored once, not once per row. Invalid UTF-8 is
+ * repaired in it, as table_set_text() repairs it. */
 const char *table_keep_text(struct table *t, const char *text);
 /* Sets a text cell to a string table_keep_text() returned, without copying it. */
 void table_set_kept_text(struct table *t, size_t row, int col, const char *kept);

@@ -266,7 +266,9 @@ const char *table_keep_text(struct table *t, const char *text)
 {
     if ((t->nkept & (t->nkept - 1)) == 0)       /* 0, 1, 2, 4, ...: the list is full */
         t->kept = xrealloc(t->kept, (t->nkept ? 2 * t->nkept : 1) * sizeof(*t->kept));
-    return t->kept[t->nkept++] = xstrdup(text);
+    size_t len = strlen(text);
+    return t->kept[t->nkept++] = utf8_is_valid(text, len) ? xstrdup(text)
+                                                          : utf8_repair(text, len);
 }
 
 void table_set_kept_text(struct table *t, size_t row, int col, const char *kept)

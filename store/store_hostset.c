@@ -311,7 +311,7 @@ struct cursor {
 /* Reads c's addresses with the upper bits key: to the counter (the only bitmap with them)
  * or into block. Then files c under its next key. */
 static void read_container(struct cursor *c, uint32_t key, struct counter *counter,
-                          uint64_t *block, struct cursor **filed)
+                           uint64_t *block, struct cursor **filed)
 {
     uint32_t next;
     if (block) {

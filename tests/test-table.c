@@ -110,6 +110,8 @@ static void test_kept_text(void)
     }
     CHECK_INT(bad, 0, "every cell reads the kept text it was set to");
     CHECK(table_cell(t, 5, 0)->v.text == kept, "and shares the one copy");
+    CHECK_STR(table_keep_text(t, "caf\xe9"), "caf\xef\xbf\xbd",
+              "a kept text is valid UTF-8, as a set one is");
     table_free(t);
 }
 
