@@ -224,6 +224,25 @@ static struct cert_count *cert_count_of(struct cert_counts *counts, const char *
     return c;
 }
 
+/* Adds services to the count of the certificate in column 0 of a row, and its seen
+ * (column seen_col, NULL: not known) to when one was last seen. NULL: the row names none. */
+static struct cert_count *count_row(struct cert_counts *counts, sqlite3_stmt *stmt,
+                                    size_t services, int seen_col)
+{
+    const char *sha256 = (const char *)sqlite3_column_text(stmt, 0);
+    if (!sha256)
+        return NULL;
+    struct cert_count *c = cert_count_of(counts, sha256);
+    c->services += services;
+    if (sqlite3_column_type(stmt, seen_col) != SQLITE_NULL) {
+        int64_t seen = sqlite3_column_int64(stmt, seen_col);
+        if (!c->has_seen || seen > c->seen)
+            c->seen = seen;
+        c->has_seen = 1;
+    }
+    return c;
+}
+
 /* The service of a row whose columns 1 to 4 are ip4, proto, port and addr, as a number;
  * other numbers the texts of the services that are not IPv4 TCP or UDP. */
 static uint64_t service_number(sqlite3_stmt *stmt, GHashTable *other)
@@ -276,21 +295,13 @@ static enum tally_error count_cert_services(struct store *store, const struct fi
     }
     filters_bind(stmt, f);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *sha256 = (const char *)sqlite3_column_text(stmt, 0);
-        if (!sha256)
+        struct cert_count *c = count_row(counts, stmt, 1, 5);
+        if (!c)
             continue;
-        struct cert_count *c = cert_count_of(counts, sha256);
-        c->services++;
         if (nlinks == 0)
             first_source = sqlite3_column_int64(stmt, 6);
         else if (sqlite3_column_int64(stmt, 6) != first_source)
             several_sources = 1;
-        if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
-            int64_t seen = sqlite3_column_int64(stmt, 5);
-            if (!c->has_seen || seen > c->seen)
-                c->seen = seen;
-            c->has_seen = 1;
-        }
         if (nlinks == alloc) {
             alloc = alloc ? 2 * alloc : 4096;
             links = xrealloc(links, alloc * sizeof(*links));
@@ -363,19 +374,8 @@ static enum tally_error count_from_summary(struct store *store, const struct fil
     if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK)
         goto fail;
     filters_bind(stmt, f);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *sha256 = (const char *)sqlite3_column_text(stmt, 0);
-        if (!sha256)
-            continue;
-        struct cert_count *c = cert_count_of(counts, sha256);
-        c->services += (size_t)sqlite3_column_int64(stmt, 1);
-        if (sqlite3_column_type(stmt, 2) != SQLITE_NULL) {
-            int64_t seen = sqlite3_column_int64(stmt, 2);
-            if (!c->has_seen || seen > c->seen)
-                c->seen = seen;
-            c->has_seen = 1;
-        }
-    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        count_row(counts, stmt, (size_t)sqlite3_column_int64(stmt, 1), 2);
     if (rc != SQLITE_DONE)
         goto fail;
     *done = 1;
