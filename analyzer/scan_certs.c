@@ -657,32 +657,26 @@ static void tls_versions_sql(struct store *store, const struct filters *f, struc
 static enum tally_error tls_versions_run(struct store *store, const struct filters *f,
                                          struct table **out, struct tally_diag *diag)
 {
-    struct strbuf sql;
+    struct strbuf where, sql;
+    int one = 0;
+    strbuf_init(&where);
     strbuf_init(&sql);
     sqlite3_create_function(store_db(store), "tls_suite", 4,
                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_tls_suite, NULL, NULL);
     /* One import's services, without --cert: its counts per port and suite (tls_count),
-     * rated and summed. */
-    strbuf_addstr(&sql, " FROM tls_count WHERE 1");
-    filters_sql_ports(f, &sql, "port", "proto");
-    filters_sql_source(f, &sql, "source_id");
-    int one = 0;
-    enum tally_error err = f->cert ? TALLY_OK : one_import(store, f, sql.buf, &one, diag);
-    if (err) {
-        strbuf_release(&sql);
-        return err;
-    }
-    if (one) {
-        char *from = strbuf_detach(&sql);
-        strbuf_init(&sql);
+     * rated and summed; else the rows. */
+    strbuf_addstr(&where, " FROM tls_count WHERE 1");
+    filters_sql_ports(f, &where, "port", "proto");
+    filters_sql_source(f, &where, "source_id");
+    enum tally_error err = f->cert ? TALLY_OK : one_import(store, f, where.buf, &one, diag);
+    if (err)
+        goto done;
+    if (one)
         strbuf_addf(&sql, "SELECT version, tls_suite(cipher, cipher_name, version, 1) AS "
                     "strength, tls_suite(cipher, cipher_name, version, 0) AS suite, "
-                    "SUM(services) AS services%s GROUP BY version, strength, suite", from);
-        free(from);
-    } else {
-        strbuf_reset(&sql);
+                    "SUM(services) AS services%s GROUP BY version, strength, suite", where.buf);
+    else
         tls_versions_sql(store, f, &sql);
-    }
     strbuf_addstr(&sql, " ORDER BY version DESC, services DESC, suite");
     *out = table_new("tls-versions", "TLS versions and cipher suites: services per pair");
     table_add_column(*out, "version", COLUMN_TEXT);
@@ -690,7 +684,10 @@ static enum tally_error tls_versions_run(struct store *store, const struct filte
     table_add_column(*out, "cipher", COLUMN_TEXT);
     table_add_column(*out, "services", COLUMN_INTEGER);
     err = query_into_table(store, sql.buf, f, *out, diag);
+
+done:
     strbuf_release(&sql);
+    strbuf_release(&where);
     return err;
 }
 
