@@ -212,95 +212,141 @@ int cmd_chart(struct cli *cli, int argc, char **argv)
     return err ? cli_fail(err, &diag) : 0;
 }
 
-/* The analyses a workbook or report holds: their tables with their default charts. */
-struct run_list {
-    int n;
-    struct table *tables[MAX_RUNS];
-    struct chart_spec charts[MAX_RUNS];
-    struct workbook_sheet parts[MAX_RUNS];      /* each table with its chart, or NULL */
-    struct table *provenance[MAX_RUNS];         /* the imports each read, or NULL */
-    struct table *summary, *sources;            /* what was imported, and from where */
+/* Where workbook and report differ: what is written, and how. Each analysis is handed to
+ * `add` as soon as it has run and freed after, so that one table is held at once. */
+struct output_kind {
+    enum tally_error (*begin)(const char *path, const struct table *summary,
+                              const struct table *sources, size_t rows, void **out,
+                              struct tally_diag *diag);
+    enum tally_error (*add)(void *out, const struct workbook_sheet *part,
+                            struct tally_diag *diag);
+    enum tally_error (*finish)(void *out, int keep, struct tally_diag *diag);
 };
 
-static void run_list_free(struct run_list *list)
+static enum tally_error workbook_output_begin(const char *path, const struct table *summary,
+                                              const struct table *sources, size_t rows,
+                                              void **out, struct tally_diag *diag)
 {
-    for (int i = 0; i < list->n; i++) {
-        table_free(list->tables[i]);
-        table_free(list->provenance[i]);
-    }
-    table_free(list->summary);
-    table_free(list->sources);
+    return workbook_begin(path, summary, sources, rows, (struct workbook_writer **)out, diag);
 }
 
-/* Runs the named analyses (or every one with data and rows when none is named), then the
- * provenance tables. */
-static enum tally_error run_analyses(struct store *store, struct output_args *args,
-                                     char **names, int nnames, struct run_list *list,
-                                     struct tally_diag *diag)
+static enum tally_error workbook_output_add(void *out, const struct workbook_sheet *part,
+                                            struct tally_diag *diag)
 {
-    int count = nnames;
-    enum tally_error err = TALLY_OK;
-    if (!nnames)
-        while (analysis_table[count])
-            count++;
-    for (int i = 0; i < count && list->n < MAX_RUNS && !err; i++) {
-        const struct analysis *a = nnames ? analysis_find(names[i]) : analysis_table[i];
-        if (!nnames && !analysis_has_data(a, store))
-            continue;
-        cli_progress_step(&args->status, "%s (%d of %d)", a->name, i + 1, count);
-        err = run_analysis(a, store, args, &list->tables[list->n], diag);
-        if (!err)
-            err = provenance_sources(a, store, &args->filters, &list->provenance[list->n],
-                                     diag);
-        if (err) {
-            table_free(list->tables[list->n]);
-            break;
-        }
-        /* Chosen for having data, yet nothing under these filters (or no address of
-         * the scans is in an AS): no empty section. */
-        if (!nnames && list->tables[list->n]->nrows == 0) {
-            table_free(list->tables[list->n]);
-            table_free(list->provenance[list->n]);
-            continue;
-        }
-        list->charts[list->n] = a->chart;
-        list->parts[list->n].table = list->tables[list->n];
-        list->parts[list->n].provenance = list->provenance[list->n];
-        list->parts[list->n].chart = a->chart.kind == CHART_NONE ? NULL
-                                                                 : &list->charts[list->n];
-        list->n++;
+    return workbook_add(out, part, NULL, diag);
+}
+
+static enum tally_error workbook_output_finish(void *out, int keep, struct tally_diag *diag)
+{
+    return workbook_finish(out, keep, diag);
+}
+
+static const struct output_kind workbook_output = {
+    workbook_output_begin, workbook_output_add, workbook_output_finish
+};
+
+static enum tally_error report_output_begin(const char *path, const struct table *summary,
+                                            const struct table *sources, size_t rows,
+                                            void **out, struct tally_diag *diag)
+{
+    return report_begin(path, summary, sources, rows, (struct report_writer **)out, diag);
+}
+
+static enum tally_error report_output_add(void *out, const struct workbook_sheet *part,
+                                          struct tally_diag *diag)
+{
+    return report_add(out, part, diag);
+}
+
+static enum tally_error report_output_finish(void *out, int keep, struct tally_diag *diag)
+{
+    return report_finish(out, keep, diag);
+}
+
+static const struct output_kind report_output = {
+    report_output_begin, report_output_add, report_output_finish
+};
+
+/* About how many rows the sheets will hold: no analysis has more rows than there are
+ * records imported, bar the few that list imports. */
+static size_t rows_expected(const struct table *summary, const struct table *sources)
+{
+    double rows = (double)summary->nrows + 2.0 * (double)sources->nrows;
+    for (size_t r = 0; r < summary->nrows; r++)
+        rows += table_number(summary, r, 2);
+    return rows < (double)SIZE_MAX ? (size_t)rows : SIZE_MAX;
+}
+
+/* Runs analysis a and hands its table, with its chart and the imports it read, to `add`;
+ * skipped (*added 0) when chosen for having data (named 0) yet empty under the filters
+ * (or no address of the scans is in an AS): no empty section. */
+static enum tally_error output_one(const struct analysis *a, struct store *store,
+                                   struct output_args *args, int named,
+                                   const struct output_kind *kind, void *out, int *added,
+                                   struct tally_diag *diag)
+{
+    struct table *table = NULL, *provenance = NULL;
+    struct chart_spec chart = a->chart;
+    enum tally_error err = run_analysis(a, store, args, &table, diag);
+    *added = 0;
+    if (!err)
+        err = provenance_sources(a, store, &args->filters, &provenance, diag);
+    if (!err && (named || table->nrows > 0)) {
+        struct workbook_sheet part = {
+            .table = table, .provenance = provenance,
+            .chart = chart.kind == CHART_NONE ? NULL : &chart,
+        };
+        err = kind->add(out, &part, diag);
+        *added = !err;
     }
-    if (!err)
-        err = summary_table(store, &list->summary, diag);
-    if (!err)
-        err = sources_table(store, &list->sources, diag);
+    table_free(table);
+    table_free(provenance);
     return err;
 }
 
-/* workbook_write() or report_write(). */
-typedef enum tally_error output_writer(const char *path, const struct workbook_sheet *parts,
-                                       int n, const struct table *summary,
-                                       const struct table *sources, struct tally_diag *diag);
-
 /* What workbook and report have in common: the analyses named (all with data when none
- * is) are run, and `write` turns their tables into the output args name. */
+ * is) are run and written, one at a time, into the output args name. */
 static enum tally_error write_analyses(struct cli *cli, struct output_args *args, char **names,
-                                       int nnames, output_writer *write, int *written,
-                                       struct tally_diag *diag)
+                                       int nnames, const struct output_kind *kind,
+                                       int *written, struct tally_diag *diag)
 {
     struct store *store = NULL;
-    struct run_list list = { 0 };
+    struct table *summary = NULL, *sources = NULL;
+    void *out = NULL;
+    int count = nnames;
     enum tally_error err = cli_open_store(cli, &store, diag);
+
+    *written = 0;
     cli_progress_begin(&args->status, args->output);
     if (!err)
-        err = run_analyses(store, args, names, nnames, &list, diag);
-    if (!err) {
-        cli_progress_step(&args->status, "writing %d analyses", list.n);
-        err = write(args->output, list.parts, list.n, list.summary, list.sources, diag);
+        err = summary_table(store, &summary, diag);
+    if (!err)
+        err = sources_table(store, &sources, diag);
+    if (!err)
+        err = kind->begin(args->output, summary, sources, rows_expected(summary, sources),
+                          &out, diag);
+    if (!nnames)
+        while (analysis_table[count])
+            count++;
+    for (int i = 0; i < count && *written < MAX_RUNS && !err; i++) {
+        const struct analysis *a = nnames ? analysis_find(names[i]) : analysis_table[i];
+        int added;
+        if (!nnames && !analysis_has_data(a, store))
+            continue;
+        cli_progress_step(&args->status, "%s (%d of %d)", a->name, i + 1, count);
+        err = output_one(a, store, args, nnames > 0, kind, out, &added, diag);
+        *written += added;
+    }
+    if (out) {
+        if (!err)
+            cli_progress_step(&args->status, "writing %d analyses", *written);
+        enum tally_error end = kind->finish(out, !err, diag);
+        if (!err)
+            err = end;
     }
     cli_progress_end(&args->status);
-    *written = list.n;
-    run_list_free(&list);
+    table_free(summary);
+    table_free(sources);
     company_map_free(args->companies);
     store_close(store);
     return err;
@@ -320,7 +366,7 @@ int cmd_workbook(struct cli *cli, int argc, char **argv)
             return 2;
     diag_clear(&diag);
     enum tally_error err = write_analyses(cli, &args, argv + args.first_arg,
-                                          argc - args.first_arg, workbook_write, &written,
+                                          argc - args.first_arg, &workbook_output, &written,
                                           &diag);
     return err ? cli_fail(err, &diag) : 0;
 }
@@ -353,7 +399,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     if (args.first_arg != argc)
         return cli_usage_error("report", "unexpected argument '%s'", argv[args.first_arg]);
     diag_clear(&diag);
-    enum tally_error err = write_analyses(cli, &args, NULL, 0, report_write, &written, &diag);
+    enum tally_error err = write_analyses(cli, &args, NULL, 0, &report_output, &written, &diag);
     if (err)
         return cli_fail(err, &diag);
     if (!cli->quiet)

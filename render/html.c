@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HTML_SHOWN_ROWS 20              /* rows written as HTML per table (without script) */
 #define HTML_EMBED_ROWS 50000           /* rows the page holds as data per table... */
@@ -581,55 +582,133 @@ static void html_entry(struct strbuf *sb, const char *path, const struct report_
     strbuf_addstr(sb, "</section>\n");
 }
 
-enum tally_error report_page_write(const char *path, const char *title,
-                                   const struct report_part *entries, int n,
-                                   const struct table *sources, struct tally_diag *diag)
+/* The page being written: its sections go to a temporary file beside it as they are added
+ * (the tables they show may then be freed), and the header and contents, which name them
+ * all, are written before them when the page is finished. */
+struct report_page {
+    char *path;
+    char *title;
+    FILE *sections;             /* unlinked already: nothing is left behind */
+    struct strbuf contents;     /* the <li> of each section */
+    struct strbuf section;      /* the one being added */
+    int added, shown, cut;
+};
+
+static enum tally_error page_io_error(const char *path, struct tally_diag *diag)
+{
+    int error = errno;
+    snprintf(diag->file, sizeof(diag->file), "%s", path);
+    return diag_set(diag, TALLY_ERROR_IO, "cannot write: %s", strerror(error));
+}
+
+enum tally_error report_page_begin(const char *path, const char *title,
+                                   struct report_page **out, struct tally_diag *diag)
+{
+    char *temp = xasprintf("%s.XXXXXX", path);
+    int fd = mkstemp(temp);
+    FILE *sections = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (fd >= 0)
+        unlink(temp);
+    free(temp);
+    *out = NULL;
+    if (!sections) {
+        enum tally_error err = page_io_error(path, diag);
+        if (fd >= 0)
+            close(fd);
+        return err;
+    }
+    struct report_page *page = xcalloc(1, sizeof(*page));
+    page->path = xstrdup(path);
+    page->title = xstrdup(title && *title ? title : "tally report");
+    page->sections = sections;
+    strbuf_init(&page->contents);
+    strbuf_init(&page->section);
+    *out = page;
+    return TALLY_OK;
+}
+
+enum tally_error report_page_add(struct report_page *page, const struct report_part *part,
+                                 struct tally_diag *diag)
+{
+    const struct table *t = part->table;
+    int i = page->added++;
+    if (!t)
+        return TALLY_OK;
+    page->shown++;
+    page->cut |= t->nrows > HTML_SHEET_ROWS;
+    strbuf_addstr(&page->contents, "<li><a href=\"#");
+    html_anchor(&page->contents, i, t->name);
+    strbuf_addstr(&page->contents, "\">");
+    html_escape(&page->contents, t->title && *t->title ? t->title : t->name, 0);
+    strbuf_addstr(&page->contents, "</a></li>\n");
+    strbuf_reset(&page->section);
+    html_entry(&page->section, page->path, part, i);
+    if (fwrite(page->section.buf, 1, page->section.len, page->sections) != page->section.len)
+        return page_io_error(page->path, diag);
+    return TALLY_OK;
+}
+
+/* The sections written so far, copied to f. */
+static int copy_sections(FILE *sections, FILE *f)
+{
+    char buf[65536];
+    size_t n;
+    if (fflush(sections) != 0 || fseek(sections, 0, SEEK_SET) != 0)
+        return 0;
+    while ((n = fread(buf, 1, sizeof(buf), sections)) > 0)
+        if (fwrite(buf, 1, n, f) != n)
+            return 0;
+    return !ferror(sections);
+}
+
+static void report_page_free(struct report_page *page)
+{
+    fclose(page->sections);
+    strbuf_release(&page->contents);
+    strbuf_release(&page->section);
+    free(page->title);
+    free(page->path);
+    free(page);
+}
+
+enum tally_error report_page_finish(struct report_page *page, const struct table *sources,
+                                    int keep, struct tally_diag *diag)
 {
     enum tally_error rc = TALLY_OK;
     struct strbuf sb;
     FILE *f = NULL;
-    int shown = 0, cut = 0;
 
+    if (!page)
+        return TALLY_OK;
+    if (!keep) {
+        report_page_free(page);
+        return TALLY_OK;
+    }
     strbuf_init(&sb);
-    if (!title || !*title)
-        title = "tally report";
-    for (int i = 0; i < n; i++)
-        if (entries[i].table) {
-            shown++;
-            cut |= entries[i].table->nrows > HTML_SHEET_ROWS;
-        }
     strbuf_addstr(&sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                        "<meta name=\"generator\" content=\"tally\">\n<title>");
-    html_escape(&sb, title, 0);
+    html_escape(&sb, page->title, 0);
     strbuf_addf(&sb, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n<header>\n<h1>",
                 html_style);
-    html_escape(&sb, title, 0);
+    html_escape(&sb, page->title, 0);
     strbuf_addf(&sb, "</h1>\n<p class=\"generated\">Generated by tally: %d %s; %s "
                      "<a href=\"report.xlsx\">report.xlsx</a>%s.</p>\n</header>\n",
-                shown, shown == 1 ? "analysis" : "analyses",
-                cut ? "the rows are in" : "every row is in",
-                cut ? ", as many as a sheet holds" : "");
-
+                page->shown, page->shown == 1 ? "analysis" : "analyses",
+                page->cut ? "the rows are in" : "every row is in",
+                page->cut ? ", as many as a sheet holds" : "");
     strbuf_addstr(&sb, "<nav>\n<h2>Contents</h2>\n<ol>\n");
-    for (int i = 0; i < n; i++) {
-        const struct table *t = entries[i].table;
-        if (!t)
-            continue;
-        strbuf_addstr(&sb, "<li><a href=\"#");
-        html_anchor(&sb, i, t->name);
-        strbuf_addstr(&sb, "\">");
-        html_escape(&sb, t->title && *t->title ? t->title : t->name, 0);
-        strbuf_addstr(&sb, "</a></li>\n");
-    }
+    strbuf_add(&sb, page->contents.buf, page->contents.len);
     if (sources)
         strbuf_addstr(&sb, "<li><a href=\"#sources\">Sources</a></li>\n");
     strbuf_addstr(&sb, "</ol>\n</nav>\n");
 
-    for (int i = 0; i < n; i++)
-        if (entries[i].table)
-            html_entry(&sb, path, &entries[i], i);
-
+    f = fopen(page->path, "w");
+    if (!f || fwrite(sb.buf, 1, sb.len, f) != sb.len || !copy_sections(page->sections, f)) {
+        rc = page_io_error(page->path, diag);
+        goto done;
+    }
+    strbuf_reset(&sb);
     if (sources) {
         strbuf_addstr(&sb, "<section id=\"sources\">\n<h2>Sources</h2>\n"
                            "<p class=\"subtitle\">The files this report was made from.</p>\n");
@@ -637,21 +716,26 @@ enum tally_error report_page_write(const char *path, const char *title,
         strbuf_addstr(&sb, "</section>\n");
     }
     strbuf_addf(&sb, "</main>\n<script>\n%s</script>\n</body>\n</html>\n", html_script);
-
-    f = fopen(path, "w");
-    if (!f) {
-        rc = diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, strerror(errno));
-        goto done;
-    }
-    if (fwrite(sb.buf, 1, sb.len, f) != sb.len || fflush(f) != 0) {
-        rc = diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, strerror(errno));
-        goto done;
-    }
+    if (fwrite(sb.buf, 1, sb.len, f) != sb.len || fflush(f) != 0)
+        rc = page_io_error(page->path, diag);
 done:
     if (f && fclose(f) != 0 && rc == TALLY_OK)
-        rc = diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, strerror(errno));
+        rc = page_io_error(page->path, diag);
     strbuf_release(&sb);
+    report_page_free(page);
     return rc;
+}
+
+enum tally_error report_page_write(const char *path, const char *title,
+                                   const struct report_part *entries, int n,
+                                   const struct table *sources, struct tally_diag *diag)
+{
+    struct report_page *page;
+    enum tally_error err = report_page_begin(path, title, &page, diag);
+    for (int i = 0; i < n && !err; i++)
+        err = report_page_add(page, &entries[i], diag);
+    enum tally_error end = report_page_finish(page, sources, !err, diag);
+    return err ? err : end;
 }
 
 enum tally_error report_write_html(const char *path, const char *title,

@@ -197,12 +197,21 @@ struct workbook_png {
     const unsigned char *bytes;
     size_t len;
 };
-/* workbook_write() for a caller that has drawn the charts already (a report): a sheet
- * that shows its chart as a picture shows drawn[i] instead of drawing it again. */
-enum tally_error workbook_write_drawn(const char *path, const struct workbook_sheet *sheets,
-                                      const struct workbook_png *drawn, int nsheets,
-                                      const struct table *summary, const struct table *sources,
-                                      struct tally_diag *diag);
+/* The same, a sheet at a time, so that only one table need be held at once:
+ * workbook_begin() writes the Summary and Sources sheets (either table may be NULL) of
+ * the workbook at path; rows, about how many all its sheets will hold, decides whether
+ * each row goes to a temporary file as it is written. workbook_add() adds a sheet (its
+ * table may be freed once it returns); a sheet that shows its chart as a picture shows
+ * drawn (NULL: draws it). workbook_finish() writes the file, or with keep 0 (after a
+ * failure) removes it, and frees w; it is called whenever *out was set, even to report
+ * a failure of workbook_begin(). */
+struct workbook_writer;
+enum tally_error workbook_begin(const char *path, const struct table *summary,
+                                const struct table *sources, size_t rows,
+                                struct workbook_writer **out, struct tally_diag *diag);
+enum tally_error workbook_add(struct workbook_writer *w, const struct workbook_sheet *sheet,
+                              const struct workbook_png *drawn, struct tally_diag *diag);
+enum tally_error workbook_finish(struct workbook_writer *w, int keep, struct tally_diag *diag);
 
 /* ---- the HTML report page ---- */
 
@@ -214,11 +223,18 @@ enum tally_error report_write_html(const char *path, const char *title,
                                    const struct report_entry *entries, int n,
                                    const struct table *sources, struct tally_diag *diag);
 
-/* A report folder (render/report.c): dir (created when missing) gets NAME.png and
- * NAME.svg for each part with a chart, NAME being its table's name, report.xlsx (as
- * workbook_write() writes parts, summary and sources) and index.html. */
-enum tally_error report_write(const char *dir, const struct workbook_sheet *parts, int n,
-                              const struct table *summary, const struct table *sources,
-                              struct tally_diag *diag);
+/* A report folder (render/report.c), written an analysis at a time: report_begin()
+ * creates dir when missing and starts report.xlsx (as workbook_begin(); sources must live
+ * until report_finish(), which shows them in the page too); report_add() writes NAME.png
+ * and NAME.svg when the part has a chart, NAME being its table's name, its sheet and its
+ * section of index.html (its tables may be freed once it returns); report_finish() writes
+ * report.xlsx and index.html, or with keep 0 neither, and frees r. */
+struct report_writer;
+enum tally_error report_begin(const char *dir, const struct table *summary,
+                              const struct table *sources, size_t rows,
+                              struct report_writer **out, struct tally_diag *diag);
+enum tally_error report_add(struct report_writer *r, const struct workbook_sheet *part,
+                            struct tally_diag *diag);
+enum tally_error report_finish(struct report_writer *r, int keep, struct tally_diag *diag);
 
 #endif

@@ -1,6 +1,7 @@
 /* report.c: a report folder: NAME.png and NAME.svg for each table that has a chart (NAME
  * is the table's name), report.xlsx with every table, and index.html showing them all.
- * The caller computes the tables; this only writes them. Each chart is drawn once per
+ * The caller computes the tables and hands them over one at a time; this only writes
+ * them, so that a report holds one analysis's table at once. Each chart is drawn once per
  * format: the workbook shows the PNG's bytes where it shows the chart as a picture, and
  * the page the SVG's, with the marks recorded while it was drawn. */
 #include "render/report_page.h"
@@ -48,58 +49,75 @@ static enum tally_error write_charts(const char *dir, const struct workbook_shee
     return err;
 }
 
-enum tally_error report_write(const char *dir, const struct workbook_sheet *parts, int n,
-                              const struct table *summary, const struct table *sources,
-                              struct tally_diag *diag)
-{
-    struct report_part *entries = xcalloc((size_t)n + 1, sizeof(*entries));
-    struct workbook_png *drawn = xcalloc((size_t)n + 1, sizeof(*drawn));
-    struct strbuf *svgs = xcalloc((size_t)n + 1, sizeof(*svgs));
-    struct chart_marks *marks = xcalloc((size_t)n + 1, sizeof(*marks));
-    char **images = xcalloc((size_t)n + 1, sizeof(*images));
-    char *path = NULL;
-    enum tally_error err = TALLY_OK;
+struct report_writer {
+    char *dir;
+    const struct table *sources;
+    struct workbook_writer *book;
+    struct report_page *page;
+};
 
+enum tally_error report_begin(const char *dir, const struct table *summary,
+                              const struct table *sources, size_t rows,
+                              struct report_writer **out, struct tally_diag *diag)
+{
+    *out = NULL;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         int error = errno;
         snprintf(diag->file, sizeof(diag->file), "%s", dir);
-        err = diag_set(diag, TALLY_ERROR_IO, "cannot create the folder: %s", strerror(error));
-        goto done;
+        return diag_set(diag, TALLY_ERROR_IO, "cannot create the folder: %s",
+                        strerror(error));
     }
-    for (int i = 0; i < n && !err; i++) {
-        entries[i].table = parts[i].table;
-        entries[i].provenance = parts[i].provenance;
-        if (!parts[i].chart)
-            continue;
-        strbuf_init(&svgs[i]);
-        err = write_charts(dir, &parts[i], &drawn[i], &svgs[i], &marks[i], diag);
-        images[i] = xasprintf("%s.png", parts[i].table->name);
-        entries[i].image = images[i];
-        entries[i].svg = svgs[i].buf;
-        entries[i].marks = &marks[i];
-    }
-    if (!err) {
-        path = xasprintf("%s/report.xlsx", dir);
-        err = workbook_write_drawn(path, parts, drawn, n, summary, sources, diag);
-        free(path);
-    }
-    if (!err) {
-        path = xasprintf("%s/index.html", dir);
-        err = report_page_write(path, "tally report", entries, n, sources, diag);
-        free(path);
-    }
-
-done:
-    for (int i = 0; i < n; i++) {
-        free(images[i]);
-        free((unsigned char *)drawn[i].bytes);
-        strbuf_release(&svgs[i]);
-        chart_marks_release(&marks[i]);
-    }
-    free(svgs);
-    free(marks);
-    free(images);
-    free(drawn);
-    free(entries);
+    struct report_writer *r = xcalloc(1, sizeof(*r));
+    r->dir = xstrdup(dir);
+    r->sources = sources;
+    *out = r;
+    char *path = xasprintf("%s/index.html", dir);
+    enum tally_error err = report_page_begin(path, "tally report", &r->page, diag);
+    free(path);
+    if (err)
+        return err;
+    path = xasprintf("%s/report.xlsx", dir);
+    err = workbook_begin(path, summary, sources, rows, &r->book, diag);
+    free(path);
     return err;
+}
+
+enum tally_error report_add(struct report_writer *r, const struct workbook_sheet *part,
+                            struct tally_diag *diag)
+{
+    struct report_part entry = { .table = part->table, .provenance = part->provenance };
+    struct workbook_png drawn = { NULL, 0 };
+    struct strbuf svg;
+    struct chart_marks marks = { 0 };
+    char *image = NULL;
+    enum tally_error err = TALLY_OK;
+
+    strbuf_init(&svg);
+    if (part->chart && part->table) {
+        err = write_charts(r->dir, part, &drawn, &svg, &marks, diag);
+        image = xasprintf("%s.png", part->table->name);
+        entry.image = image;
+        entry.svg = svg.buf;
+        entry.marks = &marks;
+    }
+    if (!err)
+        err = workbook_add(r->book, part, &drawn, diag);
+    if (!err)
+        err = report_page_add(r->page, &entry, diag);
+    free(image);
+    free((unsigned char *)drawn.bytes);
+    strbuf_release(&svg);
+    chart_marks_release(&marks);
+    return err;
+}
+
+enum tally_error report_finish(struct report_writer *r, int keep, struct tally_diag *diag)
+{
+    if (!r)
+        return TALLY_OK;
+    enum tally_error err = workbook_finish(r->book, keep, diag);
+    enum tally_error page = report_page_finish(r->page, r->sources, keep && !err, diag);
+    free(r->dir);
+    free(r);
+    return err ? err : page;
 }

@@ -967,38 +967,31 @@ done:
     return s.err;
 }
 
-enum tally_error workbook_write(const char *path, const struct workbook_sheet *sheets,
-                                int nsheets, const struct table *summary,
-                                const struct table *sources, struct tally_diag *diag)
+/* A workbook being written a sheet at a time. */
+struct workbook_writer {
+    char *path;
+    lxw_workbook *wb;
+    struct wb_formats fmt;
+    struct wb_keep keep;        /* until the workbook is closed */
+    GPtrArray *used;            /* sheet names taken, case-folded */
+    int in_order;               /* constant memory: each row goes to a temporary file */
+};
+
+static enum tally_error wb_writer_error(struct workbook_writer *w, lxw_error err,
+                                        struct tally_diag *diag)
 {
-    return workbook_write_drawn(path, sheets, NULL, nsheets, summary, sources, diag);
+    return diag_set(diag, TALLY_ERROR_IO, "%s: %s", w->path, lxw_strerror(err));
 }
 
-enum tally_error workbook_write_drawn(const char *path, const struct workbook_sheet *sheets,
-                                      const struct workbook_png *drawn, int nsheets,
-                                      const struct table *summary, const struct table *sources,
-                                      struct tally_diag *diag)
+enum tally_error workbook_begin(const char *path, const struct table *summary,
+                                const struct table *sources, size_t rows,
+                                struct workbook_writer **out, struct tally_diag *diag)
 {
-    enum tally_error rc = TALLY_OK;
-    lxw_error err = LXW_NO_ERROR;
-    struct wb_formats fmt;
-    struct wb_keep keep = { g_ptr_array_new_with_free_func(free) };
-    GPtrArray *used = g_ptr_array_new_with_free_func(g_free);
     lxw_doc_properties props = { .title = "tally workbook", .created = wb_created() };
     lxw_workbook_options options = { .constant_memory = LXW_FALSE };
-    lxw_workbook *wb = NULL;
-    size_t rows = (summary ? summary->nrows : 0) + (sources ? sources->nrows : 0);
-    int opened = 0;
+    lxw_error err = LXW_NO_ERROR;
 
-    for (int i = 0; i < nsheets; i++) {
-        if (sheets[i].table && sheets[i].table->ncols >= LXW_COL_MAX - 2 * WB_MAX_SERIES) {
-            rc = diag_set(diag, TALLY_ERROR_LIMIT, "%s: table %s has more columns than a "
-                          "sheet holds", path, sheets[i].table->name);
-            goto done;
-        }
-        if (sheets[i].table)
-            rows += wb_rows_written(sheets[i].table);
-    }
+    *out = NULL;
     /* Many rows: each goes to a temporary file once written ($TMPDIR when set), instead
      * of every cell staying in memory until the workbook is closed. */
     if (rows > WB_STREAM_ROWS) {
@@ -1009,48 +1002,89 @@ enum tally_error workbook_write_drawn(const char *path, const struct workbook_sh
     /* libxlsxwriter opens the file only when closing, and prints when it cannot: find out
      * first, with the system's reason. */
     FILE *probe = fopen(path, "ab");
-    if (!probe) {
-        rc = diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, strerror(errno));
-        goto done;
-    }
+    if (!probe)
+        return diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, strerror(errno));
     fclose(probe);
-    opened = 1;
-    wb = workbook_new_opt(path, &options);
+    lxw_workbook *wb = workbook_new_opt(path, &options);
     if (!wb) {
-        rc = diag_set(diag, TALLY_ERROR_IO, "%s: cannot create the workbook", path);
-        goto done;
+        unlink(path);
+        return diag_set(diag, TALLY_ERROR_IO, "%s: cannot create the workbook", path);
     }
+    struct workbook_writer *w = xcalloc(1, sizeof(*w));
+    w->path = xstrdup(path);
+    w->wb = wb;
+    w->keep.blocks = g_ptr_array_new_with_free_func(free);
+    w->used = g_ptr_array_new_with_free_func(g_free);
+    w->in_order = options.constant_memory;
+    *out = w;
     workbook_set_properties(wb, &props);
-    wb_make_formats(wb, &fmt);
+    wb_make_formats(wb, &w->fmt);
     /* Summary and Sources first: the workbook opens on what was imported. */
     if (summary)
-        err = wb_add_sheet(wb, &fmt, used, &(struct workbook_sheet){ .table = summary },
-                           NULL, "Summary", &keep, options.constant_memory);
+        err = wb_add_sheet(wb, &w->fmt, w->used, &(struct workbook_sheet){ .table = summary },
+                           NULL, "Summary", &w->keep, w->in_order);
     if (sources && err == LXW_NO_ERROR)
-        err = wb_add_sheet(wb, &fmt, used, &(struct workbook_sheet){ .table = sources },
-                           NULL, "Sources", &keep, options.constant_memory);
-    for (int i = 0; i < nsheets && err == LXW_NO_ERROR; i++) {
-        const struct table *t = sheets[i].table;
-        if (t)
-            err = wb_add_sheet(wb, &fmt, used, &sheets[i], drawn ? &drawn[i] : NULL, t->name,
-                               &keep, options.constant_memory);
-    }
+        err = wb_add_sheet(wb, &w->fmt, w->used, &(struct workbook_sheet){ .table = sources },
+                           NULL, "Sources", &w->keep, w->in_order);
+    return err == LXW_NO_ERROR ? TALLY_OK : wb_writer_error(w, err, diag);
+}
+
+enum tally_error workbook_add(struct workbook_writer *w, const struct workbook_sheet *sheet,
+                              const struct workbook_png *drawn, struct tally_diag *diag)
+{
+    const struct table *t = sheet->table;
+    if (!t)
+        return TALLY_OK;
+    if (t->ncols >= LXW_COL_MAX - 2 * WB_MAX_SERIES)
+        return diag_set(diag, TALLY_ERROR_LIMIT, "%s: table %s has more columns than a "
+                        "sheet holds", w->path, t->name);
+    lxw_error err = wb_add_sheet(w->wb, &w->fmt, w->used, sheet, drawn, t->name, &w->keep,
+                                 w->in_order);
+    return err == LXW_NO_ERROR ? TALLY_OK : wb_writer_error(w, err, diag);
+}
+
+enum tally_error workbook_finish(struct workbook_writer *w, int keep, struct tally_diag *diag)
+{
+    enum tally_error rc = TALLY_OK;
+    lxw_error err = LXW_NO_ERROR;
+    if (!w)
+        return TALLY_OK;
     /* A workbook without sheets is not valid XLSX: give it one empty sheet. */
-    if (err == LXW_NO_ERROR && used->len == 0 && !workbook_add_worksheet(wb, "Sheet1"))
+    if (keep && w->used->len == 0 && !workbook_add_worksheet(w->wb, "Sheet1"))
         err = LXW_ERROR_MEMORY_MALLOC_FAILED;
-    if (err == LXW_NO_ERROR) {
-        err = workbook_close(wb);
-        wb = NULL;
-    }
-    if (err != LXW_NO_ERROR)
-        rc = diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, lxw_strerror(err));
-done:
-    /* Closing is the only way to free a workbook (it writes the file, removed below). */
-    if (wb)
-        workbook_close(wb);
-    if (rc != TALLY_OK && opened)
-        unlink(path);
-    g_ptr_array_free(used, TRUE);
-    g_ptr_array_free(keep.blocks, TRUE);
+    /* Closing is the only way to free a workbook: it writes the file, removed when the
+     * workbook is not kept. */
+    lxw_error closed = workbook_close(w->wb);
+    if (keep && err == LXW_NO_ERROR)
+        err = closed;
+    if (keep && err != LXW_NO_ERROR)
+        rc = wb_writer_error(w, err, diag);
+    if (!keep || rc != TALLY_OK)
+        unlink(w->path);
+    g_ptr_array_free(w->used, TRUE);
+    g_ptr_array_free(w->keep.blocks, TRUE);
+    free(w->path);
+    free(w);
     return rc;
+}
+
+enum tally_error workbook_write(const char *path, const struct workbook_sheet *sheets,
+                                int nsheets, const struct table *summary,
+                                const struct table *sources, struct tally_diag *diag)
+{
+    struct workbook_writer *w;
+    size_t rows = (summary ? summary->nrows : 0) + (sources ? sources->nrows : 0);
+    for (int i = 0; i < nsheets; i++) {
+        const struct table *t = sheets[i].table;
+        if (t && t->ncols >= LXW_COL_MAX - 2 * WB_MAX_SERIES)
+            return diag_set(diag, TALLY_ERROR_LIMIT, "%s: table %s has more columns than a "
+                            "sheet holds", path, t->name);
+        if (t)
+            rows += wb_rows_written(t);
+    }
+    enum tally_error err = workbook_begin(path, summary, sources, rows, &w, diag);
+    for (int i = 0; i < nsheets && !err; i++)
+        err = workbook_add(w, &sheets[i], NULL, diag);
+    enum tally_error end = workbook_finish(w, !err, diag);
+    return err ? err : end;
 }
