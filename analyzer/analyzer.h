@@ -53,6 +53,9 @@ struct filters {
     const char *cert;           /* subject CN or SAN DNS glob, or fingerprint prefix */
     const char *label;          /* --label: a glob over address labels, or NULL */
     const struct company_map *companies;        /* --map as read, or NULL */
+    /* Not a filter: where an analysis whose rows are final as it adds them may write
+     * them at once (`show` in CSV, TSV or JSON), or NULL (render.h: table_stream_rows). */
+    const struct table_stream *stream;
 };
 
 /* One filter option, as the command line offers it and analyses honour it. Filters that

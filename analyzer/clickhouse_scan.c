@@ -212,6 +212,7 @@ static enum tally_error run_all(struct store *store, const struct filters *f, in
     if (!err) {
         char *title = subnet_title(what, f);
         *out = subnet_table_new(name, title);
+        table_stream_rows(*out, f->stream);
         for (size_t i = 0; i < list.n; i++)
             subnet_row(*out, &list.items[i]);
         free(title);

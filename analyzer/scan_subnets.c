@@ -257,6 +257,7 @@ static enum tally_error run_all(struct store *store, const struct filters *f, in
     const struct label_index *idx = NULL;
     enum tally_error err = labelled ? labels_for_subnets(store, &labels, &idx, diag) : TALLY_OK;
     struct subnet_list list = { .rows = subnet_table_new(name, title, idx), .labels = idx };
+    table_stream_rows(list.rows, f->stream);    /* every row is final once added */
     if (!err)
         err = collect(store, f, only4, &list, diag);
     free(list.label_text);

@@ -68,6 +68,8 @@ struct table {
     struct table_scratch *scratch;      /* where table_cell() spells out a cell */
     char **kept;                /* table_keep_text()'s copies */
     size_t nkept;
+    const struct table_stream *stream;  /* where rows go once final, or NULL */
+    size_t written;             /* rows written to the stream, and freed */
 };
 
 struct table *table_new(const char *name, const char *title);
@@ -120,6 +122,19 @@ enum text_format { TEXT_TABLE, TEXT_CSV, TEXT_TSV, TEXT_JSON };
 /* Parses "table", "csv", "tsv", "json"; returns -1 when unknown. */
 int text_format_parse(const char *name);
 enum tally_error table_write_text(const struct table *t, enum text_format format, FILE *out);
+
+/* Rows written as they are made (`show` in CSV, TSV or JSON of a table with millions of
+ * rows): a table given a stream by table_stream_rows() before its first row writes each
+ * full chunk of rows in the stream's format when the next chunk begins, and frees it, so
+ * that only the last rows are held; table_write_text(), in the same format to the same
+ * file, writes the rest. Its rows must not be read or changed once later ones are added. */
+struct table_stream {
+    enum text_format format;    /* not TEXT_TABLE, whose widths need every row */
+    FILE *out;
+};
+void table_stream_rows(struct table *t, const struct table_stream *stream);
+/* Writes the rows not yet written before row `end` (render/text_output.c, for table.c). */
+void table_stream_write(struct table *t, size_t end);
 
 /* ---- charts ---- */
 

@@ -114,7 +114,7 @@ void table_free(struct table *t)
     for (int c = 0; c < t->ncols; c++) {
         if (!column_is_text(&t->cols[c]))
             continue;
-        for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t r = t->written; r < t->nrows; r++) {
             struct slot s = slot_at(t, r, c);
             if (owns_text(t, c, *s.state))
                 free(s.value->text);
@@ -194,6 +194,36 @@ int column_is_identifier(const struct column *col)
     return col && col->type == COLUMN_INTEGER && col->identifier;
 }
 
+void table_stream_rows(struct table *t, const struct table_stream *stream)
+{
+    if (t->nrows == 0 && stream && stream->format != TEXT_TABLE)
+        t->stream = stream;
+}
+
+/* Rows 0 .. end - 1, every row of the chunks before the one row `end` starts, written to
+ * the stream: their strings and chunks are freed. */
+static void stream_chunks(struct table *t, size_t end)
+{
+    size_t first = t->written;
+    table_stream_write(t, end);
+    for (int c = 0; c < t->ncols; c++) {
+        if (!column_is_text(&t->cols[c]))
+            continue;
+        for (size_t r = first; r < end; r++) {
+            struct slot s = slot_at(t, r, c);
+            if (owns_text(t, c, *s.state))
+                free(s.value->text);
+        }
+    }
+    for (size_t k = 0; k < t->nchunks; k++) {
+        if (t->chunks[k]) {
+            free(t->chunks[k]->values);
+            free(t->chunks[k]);
+            t->chunks[k] = NULL;
+        }
+    }
+}
+
 size_t table_add_row(struct table *t)
 {
     size_t row = t->nrows, k = t->nchunks;
@@ -201,6 +231,8 @@ size_t table_add_row(struct table *t)
     if (row == (k <= TABLE_GROWING ? TABLE_FIRST_ROWS * (((size_t)1 << k) - 1)
                                    : TABLE_GROWN_ROWS + (k - TABLE_GROWING) * TABLE_CHUNK_ROWS)) {
         size_t rows = k < TABLE_GROWING ? TABLE_FIRST_ROWS << k : TABLE_CHUNK_ROWS;
+        if (t->stream && row > 0)
+            stream_chunks(t, row);
         if ((k & (k - 1)) == 0)         /* 0, 1, 2, 4, 8, ...: the list of chunks is full */
             t->chunks = xrealloc(t->chunks, (k ? 2 * k : 1) * sizeof(*t->chunks));
         t->chunks[k] = chunk_new(t->ncols, rows);

@@ -217,18 +217,20 @@ static void write_delimited_cell(const struct table *t, size_t r, int c, char se
         out_ch(o, '"');
 }
 
-static void write_delimited(const struct table *t, char sep, FILE *out)
+/* Rows [from, to) of t, the header first when from is 0. */
+static void write_delimited(const struct table *t, char sep, FILE *out, size_t from, size_t to)
 {
     struct text_out *o = xmalloc(sizeof(*o));
     o->file = out;
     o->len = 0;
-    for (int c = 0; c < t->ncols; c++) {
+    for (int c = 0; c < t->ncols && from == 0; c++) {
         if (c)
             out_ch(o, sep);
         out_str(o, t->cols[c].name);
     }
-    out_ch(o, '\n');
-    for (size_t r = 0; r < t->nrows; r++) {
+    if (from == 0)
+        out_ch(o, '\n');
+    for (size_t r = from; r < to; r++) {
         for (int c = 0; c < t->ncols; c++) {
             if (c)
                 out_ch(o, sep);
@@ -260,11 +262,14 @@ static void write_json_string(const char *s, FILE *out)
     fputc('"', out);
 }
 
-static void write_json(const struct table *t, FILE *out)
+/* Rows [from, to) of t, the opening bracket first when from is 0, the closing one last
+ * when `end`. */
+static void write_json(const struct table *t, FILE *out, size_t from, size_t to, int end)
 {
     char buf[64];
-    fputs("[", out);
-    for (size_t r = 0; r < t->nrows; r++) {
+    if (from == 0)
+        fputs("[", out);
+    for (size_t r = from; r < to; r++) {
         fputs(r ? ",\n {" : "\n {", out);
         for (int c = 0; c < t->ncols; c++) {
             const struct cell *cell = table_cell(t, r, c);
@@ -281,24 +286,43 @@ static void write_json(const struct table *t, FILE *out)
         }
         fputs("}", out);
     }
-    fputs(t->nrows ? "\n]\n" : "]\n", out);
+    if (end)
+        fputs(t->nrows ? "\n]\n" : "]\n", out);
+}
+
+/* Rows [from, to) of t in format (not TEXT_TABLE); `end`: the last of them. */
+static void write_rows(const struct table *t, enum text_format format, FILE *out,
+                       size_t from, size_t to, int end)
+{
+    switch (format) {
+    case TEXT_TABLE:
+        break;
+    case TEXT_CSV:
+        write_delimited(t, ',', out, from, to);
+        break;
+    case TEXT_TSV:
+        write_delimited(t, '\t', out, from, to);
+        break;
+    case TEXT_JSON:
+        write_json(t, out, from, to, end);
+        break;
+    }
+}
+
+void table_stream_write(struct table *t, size_t end)
+{
+    if (!t->stream || end <= t->written)
+        return;
+    write_rows(t, t->stream->format, t->stream->out, t->written, end, 0);
+    t->written = end;
 }
 
 enum tally_error table_write_text(const struct table *t, enum text_format format, FILE *out)
 {
-    switch (format) {
-    case TEXT_TABLE:
+    /* A table streamed has written its first rows: the rest follow them. */
+    if (format == TEXT_TABLE)
         write_table(t, out);
-        break;
-    case TEXT_CSV:
-        write_delimited(t, ',', out);
-        break;
-    case TEXT_TSV:
-        write_delimited(t, '\t', out);
-        break;
-    case TEXT_JSON:
-        write_json(t, out);
-        break;
-    }
+    else
+        write_rows(t, format, out, t->written, t->nrows, 1);
     return ferror(out) ? TALLY_ERROR_IO : TALLY_OK;
 }

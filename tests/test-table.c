@@ -1,7 +1,7 @@
 /* test-table.c: unit tests for a table of many rows: cells read back as set across the
  * table's chunks (text, integers, reals, keys, NULLs, cells set twice), text kept once
- * and shared by many cells, keys in order found distinct, and a large table written as CSV
- * with every row. */
+ * and shared by many cells, keys in order found distinct, a large table written as CSV
+ * with every row, and written as it is made (streamed) in CSV, TSV and JSON. */
 #include "tests/tap.h"
 #include "render/render.h"
 
@@ -15,13 +15,16 @@ static void key_text(int64_t key, char *buf, size_t size)
     snprintf(buf, size, "k%lld", (long long)key);
 }
 
-static struct table *big_table(void)
+/* ROWS rows of every kind of cell; stream: where they are written as they are made, or
+ * NULL. */
+static struct table *big_table_to(const struct table_stream *stream)
 {
     struct table *t = table_new("big", "Many rows");
     table_add_keyed_column(t, "key", key_text);
     table_add_column(t, "n", COLUMN_INTEGER);
     table_add_column(t, "x", COLUMN_REAL);
     table_add_column(t, "name", COLUMN_TEXT);
+    table_stream_rows(t, stream);
     for (size_t r = 0; r < ROWS; r++) {
         size_t row = table_add_row(t);
         char name[32];
@@ -41,6 +44,11 @@ static struct table *big_table(void)
         }
     }
     return t;
+}
+
+static struct table *big_table(void)
+{
+    return big_table_to(NULL);
 }
 
 static void test_cells(void)
@@ -134,10 +142,52 @@ static void test_csv(void)
     table_free(t);
 }
 
+/* The rows of a table streamed in each format are those of the table written whole; the
+ * first are written, and their memory freed, before the table is done. */
+static void test_stream(void)
+{
+    static const struct { enum text_format format; const char *name; } formats[] = {
+        { TEXT_CSV, "CSV" }, { TEXT_TSV, "TSV" }, { TEXT_JSON, "JSON" },
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        char *whole = NULL, *streamed = NULL;
+        size_t whole_len = 0, streamed_len = 0;
+        FILE *out = open_memstream(&whole, &whole_len);
+        struct table *t = big_table();
+        table_write_text(t, formats[i].format, out);
+        fclose(out);
+        table_free(t);
+
+        out = open_memstream(&streamed, &streamed_len);
+        struct table_stream stream = { formats[i].format, out };
+        t = big_table_to(&stream);
+        fflush(out);
+        CHECK(t->written > ROWS / 2 && streamed_len > whole_len / 2,
+              "%s: most rows written while the table is made (%zu rows, %zu bytes)",
+              formats[i].name, t->written, streamed_len);
+        CHECK(t->chunks[0] == NULL && t->chunks[t->nchunks - 1] != NULL,
+              "%s: their chunks freed, the last kept", formats[i].name);
+        CHECK_INT(table_write_text(t, formats[i].format, out), TALLY_OK, "and the rest after");
+        fclose(out);
+        CHECK(streamed_len == whole_len && memcmp(streamed, whole, whole_len) == 0,
+              "%s: the same bytes as the table written whole (%zu and %zu)", formats[i].name,
+              streamed_len, whole_len);
+        table_free(t);
+        free(whole);
+        free(streamed);
+    }
+    struct table_stream table_format = { TEXT_TABLE, stdout };
+    struct table *t = table_new("small", "A terminal table");
+    table_stream_rows(t, &table_format);
+    CHECK(t->stream == NULL, "a terminal table is not streamed: its widths need every row");
+    table_free(t);
+}
+
 int main(void)
 {
     test_cells();
     test_kept_text();
     test_csv();
+    test_stream();
     return tap_done();
 }
