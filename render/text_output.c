@@ -58,21 +58,22 @@ static char *display_cell(const struct table *t, size_t row, int col)
     return strbuf_detach(&sb);
 }
 
+/* Columns as wide as their widest cell: the cells are spelled out once to measure them and
+ * again to write them, so that a table of millions of rows holds no text per cell. */
 static void write_table(const struct table *t, FILE *out)
 {
     size_t nrows = t->nrows;
     int ncols = t->ncols;
-    char **cells = xcalloc(nrows * (size_t)ncols + 1, sizeof(char *));
     long *width = xcalloc((size_t)ncols + 1, sizeof(long));
     for (int c = 0; c < ncols; c++)
         width[c] = g_utf8_strlen(t->cols[c].name, -1);
     for (size_t r = 0; r < nrows; r++)
         for (int c = 0; c < ncols; c++) {
             char *s = display_cell(t, r, c);
-            cells[r * (size_t)ncols + (size_t)c] = s;
             long w = g_utf8_strlen(s, -1);
             if (w > width[c])
                 width[c] = w;
+            free(s);
         }
     for (int c = 0; c < ncols; c++) {
         long pad = width[c] - g_utf8_strlen(t->cols[c].name, -1);
@@ -91,12 +92,13 @@ static void write_table(const struct table *t, FILE *out)
     fputc('\n', out);
     for (size_t r = 0; r < nrows; r++) {
         for (int c = 0; c < ncols; c++) {
-            const char *s = cells[r * (size_t)ncols + (size_t)c];
+            char *s = display_cell(t, r, c);
             long pad = width[c] - g_utf8_strlen(s, -1);
             if (is_numeric(t, c))
                 fprintf(out, "%s%*s%s", c ? "  " : "", (int)pad, "", s);
             else
                 fprintf(out, "%s%s%*s", c ? "  " : "", s, c == ncols - 1 ? 0 : (int)pad, "");
+            free(s);
         }
         fputc('\n', out);
     }
@@ -104,9 +106,6 @@ static void write_table(const struct table *t, FILE *out)
         fprintf(out, "%s%s: %g\n", i ? "" : "\n", t->note_key[i], t->note_value[i]);
     if (t->truncated)
         fprintf(out, "(more rows were left out)\n");
-    for (size_t i = 0; i < nrows * (size_t)ncols; i++)
-        free(cells[i]);
-    free(cells);
     free(width);
 }
 
