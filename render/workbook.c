@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
@@ -967,9 +968,11 @@ done:
     return s.err;
 }
 
-/* A workbook being written a sheet at a time. */
+/* A workbook being written a sheet at a time, under a temporary name beside it until
+ * finished: a workbook that fails leaves an older file of its name as it was. */
 struct workbook_writer {
     char *path;
+    char *temp;
     lxw_workbook *wb;
     struct wb_formats fmt;
     struct wb_keep keep;        /* until the workbook is closed */
@@ -1001,17 +1004,22 @@ enum tally_error workbook_begin(const char *path, const struct table *summary,
     }
     /* libxlsxwriter opens the file only when closing, and prints when it cannot: find out
      * first, with the system's reason. */
-    FILE *probe = fopen(path, "ab");
-    if (!probe)
+    char *temp = xasprintf("%s.XXXXXX", path);
+    int fd = mkstemp(temp);
+    if (fd < 0) {
+        free(temp);
         return diag_set(diag, TALLY_ERROR_IO, "%s: %s", path, strerror(errno));
-    fclose(probe);
-    lxw_workbook *wb = workbook_new_opt(path, &options);
+    }
+    close(fd);
+    lxw_workbook *wb = workbook_new_opt(temp, &options);
     if (!wb) {
-        unlink(path);
+        unlink(temp);
+        free(temp);
         return diag_set(diag, TALLY_ERROR_IO, "%s: cannot create the workbook", path);
     }
     struct workbook_writer *w = xcalloc(1, sizeof(*w));
     w->path = xstrdup(path);
+    w->temp = temp;
     w->wb = wb;
     w->keep.blocks = g_ptr_array_new_with_free_func(free);
     w->used = g_ptr_array_new_with_free_func(g_free);
@@ -1059,10 +1067,17 @@ enum tally_error workbook_finish(struct workbook_writer *w, int keep, struct tal
         err = closed;
     if (keep && err != LXW_NO_ERROR)
         rc = wb_writer_error(w, err, diag);
+    /* mkstemp() made the file readable by its owner only: as fopen() would have. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (keep && rc == TALLY_OK &&
+        (chmod(w->temp, 0666 & ~mask) != 0 || rename(w->temp, w->path) != 0))
+        rc = diag_set(diag, TALLY_ERROR_IO, "%s: %s", w->path, strerror(errno));
     if (!keep || rc != TALLY_OK)
-        unlink(w->path);
+        unlink(w->temp);
     g_ptr_array_free(w->used, TRUE);
     g_ptr_array_free(w->keep.blocks, TRUE);
+    free(w->temp);
     free(w->path);
     free(w);
     return rc;

@@ -857,6 +857,28 @@ int main(void)
     CHECK(strstr(diag.message, bad) != NULL, "the error names the path: %s", diag.message);
     CHECK(access(bad, F_OK) != 0, "no file is left behind");
 
+    /* A workbook abandoned part way (an analysis failed) leaves the file it would have
+     * replaced as it was, and nothing beside it. */
+    struct workbook_writer *abandoned = NULL;
+    size_t before_len = 0, after_len = 0;
+    char *before = slurp(a, &before_len);
+    CHECK_INT(workbook_begin(a, summary, sources, 10, &abandoned, &diag), TALLY_OK,
+              "a workbook begun over an older one");
+    CHECK_INT(workbook_add(abandoned, &sheets[0], NULL, &diag), TALLY_OK, "a sheet added");
+    CHECK_INT(workbook_finish(abandoned, 0, &diag), TALLY_OK, "and abandoned");
+    char *after = slurp(a, &after_len);
+    CHECK(before && after && before_len == after_len && memcmp(before, after, before_len) == 0,
+          "the older workbook is as it was");
+    free(before);
+    free(after);
+    int strays = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        strays += strncmp(e->d_name, "unit.xlsx.", 10) == 0;
+    if (d)
+        closedir(d);
+    CHECK_INT(strays, 0, "no temporary file is left beside it");
+
     char *empty = xasprintf("%s/empty.xlsx", dir);
     CHECK_INT(workbook_write(empty, NULL, 0, NULL, NULL, &diag), TALLY_OK,
               "a workbook without tables is still written");

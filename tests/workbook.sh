@@ -78,4 +78,9 @@ check "identical input gives identical workbook bytes" sh -c \
 check_exit "workbook without -o exits 2" 2 "$TALLY" workbook ports
 check_exit "workbook of an unknown analysis exits 2" 2 "$TALLY" workbook -o "$TMP/x.xlsx" nosuch
 check_exit "workbook into a missing folder exits 3" 3 "$TALLY" workbook -o "$TMP/no/dir/x.xlsx"
+cp "$TMP/a.xlsx" "$TMP/a-before.xlsx"
+check_exit "a workbook whose analysis fails exits 2" 2 \
+    "$TALLY" workbook -o "$TMP/a.xlsx" ports changes --from nosuch
+check "and leaves the workbook it would have replaced as it was" cmp "$TMP/a.xlsx" "$TMP/a-before.xlsx"
+check_eq "with no temporary file beside it" "$(ls "$TMP" | grep -c '^a\.xlsx\.')" 0
 done_testing
