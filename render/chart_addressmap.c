@@ -151,28 +151,19 @@ static void amap_smallest_holding(const double *heaviest, const uint32_t *at, do
     *len = 0;
 }
 
-void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_t n,
-                   uint32_t *net, int *len)
+/* addrmap_focus() of the blocks v[0 .. m) (lengths 0 to 32, masked, weights > 0, total
+ * their sum), which it reorders and overwrites. */
+static void amap_focus_weighted(struct amap_weighted *v, size_t m, double total,
+                                uint32_t *net, int *len)
 {
     static const double shares[] = { 0.99, 0.95, 0.90, ADDRMAP_FOCUS_SHARE };
     enum { NSHARES = sizeof shares / sizeof shares[0] };
-    struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
     uint32_t at[NSHARES], heaviest_at[33] = { 0 };
     int at_len[NSHARES], sorted = 1;
     double heaviest[33] = { 0 };
-    size_t m = 0;
-    double total = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        if (!(w[i] > 0))
-            continue;
-        v[m].len = lens[i] < 0 ? 0 : lens[i] > 32 ? 32 : lens[i];
-        v[m].net = nets[i] & amap_mask(v[m].len);
-        v[m].w = w[i];
-        total += w[i];
-        sorted &= m == 0 || v[m - 1].net <= v[m].net;
-        m++;
-    }
+    for (size_t i = 1; i < m && sorted; i++)
+        sorted = v[i - 1].net <= v[i].net;
     /* Tables of subnets come sorted by address already. */
     if (!sorted)
         xqsort(v, m, sizeof *v, amap_weighted_cmp);
@@ -192,6 +183,30 @@ void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_
             *len = at_len[i];
             break;
         }
+}
+
+/* v[m] is the block (net, len) weighing w when it weighs anything: returns m + 1, or m. */
+static size_t amap_weigh(struct amap_weighted *v, size_t m, uint32_t net, int len, double w,
+                         double *total)
+{
+    if (!(w > 0))
+        return m;
+    v[m].len = len < 0 ? 0 : len > 32 ? 32 : len;
+    v[m].net = net & amap_mask(v[m].len);
+    v[m].w = w;
+    *total += w;
+    return m + 1;
+}
+
+void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_t n,
+                   uint32_t *net, int *len)
+{
+    struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
+    size_t m = 0;
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        m = amap_weigh(v, m, nets[i], lens[i], w[i], &total);
+    amap_focus_weighted(v, m, total, net, len);
     free(v);
 }
 
@@ -777,17 +792,19 @@ static enum tally_error amap_read(const struct table *t, const struct chart_spec
 static size_t amap_focus_blocks(struct amap_block *blocks, size_t n,
                                 struct amap_outside *outside, struct addrmap *map)
 {
-    uint32_t *nets = xcalloc(n, sizeof *nets), focus_net;
-    int *lens = xcalloc(n, sizeof *lens), focus_len;
-    double *weights = xcalloc(n, sizeof *weights);
-    size_t kept = 0;
+    /* One scratch array, 16 bytes a block (a table of millions of /24s at Internet
+     * scale): the weighted blocks to focus, then the addresses and lengths kept. */
+    struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
+    uint32_t focus_net;
+    int focus_len;
+    size_t m = 0, kept = 0;
+    double total = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        nets[i] = blocks[i].net;
-        lens[i] = blocks[i].len;
-        weights[i] = blocks[i].hosts;
-    }
-    addrmap_focus(nets, lens, weights, n, &focus_net, &focus_len);
+    for (size_t i = 0; i < n; i++)
+        m = amap_weigh(v, m, blocks[i].net, blocks[i].len, blocks[i].hosts, &total);
+    amap_focus_weighted(v, m, total, &focus_net, &focus_len);
+    uint32_t *nets = (uint32_t *)v;
+    int *lens = (int *)(nets + n);
     for (size_t i = 0; i < n; i++) {
         if (blocks[i].len >= focus_len && (blocks[i].net & amap_mask(focus_len)) == focus_net) {
             blocks[kept] = blocks[i];
@@ -802,9 +819,7 @@ static size_t amap_focus_blocks(struct amap_block *blocks, size_t n,
         outside->hosts += blocks[i].hosts;
     }
     addrmap_fit(nets, lens, kept, map);
-    free(nets);
-    free(lens);
-    free(weights);
+    free(v);
     return kept;
 }
 
