@@ -209,6 +209,7 @@ int cmd_chart(struct cli *cli, int argc, char **argv)
     enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)
         err = run_analysis(a, store, &args, &t, &diag);
+    memory_release();           /* what the analysis freed, for the chart's arrays */
     if (!err)
         err = chart_render(t, &spec, args.output, &diag);
     table_free(t);
@@ -296,6 +297,7 @@ static enum tally_error output_one(const struct analysis *a, struct store *store
     *added = 0;
     if (!err)
         err = provenance_sources(a, store, &args->filters, &provenance, diag);
+    memory_release();           /* what the analysis freed, for the chart's arrays */
     if (!err && (named || table->nrows > 0)) {
         struct workbook_sheet part = {
             .table = table, .provenance = provenance,

@@ -44,6 +44,11 @@ void memory_use_huge_pages(void)
 #endif
 }
 
+void memory_release(void)
+{
+    malloc_trim(0);
+}
+
 void *xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);

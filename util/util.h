@@ -50,6 +50,9 @@ void diag_format(const struct tally_diag *diag, char *out, size_t size);
 /* Makes the heap prefer huge pages: on a virtual machine a page fault per 4 KiB costs more
  * than filling the page, and an analysis at scale fills hundreds of megabytes. */
 void memory_use_huge_pages(void);
+/* Gives the heap's free pages back to the system: after a step that freed much in small
+ * blocks (an analysis's host sets), which the next step's large arrays cannot reuse. */
+void memory_release(void);
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);
