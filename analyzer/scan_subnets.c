@@ -215,19 +215,52 @@ done:
     return err;
 }
 
+/* The IPv4 subnets of the open host sets the filters select, each set read from the
+ * database as it is counted rather than loaded whole. */
+static enum tally_error stream_sets4(struct store *store, const struct filters *f, int prefix,
+                                     struct subnet_list *list, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    sqlite3_stmt *stmt = NULL;
+    enum tally_error err;
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT rowid FROM host_set WHERE status = 'open' AND family = 4");
+    filters_sql_ports(f, &sql, "port", "proto");
+    filters_sql_source(f, &sql, "source_id");
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, "cannot count subnets");
+    } else {
+        filters_bind(stmt, f);
+        err = hostset_stored_subnets4(store, stmt, prefix, subnet_counted, list,
+                                      "cannot count subnets", diag);
+    }
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
+    return err;
+}
+
 /* Counts the subnets of the hosts with a port open into list. --prefix applies to IPv4
- * when 8..32 and to IPv6 when 16..128; IPv6 defaults to /64. only4: IPv4 /prefix only. */
+ * when 8..32 and to IPv6 when 16..128; IPv6 defaults to /64. only4: IPv4 /prefix only.
+ * Without --label and --cert, which pick hosts out of the sets, the IPv4 sets are read
+ * in place: memory does not grow with them. */
 static enum tally_error collect(struct store *store, const struct filters *f, int only4,
                                 struct subnet_list *list, struct tally_diag *diag)
 {
     int prefix = f->prefix ? f->prefix : 24;
     int prefix6 = f->prefix >= 16 ? f->prefix : 64;
     int with4 = prefix >= 8 && prefix <= 32;
+    int in_place = with4 && !f->label && !f->cert;
     struct hostset *set = hostset_new();
-    enum tally_error err = load_sets(store, f, only4 ? 4 : with4 ? 0 : 6, set, diag);
+    enum tally_error err = TALLY_OK;
+    if (in_place) {
+        list->prefix = prefix;
+        err = stream_sets4(store, f, prefix, list, diag);
+    }
+    if (!err && (!in_place || !only4))
+        err = load_sets(store, f, only4 ? 4 : in_place ? 6 : with4 ? 0 : 6, set, diag);
     if (!err)
         err = labels_apply_filter(store, f, &set, diag);
-    if (!err && with4) {
+    if (!err && with4 && !in_place) {
         list->prefix = prefix;
         hostset_each_subnet(set, 4, prefix, subnet_counted, list);
     }

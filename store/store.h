@@ -131,6 +131,14 @@ long long hostset_count(struct hostset *set);
 typedef void hostset_subnet_fn(void *arg, const struct ip_addr *net, long long hosts);
 void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_subnet_fn *fn,
                          void *arg);
+/* hostset_each_subnet() of the union of the stored IPv4 sets stmt selects (the rowids of
+ * host_set rows of family 4), each read from the database a container at a time: the
+ * memory taken does not grow with the sets. TALLY_ERROR_DATABASE, with diag saying
+ * "<what>: ...", when SQLite fails or a set is not a valid bitmap; subnets may have been
+ * reported before. */
+enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt, int prefix,
+                                         hostset_subnet_fn *fn, void *arg, const char *what,
+                                         struct tally_diag *diag);
 /* Calls fn for every subnet of the family (4 or 6) and prefix length that holds addresses
  * of a or b, in address order, with how many are only in a, only in b, and in both. */
 typedef void hostset_compare_fn(void *arg, const struct ip_addr *net, long long only_a,

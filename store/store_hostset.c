@@ -8,6 +8,7 @@
 #include "store/store_internal.h"
 
 #include <roaring/roaring.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -476,6 +477,247 @@ void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_su
         each_subnet4(set, prefix, fn, arg);
     else if (family == 6)
         each_subnet6(set, prefix, fn, arg);
+}
+
+/* ---- stored IPv4 sets read in place ---- */
+
+/* A stored IPv4 set (host_set.members: CRoaring's portable format, as the Roaring format
+ * specification gives it) read a container at a time straight from the database, so that
+ * neither the blob nor its bitmap is ever held whole. Every count and length it reads is
+ * checked against the blob's size before it is used. */
+#define SERIAL_COOKIE_NO_RUNCONTAINER 12346
+#define SERIAL_COOKIE 12347
+#define NO_OFFSET_THRESHOLD 4
+#define ARRAY_MAX 4096                  /* a larger container is a bitset */
+#define BLOB_CHUNK 32768
+
+struct stored_set {
+    sqlite3_blob *blob;
+    int size, at;                       /* the blob's bytes, and the next one to read */
+    int buf_at, buf_len;                /* buf holds bytes [buf_at, buf_at + buf_len) */
+    uint32_t ncontainers, next;         /* containers, and the next to read */
+    uint16_t *keys;                     /* per container: its upper 16 bits, */
+    uint32_t *cards;                    /* how many addresses it holds, */
+    unsigned char *runs;                /* and (a bit each) whether it is runs; or NULL */
+    struct stored_set *filed;           /* the next set filed under the same key */
+    unsigned char buf[BLOB_CHUNK];      /* last: not cleared */
+};
+
+/* Reads n bytes into out; 0 past the blob's end or when SQLite cannot read it. */
+static int stored_read(struct stored_set *s, void *out, int n)
+{
+    unsigned char *to = out;
+    if (n < 0 || n > s->size - s->at)
+        return 0;
+    while (n > 0) {
+        if (s->at < s->buf_at || s->at >= s->buf_at + s->buf_len) {
+            int len = s->size - s->at < BLOB_CHUNK ? s->size - s->at : BLOB_CHUNK;
+            if (sqlite3_blob_read(s->blob, s->buf, len, s->at) != SQLITE_OK)
+                return 0;
+            s->buf_at = s->at;
+            s->buf_len = len;
+        }
+        int have = s->buf_at + s->buf_len - s->at, take = n < have ? n : have;
+        memcpy(to, s->buf + (s->at - s->buf_at), (size_t)take);
+        to += take;
+        s->at += take;
+        n -= take;
+    }
+    return 1;
+}
+
+static int stored_u16(struct stored_set *s, uint16_t *v)
+{
+    unsigned char b[2];
+    if (!stored_read(s, b, 2))
+        return 0;
+    *v = (uint16_t)(b[0] | b[1] << 8);
+    return 1;
+}
+
+static int stored_u32(struct stored_set *s, uint32_t *v)
+{
+    unsigned char b[4];
+    if (!stored_read(s, b, 4))
+        return 0;
+    *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return 1;
+}
+
+/* The cookie, the containers' keys and sizes, and (when written) their offsets, which
+ * must be where the containers follow one another. */
+static int stored_header(struct stored_set *s)
+{
+    uint32_t cookie, n, offset;
+    if (!stored_u32(s, &cookie))
+        return 0;
+    int has_runs = (cookie & 0xffff) == SERIAL_COOKIE;
+    if (has_runs)
+        n = (cookie >> 16) + 1;
+    else if (cookie != SERIAL_COOKIE_NO_RUNCONTAINER || !stored_u32(s, &n))
+        return 0;
+    if (n > 65536)
+        return 0;
+    s->ncontainers = n;
+    s->keys = xcalloc(n + 1, sizeof(*s->keys));
+    s->cards = xcalloc(n + 1, sizeof(*s->cards));
+    if (has_runs) {
+        s->runs = xcalloc((n + 7) / 8, 1);
+        if (!stored_read(s, s->runs, (int)((n + 7) / 8)))
+            return 0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t card;
+        if (!stored_u16(s, &s->keys[i]) || !stored_u16(s, &card) ||
+            (i > 0 && s->keys[i] <= s->keys[i - 1]))
+            return 0;
+        s->cards[i] = (uint32_t)card + 1;
+    }
+    if (has_runs && n < NO_OFFSET_THRESHOLD)
+        return 1;
+    /* The offsets: the containers must start where the one before ends, which is checked
+     * as each is read; here only that they are in order within the blob. */
+    uint32_t last = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!stored_u32(s, &offset) || offset < last || offset > (uint32_t)s->size)
+            return 0;
+        last = offset;
+    }
+    return 1;
+}
+
+/* Reads the set's next container (of the addresses with the upper bits key): an array
+ * straight to counter when it is given (the only set with addresses there), else into
+ * block (a bitset of its 64 Ki). Returns 1 when block was written, 0 when not, -1 when the
+ * container is not valid. */
+static int stored_container(struct stored_set *s, uint32_t key, uint64_t *block,
+                            struct counter *counter)
+{
+    uint32_t i = s->next++;
+    if (s->runs && (s->runs[i / 8] >> (i % 8)) & 1) {
+        uint16_t nruns, start, length;
+        if (!stored_u16(s, &nruns))
+            return -1;
+        for (uint32_t r = 0; r < nruns; r++) {
+            if (!stored_u16(s, &start) || !stored_u16(s, &length) ||
+                (uint32_t)start + length > 65535)
+                return -1;
+            for (uint32_t a = start; a <= (uint32_t)start + length; a++)
+                block[a >> 6] |= 1ull << (a & 63);
+        }
+        return 1;
+    }
+    unsigned char bytes[8192];
+    if (s->cards[i] > ARRAY_MAX) {
+        if (!stored_read(s, bytes, sizeof(bytes)))
+            return -1;
+        for (int w = 0; w < 1024; w++) {
+            uint64_t bits = 0;
+            for (int b = 7; b >= 0; b--)
+                bits = bits << 8 | bytes[8 * w + b];
+            block[w] |= bits;
+        }
+        return 1;
+    }
+    if (!stored_read(s, bytes, (int)(2 * s->cards[i])))
+        return -1;
+    uint32_t last = 0;
+    for (uint32_t k = 0; k < s->cards[i]; k++) {
+        uint32_t v = (uint32_t)bytes[2 * k] | (uint32_t)bytes[2 * k + 1] << 8;
+        if (counter) {
+            if (k > 0 && v <= last)
+                return -1;      /* the counter needs them ascending, as CRoaring keeps them */
+            counter_push(counter, key << 16 | v);
+            last = v;
+        } else {
+            block[v >> 6] |= 1ull << (v & 63);
+        }
+    }
+    return counter ? 0 : 1;
+}
+
+static void stored_close(struct stored_set *s)
+{
+    if (s->blob)
+        sqlite3_blob_close(s->blob);
+    free(s->keys);
+    free(s->cards);
+    free(s->runs);
+}
+
+enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt, int prefix,
+                                         hostset_subnet_fn *fn, void *arg, const char *what,
+                                         struct tally_diag *diag)
+{
+    struct counter counter = { .netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix),
+                               .fn = fn, .arg = arg };
+    struct stored_set *sets = NULL, **filed = xcalloc(65536, sizeof(*filed));
+    uint64_t *block = xcalloc(1024, sizeof(*block));
+    size_t n = 0, alloc = 0;
+    enum tally_error err = TALLY_OK;
+    int rc, bad = 0;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == alloc) {
+            alloc = alloc ? 2 * alloc : 8;
+            sets = xrealloc(sets, alloc * sizeof(*sets));
+        }
+        struct stored_set *s = &sets[n++];
+        memset(s, 0, offsetof(struct stored_set, buf));
+        if (sqlite3_blob_open(store->db, "main", "host_set", "members",
+                              sqlite3_column_int64(stmt, 0), 0, &s->blob) != SQLITE_OK) {
+            s->blob = NULL;
+            err = store_fail(store, diag, what);
+            break;
+        }
+        s->size = sqlite3_blob_bytes(s->blob);
+        if (!stored_header(s)) {
+            bad = 1;
+            break;
+        }
+    }
+    if (!err && !bad && rc != SQLITE_DONE)
+        err = store_fail(store, diag, what);
+    for (size_t i = 0; i < n && !err && !bad; i++)
+        if (sets[i].ncontainers > 0) {
+            sets[i].filed = filed[sets[i].keys[0]];
+            filed[sets[i].keys[0]] = &sets[i];
+        }
+    /* Key by key, the containers of every set holding one go into the block, counted
+     * once all are in. */
+    for (uint32_t key = 0; key < 65536 && !err && !bad; key++) {
+        struct stored_set *s = filed[key], *next;
+        if (!s)
+            continue;
+        filed[key] = NULL;
+        int in_block = 0, got;
+        for (struct counter *alone = s->filed ? NULL : &counter; s && !bad; s = next) {
+            next = s->filed;
+            got = stored_container(s, key, block, alone);
+            bad = got < 0;
+            in_block |= got > 0;
+            if (!bad && s->next < s->ncontainers) {
+                s->filed = filed[s->keys[s->next]];
+                filed[s->keys[s->next]] = s;
+            }
+        }
+        if (!bad && in_block)
+            count_block(&counter, key, block);
+    }
+    /* A set whose containers end before its blob does is not one CRoaring wrote. */
+    for (size_t i = 0; i < n && !err && !bad; i++)
+        bad = sets[i].at != sets[i].size;
+    if (bad)
+        err = diag_set(diag, TALLY_ERROR_DATABASE, "%s: a host set (host_set.members) is "
+                       "not a valid IPv4 bitmap", what);
+    else if (!err)
+        counter_emit(&counter);
+    for (size_t i = 0; i < n; i++)
+        stored_close(&sets[i]);
+    free(sets);
+    free(block);
+    free(filed);
+    return err;
 }
 
 /* ---- two sets compared, subnet by subnet ---- */

@@ -61,6 +61,25 @@ static const char *subnets_of(struct hostset *set, int family, int prefix)
     return st.text;
 }
 
+/* What hostset_stored_subnets4() reports of the host_set rows `sql` selects (rowids). */
+static const char *stored_subnets_of(struct store *store, const char *sql, int prefix,
+                                     enum tally_error *err, struct tally_diag *diag)
+{
+    static struct subnet_text st;
+    sqlite3_stmt *stmt = NULL;
+    st.text[0] = '\0';
+    st.prefix = prefix;
+    diag_clear(diag);
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK) {
+        *err = TALLY_ERROR_DATABASE;
+        return "";
+    }
+    *err = hostset_stored_subnets4(store, stmt, prefix, subnet_to_text, &st, "counting",
+                                   diag);
+    sqlite3_finalize(stmt);
+    return st.text;
+}
+
 /* Sets in memory: repeats counted once, subnets in address order, any prefix. */
 static void test_hostset_memory(void)
 {
@@ -227,7 +246,57 @@ static void test_hostset_union(struct store *store)
     CHECK(strstr(per25, "198.51.100.0/25=128 198.51.100.128/25=128 198.51.101.0/25=128 "
                         "198.51.101.128/25=128 ") != NULL, "per /25, overlaps once");
     CHECK(strstr(per25, "192.0.0.0/25=41 ") != NULL, "and 192.0.0.0/25: %.60s", per25);
+
+    /* The same sets read in place, as the scan analyses read them: the same subnets. */
+    static const char both[] = "SELECT rowid FROM host_set WHERE port = 7 AND family = 4";
+    static const int prefixes[] = { 0, 8, 16, 20, 24, 25, 26 };
+    enum tally_error err;
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        char *whole = xstrdup(subnets_of(set, 4, prefixes[i]));
+        const char *in_place = stored_subnets_of(store, both, prefixes[i], &err, &diag);
+        CHECK(err == TALLY_OK && strcmp(whole, in_place) == 0,
+              "read in place, per /%d: as read whole (%.40s)", prefixes[i], in_place);
+        free(whole);
+    }
     hostset_free(set);
+    stored_subnets_of(store, "SELECT rowid FROM host_set WHERE 0", 16, &err, &diag);
+    CHECK_INT(err, TALLY_OK, "no set read in place: no subnet");
+
+    /* Sets CRoaring did not write are refused, each checked before it is used. A set built
+     * by hand (no run containers, two containers of one address) reads; the same with its
+     * keys out of order, cut short, or longer, does not; nor do junk, nothing, or headers
+     * that claim more than they hold. */
+    static const struct { const char *members; const char *what; int ok; } sets[] = {
+        { "X'3A300000020000000300000005000000180000001A00000001000200'", "a set by hand", 1 },
+        { "X'3A300000020000000500000003000000180000001A00000001000200'", "keys out of order",
+          0 },
+        { "X'3A300000020000000300000005000000180000001A000000010002'", "a byte short", 0 },
+        { "X'3A300000020000000300000005000000180000001A0000000100020000'", "a byte long", 0 },
+        { "X'0102030405'", "junk", 0 },
+        { "X''", "nothing", 0 },
+        { "X'3B30FFFF'", "65,536 run containers claimed", 0 },
+        { "X'3A30000001000000' || X'0000FFFF' || X'10000000'", "a bitset claimed", 0 },
+        { "substr(members, 1, length(members) - 3)", "a stored set cut short", 0 },
+    };
+    static const char one[] = "SELECT rowid FROM host_set WHERE port = 7 AND family = 4 "
+                              "ORDER BY rowid LIMIT 1";
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        char *update = xasprintf("SAVEPOINT bad; UPDATE host_set SET members = %s WHERE "
+                                 "rowid = (%s)", sets[i].members, one);
+        CHECK(sqlite3_exec(store_db(store), update, NULL, NULL, NULL) == SQLITE_OK,
+              "%s stored", sets[i].what);
+        const char *got = stored_subnets_of(store, one, 16, &err, &diag);
+        if (sets[i].ok)
+            CHECK(err == TALLY_OK && strcmp(got, "0.3.0.0/16=1 0.5.0.0/16=1 ") == 0,
+                  "%s is read: %s", sets[i].what, got);
+        else
+            CHECK(err == TALLY_ERROR_DATABASE &&
+                  strstr(diag.message, "counting: a host set (host_set.members) is not a "
+                                       "valid IPv4 bitmap") != NULL,
+                  "%s is refused: %s", sets[i].what, diag.message);
+        sqlite3_exec(store_db(store), "ROLLBACK TO bad; RELEASE bad", NULL, NULL, NULL);
+        free(update);
+    }
     CHECK_INT(store_forget(store, "dense", &removed, &diag), TALLY_OK, "forget them");
     CHECK_INT(removed, 2, "both");
 }
