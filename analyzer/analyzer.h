@@ -208,6 +208,12 @@ void filters_sql_ports(const struct filters *f, struct strbuf *sql, const char *
 void filters_sql_source(const struct filters *f, struct strbuf *sql, const char *source_col);
 /* Binds the filters to the statement's :source :proto :since :until :tz, those it has. */
 void filters_bind(sqlite3_stmt *stmt, const struct filters *f);
+/* "SELECT columns FROM host_set" of the open host sets --port, --proto and --source
+ * select, of one family (4 or 6) or both (0), prepared and bound into *out (NULL, with
+ * diag saying "<what>: <why>", when SQLite refuses it). */
+enum tally_error filters_host_sets(struct store *store, const struct filters *f,
+                                   const char *columns, int family, const char *what,
+                                   sqlite3_stmt **out, struct tally_diag *diag);
 /* A subtitle naming the filters in effect ("port 9543/tcp, /24, top 10"). */
 char *filters_describe(const struct filters *f, unsigned which);
 

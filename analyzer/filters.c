@@ -293,6 +293,30 @@ void filters_sql_source(const struct filters *f, struct strbuf *sql, const char 
                     "OR tag = :source)", source_col);
 }
 
+enum tally_error filters_host_sets(struct store *store, const struct filters *f,
+                                   const char *columns, int family, const char *what,
+                                   sqlite3_stmt **out, struct tally_diag *diag)
+{
+    struct strbuf sql;
+    enum tally_error err = TALLY_OK;
+    strbuf_init(&sql);
+    strbuf_addf(&sql, "SELECT %s FROM host_set WHERE status = 'open'", columns);
+    if (family)
+        strbuf_addf(&sql, " AND family = %d", family);
+    filters_sql_ports(f, &sql, "port", "proto");
+    filters_sql_source(f, &sql, "source_id");
+    *out = NULL;
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, out, NULL) != SQLITE_OK) {
+        err = store_fail(store, diag, what);
+        sqlite3_finalize(*out);
+        *out = NULL;
+    } else {
+        filters_bind(*out, f);
+    }
+    strbuf_release(&sql);
+    return err;
+}
+
 void filters_bind(sqlite3_stmt *stmt, const struct filters *f)
 {
     for (int i = 0; i < filter_count; i++) {

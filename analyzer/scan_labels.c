@@ -13,26 +13,15 @@
 static enum tally_error open_hosts(struct store *store, const struct filters *f,
                                    struct hostset **out, struct tally_diag *diag)
 {
-    struct strbuf sql;
-    sqlite3_stmt *stmt = NULL;
+    static const char what[] = "cannot read the hosts";
     struct hostset *set = hostset_new();
-    enum tally_error err = TALLY_OK;
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open'");
-    filters_sql_ports(f, &sql, "port", "proto");
-    filters_sql_source(f, &sql, "source_id");
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
-        err = store_fail(store, diag, "cannot read the hosts");
-        goto done;
-    }
-    filters_bind(stmt, f);
-    err = hostset_add_rows(store, set, stmt, "cannot read the hosts", diag);
+    sqlite3_stmt *stmt;
+    enum tally_error err = filters_host_sets(store, f, "family, members", 0, what, &stmt, diag);
+    if (!err)
+        err = hostset_add_rows(store, set, stmt, what, diag);
     if (!err)
         err = labels_apply_filter(store, f, &set, diag);
-
-done:
     sqlite3_finalize(stmt);
-    strbuf_release(&sql);
     if (err) {
         hostset_free(set);
         set = NULL;

@@ -191,27 +191,15 @@ static void subnet_counted(void *arg, const struct ip_addr *net, long long hosts
 static enum tally_error load_sets(struct store *store, const struct filters *f, int family,
                                   struct hostset *set, struct tally_diag *diag)
 {
-    struct strbuf sql;
-    sqlite3_stmt *stmt = NULL;
-    enum tally_error err = TALLY_OK;
+    static const char what[] = "cannot count subnets";
     if (f->cert)        /* the hosts presenting a certificate it matches (scan_certs.c) */
         return cert_hosts_load(store, f, family, set, diag);
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open'");
-    if (family)
-        strbuf_addf(&sql, " AND family = %d", family);
-    filters_sql_ports(f, &sql, "port", "proto");
-    filters_sql_source(f, &sql, "source_id");
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
-        err = store_fail(store, diag, "cannot count subnets");
-        goto done;
-    }
-    filters_bind(stmt, f);
-    err = hostset_add_rows(store, set, stmt, "cannot count subnets", diag);
-
-done:
+    sqlite3_stmt *stmt;
+    enum tally_error err = filters_host_sets(store, f, "family, members", family, what, &stmt,
+                                             diag);
+    if (!err)
+        err = hostset_add_rows(store, set, stmt, what, diag);
     sqlite3_finalize(stmt);
-    strbuf_release(&sql);
     return err;
 }
 
@@ -220,22 +208,12 @@ done:
 static enum tally_error stream_sets4(struct store *store, const struct filters *f, int prefix,
                                      struct subnet_list *list, struct tally_diag *diag)
 {
-    struct strbuf sql;
-    sqlite3_stmt *stmt = NULL;
-    enum tally_error err;
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT rowid FROM host_set WHERE status = 'open' AND family = 4");
-    filters_sql_ports(f, &sql, "port", "proto");
-    filters_sql_source(f, &sql, "source_id");
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
-        err = store_fail(store, diag, "cannot count subnets");
-    } else {
-        filters_bind(stmt, f);
-        err = hostset_stored_subnets4(store, stmt, prefix, subnet_counted, list,
-                                      "cannot count subnets", diag);
-    }
+    static const char what[] = "cannot count subnets";
+    sqlite3_stmt *stmt;
+    enum tally_error err = filters_host_sets(store, f, "rowid", 4, what, &stmt, diag);
+    if (!err)
+        err = hostset_stored_subnets4(store, stmt, prefix, subnet_counted, list, what, diag);
     sqlite3_finalize(stmt);
-    strbuf_release(&sql);
     return err;
 }
 
