@@ -25,97 +25,42 @@ static int is_numeric(const struct table *t, int col)
     return t->cols[col].type == COLUMN_INTEGER || t->cols[col].type == COLUMN_REAL;
 }
 
-/* The cell as shown in a terminal: numbers with thousands separators, text made safe. */
-static char *display_cell(const struct table *t, size_t row, int col)
+/* The cell as shown in a terminal, written into sb: numbers with thousands separators,
+ * text made safe. */
+static const char *display_cell(const struct table *t, size_t row, int col, struct strbuf *sb)
 {
     const struct cell *c = table_cell(t, row, col);
     char buf[64];
+    strbuf_reset(sb);
     if (c->is_null)
-        return xstrdup("");
+        return sb->buf;
     if (t->cols[col].type == COLUMN_INTEGER && !column_is_identifier(&t->cols[col])) {
         format_thousands(c->v.integer, buf, sizeof(buf));
-        return xstrdup(buf);
+        strbuf_addstr(sb, buf);
+        return sb->buf;
     }
-    if (!column_is_text(&t->cols[col]))
-        return xstrdup(table_text(t, row, col, buf, sizeof(buf)));
-    struct strbuf sb;
-    strbuf_init(&sb);
+    if (!column_is_text(&t->cols[col])) {
+        strbuf_addstr(sb, table_text(t, row, col, buf, sizeof(buf)));
+        return sb->buf;
+    }
     long chars = 0;
     for (const char *p = c->v.text; *p; p = g_utf8_next_char(p)) {
         unsigned char ch = (unsigned char)*p;
         if (chars >= TABLE_CELL_MAX - 1 && g_utf8_strlen(p, -1) > 1) {
-            strbuf_addstr(&sb, "\xe2\x80\xa6");      /* an ellipsis */
+            strbuf_addstr(sb, "\xe2\x80\xa6");      /* an ellipsis */
             break;
         }
         if (ch < 0x20 || ch == 0x7f) {
-            strbuf_addf(&sb, "\\x%02x", ch);
+            strbuf_addf(sb, "\\x%02x", ch);
             chars += 4;
         } else {
-            strbuf_add(&sb, p, (size_t)(g_utf8_next_char(p) - p));
+            strbuf_add(sb, p, (size_t)(g_utf8_next_char(p) - p));
             chars++;
         }
     }
-    return strbuf_detach(&sb);
+    return sb->buf;
 }
 
-/* Columns as wide as their widest cell: the cells are spelled out once to measure them and
- * again to write them, so that a table of millions of rows holds no text per cell. */
-static void write_table(const struct table *t, FILE *out)
-{
-    size_t nrows = t->nrows;
-    int ncols = t->ncols;
-    long *width = xcalloc((size_t)ncols + 1, sizeof(long));
-    for (int c = 0; c < ncols; c++)
-        width[c] = g_utf8_strlen(t->cols[c].name, -1);
-    for (size_t r = 0; r < nrows; r++)
-        for (int c = 0; c < ncols; c++) {
-            char *s = display_cell(t, r, c);
-            long w = g_utf8_strlen(s, -1);
-            if (w > width[c])
-                width[c] = w;
-            free(s);
-        }
-    for (int c = 0; c < ncols; c++) {
-        long pad = width[c] - g_utf8_strlen(t->cols[c].name, -1);
-        if (is_numeric(t, c))
-            fprintf(out, "%s%*s%s", c ? "  " : "", (int)pad, "", t->cols[c].name);
-        else
-            fprintf(out, "%s%s%*s", c ? "  " : "", t->cols[c].name,
-                    c == ncols - 1 ? 0 : (int)pad, "");
-    }
-    fputc('\n', out);
-    for (int c = 0; c < ncols; c++) {
-        fprintf(out, "%s", c ? "  " : "");
-        for (long i = 0; i < width[c]; i++)
-            fputc('-', out);
-    }
-    fputc('\n', out);
-    for (size_t r = 0; r < nrows; r++) {
-        for (int c = 0; c < ncols; c++) {
-            char *s = display_cell(t, r, c);
-            long pad = width[c] - g_utf8_strlen(s, -1);
-            if (is_numeric(t, c))
-                fprintf(out, "%s%*s%s", c ? "  " : "", (int)pad, "", s);
-            else
-                fprintf(out, "%s%s%*s", c ? "  " : "", s, c == ncols - 1 ? 0 : (int)pad, "");
-            free(s);
-        }
-        fputc('\n', out);
-    }
-    for (int i = 0; i < t->nnotes; i++)
-        fprintf(out, "%s%s: %g\n", i ? "" : "\n", t->note_key[i], t->note_value[i]);
-    if (t->truncated)
-        fprintf(out, "(more rows were left out)\n");
-    free(width);
-}
-
-static int looks_like_formula(const char *s)
-{
-    return *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
-}
-
-/* Delimited output gathered in a buffer and written in large pieces: a table of millions
- * of rows is tens of millions of small pieces, each otherwise a locked stdio call. */
 struct text_out {
     FILE *file;
     size_t len;
@@ -154,6 +99,79 @@ static void out_str(struct text_out *o, const char *s)
     out_add(o, s, strlen(s));
 }
 
+static void out_spaces(struct text_out *o, long n)
+{
+    for (; n > 0; n--)
+        out_ch(o, ' ');
+}
+
+/* One cell of a terminal table: numbers to the right of their column, text to the left
+ * (the last column unpadded), columns two spaces apart. */
+static void out_cell(struct text_out *o, const struct table *t, int c, const char *s,
+                     const long *width)
+{
+    long pad = width[c] - g_utf8_strlen(s, -1);
+    if (c)
+        out_add(o, "  ", 2);
+    if (is_numeric(t, c))
+        out_spaces(o, pad);
+    out_str(o, s);
+    if (!is_numeric(t, c) && c < t->ncols - 1)
+        out_spaces(o, pad);
+}
+
+/* Columns as wide as their widest cell: the cells are spelled out once to measure them and
+ * again to write them, so that a table of millions of rows holds no text per cell. */
+static void write_table(const struct table *t, FILE *out)
+{
+    size_t nrows = t->nrows;
+    int ncols = t->ncols;
+    long *width = xcalloc((size_t)ncols + 1, sizeof(long));
+    struct text_out *o = xmalloc(sizeof(*o));
+    struct strbuf sb;
+    strbuf_init(&sb);
+    o->file = out;
+    o->len = 0;
+    for (int c = 0; c < ncols; c++)
+        width[c] = g_utf8_strlen(t->cols[c].name, -1);
+    for (size_t r = 0; r < nrows; r++)
+        for (int c = 0; c < ncols; c++) {
+            long w = g_utf8_strlen(display_cell(t, r, c, &sb), -1);
+            if (w > width[c])
+                width[c] = w;
+        }
+    for (int c = 0; c < ncols; c++)
+        out_cell(o, t, c, t->cols[c].name, width);
+    out_ch(o, '\n');
+    for (int c = 0; c < ncols; c++) {
+        if (c)
+            out_add(o, "  ", 2);
+        for (long i = 0; i < width[c]; i++)
+            out_ch(o, '-');
+    }
+    out_ch(o, '\n');
+    for (size_t r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++)
+            out_cell(o, t, c, display_cell(t, r, c, &sb), width);
+        out_ch(o, '\n');
+    }
+    out_flush(o);
+    for (int i = 0; i < t->nnotes; i++)
+        fprintf(out, "%s%s: %g\n", i ? "" : "\n", t->note_key[i], t->note_value[i]);
+    if (t->truncated)
+        fprintf(out, "(more rows were left out)\n");
+    strbuf_release(&sb);
+    free(o);
+    free(width);
+}
+
+static int looks_like_formula(const char *s)
+{
+    return *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
+}
+
+/* Delimited output gathered in a buffer and written in large pieces: a table of millions
+ * of rows is tens of millions of small pieces, each otherwise a locked stdio call. */
 /* A byte of a delimited cell: control bytes other than tab and line feed (which the
  * caller handles) are written as \xHH, as the terminal table shows them, so that a value
  * cannot move the cursor, clear a screen or end a field. */
