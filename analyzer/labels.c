@@ -24,7 +24,6 @@
 #define LOCATION_DB "/usr/share/libloc-location/location.db"
 /* Up to this many hosts are looked up one by one in the location database; more, and
  * reading all its networks (about a second) costs less. */
-#define LOCATION_LOOKUPS 200000
 
 /* An address as a number: IPv4 in the low 32 bits. */
 typedef unsigned __int128 lkey;
@@ -490,7 +489,7 @@ static enum tally_error load_location(const char *path, struct label_index *asn,
         goto done;
     }
     struct location_lookup l = { .db = db, .asn = asn, .country = country, .by_asn = by_asn };
-    if (hosts && hostset_count(hosts) <= LOCATION_LOOKUPS) {
+    if (hosts && hostset_count(hosts) <= LABEL_HOST_LOOKUPS) {
         hostset_each_subnet(hosts, 4, 32, location_host, &l);
         hostset_each_subnet(hosts, 6, 128, location_host, &l);
         if (l.last)
@@ -773,6 +772,20 @@ void label_index_hosts(const struct label_index *idx, struct hostset *set, long 
     *none = 0;
     hostset_each_subnet(set, 4, 32, count_host, &hc);
     hostset_each_subnet(set, 6, 128, count_host, &hc);
+}
+
+enum tally_error label_index_hosts_stored(const struct label_index *idx, struct store *store,
+                                          sqlite3_stmt *stmt, struct hostset *set,
+                                          long long *counts, long long *none,
+                                          struct tally_diag *diag)
+{
+    struct host_count hc = { .cursor = { .idx = idx }, .counts = counts, .none = none };
+    *none = 0;
+    enum tally_error err = hostset_stored_subnets4(store, stmt, 32, count_host, &hc,
+                                                   "cannot read the hosts", diag);
+    if (!err)
+        hostset_each_subnet(set, 6, 128, count_host, &hc);
+    return err;
 }
 
 /* ---- the --label filter ---- */

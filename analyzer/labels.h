@@ -54,6 +54,15 @@ int label_index_cover_next(const struct label_index *idx, struct label_walk *wal
  * the hosts with no label. */
 void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts,
                        long long *none);
+/* The same of the IPv4 sets stmt selects (rowids of host_set, read in place: see
+ * hostset_stored_subnets4()) and the IPv6 hosts of set. */
+enum tally_error label_index_hosts_stored(const struct label_index *idx, struct store *store,
+                                          sqlite3_stmt *stmt, struct hostset *set,
+                                          long long *counts, long long *none,
+                                          struct tally_diag *diag);
+/* Hosts up to which label_set_load() looks up in the location database only the networks
+ * of the hosts it is given; past them it loads every network, and needs no hosts. */
+#define LABEL_HOST_LOOKUPS 200000
 
 /* The --label filter, loaded once: the ranges of the labels the pattern matches. */
 struct label_filter;

@@ -30,6 +30,63 @@ static enum tally_error open_hosts(struct store *store, const struct filters *f,
     return err;
 }
 
+/* How many hosts the open host sets the filters select hold, counted once per set. */
+static enum tally_error open_hosts_at_most(struct store *store, const struct filters *f,
+                                           long long *hosts, struct tally_diag *diag)
+{
+    static const char what[] = "cannot read the hosts";
+    sqlite3_stmt *stmt;
+    enum tally_error err = filters_host_sets(store, f, "COALESCE(SUM(hosts), 0)", 0, what,
+                                             &stmt, diag);
+    if (!err && sqlite3_step(stmt) != SQLITE_ROW)
+        err = store_fail(store, diag, what);
+    *hosts = err ? 0 : sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+/* Counts the hosts per label of the open host sets the filters select into counts, the
+ * labels of kind loaded into labels. Many hosts and no --label (which picks hosts out of
+ * the sets): the IPv4 sets are read in place, their memory not growing with them, and
+ * every label is loaded; else the union is loaded, which label_set_load() may look up. */
+static enum tally_error count_labels(struct store *store, const struct filters *f,
+                                     enum label_kind kind, struct label_set *labels,
+                                     long long **counts, struct tally_diag *diag)
+{
+    static const char what[] = "cannot read the hosts";
+    struct hostset *hosts = NULL;
+    sqlite3_stmt *stmt = NULL;
+    long long at_most = 0, none;
+    enum tally_error err = TALLY_OK;
+    int in_place = !f->label;
+    if (in_place && (err = open_hosts_at_most(store, f, &at_most, diag)))
+        return err;
+    in_place = in_place && at_most > LABEL_HOST_LOOKUPS;
+    if (!in_place) {
+        err = open_hosts(store, f, &hosts, diag);
+    } else {
+        hosts = hostset_new();
+        err = filters_host_sets(store, f, "family, members", 6, what, &stmt, diag);
+        if (!err)
+            err = hostset_add_rows(store, hosts, stmt, what, diag);
+        sqlite3_finalize(stmt);
+        stmt = NULL;
+    }
+    if (!err)
+        err = label_set_load(store, 1u << kind, in_place ? NULL : hosts, labels, diag);
+    if (!err) {
+        const struct label_index *idx = labels->index[kind];
+        *counts = xcalloc(label_index_count(idx) + 1, sizeof(**counts));
+        if (!in_place)
+            label_index_hosts(idx, hosts, *counts, &none);
+        else if (!(err = filters_host_sets(store, f, "rowid", 4, what, &stmt, diag)))
+            err = label_index_hosts_stored(idx, store, stmt, hosts, *counts, &none, diag);
+        sqlite3_finalize(stmt);
+    }
+    hostset_free(hosts);
+    return err;
+}
+
 struct label_row {
     int id;
     long long hosts;
@@ -58,17 +115,14 @@ static enum tally_error run_kind(struct store *store, const struct filters *f,
                                  struct tally_diag *diag)
 {
     struct label_set labels = { { NULL } };
-    struct hostset *hosts = NULL;
-    long long *counts = NULL, none = 0;
+    long long *counts = NULL;
     struct label_row *rows = NULL;
     size_t nrows = 0;
-    enum tally_error err = open_hosts(store, f, &hosts, diag);
-    if (err || (err = label_set_load(store, 1u << kind, hosts, &labels, diag)))
+    enum tally_error err = count_labels(store, f, kind, &labels, &counts, diag);
+    if (err)
         goto done;
     const struct label_index *idx = labels.index[kind];
     size_t n = label_index_count(idx);
-    counts = xcalloc(n + 1, sizeof(*counts));
-    label_index_hosts(idx, hosts, counts, &none);
     rows = xmalloc((n + 1) * sizeof(*rows));
     for (size_t i = 0; i < n; i++)
         if (counts[i] > 0)
@@ -90,7 +144,6 @@ static enum tally_error run_kind(struct store *store, const struct filters *f,
 done:
     free(rows);
     free(counts);
-    hostset_free(hosts);
     label_set_release(&labels);
     return err;
 }

@@ -137,4 +137,22 @@ else
     skip "needs @ip-location-db/geolite2-country-mmdb (npm pack, as .ci/run does)"
 fi
 
+# ---- many hosts: the IPv4 sets read in place ----
+# Past 200,000 hosts, providers, asns and countries read the IPv4 sets in place rather
+# than loading their union: the counts are those of the union loaded (as --label '*'
+# still does) and of the addresses.
+BIG="$TMP/big.db"
+awk 'BEGIN { print "#masscan"
+    for (n = 0; n < 330000; n++)
+        printf "open tcp %d 10.%d.%d.%d 1389312000\n", n % 3 ? 80 : 443, int(n / 65536),
+            int(n / 256) % 256, n % 256 }' >"$TMP/big.oL"
+printf 'prefix,label\n10.0.0.0/16,lab:a\n10.1.0.0/17,lab:b\n10.2.0.0/24,lab:c\n10.3.0.0/16,lab:d\n' \
+    >"$TMP/big-labels.csv"
+"$TALLY" -d "$BIG" import "$TMP/big.oL" "$TMP/big-labels.csv" 2>/dev/null
+big() { "$TALLY" -d "$BIG" show "$@" --format csv | tail -n +2 | tr '\n' ' '; }
+check_eq "providers of 330,000 hosts, read in place" "$(big providers)" \
+    "lab,a,,65536 lab,d,,65536 lab,b,,32768 lab,c,,256 "
+check_eq "as the union loaded counts them" "$(big providers)" "$(big providers --label '*')"
+check_eq "and with --port (220,000 hosts)" "$(big providers --port 80)" "$(big providers --port 80 --label '*')"
+
 done_testing
