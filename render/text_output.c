@@ -43,6 +43,15 @@ static const char *display_cell(const struct table *t, size_t row, int col, stru
         strbuf_addstr(sb, table_text(t, row, col, buf, sizeof(buf)));
         return sb->buf;
     }
+    /* Most text is short and printable: written whole. */
+    size_t plain = 0;
+    const unsigned char *u = (const unsigned char *)c->v.text;
+    while (u[plain] >= 0x20 && u[plain] < 0x7f && plain < TABLE_CELL_MAX)
+        plain++;
+    if (!u[plain]) {
+        strbuf_add(sb, c->v.text, plain);
+        return sb->buf;
+    }
     long chars = 0;
     for (const char *p = c->v.text; *p; p = g_utf8_next_char(p)) {
         unsigned char ch = (unsigned char)*p;

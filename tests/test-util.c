@@ -3,6 +3,7 @@
 #include "tests/tap.h"
 #include "util/util.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
 static void test_errors(void)
@@ -58,6 +59,14 @@ static void test_text(void)
     CHECK_STR(buf, "1,000", "1,000");
     format_thousands(-1234567, buf, sizeof(buf));
     CHECK_STR(buf, "-1,234,567", "negative millions");
+    format_thousands(LLONG_MIN, buf, sizeof(buf));
+    CHECK_STR(buf, "-9,223,372,036,854,775,808", "the least long long");
+    format_thousands(LLONG_MAX, buf, sizeof(buf));
+    CHECK_STR(buf, "9,223,372,036,854,775,807", "the greatest");
+    format_thousands(-999, buf, sizeof(buf));
+    CHECK_STR(buf, "-999", "no separator before three digits");
+    format_thousands(1234567, buf, 6);
+    CHECK_STR(buf, "1,234", "cut to the buffer, ended");
 
     char *fixed = utf8_repair("ok \xc3\xa9 \xff end", 11);
     CHECK_STR(fixed, "ok \xc3\xa9 \xef\xbf\xbd end", "invalid bytes become U+FFFD");

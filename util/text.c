@@ -46,19 +46,27 @@ char *cp1252_to_utf8(const char *data, size_t len)
 
 void format_thousands(long long value, char *out, size_t size)
 {
-    char digits[32];
+    /* Written from the last digit back, without printf: a terminal table of millions of
+     * rows spells a number per row. */
+    char buf[48];
+    int at = (int)sizeof(buf) - 1, digits = 0;
     unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value
                                              : (unsigned long long)value;
-    int n = snprintf(digits, sizeof(digits), "%llu", magnitude);
-    char buf[48];
-    int o = 0;
+    buf[at] = '\0';
+    do {
+        if (digits > 0 && digits % 3 == 0)
+            buf[--at] = ',';
+        buf[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+        digits++;
+    } while (magnitude > 0);
     if (value < 0)
-        buf[o++] = '-';
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-    snprintf(out, size, "%s", buf);
+        buf[--at] = '-';
+    size_t len = sizeof(buf) - 1 - (size_t)at;
+    if (size == 0)
+        return;
+    if (len >= size)
+        len = size - 1;
+    memcpy(out, buf + at, len);
+    out[len] = '\0';
 }
