@@ -22,8 +22,6 @@
 #include <time.h>
 
 #define LOCATION_DB "/usr/share/libloc-location/location.db"
-/* Up to this many hosts are looked up one by one in the location database; more, and
- * reading all its networks (about a second) costs less. */
 
 /* An address as a number: IPv4 in the low 32 bits. */
 typedef unsigned __int128 lkey;

@@ -9,14 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The union of the open host sets the filters select, --label applied. */
-static enum tally_error open_hosts(struct store *store, const struct filters *f,
+/* The union of the open host sets the filters select, of one family (4 or 6) or both (0),
+ * --label applied. */
+static enum tally_error open_hosts(struct store *store, const struct filters *f, int family,
                                    struct hostset **out, struct tally_diag *diag)
 {
     static const char what[] = "cannot read the hosts";
     struct hostset *set = hostset_new();
     sqlite3_stmt *stmt;
-    enum tally_error err = filters_host_sets(store, f, "family, members", 0, what, &stmt, diag);
+    enum tally_error err = filters_host_sets(store, f, "family, members", family, what, &stmt,
+                                             diag);
     if (!err)
         err = hostset_add_rows(store, set, stmt, what, diag);
     if (!err)
@@ -62,16 +64,7 @@ static enum tally_error count_labels(struct store *store, const struct filters *
     if (in_place && (err = open_hosts_at_most(store, f, &at_most, diag)))
         return err;
     in_place = in_place && at_most > LABEL_HOST_LOOKUPS;
-    if (!in_place) {
-        err = open_hosts(store, f, &hosts, diag);
-    } else {
-        hosts = hostset_new();
-        err = filters_host_sets(store, f, "family, members", 6, what, &stmt, diag);
-        if (!err)
-            err = hostset_add_rows(store, hosts, stmt, what, diag);
-        sqlite3_finalize(stmt);
-        stmt = NULL;
-    }
+    err = open_hosts(store, f, in_place ? 6 : 0, &hosts, diag);
     if (!err)
         err = label_set_load(store, 1u << kind, in_place ? NULL : hosts, labels, diag);
     if (!err) {

@@ -234,8 +234,9 @@ static enum tally_error collect(struct store *store, const struct filters *f, in
         list->prefix = prefix;
         err = stream_sets4(store, f, prefix, list, diag);
     }
-    if (!err && (!in_place || !only4))
-        err = load_sets(store, f, only4 ? 4 : in_place ? 6 : with4 ? 0 : 6, set, diag);
+    /* The sets still to load: IPv6 alone when IPv4 was read in place. */
+    if (!err && !(in_place && only4))
+        err = load_sets(store, f, only4 ? 4 : with4 && !in_place ? 0 : 6, set, diag);
     if (!err)
         err = labels_apply_filter(store, f, &set, diag);
     if (!err && with4 && !in_place) {

@@ -70,6 +70,8 @@ static const char *display_cell(const struct table *t, size_t row, int col, stru
     return sb->buf;
 }
 
+/* Output gathered in a buffer and written in large pieces: a table of millions of rows
+ * is tens of millions of small pieces, each otherwise a locked stdio call. */
 struct text_out {
     FILE *file;
     size_t len;
@@ -179,8 +181,6 @@ static int looks_like_formula(const char *s)
     return *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
 }
 
-/* Delimited output gathered in a buffer and written in large pieces: a table of millions
- * of rows is tens of millions of small pieces, each otherwise a locked stdio call. */
 /* A byte of a delimited cell: control bytes other than tab and line feed (which the
  * caller handles) are written as \xHH, as the terminal table shows them, so that a value
  * cannot move the cursor, clear a screen or end a field. */

@@ -1089,14 +1089,9 @@ enum tally_error workbook_write(const char *path, const struct workbook_sheet *s
 {
     struct workbook_writer *w;
     size_t rows = (summary ? summary->nrows : 0) + (sources ? sources->nrows : 0);
-    for (int i = 0; i < nsheets; i++) {
-        const struct table *t = sheets[i].table;
-        if (t && t->ncols >= LXW_COL_MAX - 2 * WB_MAX_SERIES)
-            return diag_set(diag, TALLY_ERROR_LIMIT, "%s: table %s has more columns than a "
-                            "sheet holds", path, t->name);
-        if (t)
-            rows += wb_rows_written(t);
-    }
+    for (int i = 0; i < nsheets; i++)
+        if (sheets[i].table)
+            rows += wb_rows_written(sheets[i].table);
     enum tally_error err = workbook_begin(path, summary, sources, rows, &w, diag);
     for (int i = 0; i < nsheets && !err; i++)
         err = workbook_add(w, &sheets[i], NULL, diag);

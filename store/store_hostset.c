@@ -498,6 +498,7 @@ struct stored_set {
     uint32_t ncontainers, next;         /* containers, and the next to read */
     uint16_t *keys;                     /* per container: its upper 16 bits, */
     uint32_t *cards;                    /* how many addresses it holds, */
+    uint32_t *offsets;                  /* where it starts (NULL: not written), */
     unsigned char *runs;                /* and (a bit each) whether it is runs; or NULL */
     struct stored_set *filed;           /* the next set filed under the same key */
     unsigned char buf[BLOB_CHUNK];      /* last: not cleared */
@@ -548,7 +549,7 @@ static int stored_u32(struct stored_set *s, uint32_t *v)
  * must be where the containers follow one another. */
 static int stored_header(struct stored_set *s)
 {
-    uint32_t cookie, n, offset;
+    uint32_t cookie, n;
     if (!stored_u32(s, &cookie))
         return 0;
     int has_runs = (cookie & 0xffff) == SERIAL_COOKIE;
@@ -575,14 +576,12 @@ static int stored_header(struct stored_set *s)
     }
     if (has_runs && n < NO_OFFSET_THRESHOLD)
         return 1;
-    /* The offsets: the containers must start where the one before ends, which is checked
-     * as each is read; here only that they are in order within the blob. */
-    uint32_t last = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (!stored_u32(s, &offset) || offset < last || offset > (uint32_t)s->size)
+    /* The offsets: each container must start where the one before ends, which is checked
+     * as it is read (stored_container()). */
+    s->offsets = xcalloc(n + 1, sizeof(*s->offsets));
+    for (uint32_t i = 0; i < n; i++)
+        if (!stored_u32(s, &s->offsets[i]))
             return 0;
-        last = offset;
-    }
     return 1;
 }
 
@@ -594,6 +593,8 @@ static int stored_container(struct stored_set *s, uint32_t key, uint64_t *block,
                             struct counter *counter)
 {
     uint32_t i = s->next++;
+    if (s->offsets && s->offsets[i] != (uint32_t)s->at)
+        return -1;
     if (s->runs && (s->runs[i / 8] >> (i % 8)) & 1) {
         uint16_t nruns, start, length;
         if (!stored_u16(s, &nruns))
@@ -642,6 +643,7 @@ static void stored_close(struct stored_set *s)
         sqlite3_blob_close(s->blob);
     free(s->keys);
     free(s->cards);
+    free(s->offsets);
     free(s->runs);
 }
 

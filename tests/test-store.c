@@ -264,10 +264,12 @@ static void test_hostset_union(struct store *store)
 
     /* Sets CRoaring did not write are refused, each checked before it is used. A set built
      * by hand (no run containers, two containers of one address) reads; the same with its
-     * keys out of order, cut short, or longer, does not; nor do junk, nothing, or headers
-     * that claim more than they hold. */
+     * keys out of order, an offset wrong, cut short, or longer, does not; nor do junk,
+     * nothing, or headers that claim more than they hold. */
     static const struct { const char *members; const char *what; int ok; } sets[] = {
         { "X'3A300000020000000300000005000000180000001A00000001000200'", "a set by hand", 1 },
+        { "X'3A300000020000000300000005000000180000001900000001000200'",
+          "an offset not where its container starts", 0 },
         { "X'3A300000020000000500000003000000180000001A00000001000200'", "keys out of order",
           0 },
         { "X'3A300000020000000300000005000000180000001A000000010002'", "a byte short", 0 },
