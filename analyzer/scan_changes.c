@@ -654,7 +654,8 @@ static int winner_decides(const struct web_winner *w)
 }
 
 /* The changed services at port p from the winners of the sides' imports (web_winner),
- * merged by address; when a winner cannot decide, from the rows (rank_rows). */
+ * merged by address as they are read; when a winner cannot decide, those are dropped and
+ * the changes come from the rows (rank_rows). */
 static enum tally_error changed_at_port(struct store *store, const struct filters *f,
                                         struct comparison *c, const struct port_key *p,
                                         struct tally_diag *diag)
@@ -662,40 +663,37 @@ static enum tally_error changed_at_port(struct store *store, const struct filter
     const struct scan_list *l = &c->scans;
     struct web_winners **w = xcalloc(l->n + 1, sizeof(*w));
     struct web_winner *head = xcalloc(l->n + 1, sizeof(*head));
-    size_t *next = xcalloc(l->n + 1, sizeof(*next));
+    int *has = xcalloc(l->n + 1, sizeof(*has));
+    size_t listed = c->changed.n;
     enum tally_error err = TALLY_OK;
     int decided = 1;
     for (size_t i = 0; i < l->n && !err; i++) {
         if (!c->from.in[i] && !c->to.in[i])
             continue;
         err = web_winners_load(store, l->items[i].id, p->proto, p->port, &w[i], diag);
-        for (size_t k = 0; !err && decided && k < web_winners_count(w[i]); k++) {
-            web_winners_get(w[i], k, &head[i]);
-            decided = winner_decides(&head[i]);
-        }
-        if (!err && web_winners_count(w[i]) > 0)
-            web_winners_get(w[i], 0, &head[i]);
+        if (!err)
+            err = web_winners_next(w[i], &head[i], &has[i], diag);
+        if (!err && has[i])
+            decided = decided && winner_decides(&head[i]);
     }
-    if (!err && !decided)
-        err = rank_rows(store, f, c, p, diag);
     while (!err && decided) {
         const struct ip_addr *addr = NULL;
         struct choice ch[2][FIELD_COUNT] = { 0 };
         for (size_t i = 0; i < l->n; i++)
-            if (next[i] < web_winners_count(w[i]) &&
-                (!addr || compare_address(&head[i].addr, addr) < 0))
+            if (has[i] && (!addr || compare_address(&head[i].addr, addr) < 0))
                 addr = &head[i].addr;
         if (!addr)
             break;
         struct ip_addr at = *addr;
-        for (size_t i = 0; i < l->n; i++) {
-            if (next[i] >= web_winners_count(w[i]) || compare_address(&head[i].addr, &at) != 0)
+        for (size_t i = 0; i < l->n && !err; i++) {
+            if (!has[i] || compare_address(&head[i].addr, &at) != 0)
                 continue;
             choose_winner(ch[c->to.in[i] ? 1 : 0], &head[i]);
-            if (++next[i] < web_winners_count(w[i]))
-                web_winners_get(w[i], next[i], &head[i]);
+            err = web_winners_next(w[i], &head[i], &has[i], diag);
+            if (!err && has[i])
+                decided = decided && winner_decides(&head[i]);
         }
-        for (int k = 0; k < FIELD_COUNT; k++) {
+        for (int k = 0; k < FIELD_COUNT && !err; k++) {
             const struct choice *a = &ch[0][k], *b = &ch[1][k];
             if (!a->have || !b->have || strcmp(a->value, b->value) == 0)
                 continue;
@@ -705,9 +703,13 @@ static enum tally_error changed_at_port(struct store *store, const struct filter
     }
     for (size_t i = 0; i < l->n; i++)
         web_winners_free(w[i]);
+    if (!err && !decided) {
+        c->changed.n = listed;
+        err = rank_rows(store, f, c, p, diag);
+    }
     free(w);
     free(head);
-    free(next);
+    free(has);
     return err;
 }
 

@@ -434,6 +434,11 @@ static uint32_t name_index(const char *const *names, size_t n, const char *name)
 /* The bytes of one service in web_winner.winners, after its address. */
 #define WINNER_SIZE (3 * 4 + 1 + 2 * 8)
 
+static enum tally_error winners_damaged(struct tally_diag *diag)
+{
+    return diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
+}
+
 /* The web_winner row of entries[first .. end) (b's, in order): one (source, proto, port,
  * family). used (a flag per slot of b's names, all 0) and names (room for all of b's
  * names) are scratch space. */
@@ -589,7 +594,7 @@ enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned
     enum tally_error err = TALLY_OK;
     if ((family != 4 && family != 6) || len % size != 0 ||
         (names_len > 0 && dict[names_len - 1] != 0))
-        return diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
+        return winners_damaged(diag);
     const char *pr = intern(b, proto);
     if (b->n > 0 && (b->entries[0].proto != pr || b->entries[0].port != port))
         pick_flush(b);
@@ -607,12 +612,11 @@ enum tally_error web_pick_add(struct web_builder *b, const char *proto, unsigned
         for (int k = 0; k < 3; k++) {
             answer[k] = get32(p + at + alen + 4 * k);
             if (answer[k] > nnames)
-                err = diag_set(diag, TALLY_ERROR_DATABASE,
-                               "a web summary (web_winner) is damaged");
+                err = winners_damaged(diag);
         }
         /* The row's services are in address order, each once. */
         if (!err && at > 0 && addr_order(&last, &addr) >= 0)
-            err = diag_set(diag, TALLY_ERROR_DATABASE, "a web summary (web_winner) is damaged");
+            err = winners_damaged(diag);
         if (err)
             break;
         last = addr;
@@ -688,19 +692,26 @@ enum tally_error web_pick_write(struct store *store, struct web_builder *b)
 
 /* ---- reading one import's winners ---- */
 
-/* One web_winner row: its texts, and its services packed as written. */
+/* Services read from a winners blob at a time: the blob of a port of a scan of the whole
+ * Internet is tens of MB, which is read through this window rather than copied whole. */
+#define WINNER_WINDOW 2048
+
+/* One web_winner row: its texts, and a window on its services as written. */
 struct winner_part {
     int family;
     char *names;                /* the row's names, each ended by a 0 */
     const char **index;         /* the start of each */
     size_t nnames;
-    unsigned char *packed;
+    sqlite3_blob *blob;         /* the row's winners */
     size_t n;                   /* services */
+    unsigned char *window;      /* services first .. first + in_window */
+    size_t first, in_window;
 };
 
 struct web_winners {
     struct winner_part part[2]; /* IPv4, IPv6 */
     size_t nparts;
+    size_t reading, next;       /* the next service: part[reading]'s next-th */
 };
 
 static size_t part_size(const struct winner_part *p)
@@ -708,16 +719,14 @@ static size_t part_size(const struct winner_part *p)
     return (p->family == 4 ? 4 : 16) + WINNER_SIZE;
 }
 
-/* Reads a row into p: its names, and its winners straight from the table into p's own
- * buffer (a blob of millions of services read as a column would be copied twice more),
- * checking that every answer names one of its texts. */
-static int part_read(struct store *store, struct winner_part *p, sqlite3_stmt *row)
+/* Opens a row into p: its names, and its winners blob, whose length must be a whole
+ * number of services. */
+static int part_open(struct store *store, struct winner_part *p, sqlite3_stmt *row)
 {
     sqlite3_int64 rowid = sqlite3_column_int64(row, 0);
     int family = sqlite3_column_int(row, 1);
     const unsigned char *dict = sqlite3_column_blob(row, 2);
     size_t names_len = (size_t)sqlite3_column_bytes(row, 2);
-    sqlite3_blob *blob = NULL;
     p->family = family;
     if ((family != 4 && family != 6) || (names_len > 0 && dict[names_len - 1] != 0))
         return 0;
@@ -729,22 +738,31 @@ static int part_read(struct store *store, struct winner_part *p, sqlite3_stmt *r
     p->index = xmalloc((p->nnames + 1) * sizeof(*p->index));
     for (size_t i = 0, k = 0; i < names_len; i += strlen(p->names + i) + 1)
         p->index[k++] = p->names + i;
-    if (sqlite3_blob_open(store->db, "main", "web_winner", "winners", rowid, 0, &blob) !=
-        SQLITE_OK) {
-        sqlite3_blob_close(blob);
+    if (sqlite3_blob_open(store->db, "main", "web_winner", "winners", rowid, 0, &p->blob) !=
+        SQLITE_OK)
         return 0;
-    }
-    size_t len = (size_t)sqlite3_blob_bytes(blob);
-    p->packed = xmalloc(len + 1);
-    int read = len == 0 || sqlite3_blob_read(blob, p->packed, (int)len, 0) == SQLITE_OK;
-    sqlite3_blob_close(blob);
-    if (!read || len % part_size(p) != 0)
+    size_t len = (size_t)sqlite3_blob_bytes(p->blob);
+    if (len % part_size(p) != 0)
         return 0;
     p->n = len / part_size(p);
-    size_t alen = family == 4 ? 4 : 16;
-    for (size_t i = 0; i < p->n; i++)
+    p->window = xmalloc(WINNER_WINDOW * part_size(p));
+    return 1;
+}
+
+/* Reads the window that starts at service first, checking that every answer in it names
+ * one of the row's texts. */
+static int part_fill(struct winner_part *p, size_t first)
+{
+    size_t size = part_size(p), alen = p->family == 4 ? 4 : 16;
+    size_t count = p->n - first < WINNER_WINDOW ? p->n - first : WINNER_WINDOW;
+    if (sqlite3_blob_read(p->blob, p->window, (int)(count * size), (int)(first * size)) !=
+        SQLITE_OK)
+        return 0;
+    p->first = first;
+    p->in_window = count;
+    for (size_t i = 0; i < count; i++)
         for (int k = 0; k < 3; k++)
-            if (get32(p->packed + i * part_size(p) + alen + 4 * k) > p->nnames)
+            if (get32(p->window + i * size + alen + 4 * k) > p->nnames)
                 return 0;
     return 1;
 }
@@ -753,10 +771,11 @@ void web_winners_free(struct web_winners *w)
 {
     if (!w)
         return;
-    for (size_t i = 0; i < w->nparts; i++) {
+    for (size_t i = 0; i < 2; i++) {
         free(w->part[i].names);
         free(w->part[i].index);
-        free(w->part[i].packed);
+        sqlite3_blob_close(w->part[i].blob);
+        free(w->part[i].window);
     }
     free(w);
 }
@@ -777,10 +796,9 @@ enum tally_error web_winners_load(struct store *store, int64_t source, const cha
         sqlite3_bind_int64(stmt, 3, port);
         while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
             struct winner_part *p = &w->part[w->nparts];
-            if (w->nparts == 2 || !part_read(store, p, stmt) ||
+            if (w->nparts == 2 || !part_open(store, p, stmt) ||
                 (w->nparts == 1 && w->part[0].family == p->family))
-                err = diag_set(diag, TALLY_ERROR_DATABASE,
-                               "a web summary (web_winner) is damaged");
+                err = winners_damaged(diag);
             w->nparts += w->nparts < 2;
         }
     }
@@ -800,23 +818,22 @@ enum tally_error web_winners_load(struct store *store, int64_t source, const cha
     return err;
 }
 
-size_t web_winners_count(const struct web_winners *w)
+enum tally_error web_winners_next(struct web_winners *w, struct web_winner *out, int *got,
+                                  struct tally_diag *diag)
 {
-    size_t n = 0;
-    for (size_t i = 0; w && i < w->nparts; i++)
-        n += w->part[i].n;
-    return n;
-}
-
-void web_winners_get(const struct web_winners *w, size_t i, struct web_winner *out)
-{
-    const struct winner_part *p = &w->part[0];
-    if (i >= p->n) {
-        i -= p->n;
-        p = &w->part[1];
+    *got = 0;
+    while (w && w->reading < w->nparts && w->next >= w->part[w->reading].n) {
+        w->reading++;
+        w->next = 0;
     }
+    if (!w || w->reading >= w->nparts)
+        return TALLY_OK;
+    struct winner_part *p = &w->part[w->reading];
+    size_t i = w->next++;
+    if ((i < p->first || i >= p->first + p->in_window) && !part_fill(p, i))
+        return winners_damaged(diag);
     size_t alen = p->family == 4 ? 4 : 16;
-    const unsigned char *at = p->packed + i * part_size(p);
+    const unsigned char *at = p->window + (i - p->first) * part_size(p);
     uint32_t answer[3];
     for (int k = 0; k < 3; k++)
         answer[k] = get32(at + alen + 4 * k);
@@ -830,6 +847,8 @@ void web_winners_get(const struct web_winners *w, size_t i, struct web_winner *o
         .stack_aspnet = (flags & 4) != 0,
         .app_seen = get64(at + alen + 13), .stack_seen = get64(at + alen + 21) };
     memcpy(out->addr.bytes, at, alen);
+    *got = 1;
+    return TALLY_OK;
 }
 
 /* Rows of sql (an INSERT of source_id, proto, port, app, stack, service, services): how

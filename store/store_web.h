@@ -34,16 +34,19 @@ struct web_winner {
     int64_t app_seen, stack_seen;
 };
 
-/* One import's winners of one (proto, port), IPv4 then IPv6, each in address order. */
+/* One import's winners of one (proto, port), IPv4 then IPv6, each in address order, read
+ * a window at a time. */
 struct web_winners;
-/* Reads them into *out (none when the import has no web answer there);
+/* Opens them into *out (none when the import has no web answer there);
  * TALLY_ERROR_DATABASE, with diag filled, when they cannot be read or are damaged. */
 enum tally_error web_winners_load(struct store *store, int64_t source, const char *proto,
                                   unsigned port, struct web_winners **out,
                                   struct tally_diag *diag);
 void web_winners_free(struct web_winners *w);      /* accepts NULL */
-size_t web_winners_count(const struct web_winners *w);
-/* The i-th service (i < web_winners_count()); its texts live as long as w. */
-void web_winners_get(const struct web_winners *w, size_t i, struct web_winner *out);
+/* The next service into *out, *got set to 1, or *got 0 when there is none left (w may be
+ * NULL); TALLY_ERROR_DATABASE when it cannot be read or is damaged. Its texts live as long
+ * as w. */
+enum tally_error web_winners_next(struct web_winners *w, struct web_winner *out, int *got,
+                                  struct tally_diag *diag);
 
 #endif

@@ -311,6 +311,35 @@ check_exit "an answer naming a text its row lacks: changed-services fails" 3 \
 check "saying the summary is damaged" \
     grep -q "a web summary (web_winner) is damaged" "$TMP/exit.err"
 
+# Winners are read a window of services at a time: damage far into a long row is found
+# as well. Two scans of 5,000 web servers, 10.0.0.0 to 10.0.19.135, where 10.0.0.7 and
+# the 4,001st server changed their Server.
+LONG="$TMP/long.db"
+for scan in a b; do
+    awk -v scan=$scan 'BEGIN {
+        print "#masscan"
+        for (i = 0; i < 5000; i++) {
+            host = sprintf("10.0.%d.%d", int(i / 256), i % 256)
+            server = (scan == "b" && (i == 7 || i == 4000)) ? "Apache" : "nginx"
+            printf "open tcp 80 %s 1389312000\n", host
+            printf "banner tcp 80 %s 1389312000 http HTTP/1.1 200 OK\\x0d\\x0aServer: %s\\x0d\\x0a\n", host, server
+        }
+        print "# end" }' >"$TMP/long-$scan.oL"
+    "$TALLY" -d "$LONG" import "$TMP/long-$scan.oL" 2>/dev/null
+done
+check_eq "changed-services over two long rows" \
+    "$("$TALLY" -d "$LONG" show changed-services --format csv)" \
+    "host,proto,port,field,before,after
+10.0.0.7,tcp,80,server,nginx,Apache
+10.0.15.160,tcp,80,server,nginx,Apache"
+# The app answer of service 4,500 (4 address bytes, then the answer) names text 2^31.
+"$SQLITE3" "$LONG" "UPDATE web_winner SET winners = substr(winners, 1, 4500 * 33 + 4) ||
+                    x'00000080' || substr(winners, 4500 * 33 + 9) WHERE source_id = 1"
+check_exit "an answer naming a missing text at service 4,500: changed-services fails" 3 \
+    "$TALLY" -d "$LONG" show changed-services
+check "saying the summary is damaged" \
+    grep -q "a web summary (web_winner) is damaged" "$TMP/exit.err"
+
 # ---- forget ----
 
 check "forget the second scan" "$TALLY" -d "$MULTI" forget 2
