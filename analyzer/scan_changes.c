@@ -977,6 +977,7 @@ struct table *changes_table(const struct comparison *c, const struct filters *f,
     table_add_column(t, "disappeared", COLUMN_INTEGER);
     table_add_column(t, "changed", COLUMN_INTEGER);
     table_add_column(t, "kept", COLUMN_INTEGER);
+    table_stream_rows(t, f->stream);    /* the rows come in order: final once added */
     for (size_t i = 0; i < shown; i++) {
         const struct change_row *r = &rows->items[order[i]];
         const char *proto = c->ports[r->port].proto;
