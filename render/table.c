@@ -49,18 +49,25 @@ struct slot {
     unsigned char *state;
 };
 
-static struct slot slot_at(const struct table *t, size_t row, int col)
+/* The chunk that holds row, and the row's place in it. */
+static struct table_chunk *chunk_of(const struct table *t, size_t row, size_t *i)
 {
-    size_t k, i;
+    size_t k;
     if (row < TABLE_GROWN_ROWS) {
         size_t q = row / TABLE_FIRST_ROWS + 1;  /* chunk k starts at 16 * (2^k - 1) */
         k = (size_t)(63 - __builtin_clzll((unsigned long long)q));
-        i = row - TABLE_FIRST_ROWS * (((size_t)1 << k) - 1);
+        *i = row - TABLE_FIRST_ROWS * (((size_t)1 << k) - 1);
     } else {
         k = TABLE_GROWING + (row - TABLE_GROWN_ROWS) / TABLE_CHUNK_ROWS;
-        i = (row - TABLE_GROWN_ROWS) % TABLE_CHUNK_ROWS;
+        *i = (row - TABLE_GROWN_ROWS) % TABLE_CHUNK_ROWS;
     }
-    struct table_chunk *c = t->chunks[k];
+    return t->chunks[k];
+}
+
+static struct slot slot_at(const struct table *t, size_t row, int col)
+{
+    size_t i;
+    struct table_chunk *c = chunk_of(t, row, &i);
     i += (size_t)col * c->rows;
     return (struct slot){ &c->values[i], &c->state[i] };
 }
@@ -81,6 +88,7 @@ static struct table_chunk *chunk_new(int ncols, size_t rows)
     }
     c->values = p;
     c->state = (unsigned char *)(c->values + cells);
+    memset(c->state, 0, cells);         /* every cell empty until it is set */
     return c;
 }
 
@@ -98,6 +106,19 @@ static void drop_text(struct table *t, struct slot s, int col)
     *s.state = 0;
 }
 
+/* Frees the strings a chunk's cells own (its cells past the table's last row are empty). */
+static void chunk_free_texts(const struct table *t, struct table_chunk *chunk)
+{
+    for (int c = 0; c < t->ncols; c++) {
+        if (!column_is_text(&t->cols[c]))
+            continue;
+        size_t first = (size_t)c * chunk->rows;
+        for (size_t i = first; i < first + chunk->rows; i++)
+            if (chunk->state[i] == CELL_SET)
+                free(chunk->values[i].text);
+    }
+}
+
 struct table *table_new(const char *name, const char *title)
 {
     struct table *t = xcalloc(1, sizeof(*t));
@@ -111,18 +132,9 @@ void table_free(struct table *t)
 {
     if (!t)
         return;
-    for (int c = 0; c < t->ncols; c++) {
-        if (!column_is_text(&t->cols[c]))
-            continue;
-        for (size_t r = t->written; r < t->nrows; r++) {
-            struct slot s = slot_at(t, r, c);
-            if (owns_text(t, c, *s.state))
-                free(s.value->text);
-        }
-    }
     for (size_t k = 0; k < t->nchunks; k++) {
         if (t->chunks[k])
-            free(t->chunks[k]->values);
+            chunk_free_texts(t, t->chunks[k]);
         free(t->chunks[k]);
     }
     free(t->chunks);
@@ -204,19 +216,10 @@ void table_stream_rows(struct table *t, const struct table_stream *stream)
  * the stream: their strings and chunks are freed. */
 static void stream_chunks(struct table *t, size_t end)
 {
-    size_t first = t->written;
     table_stream_write(t, end);
-    for (int c = 0; c < t->ncols; c++) {
-        if (!column_is_text(&t->cols[c]))
-            continue;
-        for (size_t r = first; r < end; r++) {
-            struct slot s = slot_at(t, r, c);
-            if (owns_text(t, c, *s.state))
-                free(s.value->text);
-        }
-    }
     for (size_t k = 0; k < t->nchunks; k++) {
         if (t->chunks[k]) {
+            chunk_free_texts(t, t->chunks[k]);
             free(t->chunks[k]->values);
             free(t->chunks[k]);
             t->chunks[k] = NULL;
@@ -238,8 +241,6 @@ size_t table_add_row(struct table *t)
         t->chunks[k] = chunk_new(t->ncols, rows);
         t->nchunks++;
     }
-    for (int c = 0; c < t->ncols; c++)
-        *slot_at(t, row, c).state = 0;
     return t->nrows++;
 }
 

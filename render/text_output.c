@@ -210,6 +210,8 @@ static void write_delimited_cell(const struct table *t, size_t r, int c, char se
 {
     char buf[64];
     const char *s = table_text(t, r, c, buf, sizeof(buf));
+    if (!*s)
+        return;                 /* empty (a column of millions may be mostly empty) */
     /* Numbers and times are written plainly: digits, signs, points, letters, colons. */
     if (!column_is_text(&t->cols[c])) {
         out_str(o, s);
