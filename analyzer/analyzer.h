@@ -128,6 +128,10 @@ enum tally_error analysis_run(const struct analysis *a, struct store *store,
                               struct tally_diag *diag);
 /* Whether the database holds data the analysis reads, on either backend. */
 int analysis_has_data(const struct analysis *a, struct store *store);
+/* Keeps each kind of imported address labels flattened in the database, as the analyses
+ * read them (analyzer/labels.c): run after imports and forgets change them; a kind whose
+ * flattened ranges are current is left as it is. */
+enum tally_error labels_keep_flattened(struct store *store, struct tally_diag *diag);
 
 /* ---- on a ClickHouse database (analyzer/clickhouse_scan.c) ---- */
 

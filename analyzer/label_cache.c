@@ -1,11 +1,14 @@
-/* label_cache.c: the flattened AS or country labels of a location database, kept in
- * $XDG_CACHE_HOME/tally (or ~/.cache/tally) as location-KIND.cache and read back only when
- * made from the same file. The file is written whole under a temporary name and renamed,
- * so a reader sees an old cache or a new one; reading checks every count against the
- * file's size and every range and label id, and anything amiss reads as no cache.
+/* label_cache.c: flattened labels as bytes, and the AS or country labels of a location
+ * database kept so in $XDG_CACHE_HOME/tally (or ~/.cache/tally) as location-KIND.cache,
+ * read back only when made from the same file. The file is written whole under a
+ * temporary name and renamed, so a reader sees an old cache or a new one; reading checks
+ * every count against the bytes' length and every range and label id, and anything amiss
+ * reads as no cache. The imported labels are kept in the same layout in the database
+ * (store_label.c's label_index).
  *
- * Layout, in the machine's byte order: the magic line; the database's device, inode, size,
- * modification seconds and nanoseconds; the counts n4, n6, nlabels and the length of the
+ * Layout, in the machine's byte order: the magic line; five words of key (for a location
+ * database its device, inode, size, modification seconds and nanoseconds); the counts n4,
+ * n6, nlabels and the length of the
  * texts (eight bytes each); n4 IPv4 ranges (first, last, id: four bytes each); n6 IPv6
  * ranges (first, last: sixteen bytes each, id: four); the texts: per label its name and
  * its detail (empty: none), then the origin, each ended by a 0. */
@@ -22,7 +25,7 @@
 
 static const char magic[] = "tally location labels 1\n";
 #define MAGIC_LEN (sizeof(magic) - 1)
-#define KEY_WORDS 5
+#define KEY_WORDS LABEL_CACHE_KEY_WORDS
 #define COUNT_WORDS 4
 #define HEAD_LEN (MAGIC_LEN + 8 * (KEY_WORDS + COUNT_WORDS))
 #define SEG4_LEN 12
@@ -112,11 +115,10 @@ void label_cached_release(struct label_cached *c)
     memset(c, 0, sizeof(*c));
 }
 
-/* Parses a cache read whole, checking it all; 1 when it holds labels for key. */
-static int parse(const unsigned char *data, size_t len, const uint64_t key[KEY_WORDS],
-                 struct label_cached *out)
+int label_cache_decode(const unsigned char *data, size_t len,
+                       const uint64_t key[LABEL_CACHE_KEY_WORDS], struct label_cached *out)
 {
-    if (memcmp(data, magic, MAGIC_LEN) != 0)
+    if (len < HEAD_LEN || memcmp(data, magic, MAGIC_LEN) != 0)
         return 0;
     const unsigned char *p = data + MAGIC_LEN;
     for (int i = 0; i < KEY_WORDS; i++, p += 8)
@@ -202,7 +204,7 @@ int label_cache_read(const char *location_db, const char *kind, struct label_cac
         size_t len = 0;
         unsigned char *data = read_whole(path, &len);
         if (data)
-            found = parse(data, len, key, out);
+            found = label_cache_decode(data, len, key, out);
         free(data);
         free(path);
     }
@@ -215,15 +217,9 @@ static void put64(struct strbuf *sb, uint64_t v)
     strbuf_add(sb, &v, 8);
 }
 
-void label_cache_write(const char *location_db, const char *kind,
-                       const struct label_cached *in)
+unsigned char *label_cache_encode(const uint64_t key[LABEL_CACHE_KEY_WORDS],
+                                  const struct label_cached *in, size_t *len)
 {
-    uint64_t key[KEY_WORDS];
-    char *dir = cache_dir(1);
-    if (!dir || !database_key(location_db, key)) {
-        free(dir);
-        return;
-    }
     struct strbuf text, sb;
     strbuf_init(&text);
     strbuf_init(&sb);
@@ -252,26 +248,40 @@ void label_cache_write(const char *location_db, const char *kind,
         strbuf_add(&sb, &id, 4);
     }
     strbuf_add(&sb, text.buf, text.len);
+    strbuf_release(&text);
+    *len = sb.len;
+    return (unsigned char *)strbuf_detach(&sb);
+}
 
+void label_cache_write(const char *location_db, const char *kind,
+                       const struct label_cached *in)
+{
+    uint64_t key[KEY_WORDS];
+    char *dir = cache_dir(1);
+    if (!dir || !database_key(location_db, key)) {
+        free(dir);
+        return;
+    }
+    size_t len = 0;
+    unsigned char *data = label_cache_encode(key, in, &len);
     char *path = cache_path(dir, kind);
     char *temp = xasprintf("%s.XXXXXX", path);
     int fd = mkstemp(temp);
     if (fd >= 0) {
         size_t done = 0;
-        while (done < sb.len) {
-            ssize_t n = write(fd, sb.buf + done, sb.len - done);
+        while (done < len) {
+            ssize_t n = write(fd, data + done, len - done);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
                 break;
             done += (size_t)n;
         }
-        if (close(fd) != 0 || done != sb.len || rename(temp, path) != 0)
+        if (close(fd) != 0 || done != len || rename(temp, path) != 0)
             unlink(temp);
     }
     free(temp);
     free(path);
     free(dir);
-    strbuf_release(&text);
-    strbuf_release(&sb);
+    free(data);
 }

@@ -1,7 +1,8 @@
-/* label_cache.h: the AS and country labels read from the location database, kept in a
- * file of the user's cache directory once flattened (analyzer/label_cache.c), so that an
- * analysis reads them in milliseconds instead of walking every network of the database.
- * Internal to analyzer/labels.c. */
+/* label_cache.h: flattened labels kept as bytes (analyzer/label_cache.c): the AS and
+ * country labels read from the location database, in a file of the user's cache
+ * directory, and the imported labels, in the database, so that an analysis reads them in
+ * milliseconds instead of walking every network or range again. Internal to
+ * analyzer/labels.c. */
 #ifndef TALLY_LABEL_CACHE_H
 #define TALLY_LABEL_CACHE_H
 
@@ -29,6 +30,15 @@ struct label_cached {
     size_t nlabels;
     char *origin;
 };
+
+/* Flattened labels as bytes (label_cache.c gives the layout), checked against a key of
+ * five words when read back: decoding gives 1, and *out, when the bytes are whole and were
+ * encoded with this key, else 0 with nothing allocated. */
+#define LABEL_CACHE_KEY_WORDS 5
+unsigned char *label_cache_encode(const uint64_t key[LABEL_CACHE_KEY_WORDS],
+                                  const struct label_cached *in, size_t *len);
+int label_cache_decode(const unsigned char *data, size_t len,
+                       const uint64_t key[LABEL_CACHE_KEY_WORDS], struct label_cached *out);
 
 /* Fills *out from the cache of the labels of kind ("asn", "country") made from the
  * location database at path, when there is one made from this very file (the same

@@ -7,6 +7,7 @@
  * cache (analyzer/label_cache.c) once every network of it has been read. */
 #include "analyzer/labels.h"
 #include "analyzer/label_cache.h"
+#include "store/store_label.h"
 
 #include <fnmatch.h>
 #include <glib.h>
@@ -232,54 +233,134 @@ static void index_finish(struct label_index *idx)
 /* ---- reading ---- */
 
 /* The newest import of each publisher and family of one kind: (provider, family,
- * source_id) rows, read without sorting every range (the label_current view's GROUP BY
- * does). */
+ * source_id) rows, by provider and family, found a publisher and family at a time in
+ * label_range_by_kind rather than by reading every range (the label_current view's GROUP
+ * BY does). */
 struct newest {
     char *provider;
     int family;
     long long source;
 };
 
+static void newest_release(struct newest *newest, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(newest[i].provider);
+    free(newest);
+}
+
 static enum tally_error newest_sources(struct store *store, enum label_kind kind,
                                        struct newest **out, size_t *n, struct tally_diag *diag)
 {
-    static const char sql[] =
-        "SELECT DISTINCT provider, family, source_id FROM label_range WHERE kind = ?";
-    sqlite3_stmt *stmt = NULL;
+    static const char next_sql[] =
+        "SELECT provider, family FROM label_range WHERE kind = ?1 AND "
+        "(provider, family) > (?2, ?3) ORDER BY provider, family LIMIT 1";
+    static const char max_sql[] =
+        "SELECT MAX(source_id) FROM label_range WHERE kind = ? AND provider = ? AND family = ?";
+    sqlite3_stmt *next = NULL, *max = NULL;
     size_t alloc = 0;
-    int rc;
+    int rc = SQLITE_ERROR;
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK)
-        return store_fail(store, diag, "cannot read address labels");
-    sqlite3_bind_text(stmt, 1, kind_names[kind], -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *provider = (const char *)sqlite3_column_text(stmt, 0);
-        int family = sqlite3_column_int(stmt, 1);
-        long long source = sqlite3_column_int64(stmt, 2);
-        size_t i;
-        for (i = 0; i < *n; i++)
-            if ((*out)[i].family == family && strcmp((*out)[i].provider, provider) == 0)
-                break;
-        if (i < *n) {
-            if (source > (*out)[i].source)
-                (*out)[i].source = source;
-            continue;
-        }
+    if (sqlite3_prepare_v2(store_db(store), next_sql, -1, &next, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(store_db(store), max_sql, -1, &max, NULL) != SQLITE_OK)
+        goto done;
+    sqlite3_bind_text(next, 1, kind_names[kind], -1, SQLITE_STATIC);
+    sqlite3_bind_text(next, 2, "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(next, 3, -1);
+    while ((rc = sqlite3_step(next)) == SQLITE_ROW) {
+        const char *provider = (const char *)sqlite3_column_text(next, 0);
         if (*n == alloc) {
             alloc = alloc ? 2 * alloc : 8;
             *out = xrealloc(*out, alloc * sizeof(**out));
         }
-        (*out)[(*n)++] = (struct newest){ xstrdup(provider), family, source };
+        struct newest *at = &(*out)[(*n)++];
+        *at = (struct newest){ xstrdup(provider ? provider : ""), sqlite3_column_int(next, 1),
+                               0 };
+        sqlite3_reset(max);
+        sqlite3_bind_text(max, 1, kind_names[kind], -1, SQLITE_STATIC);
+        sqlite3_bind_text(max, 2, at->provider, -1, SQLITE_STATIC);
+        sqlite3_bind_int(max, 3, at->family);
+        if (sqlite3_step(max) != SQLITE_ROW) {
+            rc = SQLITE_ERROR;
+            break;
+        }
+        at->source = sqlite3_column_int64(max, 0);
+        sqlite3_reset(next);
+        sqlite3_bind_text(next, 2, at->provider, -1, SQLITE_STATIC);
+        sqlite3_bind_int(next, 3, at->family);
     }
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot read address labels");
+
+done:
+    sqlite3_finalize(next);
+    sqlite3_finalize(max);
+    if (rc == SQLITE_DONE)
+        return TALLY_OK;
+    newest_release(*out, *n);
+    *out = NULL;
+    *n = 0;
+    return store_fail(store, diag, "cannot read address labels");
+}
+
+/* What the flattened ranges of a kind are made from, as label_index.sources keeps it. */
+static char *newest_text(const struct newest *newest, size_t n)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    for (size_t i = 0; i < n; i++)
+        strbuf_addf(&sb, "%s%s/%d/%lld", i ? "," : "", newest[i].provider, newest[i].family,
+                    newest[i].source);
+    return strbuf_detach(&sb);
+}
+
+/* The key label_index's ranges are encoded with: this machine's byte order, so that a
+ * database moved to another reads the ranges again instead. */
+static const uint64_t stored_key[LABEL_CACHE_KEY_WORDS] = { 0x0102030405060708u, 0, 0, 0, 0 };
+
+/* Fills idx, new, with the ranges of c (which it takes). */
+static void index_take(struct label_index *idx, struct label_cached *c)
+{
+    idx->v4 = c->v4;
+    idx->n4 = c->n4;
+    idx->v6 = c->v6;
+    idx->n6 = c->n6;
+    idx->label = c->label;
+    idx->detail = c->detail;
+    idx->nlabels = idx->alloc = c->nlabels;
+    free(idx->origin);
+    idx->origin = c->origin;
+    g_hash_table_destroy(idx->ids);
+    idx->ids = NULL;
+}
+
+/* Fills idx, new, from label_index when it was flattened from the imports `made_from`
+ * names; 1 then, else 0. */
+static int index_from_stored(struct store *store, enum label_kind kind, const char *made_from,
+                             struct label_index *idx)
+{
+    char *sources = NULL;
+    unsigned char *ranges = NULL;
+    size_t len = 0;
+    struct label_cached c;
+    struct tally_diag ignored;
+    int found = 0;
+    /* Anything amiss (an older schema, a damaged row) reads the ranges instead. */
+    if (store_label_index_get(store, kind_names[kind], &sources, &ranges, &len, &ignored) ==
+            TALLY_OK && sources && strcmp(sources, made_from) == 0 &&
+        label_cache_decode(ranges, len, stored_key, &c)) {
+        index_take(idx, &c);
+        found = 1;
+    }
+    free(sources);
+    free(ranges);
+    return found;
 }
 
 /* The imported ranges of one kind (the newest import of each publisher and family, as
  * the label_current view says). */
 static enum tally_error load_imported(struct store *store, enum label_kind kind,
-                                      struct label_index *idx, struct tally_diag *diag)
+                                      int stored, struct label_index *idx,
+                                      struct tally_diag *diag)
 {
     static const char sql[] =
         "SELECT first, last, label, detail, general, rowid FROM label_range "
@@ -293,6 +374,13 @@ static enum tally_error load_imported(struct store *store, enum label_kind kind,
     strbuf_init(&origin);
     if (err)
         goto done;
+    if (stored) {
+        char *made_from = newest_text(newest, nnewest);
+        int found = index_from_stored(store, kind, made_from, idx);
+        free(made_from);
+        if (found)
+            goto done;
+    }
     if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(store_db(store), origin_sql, -1, &origin_stmt, NULL) != SQLITE_OK) {
         err = store_fail(store, diag, "cannot read address labels");
@@ -340,9 +428,7 @@ static enum tally_error load_imported(struct store *store, enum label_kind kind,
 done:
     sqlite3_finalize(stmt);
     sqlite3_finalize(origin_stmt);
-    for (size_t i = 0; i < nnewest; i++)
-        free(newest[i].provider);
-    free(newest);
+    newest_release(newest, nnewest);
     strbuf_release(&origin);
     return err;
 }
@@ -530,17 +616,7 @@ static int index_from_cache(struct label_index *idx, const char *path, enum labe
     struct label_cached c;
     if (!label_cache_read(path, kind_names[kind], &c))
         return 0;
-    idx->v4 = c.v4;
-    idx->n4 = c.n4;
-    idx->v6 = c.v6;
-    idx->n6 = c.n6;
-    idx->label = c.label;
-    idx->detail = c.detail;
-    idx->nlabels = idx->alloc = c.nlabels;
-    free(idx->origin);
-    idx->origin = c.origin;
-    g_hash_table_destroy(idx->ids);
-    idx->ids = NULL;
+    index_take(idx, &c);
     return 1;
 }
 
@@ -566,7 +642,7 @@ enum tally_error label_set_load(struct store *store, unsigned which, struct host
         if (k != LABEL_PROVIDER && !kind_imported(store, (enum label_kind)k))
             located[k] = set->index[k];
         else
-            err = load_imported(store, (enum label_kind)k, set->index[k], diag);
+            err = load_imported(store, (enum label_kind)k, 1, set->index[k], diag);
     }
     /* The location database's labels: from the cache when it holds them, else read, and
      * kept in the cache when every network was. */
@@ -593,6 +669,46 @@ void label_set_release(struct label_set *set)
         index_free(set->index[k]);
         set->index[k] = NULL;
     }
+}
+
+enum tally_error labels_keep_flattened(struct store *store, struct tally_diag *diag)
+{
+    enum tally_error err = TALLY_OK;
+    for (int k = 0; k < LABEL_KINDS && !err; k++) {
+        const char *kind = kind_names[k];
+        struct newest *newest = NULL;
+        size_t nnewest = 0;
+        char *sources = NULL, *made_from = NULL;
+        unsigned char *ranges = NULL;
+        size_t len = 0;
+        err = newest_sources(store, (enum label_kind)k, &newest, &nnewest, diag);
+        if (!err)
+            err = store_label_index_get(store, kind, &sources, &ranges, &len, diag);
+        if (!err && nnewest == 0) {
+            if (sources)
+                err = store_label_index_put(store, kind, NULL, NULL, 0, diag);
+        } else if (!err) {
+            made_from = newest_text(newest, nnewest);
+            if (!sources || strcmp(sources, made_from) != 0) {
+                struct label_index *idx = index_new();
+                err = load_imported(store, (enum label_kind)k, 0, idx, diag);
+                if (!err) {
+                    index_finish(idx);
+                    struct label_cached c = index_contents(idx);
+                    size_t n = 0;
+                    unsigned char *data = label_cache_encode(stored_key, &c, &n);
+                    err = store_label_index_put(store, kind, made_from, data, n, diag);
+                    free(data);
+                }
+                index_free(idx);
+            }
+        }
+        newest_release(newest, nnewest);
+        free(made_from);
+        free(sources);
+        free(ranges);
+    }
+    return err;
 }
 
 /* ---- lookups ---- */
@@ -715,12 +831,19 @@ int label_index_cover_next(const struct label_index *idx, struct label_walk *wal
                            const struct ip_addr *net, int prefix)
 {
     lkey lo, hi;
-    subnet_bounds(net, prefix, &lo, &hi);
     if (net->family == 4) {
-        while (walk->i4 < idx->n4 && idx->v4[walk->i4].last < lo)
+        /* Millions of subnets, most of them without a label: those are told apart here,
+         * in 32 bits, before any range is compared in full. */
+        uint32_t lo4 = ip_v4_value(net);
+        uint32_t hi4 = lo4 | (prefix >= 32 ? 0 : prefix <= 0 ? UINT32_MAX
+                                                             : UINT32_MAX >> prefix);
+        while (walk->i4 < idx->n4 && idx->v4[walk->i4].last < lo4)
             walk->i4++;
-        return cover_from(idx, 1, walk->i4, lo, hi);
+        if (walk->i4 >= idx->n4 || idx->v4[walk->i4].first > hi4)
+            return -1;
+        return cover_from(idx, 1, walk->i4, lo4, hi4);
     }
+    subnet_bounds(net, prefix, &lo, &hi);
     while (walk->i6 < idx->n6 && idx->v6[walk->i6].last < lo)
         walk->i6++;
     return cover_from(idx, 0, walk->i6, lo, hi);

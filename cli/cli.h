@@ -68,6 +68,10 @@ int cli_filter_option(const char *command, struct filters *f, int opt, const cha
 enum tally_error cli_open_store(struct cli *cli, struct store **store,
                                 struct tally_diag *diag);
 
+/* After an import or a forget: keeps the imported address labels flattened for the
+ * analyses (labels_keep_flattened()); failing to is a warning, not an error. */
+void keep_labels_flattened(struct store *store);
+
 /* ---- the status line (progress.c) ---- */
 
 /* --progress: when the status line is drawn (auto: when stderr is a terminal). */

@@ -1,6 +1,8 @@
 /* cmd_import.c: `tally import`: each file in its own transaction, one summary line each,
- * and the status line (progress.c) while a file is read. */
+ * the status line (progress.c) while a file is read, and the address labels kept
+ * flattened once the files are in (also after `forget`). */
 #include "cli/cli.h"
+#include "store/clickhouse.h"
 
 #include <string.h>
 
@@ -88,6 +90,20 @@ static const char flow_timeout_help[] =
     "  every protocol, or tcp=SECONDS,udp=SECONDS (udp also for ICMP and the others);\n"
     "  0 never. Default tcp=300,udp=60.\n";
 
+void keep_labels_flattened(struct store *store)
+{
+    struct tally_diag diag;
+    char message[1100];
+    if (!store || store_is_clickhouse(store))
+        return;
+    diag_clear(&diag);
+    if (labels_keep_flattened(store, &diag) != TALLY_OK) {
+        diag_format(&diag, message, sizeof(message));
+        fprintf(stderr, "tally: warning: address labels not kept flattened (the analyses read "
+                "them more slowly): %s\n", message);
+    }
+}
+
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -105,7 +121,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     struct import_options opt = { .tz = "UTC" };
     struct store *store = NULL;
     struct tally_diag diag;
-    int c, status = 0;
+    int c, status = 0, imported = 0;
 
     while ((c = getopt_long(argc, argv, "+:f:", options, NULL)) != -1) {
         switch (c) {
@@ -154,7 +170,10 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             break;
         }
         print_summary(strcmp(argv[i], "-") == 0 ? "(stdin)" : argv[i], &result, cli->quiet);
+        imported++;
     }
+    if (imported)
+        keep_labels_flattened(store);
     store_close(store);
     return status;
 }

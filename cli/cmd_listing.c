@@ -98,6 +98,7 @@ int cmd_forget(struct cli *cli, int argc, char **argv)
             fprintf(stderr, "tally: forgot %d source%s for '%s'\n", removed,
                     removed == 1 ? "" : "s", argv[i]);
     }
+    keep_labels_flattened(store);
     store_close(store);
     return status;
 }

@@ -30,10 +30,24 @@ static const char label_v7[] =
     "GROUP BY kind, provider, family) n ON r.kind = n.kind AND r.provider = n.provider "
     "AND r.family = n.family AND r.source_id = n.newest;\n";
 
+/* Version 12: the ranges of one kind, publisher, family and import found without reading
+ * every other's, and each kind's current ranges kept flattened (analyzer/labels.c makes
+ * them after an import or a forget), so that an analysis reads one row instead of every
+ * range. */
+static const char label_v12[] =
+    "CREATE INDEX IF NOT EXISTS label_range_by_kind ON label_range "
+    "(kind, provider, family, source_id);\n"
+    "CREATE TABLE IF NOT EXISTS label_index (\n"
+    "  kind TEXT PRIMARY KEY,       -- provider, asn, country\n"
+    "  sources TEXT NOT NULL,       -- the imports flattened: provider/family/source_id,...\n"
+    "  ranges BLOB NOT NULL         -- analyzer/label_cache.c's layout\n"
+    ");\n";
+
 static const char *const label_tables[] = { "label_range", NULL };
 
 static const struct store_migration label_migrations[] = {
     { 7, label_v7, NULL },
+    { 12, label_v12, NULL },
     { 0, NULL, NULL }
 };
 
@@ -61,6 +75,59 @@ enum tally_error store_add_label(struct store *store, const struct label_record 
     store_row_text(store, 9, rec->detail);
     store_row_int(store, 10, rec->general);
     return store_row_end_counted(store, rec->kind, 1);
+}
+
+enum tally_error store_label_index_get(struct store *store, const char *kind, char **sources,
+                                      unsigned char **ranges, size_t *len,
+                                      struct tally_diag *diag)
+{
+    static const char sql[] = "SELECT sources, ranges FROM label_index WHERE kind = ?";
+    sqlite3_stmt *stmt = NULL;
+    int rc = SQLITE_ERROR;
+    *sources = NULL;
+    *ranges = NULL;
+    *len = 0;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *text = sqlite3_column_text(stmt, 0);
+            const void *blob = sqlite3_column_blob(stmt, 1);
+            size_t n = (size_t)sqlite3_column_bytes(stmt, 1);
+            *sources = xstrdup(text ? (const char *)text : "");
+            *ranges = xmalloc(n + 1);
+            if (n)
+                memcpy(*ranges, blob, n);
+            *len = n;
+            rc = SQLITE_DONE;
+        }
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot read address labels");
+}
+
+enum tally_error store_label_index_put(struct store *store, const char *kind,
+                                      const char *sources, const void *ranges, size_t len,
+                                      struct tally_diag *diag)
+{
+    sqlite3_stmt *stmt = NULL;
+    int ok;
+    if (ranges)
+        ok = sqlite3_prepare_v2(store->db, "INSERT OR REPLACE INTO label_index (kind, sources, "
+                                "ranges) VALUES (?, ?, ?)", -1, &stmt, NULL) == SQLITE_OK;
+    else
+        ok = sqlite3_prepare_v2(store->db, "DELETE FROM label_index WHERE kind = ?", -1, &stmt,
+                                NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+        if (ranges) {
+            sqlite3_bind_text(stmt, 2, sources, -1, SQLITE_STATIC);
+            sqlite3_bind_blob64(stmt, 3, ranges, len, SQLITE_STATIC);
+        }
+        ok = sqlite3_step(stmt) == SQLITE_DONE;
+    }
+    sqlite3_finalize(stmt);
+    return ok ? TALLY_OK : store_fail(store, diag, "cannot keep the address labels flattened");
 }
 
 int label_parse_prefix(const char *text, struct ip_addr *first, struct ip_addr *last)

@@ -26,6 +26,16 @@ struct label_record {
 /* Stores a label range for the import under way (counted under its kind). */
 enum tally_error store_add_label(struct store *store, const struct label_record *rec);
 
+/* One kind's labels as last flattened (label_index): the imports they were made from, as
+ * *sources, and the ranges, both allocated; both NULL when there are none. */
+enum tally_error store_label_index_get(struct store *store, const char *kind, char **sources,
+                                      unsigned char **ranges, size_t *len,
+                                      struct tally_diag *diag);
+/* Replaces them; ranges NULL: removes them. */
+enum tally_error store_label_index_put(struct store *store, const char *kind,
+                                      const char *sources, const void *ranges, size_t len,
+                                      struct tally_diag *diag);
+
 /* "3.5.140.0/22" or "2600:1f14::/35" into its first and last addresses; -1 when it is not
  * a network with a prefix length (bits beyond the prefix are ignored). */
 int label_parse_prefix(const char *text, struct ip_addr *first, struct ip_addr *last);

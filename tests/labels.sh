@@ -65,6 +65,65 @@ check_eq "forget brings the older back" "$(csv providers --label 'aws:us-east-*'
     "aws,us-east-1,AMAZON,1 aws,us-east-1,EC2,1 "
 check_eq "and removes its ranges" "$(q "SELECT COUNT(*) FROM label_range WHERE source_id = $newest")" 0
 
+# ---- the labels kept flattened (label_index) ----
+# Each kind's current ranges are kept flattened after every import and forget, made from
+# the newest import of each publisher and family, as SQL over label_range finds them.
+newest_imports() {
+    q "${1:-$TALLY_DB}" "SELECT kind, group_concat(provider || '/' || family || '/' || newest, ',')
+        FROM (SELECT kind, provider, family, MAX(source_id) AS newest FROM label_range
+              GROUP BY kind, provider, family ORDER BY kind, provider, family)
+        GROUP BY kind ORDER BY kind" | tr '\n' ' '
+}
+check_eq "each kind is kept flattened, made from the newest imports" \
+    "$(q "SELECT kind, sources FROM label_index ORDER BY kind" | tr '\n' ' ')" "$(newest_imports)"
+labelled="providers asns countries subnets top-subnets"
+answers() { for a in $labelled; do echo "$a: $(csv "$a")"; done; }
+kept=$(answers)
+cp "$TALLY_DB" "$TMP/kept.db"
+q "DELETE FROM label_index"
+check_eq "without them the analyses read the ranges, and answer the same" "$(answers)" "$kept"
+cp "$TMP/kept.db" "$TALLY_DB"
+q "UPDATE label_index SET ranges = substr(ranges, 1, length(ranges) - 1)"
+check_eq "flattened ranges cut short are read from the ranges instead" "$(answers)" "$kept"
+cp "$TMP/kept.db" "$TALLY_DB"
+q "UPDATE label_index SET ranges = x'00'"
+check_eq "and so are junk ones" "$(answers)" "$kept"
+cp "$TMP/kept.db" "$TALLY_DB"
+q "UPDATE label_index SET sources = sources || '0'"
+check_eq "and so are those made from other imports" "$(answers)" "$kept"
+check "the next import makes them again" "$TALLY" import "$L/known-hosts.oL" 2>/dev/null
+check_eq "from the newest imports" \
+    "$(q "SELECT kind, sources FROM label_index ORDER BY kind" | tr '\n' ' ')" "$(newest_imports)"
+# The analyses read them: another database's, made from imports of the same ids, answer.
+OTHER="$TMP/other.db"
+"$TALLY" -d "$OTHER" import "$L/known-hosts.oL" 2>/dev/null
+"$TALLY" -d "$OTHER" import "$L/lab-labels.csv" 2>/dev/null
+"$TALLY" -d "$TMP/renamed.db" import "$L/known-hosts.oL" 2>/dev/null
+sed 's/rack-1/rack-9/' "$L/lab-labels.csv" >"$TMP/lab-renamed.csv"
+"$TALLY" -d "$TMP/renamed.db" import "$TMP/lab-renamed.csv" 2>/dev/null
+check_eq "the labels as imported" "$("$TALLY" -d "$OTHER" show providers --format csv | tail -n +2 |
+    tr '\n' ' ')" "lab,rack-1,build farm,1 lab,rack-2,,1 lab,v6,test network,1 "
+q "$OTHER" "ATTACH '$TMP/renamed.db' AS r; DELETE FROM label_index;
+            INSERT INTO label_index SELECT * FROM r.label_index"
+check_eq "come from the flattened ranges when they are current" \
+    "$("$TALLY" -d "$OTHER" show providers --format csv | tail -n +2 | tr '\n' ' ')" \
+    "lab,rack-2,,1 lab,rack-9,build farm,1 lab,v6,test network,1 "
+check "forget" "$TALLY" -d "$OTHER" forget 2
+check_eq "with no labels left, none are kept flattened" \
+    "$(q "$OTHER" "SELECT COUNT(*) FROM label_index")" 0
+# A database of schema 11 (before label_index) is upgraded, and flattens at its next import.
+OLD="$TMP/v11.db"
+cp "$TMP/kept.db" "$OLD"
+q "$OLD" "DROP TABLE label_index; DROP INDEX label_range_by_kind; PRAGMA user_version = 11"
+check_eq "a version-11 database answers the same" \
+    "$(for a in $labelled; do echo "$a: $("$TALLY" -d "$OLD" show "$a" --format csv |
+        tail -n +2 | tr '\n' ' ')"; done)" "$kept"
+printf 'open tcp 443 192.0.2.1 1\n' >"$TMP/one.oL"
+"$TALLY" -d "$OLD" import "$TMP/one.oL" 2>/dev/null
+check_eq "and keeps its labels flattened after an import" \
+    "$(q "$OLD" "SELECT kind, sources FROM label_index ORDER BY kind" | tr '\n' ' ')" \
+    "$(newest_imports "$OLD")"
+
 # Bad input names its line and leaves the database as it was.
 before=$(db_dump "$TALLY_DB")
 sed 's#52.95.110.0/24#52.95.110.0/44#' "$L/aws-ip-ranges.json" >"$TMP/bad-aws.json"

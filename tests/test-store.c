@@ -363,7 +363,7 @@ int main(void)
     CHECK_INT(store_open(path, STORE_READ_ONLY, &store, &diag), TALLY_ERROR_IO,
               "a missing database is not created in read-only mode");
     CHECK_INT(store_open(path, STORE_READ_WRITE, &store, &diag), TALLY_OK, "create");
-    CHECK_INT(count_rows(store, "PRAGMA user_version"), 11, "schema version 11");
+    CHECK_INT(count_rows(store, "PRAGMA user_version"), 12, "schema version 12");
 
     struct source_info info = { .path = "scan.oL", .format = "list", .tag = "first" };
     CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin");
