@@ -1055,6 +1055,12 @@ void label_filter_keep(const struct label_filter *lf, struct hostset *set)
                         (const uint8_t (*)[2][16])lf->r6, lf->n6);
 }
 
+long long label_filter_count(const struct label_filter *lf, struct hostset *set)
+{
+    return hostset_count_in_ranges(set, (const uint32_t (*)[2])lf->r4, lf->n4,
+                                   (const uint8_t (*)[2][16])lf->r6, lf->n6);
+}
+
 int labels_location_installed(void)
 {
     const char *path = location_path();

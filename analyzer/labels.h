@@ -87,6 +87,8 @@ size_t label_filter_keep_sorted(const struct label_filter *lf, int family,
                                 unsigned char *out);
 /* Cuts set to its hosts that carry a matching label (a bitmap AND for IPv4). */
 void label_filter_keep(const struct label_filter *lf, struct hostset *set);
+/* How many of set's hosts carry a matching label (set may be cut to them). */
+long long label_filter_count(const struct label_filter *lf, struct hostset *set);
 
 /* Whether a location database is installed to read AS and country labels from. */
 int labels_location_installed(void);

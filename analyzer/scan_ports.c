@@ -98,11 +98,8 @@ static enum tally_error count_union(struct store *store, const struct filters *f
 {
     struct hostset *set = hostset_new();
     enum tally_error err = load_port(store, f, proto, port, set, diag);
-    if (!err) {
-        if (lf)
-            label_filter_keep(lf, set);
-        *hosts = hostset_count(set);
-    }
+    if (!err)
+        *hosts = lf ? label_filter_count(lf, set) : hostset_count(set);
     hostset_free(set);
     return err;
 }

@@ -149,6 +149,10 @@ void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, i
  * IPv4 as numbers, IPv6 as bytes in network order), each list sorted and disjoint. */
 void hostset_keep_ranges(struct hostset *set, const uint32_t (*ranges4)[2], size_t n4,
                          const uint8_t (*ranges6)[2][16], size_t n6);
+/* How many of its addresses are inside one of the ranges (as hostset_keep_ranges() takes
+ * them); the set may be cut to them. */
+long long hostset_count_in_ranges(struct hostset *set, const uint32_t (*ranges4)[2],
+                                  size_t n4, const uint8_t (*ranges6)[2][16], size_t n6);
 
 /* Captures and personal exports have their own record types. */
 #include "store/store_capture.h"

@@ -1084,29 +1084,67 @@ done:
 
 /* ---- a set cut to address ranges ---- */
 
+/* The bitmap of the IPv4 ranges: whole containers of a range are runs, so it is small
+ * however wide the ranges. */
+static roaring_bitmap_t *ranges_bitmap(const uint32_t (*ranges4)[2], size_t n4)
+{
+    roaring_bitmap_t *mask = roaring_bitmap_create();
+    for (size_t i = 0; i < n4; i++)
+        roaring_bitmap_add_range_closed(mask, ranges4[i][0], ranges4[i][1]);
+    return mask;
+}
+
+/* How many of the set's IPv6 addresses are in the ranges; with keep, only they stay. */
+static size_t in_ranges6(struct hostset *set, const uint8_t (*ranges6)[2][16], size_t n6,
+                         int keep)
+{
+    size_t in = 0, r = 0;
+    normalize6(set);
+    for (size_t i = 0; i < set->n6; i++) {
+        while (r < n6 && memcmp(ranges6[r][1], set->v6[i], 16) < 0)
+            r++;
+        if (r < n6 && memcmp(ranges6[r][0], set->v6[i], 16) <= 0) {
+            if (keep)
+                memmove(set->v6[in], set->v6[i], 16);
+            in++;
+        }
+    }
+    if (keep)
+        set->n6 = set->sorted6 = in;
+    return in;
+}
+
 void hostset_keep_ranges(struct hostset *set, const uint32_t (*ranges4)[2], size_t n4,
                          const uint8_t (*ranges6)[2][16], size_t n6)
 {
     settle4(set);
     if (set->v4 || set->nstored4 > 0) {
-        /* Whole containers of a range are runs, so the mask is small however wide the
-         * ranges; each bitmap is cut on its own (merging them first costs more). */
-        roaring_bitmap_t *mask = roaring_bitmap_create();
-        for (size_t i = 0; i < n4; i++)
-            roaring_bitmap_add_range_closed(mask, ranges4[i][0], ranges4[i][1]);
+        /* Each bitmap is cut on its own (merging them first costs more). */
+        roaring_bitmap_t *mask = ranges_bitmap(ranges4, n4);
         for (size_t i = 0; i < set->nstored4; i++)
             roaring_bitmap_and_inplace(set->stored4[i], mask);
         if (set->v4)
             roaring_bitmap_and_inplace(set->v4, mask);
         roaring_bitmap_free(mask);
     }
-    normalize6(set);
-    size_t out = 0, r = 0;
-    for (size_t i = 0; i < set->n6; i++) {
-        while (r < n6 && memcmp(ranges6[r][1], set->v6[i], 16) < 0)
-            r++;
-        if (r < n6 && memcmp(ranges6[r][0], set->v6[i], 16) <= 0)
-            memmove(set->v6[out++], set->v6[i], 16);
+    in_ranges6(set, ranges6, n6, 1);
+}
+
+long long hostset_count_in_ranges(struct hostset *set, const uint32_t (*ranges4)[2],
+                                  size_t n4, const uint8_t (*ranges6)[2][16], size_t n6)
+{
+    settle4(set);
+    if (set->nstored4 + (set->v4 != NULL) > 1) {
+        hostset_keep_ranges(set, ranges4, n4, ranges6, n6);
+        return hostset_count(set);
     }
-    set->n6 = set->sorted6 = out;
+    /* One bitmap: counted against the ranges without cutting it. */
+    long long n = 0;
+    const roaring_bitmap_t *only = set->v4 ? set->v4 : set->nstored4 ? set->stored4[0] : NULL;
+    if (only) {
+        roaring_bitmap_t *mask = ranges_bitmap(ranges4, n4);
+        n = (long long)roaring_bitmap_and_cardinality(only, mask);
+        roaring_bitmap_free(mask);
+    }
+    return n + (long long)in_ranges6(set, ranges6, n6, 0);
 }
