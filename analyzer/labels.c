@@ -249,51 +249,71 @@ static void newest_release(struct newest *newest, size_t n)
     free(newest);
 }
 
+/* The seeks newest_sources() makes in label_range_by_kind. */
+enum { FIRST_GROUP, NEXT_FAMILY, NEXT_PROVIDER, NEWEST_IMPORT, GROUP_STEPS };
+
 static enum tally_error newest_sources(struct store *store, enum label_kind kind,
                                        struct newest **out, size_t *n, struct tally_diag *diag)
 {
-    static const char next_sql[] =
-        "SELECT provider, family FROM label_range WHERE kind = ?1 AND "
-        "(provider, family) > (?2, ?3) ORDER BY provider, family LIMIT 1";
-    static const char max_sql[] =
-        "SELECT MAX(source_id) FROM label_range WHERE kind = ? AND provider = ? AND family = ?";
-    sqlite3_stmt *next = NULL, *max = NULL;
+    /* Each a seek in the index: the first (provider, family), the next family of a
+     * provider, the first of the next provider, and the newest import of one. */
+    static const char *const sql[GROUP_STEPS] = {
+        "SELECT provider, family FROM label_range WHERE kind = ?1 "
+        "ORDER BY provider, family LIMIT 1",
+        "SELECT provider, family FROM label_range WHERE kind = ?1 AND provider = ?2 AND "
+        "family > ?3 ORDER BY family LIMIT 1",
+        "SELECT provider, family FROM label_range WHERE kind = ?1 AND provider > ?2 "
+        "ORDER BY provider, family LIMIT 1",
+        "SELECT source_id FROM label_range WHERE kind = ?1 AND provider = ?2 AND family = ?3 "
+        "ORDER BY source_id DESC LIMIT 1",
+    };
+    sqlite3_stmt *stmt[GROUP_STEPS] = { NULL };
     size_t alloc = 0;
-    int rc = SQLITE_ERROR;
+    int rc = SQLITE_ERROR, step = FIRST_GROUP;
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(store_db(store), next_sql, -1, &next, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(store_db(store), max_sql, -1, &max, NULL) != SQLITE_OK)
-        goto done;
-    sqlite3_bind_text(next, 1, kind_names[kind], -1, SQLITE_STATIC);
-    sqlite3_bind_text(next, 2, "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(next, 3, -1);
-    while ((rc = sqlite3_step(next)) == SQLITE_ROW) {
-        const char *provider = (const char *)sqlite3_column_text(next, 0);
+    for (int i = 0; i < GROUP_STEPS; i++)
+        if (sqlite3_prepare_v2(store_db(store), sql[i], -1, &stmt[i], NULL) != SQLITE_OK)
+            goto done;
+    for (;;) {
+        sqlite3_stmt *group = stmt[step], *newest = stmt[NEWEST_IMPORT];
+        sqlite3_bind_text(group, 1, kind_names[kind], -1, SQLITE_STATIC);
+        if (*n > 0) {
+            sqlite3_bind_text(group, 2, (*out)[*n - 1].provider, -1, SQLITE_STATIC);
+            if (step == NEXT_FAMILY)
+                sqlite3_bind_int(group, 3, (*out)[*n - 1].family);
+        }
+        rc = sqlite3_step(group);
+        if (rc == SQLITE_DONE && step == NEXT_FAMILY) {
+            sqlite3_reset(group);
+            step = NEXT_PROVIDER;
+            continue;
+        }
+        if (rc != SQLITE_ROW)
+            break;
+        const char *provider = (const char *)sqlite3_column_text(group, 0);
         if (*n == alloc) {
             alloc = alloc ? 2 * alloc : 8;
             *out = xrealloc(*out, alloc * sizeof(**out));
         }
         struct newest *at = &(*out)[(*n)++];
-        *at = (struct newest){ xstrdup(provider ? provider : ""), sqlite3_column_int(next, 1),
+        *at = (struct newest){ xstrdup(provider ? provider : ""), sqlite3_column_int(group, 1),
                                0 };
-        sqlite3_reset(max);
-        sqlite3_bind_text(max, 1, kind_names[kind], -1, SQLITE_STATIC);
-        sqlite3_bind_text(max, 2, at->provider, -1, SQLITE_STATIC);
-        sqlite3_bind_int(max, 3, at->family);
-        if (sqlite3_step(max) != SQLITE_ROW) {
-            rc = SQLITE_ERROR;
+        sqlite3_reset(group);
+        sqlite3_bind_text(newest, 1, kind_names[kind], -1, SQLITE_STATIC);
+        sqlite3_bind_text(newest, 2, at->provider, -1, SQLITE_STATIC);
+        sqlite3_bind_int(newest, 3, at->family);
+        rc = sqlite3_step(newest);
+        if (rc != SQLITE_ROW)
             break;
-        }
-        at->source = sqlite3_column_int64(max, 0);
-        sqlite3_reset(next);
-        sqlite3_bind_text(next, 2, at->provider, -1, SQLITE_STATIC);
-        sqlite3_bind_int(next, 3, at->family);
+        at->source = sqlite3_column_int64(newest, 0);
+        sqlite3_reset(newest);
+        step = NEXT_FAMILY;
     }
 
 done:
-    sqlite3_finalize(next);
-    sqlite3_finalize(max);
+    for (int i = 0; i < GROUP_STEPS; i++)
+        sqlite3_finalize(stmt[i]);
     if (rc == SQLITE_DONE)
         return TALLY_OK;
     newest_release(*out, *n);
