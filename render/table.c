@@ -133,8 +133,10 @@ void table_free(struct table *t)
     if (!t)
         return;
     for (size_t k = 0; k < t->nchunks; k++) {
-        if (t->chunks[k])
+        if (t->chunks[k]) {
             chunk_free_texts(t, t->chunks[k]);
+            free(t->chunks[k]->values);
+        }
         free(t->chunks[k]);
     }
     free(t->chunks);
