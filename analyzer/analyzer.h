@@ -249,10 +249,13 @@ enum tally_error cert_hosts_load(struct store *store, const struct filters *f, i
 /* "Hosts per subnet with port 9543/tcp open" or "... with an open port": what plus the
  * port the filters name (a new string). */
 char *subnet_title(const char *what, const struct filters *f);
-/* Sets cell (row, col) to the subnet net/prefix: an IPv4 subnet as the key the subnet
- * column's key_text prints, an IPv6 one as text. */
+/* Sets cell (row, col) to the subnet net/prefix: an IPv4 subnet as the key
+ * subnet4_key_text() prints, an IPv6 one as text. */
 void subnet_set_cell(struct table *t, size_t row, int col, const struct ip_addr *net,
                      int prefix);
+/* table_key_text_fn of a subnet column: an IPv4 subnet's key (the address shifted left by
+ * 8 bits, the prefix length in the low 8) as "198.51.100.0/24". */
+void subnet4_key_text(int64_t key, char *buf, size_t size);
 
 /* ---- provenance (analyzer/provenance.c) ---- */
 

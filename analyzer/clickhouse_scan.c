@@ -92,15 +92,6 @@ struct ch_subnets {
     size_t n, alloc;
 };
 
-/* An IPv4 subnet's key as "198.51.100.0/24": the address shifted left by 8 bits and the
- * prefix length in the low 8, as the SQLite path keys it. */
-static void subnet4_text(int64_t key, char *buf, size_t size)
-{
-    struct ip_addr net;
-    ip_from_v4((uint32_t)(key >> 8), &net);
-    ip_format_prefix(&net, (int)(key & 0xff), buf, size);
-}
-
 static int by_hosts_then_address(const void *pa, const void *pb)
 {
     const struct ch_subnet *a = pa, *b = pb;
@@ -190,7 +181,7 @@ static enum tally_error collect(struct store *store, const struct filters *f, in
 static struct table *subnet_table_new(const char *name, const char *title)
 {
     struct table *t = table_new(name, title);
-    table_add_keyed_column(t, "subnet", subnet4_text);
+    table_add_keyed_column(t, "subnet", subnet4_key_text);
     table_add_column(t, "hosts", COLUMN_INTEGER);
     return t;
 }

@@ -551,13 +551,15 @@ static void offer_header(struct service_rows *sr, int side, sqlite3_stmt *stmt)
 /* A banner type's rank: a protocol name beats "unknown", which beats notes. */
 static int service_rank(const char *service)
 {
-    static const char *const notes[] = { "vuln", "heartbleed", "ticketbleed", "error", NULL };
-    if (!strchr("vhteu", service[0]))
-        return 0;               /* the common case, told by its first letter */
-    for (int i = 0; notes[i]; i++)
-        if (strcmp(service, notes[i]) == 0)
-            return 2;
-    return strcmp(service, "unknown") == 0 ? 1 : 0;
+    /* By its first letter, the one name it could be: it runs once per service. */
+    switch (service[0]) {
+    case 'v': return strcmp(service, "vuln") == 0 ? 2 : 0;
+    case 'h': return strcmp(service, "heartbleed") == 0 ? 2 : 0;
+    case 't': return strcmp(service, "ticketbleed") == 0 ? 2 : 0;
+    case 'e': return strcmp(service, "error") == 0 ? 2 : 0;
+    case 'u': return strcmp(service, "unknown") == 0 ? 1 : 0;
+    default: return 0;
+    }
 }
 
 /* A banner row (service): its type as `services` reads it: HTTP's extra banners are
@@ -816,9 +818,7 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
                             long long only_to, long long both)
 {
     struct change_rows *rows = arg;
-    struct change_row row = { .net = *net, .prefix = rows->prefix,
-                              .port = (uint32_t)rows->port, .appeared = (uint32_t)only_to,
-                              .disappeared = (uint32_t)only_from, .both = (uint32_t)both };
+    uint32_t changed = 0;
     while (rows->next < rows->nchanged &&
            compare_address(&rows->changed[rows->next].addr, net) < 0 &&
            !in_subnet(&rows->changed[rows->next].addr, net, rows->prefix))
@@ -828,12 +828,14 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
         const struct changed_service *s = &rows->changed[rows->next++];
         /* A service with several fields changed counts once. */
         if (rows->next == 1 || compare_address(&s[-1].addr, &s->addr) != 0)
-            row.changed++;
+            changed++;
     }
-    if (row.changed > row.both)
-        row.changed = row.both;
-    if (row.appeared == 0 && row.disappeared == 0 && row.changed == 0)
-        return;                 /* nothing changed in it: not listed */
+    if (only_from == 0 && only_to == 0 && changed == 0)
+        return;                 /* nothing changed in it (most subnets): not listed */
+    struct change_row row = { .net = *net, .prefix = rows->prefix,
+                              .port = (uint32_t)rows->port, .appeared = (uint32_t)only_to,
+                              .disappeared = (uint32_t)only_from, .both = (uint32_t)both,
+                              .changed = changed < (uint32_t)both ? changed : (uint32_t)both };
     if (rows->n == rows->alloc) {
         rows->alloc = rows->alloc ? 2 * rows->alloc : 1024;
         rows->items = xrealloc(rows->items, rows->alloc * sizeof(*rows->items));
@@ -942,21 +944,18 @@ static enum tally_error count_changes(struct store *store, const struct filters 
     return err;
 }
 
-/* table_key_text_fn: an IPv4 subnet's key, the address shifted left by 8 bits and the
- * prefix length in the low 8, as "198.51.100.0/24". */
-static void subnet4_key_text(int64_t key, char *buf, size_t size)
-{
-    struct ip_addr net;
-    ip_from_v4((uint32_t)(key >> 8), &net);
-    ip_format_prefix(&net, (int)(key & 0xff), buf, size);
-}
-
 /* The protocols a keyed proto cell names, by key. */
 static const char *const protos[] = { "tcp", "udp", "sctp" };
 
 static void proto_key_text(int64_t key, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s", protos[key]);
+    size_t n = strlen(protos[key]);
+    if (size == 0)
+        return;
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, protos[key], n);
+    buf[n] = '\0';
 }
 
 struct table *changes_table(const struct comparison *c, const struct filters *f,

@@ -87,9 +87,7 @@ static void sift_up(struct subnet_list *list, size_t i)
     }
 }
 
-/* table_key_text_fn: an IPv4 subnet's key, the address shifted left by 8 bits and the
- * prefix length in the low 8, as "198.51.100.0/24". */
-static void subnet4_text(int64_t key, char *buf, size_t size)
+void subnet4_key_text(int64_t key, char *buf, size_t size)
 {
     /* Spelled out by hand: it runs once per subnet shown, millions of times. */
     unsigned parts[5] = { (unsigned)(key >> 32) & 0xff, (unsigned)(key >> 24) & 0xff,
@@ -118,7 +116,7 @@ static struct table *subnet_table_new(const char *name, const char *title,
                                       const struct label_index *labels)
 {
     struct table *t = table_new(name, title);
-    table_add_keyed_column(t, "subnet", subnet4_text);
+    table_add_keyed_column(t, "subnet", subnet4_key_text);
     table_add_column(t, "hosts", COLUMN_INTEGER);
     if (labels)
         table_add_column(t, "label", COLUMN_TEXT);
