@@ -322,14 +322,29 @@ done:
     return store_fail(store, diag, "cannot read address labels");
 }
 
-/* What the flattened ranges of a kind are made from, as label_index.sources keeps it. */
-static char *newest_text(const struct newest *newest, size_t n)
+/* What the flattened ranges of a kind are made from, as label_index.sources keeps it:
+ * each import with the start of its file's SHA-256, since a forgotten import's id can be
+ * taken again by the next. */
+static char *newest_text(struct store *store, const struct newest *newest, size_t n)
 {
+    sqlite3_stmt *stmt = NULL;
     struct strbuf sb;
     strbuf_init(&sb);
-    for (size_t i = 0; i < n; i++)
-        strbuf_addf(&sb, "%s%s/%d/%lld", i ? "," : "", newest[i].provider, newest[i].family,
-                    newest[i].source);
+    if (sqlite3_prepare_v2(store_db(store), "SELECT sha256 FROM source WHERE id = ?", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        stmt = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *sha = NULL;
+        if (stmt) {
+            sqlite3_reset(stmt);
+            sqlite3_bind_int64(stmt, 1, newest[i].source);
+            if (sqlite3_step(stmt) == SQLITE_ROW)
+                sha = (const char *)sqlite3_column_text(stmt, 0);
+        }
+        strbuf_addf(&sb, "%s%s/%d/%lld/%.16s", i ? "," : "", newest[i].provider,
+                    newest[i].family, newest[i].source, sha ? sha : "");
+    }
+    sqlite3_finalize(stmt);
     return strbuf_detach(&sb);
 }
 
@@ -395,7 +410,7 @@ static enum tally_error load_imported(struct store *store, enum label_kind kind,
     if (err)
         goto done;
     if (stored) {
-        char *made_from = newest_text(newest, nnewest);
+        char *made_from = newest_text(store, newest, nnewest);
         int found = index_from_stored(store, kind, made_from, idx);
         free(made_from);
         if (found)
@@ -708,7 +723,7 @@ enum tally_error labels_keep_flattened(struct store *store, struct tally_diag *d
             if (sources)
                 err = store_label_index_put(store, kind, NULL, NULL, 0, diag);
         } else if (!err) {
-            made_from = newest_text(newest, nnewest);
+            made_from = newest_text(store, newest, nnewest);
             if (!sources || strcmp(sources, made_from) != 0) {
                 struct label_index *idx = index_new();
                 err = load_imported(store, (enum label_kind)k, 0, idx, diag);

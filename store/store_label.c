@@ -39,7 +39,8 @@ static const char label_v12[] =
     "(kind, provider, family, source_id);\n"
     "CREATE TABLE IF NOT EXISTS label_index (\n"
     "  kind TEXT PRIMARY KEY,       -- provider, asn, country\n"
-    "  sources TEXT NOT NULL,       -- the imports flattened: provider/family/source_id,...\n"
+    "  sources TEXT NOT NULL,       -- the imports flattened, comma-separated:\n"
+    "                               -- provider/family/source_id/start of its sha256\n"
     "  ranges BLOB NOT NULL         -- analyzer/label_cache.c's layout\n"
     ");\n";
 
