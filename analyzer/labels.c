@@ -269,7 +269,7 @@ static enum tally_error newest_sources(struct store *store, enum label_kind kind
     };
     sqlite3_stmt *stmt[GROUP_STEPS] = { NULL };
     size_t alloc = 0;
-    int rc = SQLITE_ERROR, step = FIRST_GROUP;
+    int rc = SQLITE_ERROR, step = FIRST_GROUP, gone = 0;
     *out = NULL;
     *n = 0;
     for (int i = 0; i < GROUP_STEPS; i++)
@@ -304,6 +304,8 @@ static enum tally_error newest_sources(struct store *store, enum label_kind kind
         sqlite3_bind_text(newest, 2, at->provider, -1, SQLITE_STATIC);
         sqlite3_bind_int(newest, 3, at->family);
         rc = sqlite3_step(newest);
+        if (rc == SQLITE_DONE)
+            gone = 1;           /* between two reads: a forget under way */
         if (rc != SQLITE_ROW)
             break;
         at->source = sqlite3_column_int64(newest, 0);
@@ -314,11 +316,14 @@ static enum tally_error newest_sources(struct store *store, enum label_kind kind
 done:
     for (int i = 0; i < GROUP_STEPS; i++)
         sqlite3_finalize(stmt[i]);
-    if (rc == SQLITE_DONE)
+    if (rc == SQLITE_DONE && !gone)
         return TALLY_OK;
     newest_release(*out, *n);
     *out = NULL;
     *n = 0;
+    if (gone)
+        return diag_set(diag, TALLY_ERROR_DATABASE, "cannot read address labels: they "
+                        "were forgotten while being read; run it again");
     return store_fail(store, diag, "cannot read address labels");
 }
 

@@ -75,7 +75,7 @@ int cmd_forget(struct cli *cli, int argc, char **argv)
 {
     struct store *store = NULL;
     struct tally_diag diag;
-    int status = 0;
+    int status = 0, forgotten = 0;
     if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
         cli_print_usage(cli->command, stdout);
         return 0;
@@ -97,8 +97,10 @@ int cmd_forget(struct cli *cli, int argc, char **argv)
         else
             fprintf(stderr, "tally: forgot %d source%s for '%s'\n", removed,
                     removed == 1 ? "" : "s", argv[i]);
+        forgotten += removed;
     }
-    keep_labels_flattened(store);
+    if (forgotten)
+        keep_labels_flattened(store);
     store_close(store);
     return status;
 }
