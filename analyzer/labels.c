@@ -719,11 +719,9 @@ enum tally_error labels_keep_flattened(struct store *store, struct tally_diag *d
         struct newest *newest = NULL;
         size_t nnewest = 0;
         char *sources = NULL, *made_from = NULL;
-        unsigned char *ranges = NULL;
-        size_t len = 0;
         err = newest_sources(store, (enum label_kind)k, &newest, &nnewest, diag);
         if (!err)
-            err = store_label_index_get(store, kind, &sources, &ranges, &len, diag);
+            err = store_label_index_get(store, kind, &sources, NULL, NULL, diag);
         if (!err && nnewest == 0) {
             if (sources)
                 err = store_label_index_put(store, kind, NULL, NULL, 0, diag);
@@ -746,7 +744,6 @@ enum tally_error labels_keep_flattened(struct store *store, struct tally_diag *d
         newest_release(newest, nnewest);
         free(made_from);
         free(sources);
-        free(ranges);
     }
     return err;
 }

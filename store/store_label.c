@@ -86,20 +86,24 @@ enum tally_error store_label_index_get(struct store *store, const char *kind, ch
     sqlite3_stmt *stmt = NULL;
     int rc = SQLITE_ERROR;
     *sources = NULL;
-    *ranges = NULL;
-    *len = 0;
+    if (ranges) {
+        *ranges = NULL;
+        *len = 0;
+    }
     if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK) {
         sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
         rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW) {
             const unsigned char *text = sqlite3_column_text(stmt, 0);
-            const void *blob = sqlite3_column_blob(stmt, 1);
-            size_t n = (size_t)sqlite3_column_bytes(stmt, 1);
             *sources = xstrdup(text ? (const char *)text : "");
-            *ranges = xmalloc(n + 1);
-            if (n)
-                memcpy(*ranges, blob, n);
-            *len = n;
+            if (ranges) {       /* else not read: they can be megabytes */
+                const void *blob = sqlite3_column_blob(stmt, 1);
+                size_t n = (size_t)sqlite3_column_bytes(stmt, 1);
+                *ranges = xmalloc(n + 1);
+                if (n)
+                    memcpy(*ranges, blob, n);
+                *len = n;
+            }
             rc = SQLITE_DONE;
         }
     }

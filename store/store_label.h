@@ -27,7 +27,8 @@ struct label_record {
 enum tally_error store_add_label(struct store *store, const struct label_record *rec);
 
 /* One kind's labels as last flattened (label_index): the imports they were made from, as
- * *sources, and the ranges, both allocated; both NULL when there are none. */
+ * *sources, and the ranges (unless ranges is NULL), both allocated; both NULL when there
+ * are none. */
 enum tally_error store_label_index_get(struct store *store, const char *kind, char **sources,
                                       unsigned char **ranges, size_t *len,
                                       struct tally_diag *diag);
