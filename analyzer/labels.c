@@ -864,21 +864,38 @@ int label_index_cover(const struct label_index *idx, const struct ip_addr *net, 
     return cover_from(idx, v4, i, lo, hi);
 }
 
-int label_index_cover_next(const struct label_index *idx, struct label_walk *walk,
-                           const struct ip_addr *net, int prefix)
+/* label_index_cover_next() of an IPv4 subnet the held answer does not cover: the ranges
+ * are walked to it, and the answer held when it holds for a span of addresses. */
+static int walk_to4(const struct label_index *idx, struct label_walk *walk, uint32_t lo4,
+                    uint32_t hi4)
+{
+    while (walk->i4 < idx->n4 && idx->v4[walk->i4].last < lo4)
+        walk->i4++;
+    const struct seg4 *seg = walk->i4 < idx->n4 ? &idx->v4[walk->i4] : NULL;
+    walk->held = 1;
+    if (!seg || seg->first > hi4) {             /* unlabelled up to the next range */
+        walk->held_first4 = lo4;
+        walk->held_last4 = seg ? seg->first - 1 : UINT32_MAX;
+        walk->held_id4 = -1;
+    } else if (seg->first <= lo4 && seg->last >= hi4) {         /* within one range */
+        walk->held_first4 = seg->first;
+        walk->held_last4 = seg->last;
+        walk->held_id4 = seg->id;
+    } else {
+        walk->held = 0;
+        return cover_from(idx, 1, walk->i4, lo4, hi4);
+    }
+    return walk->held_id4;
+}
+
+/* label_index_cover_next() past its held answer. */
+int label_index_walk_to(const struct label_index *idx, struct label_walk *walk,
+                        const struct ip_addr *net, int prefix)
 {
     lkey lo, hi;
     if (net->family == 4) {
-        /* Millions of subnets, most of them without a label: those are told apart here,
-         * in 32 bits, before any range is compared in full. */
         uint32_t lo4 = ip_v4_value(net);
-        uint32_t hi4 = lo4 | (prefix >= 32 ? 0 : prefix <= 0 ? UINT32_MAX
-                                                             : UINT32_MAX >> prefix);
-        while (walk->i4 < idx->n4 && idx->v4[walk->i4].last < lo4)
-            walk->i4++;
-        if (walk->i4 >= idx->n4 || idx->v4[walk->i4].first > hi4)
-            return -1;
-        return cover_from(idx, 1, walk->i4, lo4, hi4);
+        return walk_to4(idx, walk, lo4, label_subnet_last4(lo4, prefix));
     }
     subnet_bounds(net, prefix, &lo, &hi);
     while (walk->i6 < idx->n6 && idx->v6[walk->i6].last < lo)

@@ -43,12 +43,34 @@ int label_index_find(const struct label_index *idx, const struct ip_addr *addr);
  * when parts of it have different labels (or none), -1 when none of it is labelled. */
 int label_index_cover(const struct label_index *idx, const struct ip_addr *net, int prefix);
 /* label_index_cover() of subnets given in ascending address order (IPv4 first), walking
- * the ranges in step with them from *walk (zeroed before the first). */
+ * the ranges in step with them from *walk (zeroed before the first). An IPv4 answer is
+ * held with the addresses it holds for, so that the subnets after it within them (most
+ * subnets, labelled or not) are answered without a range. */
 struct label_walk {
     size_t i4, i6;
+    uint32_t held_first4, held_last4;   /* held: every subnet within these has held_id4 */
+    int held_id4, held;
 };
-int label_index_cover_next(const struct label_index *idx, struct label_walk *walk,
-                           const struct ip_addr *net, int prefix);
+int label_index_walk_to(const struct label_index *idx, struct label_walk *walk,
+                        const struct ip_addr *net, int prefix);
+/* The bounds of an IPv4 subnet: its first address is lo. */
+static inline uint32_t label_subnet_last4(uint32_t lo, int prefix)
+{
+    return lo | (uint32_t)(UINT64_C(0xffffffff) >> (prefix < 0 ? 0 : prefix > 32 ? 32 : prefix));
+}
+/* Inline: millions of subnets, most of them answered by the one before, are told apart
+ * here, in 32 bits, before any range is read. */
+static inline int label_index_cover_next(const struct label_index *idx,
+                                         struct label_walk *walk, const struct ip_addr *net,
+                                         int prefix)
+{
+    if (walk->held && net->family == 4) {
+        uint32_t lo = ip_v4_value(net);
+        if (lo >= walk->held_first4 && label_subnet_last4(lo, prefix) <= walk->held_last4)
+            return walk->held_id4;
+    }
+    return label_index_walk_to(idx, walk, net, prefix);
+}
 /* Adds to counts[id] the hosts of set with label id (counts: label_index_count() long
  * longs, zeroed by the caller), walking the set and the ranges in step; *none receives
  * the hosts with no label. */

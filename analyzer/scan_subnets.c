@@ -132,10 +132,8 @@ static void subnet_label(struct table *t, size_t row, const struct subnet *s,
     const struct label_index *labels = list->labels;
     int id = walk ? label_index_cover_next(labels, walk, &s->net, s->prefix)
                   : label_index_cover(labels, &s->net, s->prefix);
-    if (id == -1) {
-        table_set_null(t, row, 2);      /* shown empty, and no string kept */
-        return;
-    }
+    if (id == -1)
+        return;         /* a new row's cells are empty: shown empty, and no string kept */
     size_t n = label_index_count(labels), i = id >= 0 ? (size_t)id : n;
     if (!list->label_text)
         list->label_text = xcalloc(n + 1, sizeof(*list->label_text));

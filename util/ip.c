@@ -49,12 +49,6 @@ void ip_format(const struct ip_addr *addr, char *out, size_t size)
     snprintf(out, size, "%s", buf);
 }
 
-uint32_t ip_v4_value(const struct ip_addr *addr)
-{
-    const uint8_t *b = addr->bytes;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 void ip_from_v4(uint32_t value, struct ip_addr *out)
 {
     memset(out, 0, sizeof(*out));
