@@ -48,6 +48,7 @@ struct column {
     int identifier;             /* an integer that names something (port 8080, hour 9,
                                    source 3) rather than counts: no thousands separators */
     table_key_text_fn *key_text;        /* a keyed text column (table_add_keyed_column) */
+    int owns_texts;             /* table.c: a cell of it was given a string of its own */
 };
 
 #define TABLE_MAX_NOTES 16
@@ -110,6 +111,23 @@ const struct cell *table_cell(const struct table *t, size_t row, int col);
 /* The cell as a number (text parsed, NULL as 0) and as text (into buf). */
 double table_number(const struct table *t, size_t row, int col);
 const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size);
+/* A row's place, found once to read several of its cells: writers of millions of rows
+ * read table_row_text(), which is table_text() without finding the row again. */
+union table_value;
+struct table_row {
+    const struct table *table;
+    const union table_value *values;    /* column 0's cell; column c's is c * stride on */
+    const unsigned char *state;
+    size_t stride;
+};
+void table_row_at(const struct table *t, size_t row, struct table_row *out);
+const char *table_row_text(const struct table_row *r, int col, char *buf, size_t size);
+static inline int table_row_is_empty(const struct table_row *r, int col)
+{
+    return r->state[(size_t)col * r->stride] == 0;
+}
+/* An integer cell's value into *value; 0 when the cell is empty. */
+int table_row_int(const struct table_row *r, int col, int64_t *value);
 int table_column_index(const struct table *t, const char *name);
 /* Whether every cell of the column is keyed, the keys in ascending order with no two
  * equal: then no two rows have the same text, found without spelling out a row. */

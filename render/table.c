@@ -110,7 +110,7 @@ static void drop_text(struct table *t, struct slot s, int col)
 static void chunk_free_texts(const struct table *t, struct table_chunk *chunk)
 {
     for (int c = 0; c < t->ncols; c++) {
-        if (!column_is_text(&t->cols[c]))
+        if (!t->cols[c].owns_texts)     /* keyed or kept texts only (a label column) */
             continue;
         size_t first = (size_t)c * chunk->rows;
         for (size_t i = first; i < first + chunk->rows; i++)
@@ -171,6 +171,7 @@ int table_add_column(struct table *t, const char *name, enum column_type type)
     t->cols[t->ncols].type = type;
     t->cols[t->ncols].identifier = 0;
     t->cols[t->ncols].key_text = NULL;
+    t->cols[t->ncols].owns_texts = 0;
     return t->ncols++;
 }
 
@@ -275,6 +276,7 @@ void table_set_textn(struct table *t, size_t row, int col, const char *text, siz
     struct slot s = slot_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
         drop_text(t, s, col);
+        t->cols[col].owns_texts = 1;
         /* Valid text (nearly all of it) is copied as it is, in one allocation. */
         s.value->text = utf8_is_valid(text, len) ? xstrndup(text, len) : utf8_repair(text, len);
     } else {
@@ -323,6 +325,7 @@ void table_set_int(struct table *t, size_t row, int col, int64_t value)
     struct slot s = slot_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
         drop_text(t, s, col);
+        t->cols[col].owns_texts = 1;
         s.value->text = xasprintf("%lld", (long long)value);
     } else if (t->cols[col].type == COLUMN_REAL) {
         s.value->real = (double)value;
@@ -337,6 +340,7 @@ void table_set_real(struct table *t, size_t row, int col, double value)
     struct slot s = slot_at(t, row, col);
     if (column_is_text(&t->cols[col])) {
         drop_text(t, s, col);
+        t->cols[col].owns_texts = 1;
         s.value->text = xasprintf("%g", value);
     } else if (t->cols[col].type == COLUMN_REAL) {
         s.value->real = value;
@@ -404,34 +408,59 @@ static const char *format_integer(int64_t value, char *buf, size_t size)
     return buf;
 }
 
-const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size)
+void table_row_at(const struct table *t, size_t row, struct table_row *out)
 {
-    struct slot s = slot_at(t, row, col);
-    if (!*s.state) {
+    size_t i;
+    const struct table_chunk *c = chunk_of(t, row, &i);
+    *out = (struct table_row){ t, &c->values[i], &c->state[i], c->rows };
+}
+
+const char *table_row_text(const struct table_row *r, int col, char *buf, size_t size)
+{
+    const struct table *t = r->table;
+    const union table_value *value = &r->values[(size_t)col * r->stride];
+    unsigned char state = r->state[(size_t)col * r->stride];
+    if (!state) {
         if (size)
             buf[0] = '\0';
         return buf;
     }
-    if (*s.state & CELL_KEYED) {
-        t->cols[col].key_text(s.value->integer, buf, size);
+    if (state & CELL_KEPT)
+        return value->text;
+    if (state & CELL_KEYED) {
+        t->cols[col].key_text(value->integer, buf, size);
         return buf;
     }
     if (column_is_text(&t->cols[col]))
-        return s.value->text;
+        return value->text;
     switch (t->cols[col].type) {
     case COLUMN_REAL:
-        snprintf(buf, size, "%.10g", s.value->real);
+        snprintf(buf, size, "%.10g", value->real);
         return buf;
     case COLUMN_TIMESTAMP: {
-        time_t when = (time_t)s.value->integer;
+        time_t when = (time_t)value->integer;
         struct tm tm;
         gmtime_r(&when, &tm);
         strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
         return buf;
     }
     default:
-        return format_integer(s.value->integer, buf, size);
+        return format_integer(value->integer, buf, size);
     }
+}
+
+int table_row_int(const struct table_row *r, int col, int64_t *value)
+{
+    size_t i = (size_t)col * r->stride;
+    *value = r->values[i].integer;
+    return r->state[i] != 0;
+}
+
+const char *table_text(const struct table *t, size_t row, int col, char *buf, size_t size)
+{
+    struct table_row r;
+    table_row_at(t, row, &r);
+    return table_row_text(&r, col, buf, size);
 }
 
 int table_column_index(const struct table *t, const char *name)

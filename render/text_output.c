@@ -25,35 +25,73 @@ static int is_numeric(const struct table *t, int col)
     return t->cols[col].type == COLUMN_INTEGER || t->cols[col].type == COLUMN_REAL;
 }
 
-/* The cell as shown in a terminal, written into sb: numbers with thousands separators,
- * text made safe. */
-static const char *display_cell(const struct table *t, size_t row, int col, struct strbuf *sb)
+/* A column as the terminal table shows it: where its cells are spelled out, and the last
+ * text cell shown (its string, as shown, and its width). A text many cells share (a
+ * label, table_keep_text()) is then made safe and measured once: the table does not change
+ * while it is written, so two cells with the same string are one string. */
+struct column_showing {
+    int is_text, thousands, right, padded;      /* right: aligned right; padded: not last */
+    char spelled[128];          /* a number, a time, a keyed cell's text */
+    struct strbuf safe;         /* text with bytes escaped or cut short */
+    const char *raw, *shown;
+    long width;
+    size_t len;
+};
+
+static void column_showing_init(struct column_showing *col, const struct table *t, int c)
 {
-    const struct cell *c = table_cell(t, row, col);
-    char buf[64];
-    strbuf_reset(sb);
-    if (c->is_null)
-        return sb->buf;
-    if (t->cols[col].type == COLUMN_INTEGER && !column_is_identifier(&t->cols[col])) {
-        format_thousands(c->v.integer, buf, sizeof(buf));
-        strbuf_addstr(sb, buf);
-        return sb->buf;
+    const struct column *column = &t->cols[c];
+    col->is_text = column_is_text(column);
+    col->thousands = column->type == COLUMN_INTEGER && !column_is_identifier(column);
+    col->right = column->type == COLUMN_INTEGER || column->type == COLUMN_REAL;
+    col->padded = col->right || c < t->ncols - 1;
+    strbuf_init(&col->safe);
+}
+
+/* The cell as shown in a terminal, its width in columns and its length in bytes: numbers
+ * with thousands separators, text made safe. Valid until the column's next cell is
+ * shown. */
+static const char *display_cell(const struct table_row *row, int c, struct column_showing *col,
+                                long *width, size_t *len)
+{
+    const char *text;
+    if (table_row_is_empty(row, c)) {
+        *width = 0;
+        *len = 0;
+        return "";
     }
-    if (!column_is_text(&t->cols[col])) {
-        strbuf_addstr(sb, table_text(t, row, col, buf, sizeof(buf)));
-        return sb->buf;
+    if (!col->is_text) {
+        int64_t value;
+        text = col->spelled;
+        if (!col->thousands)
+            text = table_row_text(row, c, col->spelled, sizeof(col->spelled));
+        else if (table_row_int(row, c, &value))
+            format_thousands(value, col->spelled, sizeof(col->spelled));
+        *len = strlen(text);            /* digits, signs, points, letters, colons */
+        *width = (long)*len;
+        return text;
     }
-    /* Most text is short and printable: written whole. */
+    text = table_row_text(row, c, col->spelled, sizeof(col->spelled));
+    if (text == col->raw) {
+        *width = col->width;
+        *len = col->len;
+        return col->shown;
+    }
+    col->raw = text != col->spelled ? text : NULL;
+    /* Most text is short and printable: shown as it is. */
     size_t plain = 0;
-    const unsigned char *u = (const unsigned char *)c->v.text;
+    const unsigned char *u = (const unsigned char *)text;
     while (u[plain] >= 0x20 && u[plain] < 0x7f && plain < TABLE_CELL_MAX)
         plain++;
     if (!u[plain]) {
-        strbuf_add(sb, c->v.text, plain);
-        return sb->buf;
+        *width = col->width = (long)plain;
+        *len = col->len = plain;
+        return col->shown = text;
     }
+    struct strbuf *sb = &col->safe;
     long chars = 0;
-    for (const char *p = c->v.text; *p; p = g_utf8_next_char(p)) {
+    strbuf_reset(sb);
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
         unsigned char ch = (unsigned char)*p;
         if (chars >= TABLE_CELL_MAX - 1 && g_utf8_strlen(p, -1) > 1) {
             strbuf_addstr(sb, "\xe2\x80\xa6");      /* an ellipsis */
@@ -67,7 +105,9 @@ static const char *display_cell(const struct table *t, size_t row, int col, stru
             chars++;
         }
     }
-    return sb->buf;
+    *width = col->width = g_utf8_strlen(sb->buf, -1);
+    *len = col->len = sb->len;
+    return col->shown = sb->buf;
 }
 
 /* Output gathered in a buffer and written in large pieces: a table of millions of rows
@@ -116,18 +156,18 @@ static void out_spaces(struct text_out *o, long n)
         out_ch(o, ' ');
 }
 
-/* One cell of a terminal table: numbers to the right of their column, text to the left
- * (the last column unpadded), columns two spaces apart. */
-static void out_cell(struct text_out *o, const struct table *t, int c, const char *s,
-                     const long *width)
+/* One cell of a terminal table, len bytes width columns wide: numbers to the right of
+ * their column, text to the left (the last column unpadded), columns two spaces apart. */
+static void out_cell(struct text_out *o, int c, const struct column_showing *col,
+                     const char *s, size_t len, long pad)
 {
-    long pad = width[c] - g_utf8_strlen(s, -1);
     if (c)
-        out_add(o, "  ", 2);
-    if (is_numeric(t, c))
+        out_spaces(o, 2);
+    if (col->right)
         out_spaces(o, pad);
-    out_str(o, s);
-    if (!is_numeric(t, c) && c < t->ncols - 1)
+    if (len)
+        out_add(o, s, len);
+    if (!col->right && col->padded)
         out_spaces(o, pad);
 }
 
@@ -137,33 +177,44 @@ static void write_table(const struct table *t, FILE *out)
 {
     size_t nrows = t->nrows;
     int ncols = t->ncols;
-    long *width = xcalloc((size_t)ncols + 1, sizeof(long));
+    long *widths = xcalloc((size_t)ncols + 1, sizeof(long));
+    struct column_showing *cols = xcalloc((size_t)ncols + 1, sizeof(*cols));
     struct text_out *o = xmalloc(sizeof(*o));
-    struct strbuf sb;
-    strbuf_init(&sb);
+    struct table_row row;
+    long w;
+    size_t len;
     o->file = out;
     o->len = 0;
-    for (int c = 0; c < ncols; c++)
-        width[c] = g_utf8_strlen(t->cols[c].name, -1);
-    for (size_t r = 0; r < nrows; r++)
+    for (int c = 0; c < ncols; c++) {
+        column_showing_init(&cols[c], t, c);
+        widths[c] = g_utf8_strlen(t->cols[c].name, -1);
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        table_row_at(t, r, &row);
         for (int c = 0; c < ncols; c++) {
-            long w = g_utf8_strlen(display_cell(t, r, c, &sb), -1);
-            if (w > width[c])
-                width[c] = w;
+            display_cell(&row, c, &cols[c], &w, &len);
+            if (w > widths[c])
+                widths[c] = w;
         }
-    for (int c = 0; c < ncols; c++)
-        out_cell(o, t, c, t->cols[c].name, width);
+    }
+    for (int c = 0; c < ncols; c++) {
+        const char *name = t->cols[c].name;
+        out_cell(o, c, &cols[c], name, strlen(name), widths[c] - g_utf8_strlen(name, -1));
+    }
     out_ch(o, '\n');
     for (int c = 0; c < ncols; c++) {
         if (c)
             out_add(o, "  ", 2);
-        for (long i = 0; i < width[c]; i++)
+        for (long i = 0; i < widths[c]; i++)
             out_ch(o, '-');
     }
     out_ch(o, '\n');
     for (size_t r = 0; r < nrows; r++) {
-        for (int c = 0; c < ncols; c++)
-            out_cell(o, t, c, display_cell(t, r, c, &sb), width);
+        table_row_at(t, r, &row);
+        for (int c = 0; c < ncols; c++) {
+            const char *s = display_cell(&row, c, &cols[c], &w, &len);
+            out_cell(o, c, &cols[c], s, len, widths[c] - w);
+        }
         out_ch(o, '\n');
     }
     out_flush(o);
@@ -171,9 +222,11 @@ static void write_table(const struct table *t, FILE *out)
         fprintf(out, "%s%s: %g\n", i ? "" : "\n", t->note_key[i], t->note_value[i]);
     if (t->truncated)
         fprintf(out, "(more rows were left out)\n");
-    strbuf_release(&sb);
+    for (int c = 0; c < ncols; c++)
+        strbuf_release(&cols[c].safe);
+    free(cols);
     free(o);
-    free(width);
+    free(widths);
 }
 
 static int looks_like_formula(const char *s)
@@ -205,20 +258,40 @@ static int is_plain(const char *s)
     return 1;
 }
 
-static void write_delimited_cell(const struct table *t, size_t r, int c, char sep,
-                                 struct text_out *o)
+/* What write_delimited() knows of a column as it writes: whether it holds text, and the
+ * last string of it written as it is. A text shared by many cells (a label, table_keep_text())
+ * is then checked once: two cells with the same string are one string, since no cell is
+ * freed while the rows are written. */
+struct column_writing {
+    int is_text;
+    const char *plain;
+    size_t plain_len;
+};
+
+static void write_delimited_cell(const struct table_row *row, int c, char sep,
+                                 struct column_writing *col, struct text_out *o)
 {
     char buf[64];
-    const char *s = table_text(t, r, c, buf, sizeof(buf));
+    if (table_row_is_empty(row, c))
+        return;                 /* a column of millions may be mostly empty */
+    const char *s = table_row_text(row, c, buf, sizeof(buf));
     if (!*s)
-        return;                 /* empty (a column of millions may be mostly empty) */
+        return;
     /* Numbers and times are written plainly: digits, signs, points, letters, colons. */
-    if (!column_is_text(&t->cols[c])) {
+    if (!col->is_text) {
         out_str(o, s);
+        return;
+    }
+    if (s == col->plain) {
+        out_add(o, s, col->plain_len);
         return;
     }
     int guard = looks_like_formula(s);
     if (!guard && is_plain(s)) {
+        if (s != buf) {         /* a keyed cell's text is spelled into buf, cell by cell */
+            col->plain = s;
+            col->plain_len = strlen(s);
+        }
         out_str(o, s);
         return;
     }
@@ -249,8 +322,11 @@ static void write_delimited_cell(const struct table *t, size_t r, int c, char se
 static void write_delimited(const struct table *t, char sep, FILE *out, size_t from, size_t to)
 {
     struct text_out *o = xmalloc(sizeof(*o));
+    struct column_writing *cols = xcalloc((size_t)t->ncols + 1, sizeof(*cols));
     o->file = out;
     o->len = 0;
+    for (int c = 0; c < t->ncols; c++)
+        cols[c].is_text = column_is_text(&t->cols[c]);
     for (int c = 0; c < t->ncols && from == 0; c++) {
         if (c)
             out_ch(o, sep);
@@ -259,14 +335,17 @@ static void write_delimited(const struct table *t, char sep, FILE *out, size_t f
     if (from == 0)
         out_ch(o, '\n');
     for (size_t r = from; r < to; r++) {
+        struct table_row row;
+        table_row_at(t, r, &row);
         for (int c = 0; c < t->ncols; c++) {
             if (c)
                 out_ch(o, sep);
-            write_delimited_cell(t, r, c, sep, o);
+            write_delimited_cell(&row, c, sep, &cols[c], o);
         }
         out_ch(o, '\n');
     }
     out_flush(o);
+    free(cols);
     free(o);
 }
 

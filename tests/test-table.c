@@ -123,6 +123,79 @@ static void test_kept_text(void)
     table_free(t);
 }
 
+/* A table whose text cells share kept strings, written in each format, is written as the
+ * same table with a copy of the string in every cell: the writers' reuse of what they made
+ * of a shared string (checked for quoting, made safe, measured) does not show. The kept
+ * strings need quoting, escaping, a formula guard or cutting short, or none of these, and
+ * alternate with empty cells, keyed cells and owned copies of the same text. */
+static struct table *shared_text_table(int kept)
+{
+    static const char *const texts[] = {
+        "aws:eu-west-1", "a,b \"c\"", "tab\there\x01", "=1+1", "",
+        "caf\xc3\xa9 " "0123456789012345678901234567890123456789012345678901234567890123",
+    };
+    enum { NTEXTS = sizeof texts / sizeof texts[0] };
+    struct table *t = table_new("shared", "Shared text");
+    const char *shared[NTEXTS];
+    table_add_keyed_column(t, "key", key_text);
+    table_add_column(t, "label", COLUMN_TEXT);
+    table_add_column(t, "n", COLUMN_INTEGER);
+    table_add_column(t, "last", COLUMN_TEXT);
+    for (size_t i = 0; i < NTEXTS; i++)
+        shared[i] = table_keep_text(t, texts[i]);
+    for (size_t r = 0; r < 1000; r++) {
+        size_t row = table_add_row(t), i = (r / 3 + r % 7) % NTEXTS;
+        table_set_key(t, row, 0, (int64_t)r);
+        if (r % 4 == 3)
+            ;                                   /* empty */
+        else if (kept && r % 5)
+            table_set_kept_text(t, row, 1, shared[i]);
+        else
+            table_set_text(t, row, 1, texts[i]);
+        table_set_int(t, row, 2, (int64_t)r * 1001);
+        if (r % 9 == 0)
+            ;                                   /* empty */
+        else if (kept && r % 2)
+            table_set_kept_text(t, row, 3, shared[(i + 1) % NTEXTS]);
+        else
+            table_set_text(t, row, 3, texts[(i + 1) % NTEXTS]);
+    }
+    return t;
+}
+
+static void test_shared_text_written(void)
+{
+    static const struct { enum text_format format; const char *name; } formats[] = {
+        { TEXT_TABLE, "terminal" }, { TEXT_CSV, "CSV" }, { TEXT_TSV, "TSV" },
+        { TEXT_JSON, "JSON" },
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        char *out[2] = { NULL, NULL };
+        size_t len[2] = { 0, 0 };
+        for (int kept = 0; kept < 2; kept++) {
+            FILE *f = open_memstream(&out[kept], &len[kept]);
+            struct table *t = shared_text_table(kept);
+            table_write_text(t, formats[i].format, f);
+            fclose(f);
+            table_free(t);
+        }
+        CHECK(len[0] > 20000 && len[0] == len[1] && memcmp(out[0], out[1], len[0]) == 0,
+              "%s: shared strings written as copies are (%zu and %zu bytes)", formats[i].name,
+              len[0], len[1]);
+        /* Keyed cells, spelled out one by one into the same place, are each their own. */
+        size_t keys = 0;
+        char want[32];
+        for (const char *p = out[1]; p && (p = strchr(p, '\n')) != NULL; p++) {
+            int n = snprintf(want, sizeof want, "%sk%zu%s", i == 3 ? " {\"key\": \"" : "",
+                             keys, i == 0 ? " " : i == 3 ? "\"" : i == 1 ? "," : "\t");
+            keys += strncmp(p + 1, want, (size_t)n) == 0;
+        }
+        CHECK(keys == 1000, "%s: every key in its row (%zu)", formats[i].name, keys);
+        free(out[0]);
+        free(out[1]);
+    }
+}
+
 static void test_csv(void)
 {
     struct table *t = big_table();
@@ -187,6 +260,7 @@ int main(void)
 {
     test_cells();
     test_kept_text();
+    test_shared_text_written();
     test_csv();
     test_stream();
     return tap_done();
