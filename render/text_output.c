@@ -349,52 +349,61 @@ static void write_delimited(const struct table *t, char sep, FILE *out, size_t f
     free(o);
 }
 
-static void write_json_string(const char *s, FILE *out)
+static void write_json_string(const char *s, struct text_out *o)
 {
-    fputc('"', out);
+    out_ch(o, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
+        case '"': out_add(o, "\\\"", 2); break;
+        case '\\': out_add(o, "\\\\", 2); break;
+        case '\n': out_add(o, "\\n", 2); break;
+        case '\r': out_add(o, "\\r", 2); break;
+        case '\t': out_add(o, "\\t", 2); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
+            if (*p < 0x20 || *p == 0x7f) {
+                char escaped[8];
+                snprintf(escaped, sizeof(escaped), "\\u%04x", *p);
+                out_add(o, escaped, 6);
+            } else {
+                out_ch(o, (char)*p);
+            }
         }
     }
-    fputc('"', out);
+    out_ch(o, '"');
 }
 
-/* Rows [from, to) of t, the opening bracket first when from is 0, the closing one last
- * when `end`. */
+/* Rows [from, to) of t as JSON objects, the array opened when from is 0 and closed when
+ * `end`. */
 static void write_json(const struct table *t, FILE *out, size_t from, size_t to, int end)
 {
+    struct text_out *o = xmalloc(sizeof(*o));
     char buf[64];
+    o->file = out;
+    o->len = 0;
     if (from == 0)
-        fputs("[", out);
+        out_ch(o, '[');
     for (size_t r = from; r < to; r++) {
-        fputs(r ? ",\n {" : "\n {", out);
+        struct table_row row;
+        table_row_at(t, r, &row);
+        out_str(o, r ? ",\n {" : "\n {");
         for (int c = 0; c < t->ncols; c++) {
-            const struct cell *cell = table_cell(t, r, c);
             if (c)
-                fputs(", ", out);
-            write_json_string(t->cols[c].name, out);
-            fputs(": ", out);
-            if (cell->is_null)
-                fputs("null", out);
+                out_add(o, ", ", 2);
+            write_json_string(t->cols[c].name, o);
+            out_add(o, ": ", 2);
+            if (table_row_is_empty(&row, c))
+                out_add(o, "null", 4);
             else if (is_numeric(t, c))
-                fputs(table_text(t, r, c, buf, sizeof(buf)), out);
+                out_str(o, table_row_text(&row, c, buf, sizeof(buf)));
             else
-                write_json_string(table_text(t, r, c, buf, sizeof(buf)), out);
+                write_json_string(table_row_text(&row, c, buf, sizeof(buf)), o);
         }
-        fputs("}", out);
+        out_ch(o, '}');
     }
     if (end)
-        fputs(t->nrows ? "\n]\n" : "]\n", out);
+        out_str(o, t->nrows ? "\n]\n" : "]\n");
+    out_flush(o);
+    free(o);
 }
 
 /* Rows [from, to) of t in format (not TEXT_TABLE); `end`: the last of them. */
