@@ -266,6 +266,8 @@ struct column_writing {
     int is_text;
     const char *plain;
     size_t plain_len;
+    char *key;                  /* JSON: the text before each of its cells */
+    size_t key_len;
 };
 
 static void write_delimited_cell(const struct table_row *row, int c, char sep,
@@ -349,9 +351,25 @@ static void write_delimited(const struct table *t, char sep, FILE *out, size_t f
     free(o);
 }
 
+/* The length of s when it needs no JSON escape, or -1. */
+static long json_plain_length(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++)
+        if (*p < 0x20 || *p == '"' || *p == '\\' || *p == 0x7f)
+            return -1;
+    return (long)(p - (const unsigned char *)s);
+}
+
 static void write_json_string(const char *s, struct text_out *o)
 {
+    long plain = json_plain_length(s);
     out_ch(o, '"');
+    if (plain >= 0) {
+        out_add(o, s, (size_t)plain);
+        out_ch(o, '"');
+        return;
+    }
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '"': out_add(o, "\\\"", 2); break;
@@ -377,7 +395,22 @@ static void write_json_string(const char *s, struct text_out *o)
 static void write_json(const struct table *t, FILE *out, size_t from, size_t to, int end)
 {
     struct text_out *o = xmalloc(sizeof(*o));
+    struct column_writing *cols = xcalloc((size_t)t->ncols + 1, sizeof(*cols));
+    struct text_out *key = xmalloc(sizeof(*key));
     char buf[64];
+    /* Each column's `"name": ` once, as the text before its cells (a name is a few bytes:
+     * key is never flushed). */
+    for (int c = 0; c < t->ncols; c++) {
+        key->len = 0;
+        if (c)
+            out_add(key, ", ", 2);
+        write_json_string(t->cols[c].name, key);
+        out_add(key, ": ", 2);
+        cols[c].key = xstrndup(key->buf, key->len);
+        cols[c].key_len = key->len;
+        cols[c].is_text = !is_numeric(t, c);
+    }
+    free(key);
     o->file = out;
     o->len = 0;
     if (from == 0)
@@ -387,22 +420,36 @@ static void write_json(const struct table *t, FILE *out, size_t from, size_t to,
         table_row_at(t, r, &row);
         out_str(o, r ? ",\n {" : "\n {");
         for (int c = 0; c < t->ncols; c++) {
-            if (c)
-                out_add(o, ", ", 2);
-            write_json_string(t->cols[c].name, o);
-            out_add(o, ": ", 2);
-            if (table_row_is_empty(&row, c))
+            struct column_writing *col = &cols[c];
+            out_add(o, col->key, col->key_len);
+            if (table_row_is_empty(&row, c)) {
                 out_add(o, "null", 4);
-            else if (is_numeric(t, c))
-                out_str(o, table_row_text(&row, c, buf, sizeof(buf)));
-            else
-                write_json_string(table_row_text(&row, c, buf, sizeof(buf)), o);
+                continue;
+            }
+            const char *s = table_row_text(&row, c, buf, sizeof(buf));
+            if (!col->is_text) {
+                out_str(o, s);
+            } else if (s == col->plain) {     /* a shared string, written as it is before */
+                out_ch(o, '"');
+                out_add(o, s, col->plain_len);
+                out_ch(o, '"');
+            } else {
+                long plain = s != buf ? json_plain_length(s) : -1;
+                if (plain >= 0) {
+                    col->plain = s;
+                    col->plain_len = (size_t)plain;
+                }
+                write_json_string(s, o);
+            }
         }
         out_ch(o, '}');
     }
     if (end)
         out_str(o, t->nrows ? "\n]\n" : "]\n");
     out_flush(o);
+    for (int c = 0; c < t->ncols; c++)
+        free(cols[c].key);
+    free(cols);
     free(o);
 }
 
