@@ -25,8 +25,7 @@ void cert_sha256_hex(const unsigned char *data, size_t len, char out[65])
     sha256_init(&ctx);
     sha256_update(&ctx, len, data);
     sha256_digest(&ctx, sizeof(digest), digest);
-    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, sizeof(digest), out);
 }
 
 void cert_info_release(struct cert_info *info)
@@ -202,10 +201,12 @@ static int signed_by_itself(const mbedtls_x509_crt *crt)
                                  mbedtls_md_get_size(md), crt->sig.p, crt->sig.len) == 0;
 }
 
-void cert_parse(const unsigned char *der, size_t len, struct cert_info *out)
+/* cert_parse() of a certificate whose hash is known. */
+static void parse_hashed(const unsigned char *der, size_t len, const char sha256[65],
+                         struct cert_info *out)
 {
     memset(out, 0, sizeof(*out));
-    cert_sha256_hex(der, len, out->sha256);
+    memcpy(out->sha256, sha256, sizeof(out->sha256));
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
     int rc = len > CERT_MAX_DER ? MBEDTLS_ERR_X509_INVALID_FORMAT
@@ -239,6 +240,13 @@ done:
     mbedtls_x509_crt_free(&crt);
 }
 
+void cert_parse(const unsigned char *der, size_t len, struct cert_info *out)
+{
+    char sha256[65];
+    cert_sha256_hex(der, len, sha256);
+    parse_hashed(der, len, sha256, out);
+}
+
 enum tally_error import_certificate(struct import_ctx *ctx, const unsigned char *der,
                                     size_t len, const struct cert_link *link)
 {
@@ -246,7 +254,7 @@ enum tally_error import_certificate(struct import_ctx *ctx, const unsigned char 
     cert_sha256_hex(der, len, sha256);
     if (!store_cert_known(ctx->store, sha256)) {
         struct cert_info info;
-        cert_parse(der, len, &info);
+        parse_hashed(der, len, sha256, &info);
         struct cert_record rec = {
             .sha256 = info.sha256, .der = der, .len = len, .subject = info.subject,
             .issuer = info.issuer, .subject_cn = info.subject_cn, .issuer_cn = info.issuer_cn,

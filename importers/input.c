@@ -360,8 +360,7 @@ void input_sha256(struct input *in, char out[65])
     struct sha256_ctx copy = in->hash.ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
     sha256_digest(&copy, sizeof(digest), digest);
-    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, sizeof(digest), out);
 }
 
 enum tally_error input_drain(struct input *in, struct tally_diag *diag)

@@ -168,8 +168,7 @@ static void md5_hex(const char *text, char out[33])
     unsigned char digest[16] = { 0 };
     mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_MD5), (const unsigned char *)text,
                strlen(text), digest);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, sizeof(digest), out);
 }
 
 /* The first 12 hex digits of the SHA-256 of text, or twelve zeros when text is empty. */

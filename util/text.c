@@ -44,6 +44,16 @@ char *cp1252_to_utf8(const char *data, size_t len)
     return out;
 }
 
+void hex_encode(const unsigned char *bytes, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 void format_thousands(long long value, char *out, size_t size)
 {
     /* Written from the last digit back, without printf: a terminal table of millions of

@@ -87,6 +87,8 @@ int utf8_is_valid(const char *data, size_t len);
 /* Converts Windows-1252 bytes to UTF-8. */
 char *cp1252_to_utf8(const char *data, size_t len);
 
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void hex_encode(const unsigned char *bytes, size_t n, char *out);
 /* 1234567 -> "1,234,567". */
 void format_thousands(long long value, char *out, size_t size);
 
