@@ -513,6 +513,7 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
     table_add_column(*out, "services", COLUMN_INTEGER);
     /* Its name makes the horizontal bar chart colour the bars by it. */
     table_add_column(*out, "status", COLUMN_TEXT);
+    table_stream_rows(*out, f->stream);         /* the rows come in order: final once added */
     int counted = 0;
     enum tally_error err = count_from_summary(store, f, &counts, &counted, diag);
     if (!err && !counted)
