@@ -266,7 +266,7 @@ struct column_writing {
     int is_text;
     const char *plain;
     size_t plain_len;
-    char *key;                  /* JSON: the text before each of its cells */
+    char *key;                  /* JSON: the text before each of its cells, then null */
     size_t key_len;
 };
 
@@ -405,9 +405,9 @@ static void write_json(const struct table *t, FILE *out, size_t from, size_t to,
         if (c)
             out_add(key, ", ", 2);
         write_json_string(t->cols[c].name, key);
-        out_add(key, ": ", 2);
+        out_add(key, ": null", 6);
         cols[c].key = xstrndup(key->buf, key->len);
-        cols[c].key_len = key->len;
+        cols[c].key_len = key->len - 4;         /* "null" follows, for an empty cell */
         cols[c].is_text = !is_numeric(t, c);
     }
     free(key);
@@ -421,11 +421,11 @@ static void write_json(const struct table *t, FILE *out, size_t from, size_t to,
         out_str(o, r ? ",\n {" : "\n {");
         for (int c = 0; c < t->ncols; c++) {
             struct column_writing *col = &cols[c];
-            out_add(o, col->key, col->key_len);
             if (table_row_is_empty(&row, c)) {
-                out_add(o, "null", 4);
+                out_add(o, col->key, col->key_len + 4);         /* the key and null */
                 continue;
             }
+            out_add(o, col->key, col->key_len);
             const char *s = table_row_text(&row, c, buf, sizeof(buf));
             if (!col->is_text) {
                 out_str(o, s);
