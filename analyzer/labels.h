@@ -53,7 +53,7 @@ struct label_walk {
 };
 int label_index_walk_to(const struct label_index *idx, struct label_walk *walk,
                         const struct ip_addr *net, int prefix);
-/* The bounds of an IPv4 subnet: its first address is lo. */
+/* The last address of the IPv4 subnet lo/prefix. */
 static inline uint32_t label_subnet_last4(uint32_t lo, int prefix)
 {
     return lo | (uint32_t)(UINT64_C(0xffffffff) >> (prefix < 0 ? 0 : prefix > 32 ? 32 : prefix));

@@ -62,11 +62,12 @@ static const char *display_cell(const struct table_row *row, int c, struct colum
     }
     if (!col->is_text) {
         int64_t value;
-        text = col->spelled;
-        if (!col->thousands)
-            text = table_row_text(row, c, col->spelled, sizeof(col->spelled));
-        else if (table_row_int(row, c, &value))
+        if (col->thousands && table_row_int(row, c, &value)) {
             format_thousands(value, col->spelled, sizeof(col->spelled));
+            text = col->spelled;
+        } else {
+            text = table_row_text(row, c, col->spelled, sizeof(col->spelled));
+        }
         *len = strlen(text);            /* digits, signs, points, letters, colons */
         *width = (long)*len;
         return text;
