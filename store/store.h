@@ -139,6 +139,14 @@ void hostset_each_subnet(struct hostset *set, int family, int prefix, hostset_su
 enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt, int prefix,
                                          hostset_subnet_fn *fn, void *arg, const char *what,
                                          struct tally_diag *diag);
+/* How many addresses of the union of the stored IPv4 sets stmt selects (as for
+ * hostset_stored_subnets4(), and read the same way) are inside the ranges (as
+ * hostset_keep_ranges() takes them): per_range[r] (when not NULL) gains those inside range
+ * r, and *hosts (when not NULL) receives those inside any. */
+enum tally_error hostset_stored_count_in_ranges4(struct store *store, sqlite3_stmt *stmt,
+                                                 const uint32_t (*ranges4)[2], size_t n4,
+                                                 long long *per_range, long long *hosts,
+                                                 const char *what, struct tally_diag *diag);
 /* Calls fn for every subnet of the family (4 or 6) and prefix length that holds addresses
  * of a or b, in address order, with how many are only in a, only in b, and in both. */
 typedef void hostset_compare_fn(void *arg, const struct ip_addr *net, long long only_a,

@@ -292,13 +292,33 @@ static inline int stream_peek(struct stream *s, uint32_t *next)
 }
 
 /* Reads the stream's addresses with the upper bits key into block (a bitset of them). */
-static void stream_fill(struct stream *s, uint32_t key, uint64_t *block)
+/* 64 Ki addresses (a container's worth) as a bitset, with a bit per word that may have a
+ * bit set: counting and clearing it visit only those words. */
+struct block {
+    uint64_t words[1024];
+    uint64_t used[16];
+};
+
+static inline void block_set(struct block *b, uint32_t low16)
+{
+    b->words[low16 >> 6] |= 1ull << (low16 & 63);
+    b->used[low16 >> 12] |= 1ull << (low16 >> 6 & 63);
+}
+
+/* Calls the statement that follows for each word w of b that may have bits, in order. */
+#define BLOCK_EACH_USED(b, w)                                                            \
+    for (uint32_t used_ = 0; used_ < 16; used_++)                                        \
+        for (uint64_t left_ = (b)->used[used_]; left_; left_ &= left_ - 1)               \
+            for (uint32_t w = used_ << 6 | (uint32_t)__builtin_ctzll(left_), once_ = 1;  \
+                 once_; once_ = 0)
+
+static void stream_fill(struct stream *s, uint32_t key, struct block *block)
 {
     uint32_t next;
     while (stream_peek(s, &next) && next >> 16 == key) {
         const uint32_t *p = s->buf + s->at, *end = s->buf + s->n;
         for (; p < end && *p >> 16 == key; p++)
-            block[(*p & 0xffff) >> 6] |= 1ull << (*p & 63);
+            block_set(block, *p & 0xffff);
         s->at = (uint32_t)(p - s->buf);
     }
 }
@@ -312,7 +332,7 @@ struct cursor {
 /* Reads c's addresses with the upper bits key: to the counter (the only bitmap with them)
  * or into block. Then files c under its next key. */
 static void read_container(struct cursor *c, uint32_t key, struct counter *counter,
-                           uint64_t *block, struct cursor **filed)
+                           struct block *block, struct cursor **filed)
 {
     uint32_t next;
     if (block) {
@@ -352,32 +372,21 @@ static inline long long ones(uint64_t x)
     return (long long)((x * 0x0101010101010101u) >> 56);
 }
 
-/* Counts the addresses of the 64 Ki-address block key (a bitset) and clears it: a subnet
- * of whole 64-bit words is counted a word at a time, a smaller one address by address. */
-static void count_block(struct counter *counter, uint32_t key, uint64_t *block)
+/* Counts the addresses of block key and clears it: a subnet of whole 64-bit words is
+ * counted a word at a time, a smaller one address by address. */
+static void count_block(struct counter *counter, uint32_t key, struct block *block)
 {
-    uint32_t words = (~counter->netmask >> 6) + 1;      /* per subnet, when it is whole */
-    if (~counter->netmask < 63) {
-        for (uint32_t w = 0; w < 1024; w++) {
-            for (uint64_t bits = block[w]; bits; bits &= bits - 1)
+    int whole_words = ~counter->netmask >= 63;
+    BLOCK_EACH_USED(block, w) {
+        uint64_t bits = block->words[w];
+        block->words[w] = 0;
+        if (whole_words)
+            counter_add(counter, (key << 16 | w << 6) & counter->netmask, ones(bits));
+        else
+            for (; bits; bits &= bits - 1)
                 counter_push(counter, key << 16 | w << 6 | (uint32_t)__builtin_ctzll(bits));
-            block[w] = 0;
-        }
-        return;
     }
-    if (words > 1024)
-        words = 1024;
-    for (uint32_t first = 0; first < 1024; first += words) {
-        long long n = 0;
-        for (uint32_t w = first; w < first + words; w++) {
-            if (block[w]) {
-                n += ones(block[w]);
-                block[w] = 0;
-            }
-        }
-        if (n > 0)
-            counter_add(counter, (key << 16 | first << 6) & counter->netmask, n);
-    }
+    memset(block->used, 0, sizeof(block->used));
 }
 
 /* The union of n bitmaps, in ascending order, to the counter, without building it: one
@@ -387,7 +396,7 @@ static void walk4(roaring_bitmap_t *const *bitmaps, size_t n, struct counter *co
 {
     struct cursor *cursors = xcalloc(n ? n : 1, sizeof(*cursors));
     struct cursor **filed = xcalloc(65536, sizeof(*filed));
-    uint64_t *block = xcalloc(1024, sizeof(*block));
+    struct block *block = xcalloc(1, sizeof(*block));
     for (size_t i = 0; i < n; i++) {
         uint32_t first;
         stream_open(&cursors[i].stream, bitmaps[i]);
@@ -567,35 +576,94 @@ static int stored_header(struct stored_set *s)
         if (!stored_read(s, s->runs, (int)((n + 7) / 8)))
             return 0;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        uint16_t card;
-        if (!stored_u16(s, &s->keys[i]) || !stored_u16(s, &card) ||
-            (i > 0 && s->keys[i] <= s->keys[i - 1]))
-            return 0;
-        s->cards[i] = (uint32_t)card + 1;
+    /* Keys and sizes, then offsets, are 4 bytes a container: read a list at a time. */
+    unsigned char *list = xmalloc(4 * (size_t)n);
+    int ok = stored_read(s, list, (int)(4 * n));
+    for (uint32_t i = 0; ok && i < n; i++) {
+        const unsigned char *b = list + 4 * i;
+        s->keys[i] = (uint16_t)(b[0] | b[1] << 8);
+        s->cards[i] = (uint32_t)(b[2] | b[3] << 8) + 1;
+        ok = i == 0 || s->keys[i] > s->keys[i - 1];
     }
-    if (has_runs && n < NO_OFFSET_THRESHOLD)
-        return 1;
     /* The offsets: each container must start where the one before ends, which is checked
      * as it is read (stored_container()). */
-    s->offsets = xcalloc(n + 1, sizeof(*s->offsets));
-    for (uint32_t i = 0; i < n; i++)
-        if (!stored_u32(s, &s->offsets[i]))
-            return 0;
+    if (ok && !(has_runs && n < NO_OFFSET_THRESHOLD)) {
+        s->offsets = xcalloc(n + 1, sizeof(*s->offsets));
+        ok = stored_read(s, list, (int)(4 * n));
+        for (uint32_t i = 0; ok && i < n; i++) {
+            const unsigned char *b = list + 4 * i;
+            s->offsets[i] = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                            (uint32_t)b[3] << 24;
+        }
+    }
+    free(list);
+    return ok;
+}
+
+/* What is made of the union of stored sets, 64 Ki addresses at a time: counts per subnet,
+ * or (counter NULL) counts of the addresses inside sorted, disjoint ranges, in all and
+ * (per_range not NULL) range by range. */
+struct union_sink {
+    struct counter *counter;
+    const uint32_t (*ranges)[2];
+    size_t nranges, at;                 /* ranges before at end below the current block */
+    long long in_ranges, *per_range;
+};
+
+/* Adds value, the next address of the union in ascending order, to the sink. */
+static inline void sink_push(struct union_sink *sink, uint32_t value)
+{
+    if (sink->counter) {
+        counter_push(sink->counter, value);
+        return;
+    }
+    while (sink->at < sink->nranges && sink->ranges[sink->at][1] < value)
+        sink->at++;
+    if (sink->at < sink->nranges && sink->ranges[sink->at][0] <= value) {
+        sink->in_ranges++;
+        if (sink->per_range)
+            sink->per_range[sink->at]++;
+    }
+}
+
+/* Whether the sink counts in ranges and none holds an address of block key: its
+ * containers are then passed over. */
+static int sink_passes_over(struct union_sink *sink, uint32_t key)
+{
+    if (sink->counter)
+        return 0;
+    while (sink->at < sink->nranges && sink->ranges[sink->at][1] < key << 16)
+        sink->at++;
+    return sink->at == sink->nranges || sink->ranges[sink->at][0] > (key << 16 | 0xffff);
+}
+
+/* Moves n bytes on without reading them; 0 past the blob's end. */
+static int stored_skip(struct stored_set *s, int n)
+{
+    if (n < 0 || n > s->size - s->at)
+        return 0;
+    s->at += n;
     return 1;
 }
 
 /* Reads the set's next container (of the addresses with the upper bits key): an array
- * straight to counter when it is given (the only set with addresses there), else into
- * block (a bitset of its 64 Ki). Returns 1 when block was written, 0 when not, -1 when the
- * container is not valid. */
-static int stored_container(struct stored_set *s, uint32_t key, uint64_t *block,
-                            struct counter *counter)
+ * straight to the sink when it is given (the only set with addresses there), else into
+ * block (a bitset of its 64 Ki); neither given, passes over it. Returns 1 when block was
+ * written, 0 when not, -1 when the container is not valid. */
+static int stored_container(struct stored_set *s, uint32_t key, struct block *block,
+                            struct union_sink *alone)
 {
     uint32_t i = s->next++;
+    int is_runs = s->runs && (s->runs[i / 8] >> (i % 8)) & 1;
     if (s->offsets && s->offsets[i] != (uint32_t)s->at)
         return -1;
-    if (s->runs && (s->runs[i / 8] >> (i % 8)) & 1) {
+    if (!block && !alone) {
+        uint16_t nruns;
+        if (is_runs)
+            return stored_u16(s, &nruns) && stored_skip(s, 4 * nruns) ? 0 : -1;
+        return stored_skip(s, s->cards[i] > ARRAY_MAX ? 8192 : (int)(2 * s->cards[i])) ? 0 : -1;
+    }
+    if (is_runs) {
         uint16_t nruns, start, length;
         if (!stored_u16(s, &nruns))
             return -1;
@@ -604,7 +672,7 @@ static int stored_container(struct stored_set *s, uint32_t key, uint64_t *block,
                 (uint32_t)start + length > 65535)
                 return -1;
             for (uint32_t a = start; a <= (uint32_t)start + length; a++)
-                block[a >> 6] |= 1ull << (a & 63);
+                block_set(block, a);
         }
         return 1;
     }
@@ -612,11 +680,14 @@ static int stored_container(struct stored_set *s, uint32_t key, uint64_t *block,
     if (s->cards[i] > ARRAY_MAX) {
         if (!stored_read(s, bytes, sizeof(bytes)))
             return -1;
-        for (int w = 0; w < 1024; w++) {
+        for (uint32_t w = 0; w < 1024; w++) {
             uint64_t bits = 0;
             for (int b = 7; b >= 0; b--)
                 bits = bits << 8 | bytes[8 * w + b];
-            block[w] |= bits;
+            if (bits) {
+                block->words[w] |= bits;
+                block->used[w >> 6] |= 1ull << (w & 63);
+            }
         }
         return 1;
     }
@@ -625,16 +696,16 @@ static int stored_container(struct stored_set *s, uint32_t key, uint64_t *block,
     uint32_t last = 0;
     for (uint32_t k = 0; k < s->cards[i]; k++) {
         uint32_t v = (uint32_t)bytes[2 * k] | (uint32_t)bytes[2 * k + 1] << 8;
-        if (counter) {
+        if (alone) {
             if (k > 0 && v <= last)
-                return -1;      /* the counter needs them ascending, as CRoaring keeps them */
-            counter_push(counter, key << 16 | v);
+                return -1;      /* the sink needs them ascending, as CRoaring keeps them */
+            sink_push(alone, key << 16 | v);
             last = v;
         } else {
-            block[v >> 6] |= 1ull << (v & 63);
+            block_set(block, v);
         }
     }
-    return counter ? 0 : 1;
+    return alone ? 0 : 1;
 }
 
 static void stored_close(struct stored_set *s)
@@ -647,14 +718,38 @@ static void stored_close(struct stored_set *s)
     free(s->runs);
 }
 
-enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt, int prefix,
-                                         hostset_subnet_fn *fn, void *arg, const char *what,
-                                         struct tally_diag *diag)
+/* Counts the addresses of block key inside the ranges, and clears it: a word inside one
+ * range at once, a word across the edge of one address by address. */
+static void count_block_in_ranges(struct union_sink *sink, uint32_t key, struct block *block)
 {
-    struct counter counter = { .netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix),
-                               .fn = fn, .arg = arg };
+    BLOCK_EACH_USED(block, w) {
+        uint64_t bits = block->words[w];
+        block->words[w] = 0;
+        uint32_t lo = key << 16 | w << 6, hi = lo | 63;
+        while (sink->at < sink->nranges && sink->ranges[sink->at][1] < lo)
+            sink->at++;
+        if (sink->at == sink->nranges || sink->ranges[sink->at][0] > hi)
+            continue;
+        if (sink->ranges[sink->at][0] <= lo && sink->ranges[sink->at][1] >= hi) {
+            long long in = ones(bits);
+            sink->in_ranges += in;
+            if (sink->per_range)
+                sink->per_range[sink->at] += in;
+            continue;
+        }
+        for (; bits; bits &= bits - 1)
+            sink_push(sink, lo | (uint32_t)__builtin_ctzll(bits));
+    }
+    memset(block->used, 0, sizeof(block->used));
+}
+
+/* The union of the stored IPv4 sets stmt selects, into sink. */
+static enum tally_error stored_union4(struct store *store, sqlite3_stmt *stmt,
+                                      struct union_sink *sink, const char *what,
+                                      struct tally_diag *diag)
+{
     struct stored_set *sets = NULL, **filed = xcalloc(65536, sizeof(*filed));
-    uint64_t *block = xcalloc(1024, sizeof(*block));
+    struct block *block = xcalloc(1, sizeof(*block));
     size_t n = 0, alloc = 0;
     enum tally_error err = TALLY_OK;
     int rc, bad = 0;
@@ -692,10 +787,11 @@ enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt
         if (!s)
             continue;
         filed[key] = NULL;
-        int in_block = 0, got;
-        for (struct counter *alone = s->filed ? NULL : &counter; s && !bad; s = next) {
+        int in_block = 0, got, pass_over = sink_passes_over(sink, key);
+        struct union_sink *alone = s->filed || pass_over ? NULL : sink;
+        for (; s && !bad; s = next) {
             next = s->filed;
-            got = stored_container(s, key, block, alone);
+            got = stored_container(s, key, pass_over ? NULL : block, alone);
             bad = got < 0;
             in_block |= got > 0;
             if (!bad && s->next < s->ncontainers) {
@@ -703,8 +799,12 @@ enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt
                 filed[s->keys[s->next]] = s;
             }
         }
-        if (!bad && in_block)
-            count_block(&counter, key, block);
+        if (!bad && in_block) {
+            if (sink->counter)
+                count_block(sink->counter, key, block);
+            else
+                count_block_in_ranges(sink, key, block);
+        }
     }
     /* A set whose containers end before its blob does is not one CRoaring wrote. */
     for (size_t i = 0; i < n && !err && !bad; i++)
@@ -712,13 +812,35 @@ enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt
     if (bad)
         err = diag_set(diag, TALLY_ERROR_DATABASE, "%s: a host set (host_set.members) is "
                        "not a valid IPv4 bitmap", what);
-    else if (!err)
-        counter_emit(&counter);
+    else if (!err && sink->counter)
+        counter_emit(sink->counter);
     for (size_t i = 0; i < n; i++)
         stored_close(&sets[i]);
     free(sets);
     free(block);
     free(filed);
+    return err;
+}
+
+enum tally_error hostset_stored_subnets4(struct store *store, sqlite3_stmt *stmt, int prefix,
+                                         hostset_subnet_fn *fn, void *arg, const char *what,
+                                         struct tally_diag *diag)
+{
+    struct counter counter = { .netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix),
+                               .fn = fn, .arg = arg };
+    struct union_sink sink = { .counter = &counter };
+    return stored_union4(store, stmt, &sink, what, diag);
+}
+
+enum tally_error hostset_stored_count_in_ranges4(struct store *store, sqlite3_stmt *stmt,
+                                                 const uint32_t (*ranges4)[2], size_t n4,
+                                                 long long *per_range, long long *hosts,
+                                                 const char *what, struct tally_diag *diag)
+{
+    struct union_sink sink = { .ranges = ranges4, .nranges = n4, .per_range = per_range };
+    enum tally_error err = stored_union4(store, stmt, &sink, what, diag);
+    if (hosts)
+        *hosts = err ? 0 : sink.in_ranges;
     return err;
 }
 

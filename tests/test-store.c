@@ -80,6 +80,36 @@ static const char *stored_subnets_of(struct store *store, const char *sql, int p
     return st.text;
 }
 
+/* The union of the host_set rows `sql` selects (family, members), loaded whole. */
+static struct hostset *loaded_set(struct store *store, const char *sql)
+{
+    struct tally_diag diag;
+    struct hostset *set = hostset_new();
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL);
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
+        hostset_add_stored(set, sqlite3_column_int(stmt, 0), sqlite3_column_blob(stmt, 1),
+                           (size_t)sqlite3_column_bytes(stmt, 1), &diag);
+    sqlite3_finalize(stmt);
+    return set;
+}
+
+/* hostset_stored_count_in_ranges4() of the host_set rows `sql` selects (rowids); -1 when
+ * it fails. */
+static long long stored_in_ranges(struct store *store, const char *sql,
+                                  const uint32_t (*ranges)[2], size_t n)
+{
+    struct tally_diag diag;
+    sqlite3_stmt *stmt = NULL;
+    long long hosts = -1;
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) == SQLITE_OK &&
+        hostset_stored_count_in_ranges4(store, stmt, ranges, n, NULL, &hosts, "counting",
+                                        &diag))
+        hosts = -1;
+    sqlite3_finalize(stmt);
+    return hosts;
+}
+
 /* Sets in memory: repeats counted once, subnets in address order, any prefix. */
 static void test_hostset_memory(void)
 {
@@ -249,6 +279,8 @@ static void test_hostset_union(struct store *store)
 
     /* The same sets read in place, as the scan analyses read them: the same subnets. */
     static const char both[] = "SELECT rowid FROM host_set WHERE port = 7 AND family = 4";
+    static const char one[] = "SELECT rowid FROM host_set WHERE port = 7 AND family = 4 "
+                              "ORDER BY rowid LIMIT 1";
     static const int prefixes[] = { 0, 8, 16, 20, 24, 25, 26 };
     enum tally_error err;
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
@@ -259,6 +291,43 @@ static void test_hostset_union(struct store *store)
         free(whole);
     }
     hostset_free(set);
+
+    /* Counted against ranges in place, as ports --label counts: as the sets loaded whole
+     * and cut count. Ranges inside a run, across containers, over a bitset whole, across
+     * /24s of arrays, past every address, and none; the first set alone has arrays no
+     * other set shares. */
+    static const uint32_t ranges[][2] = {
+        { 0x0a000000u, 0x0a0000ffu },   /* 10.0.0.0/24: no host */
+        { 0x0a00ff00u, 0x0a010009u },   /* 10.0.255.0 - 10.1.0.9: across two containers */
+        { 0x0a010105u, 0x0a0101c8u },   /* 10.1.1.5 - 10.1.1.200: inside the run */
+        { 0xc0000000u, 0xc000ffffu },   /* 192.0.0.0/16: bitsets whole */
+        { 0xc0010000u, 0xc633640au },   /* up to 198.51.100.10 */
+        { 0xc6336464u, 0xc6336532u },   /* 198.51.100.100 - 198.51.101.50 */
+        { 0xc6336600u, 0xffffffffu },   /* past every host */
+    };
+    static const size_t picks[][2] = { { 0, 7 }, { 0, 1 }, { 1, 1 }, { 2, 1 }, { 3, 1 },
+                                       { 4, 1 }, { 5, 2 }, { 6, 1 }, { 0, 0 } };
+    static const char *const selections[][2] = {
+        { both, "SELECT family, members FROM host_set WHERE port = 7 AND family = 4" },
+        { one, "SELECT family, members FROM host_set WHERE port = 7 AND family = 4 "
+               "ORDER BY rowid LIMIT 1" },
+    };
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++) {
+            struct hostset *whole = loaded_set(store, selections[k][1]);
+            const uint32_t (*r)[2] = ranges + picks[i][0];
+            long long expect = hostset_count_in_ranges(whole, r, picks[i][1], NULL, 0);
+            long long got = stored_in_ranges(store, selections[k][0], r, picks[i][1]);
+            CHECK(got == expect, "%s in ranges %zu..%zu in place: %lld, as loaded whole: %lld",
+                  k ? "one set" : "two sets", picks[i][0], picks[i][0] + picks[i][1], got,
+                  expect);
+            hostset_free(whole);
+        }
+    }
+    CHECK_INT(stored_in_ranges(store, both, ranges + 3, 1), in_192,
+              "192.0.0.0/16 holds its multiples of 7 or 5");
+    CHECK_INT(stored_in_ranges(store, both, ranges + 2, 1), 196, "10.1.1.5 - 10.1.1.200: 196");
+
     stored_subnets_of(store, "SELECT rowid FROM host_set WHERE 0", 16, &err, &diag);
     CHECK_INT(err, TALLY_OK, "no set read in place: no subnet");
 
@@ -280,8 +349,6 @@ static void test_hostset_union(struct store *store)
         { "X'3A30000001000000' || X'0000FFFF' || X'10000000'", "a bitset claimed", 0 },
         { "substr(members, 1, length(members) - 3)", "a stored set cut short", 0 },
     };
-    static const char one[] = "SELECT rowid FROM host_set WHERE port = 7 AND family = 4 "
-                              "ORDER BY rowid LIMIT 1";
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         char *update = xasprintf("SAVEPOINT bad; UPDATE host_set SET members = %s WHERE "
                                  "rowid = (%s)", sets[i].members, one);
@@ -296,6 +363,14 @@ static void test_hostset_union(struct store *store)
                   strstr(diag.message, "counting: a host set (host_set.members) is not a "
                                        "valid IPv4 bitmap") != NULL,
                   "%s is refused: %s", sets[i].what, diag.message);
+        /* Counted against ranges: read whole, or passed over. */
+        static const uint32_t all[1][2] = { { 0, 0xffffffffu } }, none[1][2] = { { 9, 9 } };
+        long long in_all = stored_in_ranges(store, one, all, 1);
+        long long in_none = stored_in_ranges(store, one, none, 1);
+        CHECK(in_all == (sets[i].ok ? 2 : -1), "%s, counted in a range of every address: %lld",
+              sets[i].what, in_all);
+        CHECK(in_none == (sets[i].ok ? 0 : -1), "%s, counted in a range of none: %lld",
+              sets[i].what, in_none);
         sqlite3_exec(store_db(store), "ROLLBACK TO bad; RELEASE bad", NULL, NULL, NULL);
         free(update);
     }
