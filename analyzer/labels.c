@@ -927,7 +927,7 @@ static int cursor_find(struct cursor *c, const struct ip_addr *addr)
 
 struct host_count {
     struct cursor cursor;
-    long long *counts, *none;
+    long long *counts;
 };
 
 static void count_host(void *arg, const struct ip_addr *addr, long long hosts)
@@ -936,30 +936,39 @@ static void count_host(void *arg, const struct ip_addr *addr, long long hosts)
     int id = cursor_find(&hc->cursor, addr);
     if (id >= 0)
         hc->counts[id] += hosts;
-    else
-        *hc->none += hosts;
 }
 
-void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts,
-                       long long *none)
+void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts)
 {
-    struct host_count hc = { .cursor = { .idx = idx }, .counts = counts, .none = none };
-    *none = 0;
+    struct host_count hc = { .cursor = { .idx = idx }, .counts = counts };
     hostset_each_subnet(set, 4, 32, count_host, &hc);
     hostset_each_subnet(set, 6, 128, count_host, &hc);
 }
 
 enum tally_error label_index_hosts_stored(const struct label_index *idx, struct store *store,
                                           sqlite3_stmt *stmt, struct hostset *set,
-                                          long long *counts, long long *none,
-                                          struct tally_diag *diag)
+                                          long long *counts, struct tally_diag *diag)
 {
-    struct host_count hc = { .cursor = { .idx = idx }, .counts = counts, .none = none };
-    *none = 0;
-    enum tally_error err = hostset_stored_subnets4(store, stmt, 32, count_host, &hc,
-                                                   "cannot read the hosts", diag);
-    if (!err)
+    /* The IPv4 ranges are counted one by one as the sets are read, then added up by label. */
+    uint32_t (*ranges)[2] = xmalloc((idx->n4 + 1) * sizeof(*ranges));
+    long long *per_range = xcalloc(idx->n4 + 1, sizeof(*per_range));
+    for (size_t i = 0; i < idx->n4; i++) {
+        ranges[i][0] = idx->v4[i].first;
+        ranges[i][1] = idx->v4[i].last;
+    }
+    enum tally_error err = hostset_stored_count_in_ranges4(store, stmt,
+                                                           (const uint32_t (*)[2])ranges,
+                                                           idx->n4, per_range, NULL,
+                                                           "cannot read the hosts", diag);
+    for (size_t i = 0; i < idx->n4 && !err; i++)
+        if (idx->v4[i].id >= 0)
+            counts[idx->v4[i].id] += per_range[i];
+    free(ranges);
+    free(per_range);
+    if (!err) {
+        struct host_count hc = { .cursor = { .idx = idx }, .counts = counts };
         hostset_each_subnet(set, 6, 128, count_host, &hc);
+    }
     return err;
 }
 
@@ -1113,6 +1122,20 @@ long long label_filter_count(const struct label_filter *lf, struct hostset *set)
 {
     return hostset_count_in_ranges(set, (const uint32_t (*)[2])lf->r4, lf->n4,
                                    (const uint8_t (*)[2][16])lf->r6, lf->n6);
+}
+
+enum tally_error label_filter_count_stored(const struct label_filter *lf, struct store *store,
+                                           sqlite3_stmt *stmt, struct hostset *set,
+                                           long long *hosts, struct tally_diag *diag)
+{
+    enum tally_error err = hostset_stored_count_in_ranges4(store, stmt,
+                                                           (const uint32_t (*)[2])lf->r4,
+                                                           lf->n4, NULL, hosts,
+                                                           "cannot read the hosts", diag);
+    if (!err)
+        *hosts += hostset_count_in_ranges(set, NULL, 0, (const uint8_t (*)[2][16])lf->r6,
+                                          lf->n6);
+    return err;
 }
 
 int labels_location_installed(void)

@@ -72,16 +72,13 @@ static inline int label_index_cover_next(const struct label_index *idx,
     return label_index_walk_to(idx, walk, net, prefix);
 }
 /* Adds to counts[id] the hosts of set with label id (counts: label_index_count() long
- * longs, zeroed by the caller), walking the set and the ranges in step; *none receives
- * the hosts with no label. */
-void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts,
-                       long long *none);
-/* The same of the IPv4 sets stmt selects (rowids of host_set, read in place: see
- * hostset_stored_subnets4()) and the IPv6 hosts of set. */
+ * longs, zeroed by the caller), walking the set and the ranges in step. */
+void label_index_hosts(const struct label_index *idx, struct hostset *set, long long *counts);
+/* The same of the IPv4 sets stmt selects (rowids of host_set, read in place and counted
+ * range by range: see hostset_stored_count_in_ranges4()) and the IPv6 hosts of set. */
 enum tally_error label_index_hosts_stored(const struct label_index *idx, struct store *store,
                                           sqlite3_stmt *stmt, struct hostset *set,
-                                          long long *counts, long long *none,
-                                          struct tally_diag *diag);
+                                          long long *counts, struct tally_diag *diag);
 /* Hosts up to which label_set_load() looks up in the location database only the networks
  * of the hosts it is given; past them it loads every network (about a second, less than
  * the lookups would take), and needs no hosts. */
@@ -111,6 +108,11 @@ size_t label_filter_keep_sorted(const struct label_filter *lf, int family,
 void label_filter_keep(const struct label_filter *lf, struct hostset *set);
 /* How many of set's hosts carry a matching label (set may be cut to them). */
 long long label_filter_count(const struct label_filter *lf, struct hostset *set);
+/* The same of the IPv4 sets stmt selects (rowids of host_set, read in place: see
+ * hostset_stored_subnets4()) and the IPv6 hosts of set, into *hosts. */
+enum tally_error label_filter_count_stored(const struct label_filter *lf, struct store *store,
+                                           sqlite3_stmt *stmt, struct hostset *set,
+                                           long long *hosts, struct tally_diag *diag);
 
 /* Whether a location database is installed to read AS and country labels from. */
 int labels_location_installed(void);

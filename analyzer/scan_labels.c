@@ -58,7 +58,7 @@ static enum tally_error count_labels(struct store *store, const struct filters *
     static const char what[] = "cannot read the hosts";
     struct hostset *hosts = NULL;
     sqlite3_stmt *stmt = NULL;
-    long long at_most = 0, none;
+    long long at_most = 0;
     enum tally_error err = TALLY_OK;
     int in_place = !f->label;
     if (in_place && (err = open_hosts_at_most(store, f, &at_most, diag)))
@@ -71,9 +71,9 @@ static enum tally_error count_labels(struct store *store, const struct filters *
         const struct label_index *idx = labels->index[kind];
         *counts = xcalloc(label_index_count(idx) + 1, sizeof(**counts));
         if (!in_place)
-            label_index_hosts(idx, hosts, *counts, &none);
+            label_index_hosts(idx, hosts, *counts);
         else if (!(err = filters_host_sets(store, f, "rowid", 4, what, &stmt, diag)))
-            err = label_index_hosts_stored(idx, store, stmt, hosts, *counts, &none, diag);
+            err = label_index_hosts_stored(idx, store, stmt, hosts, *counts, diag);
         sqlite3_finalize(stmt);
     }
     hostset_free(hosts);

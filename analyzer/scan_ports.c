@@ -64,9 +64,29 @@ static sqlite3_stmt *prepare(struct store *store, const struct filters *f, const
     return stmt;
 }
 
-/* Adds to set the hosts with proto/port open in the sets the filters select, or with
- * --cert those presenting a matching certificate there. */
-static enum tally_error load_port(struct store *store, const struct filters *f,
+/* The open host sets of proto/port the filters select, of one family (4 or 6) or both (0):
+ * SELECT select FROM host_set WHERE ... */
+static sqlite3_stmt *prepare_port(struct store *store, const struct filters *f,
+                                  const char *select, int family, const char *proto,
+                                  unsigned port)
+{
+    static const char *const tails[] = {
+        " AND proto = :set_proto AND port = :set_port",
+        " AND family = 4 AND proto = :set_proto AND port = :set_port",
+        " AND family = 6 AND proto = :set_proto AND port = :set_port",
+    };
+    sqlite3_stmt *stmt = prepare(store, f, select, tails[family == 4 ? 1 : family == 6 ? 2 : 0]);
+    if (stmt) {
+        sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":set_proto"), proto, -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":set_port"), port);
+    }
+    return stmt;
+}
+
+/* Adds to set the hosts of the family (or both: 0) with proto/port open in the sets the
+ * filters select, or with --cert those presenting a matching certificate there. */
+static enum tally_error load_port(struct store *store, const struct filters *f, int family,
                                   const char *proto, unsigned port, struct hostset *set,
                                   struct tally_diag *diag)
 {
@@ -75,31 +95,35 @@ static enum tally_error load_port(struct store *store, const struct filters *f,
         one.nports = 1;
         one.ports[0] = port;
         one.proto = proto;
-        return cert_hosts_load(store, &one, 0, set, diag);
+        return cert_hosts_load(store, &one, family, set, diag);
     }
     enum tally_error err;
-    sqlite3_stmt *stmt = prepare(store, f, "SELECT family, members",
-                                 " AND proto = :set_proto AND port = :set_port");
+    sqlite3_stmt *stmt = prepare_port(store, f, "SELECT family, members", family, proto, port);
     if (!stmt)
         return store_fail(store, diag, "cannot count ports");
-    sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":set_proto"), proto, -1,
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, ":set_port"), port);
     err = hostset_add_rows(store, set, stmt, "cannot count ports", diag);
     sqlite3_finalize(stmt);
     return err;
 }
 
 /* The distinct hosts with proto/port open in the union of the sets the filters select,
- * those with a matching label only when lf is not NULL. */
+ * those with a matching label only when lf is not NULL: then the IPv4 sets are counted
+ * against the labels' ranges as they are read from the database, never loaded. */
 static enum tally_error count_union(struct store *store, const struct filters *f,
                                     const struct label_filter *lf, const char *proto,
                                     unsigned port, long long *hosts, struct tally_diag *diag)
 {
     struct hostset *set = hostset_new();
-    enum tally_error err = load_port(store, f, proto, port, set, diag);
-    if (!err)
+    int in_place = lf && !f->cert;
+    enum tally_error err = load_port(store, f, in_place ? 6 : 0, proto, port, set, diag);
+    if (!err && in_place) {
+        sqlite3_stmt *stmt = prepare_port(store, f, "SELECT rowid", 4, proto, port);
+        err = stmt ? label_filter_count_stored(lf, store, stmt, set, hosts, diag)
+                   : store_fail(store, diag, "cannot count ports");
+        sqlite3_finalize(stmt);
+    } else if (!err) {
         *hosts = lf ? label_filter_count(lf, set) : hostset_count(set);
+    }
     hostset_free(set);
     return err;
 }
