@@ -1079,14 +1079,32 @@ int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr)
     return i < n && v[i].last >= a;
 }
 
-/* The first of records[at .. n) whose address is at least a (n when none is). */
+/* A record's address as a number. */
+static inline lkey record_key(const unsigned char *record, size_t width)
+{
+    if (width == 4)
+        return (uint32_t)record[0] << 24 | (uint32_t)record[1] << 16 |
+               (uint32_t)record[2] << 8 | record[3];
+    return key_of(record, width);
+}
+
+/* The first of records[at .. n) whose address is at least a (n when none is): steps of
+ * doubling length from at, then a binary search, so that a range with no record, or a
+ * few, costs a comparison or a few whatever n. */
 static size_t first_record(const unsigned char *records, size_t at, size_t n, size_t size,
                            size_t width, lkey a)
 {
-    size_t lo = at, hi = n;
+    size_t lo = at, hi = at, step = 1;
+    while (hi < n && record_key(records + hi * size, width) < a) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key_of(records + mid * size, width) < a)
+        if (record_key(records + mid * size, width) < a)
             lo = mid + 1;
         else
             hi = mid;

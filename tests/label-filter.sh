@@ -87,6 +87,39 @@ check_eq "changed-services --label of the other range" \
 check "a chart of changes --label, its subtitle naming the label" \
     grep -q "label lab:\*" "$TMP/changes.svg"
 
+# A thousand hosts, 10.0.0.0 - 10.0.3.249 (.0 - .249 of four /24s), all nginx on 80/tcp,
+# and ranges holding some of them: long runs of hosts, a few, none, and ranges past
+# them. The hosts inside: 4 + 16 + 128 + 64 + 2 = 214.
+export TALLY_DB="$TMP/many.db"
+set --
+for c in 0 1 2 3; do
+    for d in $(seq 0 249); do
+        set -- "$@" "open tcp 80 10.0.$c.$d" "banner tcp 80 10.0.$c.$d http.server nginx"
+    done
+done
+masscan_list "$TMP/many.oL" 1389312000 "$@"
+set --
+cat > "$TMP/many.csv" <<'END'
+prefix,label
+10.0.0.0/30,lab:a
+10.0.0.16/28,lab:b
+10.0.0.255/32,lab:none
+10.0.1.0/25,lab:c
+10.0.2.64/26,lab:d
+10.0.3.248/29,lab:e
+10.0.4.0/24,lab:none
+10.1.0.0/16,lab:none
+END
+"$TALLY" import "$TMP/many.oL" "$TMP/many.csv" 2>/dev/null
+check_eq "many hosts: ports --label" "$(csv ports --label 'lab:*')" "80,tcp,214 "
+check_eq "many hosts: ports --label of one range" "$(csv ports --label lab:c)" "80,tcp,128 "
+check_eq "many hosts: apps --label" "$(csv apps --label 'lab:*')" "nginx,214 "
+check_eq "many hosts: apps --label of two ranges" "$(csv apps --label 'lab:[de]')" "nginx,66 "
+check_eq "many hosts: providers, region and hosts" \
+    "$("$TALLY" show providers --format csv | tail -n +2 | cut -d, -f2,4 | sort | tr '\n' ' ')" \
+    "a,4 b,16 c,128 d,64 e,2 "
+unset TALLY_DB
+
 # The location database, when one is installed and no AS label was imported: 8.8.8.8 and
 # 1.1.1.1 are in different autonomous systems.
 if needs location && [ -r /usr/share/libloc-location/location.db ]; then

@@ -324,6 +324,25 @@ static void test_hostset_union(struct store *store)
             hostset_free(whole);
         }
     }
+    /* Range by range, in one reading: as each range alone. */
+    for (size_t k = 0; k < 2; k++) {
+        size_t nranges = sizeof ranges / sizeof ranges[0];
+        long long per_range[sizeof ranges / sizeof ranges[0]] = { 0 }, in_any = -1;
+        sqlite3_stmt *sets_stmt = NULL;
+        sqlite3_prepare_v2(store_db(store), selections[k][0], -1, &sets_stmt, NULL);
+        CHECK(hostset_stored_count_in_ranges4(store, sets_stmt, ranges, nranges, per_range,
+                                              &in_any, "counting", &diag) == TALLY_OK,
+              "%s counted range by range", k ? "one set" : "two sets");
+        sqlite3_finalize(sets_stmt);
+        long long sum = 0;
+        for (size_t r = 0; r < nranges; r++) {
+            long long alone = stored_in_ranges(store, selections[k][0], ranges + r, 1);
+            CHECK(per_range[r] == alone, "%s, range %zu: %lld, counted alone: %lld",
+                  k ? "one set" : "two sets", r, per_range[r], alone);
+            sum += per_range[r];
+        }
+        CHECK(sum == in_any, "the ranges add up to the hosts in any (%lld)", in_any);
+    }
     CHECK_INT(stored_in_ranges(store, both, ranges + 3, 1), in_192,
               "192.0.0.0/16 holds its multiples of 7 or 5");
     CHECK_INT(stored_in_ranges(store, both, ranges + 2, 1), 196, "10.1.1.5 - 10.1.1.200: 196");
