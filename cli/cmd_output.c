@@ -2,10 +2,15 @@
  * `chart`, `workbook` and `report`. */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_RUNS 64             /* analyses in one workbook or report */
@@ -20,6 +25,7 @@ struct output_args {
     int width, height;          /* chart --size */
     int first_arg;              /* index of the first non-option argument */
     struct cli_progress status; /* workbook's and report's status line */
+    struct workbook_process *workbook;  /* report: the process writing report.xlsx */
 };
 
 /* Returns -1 after printing a usage error, 1 after printing help, 0 to go on. */
@@ -221,7 +227,7 @@ int cmd_chart(struct cli *cli, int argc, char **argv)
 /* Where workbook and report differ: what is written, and how. Each analysis is handed to
  * `add` as soon as it has run and freed after, so that one table is held at once. */
 struct output_kind {
-    enum tally_error (*begin)(const char *path, const struct table *summary,
+    enum tally_error (*begin)(const struct output_args *args, const struct table *summary,
                               const struct table *sources, size_t rows, void **out,
                               struct tally_diag *diag);
     enum tally_error (*add)(void *out, const struct workbook_sheet *part,
@@ -229,11 +235,13 @@ struct output_kind {
     enum tally_error (*finish)(void *out, int keep, struct tally_diag *diag);
 };
 
-static enum tally_error workbook_output_begin(const char *path, const struct table *summary,
+static enum tally_error workbook_output_begin(const struct output_args *args,
+                                              const struct table *summary,
                                               const struct table *sources, size_t rows,
                                               void **out, struct tally_diag *diag)
 {
-    return workbook_begin(path, summary, sources, rows, (struct workbook_writer **)out, diag);
+    return workbook_begin(args->output, summary, sources, rows,
+                          (struct workbook_writer **)out, diag);
 }
 
 static enum tally_error workbook_output_add(void *out, const struct workbook_sheet *part,
@@ -251,22 +259,160 @@ static const struct output_kind workbook_output = {
     workbook_output_begin, workbook_output_add, workbook_output_finish
 };
 
-static enum tally_error report_output_begin(const char *path, const struct table *summary,
+/* A report's workbook is written by a second process, started before the database is
+ * opened, while this one draws the charts and the page: at scale each takes about as long
+ * as the other. It writes report.xlsx.part, which becomes report.xlsx only once both are
+ * done; it tells how it ended through a pipe. */
+struct workbook_process {
+    pid_t pid;                  /* 0: none, the report writes its own workbook */
+    int result;                 /* the pipe's end this process reads */
+    char *part, *path;
+};
+
+struct workbook_result {
+    enum tally_error err;
+    struct tally_diag diag;
+};
+
+static enum tally_error write_analyses(struct cli *cli, struct output_args *args, char **names,
+                                       int nnames, const struct output_kind *kind,
+                                       int *written, struct tally_diag *diag);
+
+/* In the second process: writes the workbook to part and reports how it ended on fd. Its
+ * warnings are the report's, which this process prints. */
+static int workbook_process_run(struct cli *cli, const struct output_args *args,
+                                const char *part, int fd)
+{
+    struct output_args own = *args;
+    struct workbook_result result;
+    int written, null = open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    cli_progress_set(CLI_PROGRESS_NEVER);
+    own.output = part;
+    own.workbook = NULL;
+    memset(&result, 0, sizeof(result));
+    diag_clear(&result.diag);
+    result.err = write_analyses(cli, &own, NULL, 0, &workbook_output, &written, &result.diag);
+    int sent = write(fd, &result, sizeof(result)) == (ssize_t)sizeof(result);
+    return sent && !result.err ? 0 : 1;
+}
+
+/* Starts the process that writes the workbook of the report in dir; when it cannot be
+ * started, wp->pid stays 0 and the report writes the workbook itself. */
+static void workbook_process_start(struct cli *cli, const struct output_args *args,
+                                   struct workbook_process *wp)
+{
+    int fds[2];
+    memset(wp, 0, sizeof(*wp));
+    wp->result = -1;
+    if (pipe(fds) != 0)
+        return;
+    wp->path = xasprintf("%s/report.xlsx", args->output);
+    wp->part = xasprintf("%s/report.xlsx.part", args->output);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        _exit(workbook_process_run(cli, args, wp->part, fds[1]));
+    }
+    close(fds[1]);
+    if (pid < 0)
+        close(fds[0]);
+    else {
+        wp->pid = pid;
+        wp->result = fds[0];
+    }
+}
+
+/* Waits for the workbook process: TALLY_OK once it has written the part file, else its
+ * error in diag. With keep 0, stops it and removes what it wrote. */
+static enum tally_error workbook_process_finish(struct workbook_process *wp, int keep,
+                                                struct tally_diag *diag)
+{
+    struct workbook_result result;
+    ssize_t got = 0;
+    int status = 0;
+    if (!wp || !wp->pid)
+        return TALLY_OK;
+    if (!keep)
+        kill(wp->pid, SIGTERM);
+    do
+        got = read(wp->result, &result, sizeof(result));
+    while (got < 0 && errno == EINTR);
+    while (waitpid(wp->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(wp->result);
+    wp->pid = 0;
+    if (!keep) {
+        unlink(wp->part);
+        return TALLY_OK;
+    }
+    if (got == (ssize_t)sizeof(result) && result.err) {
+        *diag = result.diag;
+        return result.err;
+    }
+    if (got != (ssize_t)sizeof(result) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        unlink(wp->part);
+        snprintf(diag->file, sizeof(diag->file), "%s", wp->path);
+        return diag_set(diag, TALLY_ERROR_IO, "the process writing the workbook ended "
+                        "before it was done");
+    }
+    return TALLY_OK;
+}
+
+static void workbook_process_release(struct workbook_process *wp)
+{
+    workbook_process_finish(wp, 0, NULL);
+    free(wp->part);
+    free(wp->path);
+}
+
+/* The report, and the process writing its workbook when there is one. */
+struct report_output {
+    struct report_writer *writer;
+    struct workbook_process *workbook;
+};
+
+static enum tally_error report_output_begin(const struct output_args *args,
+                                            const struct table *summary,
                                             const struct table *sources, size_t rows,
                                             void **out, struct tally_diag *diag)
 {
-    return report_begin(path, summary, sources, rows, (struct report_writer **)out, diag);
+    struct report_output *ro = xcalloc(1, sizeof(*ro));
+    int elsewhere = args->workbook && args->workbook->pid;
+    ro->workbook = args->workbook;
+    *out = ro;
+    return report_begin(args->output, summary, sources, rows, !elsewhere, &ro->writer, diag);
 }
 
 static enum tally_error report_output_add(void *out, const struct workbook_sheet *part,
                                           struct tally_diag *diag)
 {
-    return report_add(out, part, diag);
+    return report_add(((struct report_output *)out)->writer, part, diag);
 }
 
+/* The page is kept only with the workbook, and the workbook only with the page. */
 static enum tally_error report_output_finish(void *out, int keep, struct tally_diag *diag)
 {
-    return report_finish(out, keep, diag);
+    struct report_output *ro = out;
+    struct workbook_process *wp = ro->workbook;
+    struct tally_diag other;
+    enum tally_error err = workbook_process_finish(wp, keep, diag);
+    enum tally_error end = report_finish(ro->writer, keep && !err, err ? &other : diag);
+    if (!err)
+        err = end;
+    if (wp && wp->part && keep && !err && rename(wp->part, wp->path) != 0) {
+        snprintf(diag->file, sizeof(diag->file), "%s", wp->path);
+        err = diag_set(diag, TALLY_ERROR_IO, "cannot write: %s", strerror(errno));
+    }
+    if (wp && wp->part && (!keep || err))
+        unlink(wp->part);
+    free(ro);
+    return err;
 }
 
 static const struct output_kind report_output = {
@@ -330,8 +476,8 @@ static enum tally_error write_analyses(struct cli *cli, struct output_args *args
     if (!err)
         err = sources_table(store, &sources, diag);
     if (!err)
-        err = kind->begin(args->output, summary, sources, rows_expected(summary, sources),
-                          &out, diag);
+        err = kind->begin(args, summary, sources, rows_expected(summary, sources), &out,
+                          diag);
     if (!nnames)
         while (analysis_table[count])
             count++;
@@ -406,7 +552,21 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     if (args.first_arg != argc)
         return cli_usage_error("report", "unexpected argument '%s'", argv[args.first_arg]);
     diag_clear(&diag);
+    /* The database is opened once before the workbook's process starts, so that one to
+     * upgrade is upgraded before two processes read it. */
+    struct workbook_process workbook = { .result = -1 };
+    struct store *store = NULL;
+    if (cli_open_store(cli, &store, &diag) == TALLY_OK &&
+        (mkdir(args.output, 0777) == 0 || errno == EEXIST)) {
+        store_close(store);
+        store = NULL;
+        workbook_process_start(cli, &args, &workbook);
+    }
+    store_close(store);
+    diag_clear(&diag);
+    args.workbook = &workbook;
     enum tally_error err = write_analyses(cli, &args, NULL, 0, &report_output, &written, &diag);
+    workbook_process_release(&workbook);
     if (err)
         return cli_fail(err, &diag);
     if (!cli->quiet)

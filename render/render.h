@@ -257,14 +257,15 @@ enum tally_error report_write_html(const char *path, const char *title,
                                    const struct table *sources, struct tally_diag *diag);
 
 /* A report folder (render/report.c), written an analysis at a time: report_begin()
- * creates dir when missing and starts report.xlsx (as workbook_begin(); sources must live
- * until report_finish(), which shows them in the page too); report_add() writes NAME.png
- * and NAME.svg when the part has a chart, NAME being its table's name, its sheet and its
- * section of index.html (its tables may be freed once it returns); report_finish() writes
- * report.xlsx and index.html, or with keep 0 neither, and frees r. */
+ * creates dir when missing and, with_workbook, starts report.xlsx (as workbook_begin();
+ * sources must live until report_finish(), which shows them in the page too); report_add()
+ * writes NAME.png and NAME.svg when the part has a chart, NAME being its table's name, its
+ * sheet and its section of index.html (its tables may be freed once it returns);
+ * report_finish() writes report.xlsx and index.html, or with keep 0 neither, and frees r.
+ * Without with_workbook, report.xlsx is left to the caller. */
 struct report_writer;
 enum tally_error report_begin(const char *dir, const struct table *summary,
-                              const struct table *sources, size_t rows,
+                              const struct table *sources, size_t rows, int with_workbook,
                               struct report_writer **out, struct tally_diag *diag);
 enum tally_error report_add(struct report_writer *r, const struct workbook_sheet *part,
                             struct tally_diag *diag);

@@ -52,12 +52,12 @@ static enum tally_error write_charts(const char *dir, const struct workbook_shee
 struct report_writer {
     char *dir;
     const struct table *sources;
-    struct workbook_writer *book;
+    struct workbook_writer *book;       /* NULL: report.xlsx is the caller's */
     struct report_page *page;
 };
 
 enum tally_error report_begin(const char *dir, const struct table *summary,
-                              const struct table *sources, size_t rows,
+                              const struct table *sources, size_t rows, int with_workbook,
                               struct report_writer **out, struct tally_diag *diag)
 {
     *out = NULL;
@@ -74,7 +74,7 @@ enum tally_error report_begin(const char *dir, const struct table *summary,
     char *path = xasprintf("%s/index.html", dir);
     enum tally_error err = report_page_begin(path, "tally report", &r->page, diag);
     free(path);
-    if (err)
+    if (err || !with_workbook)
         return err;
     path = xasprintf("%s/report.xlsx", dir);
     err = workbook_begin(path, summary, sources, rows, &r->book, diag);
@@ -100,7 +100,7 @@ enum tally_error report_add(struct report_writer *r, const struct workbook_sheet
         entry.svg = svg.buf;
         entry.marks = &marks;
     }
-    if (!err)
+    if (!err && r->book)
         err = workbook_add(r->book, part, &drawn, diag);
     if (!err)
         err = report_page_add(r->page, &entry, diag);
@@ -115,7 +115,7 @@ enum tally_error report_finish(struct report_writer *r, int keep, struct tally_d
 {
     if (!r)
         return TALLY_OK;
-    enum tally_error err = workbook_finish(r->book, keep, diag);
+    enum tally_error err = r->book ? workbook_finish(r->book, keep, diag) : TALLY_OK;
     enum tally_error page = report_page_finish(r->page, r->sources, keep && !err, diag);
     free(r->dir);
     free(r);

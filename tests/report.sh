@@ -29,4 +29,27 @@ check_eq "every file index.html names exists" \
 check_eq "no remote assets" "$(grep -Eo '(src|href)="(https?:)?//[^"]*"' "$TMP/report/index.html")" ""
 check "the provenance of the source is shown" grep -q "cloud-scan.oL" "$TMP/report/index.html"
 check "a report into the same folder again replaces it" "$TALLY" report -o "$TMP/report"
+check_eq "and leaves no part of its workbook" "$(ls "$TMP/report" | grep -c part)" "0"
+
+# report.xlsx is written by a process of its own while the charts are drawn: it holds
+# what `tally workbook` writes, and when either part fails, the report fails whole.
+"$TALLY" workbook -o "$TMP/book.xlsx"
+members() {
+    python3 -c 'import sys, zipfile
+for i in zipfile.ZipFile(sys.argv[1]).infolist():
+    if "docProps" not in i.filename: print(i.filename, i.file_size)' "$1"
+}
+check_eq "report.xlsx holds the parts and sizes tally workbook writes" \
+    "$(members "$TMP/report/report.xlsx")" "$(members "$TMP/book.xlsx")"
+check "... among them its sheets" sh -c "[ $(members "$TMP/book.xlsx" | grep -c worksheets/sheet) -gt 3 ]"
+mkdir -p "$TMP/no-book/report.xlsx.part/in-the-way"
+check_exit "a workbook that cannot be written fails the report" 3 \
+    "$TALLY" report -o "$TMP/no-book"
+check "... saying where" grep -q "report.xlsx.part" "$TMP/exit.err"
+check "... with no page" test ! -e "$TMP/no-book/index.html"
+check "... and no workbook" test ! -e "$TMP/no-book/report.xlsx"
+mkdir -p "$TMP/no-page/index.html"
+check_exit "a page that cannot be written fails the report" 3 "$TALLY" report -o "$TMP/no-page"
+check "... and its workbook is not kept" test ! -e "$TMP/no-page/report.xlsx"
+check_eq "... nor any part of it" "$(ls "$TMP/no-page" | grep -c xlsx)" "0"
 done_testing

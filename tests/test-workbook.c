@@ -684,7 +684,7 @@ static void check_report_writer(const char *dir, const char *keep)
     enum tally_error err;
 
     diag_clear(&diag);
-    err = report_begin(folder, summary, sources, 100, &r, &diag);
+    err = report_begin(folder, summary, sources, 100, 1, &r, &diag);
     CHECK(err == TALLY_OK, "report begun: %s", diag.message);
     struct table *first = top_subnets(), *second = services();
     if (!err)
@@ -743,7 +743,7 @@ static void check_report_writer(const char *dir, const char *keep)
     CHECK(found == 6 && others == 0, "the folder holds its six files and nothing else "
           "(%d of them, %d others)", found, others);
 
-    err = report_begin(gone, summary, sources, 100, &r, &diag);
+    err = report_begin(gone, summary, sources, 100, 1, &r, &diag);
     first = top_subnets();
     if (!err)
         err = report_add(r, &(struct workbook_sheet){ .table = first }, &diag);
