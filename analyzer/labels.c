@@ -1156,6 +1156,30 @@ enum tally_error label_filter_count_stored(const struct label_filter *lf, struct
     return err;
 }
 
+enum tally_error label_filter_load_selected(struct store *store, const struct filters *f,
+                                            sqlite3_stmt *stmt, const char *what,
+                                            struct label_filter **out,
+                                            struct tally_diag *diag)
+{
+    struct hostset *hosts = NULL;
+    enum tally_error err = TALLY_OK;
+    long long at_most = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        at_most += sqlite3_column_int64(stmt, 2);
+    if (rc != SQLITE_DONE)
+        err = store_fail(store, diag, what);
+    sqlite3_reset(stmt);
+    if (!err && at_most <= LABEL_HOST_LOOKUPS) {
+        hosts = hostset_new();
+        err = hostset_add_rows(store, hosts, stmt, what, diag);
+    }
+    if (!err)
+        err = label_filter_load(store, f, hosts, out, diag);
+    hostset_free(hosts);
+    return err;
+}
+
 int labels_location_installed(void)
 {
     const char *path = location_path();

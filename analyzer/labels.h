@@ -95,6 +95,14 @@ void label_filter_free(struct label_filter *lf);        /* accepts NULL */
 /* Whether label_filter_load() would read the location database, where the hosts to
  * label, when they are few, spare it reading every network. */
 int label_filter_reads_location(struct store *store, const struct filters *f);
+/* label_filter_load(), where label_filter_reads_location(), given the hosts of the rows
+ * stmt selects (family, members, hosts of host_set or web_host_set) when they spare it
+ * reading every network: when the rows hold at most LABEL_HOST_LOOKUPS hosts in all. They
+ * are not loaded otherwise; `what` names the reading when SQLite fails. */
+enum tally_error label_filter_load_selected(struct store *store, const struct filters *f,
+                                            sqlite3_stmt *stmt, const char *what,
+                                            struct label_filter **out,
+                                            struct tally_diag *diag);
 /* Whether addr carries a matching label (a binary search). */
 int label_filter_has(const struct label_filter *lf, const struct ip_addr *addr);
 /* Copies to out (len bytes at least) the records of `records` (len bytes of records of

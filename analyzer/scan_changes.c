@@ -746,29 +746,25 @@ static void keep_labelled(struct comparison *c)
 static enum tally_error load_labels(struct store *store, const struct filters *f,
                                     struct comparison *c, struct tally_diag *diag)
 {
-    struct hostset *hosts = NULL;
-    enum tally_error err = TALLY_OK;
-    if (label_filter_reads_location(store, f)) {
-        struct strbuf sql;
-        sqlite3_stmt *stmt = NULL;
-        strbuf_init(&sql);
-        strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open' AND "
-                      "source_id IN (");
-        changes_side_ids(c, &c->from, &sql);
-        strbuf_addch(&sql, ',');
-        changes_side_ids(c, &c->to, &sql);
-        strbuf_addch(&sql, ')');
-        hosts = hostset_new();
-        if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK)
-            err = hostset_add_rows(store, hosts, stmt, "cannot compare the scans", diag);
-        else
-            err = store_fail(store, diag, "cannot compare the scans");
-        sqlite3_finalize(stmt);
-        strbuf_release(&sql);
-    }
-    if (!err)
-        err = label_filter_load(store, f, hosts, &c->labels, diag);
-    hostset_free(hosts);
+    struct strbuf sql;
+    sqlite3_stmt *stmt = NULL;
+    enum tally_error err;
+    if (!label_filter_reads_location(store, f))
+        return label_filter_load(store, f, NULL, &c->labels, diag);
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT family, members, hosts FROM host_set WHERE status = 'open' "
+                  "AND source_id IN (");
+    changes_side_ids(c, &c->from, &sql);
+    strbuf_addch(&sql, ',');
+    changes_side_ids(c, &c->to, &sql);
+    strbuf_addch(&sql, ')');
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK)
+        err = label_filter_load_selected(store, f, stmt, "cannot compare the scans",
+                                         &c->labels, diag);
+    else
+        err = store_fail(store, diag, "cannot compare the scans");
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
     return err;
 }
 

@@ -133,19 +133,18 @@ static enum tally_error count_union(struct store *store, const struct filters *f
 static enum tally_error load_label_filter(struct store *store, const struct filters *f,
                                           struct label_filter **lf, struct tally_diag *diag)
 {
-    struct hostset *hosts = NULL;
-    enum tally_error err = TALLY_OK;
-    if (label_filter_reads_location(store, f)) {
-        hosts = hostset_new();
-        if (f->cert) {
-            err = cert_hosts_load(store, f, 0, hosts, diag);
-        } else {
-            sqlite3_stmt *stmt = prepare(store, f, "SELECT family, members", "");
-            err = stmt ? hostset_add_rows(store, hosts, stmt, "cannot count ports", diag)
-                       : store_fail(store, diag, "cannot count ports");
-            sqlite3_finalize(stmt);
-        }
+    if (!label_filter_reads_location(store, f))
+        return label_filter_load(store, f, NULL, lf, diag);
+    if (!f->cert) {
+        sqlite3_stmt *stmt = prepare(store, f, "SELECT family, members, hosts", "");
+        enum tally_error err = stmt ? label_filter_load_selected(store, f, stmt,
+                                                                 "cannot count ports", lf, diag)
+                                    : store_fail(store, diag, "cannot count ports");
+        sqlite3_finalize(stmt);
+        return err;
     }
+    struct hostset *hosts = hostset_new();
+    enum tally_error err = cert_hosts_load(store, f, 0, hosts, diag);
     if (!err)
         err = label_filter_load(store, f, hosts, lf, diag);
     hostset_free(hosts);

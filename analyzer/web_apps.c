@@ -301,24 +301,18 @@ static enum tally_error count_labelled(struct store *store, const struct filters
 static enum tally_error load_label_filter(struct store *store, const struct filters *f,
                                           struct label_filter **lf, struct tally_diag *diag)
 {
-    struct hostset *hosts = NULL;
-    enum tally_error err = TALLY_OK;
-    if (label_filter_reads_location(store, f)) {
-        struct strbuf sql;
-        strbuf_init(&sql);
-        strbuf_addstr(&sql, "SELECT family, members");
-        summary_where(f, &sql, "web_host_set", "1");
-        sqlite3_stmt *stmt = prepare(store, f, &sql);
-        hosts = hostset_new();
-        err = stmt ? hostset_add_rows(store, hosts, stmt, "cannot read the web services' hosts",
-                                      diag)
-                   : store_fail(store, diag, "cannot read the web services' hosts");
-        sqlite3_finalize(stmt);
-        strbuf_release(&sql);
-    }
-    if (!err)
-        err = label_filter_load(store, f, hosts, lf, diag);
-    hostset_free(hosts);
+    static const char what[] = "cannot read the web services' hosts";
+    struct strbuf sql;
+    if (!label_filter_reads_location(store, f))
+        return label_filter_load(store, f, NULL, lf, diag);
+    strbuf_init(&sql);
+    strbuf_addstr(&sql, "SELECT family, members, hosts");
+    summary_where(f, &sql, "web_host_set", "1");
+    sqlite3_stmt *stmt = prepare(store, f, &sql);
+    enum tally_error err = stmt ? label_filter_load_selected(store, f, stmt, what, lf, diag)
+                                : store_fail(store, diag, what);
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
     return err;
 }
 
