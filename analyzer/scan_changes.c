@@ -840,29 +840,56 @@ static void subnet_compared(void *arg, const struct ip_addr *net, long long only
 }
 
 /* The host set of one side for one port. */
-static enum tally_error load_side_set(struct store *store, const struct comparison *c,
-                                      const struct side *s, const struct port_key *p,
-                                      struct hostset *set, struct tally_diag *diag)
+/* The open host sets of one side and port, of one family (4 or 6) or both (0):
+ * SELECT columns FROM host_set ... ; NULL when SQLite fails. */
+static sqlite3_stmt *side_sets(struct store *store, const struct comparison *c,
+                               const struct side *s, const struct port_key *p,
+                               const char *columns, int family)
 {
     struct strbuf sql;
     sqlite3_stmt *stmt = NULL;
-    enum tally_error err = TALLY_OK;
     strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT family, members FROM host_set WHERE status = 'open' AND "
-                  "proto = ? AND port = ? AND source_id IN (");
+    strbuf_addf(&sql, "SELECT %s FROM host_set WHERE status = 'open' AND proto = ? AND "
+                "port = ?", columns);
+    if (family)
+        strbuf_addf(&sql, " AND family = %d", family);
+    strbuf_addstr(&sql, " AND source_id IN (");
     changes_side_ids(c, s, &sql);
     strbuf_addch(&sql, ')');
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
-        err = store_fail(store, diag, "cannot compare the scans");
-        goto done;
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, p->proto, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, p->port);
     }
-    sqlite3_bind_text(stmt, 1, p->proto, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, p->port);
-    err = hostset_add_rows(store, set, stmt, "cannot compare the scans", diag);
-
-done:
-    sqlite3_finalize(stmt);
     strbuf_release(&sql);
+    return stmt;
+}
+
+static enum tally_error load_side_set(struct store *store, const struct comparison *c,
+                                      const struct side *s, const struct port_key *p,
+                                      int family, struct hostset *set,
+                                      struct tally_diag *diag)
+{
+    sqlite3_stmt *stmt = side_sets(store, c, s, p, "family, members", family);
+    enum tally_error err = stmt ? hostset_add_rows(store, set, stmt, "cannot compare the scans",
+                                                   diag)
+                                : store_fail(store, diag, "cannot compare the scans");
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+/* The sides' IPv4 sets of one port compared subnet by subnet, read in place. */
+static enum tally_error compare_stored4(struct store *store, const struct comparison *c,
+                                        const struct port_key *p, int prefix,
+                                        struct change_rows *rows, struct tally_diag *diag)
+{
+    sqlite3_stmt *from = side_sets(store, c, &c->from, p, "rowid", 4);
+    sqlite3_stmt *to = side_sets(store, c, &c->to, p, "rowid", 4);
+    enum tally_error err = from && to
+        ? hostset_stored_compare_subnets4(store, from, to, prefix, subnet_compared, rows,
+                                          "cannot compare the scans", diag)
+        : store_fail(store, diag, "cannot compare the scans");
+    sqlite3_finalize(from);
+    sqlite3_finalize(to);
     return err;
 }
 
@@ -916,16 +943,21 @@ static enum tally_error count_changes(struct store *store, const struct filters 
         rows->changed = changed + first;
         rows->nchanged = n;
         rows->next = 0;
-        err = load_side_set(store, c, &c->from, p, from, diag);
+        /* Without --label, which cuts the sets, IPv4 is compared as it is read. */
+        int in_place = !c->labels;
+        err = load_side_set(store, c, &c->from, p, in_place ? 6 : 0, from, diag);
         if (!err)
-            err = load_side_set(store, c, &c->to, p, to, diag);
+            err = load_side_set(store, c, &c->to, p, in_place ? 6 : 0, to, diag);
         if (!err && c->labels) {
             label_filter_keep(c->labels, from);
             label_filter_keep(c->labels, to);
         }
         if (!err && with4) {
             rows->prefix = prefix;
-            hostset_compare_subnets(from, to, 4, prefix, subnet_compared, rows);
+            if (in_place)
+                err = compare_stored4(store, c, p, prefix, rows, diag);
+            else
+                hostset_compare_subnets(from, to, 4, prefix, subnet_compared, rows);
         }
         if (!err) {
             rows->next = 0;

@@ -153,6 +153,13 @@ typedef void hostset_compare_fn(void *arg, const struct ip_addr *net, long long 
                                 long long only_b, long long both);
 void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, int prefix,
                              hostset_compare_fn *fn, void *arg);
+/* The same of IPv4, a being the union of the stored sets stmt a selects and b that of
+ * stmt b (rowids of host_set rows of family 4), each read in place as
+ * hostset_stored_subnets4() reads them; TALLY_ERROR_DATABASE as it returns it. */
+enum tally_error hostset_stored_compare_subnets4(struct store *store, sqlite3_stmt *a,
+                                                 sqlite3_stmt *b, int prefix,
+                                                 hostset_compare_fn *fn, void *arg,
+                                                 const char *what, struct tally_diag *diag);
 /* Keeps only the addresses inside one of the ranges (first and last address, inclusive;
  * IPv4 as numbers, IPv6 as bytes in network order), each list sorted and disjoint. */
 void hostset_keep_ranges(struct hostset *set, const uint32_t (*ranges4)[2], size_t n4,

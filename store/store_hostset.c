@@ -305,10 +305,11 @@ static inline void block_set(struct block *b, uint32_t low16)
     b->used[low16 >> 12] |= 1ull << (low16 >> 6 & 63);
 }
 
-/* Calls the statement that follows for each word w of b that may have bits, in order. */
-#define BLOCK_EACH_USED(b, w)                                                            \
+/* Runs the statement that follows for each word w that used (16 words, a bit per word of a
+ * block) marks, in order. */
+#define BLOCK_EACH_USED(used, w)                                                         \
     for (uint32_t used_ = 0; used_ < 16; used_++)                                        \
-        for (uint64_t left_ = (b)->used[used_]; left_; left_ &= left_ - 1)               \
+        for (uint64_t left_ = (used)[used_]; left_; left_ &= left_ - 1)                  \
             for (uint32_t w = used_ << 6 | (uint32_t)__builtin_ctzll(left_), once_ = 1;  \
                  once_; once_ = 0)
 
@@ -377,7 +378,7 @@ static inline long long ones(uint64_t x)
 static void count_block(struct counter *counter, uint32_t key, struct block *block)
 {
     int whole_words = ~counter->netmask >= 63;
-    BLOCK_EACH_USED(block, w) {
+    BLOCK_EACH_USED(block->used, w) {
         uint64_t bits = block->words[w];
         block->words[w] = 0;
         if (whole_words)
@@ -722,7 +723,7 @@ static void stored_close(struct stored_set *s)
  * range at once, a word across the edge of one address by address. */
 static void count_block_in_ranges(struct union_sink *sink, uint32_t key, struct block *block)
 {
-    BLOCK_EACH_USED(block, w) {
+    BLOCK_EACH_USED(block->used, w) {
         uint64_t bits = block->words[w];
         block->words[w] = 0;
         uint32_t lo = key << 16 | w << 6, hi = lo | 63;
@@ -743,82 +744,120 @@ static void count_block_in_ranges(struct union_sink *sink, uint32_t key, struct 
     memset(block->used, 0, sizeof(block->used));
 }
 
-/* The union of the stored IPv4 sets stmt selects, into sink. */
-static enum tally_error stored_union4(struct store *store, sqlite3_stmt *stmt,
-                                      struct union_sink *sink, const char *what,
-                                      struct tally_diag *diag)
-{
-    struct stored_set *sets = NULL, **filed = xcalloc(65536, sizeof(*filed));
-    struct block *block = xcalloc(1, sizeof(*block));
-    size_t n = 0, alloc = 0;
-    enum tally_error err = TALLY_OK;
-    int rc, bad = 0;
+/* The stored sets one statement selects, read a container at a time in key order. */
+struct stored_group {
+    struct stored_set *sets;
+    size_t n;
+    struct stored_set **filed;  /* per key, the sets whose next container holds it */
+    int bad;                    /* a set is not a valid IPv4 bitmap */
+};
 
+/* Opens the sets stmt selects (rowids of host_set) and files each under its first key. */
+static enum tally_error group_open(struct store *store, sqlite3_stmt *stmt,
+                                   struct stored_group *g, const char *what,
+                                   struct tally_diag *diag)
+{
+    size_t alloc = 0;
+    int rc;
+    g->filed = xcalloc(65536, sizeof(*g->filed));
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == alloc) {
+        if (g->n == alloc) {
             alloc = alloc ? 2 * alloc : 8;
-            sets = xrealloc(sets, alloc * sizeof(*sets));
+            g->sets = xrealloc(g->sets, alloc * sizeof(*g->sets));
         }
-        struct stored_set *s = &sets[n++];
+        struct stored_set *s = &g->sets[g->n++];
         memset(s, 0, offsetof(struct stored_set, buf));
         if (sqlite3_blob_open(store->db, "main", "host_set", "members",
                               sqlite3_column_int64(stmt, 0), 0, &s->blob) != SQLITE_OK) {
             s->blob = NULL;
-            err = store_fail(store, diag, what);
-            break;
+            return store_fail(store, diag, what);
         }
         s->size = sqlite3_blob_bytes(s->blob);
         if (!stored_header(s)) {
-            bad = 1;
-            break;
+            g->bad = 1;
+            return TALLY_OK;
         }
     }
-    if (!err && !bad && rc != SQLITE_DONE)
-        err = store_fail(store, diag, what);
-    for (size_t i = 0; i < n && !err && !bad; i++)
-        if (sets[i].ncontainers > 0) {
-            sets[i].filed = filed[sets[i].keys[0]];
-            filed[sets[i].keys[0]] = &sets[i];
+    if (rc != SQLITE_DONE)
+        return store_fail(store, diag, what);
+    for (size_t i = 0; i < g->n; i++)
+        if (g->sets[i].ncontainers > 0) {
+            g->sets[i].filed = g->filed[g->sets[i].keys[0]];
+            g->filed[g->sets[i].keys[0]] = &g->sets[i];
         }
-    /* Key by key, the containers of every set holding one go into the block, counted
-     * once all are in. */
-    for (uint32_t key = 0; key < 65536 && !err && !bad; key++) {
-        struct stored_set *s = filed[key], *next;
-        if (!s)
+    return TALLY_OK;
+}
+
+/* Reads every set's container of key into block, but an array of a set alone there to
+ * alone (when given); block NULL, passes over them. Returns whether block was written;
+ * g->bad set when a container is not valid. */
+static int group_read_key(struct stored_group *g, uint32_t key, struct block *block,
+                          struct union_sink *alone)
+{
+    struct stored_set *s = g->filed[key], *next;
+    int in_block = 0;
+    g->filed[key] = NULL;
+    if (s && s->filed)
+        alone = NULL;
+    for (; s && !g->bad; s = next) {
+        next = s->filed;
+        int got = stored_container(s, key, block, alone);
+        g->bad = got < 0;
+        in_block |= got > 0;
+        if (!g->bad && s->next < s->ncontainers) {
+            s->filed = g->filed[s->keys[s->next]];
+            g->filed[s->keys[s->next]] = s;
+        }
+    }
+    return in_block;
+}
+
+/* Once every key is read: a set whose containers end before its blob does is not one
+ * CRoaring wrote. Then frees the group. */
+static void group_close(struct stored_group *g, int read_whole)
+{
+    for (size_t i = 0; i < g->n && read_whole; i++)
+        g->bad |= g->sets[i].at != g->sets[i].size;
+    for (size_t i = 0; i < g->n; i++)
+        stored_close(&g->sets[i]);
+    free(g->sets);
+    free(g->filed);
+}
+
+static enum tally_error not_a_bitmap(const char *what, struct tally_diag *diag)
+{
+    return diag_set(diag, TALLY_ERROR_DATABASE, "%s: a host set (host_set.members) is not a "
+                    "valid IPv4 bitmap", what);
+}
+
+/* The union of the stored IPv4 sets stmt selects, into sink. Key by key, the containers
+ * of every set holding one go into the block, counted once all are in. */
+static enum tally_error stored_union4(struct store *store, sqlite3_stmt *stmt,
+                                      struct union_sink *sink, const char *what,
+                                      struct tally_diag *diag)
+{
+    struct stored_group g = { 0 };
+    struct block *block = xcalloc(1, sizeof(*block));
+    enum tally_error err = group_open(store, stmt, &g, what, diag);
+    for (uint32_t key = 0; key < 65536 && !err && !g.bad; key++) {
+        if (!g.filed[key])
             continue;
-        filed[key] = NULL;
-        int in_block = 0, got, pass_over = sink_passes_over(sink, key);
-        struct union_sink *alone = s->filed || pass_over ? NULL : sink;
-        for (; s && !bad; s = next) {
-            next = s->filed;
-            got = stored_container(s, key, pass_over ? NULL : block, alone);
-            bad = got < 0;
-            in_block |= got > 0;
-            if (!bad && s->next < s->ncontainers) {
-                s->filed = filed[s->keys[s->next]];
-                filed[s->keys[s->next]] = s;
-            }
-        }
-        if (!bad && in_block) {
+        int pass_over = sink_passes_over(sink, key);
+        int in_block = group_read_key(&g, key, pass_over ? NULL : block,
+                                      pass_over ? NULL : sink);
+        if (!g.bad && in_block) {
             if (sink->counter)
                 count_block(sink->counter, key, block);
             else
                 count_block_in_ranges(sink, key, block);
         }
     }
-    /* A set whose containers end before its blob does is not one CRoaring wrote. */
-    for (size_t i = 0; i < n && !err && !bad; i++)
-        bad = sets[i].at != sets[i].size;
-    if (bad)
-        err = diag_set(diag, TALLY_ERROR_DATABASE, "%s: a host set (host_set.members) is "
-                       "not a valid IPv4 bitmap", what);
+    group_close(&g, !err && !g.bad);
+    if (!err && g.bad)
+        err = not_a_bitmap(what, diag);
     else if (!err && sink->counter)
         counter_emit(sink->counter);
-    for (size_t i = 0; i < n; i++)
-        stored_close(&sets[i]);
-    free(sets);
     free(block);
-    free(filed);
     return err;
 }
 
@@ -964,6 +1003,79 @@ void hostset_compare_subnets(struct hostset *a, struct hostset *b, int family, i
         compare4(a, b, prefix, &d);
     else if (family == 6)
         compare6(a, b, prefix, &d);
+}
+
+/* Counts n[side] addresses by side in the subnet net, as delta_add4() counts one. */
+static inline void delta_add4_counts(struct delta *d, uint32_t net, const long long n[3])
+{
+    if (n[0] + n[1] + n[2] == 0)
+        return;
+    if (net != d->net4 || d->n[0] + d->n[1] + d->n[2] == 0) {
+        delta_emit(d);
+        d->net4 = net;
+        ip_from_v4(net, &d->net);
+    }
+    for (int side = 0; side < 3; side++)
+        d->n[side] += n[side];
+}
+
+/* Compares block key of one side (a) with the other's (b), and clears both: a subnet of
+ * whole 64-bit words a word at a time, a smaller one, or a word of one address, address
+ * by address. */
+static void compare_blocks(struct delta *d, uint32_t key, struct block *a, struct block *b,
+                           uint32_t netmask)
+{
+    uint64_t used[16];
+    for (int i = 0; i < 16; i++)
+        used[i] = a->used[i] | b->used[i];
+    BLOCK_EACH_USED(used, w) {
+        uint64_t x = a->words[w], y = b->words[w];
+        uint32_t first = key << 16 | w << 6;
+        a->words[w] = b->words[w] = 0;
+        if (~netmask >= 63 && (x | y) & ((x | y) - 1)) {
+            long long n[3] = { ones(x & ~y), ones(y & ~x), ones(x & y) };
+            delta_add4_counts(d, first & netmask, n);
+            continue;
+        }
+        for (uint64_t bits = x | y; bits; bits &= bits - 1) {
+            uint32_t bit = (uint32_t)__builtin_ctzll(bits);
+            uint64_t one = 1ull << bit;
+            delta_add4(d, (first | bit) & netmask, !(x & one) ? 1 : (y & one) ? 2 : 0);
+        }
+    }
+    memset(a->used, 0, sizeof(a->used));
+    memset(b->used, 0, sizeof(b->used));
+}
+
+enum tally_error hostset_stored_compare_subnets4(struct store *store, sqlite3_stmt *a,
+                                                 sqlite3_stmt *b, int prefix,
+                                                 hostset_compare_fn *fn, void *arg,
+                                                 const char *what, struct tally_diag *diag)
+{
+    struct delta d = { .fn = fn, .arg = arg };
+    struct stored_group g[2] = { { 0 }, { 0 } };
+    struct block *blocks = xcalloc(2, sizeof(*blocks));
+    uint32_t netmask = prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix);
+    enum tally_error err = group_open(store, a, &g[0], what, diag);
+    if (!err && !g[0].bad)
+        err = group_open(store, b, &g[1], what, diag);
+    for (uint32_t key = 0; key < 65536 && !err && !g[0].bad && !g[1].bad; key++) {
+        int in = 0;
+        for (int side = 0; side < 2; side++)
+            if (g[side].filed[key])
+                in |= group_read_key(&g[side], key, &blocks[side], NULL);
+        if (in && !g[0].bad && !g[1].bad)
+            compare_blocks(&d, key, &blocks[0], &blocks[1], netmask);
+    }
+    int read_whole = !err && !g[0].bad && !g[1].bad;
+    group_close(&g[0], read_whole);
+    group_close(&g[1], read_whole);
+    if (!err && (g[0].bad || g[1].bad))
+        err = not_a_bitmap(what, diag);
+    else if (!err)
+        delta_emit(&d);
+    free(blocks);
+    return err;
 }
 
 /* ---- the sets of imports, as they are built ---- */

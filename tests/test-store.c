@@ -110,6 +110,31 @@ static long long stored_in_ranges(struct store *store, const char *sql,
     return hosts;
 }
 
+/* What hostset_compare_subnets() reports: the first subnets as "net/prefix=a,b,both "
+ * text, and of them all a count and a digest, in order. */
+struct compare_text {
+    char text[1024];
+    int prefix;
+    long long subnets;
+    uint64_t digest;
+};
+
+static void compare_to_text(void *arg, const struct ip_addr *net, long long only_a,
+                            long long only_b, long long both)
+{
+    struct compare_text *ct = arg;
+    char buf[80];
+    size_t len = strlen(ct->text);
+    ip_format_prefix(net, ct->prefix, buf, sizeof(buf));
+    if (ct->subnets < 8)
+        snprintf(ct->text + len, sizeof(ct->text) - len, "%s=%lld,%lld,%lld ", buf, only_a,
+                 only_b, both);
+    ct->subnets++;
+    ct->digest = ct->digest * 1000003u ^ ((uint64_t)ip_v4_value(net) << 20 ^
+                                          (uint64_t)only_a << 40 ^ (uint64_t)only_b << 20 ^
+                                          (uint64_t)both);
+}
+
 /* Sets in memory: repeats counted once, subnets in address order, any prefix. */
 static void test_hostset_memory(void)
 {
@@ -343,6 +368,39 @@ static void test_hostset_union(struct store *store)
         }
         CHECK(sum == in_any, "the ranges add up to the hosts in any (%lld)", in_any);
     }
+    /* The two sets compared, read in place as changes reads them: as loaded whole. */
+    static const char first[] = "SELECT rowid FROM host_set WHERE port = 7 AND family = 4 "
+                                "ORDER BY rowid LIMIT 1";
+    static const char second[] = "SELECT rowid FROM host_set WHERE port = 7 AND family = 4 "
+                                 "ORDER BY rowid LIMIT 1 OFFSET 1";
+    static const int compared[] = { 8, 16, 24, 25, 26, 27, 30, 32 };
+    for (size_t i = 0; i < sizeof compared / sizeof compared[0]; i++) {
+        struct compare_text whole = { .prefix = compared[i] }, in_place = whole;
+        struct hostset *a = loaded_set(store, "SELECT family, members FROM host_set WHERE "
+                                              "port = 7 AND family = 4 ORDER BY rowid LIMIT 1");
+        struct hostset *b = loaded_set(store, "SELECT family, members FROM host_set WHERE "
+                                              "port = 7 AND family = 4 ORDER BY rowid LIMIT 1 "
+                                              "OFFSET 1");
+        hostset_compare_subnets(a, b, 4, compared[i], compare_to_text, &whole);
+        hostset_free(a);
+        hostset_free(b);
+        sqlite3_stmt *sa = NULL, *sb = NULL;
+        sqlite3_prepare_v2(store_db(store), first, -1, &sa, NULL);
+        sqlite3_prepare_v2(store_db(store), second, -1, &sb, NULL);
+        err = hostset_stored_compare_subnets4(store, sa, sb, compared[i], compare_to_text,
+                                              &in_place, "comparing", &diag);
+        sqlite3_finalize(sa);
+        sqlite3_finalize(sb);
+        CHECK(err == TALLY_OK && whole.subnets == in_place.subnets &&
+                  whole.digest == in_place.digest && strcmp(whole.text, in_place.text) == 0,
+              "compared in place per /%d: %lld subnets as loaded whole (%.60s)", compared[i],
+              in_place.subnets, in_place.text);
+        if (compared[i] == 16)
+            CHECK_STR(in_place.text, "10.1.0.0/16=65536,0,0 192.0.0.0/16=7490,11235,1873 "
+                                     "198.51.0.0/16=128,256,128 ",
+                      "per /16: 192.0/16 holds multiples of 7, of 5, and of both");
+    }
+
     CHECK_INT(stored_in_ranges(store, both, ranges + 3, 1), in_192,
               "192.0.0.0/16 holds its multiples of 7 or 5");
     CHECK_INT(stored_in_ranges(store, both, ranges + 2, 1), 196, "10.1.1.5 - 10.1.1.200: 196");
