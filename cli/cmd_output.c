@@ -320,12 +320,15 @@ static void workbook_process_start(struct cli *cli, const struct output_args *ar
         _exit(workbook_process_run(cli, args, wp->part, fds[1]));
     }
     close(fds[1]);
-    if (pid < 0)
-        close(fds[0]);
-    else {
+    if (pid > 0) {
         wp->pid = pid;
         wp->result = fds[0];
+        return;
     }
+    close(fds[0]);
+    free(wp->part);
+    free(wp->path);
+    wp->part = wp->path = NULL;
 }
 
 /* Waits for the workbook process: TALLY_OK once it has written the part file, else its
