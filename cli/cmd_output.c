@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -314,8 +315,11 @@ static void workbook_process_start(struct cli *cli, const struct output_args *ar
     wp->part = xasprintf("%s/report.xlsx.part", args->output);
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
+        /* It ends with the report: a report killed leaves no process writing on. */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(1);
         close(fds[0]);
         _exit(workbook_process_run(cli, args, wp->part, fds[1]));
     }
