@@ -153,23 +153,28 @@ static void out_str(struct text_out *o, const char *s)
 
 static void out_spaces(struct text_out *o, long n)
 {
-    for (; n > 0; n--)
-        out_ch(o, ' ');
+    static const char spaces[] = "                                ";
+    for (; n > 0; n -= (long)sizeof(spaces) - 1)
+        out_add(o, spaces, n < (long)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1);
 }
 
 /* One cell of a terminal table, len bytes width columns wide: numbers to the right of
- * their column, text to the left (the last column unpadded), columns two spaces apart. */
+ * their column, text to the left (the last column unpadded), columns two spaces apart.
+ * Spaces wait in *pending until text follows them, so that no line ends in spaces. */
 static void out_cell(struct text_out *o, int c, const struct column_showing *col,
-                     const char *s, size_t len, long pad)
+                     const char *s, size_t len, long pad, long *pending)
 {
     if (c)
-        out_spaces(o, 2);
+        *pending += 2;
     if (col->right)
-        out_spaces(o, pad);
-    if (len)
+        *pending += pad;
+    if (len) {
+        out_spaces(o, *pending);
+        *pending = 0;
         out_add(o, s, len);
+    }
     if (!col->right && col->padded)
-        out_spaces(o, pad);
+        *pending += pad;
 }
 
 /* Columns as wide as their widest cell: the cells are spelled out once to measure them and
@@ -198,9 +203,11 @@ static void write_table(const struct table *t, FILE *out)
                 widths[c] = w;
         }
     }
+    long pending = 0;
     for (int c = 0; c < ncols; c++) {
         const char *name = t->cols[c].name;
-        out_cell(o, c, &cols[c], name, strlen(name), widths[c] - g_utf8_strlen(name, -1));
+        out_cell(o, c, &cols[c], name, strlen(name), widths[c] - g_utf8_strlen(name, -1),
+                 &pending);
     }
     out_ch(o, '\n');
     for (int c = 0; c < ncols; c++) {
@@ -212,9 +219,10 @@ static void write_table(const struct table *t, FILE *out)
     out_ch(o, '\n');
     for (size_t r = 0; r < nrows; r++) {
         table_row_at(t, r, &row);
+        pending = 0;
         for (int c = 0; c < ncols; c++) {
             const char *s = display_cell(&row, c, &cols[c], &w, &len);
-            out_cell(o, c, &cols[c], s, len, widths[c] - w);
+            out_cell(o, c, &cols[c], s, len, widths[c] - w, &pending);
         }
         out_ch(o, '\n');
     }
