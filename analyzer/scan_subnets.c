@@ -255,6 +255,37 @@ char *subnet_title(const char *what, const struct filters *f)
     return xasprintf("%s with an open port", what);
 }
 
+/* Whether the host sets the filters select hold IPv6 hosts. */
+static enum tally_error selects_ipv6(struct store *store, const struct filters *f, int *any,
+                                     struct tally_diag *diag)
+{
+    sqlite3_stmt *stmt;
+    enum tally_error err = filters_host_sets(store, f, "rowid", 6, "cannot count subnets",
+                                             &stmt, diag);
+    *any = !err && sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+/* The widest each cell of an IPv4 listing can be, so that a terminal table of millions
+ * of subnets is written as they are counted (render.h: table_set_widest). */
+static void subnet_widest4(struct table *t, int prefix, const struct label_index *labels)
+{
+    char most[32];
+    format_thousands((long long)1 << (32 - prefix), most, sizeof(most));
+    table_set_widest(t, 0, (long)strlen("255.255.255.255/32"));
+    table_set_widest(t, 1, (long)strlen(most));
+    if (!labels)
+        return;
+    long widest = table_text_width("(several)");
+    for (size_t id = 0; id < label_index_count(labels); id++) {
+        long w = table_text_width(label_index_label(labels, (int)id));
+        if (w > widest)
+            widest = w;
+    }
+    table_set_widest(t, 2, widest);
+}
+
 /* Every subnet, in address order (they are counted in that order: IPv4, then IPv6). */
 static enum tally_error run_all(struct store *store, const struct filters *f, int only4,
                                 int labelled, struct table **out, struct tally_diag *diag,
@@ -265,6 +296,12 @@ static enum tally_error run_all(struct store *store, const struct filters *f, in
     const struct label_index *idx = NULL;
     enum tally_error err = labelled ? labels_for_subnets(store, &labels, &idx, diag) : TALLY_OK;
     struct subnet_list list = { .rows = subnet_table_new(name, title, idx), .labels = idx };
+    int prefix = f->prefix ? f->prefix : 24, with4 = prefix >= 8 && prefix <= 32;
+    int with6 = !only4;
+    if (!err && with4 && with6)
+        err = selects_ipv6(store, f, &with6, diag);
+    if (!err && with4 && !with6)
+        subnet_widest4(list.rows, prefix, idx);
     table_stream_rows(list.rows, f->stream);    /* every row is final once added */
     if (!err)
         err = collect(store, f, only4, &list, diag);

@@ -154,11 +154,10 @@ int cmd_show(struct cli *cli, int argc, char **argv)
     const struct analysis *a = find_analysis("show", argv[args.first_arg]);
     if (!a || check_filters("show", a, &args.filters))
         return 2;
-    /* CSV, TSV and JSON rows may be written as they are made; a table's widths need them
-     * all. */
+    /* Rows may be written as they are made (a terminal table's when its widths are known
+     * before its rows: render.h). */
     struct table_stream stream = { (enum text_format)args.format, stdout };
-    if (stream.format != TEXT_TABLE)
-        args.filters.stream = &stream;
+    args.filters.stream = &stream;
     diag_clear(&diag);
     enum tally_error err = cli_open_store(cli, &store, &diag);
     if (!err)

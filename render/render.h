@@ -49,6 +49,8 @@ struct column {
                                    source 3) rather than counts: no thousands separators */
     table_key_text_fn *key_text;        /* a keyed text column (table_add_keyed_column) */
     int owns_texts;             /* table.c: a cell of it was given a string of its own */
+    long widest;                /* terminal columns a cell of it can take at most, or 0:
+                                   unknown (table_set_widest) */
 };
 
 #define TABLE_MAX_NOTES 16
@@ -141,16 +143,23 @@ enum text_format { TEXT_TABLE, TEXT_CSV, TEXT_TSV, TEXT_JSON };
 int text_format_parse(const char *name);
 enum tally_error table_write_text(const struct table *t, enum text_format format, FILE *out);
 
-/* Rows written as they are made (`show` in CSV, TSV or JSON of a table with millions of
- * rows): a table given a stream by table_stream_rows() before its first row writes each
- * full chunk of rows in the stream's format when the next chunk begins, and frees it, so
- * that only the last rows are held; table_write_text(), in the same format to the same
- * file, writes the rest. Its rows must not be read or changed once later ones are added. */
+/* Rows written as they are made (`show` of a table with millions of rows): a table given a
+ * stream by table_stream_rows() before its first row writes each full chunk of rows in the
+ * stream's format when the next chunk begins, and frees it, so that only the last rows are
+ * held; table_write_text(), in the same format to the same file, writes the rest. Its rows
+ * must not be read or changed once later ones are added. A terminal table, whose widths
+ * would need every row, streams only past its first half million rows and only when every
+ * column has a widest cell (table_set_widest): its columns are then that wide. */
 struct table_stream {
-    enum text_format format;    /* not TEXT_TABLE, whose widths need every row */
+    enum text_format format;
     FILE *out;
 };
 void table_stream_rows(struct table *t, const struct table_stream *stream);
+/* The most terminal columns a cell of column col can take as a terminal table shows it
+ * (thousands separators included: table_text_width() measures a text). */
+void table_set_widest(struct table *t, int col, long width);
+/* The terminal columns text takes in a terminal table: escaped, and cut short when long. */
+long table_text_width(const char *text);
 /* Writes the rows not yet written before row `end` (render/text_output.c, for table.c). */
 void table_stream_write(struct table *t, size_t end);
 

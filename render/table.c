@@ -172,6 +172,7 @@ int table_add_column(struct table *t, const char *name, enum column_type type)
     t->cols[t->ncols].identifier = 0;
     t->cols[t->ncols].key_text = NULL;
     t->cols[t->ncols].owns_texts = 0;
+    t->cols[t->ncols].widest = 0;
     return t->ncols++;
 }
 
@@ -211,8 +212,28 @@ int column_is_identifier(const struct column *col)
 
 void table_stream_rows(struct table *t, const struct table_stream *stream)
 {
-    if (t->nrows == 0 && stream && stream->format != TEXT_TABLE)
+    if (t->nrows == 0 && stream)
         t->stream = stream;
+}
+
+void table_set_widest(struct table *t, int col, long width)
+{
+    if (col >= 0 && col < t->ncols)
+        t->cols[col].widest = width;
+}
+
+/* Whether the rows before `row` are written now: a terminal table's only when its columns'
+ * widths are known, and not before it is large (a small one is measured, as it was). */
+static int stream_now(const struct table *t, size_t row)
+{
+    if (t->stream->format != TEXT_TABLE)
+        return 1;
+    if (row < TABLE_GROWN_ROWS)
+        return 0;
+    for (int c = 0; c < t->ncols; c++)
+        if (t->cols[c].widest <= 0)
+            return 0;
+    return 1;
 }
 
 /* Rows 0 .. end - 1, every row of the chunks before the one row `end` starts, written to
@@ -237,7 +258,7 @@ size_t table_add_row(struct table *t)
     if (row == (k <= TABLE_GROWING ? TABLE_FIRST_ROWS * (((size_t)1 << k) - 1)
                                    : TABLE_GROWN_ROWS + (k - TABLE_GROWING) * TABLE_CHUNK_ROWS)) {
         size_t rows = k < TABLE_GROWING ? TABLE_FIRST_ROWS << k : TABLE_CHUNK_ROWS;
-        if (t->stream && row > 0)
+        if (t->stream && row > 0 && stream_now(t, row))
             stream_chunks(t, row);
         if ((k & (k - 1)) == 0)         /* 0, 1, 2, 4, 8, ...: the list of chunks is full */
             t->chunks = xrealloc(t->chunks, (k ? 2 * k : 1) * sizeof(*t->chunks));

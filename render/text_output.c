@@ -48,6 +48,42 @@ static void column_showing_init(struct column_showing *col, const struct table *
     strbuf_init(&col->safe);
 }
 
+/* text as a terminal table shows it, its width in columns and its length in bytes:
+ * control bytes as \xHH, and an ellipsis past TABLE_CELL_MAX columns; sb holds it when it
+ * is not text itself. */
+static const char *shown_text(const char *text, struct strbuf *sb, long *width, size_t *len)
+{
+    /* Most text is short and printable: shown as it is. */
+    size_t plain = 0;
+    const unsigned char *u = (const unsigned char *)text;
+    while (u[plain] >= 0x20 && u[plain] < 0x7f && plain < TABLE_CELL_MAX)
+        plain++;
+    if (!u[plain]) {
+        *width = (long)plain;
+        *len = plain;
+        return text;
+    }
+    long chars = 0;
+    strbuf_reset(sb);
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        unsigned char ch = (unsigned char)*p;
+        if (chars >= TABLE_CELL_MAX - 1 && g_utf8_strlen(p, -1) > 1) {
+            strbuf_addstr(sb, "\xe2\x80\xa6");      /* an ellipsis */
+            break;
+        }
+        if (ch < 0x20 || ch == 0x7f) {
+            strbuf_addf(sb, "\\x%02x", ch);
+            chars += 4;
+        } else {
+            strbuf_add(sb, p, (size_t)(g_utf8_next_char(p) - p));
+            chars++;
+        }
+    }
+    *width = g_utf8_strlen(sb->buf, -1);
+    *len = sb->len;
+    return sb->buf;
+}
+
 /* The cell as shown in a terminal, its width in columns and its length in bytes: numbers
  * with thousands separators, text made safe. Valid until the column's next cell is
  * shown. */
@@ -79,36 +115,21 @@ static const char *display_cell(const struct table_row *row, int c, struct colum
         return col->shown;
     }
     col->raw = text != col->spelled ? text : NULL;
-    /* Most text is short and printable: shown as it is. */
-    size_t plain = 0;
-    const unsigned char *u = (const unsigned char *)text;
-    while (u[plain] >= 0x20 && u[plain] < 0x7f && plain < TABLE_CELL_MAX)
-        plain++;
-    if (!u[plain]) {
-        *width = col->width = (long)plain;
-        *len = col->len = plain;
-        return col->shown = text;
-    }
-    struct strbuf *sb = &col->safe;
-    long chars = 0;
-    strbuf_reset(sb);
-    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
-        unsigned char ch = (unsigned char)*p;
-        if (chars >= TABLE_CELL_MAX - 1 && g_utf8_strlen(p, -1) > 1) {
-            strbuf_addstr(sb, "\xe2\x80\xa6");      /* an ellipsis */
-            break;
-        }
-        if (ch < 0x20 || ch == 0x7f) {
-            strbuf_addf(sb, "\\x%02x", ch);
-            chars += 4;
-        } else {
-            strbuf_add(sb, p, (size_t)(g_utf8_next_char(p) - p));
-            chars++;
-        }
-    }
-    *width = col->width = g_utf8_strlen(sb->buf, -1);
-    *len = col->len = sb->len;
-    return col->shown = sb->buf;
+    col->shown = shown_text(text, &col->safe, &col->width, &col->len);
+    *width = col->width;
+    *len = col->len;
+    return col->shown;
+}
+
+long table_text_width(const char *text)
+{
+    struct strbuf sb;
+    long width;
+    size_t len;
+    strbuf_init(&sb);
+    shown_text(text, &sb, &width, &len);
+    strbuf_release(&sb);
+    return width;
 }
 
 /* Output gathered in a buffer and written in large pieces: a table of millions of rows
@@ -177,47 +198,37 @@ static void out_cell(struct text_out *o, int c, const struct column_showing *col
         *pending += pad;
 }
 
-/* Columns as wide as their widest cell: the cells are spelled out once to measure them and
- * again to write them, so that a table of millions of rows holds no text per cell. */
-static void write_table(const struct table *t, FILE *out)
+/* Rows [from, to) of a terminal table whose columns are widths[] wide: the header before
+ * row 0, and the notes after the last row when `last`. */
+static void write_table_rows(const struct table *t, FILE *out, const long *widths,
+                             size_t from, size_t to, int last)
 {
-    size_t nrows = t->nrows;
     int ncols = t->ncols;
-    long *widths = xcalloc((size_t)ncols + 1, sizeof(long));
     struct column_showing *cols = xcalloc((size_t)ncols + 1, sizeof(*cols));
     struct text_out *o = xmalloc(sizeof(*o));
     struct table_row row;
-    long w;
+    long w, pending = 0;
     size_t len;
     o->file = out;
     o->len = 0;
-    for (int c = 0; c < ncols; c++) {
+    for (int c = 0; c < ncols; c++)
         column_showing_init(&cols[c], t, c);
-        widths[c] = g_utf8_strlen(t->cols[c].name, -1);
-    }
-    for (size_t r = 0; r < nrows; r++) {
-        table_row_at(t, r, &row);
-        for (int c = 0; c < ncols; c++) {
-            display_cell(&row, c, &cols[c], &w, &len);
-            if (w > widths[c])
-                widths[c] = w;
-        }
-    }
-    long pending = 0;
-    for (int c = 0; c < ncols; c++) {
+    for (int c = 0; c < ncols && from == 0; c++) {
         const char *name = t->cols[c].name;
         out_cell(o, c, &cols[c], name, strlen(name), widths[c] - g_utf8_strlen(name, -1),
                  &pending);
     }
-    out_ch(o, '\n');
-    for (int c = 0; c < ncols; c++) {
-        if (c)
-            out_add(o, "  ", 2);
-        for (long i = 0; i < widths[c]; i++)
-            out_ch(o, '-');
+    if (from == 0) {
+        out_ch(o, '\n');
+        for (int c = 0; c < ncols; c++) {
+            if (c)
+                out_add(o, "  ", 2);
+            for (long i = 0; i < widths[c]; i++)
+                out_ch(o, '-');
+        }
+        out_ch(o, '\n');
     }
-    out_ch(o, '\n');
-    for (size_t r = 0; r < nrows; r++) {
+    for (size_t r = from; r < to; r++) {
         table_row_at(t, r, &row);
         pending = 0;
         for (int c = 0; c < ncols; c++) {
@@ -227,15 +238,45 @@ static void write_table(const struct table *t, FILE *out)
         out_ch(o, '\n');
     }
     out_flush(o);
-    for (int i = 0; i < t->nnotes; i++)
+    for (int i = 0; i < t->nnotes && last; i++)
         fprintf(out, "%s%s: %g\n", i ? "" : "\n", t->note_key[i], t->note_value[i]);
-    if (t->truncated)
+    if (t->truncated && last)
         fprintf(out, "(more rows were left out)\n");
     for (int c = 0; c < ncols; c++)
         strbuf_release(&cols[c].safe);
     free(cols);
     free(o);
-    free(widths);
+}
+
+/* The widths of a terminal table: its columns' names, and either each column's widest
+ * cell (table_set_widest: the table is written as it is made) or the cells themselves,
+ * spelled out once to measure them and again to write them, so that a table of millions
+ * of rows holds no text per cell. */
+static long *table_widths(const struct table *t, int streamed)
+{
+    long *widths = xcalloc((size_t)t->ncols + 1, sizeof(long));
+    struct column_showing *cols = xcalloc((size_t)t->ncols + 1, sizeof(*cols));
+    struct table_row row;
+    long w;
+    size_t len;
+    for (int c = 0; c < t->ncols; c++) {
+        column_showing_init(&cols[c], t, c);
+        widths[c] = g_utf8_strlen(t->cols[c].name, -1);
+        if (streamed && t->cols[c].widest > widths[c])
+            widths[c] = t->cols[c].widest;
+    }
+    for (size_t r = 0; r < t->nrows && !streamed; r++) {
+        table_row_at(t, r, &row);
+        for (int c = 0; c < t->ncols; c++) {
+            display_cell(&row, c, &cols[c], &w, &len);
+            if (w > widths[c])
+                widths[c] = w;
+        }
+    }
+    for (int c = 0; c < t->ncols; c++)
+        strbuf_release(&cols[c].safe);
+    free(cols);
+    return widths;
 }
 
 static int looks_like_formula(const char *s)
@@ -485,16 +526,25 @@ void table_stream_write(struct table *t, size_t end)
 {
     if (!t->stream || end <= t->written)
         return;
-    write_rows(t, t->stream->format, t->stream->out, t->written, end, 0);
+    if (t->stream->format == TEXT_TABLE) {
+        long *widths = table_widths(t, 1);
+        write_table_rows(t, t->stream->out, widths, t->written, end, 0);
+        free(widths);
+    } else {
+        write_rows(t, t->stream->format, t->stream->out, t->written, end, 0);
+    }
     t->written = end;
 }
 
 enum tally_error table_write_text(const struct table *t, enum text_format format, FILE *out)
 {
     /* A table streamed has written its first rows: the rest follow them. */
-    if (format == TEXT_TABLE)
-        write_table(t, out);
-    else
+    if (format == TEXT_TABLE) {
+        long *widths = table_widths(t, t->written > 0);
+        write_table_rows(t, out, widths, t->written, t->nrows, 1);
+        free(widths);
+    } else {
         write_rows(t, format, out, t->written, t->nrows, 1);
+    }
     return ferror(out) ? TALLY_ERROR_IO : TALLY_OK;
 }

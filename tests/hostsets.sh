@@ -307,6 +307,34 @@ same "$CONC" ports
 same "$CONC" subnets --prefix 16
 same "$CONC" top-subnets --port 443
 
+# ---- a terminal table of many subnets ----
+
+# Past half a million rows a terminal table of IPv4 subnets is written as it is counted,
+# its columns as wide as their widest possible cell: every row still lines up, and holds
+# what the CSV holds. 600,000 hosts, one per /24 from 1.0.0.0; the first /16 labelled.
+MANY="$TMP/many.db"
+awk 'BEGIN { print "#masscan"
+             for (i = 0; i < 600000; i++) {
+                 ip = 16777216 + i * 256 + 1
+                 printf "open tcp 80 %d.%d.%d.%d 1389312000\n", int(ip / 16777216),
+                        int(ip / 65536) % 256, int(ip / 256) % 256, ip % 256 }
+             print "# end" }' >"$TMP/many.oL"
+"$TALLY" -d "$MANY" import "$TMP/many.oL" 2>/dev/null
+printf '1.0.0.0/16,lab:first\n' >"$TMP/many-labels.csv"
+"$TALLY" -d "$MANY" import "$TMP/many-labels.csv" 2>/dev/null
+"$TALLY" -d "$MANY" show subnets >"$TMP/many.txt"
+check_eq "many subnets: a header, its rule and a row per subnet" \
+    "$(wc -l <"$TMP/many.txt")" 600002
+check_eq "many subnets: the hosts column ends at one place on every row" \
+    "$(awk 'NR > 2 { print substr($0, 1, 25) ~ / [0-9]+$/ && substr($0, 26, 1) !~ /[0-9]/ }' \
+        "$TMP/many.txt" | sort -u)" 1
+check_eq "many subnets: the labels start at one place" \
+    "$(awk 'NR > 2 && NF == 3 { print index($0, $3) }' "$TMP/many.txt" | sort -u) \
+$(awk 'NR > 2 && NF == 3' "$TMP/many.txt" | wc -l)" "28 256"
+check_eq "many subnets: the rows the CSV holds" \
+    "$(tail -n +3 "$TMP/many.txt" | awk '{ print $1 "," $2 "," $3 }' | md5sum)" \
+    "$("$TALLY" -d "$MANY" show subnets --format csv | tail -n +2 | md5sum)"
+
 # ---- a damaged set ----
 
 # The IPv4 sets are read from the database as they are counted: one that is not a bitmap

@@ -1,7 +1,8 @@
 /* test-table.c: unit tests for a table of many rows: cells read back as set across the
  * table's chunks (text, integers, reals, keys, NULLs, cells set twice), text kept once
  * and shared by many cells, keys in order found distinct, a large table written as CSV
- * with every row, and written as it is made (streamed) in CSV, TSV and JSON. */
+ * with every row, and written as it is made (streamed) in CSV, TSV, JSON and as a
+ * terminal table whose widths are known. */
 #include "tests/tap.h"
 #include "render/render.h"
 
@@ -16,14 +17,16 @@ static void key_text(int64_t key, char *buf, size_t size)
 }
 
 /* ROWS rows of every kind of cell; stream: where they are written as they are made, or
- * NULL. */
-static struct table *big_table_to(const struct table_stream *stream)
+ * NULL; widest: each column's widest cell (table_set_widest), or NULL. */
+static struct table *big_table_widest(const struct table_stream *stream, const long *widest)
 {
     struct table *t = table_new("big", "Many rows");
     table_add_keyed_column(t, "key", key_text);
     table_add_column(t, "n", COLUMN_INTEGER);
     table_add_column(t, "x", COLUMN_REAL);
     table_add_column(t, "name", COLUMN_TEXT);
+    for (int c = 0; c < 4 && widest; c++)
+        table_set_widest(t, c, widest[c]);
     table_stream_rows(t, stream);
     for (size_t r = 0; r < ROWS; r++) {
         size_t row = table_add_row(t);
@@ -44,6 +47,11 @@ static struct table *big_table_to(const struct table_stream *stream)
         }
     }
     return t;
+}
+
+static struct table *big_table_to(const struct table_stream *stream)
+{
+    return big_table_widest(stream, NULL);
 }
 
 static struct table *big_table(void)
@@ -249,11 +257,56 @@ static void test_stream(void)
         free(whole);
         free(streamed);
     }
-    struct table_stream table_format = { TEXT_TABLE, stdout };
-    struct table *t = table_new("small", "A terminal table");
-    table_stream_rows(t, &table_format);
-    CHECK(t->stream == NULL, "a terminal table is not streamed: its widths need every row");
+}
+
+/* A terminal table is streamed only when every column has a widest cell: its columns are
+ * then that wide. Given the widths its cells have, it is the table written whole. */
+static void test_stream_terminal(void)
+{
+    char *whole = NULL, *streamed = NULL;
+    size_t whole_len = 0, streamed_len = 0;
+    FILE *out = open_memstream(&whole, &whole_len);
+    struct table *t = big_table();
+    table_write_text(t, TEXT_TABLE, out);
+    fclose(out);
     table_free(t);
+    /* The widths, from the rule under the header: dashes, two spaces apart. */
+    long widths[4] = { 0 };
+    int c = 0;
+    for (const char *p = strchr(whole, '\n') + 1; *p != '\n' && c < 4; p++) {
+        if (*p == '-')
+            widths[c]++;
+        else if (p[1] != ' ')
+            c++;
+    }
+    CHECK(widths[0] > 0 && widths[3] > 0, "four columns measured (%ld %ld %ld %ld)",
+          widths[0], widths[1], widths[2], widths[3]);
+
+    out = open_memstream(&streamed, &streamed_len);
+    struct table_stream stream = { TEXT_TABLE, out };
+    t = big_table_to(&stream);
+    CHECK_INT(t->written, 0, "a terminal table without its widths holds every row");
+    table_free(t);
+    fclose(out);
+    free(streamed);
+
+    streamed = NULL;
+    out = open_memstream(&streamed, &streamed_len);
+    stream.out = out;
+    t = big_table_widest(&stream, widths);
+    CHECK(t->written > ROWS / 2 && t->chunks[0] == NULL,
+          "with them, most rows written while the table is made (%zu), their chunks freed",
+          t->written);
+    CHECK_INT(table_write_text(t, TEXT_TABLE, out), TALLY_OK, "and the rest after");
+    fclose(out);
+    CHECK(streamed_len == whole_len && memcmp(streamed, whole, whole_len) == 0,
+          "the same bytes as the table written whole (%zu and %zu)", streamed_len, whole_len);
+    table_free(t);
+    free(whole);
+    free(streamed);
+
+    CHECK_INT(table_text_width("row 599999"), 10, "a text's width in a terminal table");
+    CHECK_INT(table_text_width("a\tb"), 6, "a control byte's: shown as \\xHH");
 }
 
 int main(void)
@@ -263,5 +316,6 @@ int main(void)
     test_shared_text_written();
     test_csv();
     test_stream();
+    test_stream_terminal();
     return tap_done();
 }
