@@ -158,8 +158,10 @@ for n in $sizes; do
         esac
         m=$(best "$tally" -d "$db" show "$a" --format csv)
         set -- $m
-        if [ -n "$ch" ]; then
-            m=$(best "$clickhouse" --query "$(ch_sql "$a")" </dev/null)
+        # Labels and certificates have no ClickHouse counterpart here: no query.
+        sql=$(ch_sql "$a")
+        if [ -n "$ch" ] && [ -n "$sql" ]; then
+            m=$(best "$clickhouse" --query "$sql" </dev/null)
             t_ch=${m%% *}
             row "$n" "show $a" "$1" "$2" "$3" clickhouse "$t_ch"
         else
