@@ -53,15 +53,23 @@ static void column_showing_init(struct column_showing *col, const struct table *
  * is not text itself. */
 static const char *shown_text(const char *text, struct strbuf *sb, long *width, size_t *len)
 {
-    /* Most text is short and printable: shown as it is. */
+    /* Most text is printable: shown as it is, or its first columns and an ellipsis. */
     size_t plain = 0;
     const unsigned char *u = (const unsigned char *)text;
-    while (u[plain] >= 0x20 && u[plain] < 0x7f && plain < TABLE_CELL_MAX)
+    while (u[plain] >= 0x20 && u[plain] < 0x7f)
         plain++;
-    if (!u[plain]) {
+    if (!u[plain] && plain <= TABLE_CELL_MAX) {
         *width = (long)plain;
         *len = plain;
         return text;
+    }
+    if (!u[plain]) {
+        strbuf_reset(sb);
+        strbuf_add(sb, text, TABLE_CELL_MAX - 1);
+        strbuf_addstr(sb, "\xe2\x80\xa6");      /* an ellipsis */
+        *width = TABLE_CELL_MAX;
+        *len = sb->len;
+        return sb->buf;
     }
     long chars = 0;
     strbuf_reset(sb);

@@ -2,7 +2,7 @@
  * table's chunks (text, integers, reals, keys, NULLs, cells set twice), text kept once
  * and shared by many cells, keys in order found distinct, a large table written as CSV
  * with every row, and written as it is made (streamed) in CSV, TSV, JSON and as a
- * terminal table whose widths are known. */
+ * terminal table whose widths are known; long cells cut short in a terminal table. */
 #include "tests/tap.h"
 #include "render/render.h"
 
@@ -309,6 +309,45 @@ static void test_stream_terminal(void)
     CHECK_INT(table_text_width("a\tb"), 6, "a control byte's: shown as \\xHH");
 }
 
+/* A terminal table shows a long text cell's first 59 columns and an ellipsis: printable
+ * text, and text with a control byte (shown as \\xHH) alike; a cell of 60 whole. */
+static void test_long_cells(void)
+{
+    char sixty[61], long_text[81], with_tab[81];
+    memset(sixty, 'b', 60);
+    sixty[60] = '\0';
+    memset(long_text, 'a', 80);
+    long_text[80] = '\0';
+    memcpy(with_tab, long_text, sizeof(with_tab));
+    with_tab[2] = '\t';
+    CHECK_INT(table_text_width(long_text), 60, "80 columns of text take 60");
+    CHECK_INT(table_text_width(sixty), 60, "60 take 60");
+    CHECK_INT(table_text_width(with_tab), 60, "80 with a tab take 60");
+
+    struct table *t = table_new("long", "Long cells");
+    table_add_column(t, "text", COLUMN_TEXT);
+    table_add_column(t, "n", COLUMN_INTEGER);
+    const char *cells[] = { long_text, sixty, with_tab };
+    for (int i = 0; i < 3; i++) {
+        size_t row = table_add_row(t);
+        table_set_text(t, row, 0, cells[i]);
+        table_set_int(t, row, 1, i);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    table_write_text(t, TEXT_TABLE, out);
+    fclose(out);
+    char want[3][128];
+    snprintf(want[0], sizeof want[0], "\n%.59s\xe2\x80\xa6  0\n", long_text);
+    snprintf(want[1], sizeof want[1], "\n%s  1\n", sixty);
+    snprintf(want[2], sizeof want[2], "\naa\\x09%.53s\xe2\x80\xa6  2\n", long_text);
+    for (int i = 0; i < 3; i++)
+        CHECK(strstr(buf, want[i]) != NULL, "row %d shown as it should be", i);
+    free(buf);
+    table_free(t);
+}
+
 int main(void)
 {
     test_cells();
@@ -317,5 +356,6 @@ int main(void)
     test_csv();
     test_stream();
     test_stream_terminal();
+    test_long_cells();
     return tap_done();
 }
