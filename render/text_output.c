@@ -53,17 +53,18 @@ static void column_showing_init(struct column_showing *col, const struct table *
  * is not text itself. */
 static const char *shown_text(const char *text, struct strbuf *sb, long *width, size_t *len)
 {
-    /* Most text is printable: shown as it is, or its first columns and an ellipsis. */
+    /* Most text is printable: shown as it is, or, past TABLE_CELL_MAX columns, its first
+     * ones and an ellipsis, whatever follows them (so no more of it is read). */
     size_t plain = 0;
     const unsigned char *u = (const unsigned char *)text;
-    while (u[plain] >= 0x20 && u[plain] < 0x7f)
+    while (plain <= TABLE_CELL_MAX && u[plain] >= 0x20 && u[plain] < 0x7f)
         plain++;
-    if (!u[plain] && plain <= TABLE_CELL_MAX) {
+    if (plain <= TABLE_CELL_MAX && !u[plain]) {
         *width = (long)plain;
         *len = plain;
         return text;
     }
-    if (!u[plain]) {
+    if (plain > TABLE_CELL_MAX) {
         strbuf_reset(sb);
         strbuf_add(sb, text, TABLE_CELL_MAX - 1);
         strbuf_addstr(sb, "\xe2\x80\xa6");      /* an ellipsis */

@@ -313,13 +313,15 @@ static void test_stream_terminal(void)
  * text, and text with a control byte (shown as \\xHH) alike; a cell of 60 whole. */
 static void test_long_cells(void)
 {
-    char sixty[61], long_text[81], with_tab[81];
+    char sixty[61], long_text[81], with_tab[81], tab_late[81];
     memset(sixty, 'b', 60);
     sixty[60] = '\0';
     memset(long_text, 'a', 80);
     long_text[80] = '\0';
     memcpy(with_tab, long_text, sizeof(with_tab));
     with_tab[2] = '\t';
+    memcpy(tab_late, long_text, sizeof(tab_late));
+    tab_late[70] = '\t';               /* past the cut: not shown, whatever it is */
     CHECK_INT(table_text_width(long_text), 60, "80 columns of text take 60");
     CHECK_INT(table_text_width(sixty), 60, "60 take 60");
     CHECK_INT(table_text_width(with_tab), 60, "80 with a tab take 60");
@@ -327,8 +329,8 @@ static void test_long_cells(void)
     struct table *t = table_new("long", "Long cells");
     table_add_column(t, "text", COLUMN_TEXT);
     table_add_column(t, "n", COLUMN_INTEGER);
-    const char *cells[] = { long_text, sixty, with_tab };
-    for (int i = 0; i < 3; i++) {
+    const char *cells[] = { long_text, sixty, with_tab, tab_late };
+    for (int i = 0; i < 4; i++) {
         size_t row = table_add_row(t);
         table_set_text(t, row, 0, cells[i]);
         table_set_int(t, row, 1, i);
@@ -338,11 +340,12 @@ static void test_long_cells(void)
     FILE *out = open_memstream(&buf, &len);
     table_write_text(t, TEXT_TABLE, out);
     fclose(out);
-    char want[3][128];
+    char want[4][128];
     snprintf(want[0], sizeof want[0], "\n%.59s\xe2\x80\xa6  0\n", long_text);
     snprintf(want[1], sizeof want[1], "\n%s  1\n", sixty);
     snprintf(want[2], sizeof want[2], "\naa\\x09%.53s\xe2\x80\xa6  2\n", long_text);
-    for (int i = 0; i < 3; i++)
+    snprintf(want[3], sizeof want[3], "\n%.59s\xe2\x80\xa6  3\n", long_text);
+    for (int i = 0; i < 4; i++)
         CHECK(strstr(buf, want[i]) != NULL, "row %d shown as it should be", i);
     free(buf);
     table_free(t);
