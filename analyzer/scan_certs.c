@@ -138,200 +138,6 @@ done:
 
 /* ---- certs ---- */
 
-/* One certificate as certs counts it: the services presenting it, the last time one did
- * (its import's time where the scan gave none), and what the certificate table says. */
-struct cert_count {
-    char sha256[65];
-    uint64_t leading;           /* its first 8 bytes, to order by before sha256 */
-    uint32_t index;             /* its place in struct cert_counts' list */
-    size_t services;
-    int64_t seen;
-    int has_seen;
-    int found;                  /* the certificate table has it */
-    const char *subject_cn, *issuer_cn, *not_after, *key;     /* kept by the table */
-    int self_signed;            /* -1: NULL */
-    int unparsed;
-};
-
-/* The certificates the filters select, by fingerprint and in a list, and the texts their
- * fields give: each text once, kept by the table certs fills (issuers, keys and dates
- * repeat across thousands of certificates). */
-struct cert_counts {
-    GHashTable *by_sha256;      /* sha256 -> struct cert_count */
-    struct cert_count **list;
-    size_t n, alloc;
-    struct table *table;
-    GHashTable *texts;          /* text -> the table's kept copy */
-};
-
-/* A service presenting a certificate: the certificate's index, and the service as a
- * number (an IPv4 TCP or UDP service packed; any other, the number its text was given,
- * with the top bit set). */
-struct presenting {
-    uint32_t cert;
-    uint64_t service;
-};
-
-static int presenting_order(const void *a, const void *b)
-{
-    const struct presenting *x = a, *y = b;
-    if (x->cert != y->cert)
-        return x->cert < y->cert ? -1 : 1;
-    return x->service < y->service ? -1 : x->service > y->service;
-}
-
-/* Most services first, then by fingerprint. */
-static int by_services(const void *a, const void *b)
-{
-    const struct cert_count *x = *(const struct cert_count *const *)a;
-    const struct cert_count *y = *(const struct cert_count *const *)b;
-    if (x->services != y->services)
-        return x->services > y->services ? -1 : 1;
-    if (x->leading != y->leading)
-        return x->leading < y->leading ? -1 : 1;
-    return strcmp(x->sha256, y->sha256);
-}
-
-static void cert_counts_free(struct cert_counts *counts)
-{
-    g_hash_table_destroy(counts->by_sha256);
-    g_hash_table_destroy(counts->texts);
-    for (size_t i = 0; i < counts->n; i++)
-        free(counts->list[i]);
-    free(counts->list);
-}
-
-static struct cert_count *cert_count_of(struct cert_counts *counts, const char *sha256)
-{
-    struct cert_count *c = g_hash_table_lookup(counts->by_sha256, sha256);
-    if (c)
-        return c;
-    c = xcalloc(1, sizeof(*c));
-    snprintf(c->sha256, sizeof(c->sha256), "%s", sha256);
-    /* Its first 8 bytes, big-endian: they order as strcmp() orders them. */
-    for (int i = 0, end = 0; i < 8; i++) {
-        end = end || !c->sha256[i];
-        c->leading = c->leading << 8 | (end ? 0 : (unsigned char)c->sha256[i]);
-    }
-    c->self_signed = -1;
-    if (counts->n == counts->alloc) {
-        counts->alloc = counts->alloc ? 2 * counts->alloc : 1024;
-        counts->list = xrealloc(counts->list, counts->alloc * sizeof(*counts->list));
-    }
-    c->index = (uint32_t)counts->n;
-    counts->list[counts->n++] = c;
-    g_hash_table_insert(counts->by_sha256, c->sha256, c);
-    return c;
-}
-
-/* Adds services to the count of the certificate in column 0 of a row, and its seen
- * (column seen_col, NULL: not known) to when one was last seen. NULL: the row names none. */
-static struct cert_count *count_row(struct cert_counts *counts, sqlite3_stmt *stmt,
-                                    size_t services, int seen_col)
-{
-    const char *sha256 = (const char *)sqlite3_column_text(stmt, 0);
-    if (!sha256)
-        return NULL;
-    struct cert_count *c = cert_count_of(counts, sha256);
-    c->services += services;
-    if (sqlite3_column_type(stmt, seen_col) != SQLITE_NULL) {
-        int64_t seen = sqlite3_column_int64(stmt, seen_col);
-        if (!c->has_seen || seen > c->seen)
-            c->seen = seen;
-        c->has_seen = 1;
-    }
-    return c;
-}
-
-/* The service of a row whose columns 1 to 4 are ip4, proto, port and addr, as a number;
- * other numbers the texts of the services that are not IPv4 TCP or UDP. */
-static uint64_t service_number(sqlite3_stmt *stmt, GHashTable *other)
-{
-    const char *proto = (const char *)sqlite3_column_text(stmt, 2);
-    int port = sqlite3_column_int(stmt, 3);
-    int udp = proto && strcmp(proto, "udp") == 0;
-    if (sqlite3_column_type(stmt, 1) == SQLITE_INTEGER && port >= 0 && port <= 65535 &&
-        (udp || (proto && strcmp(proto, "tcp") == 0))) {
-        uint64_t ip4 = (uint64_t)sqlite3_column_int64(stmt, 1) & 0xffffffffu;
-        return ip4 << 17 | (uint64_t)port << 1 | (uint64_t)udp;
-    }
-    const char *addr = (const char *)sqlite3_column_text(stmt, 4);
-    char *text = xasprintf("%s/%s/%d", addr ? addr : "", proto ? proto : "", port);
-    gpointer id = g_hash_table_lookup(other, text);
-    if (id) {
-        free(text);
-    } else {
-        id = GSIZE_TO_POINTER(g_hash_table_size(other) + 1);
-        g_hash_table_insert(other, text, id);
-    }
-    return (uint64_t)1 << 63 | (uint64_t)GPOINTER_TO_SIZE(id);
-}
-
-/* Counts the services presenting each certificate the filters select, a service once
- * however many imports saw it, and the last time one was. It is done here rather than in
- * SQL: a GROUP BY over the services and a join to the certificate rows (their DER among
- * them) took four times as long at 10 million observations. */
-static enum tally_error count_cert_services(struct store *store, const struct filters *f,
-                                            struct cert_counts *counts,
-                                            struct tally_diag *diag)
-{
-    struct strbuf sql;
-    sqlite3_stmt *stmt = NULL;
-    GHashTable *other = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
-    struct presenting *links = NULL;
-    size_t nlinks = 0, alloc = 0;
-    int64_t first_source = 0;
-    int several_sources = 0;
-    enum tally_error err = TALLY_OK;
-    int rc;
-    strbuf_init(&sql);
-    strbuf_addstr(&sql, "SELECT sha256, ip4, proto, port, addr, COALESCE(seen, (SELECT "
-                  "CAST(strftime('%s', imported_at) AS INTEGER) FROM source WHERE source.id = "
-                  "cert_service.source_id)), source_id");
-    sql_cert_services(store, f, &sql);
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK) {
-        err = store_fail(store, diag, "cannot read the services presenting certificates");
-        goto done;
-    }
-    filters_bind(stmt, f);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct cert_count *c = count_row(counts, stmt, 1, 5);
-        if (!c)
-            continue;
-        if (nlinks == 0)
-            first_source = sqlite3_column_int64(stmt, 6);
-        else if (sqlite3_column_int64(stmt, 6) != first_source)
-            several_sources = 1;
-        if (nlinks == alloc) {
-            alloc = alloc ? 2 * alloc : 4096;
-            links = xrealloc(links, alloc * sizeof(*links));
-        }
-        links[nlinks++] = (struct presenting){ c->index, service_number(stmt, other) };
-    }
-    if (rc != SQLITE_DONE) {
-        err = store_fail(store, diag, "cannot read the services presenting certificates");
-        goto done;
-    }
-    /* An import links a service to a certificate once (cert_service's UNIQUE): the same
-     * pair twice is the same service seen by two imports. */
-    if (!several_sources)
-        goto done;
-    xqsort(links, nlinks, sizeof(*links), presenting_order);
-    for (size_t i = 0; i < counts->n; i++)
-        counts->list[i]->services = 0;
-    for (size_t i = 0; i < nlinks; i++)
-        if (i == 0 || links[i].cert != links[i - 1].cert ||
-            links[i].service != links[i - 1].service)
-            counts->list[links[i].cert]->services++;
-
-done:
-    sqlite3_finalize(stmt);
-    strbuf_release(&sql);
-    g_hash_table_destroy(other);
-    free(links);
-    return err;
-}
-
 /* Whether the rows of an import summary (cert_count, tls_count) that `where` (" FROM
  * table WHERE ...") selects are one import's at most: a service is then in them once. */
 static enum tally_error one_import(struct store *store, const struct filters *f,
@@ -349,161 +155,173 @@ static enum tally_error one_import(struct store *store, const struct filters *f,
     return ok ? TALLY_OK : store_fail(store, diag, "cannot read the import summaries");
 }
 
-/* Counts from the imports' summaries (cert_count, one row per certificate and port) when
- * the links the filters select are one import's: it links a service once, so no service
- * is counted twice. *done: they were (else count_cert_services() reads the links). */
-static enum tally_error count_from_summary(struct store *store, const struct filters *f,
-                                           struct cert_counts *counts, int *done,
-                                           struct tally_diag *diag)
+/* Texts kept once for the certs table, at most this many: issuers, key sizes and dates
+ * repeat across thousands of certificates. Past them a text is copied into its cell, so
+ * that a table written as it is filled holds no more whatever the number of certificates. */
+#define CERTS_KEPT_TEXTS 65536
+
+/* The certs table being filled, and the texts it keeps (text -> the table's copy). */
+struct certs_fill {
+    struct table *table;
+    GHashTable *texts;
+};
+
+/* Sets a text cell, to a kept copy where the text was kept or there is room to keep it. */
+static void certs_set_text(struct certs_fill *fill, size_t row, int col, const char *text)
 {
-    struct strbuf where, sql;
-    sqlite3_stmt *stmt = NULL;
-    enum tally_error err;
-    int rc, one = 0;
-    *done = 0;
+    if (!text)
+        return;
+    const char *kept = g_hash_table_lookup(fill->texts, text);
+    if (!kept && g_hash_table_size(fill->texts) < CERTS_KEPT_TEXTS) {
+        /* Shown repaired where it is not UTF-8; found by the text as stored. */
+        kept = table_keep_text(fill->table, text);
+        g_hash_table_insert(fill->texts, xstrdup(text), (gpointer)kept);
+    }
+    if (kept)
+        table_set_kept_text(fill->table, row, col, kept);
+    else
+        table_set_text(fill->table, row, col, text);
+}
+
+/* The columns certs_sql() selects: the certificate, how many services present it and the
+ * last time one did (its import's time where the scan gave none), then what the
+ * certificate table says of it. */
+enum { CERT_SHA256, CERT_SERVICES, CERT_SEEN, CERT_SUBJECT, CERT_ISSUER, CERT_SELF_SIGNED,
+       CERT_NOT_AFTER, CERT_KEY_TYPE, CERT_KEY_BITS, CERT_ERROR };
+
+/* The certificates the filters select, most services first, then by fingerprint. A
+ * service counts once however many imports saw it: one import's counts are summed from its
+ * summary (cert_count, a row per certificate and port); several imports' are counted from
+ * the links through their unique index, which holds all a count needs, with the last time
+ * a service was seen from the summaries. SQLite groups and orders, spilling to a file past
+ * its cache, so memory stays flat however many certificates there are; the certificate
+ * fields come from the covering index certificate_shown, not the rows with their DER. */
+static enum tally_error certs_sql(struct store *store, const struct filters *f,
+                                  struct strbuf *sql, struct tally_diag *diag)
+{
+    struct strbuf where;
+    int one = 0;
     strbuf_init(&where);
-    strbuf_init(&sql);
     strbuf_addstr(&where, " FROM cert_count WHERE 1");
     filters_sql_ports(f, &where, "port", "proto");
     filters_sql_source(f, &where, "source_id");
     sql_cert(store, f, &where, "sha256");
-    err = one_import(store, f, where.buf, &one, diag);
-    if (err || !one)
-        goto done;
-    strbuf_addf(&sql, "SELECT sha256, services, last_seen%s", where.buf);
-    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK)
-        goto fail;
-    filters_bind(stmt, f);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        count_row(counts, stmt, (size_t)sqlite3_column_int64(stmt, 1), 2);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    *done = 1;
-    goto done;
-
-fail:
-    err = store_fail(store, diag, "cannot read the services presenting certificates");
-done:
-    sqlite3_finalize(stmt);
-    strbuf_release(&sql);
+    enum tally_error err = one_import(store, f, where.buf, &one, diag);
+    strbuf_addstr(sql, "SELECT counted.sha256, services, seen, subject_cn, issuer_cn, "
+                  "self_signed, not_after, key_type, key_bits, error FROM ");
+    if (one) {
+        strbuf_addf(sql, "(SELECT sha256, SUM(services) AS services, MAX(last_seen) AS seen%s "
+                    "GROUP BY sha256) AS counted", where.buf);
+    } else {
+        strbuf_addstr(sql, "(SELECT sha256, COUNT(DISTINCT addr || '/' || proto || '/' || "
+                      "port) AS services");
+        sql_cert_services(store, f, sql);
+        strbuf_addf(sql, " GROUP BY sha256) AS counted JOIN (SELECT sha256, MAX(last_seen) "
+                    "AS seen%s GROUP BY sha256) AS latest ON latest.sha256 = counted.sha256",
+                    where.buf);
+    }
+    strbuf_addstr(sql, " JOIN certificate INDEXED BY certificate_shown ON certificate.sha256 "
+                  "= counted.sha256 ORDER BY services DESC, counted.sha256");
+    if (f->top > 0)
+        strbuf_addf(sql, " LIMIT %d", f->top);
     strbuf_release(&where);
     return err;
 }
 
-/* text as the table keeps it, once; NULL for NULL. */
-static const char *kept_text(struct cert_counts *counts, const char *text)
-{
-    if (!text)
-        return NULL;
-    const char *kept = g_hash_table_lookup(counts->texts, text);
-    if (!kept) {
-        /* Shown repaired where it is not UTF-8; found by the text as stored. */
-        kept = table_keep_text(counts->table, text);
-        g_hash_table_insert(counts->texts, xstrdup(text), (gpointer)kept);
-    }
-    return kept;
-}
-
-/* What certs shows of a certificate, from the certificate table. */
-#define CERT_COLUMNS "sha256, subject_cn, issuer_cn, self_signed, not_after, key_type, " \
-                     "key_bits, error"
-
-/* Takes c's fields from a row of CERT_COLUMNS. */
-static void cert_fill(struct cert_counts *counts, struct cert_count *c, sqlite3_stmt *stmt)
-{
-    c->found = 1;
-    c->subject_cn = kept_text(counts, (const char *)sqlite3_column_text(stmt, 1));
-    c->issuer_cn = kept_text(counts, (const char *)sqlite3_column_text(stmt, 2));
-    c->self_signed = sqlite3_column_type(stmt, 3) == SQLITE_NULL ? -1
-                                                                  : sqlite3_column_int(stmt, 3);
-    c->not_after = kept_text(counts, (const char *)sqlite3_column_text(stmt, 4));
-    /* As SQL's key_type || ' ' || key_bits: NULL when either is. */
-    if (sqlite3_column_type(stmt, 5) != SQLITE_NULL &&
-        sqlite3_column_type(stmt, 6) != SQLITE_NULL) {
-        char *key = xasprintf("%s %s", (const char *)sqlite3_column_text(stmt, 5),
-                              (const char *)sqlite3_column_text(stmt, 6));
-        c->key = kept_text(counts, key);
-        free(key);
-    }
-    c->unparsed = sqlite3_column_type(stmt, 7) != SQLITE_NULL;
-}
-
-/* Reads what the certificate table says of the counted certificates, through its index
- * certificate_shown, when most of them are wanted; else prepares *lookup, with which
- * cert_fetch() looks each one up as it is shown. */
-static enum tally_error certs_read(struct store *store, struct cert_counts *counts,
-                                   size_t wanted, sqlite3_stmt **lookup,
-                                   struct tally_diag *diag)
-{
-    sqlite3_stmt *stmt = NULL;
-    int64_t rows = 0;
-    int rc;
-    /* The largest rowid, about the number of certificates, without counting them. */
-    if (sqlite3_prepare_v2(store_db(store), "SELECT MAX(rowid) FROM certificate", -1, &stmt,
-                           NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-        rows = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    stmt = NULL;
-    /* A lookup costs about ten rows read in order. */
-    if ((int64_t)wanted * 10 < rows) {
-        if (sqlite3_prepare_v2(store_db(store), "SELECT " CERT_COLUMNS " FROM certificate "
-                               "WHERE sha256 = ?", -1, lookup, NULL) != SQLITE_OK)
-            return store_fail(store, diag, "cannot read the certificates");
-        return TALLY_OK;
-    }
-    if (sqlite3_prepare_v2(store_db(store), "SELECT " CERT_COLUMNS " FROM certificate", -1,
-                           &stmt, NULL) != SQLITE_OK)
-        return store_fail(store, diag, "cannot read the certificates");
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *sha256 = (const char *)sqlite3_column_text(stmt, 0);
-        struct cert_count *c = sha256 ? g_hash_table_lookup(counts->by_sha256, sha256) : NULL;
-        if (c && !c->found)
-            cert_fill(counts, c, stmt);
-    }
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE ? TALLY_OK : store_fail(store, diag, "cannot read the certificates");
-}
-
-/* Looks c up with the statement certs_read() made, if it made one; whether the
- * certificate table has it. */
-static int cert_fetch(struct cert_counts *counts, struct cert_count *c, sqlite3_stmt *lookup)
-{
-    if (lookup && !c->found) {
-        sqlite3_reset(lookup);
-        sqlite3_bind_text(lookup, 1, c->sha256, -1, SQLITE_STATIC);
-        if (sqlite3_step(lookup) == SQLITE_ROW)
-            cert_fill(counts, c, lookup);
-    }
-    return c->found;
-}
-
 /* expired when its not-after came before the last time a service presented it. */
-static const char *cert_status(const struct cert_count *c)
+static const char *cert_status(sqlite3_stmt *row)
 {
     char seen[32] = "";
-    if (c->unparsed)
+    const char *not_after = (const char *)sqlite3_column_text(row, CERT_NOT_AFTER);
+    if (sqlite3_column_type(row, CERT_ERROR) != SQLITE_NULL)
         return "unparsed";
-    if (c->has_seen) {
-        time_t when = (time_t)c->seen;
+    if (sqlite3_column_type(row, CERT_SEEN) != SQLITE_NULL) {
+        time_t when = (time_t)sqlite3_column_int64(row, CERT_SEEN);
         struct tm tm;
         /* A time past the year 9999 (or before 0) has no ISO-8601 form to compare with
          * not_after's: it makes no certificate expired. */
         if (gmtime_r(&when, &tm) && tm.tm_year >= -1900 && tm.tm_year <= 9999 - 1900)
             strftime(seen, sizeof(seen), "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    if (c->not_after && seen[0] && strcmp(c->not_after, seen) < 0)
+    if (not_after && seen[0] && strcmp(not_after, seen) < 0)
         return "expired";
-    return c->self_signed > 0 ? "self-signed" : "CA-issued";
+    return sqlite3_column_type(row, CERT_SELF_SIGNED) != SQLITE_NULL &&
+                   sqlite3_column_int(row, CERT_SELF_SIGNED) > 0
+               ? "self-signed" : "CA-issued";
+}
+
+/* Adds the certificate of a row of certs_sql() to the table. */
+static void certs_add_row(struct certs_fill *fill, sqlite3_stmt *stmt)
+{
+    struct table *t = fill->table;
+    size_t row = table_add_row(t);
+    table_set_text(t, row, 0, (const char *)sqlite3_column_text(stmt, CERT_SHA256));
+    certs_set_text(fill, row, 1, (const char *)sqlite3_column_text(stmt, CERT_SUBJECT));
+    certs_set_text(fill, row, 2, (const char *)sqlite3_column_text(stmt, CERT_ISSUER));
+    if (sqlite3_column_type(stmt, CERT_SELF_SIGNED) != SQLITE_NULL)
+        table_set_int(t, row, 3, sqlite3_column_int(stmt, CERT_SELF_SIGNED));
+    certs_set_text(fill, row, 4, (const char *)sqlite3_column_text(stmt, CERT_NOT_AFTER));
+    /* As SQL's key_type || ' ' || key_bits: NULL when either is. */
+    if (sqlite3_column_type(stmt, CERT_KEY_TYPE) != SQLITE_NULL &&
+        sqlite3_column_type(stmt, CERT_KEY_BITS) != SQLITE_NULL) {
+        char *key = xasprintf("%s %s", (const char *)sqlite3_column_text(stmt, CERT_KEY_TYPE),
+                              (const char *)sqlite3_column_text(stmt, CERT_KEY_BITS));
+        certs_set_text(fill, row, 5, key);
+        free(key);
+    }
+    table_set_int(t, row, 6, sqlite3_column_int64(stmt, CERT_SERVICES));
+    certs_set_text(fill, row, 7, cert_status(stmt));
+}
+
+/* The widest each cell of certs can be, so that a terminal table of millions of
+ * certificates is written as they come (render.h: table_set_widest): the texts as wide as
+ * a table shows any, the counts as the first row's, which is the most. */
+static void certs_widest(struct table *t, int64_t most)
+{
+    char text[32];
+    format_thousands(most, text, sizeof(text));
+    for (int col = 0; col < 8; col++)
+        table_set_widest(t, col, TABLE_CELL_MAX);
+    table_set_widest(t, 3, 1);
+    table_set_widest(t, 6, (long)strlen(text));
+    table_set_widest(t, 7, (long)strlen("self-signed"));
+}
+
+/* SQLite lets each sorter hold as much as its page cache may (PRAGMA cache_size) before
+ * it writes to a file; certs sorts every certificate twice (to count, then to order) and
+ * reads the certificate index in the order it counts, so it asks for a cache of
+ * CERTS_CACHE_KIB while it runs and gives the store's back after. */
+#define CERTS_CACHE_KIB 16384
+
+/* The connection's cache_size, or 0 where it cannot be read. */
+static int64_t cache_size(sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t size = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        size = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return size;
+}
+
+static void set_cache_size(sqlite3 *db, int64_t size)
+{
+    char *sql = xasprintf("PRAGMA cache_size = %lld", (long long)size);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+    free(sql);
 }
 
 static enum tally_error certs_run(struct store *store, const struct filters *f,
                                   struct table **out, struct tally_diag *diag)
 {
-    struct cert_counts counts = { .by_sha256 = g_hash_table_new(g_str_hash, g_str_equal),
-                                  .texts = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                                                 free, NULL) };
-    sqlite3_stmt *lookup = NULL;
-    *out = counts.table = table_new("certs", "Certificates: services presenting each");
+    struct certs_fill fill = { .texts = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+                                                               NULL) };
+    struct strbuf sql;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+    strbuf_init(&sql);
+    *out = fill.table = table_new("certs", "Certificates: services presenting each");
     table_add_column(*out, "sha256", COLUMN_TEXT);
     table_add_column(*out, "subject_cn", COLUMN_TEXT);
     table_add_column(*out, "issuer_cn", COLUMN_TEXT);
@@ -514,40 +332,31 @@ static enum tally_error certs_run(struct store *store, const struct filters *f,
     /* Its name makes the horizontal bar chart colour the bars by it. */
     table_add_column(*out, "status", COLUMN_TEXT);
     table_stream_rows(*out, f->stream);         /* the rows come in order: final once added */
-    int counted = 0;
-    enum tally_error err = count_from_summary(store, f, &counts, &counted, diag);
-    if (!err && !counted)
-        err = count_cert_services(store, f, &counts, diag);
-    if (err != TALLY_OK)
+    enum tally_error err = certs_sql(store, f, &sql, diag);
+    if (err)
         goto done;
-    xqsort(counts.list, counts.n, sizeof(*counts.list), by_services);
-    /* By default every certificate. */
-    size_t wanted = f->top > 0 && (size_t)f->top < counts.n ? (size_t)f->top : counts.n;
-    err = certs_read(store, &counts, wanted, &lookup, diag);
-    for (size_t i = 0, rows = 0; err == TALLY_OK && i < counts.n && rows < wanted; i++) {
-        struct cert_count *c = counts.list[i];
-        if (!cert_fetch(&counts, c, lookup))
-            continue;
-        size_t row = table_add_row(*out);
-        rows++;
-        table_set_text(*out, row, 0, c->sha256);
-        if (c->subject_cn)
-            table_set_kept_text(*out, row, 1, c->subject_cn);
-        if (c->issuer_cn)
-            table_set_kept_text(*out, row, 2, c->issuer_cn);
-        if (c->self_signed >= 0)
-            table_set_int(*out, row, 3, c->self_signed);
-        if (c->not_after)
-            table_set_kept_text(*out, row, 4, c->not_after);
-        if (c->key)
-            table_set_kept_text(*out, row, 5, c->key);
-        table_set_int(*out, row, 6, (int64_t)c->services);
-        table_set_kept_text(*out, row, 7, kept_text(&counts, cert_status(c)));
+    if (sqlite3_prepare_v2(store_db(store), sql.buf, -1, &stmt, NULL) != SQLITE_OK)
+        goto fail;
+    filters_bind(stmt, f);
+    int64_t store_cache = cache_size(store_db(store));
+    if (store_cache)
+        set_cache_size(store_db(store), -CERTS_CACHE_KIB);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        certs_add_row(&fill, stmt);
+        if ((*out)->nrows == 1)
+            certs_widest(*out, sqlite3_column_int64(stmt, CERT_SERVICES));
     }
+    if (store_cache)
+        set_cache_size(store_db(store), store_cache);
+    if (rc == SQLITE_DONE)
+        goto done;
 
+fail:
+    err = store_fail(store, diag, "cannot read the services presenting certificates");
 done:
-    sqlite3_finalize(lookup);
-    cert_counts_free(&counts);
+    sqlite3_finalize(stmt);
+    strbuf_release(&sql);
+    g_hash_table_destroy(fill.texts);
     return err;
 }
 

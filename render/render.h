@@ -155,6 +155,8 @@ struct table_stream {
     FILE *out;
 };
 void table_stream_rows(struct table *t, const struct table_stream *stream);
+/* The most terminal columns a text cell takes in a terminal table: a longer one is cut. */
+#define TABLE_CELL_MAX 60
 /* The most terminal columns a cell of column col can take as a terminal table shows it
  * (thousands separators included: table_text_width() measures a text). */
 void table_set_widest(struct table *t, int col, long width);

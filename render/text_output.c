@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TABLE_CELL_MAX 60       /* terminal columns a text cell may take */
 
 int text_format_parse(const char *name)
 {

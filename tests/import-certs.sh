@@ -147,15 +147,18 @@ check_eq "and answers tls-versions as before" \
     "$(cat "$top_srcdir/tests/golden/tls-versions.csv")"
 check_eq "with its TLS counts built from its rows" \
     "$(q "$TMP/v10.db" "SELECT * FROM tls_count ORDER BY 1, 2, 3, 4, 5, 6")" "$(tls_count_sql "$DB")"
-# A certificate no service presents at rowid 1000 makes certs look the few it shows up
-# one by one rather than read the table through; links to a certificate the table lacks
-# (the most services of all) are passed over either way, as the reference's join does.
+# A certificate no service presents is not shown, and links to a certificate the table
+# lacks (the most services of all) are passed over, as the reference's join does.
 cp "$TMP/mixed.db" "$TMP/sparse.db"
 q "$TMP/sparse.db" "INSERT INTO certificate (rowid, sha256, der) VALUES (1000, 'ff', x'00')"
 # A service that presented the expired certificate in the year 30489: past what an
-# ISO-8601 date spells, so no longer a date to be expired at (self-signed, then).
+# ISO-8601 date spells, so no longer a date to be expired at (self-signed, then). Its
+# import's summary says so too, as an import writes both.
 q "$TMP/sparse.db" "UPDATE cert_service SET seen = 900000000000 WHERE rowid = (SELECT MIN(rowid)
     FROM cert_service WHERE sha256 = '$(fp expired)' AND chain = 0)"
+q "$TMP/sparse.db" "UPDATE cert_count SET last_seen = 900000000000 WHERE (source_id, proto,
+    port, sha256) IN (SELECT source_id, proto, port, sha256 FROM cert_service
+    WHERE seen = 900000000000)"
 for db in "$TMP/mixed.db" "$TMP/sparse.db"; do
     q "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
         INSERT INTO cert_service (source_id, addr, ip4, proto, port, chain, sha256)
@@ -279,4 +282,32 @@ print(hashlib.sha256(base64.b64decode(raw)).hexdigest())' "$TALLY_CORPORA/scan/z
     check_eq "its certificate is linked to 443" \
         "$(q "$TMP/z.db" "SELECT sha256, port FROM cert_service")" "$want|443"
 fi
+
+# ---- a terminal table of many certificates ----
+
+# Past half a million rows a terminal certs table is written as SQLite orders it, its
+# columns as wide as their widest possible cell: every row still lines up, and holds what
+# the TSV holds. 600,000 certificates of one import, added to its summary.
+MANY=$TMP/many-certs.db
+cp "$DB" "$MANY"
+q "$MANY" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600000)
+    INSERT INTO certificate (sha256, der, subject_cn, issuer_cn, not_after, self_signed,
+                             key_type, key_bits)
+    SELECT printf('%064x', i), x'00', 'host' || i || '.example', 'CA ' || (i % 3),
+           '2030-01-01T00:00:00Z', i % 2, 'EC', 256 FROM n;
+    INSERT INTO cert_count (source_id, proto, port, sha256, services, first_seen, last_seen)
+    SELECT 1, 'tcp', 443, sha256, 1 + rowid % 9, 1700000000, 1700000000 FROM certificate
+    WHERE der = x'00'"
+"$TALLY" -d "$MANY" show certs >"$TMP/many-certs.txt"
+check_eq "many certificates: a header, its rule and a row per certificate" \
+    "$(wc -l <"$TMP/many-certs.txt")" \
+    "$(($("$TALLY" -d "$DB" show certs --format tsv | wc -l) + 600000 + 1))"
+check_eq "many certificates: the status column starts at one place on every row" \
+    "$(awk 'NR > 2 { print length($0) - length($NF) }' "$TMP/many-certs.txt" | sort -u | wc -l)" 1
+check_eq "many certificates: the rows the TSV holds" \
+    "$(tail -n +3 "$TMP/many-certs.txt" | tr -s ' ' | md5sum)" \
+    "$("$TALLY" -d "$MANY" show certs --format tsv | tail -n +2 |
+       awk -F '\t' '{ $1 = length($1) > 60 ? substr($1, 1, 59) "…" : $1; print }' |
+       tr -s ' ' | md5sum)"
+
 done_testing
