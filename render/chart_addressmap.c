@@ -62,20 +62,10 @@ void addrmap_init(struct addrmap *map, uint32_t base, int prefix, int cell_prefi
     map->wide = (cell_prefix - prefix) % 2;
 }
 
-void addrmap_fit(const uint32_t *nets, const int *lens, size_t n, struct addrmap *map)
+/* The map of addrmap_fit(): blocks from first whose shortest length is cell, the first
+ * `common` bits of which they share. */
+static void amap_fit_span(uint32_t first, int cell, int common, struct addrmap *map)
 {
-    int cell = 32, common = 32;
-    uint32_t first = n ? nets[0] : 0;
-
-    for (size_t i = 0; i < n; i++)
-        if (lens[i] < cell)
-            cell = lens[i] < 0 ? 0 : lens[i];
-    for (size_t i = 0; i < n; i++) {
-        uint32_t diff = (first ^ nets[i]) & amap_mask(cell);
-        int bits = diff ? __builtin_clz(diff) : 32;
-        if (bits < common)
-            common = bits;
-    }
     if (common > cell)
         common = cell;
     if (cell - common < ADDRMAP_MIN_BITS)
@@ -85,53 +75,71 @@ void addrmap_fit(const uint32_t *nets, const int *lens, size_t n, struct addrmap
     addrmap_init(map, first, common, cell);
 }
 
-/* A block and its weight, sortable by address. */
-struct amap_weighted {
+/* The bits net shares with first, of the first `cell`. */
+static int amap_common_bits(uint32_t first, uint32_t net, int cell)
+{
+    uint32_t diff = (first ^ net) & amap_mask(cell);
+    return diff ? __builtin_clz(diff) : 32;
+}
+
+void addrmap_fit(const uint32_t *nets, const int *lens, size_t n, struct addrmap *map)
+{
+    int cell = 32, common = 32;
+    uint32_t first = n ? nets[0] : 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] < cell)
+            cell = lens[i] < 0 ? 0 : lens[i];
+    for (size_t i = 0; i < n; i++) {
+        int bits = amap_common_bits(first, nets[i], cell);
+        if (bits < common)
+            common = bits;
+    }
+    amap_fit_span(first, cell, common, map);
+}
+
+/* An IPv4 block and the hosts in it (its weight when the map is focused). */
+struct amap_block {
     uint32_t net;
     int len;
-    double w;
+    double hosts;
 };
 
-static int amap_weighted_cmp(const void *a, const void *b)
+static int amap_block_cmp(const void *a, const void *b)
 {
-    const struct amap_weighted *x = a, *y = b;
+    const struct amap_block *x = a, *y = b;
     return x->net < y->net ? -1 : x->net > y->net;
 }
 
-/* The heaviest block of length len among v (sorted by address), whose blocks become
- * those of length len: each run of blocks of length >= len in one block of length len
- * turns into that block, weighing what they weighed, where its first one was; shorter
- * blocks stay as they are. v stays sorted (masking keeps the order), one entry per block
- * of the length, for the next length down; *n becomes its new size. */
-static double amap_heaviest(struct amap_weighted *v, size_t *n, int len, uint32_t *net)
+/* The heaviest block of length len that the blocks of v (sorted by address) of length
+ * len or more add up to, each run of them in one block of length len weighing what they
+ * weigh; -1 when none is that long. v is only read: a map of millions of /24s needs no
+ * second copy of them. */
+static double amap_heaviest(const struct amap_block *v, size_t n, int len, uint32_t *net)
 {
-    double best = -1;
-    uint32_t mask = amap_mask(len);
-    size_t kept = 0, open = 0;
+    double best = -1, run = 0;
+    uint32_t mask = amap_mask(len), open = 0;
     int any = 0;
-    for (size_t i = 0; i < *n; i++) {
-        if (v[i].len < len) {
-            v[kept++] = v[i];
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].len < len)
             continue;
-        }
         uint32_t block = v[i].net & mask;
-        if (any && v[open].net == block) {
-            v[open].w += v[i].w;
+        if (any && block == open) {
+            run += v[i].hosts;
             continue;
         }
-        if (any && v[open].w > best) {
-            best = v[open].w;
-            *net = v[open].net;
+        if (any && run > best) {
+            best = run;
+            *net = open;
         }
-        v[kept] = (struct amap_weighted){ block, len, v[i].w };
-        open = kept++;
+        open = block;
+        run = v[i].hosts;
         any = 1;
     }
-    if (any && v[open].w > best) {
-        best = v[open].w;
-        *net = v[open].net;
+    if (any && run > best) {
+        best = run;
+        *net = open;
     }
-    *n = kept;
     return best;
 }
 
@@ -151,25 +159,28 @@ static void amap_smallest_holding(const double *heaviest, const uint32_t *at, do
     *len = 0;
 }
 
-/* addrmap_focus() of the blocks v[0 .. m) (lengths 0 to 32, masked, weights > 0, total
- * their sum), which it reorders and overwrites. */
-static void amap_focus_weighted(struct amap_weighted *v, size_t m, double total,
-                                uint32_t *net, int *len)
+/* addrmap_focus() of the blocks v[0 .. m) (lengths 0 to 32, weights > 0, total their
+ * sum), which it sorts by address when they are not. */
+static void amap_focus_sorted(struct amap_block *v, size_t m, double total, uint32_t *net,
+                              int *len)
 {
     static const double shares[] = { 0.99, 0.95, 0.90, ADDRMAP_FOCUS_SHARE };
     enum { NSHARES = sizeof shares / sizeof shares[0] };
     uint32_t at[NSHARES], heaviest_at[33] = { 0 };
-    int at_len[NSHARES], sorted = 1;
+    int at_len[NSHARES], sorted = 1, longest = 0;
     double heaviest[33] = { 0 };
 
     for (size_t i = 1; i < m && sorted; i++)
         sorted = v[i - 1].net <= v[i].net;
     /* Tables of subnets come sorted by address already. */
     if (!sorted)
-        xqsort(v, m, sizeof *v, amap_weighted_cmp);
+        xqsort(v, m, sizeof *v, amap_block_cmp);
+    for (size_t i = 0; i < m; i++)
+        if (v[i].len > longest)
+            longest = v[i].len;
     /* Only lengths some share needs: from the finest down to the first holding all. */
     for (int l = 32; l > 0; l--) {
-        heaviest[l] = amap_heaviest(v, &m, l, &heaviest_at[l]);
+        heaviest[l] = l > longest ? -1 : amap_heaviest(v, m, l, &heaviest_at[l]);
         if (heaviest[l] >= shares[0] * total)
             break;
     }
@@ -185,28 +196,22 @@ static void amap_focus_weighted(struct amap_weighted *v, size_t m, double total,
         }
 }
 
-/* v[m] is the block (net, len) weighing w when it weighs anything: returns m + 1, or m. */
-static size_t amap_weigh(struct amap_weighted *v, size_t m, uint32_t net, int len, double w,
-                         double *total)
-{
-    if (!(w > 0))
-        return m;
-    v[m].len = len < 0 ? 0 : len > 32 ? 32 : len;
-    v[m].net = net & amap_mask(v[m].len);
-    v[m].w = w;
-    *total += w;
-    return m + 1;
-}
-
 void addrmap_focus(const uint32_t *nets, const int *lens, const double *w, size_t n,
                    uint32_t *net, int *len)
 {
-    struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
+    struct amap_block *v = xcalloc(n ? n : 1, sizeof *v);
     size_t m = 0;
     double total = 0;
-    for (size_t i = 0; i < n; i++)
-        m = amap_weigh(v, m, nets[i], lens[i], w[i], &total);
-    amap_focus_weighted(v, m, total, net, len);
+    for (size_t i = 0; i < n; i++) {
+        if (!(w[i] > 0))
+            continue;
+        v[m].len = lens[i] < 0 ? 0 : lens[i] > 32 ? 32 : lens[i];
+        v[m].net = nets[i] & amap_mask(v[m].len);
+        v[m].hosts = w[i];
+        total += w[i];
+        m++;
+    }
+    amap_focus_sorted(v, m, total, net, len);
     free(v);
 }
 
@@ -226,12 +231,6 @@ void addrmap_cell(const struct addrmap *map, uint32_t addr, uint32_t *x, uint32_
 }
 
 /* ---- drawing ---- */
-
-struct amap_block {
-    uint32_t net;
-    int len;
-    double hosts;
-};
 
 /* The common case of amap_parse(): "a.b.c.d/len" in plain decimal (no leading zeros),
  * read without copying; 0 when the text is not quite that. */
@@ -788,29 +787,24 @@ static enum tally_error amap_read(const struct table *t, const struct chart_spec
 
 /* The map covers where nearly all hosts are: keeps the blocks inside the focus at the
  * front of blocks (returning their count) and fits the map to them; the others are
- * counted in `outside`, for the caption to name. */
+ * counted in `outside`, for the caption to name. Done in place: at Internet scale the
+ * blocks are millions of /24s. */
 static size_t amap_focus_blocks(struct amap_block *blocks, size_t n,
                                 struct amap_outside *outside, struct addrmap *map)
 {
-    /* One scratch array, 16 bytes a block (a table of millions of /24s at Internet
-     * scale): the weighted blocks to focus, then the addresses and lengths kept. */
-    struct amap_weighted *v = xcalloc(n ? n : 1, sizeof *v);
     uint32_t focus_net;
-    int focus_len;
-    size_t m = 0, kept = 0;
+    int focus_len, cell = 32, common = 32;
+    size_t kept = 0;
     double total = 0;
 
     for (size_t i = 0; i < n; i++)
-        m = amap_weigh(v, m, blocks[i].net, blocks[i].len, blocks[i].hosts, &total);
-    amap_focus_weighted(v, m, total, &focus_net, &focus_len);
-    uint32_t *nets = (uint32_t *)v;
-    int *lens = (int *)(nets + n);
+        total += blocks[i].hosts;
+    amap_focus_sorted(blocks, n, total, &focus_net, &focus_len);
     for (size_t i = 0; i < n; i++) {
         if (blocks[i].len >= focus_len && (blocks[i].net & amap_mask(focus_len)) == focus_net) {
-            blocks[kept] = blocks[i];
-            nets[kept] = blocks[i].net;
-            lens[kept] = blocks[i].len;
-            kept++;
+            blocks[kept++] = blocks[i];
+            if (blocks[i].len < cell)
+                cell = blocks[i].len;
             continue;
         }
         if (outside->n < AMAP_LIST_OUTSIDE)
@@ -818,8 +812,12 @@ static size_t amap_focus_blocks(struct amap_block *blocks, size_t n,
         outside->n++;
         outside->hosts += blocks[i].hosts;
     }
-    addrmap_fit(nets, lens, kept, map);
-    free(v);
+    for (size_t i = 0; i < kept; i++) {
+        int bits = amap_common_bits(blocks[0].net, blocks[i].net, cell);
+        if (bits < common)
+            common = bits;
+    }
+    amap_fit_span(kept ? blocks[0].net : 0, cell, common, map);
     return kept;
 }
 
