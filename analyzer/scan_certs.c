@@ -280,7 +280,7 @@ static void certs_widest(struct table *t, int64_t most)
 {
     char text[32];
     format_thousands(most, text, sizeof(text));
-    for (int col = 0; col < 8; col++)
+    for (int col = 0; col < t->ncols; col++)
         table_set_widest(t, col, TABLE_CELL_MAX);
     table_set_widest(t, 3, 1);
     table_set_widest(t, 6, (long)strlen(text));

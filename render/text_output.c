@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int text_format_parse(const char *name)
 {
     static const char *const names[] = { "table", "csv", "tsv", "json" };
