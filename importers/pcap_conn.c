@@ -28,9 +28,13 @@ struct probe_key {
 
 struct probe_group {
     struct probe_key key;
-    roaring_bitmap_t *probed4, *answered4;
+    struct addr_set probed4, answered4;
     GHashTable *v6;             /* 16-byte address -> 1 probed, 2 answered */
+    /* IPv4: destinations as of the last probe_group_settle(); counted: the addresses
+     * probed4 had added then, already in pcap_stats.connections. */
     long long destinations, answered;
+    uint64_t counted;
+    int started;                /* a SYN was sent: first_ns and last_ns hold times */
     long long packets, bytes;   /* of the SYNs not part of a connection */
     int64_t first_ns, last_ns;
     uint32_t syn_len;           /* the wire length of its last SYN */
@@ -72,9 +76,9 @@ static gboolean addr6_equal(gconstpointer a, gconstpointer b)
 static void probe_group_free(void *p)
 {
     struct probe_group *g = p;
-    if (g->probed4) {
-        roaring_bitmap_free(g->probed4);
-        roaring_bitmap_free(g->answered4);
+    if (g->key.family == 4) {
+        addr_set_free(&g->probed4);
+        addr_set_free(&g->answered4);
     }
     if (g->v6)
         g_hash_table_destroy(g->v6);
@@ -130,8 +134,8 @@ static struct probe_group *probe_group(struct pcap_capture *c, uint8_t family,
     g = xcalloc(1, sizeof(*g));
     g->key = key;
     if (family == 4) {
-        g->probed4 = roaring_bitmap_create();
-        g->answered4 = roaring_bitmap_create();
+        addr_set_init(&g->probed4);
+        addr_set_init(&g->answered4);
     } else {
         g->v6 = g_hash_table_new_full(addr6_hash, addr6_equal, free, NULL);
     }
@@ -201,15 +205,16 @@ void pcap_conn_prefetch(const struct pcap_state *st, const struct pkt *p,
     const struct probe_group *g;
     if (flags == TCP_SYN) {                     /* a probe */
         if ((g = probe_group_cached(c, 4, key->src, key->sport, key->dport)))
-            bitmap_prefetch(g->probed4, addr4(key->dst));
+            addr_set_prefetch(&g->probed4, addr4(key->dst));
         return;
     }
     if (flags != (TCP_SYN | TCP_ACK) && !(flags & TCP_RST))
         return;
     /* Maybe an answer to a probe, telling an open or a closed port. */
     if ((g = probe_group_cached(c, 4, key->dst, key->dport, key->sport))) {
-        bitmap_prefetch(g->probed4, addr4(key->src));
-        bitmap_prefetch(g->answered4, addr4(key->src));
+        bitmap_prefetch(g->probed4.bitmap, addr4(key->src));
+        bitmap_prefetch(g->answered4.bitmap, addr4(key->src));
+        addr_set_prefetch(&g->probed4, addr4(key->src));
     }
     const roaring_bitmap_t *seen = st->services4[flags & TCP_RST ? 65536 + p->sport : p->sport];
     if (seen)
@@ -230,20 +235,19 @@ static void probe_sent(struct pcap_state *st, const struct flow_key *key, uint32
     }
     struct probe_group *g = probe_group(st->cap, key->family, key->src, key->sport,
                                         key->dport, 1);
-    int added = 0;
-    if (g->destinations == 0 || ts < g->first_ns)
+    if (!g->started || ts < g->first_ns)
         g->first_ns = ts;
-    if (g->destinations == 0 || ts > g->last_ns)
+    if (!g->started || ts > g->last_ns)
         g->last_ns = ts;
+    g->started = 1;
     if (key->family == 4) {
-        added = roaring_bitmap_add_checked(g->probed4, addr4(key->dst));
+        addr_set_add(&g->probed4, addr4(key->dst));     /* counted when settled */
     } else if (!g_hash_table_contains(g->v6, key->dst)) {
-        added = 1;
         if (g_hash_table_size(g->v6) < PROBE_MAX_V6)
             g_hash_table_insert(g->v6, g_memdup2(key->dst, 16), GINT_TO_POINTER(1));
+        g->destinations++;
+        st->stats.connections++;
     }
-    g->destinations += added;
-    st->stats.connections += added;
     g->packets++;
     g->bytes += len;
     g->syn_len = len;
@@ -253,8 +257,8 @@ static void probe_sent(struct pcap_state *st, const struct flow_key *key, uint32
 static int probe_pending(const struct probe_group *g, const uint8_t *dst)
 {
     if (g->key.family == 4)
-        return roaring_bitmap_contains(g->probed4, addr4(dst)) &&
-               !roaring_bitmap_contains(g->answered4, addr4(dst));
+        return addr_set_contains(&g->probed4, addr4(dst)) &&
+               !addr_set_contains(&g->answered4, addr4(dst));
     return GPOINTER_TO_INT(g_hash_table_lookup(g->v6, dst)) == 1;
 }
 
@@ -271,16 +275,27 @@ static void probe_claimed(struct pcap_capture *c, const struct flow *f, long lon
     g->bytes -= bytes;
     if (f->key.family == 4) {
         if (answered)
-            roaring_bitmap_add(g->answered4, addr4(f->key.dst));
+            addr_set_add(&g->answered4, addr4(f->key.dst));
         else
-            roaring_bitmap_remove(g->probed4, addr4(f->key.dst));
+            addr_set_remove(&g->probed4, addr4(f->key.dst));
     } else {
         g_hash_table_insert(g->v6, g_memdup2(f->key.dst, 16), GINT_TO_POINTER(2));
+        if (!answered)
+            g->destinations--;          /* counted as a connection instead */
     }
     if (answered)
         g->answered++;
-    else
-        g->destinations--;              /* counted as a connection instead */
+}
+
+/* Brings an IPv4 group's count of destinations up to date, and counts the probes added
+ * since it was last settled as connections of this file. */
+static void probe_group_settle(struct pcap_state *st, struct probe_group *g)
+{
+    if (g->key.family != 4)
+        return;
+    g->destinations = (long long)addr_set_count(&g->probed4);
+    st->stats.connections += (long long)(g->probed4.added - g->counted);
+    g->counted = g->probed4.added;
 }
 
 /* Groups all of whose probes were answered, idle longer than TCP's timeout, are let go:
@@ -296,7 +311,10 @@ static void probes_sweep(struct pcap_state *st, int64_t now)
     g_hash_table_iter_init(&it, st->cap->probes);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         struct probe_group *g = value;
-        if (g->answered == g->destinations && g->last_ns + idle < now)
+        if (g->last_ns + idle >= now)
+            continue;
+        probe_group_settle(st, g);
+        if (g->answered == g->destinations)
             g_hash_table_iter_remove(&it);
     }
 }
@@ -686,10 +704,12 @@ enum tally_error pcap_conn_file_end(struct pcap_state *st)
     GHashTableIter it;
     gpointer value;
     g_hash_table_iter_init(&it, st->cap->probes);
-    while (g_hash_table_iter_next(&it, NULL, &value))
-        if (((struct probe_group *)value)->answered <
-            ((struct probe_group *)value)->destinations)
-            g_ptr_array_add(groups, value);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct probe_group *g = value;
+        probe_group_settle(st, g);
+        if (g->answered < g->destinations)
+            g_ptr_array_add(groups, g);
+    }
     g_ptr_array_sort(groups, group_order);
     for (guint i = 0; i < groups->len && !err; i++) {
         const struct probe_group *g = g_ptr_array_index(groups, i);

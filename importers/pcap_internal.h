@@ -7,6 +7,7 @@
 #define TALLY_PCAP_INTERNAL_H
 
 #include <glib.h>
+#include <roaring/roaring.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -194,6 +195,30 @@ void stream_table_remove(struct stream_table *t, struct stream *s);
 size_t stream_table_count(const struct stream_table *t);
 /* The least recently used stream, or NULL. */
 struct stream *stream_table_oldest(struct stream_table *t);
+
+/* ---- sets of IPv4 addresses filled in no order (pcap_addrset.c) ---- */
+
+/* A CRoaring bitmap and the addresses added since it was last brought up to date, in a
+ * hash set (open addressing, 0: empty; address 0 itself is `zero`). */
+struct addr_set {
+    roaring_bitmap_t *bitmap;
+    uint32_t *stage;
+    uint32_t slots, staged;     /* slots: a power of two, or 0 */
+    int zero;                   /* address 0 is staged */
+    uint64_t added;             /* distinct addresses added so far, counted at flushes */
+};
+
+void addr_set_init(struct addr_set *s);
+void addr_set_free(struct addr_set *s);
+void addr_set_add(struct addr_set *s, uint32_t addr);
+int addr_set_contains(const struct addr_set *s, uint32_t addr);
+/* Starts fetching the stage's slot for addr, for an add or a look-up a little later. */
+void addr_set_prefetch(const struct addr_set *s, uint32_t addr);
+void addr_set_remove(struct addr_set *s, uint32_t addr);
+/* Adds the staged addresses to the bitmap, in order; returns how many were not in it. */
+uint64_t addr_set_flush(struct addr_set *s);
+/* How many addresses the set holds (it is flushed first). */
+uint64_t addr_set_count(struct addr_set *s);
 
 /* ---- the importer's state (pcap.c) ---- */
 

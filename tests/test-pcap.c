@@ -1,6 +1,7 @@
 /* test-pcap.c: unit tests of the packet-capture importer's pieces: the DNS name decoder
  * (compression, loops, overlong names), TCP stream reassembly (order, overlap, bounds),
- * HTTP header detection, packet decoding against short captures, and the connection table. */
+ * HTTP header detection, packet decoding against short captures, the connection table, and
+ * the staged sets of probed addresses. */
 #include "importers/pcap_internal.h"
 #include "tests/tap.h"
 
@@ -297,6 +298,47 @@ static void test_flows(void)
     flow_table_free(t);
 }
 
+/* The staged address set against a plain bitmap given the same adds and removes: the same
+ * members, the same count, and every distinct addition counted once, across flushes of a
+ * full stage, address 0, and removals of addresses staged, stored or both. */
+static void test_addr_set(void)
+{
+    struct addr_set s;
+    roaring_bitmap_t *ref = roaring_bitmap_create();
+    uint64_t ref_added = 0, x = 0x2545f4914f6cdd1dull;
+    int same = 1;
+    addr_set_init(&s);
+    for (int i = 0; i < 1500000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* A million addresses spread over the whole space (0 among them): repeats and
+         * removals of what is staged and of what is stored both happen. */
+        uint32_t addr = (uint32_t)(x % 1000000) * 4294u;
+        if (x >> 60 == 0) {
+            addr_set_remove(&s, addr);
+            roaring_bitmap_remove(ref, addr);
+        } else {
+            addr_set_add(&s, addr);
+            ref_added += roaring_bitmap_add_checked(ref, addr);
+        }
+        if (i % 1000 == 0 && addr_set_contains(&s, addr) != roaring_bitmap_contains(ref, addr))
+            same = 0;
+        if (i % 1000 == 1 && addr_set_contains(&s, addr ^ 1) != roaring_bitmap_contains(ref, addr ^ 1))
+            same = 0;
+    }
+    CHECK(same, "members are those of a plain bitmap");
+    CHECK(s.staged > 0, "some addresses are still staged before counting");
+    CHECK_INT(addr_set_count(&s), roaring_bitmap_get_cardinality(ref), "the same count");
+    CHECK_INT(s.added, ref_added, "every distinct addition counted once");
+    CHECK(roaring_bitmap_equals(s.bitmap, ref), "the bitmap equals the plain one");
+    addr_set_add(&s, 0);
+    addr_set_remove(&s, 0);
+    CHECK(!addr_set_contains(&s, 0), "address 0 removed while staged");
+    addr_set_free(&s);
+    roaring_bitmap_free(ref);
+}
+
 /* A packet going either way finds its connection. */
 static void test_flow_reverse(void)
 {
@@ -336,6 +378,7 @@ int main(void)
     test_http();
     test_decode();
     test_flows();
+    test_addr_set();
     test_flow_reverse();
     return tap_done();
 }
