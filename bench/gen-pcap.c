@@ -3,7 +3,9 @@
  * 198.18.0.0/15 and 100.64.0.0/10 (ports 80, 443, 8080), of which some answer with a SYN-ACK
  * (the scanner then sends a RST), some with a RST-ACK, and some web servers with an HTTP
  * response carrying Server and X-Powered-By headers. Frames are Ethernet, checksums zero.
- * Usage: gen-pcap N OUT.pcap */
+ * With --internet the targets are spread over all of IPv4 instead, in no order, as when
+ * masscan scans the whole Internet.
+ * Usage: gen-pcap [--internet] N OUT.pcap */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@ static uint64_t state = 0x9543u;
 static FILE *out;
 static long long written, limit;
 static uint64_t now_us = 1700000000ull * 1000000;
+static int internet;                    /* --internet */
 
 static uint32_t next_random(void)
 {
@@ -76,7 +79,10 @@ static void emit(uint32_t src, uint32_t dst, unsigned sport, unsigned dport, uin
 
 static uint32_t target(uint64_t i)
 {
-    /* Distinct addresses: a multiplicative walk over 2^22 addresses in two ranges. */
+    /* Distinct addresses: a multiplicative walk over 2^22 addresses in two ranges, or over
+     * all 2^32 (an odd multiplier walks every one before any repeats). */
+    if (internet)
+        return (uint32_t)(i * 2654435761u) ^ 0x5bd1e995u;
     uint32_t k = (uint32_t)((i * 2654435761u) & 0x3fffff);
     return k < 0x20000 ? 0xC6120000u + k : 0x64400000u + (k & 0x3fffff);
 }
@@ -91,8 +97,13 @@ int main(int argc, char **argv)
     };
     static const unsigned ports[] = { 80, 443, 8080 };
     char response[512];
+    if (argc == 4 && strcmp(argv[1], "--internet") == 0) {
+        internet = 1;
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: gen-pcap N OUT.pcap\n");
+        fprintf(stderr, "usage: gen-pcap [--internet] N OUT.pcap\n");
         return 2;
     }
     limit = atoll(argv[1]);

@@ -9,6 +9,8 @@
 # $BENCH_RUNS times (3 by default; the best wall and CPU times count: on a shared machine
 # the others are the neighbours' noise), nfpcapd and argus once (they take far longer);
 # PCAP_BENCH_OTHERS=0 leaves them out, PCAP_BENCH_OTHERS=nfpcapd runs only that one.
+# Each size is generated in two shapes (PCAP_BENCH_SHAPES): "ranges", targets in two
+# ranges (4 M addresses), and "internet", targets spread over all of IPv4.
 # Usage: pcap-bench.sh TALLY GEN_PCAP WORKDIR [PACKETS...]
 set -eu
 tally=$1 gen=$2 work=$3
@@ -58,9 +60,14 @@ line() {
 
 runs=${BENCH_RUNS:-3}
 for n in $sizes; do
-    "$gen" "$n" "$work/scan.pcap"
+for shape in ${PCAP_BENCH_SHAPES:-ranges internet}; do
+    case $shape in
+    ranges) "$gen" "$n" "$work/scan.pcap" ;;
+    internet) "$gen" --internet "$n" "$work/scan.pcap" ;;
+    *) echo "pcap-bench: unknown shape $shape (ranges, internet)" >&2; exit 2 ;;
+    esac
     mib=$(($(wc -c < "$work/scan.pcap") / 1048576))
-    echo "$n packets, $mib MiB:"
+    echo "$n packets, $mib MiB, targets in $shape:"
     printf '  %-8s %8s %8s %9s %9s %9s\n' command wall_s cpu_s rss_MiB x_tcpdump cpu_x
     set -- $(run "$runs" "$tcpdump" -r "$work/scan.pcap" -w /dev/null)
     t_dump=$1 c_dump=$2
@@ -85,4 +92,5 @@ for n in $sizes; do
         || ' connections, ' || (SELECT COUNT(*) FROM probe) || ' probe rows of '
         || (SELECT COALESCE(SUM(destinations), 0) FROM probe) || ' destinations'")"
     rm -rf "$work/scan.pcap" "$work/tally.db" "$work/nf" "$work/out.argus"
+done
 done
