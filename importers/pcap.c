@@ -474,8 +474,10 @@ done:
     pcap_close(pc);                 /* closes fp */
     g_hash_table_destroy(st.services);
     for (int i = 0; i < 2 * 65536; i++)
-        if (st.services4[i])
-            roaring_bitmap_free(st.services4[i]);
+        if (st.services4[i]) {
+            addr_set_free(st.services4[i]);
+            free(st.services4[i]);
+        }
     free(st.services4);
     stream_table_free(st.streams);
     pcap_tls_free(&st);

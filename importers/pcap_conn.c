@@ -216,9 +216,11 @@ void pcap_conn_prefetch(const struct pcap_state *st, const struct pkt *p,
         bitmap_prefetch(g->answered4.bitmap, addr4(key->src));
         addr_set_prefetch(&g->probed4, addr4(key->src));
     }
-    const roaring_bitmap_t *seen = st->services4[flags & TCP_RST ? 65536 + p->sport : p->sport];
-    if (seen)
-        bitmap_prefetch(seen, addr4(key->src));
+    const struct addr_set *seen = st->services4[flags & TCP_RST ? 65536 + p->sport : p->sport];
+    if (seen) {
+        bitmap_prefetch(seen->bitmap, addr4(key->src));
+        addr_set_prefetch(seen, addr4(key->src));
+    }
 }
 
 /* A SYN (without ACK) of key, with no connection: a probe. */
@@ -484,11 +486,14 @@ static enum tally_error observe(struct pcap_state *st, const struct pkt *p, int 
                                 const char *reason, int64_t ts_ns)
 {
     if (p->family == 4) {
-        roaring_bitmap_t **set = &st->services4[closed ? 65536 + p->sport : p->sport];
-        if (!*set)
-            *set = roaring_bitmap_create();
-        if (!roaring_bitmap_add_checked(*set, addr4(p->src)))
+        struct addr_set **set = &st->services4[closed ? 65536 + p->sport : p->sport];
+        if (!*set) {
+            *set = xmalloc(sizeof(**set));
+            addr_set_init(*set);
+        }
+        if (addr_set_contains(*set, addr4(p->src)))
             return TALLY_OK;
+        addr_set_add(*set, addr4(p->src));
     } else {
         struct service_key key = { .family = p->family, .closed = (uint8_t)closed,
                                    .port = p->sport };

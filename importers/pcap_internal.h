@@ -280,7 +280,7 @@ struct pcap_state {
     struct stream_table *streams;
     GHashTable *services;           /* IPv6 observations already stored (struct service_key) */
     /* IPv4 ones: per port, the addresses seen open ([port]) and closed ([65536 + port]). */
-    struct roaring_bitmap_s **services4;
+    struct addr_set **services4;
     int64_t timeout_ns[FLOW_LISTS]; /* idle time after which a connection ends; 0: never */
     struct conn_record *rows;       /* connections ended, waiting to be stored */
     char (*row_text)[2][FLOW_HISTORY];  /* their proto names and histories */
