@@ -9,6 +9,7 @@
 #include <pcap/pcap.h>
 #include <roaring/roaring.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,6 +393,8 @@ static enum tally_error pcap_run(struct import_ctx *ctx)
     if (!fp)
         return diag_set(ctx->diag, TALLY_ERROR_MEMORY, "cannot open a stream over the input");
     setvbuf(fp, NULL, _IOFBF, READ_BUFFER);
+    /* Only this thread reads it: libpcap's two reads a packet need not take its lock. */
+    __fsetlocking(fp, FSETLOCKING_BYCALLER);
     pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!pc) {
         fclose(fp);
