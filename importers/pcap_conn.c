@@ -212,9 +212,10 @@ void pcap_conn_prefetch(const struct pcap_state *st, const struct pkt *p,
         return;
     /* Maybe an answer to a probe, telling an open or a closed port. */
     if ((g = probe_group_cached(c, 4, key->dst, key->dport, key->sport))) {
-        bitmap_prefetch(g->probed4.bitmap, addr4(key->src));
-        bitmap_prefetch(g->answered4.bitmap, addr4(key->src));
+        /* A probe answered soon is still staged: its bitmap need not be read. */
         addr_set_prefetch(&g->probed4, addr4(key->src));
+        addr_set_prefetch(&g->answered4, addr4(key->src));
+        bitmap_prefetch(g->answered4.bitmap, addr4(key->src));
     }
     const struct addr_set *seen = st->services4[flags & TCP_RST ? 65536 + p->sport : p->sport];
     if (seen) {
