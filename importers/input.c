@@ -140,34 +140,21 @@ static enum tally_error archive_fail(struct input *in, struct tally_diag *diag)
     return diag_set(diag, TALLY_ERROR_IO, "cannot read: %s", msg ? msg : "unknown error");
 }
 
-/* Pulls more content from libarchive into buf (growing it up to `need` bytes free). */
-static enum tally_error input_fill(struct input *in, size_t need, struct tally_diag *diag)
+/* Pulls up to size bytes of content from libarchive into dst: *got of them (0 at the end,
+ * which sets eof), hashed and counted against the limits. */
+static enum tally_error input_pull(struct input *in, unsigned char *dst, size_t size,
+                                   size_t *got, struct tally_diag *diag)
 {
-    if (in->eof)
-        return TALLY_OK;
-    if (in->pos > 0 && in->pos == in->end)
-        in->pos = in->end = 0;
-    if (in->alloc - in->end < need && in->pos > 0) {
-        memmove(in->buf, in->buf + in->pos, in->end - in->pos);
-        in->end -= in->pos;
-        in->pos = 0;
-    }
-    if (in->alloc - in->end < need) {
-        size_t want = in->alloc;
-        while (want - in->end < need)
-            want *= 2;
-        in->buf = xrealloc(in->buf, want);
-        in->alloc = want;
-    }
-    la_ssize_t n = archive_read_data(in->archive, in->buf + in->end, in->alloc - in->end);
+    *got = 0;
+    la_ssize_t n = archive_read_data(in->archive, dst, size);
     if (n < 0)
         return archive_fail(in, diag);
     if (n == 0) {
         in->eof = 1;
         return TALLY_OK;
     }
-    hasher_add(&in->hash, in->buf + in->end, (size_t)n);
-    in->end += (size_t)n;
+    *got = (size_t)n;
+    hasher_add(&in->hash, dst, (size_t)n);
     in->produced += (unsigned long long)n;
     if (in->produced > INPUT_MAX_BYTES) {
         in->error = TALLY_ERROR_LIMIT;
@@ -186,6 +173,31 @@ static enum tally_error input_fill(struct input *in, size_t need, struct tally_d
         }
     }
     return TALLY_OK;
+}
+
+/* Pulls more content into buf (growing it up to `need` bytes free). */
+static enum tally_error input_fill(struct input *in, size_t need, struct tally_diag *diag)
+{
+    if (in->eof)
+        return TALLY_OK;
+    if (in->pos > 0 && in->pos == in->end)
+        in->pos = in->end = 0;
+    if (in->alloc - in->end < need && in->pos > 0) {
+        memmove(in->buf, in->buf + in->pos, in->end - in->pos);
+        in->end -= in->pos;
+        in->pos = 0;
+    }
+    if (in->alloc - in->end < need) {
+        size_t want = in->alloc;
+        while (want - in->end < need)
+            want *= 2;
+        in->buf = xrealloc(in->buf, want);
+        in->alloc = want;
+    }
+    size_t got;
+    enum tally_error err = input_pull(in, in->buf + in->end, in->alloc - in->end, &got, diag);
+    in->end += got;
+    return err;
 }
 
 enum tally_error input_open(const char *path, struct input **out, struct tally_diag *diag)
@@ -269,6 +281,14 @@ const unsigned char *input_head(struct input *in, size_t *len)
 
 long input_read(struct input *in, void *buf, size_t size, struct tally_diag *diag)
 {
+    if (in->pos == in->end && !in->eof && size >= INPUT_CHUNK / 2) {
+        /* A large read of nothing buffered goes straight to the caller: one copy less. */
+        size_t got;
+        if (input_pull(in, buf, size, &got, diag))
+            return -1;
+        in->consumed += got;
+        return (long)got;
+    }
     if (in->pos == in->end && !in->eof) {
         if (input_fill(in, INPUT_CHUNK, diag))
             return -1;
