@@ -91,6 +91,9 @@ int store_writer_failure(struct store *store, int *code, int *sys, const char **
  * parameter that is not NULL, then store_row_end(). Every value is copied. The errors are
  * those of the statement, or of an earlier row. */
 enum tally_error store_row_begin(struct store *store, const char *sql);
+/* The same for a single-row INSERT whose VALUES list ends sql: rows of it queued one after
+ * the other share a statement. */
+enum tally_error store_row_begin_grouped(struct store *store, const char *sql);
 void store_row_int(struct store *store, int index, sqlite3_int64 value);
 void store_row_double(struct store *store, int index, double value);
 void store_row_text(struct store *store, int index, const char *text);     /* NULL: NULL */

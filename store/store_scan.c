@@ -128,7 +128,7 @@ enum tally_error store_add_observation(struct store *store, const struct scan_re
         "ttl, seen) VALUES (?,?,?,?,?,?,?,?,?,?)";
     if (store->clickhouse)
         return clickhouse_add_observation(store, rec);
-    enum tally_error err = store_row_begin(store, sql);
+    enum tally_error err = store_row_begin_grouped(store, sql);
     if (err)
         return err;
     row_service(store, &rec->addr, rec->proto, rec->port);
@@ -155,7 +155,7 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
         return clickhouse_add_banner(store, rec);
     index_later(store, "banner", "SELECT 1 FROM banner LIMIT 1",
                 "DROP INDEX banner_service");
-    enum tally_error err = store_row_begin(store, sql);
+    enum tally_error err = store_row_begin_grouped(store, sql);
     if (err)
         return err;
     row_service(store, &rec->addr, rec->proto, rec->port);
@@ -180,7 +180,7 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
         return clickhouse_add_header(store, rec);
     index_later(store, "header", "SELECT 1 FROM http_header LIMIT 1",
                 "DROP INDEX http_header_service");
-    enum tally_error err = store_row_begin(store, sql);
+    enum tally_error err = store_row_begin_grouped(store, sql);
     if (err)
         return err;
     row_service(store, &rec->addr, rec->proto, rec->port);

@@ -1,6 +1,7 @@
 /* test-store.c: unit tests for store/: schema version, one transaction per import,
  * duplicate content, forget, address columns, event ids and attendees, the limit on kinds
- * of record, and host sets (building, storing, unions, counting per subnet). */
+ * of record, host sets (building, storing, unions, counting per subnet), and rows that
+ * share a statement. */
 #include "tests/tap.h"
 #include "store/store.h"
 
@@ -501,6 +502,62 @@ static void test_count_limit(struct store *store)
               "leaving no source");
 }
 
+/* Rows of one INSERT that follow one another share a statement (store_writer.c): with
+ * banners between them, NULL columns among them and hand-overs of full batches, every
+ * row lands whole and in order. */
+static void test_grouped_rows(struct store *store)
+{
+    struct tally_diag diag;
+    struct source_info info = { .path = "grouped.oL", .format = "list", .tag = "grouped" };
+    int64_t id = 0;
+    int ok = 1;
+    CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a grouped import");
+    for (int i = 0; i < 10000 && ok; i++) {
+        struct scan_record rec = { .proto = "tcp", .port = (unsigned)i + 1, .status = "open",
+                                   .reason = i % 3 ? "syn-ack" : NULL,
+                                   .ttl = i % 5 ? i % 200 : -1, .seen = 1629960470 + i };
+        char ip[32];
+        snprintf(ip, sizeof(ip), "10.%d.%d.%d", i >> 16 & 255, i >> 8 & 255, i & 255);
+        ip_parse(ip, &rec.addr);
+        ok = store_add_observation(store, &rec) == TALLY_OK;
+        if (ok && i % 7 == 0) {
+            struct banner_record b = { .addr = rec.addr, .proto = "tcp", .port = rec.port,
+                                       .service = "http", .data = (const unsigned char *)"x",
+                                       .len = 1, .seen = rec.seen };
+            ok = store_add_banner(store, &b) == TALLY_OK;
+        }
+    }
+    CHECK(ok, "10,000 observations and 1,429 banners queued");
+    CHECK_INT(store_import_commit(store, "grouped", 1, 0, 0, &id, &diag), TALLY_OK,
+              "and committed");
+    char sql[512];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation WHERE source_id = %lld",
+             (long long)id);
+    CHECK_INT(count_rows(store, sql), 10000, "every observation landed");
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation WHERE source_id = %lld AND "
+             "(ttl IS NULL) != (port %% 5 = 1)", (long long)id);
+    CHECK_INT(count_rows(store, sql), 0, "a TTL left out is NULL in its own row only");
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation WHERE source_id = %lld AND "
+             "((reason IS NULL) != (port %% 3 = 1) OR seen != 1629960469 + port OR "
+             "addr != printf('10.%%d.%%d.%%d', (port - 1) >> 16 & 255, (port - 1) >> 8 & 255, "
+             "(port - 1) & 255) OR ip4 != 167772160 + port - 1)", (long long)id);
+    CHECK_INT(count_rows(store, sql), 0, "every column holds its own row's value");
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation a JOIN observation b ON "
+             "b.rowid = a.rowid + 1 WHERE a.source_id = %lld AND b.source_id = %lld AND "
+             "b.port != a.port + 1", (long long)id, (long long)id);
+    CHECK_INT(count_rows(store, sql), 0, "in the order they were added");
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM banner WHERE source_id = %lld",
+             (long long)id);
+    CHECK_INT(count_rows(store, sql), 1429, "the banners between them landed too");
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM banner WHERE source_id = %lld AND "
+             "port %% 7 != 1", (long long)id);
+    CHECK_INT(count_rows(store, sql), 0, "each with its own observation's port");
+    int removed = 0;
+    CHECK_INT(store_forget(store, "grouped", &removed, &diag), TALLY_OK,
+              "the grouped import is forgotten again");
+    CHECK_INT(removed, 1, "that one import");
+}
+
 int main(void)
 {
     char path[] = "/tmp/tally-test-store.XXXXXX";
@@ -615,6 +672,7 @@ int main(void)
     CHECK_INT(removed, 0, "nothing removed");
     test_events(store);
     test_count_limit(store);
+    test_grouped_rows(store);
     test_hostset_memory();
     store_close(store);
 
