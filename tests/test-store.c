@@ -502,6 +502,23 @@ static void test_count_limit(struct store *store)
               "leaving no source");
 }
 
+/* How many rows of table the import id has that match the SQL condition where (which may
+ * name the import as ?1). */
+static long long count_where(struct store *store, const char *table, int64_t id,
+                             const char *where)
+{
+    char sql[768];
+    sqlite3_stmt *stmt = NULL;
+    long long n = -1;
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE source_id = ?1 AND (%s)", table,
+             where);
+    if (sqlite3_prepare_v2(store_db(store), sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_bind_int64(stmt, 1, id) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
 /* Rows of one INSERT that follow one another share a statement (store_writer.c): with
  * banners between them, NULL columns among them and hand-overs of full batches, every
  * row lands whole and in order. */
@@ -530,28 +547,21 @@ static void test_grouped_rows(struct store *store)
     CHECK(ok, "10,000 observations and 1,429 banners queued");
     CHECK_INT(store_import_commit(store, "grouped", 1, 0, 0, &id, &diag), TALLY_OK,
               "and committed");
-    char sql[512];
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation WHERE source_id = %lld",
-             (long long)id);
-    CHECK_INT(count_rows(store, sql), 10000, "every observation landed");
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation WHERE source_id = %lld AND "
-             "(ttl IS NULL) != (port %% 5 = 1)", (long long)id);
-    CHECK_INT(count_rows(store, sql), 0, "a TTL left out is NULL in its own row only");
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation WHERE source_id = %lld AND "
-             "((reason IS NULL) != (port %% 3 = 1) OR seen != 1629960469 + port OR "
-             "addr != printf('10.%%d.%%d.%%d', (port - 1) >> 16 & 255, (port - 1) >> 8 & 255, "
-             "(port - 1) & 255) OR ip4 != 167772160 + port - 1)", (long long)id);
-    CHECK_INT(count_rows(store, sql), 0, "every column holds its own row's value");
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM observation a JOIN observation b ON "
-             "b.rowid = a.rowid + 1 WHERE a.source_id = %lld AND b.source_id = %lld AND "
-             "b.port != a.port + 1", (long long)id, (long long)id);
-    CHECK_INT(count_rows(store, sql), 0, "in the order they were added");
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM banner WHERE source_id = %lld",
-             (long long)id);
-    CHECK_INT(count_rows(store, sql), 1429, "the banners between them landed too");
-    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM banner WHERE source_id = %lld AND "
-             "port %% 7 != 1", (long long)id);
-    CHECK_INT(count_rows(store, sql), 0, "each with its own observation's port");
+    CHECK_INT(count_where(store, "observation", id, "1"), 10000, "every observation landed");
+    CHECK_INT(count_where(store, "observation", id, "(ttl IS NULL) != (port % 5 = 1)"), 0,
+              "a TTL left out is NULL in its own row only");
+    CHECK_INT(count_where(store, "observation", id,
+                          "(reason IS NULL) != (port % 3 = 1) OR seen != 1629960469 + port "
+                          "OR ip4 != 167772160 + port - 1 OR addr != printf('10.%d.%d.%d', "
+                          "(port - 1) >> 16 & 255, (port - 1) >> 8 & 255, (port - 1) & 255)"),
+              0, "every column holds its own row's value");
+    CHECK_INT(count_where(store, "observation", id,
+                          "port != 1 + rowid - (SELECT MIN(rowid) FROM observation "
+                          "WHERE source_id = ?1)"),
+              0, "in the order they were added");
+    CHECK_INT(count_where(store, "banner", id, "1"), 1429, "the banners between them landed too");
+    CHECK_INT(count_where(store, "banner", id, "port % 7 != 1"), 0,
+              "each with its own observation's port");
     int removed = 0;
     CHECK_INT(store_forget(store, "grouped", &removed, &diag), TALLY_OK,
               "the grouped import is forgotten again");
