@@ -45,7 +45,7 @@ struct row {
 /* A single-row INSERT and its texts for 2 .. GROUP_ROWS rows. */
 struct group_sql {
     const char *sql;
-    char *text[GROUP_ROWS + 1];         /* [k]: k rows ([1] is sql itself) */
+    char *text[GROUP_ROWS + 1];         /* [k]: k rows, made when first asked for */
     int params;                         /* per row */
 };
 
@@ -281,20 +281,35 @@ enum tally_error store_row_begin(struct store *store, const char *sql)
     return TALLY_OK;
 }
 
-/* The text of sql (a single-row INSERT ending in its VALUES list) for k rows. */
-static const char *group_text(struct store_writer *w, const char *sql, int k)
+/* The params of one row of sql. */
+static int group_params(const char *sql)
 {
-    struct group_sql *g = NULL;
-    for (size_t i = 0; i < w->ngroups && !g; i++)
+    int n = 0;
+    for (const char *p = strrchr(sql, '('); *p; p++)
+        n += *p == '?';
+    return n;
+}
+
+/* sql's texts (sql: a single-row INSERT ending in its VALUES list); valid until the next
+ * call. */
+static struct group_sql *group_of(struct store_writer *w, const char *sql)
+{
+    for (size_t i = 0; i < w->ngroups; i++)
         if (w->groups[i].sql == sql)
-            g = &w->groups[i];
-    if (!g) {
-        w->groups = xrealloc(w->groups, (w->ngroups + 1) * sizeof(*w->groups));
-        g = &w->groups[w->ngroups++];
-        *g = (struct group_sql){ .sql = sql };
-        g->text[1] = (char *)sql;
-    }
+            return &w->groups[i];
+    w->groups = xrealloc(w->groups, (w->ngroups + 1) * sizeof(*w->groups));
+    struct group_sql *g = &w->groups[w->ngroups++];
+    *g = (struct group_sql){ .sql = sql, .params = group_params(sql) };
+    return g;
+}
+
+/* The text of g's INSERT for k rows. */
+static const char *group_text(struct group_sql *g, int k)
+{
+    if (k == 1)
+        return g->sql;
     if (!g->text[k]) {
+        const char *sql = g->sql;
         const char *values = strrchr(sql, '(');
         struct strbuf text;
         strbuf_init(&text);
@@ -304,15 +319,6 @@ static const char *group_text(struct store_writer *w, const char *sql, int k)
         g->text[k] = text.buf;
     }
     return g->text[k];
-}
-
-/* The params of one row of sql. */
-static int group_params(const char *sql)
-{
-    int n = 0;
-    for (const char *p = strrchr(sql, '('); *p; p++)
-        n += *p == '?';
-    return n;
 }
 
 enum tally_error store_row_begin_grouped(struct store *store, const char *sql)
@@ -326,18 +332,15 @@ enum tally_error store_row_begin_grouped(struct store *store, const char *sql)
     if (w->threaded && b->nrows > 0 && b->rows[b->nrows - 1].group == sql &&
         b->rows[b->nrows - 1].rows < GROUP_ROWS)
         before = b->rows[b->nrows - 1].rows;
-    sqlite3_stmt *stmt = store_prepared(store, group_text(w, sql, before + 1));
+    struct group_sql *g = group_of(w, sql);
+    sqlite3_stmt *stmt = store_prepared(store, group_text(g, before + 1));
     if (!stmt)
         return TALLY_ERROR_DATABASE;
     /* Preparing may have handed the batch over: then the row starts a new statement. */
     struct batch *now = w->filling;
     struct row *last = now->nrows > 0 ? &now->rows[now->nrows - 1] : NULL;
-    if (before > 0 && (now != b || !last || last->group != sql || last->rows != before)) {
+    if (before > 0 && (now != b || !last || last->group != sql || last->rows != before))
         before = 0;
-        if (!(stmt = store_prepared(store, sql)))
-            return TALLY_ERROR_DATABASE;
-        now = w->filling;
-    }
     if (before == 0) {
         enum tally_error err = store_row_begin(store, sql);
         if (!err) {
@@ -349,7 +352,7 @@ enum tally_error store_row_begin_grouped(struct store *store, const char *sql)
     last->stmt = stmt;
     last->rows = before + 1;
     w->extending = 1;
-    w->param_offset = before * group_params(sql);
+    w->param_offset = before * g->params;
     return TALLY_OK;
 }
 
