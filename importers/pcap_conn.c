@@ -4,9 +4,9 @@
  * goes idle, so memory follows the connections open at once. A SYN nothing answered yet is
  * a probe, not a connection: per (scanner, source port, port) a CRoaring bitmap holds the
  * IPv4 addresses probed (staged: pcap_addrset.c; IPv6: a bounded hash set), so an answer
- * is matched however late and the probes are counted exactly; a small table of recent SYNs gives the connection
- * its SYN's time and length when the answer comes soon. Open and closed ports are read
- * from the answers. */
+ * is matched however late and the probes are counted exactly; a small table of recent SYNs
+ * gives the connection its SYN's time and length when the answer comes soon. Open and
+ * closed ports are read from the answers. */
 #include "importers/pcap_internal.h"
 
 #include <roaring/roaring.h>
