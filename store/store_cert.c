@@ -243,34 +243,70 @@ enum tally_error store_link_certificate(struct store *store, const char *sha256,
     return store_row_end_counted(store, "cert-link", 1);
 }
 
+/* The largest rowid of table, in *floor: a row inserted later gets a larger one (SQLite
+ * picks another only once a rowid reached 2^63 - 1; then *floor is 0, and the queries that
+ * use it read the whole table). */
+static enum tally_error rowid_floor(struct store *store, const char *sql, int64_t *floor)
+{
+    sqlite3_stmt *stmt = store_statement(store, sql);
+    if (!stmt)
+        return TALLY_ERROR_DATABASE;
+    int rc = sqlite3_step(stmt);
+    *floor = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_ROW)
+        return TALLY_ERROR_DATABASE;
+    if (*floor > INT64_MAX / 2)
+        *floor = 0;
+    return TALLY_OK;
+}
+
+enum tally_error cert_import_begin(struct store *store)
+{
+    enum tally_error err = rowid_floor(store, "SELECT COALESCE(MAX(rowid), 0) FROM cert_service",
+                                       &store->cert_rowid_floor);
+    if (!err)
+        err = rowid_floor(store, "SELECT COALESCE(MAX(rowid), 0) FROM tls_service",
+                          &store->tls_rowid_floor);
+    return err;
+}
+
 enum tally_error cert_chain_mark(struct store *store)
 {
     /* A certificate issued another when its subject is the other's issuer; one whose
-     * subject is the other's too is a reissue, not an issuer. */
+     * subject is the other's too is a reissue, not an issuer. Only the import's own links
+     * are read (by rowid, from where it began), and of them only those of services that
+     * presented more than one certificate. */
     static const char sql[] =
         "UPDATE OR REPLACE cert_service SET chain = 1 WHERE rowid IN ("
-        "SELECT s.rowid FROM cert_service AS s "
+        "WITH link AS MATERIALIZED (SELECT rowid AS id, addr, proto, port, chain, sha256 "
+        "FROM cert_service WHERE rowid > ?2 AND source_id = ?1), "
+        "shared AS MATERIALIZED (SELECT * FROM link WHERE (addr, proto, port) IN ("
+        "SELECT addr, proto, port FROM link GROUP BY addr, proto, port HAVING COUNT(*) > 1)) "
+        "SELECT s.id FROM shared AS s "
         "JOIN certificate AS mine ON mine.sha256 = s.sha256 "
-        "JOIN cert_service AS o ON o.source_id = s.source_id AND o.addr = s.addr "
-        "AND o.proto = s.proto AND o.port = s.port AND o.sha256 <> s.sha256 "
+        "JOIN shared AS o ON o.addr = s.addr AND o.proto = s.proto AND o.port = s.port "
+        "AND o.sha256 <> s.sha256 "
         "JOIN certificate AS other ON other.sha256 = o.sha256 "
-        "WHERE s.source_id = ? AND s.chain = 0 AND other.issuer = mine.subject "
+        "WHERE s.chain = 0 AND other.issuer = mine.subject "
         "AND other.subject <> mine.subject)";
     sqlite3_stmt *stmt = store_statement(store, sql);
     if (!stmt)
         return TALLY_ERROR_DATABASE;
     sqlite3_bind_int64(stmt, 1, store->source_id);
+    sqlite3_bind_int64(stmt, 2, store->cert_rowid_floor);
     return store_step_done(stmt);
 }
 
 enum tally_error cert_count_build(struct store *store)
 {
     static const char *const sql[] = {
-        "INSERT INTO cert_count " CERT_COUNT_SELECT " AND source_id = ? "
+        "INSERT INTO cert_count " CERT_COUNT_SELECT " AND source_id = ? AND rowid > ? "
         "GROUP BY proto, port, sha256",
-        "INSERT INTO tls_count " TLS_COUNT_SELECT " AND source_id = ? "
+        "INSERT INTO tls_count " TLS_COUNT_SELECT " AND source_id = ? AND rowid > ? "
         "GROUP BY proto, port, version, cipher, cipher_name",
     };
+    const int64_t floors[] = { store->cert_rowid_floor, store->tls_rowid_floor };
     enum tally_error err = TALLY_OK;
     if (store->clickhouse)
         return TALLY_OK;
@@ -279,6 +315,7 @@ enum tally_error cert_count_build(struct store *store)
         if (!stmt)
             return TALLY_ERROR_DATABASE;
         sqlite3_bind_int64(stmt, 1, store->source_id);
+        sqlite3_bind_int64(stmt, 2, floors[i]);
         err = store_step_done(stmt);
     }
     return err;

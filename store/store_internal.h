@@ -59,6 +59,9 @@ struct store {
     struct web_builder *web;        /* the import's web summaries (store_web.c); the same */
     struct clickhouse *clickhouse;  /* a ClickHouse database (clickhouse.c), else NULL */
     struct cert_known *certs;       /* the certificates the import stored (store_cert.c) */
+    /* The largest rowid of cert_service and tls_service when the import began: the
+     * import's rows come after them (store_cert.c). */
+    int64_t cert_rowid_floor, tls_rowid_floor;
 };
 
 /* A prepared statement for sql (a string literal: cached by its address), reset and with
@@ -152,6 +155,8 @@ enum tally_error web_builder_write(struct store *store, struct web_builder *b);
 
 /* The set store_cert_known() asks; accepts NULL. */
 void cert_known_free(struct cert_known *k);
+/* Notes where the import beginning will add its certificate and TLS rows. */
+enum tally_error cert_import_begin(struct store *store);
 /* Moves into the chain, in the import under way, each certificate a service was linked to
  * as its own that issued another certificate the same service presented (some scanners,
  * masscan 1.3.2 among them, name every certificate of the chain alike). */

@@ -91,6 +91,19 @@ sed 's/198\.18\.\([0-9]*\)\.\([0-9]*\)/2001:db8::\1:\2/' "$F/masscan.oL" >"$TMP/
 sed 's/ 443 / 8443 /' "$TMP/v6.oL" >"$TMP/v6-moved.oL"
 "$TALLY" -d "$TMP/mixed.db" import "$F/masscan.oL" "$TMP/v6.oL" "$TMP/v6-moved.oL" \
     "$F/zgrab2-tls.json" 2>/dev/null
+check_eq "each later import marks its own chain links, and only its own" \
+    "$(q "$TMP/mixed.db" "SELECT source_id, SUM(chain = 0), SUM(chain > 0) FROM cert_service
+        WHERE source_id <= 3 GROUP BY source_id")" "1|8|2
+2|8|2
+3|8|2"
+check_eq "and counts its own links and TLS services" \
+    "$(q "$TMP/mixed.db" "SELECT source_id, SUM(services) FROM cert_count WHERE source_id <= 3
+        GROUP BY source_id")|$(q "$TMP/mixed.db" "SELECT source_id, SUM(services) FROM tls_count
+        WHERE source_id <= 3 GROUP BY source_id")" "1|8
+2|8
+3|8|1|7
+2|7
+3|7"
 for db in "$DB" "$TMP/twice.db" "$TMP/mixed.db"; do
     name=$(basename "$db")
     check_eq "certs equals the reference query on $name" \
