@@ -70,14 +70,16 @@ void import_warn_cut_off(struct import_ctx *ctx)
                 input_line_number(ctx->in));
 }
 
-/* The caller hears of progress at most every 2^16 records. */
+/* The store hears of progress every 2^12 records, the caller at most every 2^16. */
 void import_progress(struct import_ctx *ctx)
 {
     static unsigned long calls;
-    if (!ctx->opt->progress || (++calls & 0xffff))
+    if (++calls & 0xfff)
         return;
-    ctx->opt->progress(ctx->opt->progress_data, input_path(ctx->in),
-                       input_bytes_read(ctx->in), input_size_hint(ctx->in), 0);
+    unsigned long long done = input_bytes_read(ctx->in), total = input_size_hint(ctx->in);
+    store_import_progress(ctx->store, done, total);
+    if (ctx->opt->progress && (calls & 0xffff) == 0)
+        ctx->opt->progress(ctx->opt->progress_data, input_path(ctx->in), done, total, 0);
 }
 
 enum tally_error import_read_whole(struct import_ctx *ctx, struct strbuf *sb,

@@ -60,6 +60,11 @@ enum tally_error store_import_commit(struct store *store, const char *sha256_hex
 void store_import_rollback(struct store *store);
 int64_t store_import_source(const struct store *store);
 const struct store_counts *store_import_counts(const struct store *store);
+/* How much of its input (done of total bytes; total 0: not known) the import under way
+ * has read: the store then sees how many rows the import will add, and indexes them the
+ * cheaper way. */
+void store_import_progress(struct store *store, unsigned long long done,
+                           unsigned long long total);
 /* Adds n to the count of `kind` for the import under way. TALLY_ERROR_LIMIT when the
  * kinds are full or the name too long: the import then fails, store_fail() says why. */
 enum tally_error store_count(struct store *store, const char *kind, long long n);

@@ -43,6 +43,13 @@ struct store_statement {
     sqlite3_stmt *stmt;
 };
 
+/* Whether an import drops a table's index to build it again when it commits
+ * (store_scan.c). */
+struct index_plan {
+    long long table_rows;           /* about how many the table held when the import began */
+    int decided;                    /* dropped, or kept to the end */
+};
+
 struct store {
     sqlite3 *db;
     char *path;
@@ -62,6 +69,7 @@ struct store {
     /* The largest rowid of cert_service and tls_service when the import began: the
      * import's rows come after them (store_cert.c). */
     int64_t cert_rowid_floor, tls_rowid_floor;
+    struct index_plan banner_index, header_index;   /* store_scan.c */
 };
 
 /* A prepared statement for sql (a string literal: cached by its address), reset and with

@@ -2,7 +2,8 @@
 # scan-indexes.sh: an import into empty banner and header tables indexes them once, when
 # it commits, rather than row by row: the indexes are there afterwards, the query plan
 # uses them, and an import that fails on the way leaves the database as it was, indexes
-# and all; an import into tables that hold rows keeps the indexes throughout.
+# and all. A small import into tables that hold rows keeps the indexes throughout; one
+# that adds many rows to them builds them again, and leaves them whole too.
 . "$top_srcdir/tests/lib.sh"
 require sqlite3
 
@@ -43,6 +44,31 @@ check_eq "a later import keeps both indexes" "$(indexes)" "$want"
 check_eq "which hold every row" \
     "$(q "SELECT COUNT(*) FROM banner INDEXED BY banner_service WHERE addr >= ''")" \
     "$(q "SELECT COUNT(*) FROM banner")"
+check_eq "the database is intact" "$(q 'PRAGMA integrity_check')" "ok"
+
+# A large import into those tables: 6,000 services, each with a banner and a header.
+{
+    echo "#masscan"
+    awk 'BEGIN { for (i = 0; i < 6000; i++) {
+        a = sprintf("198.18.%d.%d", int(i / 250), i % 250 + 1)
+        printf "open tcp 80 %s 1389314000\n", a
+        printf "banner tcp 80 %s 1389314000 http.server nginx/1.%d\n", a, i % 20 } }'
+} > "$TMP/large.oL"
+{ cat "$TMP/large.oL"; echo "open tcp 99999 192.0.2.3 1389312000"; } > "$TMP/large-bad.oL"
+base=$(db_dump "$TALLY_DB")
+check_exit "a large import that fails exits 1" 1 "$TALLY" import "$TMP/large-bad.oL"
+check_eq "and leaves the database as it was" "$(db_dump "$TALLY_DB")" "$base"
+check_eq "with both indexes" "$(indexes)" "$want"
+"$TALLY" import "$TMP/large.oL" 2>/dev/null
+check_eq "a large import leaves both indexes" "$(indexes)" "$want"
+check_eq "which hold every banner" \
+    "$(q "SELECT COUNT(*) FROM banner INDEXED BY banner_service WHERE addr >= ''")" \
+    "$(q "SELECT COUNT(*) FROM banner")"
+check_eq "and every header" \
+    "$(q "SELECT COUNT(*) FROM http_header INDEXED BY http_header_service WHERE addr >= ''")" \
+    "$(q "SELECT COUNT(*) FROM http_header")"
+check_eq "the import's among them" \
+    "$(q "SELECT COUNT(*) FROM banner INDEXED BY banner_service WHERE addr = '198.18.23.250' AND port = 80")" "1"
 check_eq "the database is intact" "$(q 'PRAGMA integrity_check')" "ok"
 
 done_testing

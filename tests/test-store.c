@@ -1,9 +1,10 @@
 /* test-store.c: unit tests for store/: schema version, one transaction per import,
  * duplicate content, forget, address columns, event ids and attendees, the limit on kinds
- * of record, host sets (building, storing, unions, counting per subnet), and rows that
- * share a statement. */
+ * of record, host sets (building, storing, unions, counting per subnet), rows that share a
+ * statement, and when an import builds the banner and header indexes again. */
 #include "tests/tap.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -568,6 +569,88 @@ static void test_grouped_rows(struct store *store)
     CHECK_INT(removed, 1, "that one import");
 }
 
+/* Queues n banners and headers of port for the import under way. */
+static int add_web_rows(struct store *store, unsigned port, int n)
+{
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        char ip[32];
+        snprintf(ip, sizeof(ip), "10.9.%d.%d", i >> 8 & 255, i & 255);
+        struct banner_record b = { .proto = "tcp", .port = port, .service = "http.server",
+                                   .data = (const unsigned char *)"nginx", .len = 5 };
+        struct header_record h = { .proto = "tcp", .port = port, .name = "server",
+                                   .value = "nginx", .product = "nginx" };
+        ip_parse(ip, &b.addr);
+        h.addr = b.addr;
+        ok = store_add_banner(store, &b) == TALLY_OK && store_add_header(store, &h) == TALLY_OK;
+    }
+    return ok;
+}
+
+static long long indexes_now(struct store *store)
+{
+    store_writer_wait(store);
+    return count_rows(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                      "('banner_service', 'http_header_service')");
+}
+
+/* An import into tables that hold rows keeps their banner and header indexes while it
+ * adds few rows to them for what it read, and drops them to build them again at its commit
+ * once it will add a fifth as many; a failed import gets them back. */
+static void test_index_plan(struct store *store)
+{
+    static const char indexed[] =
+        "SELECT (SELECT COUNT(*) FROM banner INDEXED BY banner_service WHERE addr >= '') - "
+        "(SELECT COUNT(*) FROM banner) + (SELECT COUNT(*) FROM http_header INDEXED BY "
+        "http_header_service WHERE addr >= '') - (SELECT COUNT(*) FROM http_header)";
+    struct tally_diag diag;
+    struct source_info info = { .path = "web.oL", .format = "list", .tag = "web-base" };
+    int64_t id = 0;
+    long long before = count_rows(store, "SELECT COUNT(*) FROM banner");
+
+    CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a base import");
+    CHECK(add_web_rows(store, 8001, 1000), "1,000 banners and headers queued");
+    CHECK_INT(store_import_commit(store, "web-base", 1, 0, 0, &id, &diag), TALLY_OK,
+              "and committed");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM banner"), before + 1000, "they landed");
+
+    info.tag = "web-small";
+    CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a small import");
+    CHECK(add_web_rows(store, 8002, 20), "20 of each queued");
+    store_import_progress(store, 1, 2);
+    CHECK_INT(indexes_now(store), 2, "halfway, 40 of each to come: the indexes stay");
+    store_import_progress(store, 1, 0);
+    CHECK_INT(indexes_now(store), 2, "and a read of unknown size changes nothing");
+    CHECK_INT(store_import_commit(store, "web-small", 1, 0, 0, &id, &diag), TALLY_OK,
+              "committed");
+    CHECK_INT(count_rows(store, indexed), 0, "both indexes hold every row");
+
+    info.tag = "web-fail";
+    CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin a large import");
+    CHECK(add_web_rows(store, 8003, 300), "300 of each queued");
+    store_import_progress(store, 1, 2);
+    CHECK_INT(indexes_now(store), 0, "halfway, 600 of each to come: the indexes go");
+    store_import_rollback(store);
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                         "('banner_service', 'http_header_service')"), 2,
+              "an import that fails gets them back");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM banner WHERE port = 8003"), 0,
+              "without its rows");
+
+    info.tag = "web-large";
+    CHECK_INT(store_import_begin(store, &info, &diag), TALLY_OK, "begin it again");
+    CHECK(add_web_rows(store, 8004, 300), "300 of each queued");
+    store_import_progress(store, 1, 2);
+    CHECK(add_web_rows(store, 8005, 300), "and 300 more after the indexes went");
+    CHECK_INT(store_import_commit(store, "web-large", 1, 0, 0, &id, &diag), TALLY_OK,
+              "committed");
+    CHECK_INT(count_rows(store, indexed), 0, "both indexes are back and hold every row");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM banner WHERE port IN (8004, 8005)"), 600,
+              "the import's rows among them");
+    CHECK_INT(count_rows(store, "SELECT COUNT(*) FROM pragma_integrity_check "
+                         "WHERE integrity_check = 'ok'"), 1, "the database checks");
+}
+
 int main(void)
 {
     char path[] = "/tmp/tally-test-store.XXXXXX";
@@ -683,6 +766,7 @@ int main(void)
     test_events(store);
     test_count_limit(store);
     test_grouped_rows(store);
+    test_index_plan(store);
     test_hostset_memory();
     store_close(store);
 
