@@ -76,7 +76,7 @@ void import_progress(struct import_ctx *ctx)
     static unsigned long calls;
     if (++calls & 0xfff)
         return;
-    unsigned long long done = input_bytes_read(ctx->in), total = input_size_hint(ctx->in);
+    unsigned long long done = input_bytes_done(ctx->in), total = input_size_hint(ctx->in);
     store_import_progress(ctx->store, done, total);
     if (ctx->opt->progress && (calls & 0xffff) == 0)
         ctx->opt->progress(ctx->opt->progress_data, input_path(ctx->in), done, total, 0);
@@ -189,7 +189,7 @@ enum tally_error import_file(struct store *store, const char *path,
     if (!err)
         err = input_drain(in, diag);
     if (opt->progress)
-        opt->progress(opt->progress_data, input_path(in), input_bytes_read(in),
+        opt->progress(opt->progress_data, input_path(in), input_bytes_done(in),
                       input_size_hint(in), 1);
     if (err) {
         if (!diag->file[0])

@@ -46,13 +46,16 @@ enum tally_error input_error(const struct input *in);
 long input_line_number(const struct input *in);   /* of the line last returned */
 /* True when the line last returned was not ended by "\n" (the file stopped mid-line). */
 int input_last_line_unterminated(const struct input *in);
-unsigned long long input_bytes_read(const struct input *in);
+unsigned long long input_bytes_read(const struct input *in);    /* of the content */
 /* A stdio stream over the remaining input (for libpcap); closed by input_close(). */
 FILE *input_stdio(struct input *in);
 /* SHA-256 of every byte consumed so far, as 64 hex digits + NUL. */
 void input_sha256(struct input *in, char out[65]);
-/* Total size when known (a regular uncompressed file), else 0: for the progress bar. */
+/* The file's size when it is a regular file, else 0: for the progress bar. */
 unsigned long long input_size_hint(const struct input *in);
+/* How far into the file reading is: its bytes read so far, which for a compressed file
+ * are fewer than the content's. */
+unsigned long long input_bytes_done(const struct input *in);
 /* Reads and discards the rest (so the content hash covers the whole file). */
 enum tally_error input_drain(struct input *in, struct tally_diag *diag);
 

@@ -374,6 +374,16 @@ unsigned long long input_size_hint(const struct input *in)
     return in->size_hint;
 }
 
+unsigned long long input_bytes_done(const struct input *in)
+{
+    if (!in->compressed || !in->archive)
+        return in->consumed;
+    /* The filter nearest the file: what libarchive has read of it. */
+    la_int64_t raw = archive_filter_bytes(in->archive, -1);
+    unsigned long long done = raw > 0 ? (unsigned long long)raw : 0;
+    return in->size_hint && done > in->size_hint ? in->size_hint : done;
+}
+
 void input_sha256(struct input *in, char out[65])
 {
     hasher_wait(&in->hash);

@@ -1,6 +1,6 @@
 /* test-importers.c: unit tests for importers/: masscan escaping, a header value's product
- * and version, the input layer (lines, CRLF, limits, compression, hashing), sniffing, and
- * the list importer's strict and lenient handling through import_file(). */
+ * and version, the input layer (lines, CRLF, limits, compression, hashing, how far it is),
+ * sniffing, and the list importer's strict and lenient handling through import_file(). */
 #include "tests/tap.h"
 #include "importers/importers.h"
 #include "importers/personal.h"
@@ -89,6 +89,55 @@ static void test_input(void)
 
     CHECK(input_open("/nonexistent/file", &in, &diag) == TALLY_ERROR_IO,
           "a missing file is an I/O error: %s", diag.message);
+}
+
+/* How far into the file reading is: the content's bytes for a plain file, the file's own
+ * (fewer) bytes for a compressed one, never past its size. */
+static void test_input_done(void)
+{
+    struct tally_diag diag;
+    struct input *in = NULL;
+    char *line;
+    size_t len;
+    unsigned long long content = 0, seed = 1;
+    char *path = xasprintf("%s/done.oL", tmpdir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 200000; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        content += (unsigned long long)fprintf(f, "open tcp %u 10.%u.%u.%u 1389312000\n",
+                                                (unsigned)(seed >> 60) + 80,
+                                                (unsigned)(seed >> 40) & 255,
+                                                (unsigned)(seed >> 32) & 255,
+                                                (unsigned)(seed >> 24) & 255);
+    }
+    fclose(f);
+    char *command = xasprintf("gzip -c '%s' > '%s.gz'", path, path);
+    CHECK(system(command) == 0, "gzip compresses %llu bytes of lines", content);
+    free(command);
+
+    CHECK_INT(input_open(path, &in, &diag), TALLY_OK, "open the plain file");
+    while (input_bytes_read(in) < content / 2 && input_getline(in, &line, &len, &diag) == 1)
+        ;
+    CHECK_INT(input_bytes_done(in), input_bytes_read(in), "halfway, its bytes read are done");
+    input_close(in);
+
+    char *gz = xasprintf("%s.gz", path);
+    CHECK_INT(input_open(gz, &in, &diag), TALLY_OK, "open the compressed file");
+    unsigned long long size = input_size_hint(in);
+    CHECK(size > 0 && size < content / 2, "its size, %llu bytes, is under half the content's",
+          size);
+    while (input_bytes_read(in) < content / 2 && input_getline(in, &line, &len, &diag) == 1)
+        ;
+    unsigned long long done = input_bytes_done(in);
+    CHECK(done > 0 && done < size, "halfway through the content, %llu of its bytes are done",
+          done);
+    while (input_getline(in, &line, &len, &diag) == 1)
+        ;
+    CHECK_INT(input_bytes_read(in), content, "at the end the whole content was read");
+    CHECK_INT(input_bytes_done(in), size, "and the whole file is done");
+    input_close(in);
+    free(gz);
+    free(path);
 }
 
 static void test_sniff(void)
@@ -281,6 +330,7 @@ int main(void)
     test_unescape();
     test_split();
     test_input();
+    test_input_done();
     test_sniff();
     test_list_import();
     test_leading_numbers();
