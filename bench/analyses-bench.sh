@@ -7,8 +7,9 @@
 # cache, certs of generated certificates), its wall
 # and CPU seconds and peak memory; the analyses that take --label with and without it;
 # `show subnets --port 443` against the sqlite3 shell's GROUP BY on tally's own database;
-# `report`; `changes` and `changed-services` after a second, earlier scan (nine tenths of
-# the lines, its Apache servers said to be Caddy) is imported; and,
+# `report`; the import of a second, earlier scan (nine tenths of the lines, its Apache
+# servers said to be Caddy) into the same database against the first import, then
+# `changes` and `changed-services` between the two; and,
 # when clickhouse-client is installed and reaches a server, the same rows loaded into a
 # MergeTree table and the same questions asked with `clickhouse-client --query` (its
 # times include starting the client; the server's memory is not measured).
@@ -142,6 +143,7 @@ for n in $sizes; do
     rm -f "$db"
     m=$("$here/measure.py" "$tally" -d "$db" import --tag now "$work/scan.list")
     set -- $m
+    t_first=$1
     row "$n" import "$1" "$2" "$3" "sqlite3" "$t_sqlite"
     "$gen" --shape internet labels 20000 "$work/labels.csv"
     "$tally" -d "$db" import "$work/labels.csv" 2>/dev/null
@@ -197,7 +199,9 @@ for n in $sizes; do
         sed 's/http.server Apache/http.server Caddy/; s/Server: Apache/Server: Caddy/' \
         >"$work/before.list"
     rm -f "$work/scan.list"
-    "$tally" -d "$db" import --tag before "$work/before.list" 2>/dev/null
+    m=$("$here/measure.py" "$tally" -d "$db" import --tag before "$work/before.list")
+    set -- $m
+    row "$n" "import a second scan" "$1" "$2" "$3" "first" "$t_first"
     rm -f "$work/before.list"
     for a in changes changed-services; do
         m=$(best "$tally" -d "$db" show "$a" --from before --to now --format csv)
