@@ -46,8 +46,8 @@ struct store_statement {
 /* Whether an import drops a table's index to build it again when it commits
  * (store_scan.c). */
 struct index_plan {
-    long long table_rows;           /* about how many the table held when the import began */
-    int decided;                    /* dropped, or kept to the end */
+    long long table_rows;           /* about how many the table held before the import's */
+    int decided;                    /* dropped, or not to be dropped */
 };
 
 struct store {

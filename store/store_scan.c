@@ -74,10 +74,11 @@ const struct store_part store_part_scan = {
  * addresses; once the index outgrows SQLite's page cache, each row reads and writes pages
  * of it. Building it from the full table sorts once, several times faster per row. So an
  * import drops the banner (or header) index and scan_indexes_build() builds it again before
- * the import commits: at once into an empty table, and into one that holds rows when, read
- * so far, the import will add at least a fifth as many (a tenth took longer rebuilt, three
- * tenths kept, measured with 2 million rows). Both happen in the import's transaction: a
- * failed import gets the index back with the rest. */
+ * the import commits: at once into an empty table, and into one that holds rows when, by
+ * what it has read so far, the import will add at least a fifth as many. (Into a table of 2
+ * million banners, an import of a tenth as many took longer rebuilding, one of three tenths
+ * longer keeping the index.) Both happen in the import's transaction: a failed import gets
+ * the index back with the rest. */
 #define INDEX_REBUILD_SHARE 5
 
 static long long counted(const struct store *store, const char *kind)
