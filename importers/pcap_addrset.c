@@ -96,7 +96,8 @@ uint64_t addr_set_flush(struct addr_set *s)
     roaring_bitmap_add_many(s->bitmap, n, v);
     free(v);
     uint64_t added = roaring_bitmap_get_cardinality(s->bitmap) - before;
-    memset(s->stage, 0, s->slots * sizeof(*s->stage));
+    if (s->stage)                       /* none yet when 0 was the only address */
+        memset(s->stage, 0, s->slots * sizeof(*s->stage));
     s->staged = 0;
     s->zero = 0;
     s->added += added;

@@ -337,6 +337,13 @@ static void test_addr_set(void)
     CHECK(!addr_set_contains(&s, 0), "address 0 removed while staged");
     addr_set_free(&s);
     roaring_bitmap_free(ref);
+
+    /* Address 0 alone is staged without a stage table. */
+    addr_set_init(&s);
+    addr_set_add(&s, 0);
+    CHECK_INT(addr_set_count(&s), 1, "a set of address 0 alone counts it");
+    CHECK(addr_set_contains(&s, 0) && s.staged == 0, "and holds it stored");
+    addr_set_free(&s);
 }
 
 /* A packet going either way finds its connection. */
