@@ -243,32 +243,20 @@ enum tally_error store_link_certificate(struct store *store, const char *sha256,
     return store_row_end_counted(store, "cert-link", 1);
 }
 
-/* The largest rowid of table, in *floor: a row inserted later gets a larger one (SQLite
- * picks another only once a rowid reached 2^63 - 1; then *floor is 0, and the queries that
- * use it read the whole table). */
-static enum tally_error rowid_floor(struct store *store, const char *sql, int64_t *floor)
+/* The largest rowid of table: a row inserted later gets a larger one. SQLite picks another
+ * only once a rowid reached 2^63 - 1; then the floor is 0, and the queries that use it read
+ * the whole table, as they do when the table cannot be read now. */
+static int64_t rowid_floor(struct store *store, const char *table)
 {
-    sqlite3_stmt *stmt = store_statement(store, sql);
-    if (!stmt)
-        return TALLY_ERROR_DATABASE;
-    int rc = sqlite3_step(stmt);
-    *floor = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_ROW)
-        return TALLY_ERROR_DATABASE;
-    if (*floor > INT64_MAX / 2)
-        *floor = 0;
-    return TALLY_OK;
+    unsigned long long last = store_last_rowid(store, table);
+    return last > INT64_MAX / 2 ? 0 : (int64_t)last;
 }
 
-enum tally_error cert_import_begin(struct store *store)
+void cert_import_begin(struct store *store)
 {
-    enum tally_error err = rowid_floor(store, "SELECT COALESCE(MAX(rowid), 0) FROM cert_service",
-                                       &store->cert_rowid_floor);
-    if (!err)
-        err = rowid_floor(store, "SELECT COALESCE(MAX(rowid), 0) FROM tls_service",
-                          &store->tls_rowid_floor);
-    return err;
+    store_writer_wait(store);
+    store->cert_rowid_floor = rowid_floor(store, "cert_service");
+    store->tls_rowid_floor = rowid_floor(store, "tls_service");
 }
 
 enum tally_error cert_chain_mark(struct store *store)

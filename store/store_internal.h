@@ -164,7 +164,7 @@ enum tally_error web_builder_write(struct store *store, struct web_builder *b);
 /* The set store_cert_known() asks; accepts NULL. */
 void cert_known_free(struct cert_known *k);
 /* Notes where the import beginning will add its certificate and TLS rows. */
-enum tally_error cert_import_begin(struct store *store);
+void cert_import_begin(struct store *store);
 /* Moves into the chain, in the import under way, each certificate a service was linked to
  * as its own that issued another certificate the same service presented (some scanners,
  * masscan 1.3.2 among them, name every certificate of the chain alike). */

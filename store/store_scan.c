@@ -97,22 +97,16 @@ static void index_drop(struct store *store, struct index_plan *plan, const char 
     sqlite3_exec(store->db, drop, NULL, NULL, NULL);        /* kept if it fails */
 }
 
-/* Called before each row of table: the import's first notes how many rows it holds. */
+/* Called before each row of table: the import's first notes about how many rows it holds
+ * (rows forgotten leave gaps in the rowids); an index of an empty table goes at once. */
 static void index_plan_begin(struct store *store, struct index_plan *plan, const char *kind,
-                             const char *last_rowid, const char *drop)
+                             const char *table, const char *drop)
 {
     if (counted(store, kind) > 0)
         return;
-    sqlite3_stmt *stmt = store_statement(store, last_rowid);
-    *plan = (struct index_plan){ .table_rows = 0, .decided = 1 };
-    if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-        /* About: rows forgotten leave gaps. */
-        plan->table_rows = sqlite3_column_int64(stmt, 0);
-        plan->decided = 0;
-    }
-    if (stmt)
-        sqlite3_reset(stmt);
-    if (plan->table_rows == 0 && !plan->decided)
+    store_writer_wait(store);           /* the connection is the writer's until then */
+    *plan = (struct index_plan){ .table_rows = (long long)store_last_rowid(store, table) };
+    if (plan->table_rows == 0)
         index_drop(store, plan, drop);
 }
 
@@ -126,8 +120,6 @@ static void index_plan_check(struct store *store, struct index_plan *plan, const
         index_drop(store, plan, drop);
 }
 
-#define BANNER_LAST_ROWID "SELECT COALESCE(MAX(rowid), 0) FROM banner"
-#define HEADER_LAST_ROWID "SELECT COALESCE(MAX(rowid), 0) FROM http_header"
 #define BANNER_DROP "DROP INDEX IF EXISTS banner_service"
 #define HEADER_DROP "DROP INDEX IF EXISTS http_header_service"
 
@@ -195,7 +187,7 @@ enum tally_error store_add_banner(struct store *store, const struct banner_recor
         "VALUES (?,?,?,?,?,?,?,?,?)";
     if (store->clickhouse)
         return clickhouse_add_banner(store, rec);
-    index_plan_begin(store, &store->banner_index, "banner", BANNER_LAST_ROWID, BANNER_DROP);
+    index_plan_begin(store, &store->banner_index, "banner", "banner", BANNER_DROP);
     enum tally_error err = store_row_begin_grouped(store, sql);
     if (err)
         return err;
@@ -219,7 +211,7 @@ enum tally_error store_add_header(struct store *store, const struct header_recor
         "product, version, seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
     if (store->clickhouse)
         return clickhouse_add_header(store, rec);
-    index_plan_begin(store, &store->header_index, "header", HEADER_LAST_ROWID, HEADER_DROP);
+    index_plan_begin(store, &store->header_index, "header", "http_header", HEADER_DROP);
     enum tally_error err = store_row_begin_grouped(store, sql);
     if (err)
         return err;
